@@ -1,0 +1,81 @@
+// Command cardvault is a self-hosted PCI DSS card vault: one binary that
+// serves the vault and manages it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "cardvault:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitCode is 0 for a help request, 2 for usage errors and 1 otherwise.
+func exitCode(err error) int {
+	var u usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
+		return 2
+	}
+	return 1
+}
+
+// usageError marks a mistake in the command line.
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+const usage = `cardvault: a self-hosted PCI DSS card vault
+
+Usage:
+  cardvault serve [flags]                          run the vault
+  cardvault keys create --scopes=S1,S2 [--name=N] [--expires-in=D]
+                                                   make an API key (its secret is printed once)
+  cardvault keys list                              list API keys (never their secrets)
+  cardvault keys revoke ID                         revoke an API key
+  cardvault version                                print the version
+
+Every command takes the serve flags that say where the data is (--data-dir,
+--database-url, --master-key, …); run "cardvault serve --help" for all of them.
+`
+
+// run is the whole program; main only supplies the process's environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError("a command is required")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return keys(ctx, args[1:], getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "cardvault", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError(fmt.Sprintf("unknown command %q", args[0]))
+}

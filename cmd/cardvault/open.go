@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/store/metered"
+	"github.com/cardvault/cardvault/internal/store/postgres"
+	"github.com/cardvault/cardvault/internal/store/sqlite"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// masterKeyFile is the name of the key file made in the data directory when
+// the embedded store runs without a configured master key.
+const masterKeyFile = "master.key"
+
+// storeCloser is a vault.Store that holds resources.
+type storeCloser interface {
+	vault.Store
+	Close() error
+}
+
+// openStore picks the store: PostgreSQL when a database URL is set, the
+// embedded SQLite file otherwise.
+func openStore(ctx context.Context, c config.Config) (storeCloser, error) {
+	if c.DatabaseURL != "" {
+		return postgres.Open(ctx, c.DatabaseURL)
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(c.DataDir, "cardvault.db"))
+}
+
+// loadKeyring reads the master key from the configuration, or, for the
+// embedded store only, from (or into) a 0600 key file in the data directory.
+func loadKeyring(c config.Config, log *slog.Logger) (*seal.Keyring, error) {
+	var b64 string
+	switch {
+	case c.MasterKey != "":
+		b64 = c.MasterKey
+	case c.MasterKeyFile != "":
+		raw, err := os.ReadFile(c.MasterKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("read master key file: %w", err)
+		}
+		b64 = string(raw)
+	case c.DatabaseURL != "":
+		return nil, errors.New("PostgreSQL needs a master key: set CARDVAULT_MASTER_KEY or CARDVAULT_MASTER_KEY_FILE " +
+			"(make one with: head -c 32 /dev/urandom | base64)")
+	default:
+		var err error
+		if b64, err = keyFileInDataDir(c.DataDir, log); err != nil {
+			return nil, err
+		}
+	}
+	key, err := seal.ParseMasterKey(b64)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	return seal.NewKeyring(1, map[uint32][]byte{1: key})
+}
+
+// keyFileInDataDir returns the data directory's key file, creating it with
+// a fresh key (mode 0600) and a loud warning when it does not exist.
+func keyFileInDataDir(dir string, log *slog.Logger) (string, error) {
+	path := filepath.Join(dir, masterKeyFile)
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		return string(raw), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read master key file: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create data directory: %w", err)
+	}
+	b64 := base64Key(seal.GenerateKey())
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) { // another process made it first
+		raw, err := os.ReadFile(path)
+		return string(raw), err
+	}
+	if err != nil {
+		return "", fmt.Errorf("create master key file: %w", err)
+	}
+	if _, err := io.WriteString(f, b64+"\n"); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write master key file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write master key file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	log.Warn("no master key configured: created one in the data directory; anyone who can read this file "+
+		"can decrypt the vault. Move it to a secret store and set CARDVAULT_MASTER_KEY_FILE for production",
+		"path", path)
+	return b64, nil
+}
+
+// openVault opens the store and the vault service on it, checking the master key.
+// With a registry, store calls are timed into it.
+func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prometheus.Registerer) (*vault.Service, storeCloser, error) {
+	keyring, err := loadKeyring(c, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	var vs vault.Store = store
+	if reg != nil {
+		vs = metered.New(store, reg)
+	}
+	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL})
+	if err := svc.Init(ctx); err != nil {
+		store.Close()
+		if errors.Is(err, seal.ErrWrongMasterKey) {
+			return nil, nil, fmt.Errorf("refusing to start: %w", err)
+		}
+		return nil, nil, err
+	}
+	return svc, store, nil
+}
+
+// newLogger returns the JSON logger at the configured level.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

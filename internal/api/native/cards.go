@@ -1,0 +1,246 @@
+package native
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/card"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// cardRequest is the body of POST /cards.
+type cardRequest struct {
+	Number       string            `json:"number"`
+	Expiry       string            `json:"expiry"`
+	ExpMonth     int               `json:"exp_month"`
+	ExpYear      int               `json:"exp_year"`
+	Holder       string            `json:"holder"`
+	SecurityCode string            `json:"security_code"`
+	Reference    string            `json:"reference"`
+	Metadata     map[string]string `json:"metadata"`
+	Extra        map[string]string `json:"extra"`
+	ExpiresAt    *time.Time        `json:"expires_at"`
+}
+
+// cardResponse is a card as the native API shows it.
+type cardResponse struct {
+	ID           string            `json:"id"`
+	Number       string            `json:"number,omitempty"`
+	Masked       string            `json:"masked_number"`
+	BIN          string            `json:"bin"`
+	Last4        string            `json:"last4"`
+	Scheme       card.Scheme       `json:"scheme"`
+	ExpMonth     int               `json:"exp_month,omitempty"`
+	ExpYear      int               `json:"exp_year,omitempty"`
+	Holder       string            `json:"holder,omitempty"`
+	Reference    string            `json:"reference,omitempty"`
+	Metadata     map[string]string `json:"metadata"`
+	Extra        map[string]string `json:"extra,omitempty"`
+	Fingerprint  string            `json:"fingerprint"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+	ExpiresAt    *time.Time        `json:"expires_at,omitempty"`
+	SecurityCode *bool             `json:"security_code_held,omitempty"`
+}
+
+// toResponse renders a masked card.
+func toResponse(c vault.CardView) cardResponse {
+	out := cardResponse{ID: c.ID, Masked: c.Masked, BIN: c.BIN, Last4: c.Last4, Scheme: c.Scheme,
+		ExpMonth: c.Expiry.Month, ExpYear: c.Expiry.Year, Holder: c.Holder, Reference: c.Reference,
+		Metadata: c.Metadata, Fingerprint: c.Fingerprint, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if !c.ExpiresAt.IsZero() {
+		out.ExpiresAt = &c.ExpiresAt
+	}
+	return out
+}
+
+// parseCard turns a request into a vault.CardInput, validating every field.
+func parseCard(req cardRequest) (vault.CardInput, error) {
+	pan, err := card.ParsePAN(req.Number)
+	if err != nil {
+		return vault.CardInput{}, vault.Invalid("number", "%s", err.Error())
+	}
+	in := vault.CardInput{PAN: pan, Reference: req.Reference, Metadata: req.Metadata, Extra: req.Extra}
+	switch {
+	case req.Expiry != "":
+		in.Expiry, err = card.ParseExpiry(req.Expiry)
+	case req.ExpMonth != 0 || req.ExpYear != 0:
+		in.Expiry, err = card.NewExpiry(req.ExpMonth, req.ExpYear)
+	}
+	if err != nil {
+		return vault.CardInput{}, vault.Invalid("expiry", "%s", err.Error())
+	}
+	if in.Holder, err = card.ParseHolder(req.Holder); err != nil {
+		return vault.CardInput{}, vault.Invalid("holder", "%s", err.Error())
+	}
+	if req.SecurityCode != "" {
+		if in.SecurityCode, err = card.ParseSecurityCode(req.SecurityCode, pan.Scheme()); err != nil {
+			return vault.CardInput{}, vault.Invalid("security_code", "%s", err.Error())
+		}
+	}
+	if req.ExpiresAt != nil {
+		in.ExpiresAt = *req.ExpiresAt
+	}
+	return in, nil
+}
+
+// createCard stores a card: POST /cards.
+func (a *API) createCard() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := server.Decode[cardRequest](r, true)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		in, err := parseCard(req)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		c, err := a.vault.CreateCard(r.Context(), principal(r).Tenant, in)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		resp := toResponse(c)
+		held := !in.SecurityCode.IsZero()
+		resp.SecurityCode = &held
+		server.Encode(w, http.StatusCreated, resp)
+	})
+}
+
+// getCard returns a masked card: GET /cards/{id}.
+func (a *API) getCard() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := a.vault.GetCard(r.Context(), principal(r).Tenant, r.PathValue("id"))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		hold, err := a.vault.SecurityCodeStatus(r.Context(), c.Tenant, c.ID)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		resp := toResponse(c)
+		resp.SecurityCode = &hold.Held
+		server.Encode(w, http.StatusOK, resp)
+	})
+}
+
+// revealCard returns a card with its number: GET /cards/{id}/reveal.
+func (a *API) revealCard() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := principal(r)
+		c, err := a.vault.RevealCard(r.Context(), p.Tenant, r.PathValue("id"))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		a.log.InfoContext(r.Context(), "card revealed", "tenant", p.Tenant, "key_id", p.KeyID, "card_id", c.ID,
+			"request_id", server.RequestIDFrom(r.Context()))
+		resp := toResponse(c.CardView)
+		resp.Number = c.PAN.Digits()
+		resp.Extra = c.Extra
+		server.Encode(w, http.StatusOK, resp)
+	})
+}
+
+// updateRequest is the body of PATCH /cards/{id}; absent fields stay.
+type updateRequest struct {
+	Expiry    *string           `json:"expiry"`
+	Holder    *string           `json:"holder"`
+	Reference *string           `json:"reference"`
+	Metadata  map[string]string `json:"metadata"`
+	Extra     map[string]string `json:"extra"`
+	Number    *string           `json:"number"`
+}
+
+// updateCard changes a card's mutable fields: PATCH /cards/{id}.
+func (a *API) updateCard() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := server.Decode[updateRequest](r, true)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if req.Number != nil {
+			a.fail(w, r, vault.Invalid("number", "the card number cannot change; store a new card instead"))
+			return
+		}
+		u := vault.CardUpdate{Reference: req.Reference, Metadata: req.Metadata, Extra: req.Extra}
+		if req.Expiry != nil {
+			e, err := card.ParseExpiry(*req.Expiry)
+			if err != nil {
+				a.fail(w, r, vault.Invalid("expiry", "%s", err.Error()))
+				return
+			}
+			u.Expiry = &e
+		}
+		if req.Holder != nil {
+			h, err := card.ParseHolder(*req.Holder)
+			if err != nil {
+				a.fail(w, r, vault.Invalid("holder", "%s", err.Error()))
+				return
+			}
+			u.Holder = &h
+		}
+		c, err := a.vault.UpdateCard(r.Context(), principal(r).Tenant, r.PathValue("id"), u)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		server.Encode(w, http.StatusOK, toResponse(c))
+	})
+}
+
+// deleteCard removes a card: DELETE /cards/{id}.
+func (a *API) deleteCard() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := a.vault.DeleteCard(r.Context(), principal(r).Tenant, r.PathValue("id")); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// listCards pages through masked cards: GET /cards?after=&limit=.
+func (a *API) listCards() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := page(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		cards, err := a.vault.ListCards(r.Context(), principal(r).Tenant, p)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		items := make([]cardResponse, len(cards))
+		for i, c := range cards {
+			items[i] = toResponse(c)
+		}
+		body := map[string]any{"items": items}
+		if len(cards) == p.Limit {
+			body["next_after"] = cards[len(cards)-1].ID
+		}
+		server.Encode(w, http.StatusOK, body)
+	})
+}
+
+// page reads ?after= and ?limit= (1..100, default 20).
+func page(r *http.Request) (vault.Page, error) {
+	p := vault.Page{After: r.URL.Query().Get("after"), Limit: 20}
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return p, vault.Invalid("limit", "limit must be a whole number from 1 to 100")
+		}
+		p.Limit = n
+	}
+	return p, nil
+}

@@ -1,0 +1,73 @@
+// Package native is cardvault's own API under /cardvault/v1: cards and API
+// keys, in cardvault's error shape. The vendor dialects live beside it.
+package native
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// Prefix is where the native API lives.
+const Prefix = "/cardvault/v1"
+
+// API serves the native dialect.
+type API struct {
+	vault *vault.Service
+	log   *slog.Logger
+}
+
+// New returns the native API over the vault service.
+func New(v *vault.Service, log *slog.Logger) *API { return &API{vault: v, log: log} }
+
+// Routes lists the whole native API.
+func (a *API) Routes(mux *server.Mux) {
+	mux.Handle("POST "+Prefix+"/cards", a.auth(vault.ScopeCardsWrite, a.createCard()))
+	mux.Handle("GET "+Prefix+"/cards", a.auth(vault.ScopeCardsRead, a.listCards()))
+	mux.Handle("GET "+Prefix+"/cards/{id}", a.auth(vault.ScopeCardsRead, a.getCard()))
+	mux.Handle("PATCH "+Prefix+"/cards/{id}", a.auth(vault.ScopeCardsWrite, a.updateCard()))
+	mux.Handle("GET "+Prefix+"/cards/{id}/reveal", a.auth(vault.ScopeCardsReveal, a.revealCard()))
+	mux.Handle("DELETE "+Prefix+"/cards/{id}", a.auth(vault.ScopeCardsWrite, a.deleteCard()))
+	mux.Handle("POST "+Prefix+"/keys", a.auth(vault.ScopeAdmin, a.createKey()))
+	mux.Handle("GET "+Prefix+"/keys", a.auth(vault.ScopeAdmin, a.listKeys()))
+	mux.Handle("DELETE "+Prefix+"/keys/{id}", a.auth(vault.ScopeAdmin, a.revokeKey()))
+}
+
+// Owns reports whether path is under the native prefix.
+func (a *API) Owns(path string) bool { return server.HasPrefix(path, Prefix) }
+
+// WriteError writes the native error shape.
+func (a *API) WriteError(w http.ResponseWriter, r *http.Request, status int, message string) {
+	server.WriteNativeError(w, r, status, message)
+}
+
+// fail writes err in the native shape: one place maps errors to responses.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, e := server.Fail(a.log, r, err)
+	server.WriteNativeErrorField(w, r, status, string(e.Code), e.Public, e.Field)
+}
+
+// auth authenticates the caller and requires scope before next runs.
+func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cardvault"`)
+			a.fail(w, r, err)
+			return
+		}
+		if err := p.Require(scope); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(server.SetPrincipal(r.Context(), p)))
+	})
+}
+
+// principal returns the caller that auth stored.
+func principal(r *http.Request) vault.Principal {
+	p, _ := vault.PrincipalFrom(r.Context())
+	return p
+}

@@ -1,0 +1,163 @@
+// Package config loads cardvault's configuration from defaults, CARDVAULT_*
+// environment variables and flags (flags win), validates all of it at once
+// and renders a dump with secrets redacted.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Config is the operator contract of `cardvault serve`.
+type Config struct {
+	Listen          string
+	DataDir         string
+	DatabaseURL     string
+	MasterKey       string
+	MasterKeyFile   string
+	BootstrapAPIKey string
+	ForwardAllow    string
+	TLSCert         string
+	TLSKey          string
+	MaxBody         int64
+	LogLevel        string
+	SecurityCodeTTL time.Duration
+	CleanupInterval time.Duration
+	ShutdownTimeout time.Duration
+}
+
+// option is one setting: its flag name, environment variable and help.
+type option struct {
+	name, usage string
+	secret      bool
+	bind        func(fs *flag.FlagSet, c *Config, name, usage string)
+}
+
+// Env returns the environment variable of an option: CARDVAULT_ and the
+// flag name in upper case with dashes as underscores.
+func Env(name string) string {
+	return "CARDVAULT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+func str(p func(*Config) *string, def string) func(*flag.FlagSet, *Config, string, string) {
+	return func(fs *flag.FlagSet, c *Config, name, usage string) { fs.StringVar(p(c), name, def, usage) }
+}
+
+func dur(p func(*Config) *time.Duration, def time.Duration) func(*flag.FlagSet, *Config, string, string) {
+	return func(fs *flag.FlagSet, c *Config, name, usage string) { fs.DurationVar(p(c), name, def, usage) }
+}
+
+// options lists every setting, in the order --help shows them.
+var options = []option{
+	{name: "listen", usage: "address to listen on", bind: str(func(c *Config) *string { return &c.Listen }, "127.0.0.1:8080")},
+	{name: "data-dir", usage: "directory of the embedded SQLite store (and of a generated master key file)", bind: str(func(c *Config) *string { return &c.DataDir }, "./cardvault-data")},
+	{name: "database-url", usage: "PostgreSQL URL (postgres://…); when set, PostgreSQL replaces the embedded store", secret: true, bind: str(func(c *Config) *string { return &c.DatabaseURL }, "")},
+	{name: "master-key", usage: "master key: base64 of 32 random bytes", secret: true, bind: str(func(c *Config) *string { return &c.MasterKey }, "")},
+	{name: "master-key-file", usage: "file holding the master key (base64 of 32 bytes)", bind: str(func(c *Config) *string { return &c.MasterKeyFile }, "")},
+	{name: "bootstrap-api-key", usage: "an admin API key with exactly this value exists after start (at least 32 characters)", secret: true, bind: str(func(c *Config) *string { return &c.BootstrapAPIKey }, "")},
+	{name: "forward-allow", usage: "comma-separated forward destinations: host[:port], *.domain, or http://host:port for plain HTTP", bind: str(func(c *Config) *string { return &c.ForwardAllow }, "")},
+	{name: "tls-cert", usage: "TLS certificate file (PEM); serve HTTPS when set with tls-key", bind: str(func(c *Config) *string { return &c.TLSCert }, "")},
+	{name: "tls-key", usage: "TLS private key file (PEM)", bind: str(func(c *Config) *string { return &c.TLSKey }, "")},
+	{name: "max-body", usage: "largest request body in bytes", bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.Int64Var(&c.MaxBody, name, 1<<20, usage) }},
+	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, "info")},
+	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
+	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
+	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
+}
+
+// Load parses args (flags) over getenv (CARDVAULT_* variables) over
+// defaults. Help goes to out. Every problem found is reported at once.
+func Load(cmd string, args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(out)
+	for _, o := range options {
+		o.bind(fs, &c, o.name, fmt.Sprintf("%s (env %s)", o.usage, Env(o.name)))
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: cardvault %s [flags]\n\nEvery flag can also be set by its environment variable; a flag wins.\n\n", cmd)
+		fs.PrintDefaults()
+	}
+	var problems []error
+	for _, o := range options {
+		if v := getenv(Env(o.name)); v != "" {
+			if err := fs.Set(o.name, v); err != nil {
+				problems = append(problems, fmt.Errorf("%s: %v", Env(o.name), err))
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
+	}
+	problems = append(problems, c.validate()...)
+	return c, errors.Join(problems...)
+}
+
+// validate reports every inconsistency in c.
+func (c Config) validate() []error {
+	var p []error
+	if c.Listen == "" {
+		p = append(p, errors.New("listen: must not be empty"))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		p = append(p, errors.New("data-dir: must not be empty when no database-url is set"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		p = append(p, errors.New("database-url: must start with postgres:// or postgresql://"))
+	}
+	if c.MasterKey != "" && c.MasterKeyFile != "" {
+		p = append(p, errors.New("master-key and master-key-file: set one, not both"))
+	}
+	if c.BootstrapAPIKey != "" && len(c.BootstrapAPIKey) < 32 {
+		p = append(p, errors.New("bootstrap-api-key: must be at least 32 characters"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		p = append(p, errors.New("tls-cert and tls-key: set both or neither"))
+	}
+	if c.MaxBody < 1024 {
+		p = append(p, errors.New("max-body: must be at least 1024 bytes"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		p = append(p, fmt.Errorf("log-level: %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	if c.SecurityCodeTTL <= 0 || c.SecurityCodeTTL > 24*time.Hour {
+		p = append(p, errors.New("security-code-ttl: must be between 1s and 24h"))
+	}
+	if c.CleanupInterval < time.Second {
+		p = append(p, errors.New("cleanup-interval: must be at least 1s"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		p = append(p, errors.New("shutdown-timeout: must be positive"))
+	}
+	return p
+}
+
+// Dump renders the configuration as "name=value" lines with secrets
+// replaced by "[set]" or "[unset]".
+func (c Config) Dump() string {
+	values := map[string]string{
+		"listen": c.Listen, "data-dir": c.DataDir, "database-url": c.DatabaseURL, "master-key": c.MasterKey,
+		"master-key-file": c.MasterKeyFile, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
+		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
+		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
+		"shutdown-timeout": c.ShutdownTimeout.String(),
+	}
+	var b strings.Builder
+	for _, o := range options {
+		v := values[o.name]
+		if o.secret {
+			v = map[bool]string{true: "[set]", false: "[unset]"}[v != ""]
+		}
+		fmt.Fprintf(&b, "%s=%s\n", o.name, v)
+	}
+	return b.String()
+}

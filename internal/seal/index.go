@@ -1,0 +1,100 @@
+package seal
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
+
+// IndexKey is a tenant's 256-bit blind-index key. Its HMACs let the vault
+// recognise equal values (the same card stored twice, a search by PAN)
+// without decrypting anything, while revealing nothing to anyone without the
+// key. The zero IndexKey holds no key; using it panics. An IndexKey redacts
+// itself when formatted or logged; compare keys by their Bytes, not with ==.
+type IndexKey struct {
+	// k is behind a pointer so that even an IndexKey nested in an
+	// unexported field of another struct prints as an address, not bytes.
+	k *[KeySize]byte
+}
+
+// NewIndexKey returns a fresh random index key.
+func NewIndexKey() IndexKey {
+	return IndexKey{k: (*[KeySize]byte)(randomBytes(KeySize))}
+}
+
+// IndexKeyFromBytes returns the index key whose Bytes are b. It fails unless
+// b is 32 bytes and not all zero.
+func IndexKeyFromBytes(b []byte) (IndexKey, error) {
+	if len(b) != KeySize {
+		return IndexKey{}, fmt.Errorf("seal: index key must be exactly %d bytes", KeySize)
+	}
+	k := [KeySize]byte(b)
+	if k == [KeySize]byte{} {
+		return IndexKey{}, errors.New("seal: index key is all zeros")
+	}
+	return IndexKey{k: &k}, nil
+}
+
+// Bytes returns a copy of the key, for wrapping under the master key.
+func (ik IndexKey) Bytes() []byte {
+	ik.mustBeSet()
+	return append([]byte(nil), ik.k[:]...)
+}
+
+// Fingerprint returns hex(HMAC-SHA256(ik, "pan:"+digits)): equal digit
+// strings give equal fingerprints under one key, and different keys give
+// unrelated ones. Callers pass the normalized PAN, digits only.
+func (ik IndexKey) Fingerprint(normalizedPAN string) string {
+	return ik.mac([]byte("pan:" + normalizedPAN))
+}
+
+// Sum returns a hex HMAC-SHA256 of value under ik, separated by domain: the
+// same value in different domains, or under different keys, gives unrelated
+// results, and no Sum ever equals a Fingerprint.
+func (ik IndexKey) Sum(domain, value string) string {
+	msg := appendLP([]byte("sum/v1:"), domain)
+	return ik.mac(append(msg, value...))
+}
+
+func (ik IndexKey) mac(msg []byte) string {
+	ik.mustBeSet()
+	m := hmac.New(sha256.New, ik.k[:])
+	m.Write(msg)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (ik IndexKey) mustBeSet() {
+	if ik.k == nil {
+		panic("seal: use of a zero IndexKey")
+	}
+}
+
+func indexKeyContext(tenant string) []byte {
+	return appendLP([]byte("cardvault/index-key/v1\x00"), tenant)
+}
+
+// WrapIndexKey wraps ik under the current master key, bound to tenant: the
+// result unwraps only for the same tenant.
+func (k *Keyring) WrapIndexKey(tenant string, ik IndexKey) ([]byte, error) {
+	if ik.k == nil {
+		return nil, errors.New("seal: index key holds no key")
+	}
+	return k.Wrap(ik.k[:], indexKeyContext(tenant))
+}
+
+// UnwrapIndexKey opens an index key made by WrapIndexKey for the same
+// tenant; any other tenant, alteration or master key fails with an error
+// wrapping ErrOpen.
+func (k *Keyring) UnwrapIndexKey(tenant string, wrapped []byte) (IndexKey, error) {
+	b, err := k.Unwrap(wrapped, indexKeyContext(tenant))
+	if err != nil {
+		return IndexKey{}, err
+	}
+	ik, err := IndexKeyFromBytes(b)
+	if err != nil {
+		return IndexKey{}, fmt.Errorf("%w: wrapped index key is malformed", ErrOpen)
+	}
+	return ik, nil
+}

@@ -1,0 +1,151 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// RequestIDHeader carries the request id in both directions.
+const RequestIDHeader = "X-Request-Id"
+
+type requestIDKey struct{}
+
+// RequestIDFrom returns the id requestID gave this request.
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// safeRequestID is what a caller-supplied request id may look like.
+var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// requestID gives every request an id: the caller's when it is safe to log
+// (and never a card number), else a fresh one. It is echoed in the response.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(RequestIDHeader)
+		if !safeRequestID.MatchString(id) || RedactDigits(id) != id {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = "req_" + hex.EncodeToString(b[:])
+		}
+		w.Header().Set(RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// limitBody caps the request body; reading past the cap fails, and Decode
+// turns that failure into a 413.
+func limitBody(next http.Handler, max int64, facades []Facade) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writerFor(facades, r.URL.Path)(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", max))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a panic into a logged 500 with the request id.
+func recoverPanics(next http.Handler, log *slog.Logger, facades []Facade) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil || v == http.ErrAbortHandler {
+				if v != nil {
+					panic(v)
+				}
+				return
+			}
+			log.ErrorContext(r.Context(), "panic serving request", "request_id", RequestIDFrom(r.Context()),
+				"panic", RedactDigits(fmt.Sprint(v)), "stack", RedactDigits(string(debug.Stack())))
+			writerFor(facades, r.URL.Path)(w, r, http.StatusInternalServerError,
+				"internal error (request id "+RequestIDFrom(r.Context())+")")
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loggedWriter records what a handler wrote, for the access log and metrics.
+type loggedWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *loggedWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *loggedWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *loggedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// principalSlot is filled by SetPrincipal so the access log can name the
+// caller: handlers authenticate below this middleware, in the facades.
+type principalSlot struct{ p vault.Principal }
+
+type principalSlotKey struct{}
+
+// SetPrincipal records the authenticated caller for the access log and
+// returns a context carrying it for the handlers.
+func SetPrincipal(ctx context.Context, p vault.Principal) context.Context {
+	if slot, ok := ctx.Value(principalSlotKey{}).(*principalSlot); ok {
+		slot.p = p
+	}
+	return vault.WithPrincipal(ctx, p)
+}
+
+// accessLog writes one JSON line per request: never a body, never a query
+// string (PCI Vault puts passphrases and card numbers there), and the path
+// with every run of card-number-like digits masked.
+func accessLog(next http.Handler, log *slog.Logger, m *metrics, mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		_, pattern := mux.Handler(r)
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		slot := &principalSlot{}
+		lw := &loggedWriter{ResponseWriter: w}
+		next.ServeHTTP(lw, r.WithContext(context.WithValue(r.Context(), principalSlotKey{}, slot)))
+		if lw.status == 0 {
+			lw.status = http.StatusOK
+		}
+		elapsed := time.Since(start)
+		m.observe(pattern, r.Method, lw.status, elapsed)
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", RequestIDFrom(r.Context())),
+			slog.String("method", r.Method),
+			slog.String("route", pattern),
+			slog.String("path", RedactDigits(r.URL.Path)),
+			slog.Int("status", lw.status),
+			slog.Int64("bytes", lw.bytes),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+			slog.String("remote", r.RemoteAddr),
+			slog.String("tenant", slot.p.Tenant),
+			slog.String("key_id", slot.p.KeyID),
+		)
+	})
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// DefaultMaxBody is the request body limit when Config.MaxBody is zero.
+const DefaultMaxBody = 1 << 20
+
+// Facade is one API dialect mounted on the server.
+type Facade interface {
+	// Routes registers the facade's handlers on mux.
+	Routes(mux *Mux)
+	// Owns reports whether a path belongs to the facade, so that unknown
+	// routes under it get the facade's own error shape.
+	Owns(path string) bool
+	// WriteError writes an error in the facade's shape with the given status.
+	WriteError(w http.ResponseWriter, r *http.Request, status int, message string)
+}
+
+// ReadyChecker says whether the vault can serve: store reachable, keys loaded.
+type ReadyChecker interface {
+	Ready(ctx context.Context) error
+}
+
+// Config holds what New needs. Logger and Registry must not be nil.
+type Config struct {
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	Ready    ReadyChecker
+	// MaxBody caps every request body; zero means DefaultMaxBody.
+	MaxBody int64
+	// Facades are mounted in order; the first that Owns a path writes its
+	// routing errors. Paths no facade owns get the native error shape.
+	Facades []Facade
+}
+
+// Mux is the router facades register on; it remembers every pattern.
+type Mux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// Handle registers h for pattern, as http.ServeMux.Handle does.
+func (m *Mux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+// Server is the vault's HTTP handler.
+type Server struct {
+	http.Handler
+	mux *Mux
+}
+
+// Patterns lists every registered route pattern, in registration order.
+func (s *Server) Patterns() []string { return append([]string(nil), s.mux.patterns...) }
+
+// New returns the vault's HTTP handler with every facade and the probes
+// mounted behind the shared middleware.
+func New(c Config) *Server {
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	mux := &Mux{ServeMux: http.NewServeMux()}
+	mux.Handle("GET /healthz", handleHealth())
+	mux.Handle("GET /readyz", handleReady(c.Ready, c.Logger))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(c.Registry, promhttp.HandlerOpts{}))
+	for _, f := range c.Facades {
+		f.Routes(mux)
+	}
+	m := newMetrics(c.Registry)
+	var h http.Handler = routed(mux.ServeMux, c.Facades)
+	h = limitBody(h, c.MaxBody, c.Facades)
+	h = recoverPanics(h, c.Logger, c.Facades)
+	h = accessLog(h, c.Logger, m, mux.ServeMux)
+	return &Server{Handler: requestID(h), mux: mux}
+}
+
+// routed serves through mux, but answers unknown routes (404) and wrong
+// methods (405) with a JSON body in the shape of the facade owning the path.
+func routed(mux *http.ServeMux, facades []Facade) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &statusRecorder{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		status := probe.status
+		msg := "no such route"
+		if status == http.StatusMethodNotAllowed {
+			if allow := probe.header.Get("Allow"); allow != "" {
+				w.Header().Set("Allow", allow)
+			}
+			msg = "method " + r.Method + " is not allowed on this route"
+		} else if status != http.StatusNotFound {
+			// A redirect the mux made to clean a path: pass it on as it is.
+			for k, v := range probe.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(status)
+			return
+		}
+		writerFor(facades, r.URL.Path)(w, r, status, msg)
+	})
+}
+
+// writerFor picks the error writer of the facade that owns path.
+func writerFor(facades []Facade, path string) func(http.ResponseWriter, *http.Request, int, string) {
+	for _, f := range facades {
+		if f.Owns(path) {
+			return f.WriteError
+		}
+	}
+	return WriteNativeError
+}
+
+// statusRecorder captures what the mux's own 404/405 handlers would write.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (s *statusRecorder) Header() http.Header { return s.header }
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+}
+
+// HasPrefix reports whether path is prefix itself or lies below it.
+func HasPrefix(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, strings.TrimSuffix(prefix, "/")+"/")
+}

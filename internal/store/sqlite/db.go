@@ -1,0 +1,138 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/vault"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// busyTimeout is how long a connection waits for another process's write
+// lock before giving up.
+const busyTimeout = 10 * time.Second
+
+// DB is a vault.Store backed by one SQLite file. It is safe for concurrent
+// use. Writes, and every transaction, go through one connection in turn;
+// reads outside a transaction use a pool of read-only connections and see
+// every write that was acknowledged before they started.
+type DB struct {
+	store
+	writer *sql.DB
+	reader *sql.DB
+}
+
+var _ vault.Store = (*DB)(nil)
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// store implements vault.Store either over the two pools or inside one
+// transaction, where w and r are the same *sql.Tx and begin is nil.
+type store struct {
+	begin *sql.DB // where transactions start; nil inside a transaction
+	w     querier // writes
+	r     querier // reads
+}
+
+// Open opens (creating if needed) the database file at path and applies any
+// pending migrations. Several processes may open the same file at once; the
+// migrations run exactly once.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" || strings.ContainsRune(path, '?') {
+		return nil, errors.New("sqlite: open: path must be a file name without '?'")
+	}
+	busy := strconv.FormatInt(busyTimeout.Milliseconds(), 10)
+	writer, err := sql.Open("sqlite", path+"?_busy_timeout="+busy+
+		"&_journal_mode=WAL&_synchronous=FULL&_foreign_keys=1&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxIdleTime(0)
+	writer.SetConnMaxLifetime(0)
+	if err := migrate(ctx, writer); err != nil {
+		writer.Close()
+		return nil, err
+	}
+
+	reader, err := sql.Open("sqlite", path+"?_busy_timeout="+busy+
+		"&_synchronous=FULL&_foreign_keys=1&_query_only=1")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open reader: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	if err := reader.PingContext(ctx); err != nil {
+		reader.Close()
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open reader: %w", err)
+	}
+	return &DB{
+		store:  store{begin: writer, w: writer, r: reader},
+		writer: writer,
+		reader: reader,
+	}, nil
+}
+
+// Close closes both pools. Calls in flight may fail.
+func (db *DB) Close() error {
+	return errors.Join(db.reader.Close(), db.writer.Close())
+}
+
+// Ping reports whether the database answers a query.
+func (s *store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return opErr("ping", err)
+	}
+	return nil
+}
+
+// Tx runs fn in one IMMEDIATE transaction on the writer connection. Inside
+// fn, use only the Store fn is given: the writer is taken, so a write through
+// the outer DB waits until fn returns (or ctx ends). When fn returns an error
+// or panics the transaction is rolled back and the error (or panic) passed
+// on unchanged.
+func (s *store) Tx(ctx context.Context, fn func(vault.Store) error) error {
+	return s.inTx(ctx, func(ts *store) error { return fn(ts) })
+}
+
+// inTx runs fn in a transaction, reusing the current one if there is one.
+func (s *store) inTx(ctx context.Context, fn func(*store) error) error {
+	if s.begin == nil {
+		return fn(s)
+	}
+	tx, err := s.begin.BeginTx(ctx, nil)
+	if err != nil {
+		return opErr("begin", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback() // also on panic, which then carries on
+		}
+	}()
+	if err := fn(&store{w: tx, r: tx}); err != nil {
+		return err
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		return opErr("commit", err)
+	}
+	return nil
+}

@@ -1,0 +1,13 @@
+// Package sqlite is the embedded vault.Store: one SQLite file in WAL mode,
+// written through a single connection and read through a separate pool.
+//
+// Durability: every connection runs with synchronous=FULL, so a write is on
+// disk before it is acknowledged. Transactions begin IMMEDIATE, so a
+// transaction never has to upgrade a read lock and cannot fail half-way with
+// SQLITE_BUSY; other processes opening the same file wait up to the busy
+// timeout.
+//
+// Times are stored as INTEGER unix microseconds and come back in UTC,
+// truncated to the microsecond; a zero ExpiresAt or RevokedAt is NULL. Empty
+// byte slices come back as nil.
+package sqlite

@@ -1,0 +1,29 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// CreateTenant adds a tenant; ErrConflict if its id exists.
+func (s *store) CreateTenant(ctx context.Context, t vault.Tenant) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
+		t.ID, t.Name, micros(t.CreatedAt))
+	if err != nil {
+		return opErr("create tenant", err)
+	}
+	return nil
+}
+
+// GetTenant returns a tenant or ErrNotFound.
+func (s *store) GetTenant(ctx context.Context, id string) (vault.Tenant, error) {
+	t := vault.Tenant{ID: id}
+	var created int64
+	err := s.r.QueryRowContext(ctx, `SELECT name, created_at FROM tenants WHERE id = ?`, id).Scan(&t.Name, &created)
+	if err != nil {
+		return vault.Tenant{}, opErr("get tenant", err)
+	}
+	t.CreatedAt = fromMicros(created)
+	return t, nil
+}

@@ -1,0 +1,117 @@
+package vault
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/seal"
+)
+
+// secretPrefix starts every generated API key, so secret scanners can find leaked ones.
+const secretPrefix = "cvk_"
+
+// MinBootstrapKeyLen is the shortest bootstrap key accepted.
+const MinBootstrapKeyLen = 32
+
+// NewAPIKey describes a key to create.
+type NewAPIKey struct {
+	Tenant string
+	Name   string
+	Scopes []Scope
+	// ExpiresAt, when not zero, is when the key stops working.
+	ExpiresAt time.Time
+}
+
+// CreateAPIKey makes a key and returns it with its secret. The secret is
+// shown only here: the store keeps its hash.
+func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (APIKey, string, error) {
+	if len(in.Scopes) == 0 {
+		return APIKey{}, "", Invalid("scopes", "at least one scope is required")
+	}
+	if len(in.Name) > 100 {
+		return APIKey{}, "", Invalid("name", "name must be at most 100 characters")
+	}
+	now := s.Now()
+	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now) {
+		return APIKey{}, "", Invalid("expires_at", "expiry must be in the future")
+	}
+	if _, err := s.store.GetTenant(ctx, in.Tenant); err != nil {
+		return APIKey{}, "", AsError(err)
+	}
+	secret := secretPrefix + seal.NewSecret()
+	k := APIKey{ID: "key_" + seal.RandomID(20), Tenant: in.Tenant, Name: in.Name, Scopes: in.Scopes,
+		Hash: seal.HashSecret(secret), CreatedAt: now, ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Microsecond)}
+	if err := s.store.CreateAPIKey(ctx, k); err != nil {
+		return APIKey{}, "", err
+	}
+	return k, secret, nil
+}
+
+// EnsureBootstrapKey makes sure an admin key of the default tenant with
+// exactly this secret exists (it is created on first use and kept after).
+func (s *Service) EnsureBootstrapKey(ctx context.Context, secret string) error {
+	if len(secret) < MinBootstrapKeyLen {
+		return Invalid("bootstrap_api_key", "the bootstrap API key must be at least %d characters", MinBootstrapKeyLen)
+	}
+	hash := seal.HashSecret(secret)
+	k, err := s.store.APIKeyByHash(ctx, hash)
+	switch {
+	case err == nil && k.RevokedAt.IsZero():
+		return nil
+	case err == nil:
+		return Errorf(CodeConflict, "the bootstrap API key %s was revoked; choose another value", k.ID)
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	sum := sha256.Sum256(hash)
+	k = APIKey{ID: "key_bootstrap_" + hex.EncodeToString(sum[:6]), Tenant: DefaultTenant, Name: "bootstrap",
+		Scopes: []Scope{ScopeAdmin}, Hash: hash, CreatedAt: s.Now()}
+	if err := s.store.CreateAPIKey(ctx, k); err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	return nil
+}
+
+// errBadKey is the one answer to every unusable credential, so a caller
+// cannot tell unknown, revoked and expired keys apart.
+var errBadKey = &Error{Code: CodeUnauthorized, Public: "missing or invalid API key"}
+
+// Authenticate returns the principal of a live API key secret.
+func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
+	secret = strings.TrimSpace(secret)
+	if secret == "" || len(secret) > 512 {
+		return Principal{}, errBadKey
+	}
+	k, err := s.store.APIKeyByHash(ctx, seal.HashSecret(secret))
+	if errors.Is(err, ErrNotFound) {
+		return Principal{}, errBadKey
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	now := s.Now()
+	if !seal.VerifySecret(secret, k.Hash) || !k.RevokedAt.IsZero() || (!k.ExpiresAt.IsZero() && !k.ExpiresAt.After(now)) {
+		return Principal{}, errBadKey
+	}
+	return Principal{Tenant: k.Tenant, KeyID: k.ID, Scopes: k.Scopes}, nil
+}
+
+// ListAPIKeys pages through a tenant's keys (hashes included; callers never show them).
+func (s *Service) ListAPIKeys(ctx context.Context, tenant string, p Page) ([]APIKey, error) {
+	return s.store.ListAPIKeys(ctx, tenant, p)
+}
+
+// GetAPIKey returns one of a tenant's keys.
+func (s *Service) GetAPIKey(ctx context.Context, tenant, id string) (APIKey, error) {
+	k, err := s.store.GetAPIKey(ctx, tenant, id)
+	return k, domainErr(err)
+}
+
+// RevokeAPIKey stops a key from working at once.
+func (s *Service) RevokeAPIKey(ctx context.Context, tenant, id string) error {
+	return domainErr(s.store.RevokeAPIKey(ctx, tenant, id, s.Now()))
+}

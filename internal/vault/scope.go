@@ -1,0 +1,75 @@
+package vault
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Scope is a permission carried by an API key.
+type Scope string
+
+// The scopes an API key can carry.
+const (
+	// ScopeCardsWrite allows storing and deleting card data.
+	ScopeCardsWrite Scope = "cards:write"
+	// ScopeCardsRead allows reading masked card data.
+	ScopeCardsRead Scope = "cards:read"
+	// ScopeCardsReveal allows reading card data in the clear; every use is audited.
+	ScopeCardsReveal Scope = "cards:reveal"
+	// ScopeForward allows relaying card data to a payment provider.
+	ScopeForward Scope = "forward"
+	// ScopeAdmin allows everything, including managing keys.
+	ScopeAdmin Scope = "admin"
+)
+
+// AllScopes lists every scope in a stable order.
+var AllScopes = []Scope{ScopeCardsWrite, ScopeCardsRead, ScopeCardsReveal, ScopeForward, ScopeAdmin}
+
+// ParseScopes parses a comma- or space-separated list of scopes, rejecting
+// unknown names and removing duplicates.
+func ParseScopes(s string) ([]Scope, error) {
+	var out []Scope
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		sc := Scope(f)
+		if !slices.Contains(AllScopes, sc) {
+			return nil, Invalid("scopes", "unknown scope %q (known: %s)", f, joinScopes(AllScopes))
+		}
+		if !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	if len(out) == 0 {
+		return nil, Invalid("scopes", "at least one scope is required")
+	}
+	return out, nil
+}
+
+// joinScopes renders scopes comma-separated.
+func joinScopes(ss []Scope) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, ",")
+}
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	Tenant string
+	KeyID  string
+	Scopes []Scope
+}
+
+// Can reports whether the principal holds scope s; admin holds every scope.
+func (p Principal) Can(s Scope) bool {
+	return slices.Contains(p.Scopes, s) || slices.Contains(p.Scopes, ScopeAdmin)
+}
+
+// Require returns a forbidden error unless the principal holds scope s.
+func (p Principal) Require(s Scope) error {
+	if p.Can(s) {
+		return nil
+	}
+	return &Error{Code: CodeForbidden, Public: fmt.Sprintf("this API key lacks the %q scope", s)}
+}

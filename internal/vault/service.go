@@ -1,0 +1,97 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/seal"
+)
+
+// metaCheck names the sealed check value that proves the master key matches.
+const metaCheck = "master_key_check"
+
+// Options tune a Service; the zero value of each field picks a default.
+type Options struct {
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+	// Logger receives operational messages; default slog.Default().
+	Logger *slog.Logger
+	// SecurityCodeTTL is how long a security code is held; default 2 h.
+	SecurityCodeTTL time.Duration
+}
+
+// Service is the vault core. It is safe for concurrent use.
+type Service struct {
+	store   Store
+	keyring *seal.Keyring
+	now     func() time.Time
+	log     *slog.Logger
+	cvvTTL  time.Duration
+
+	mu      sync.Mutex
+	tenants map[string]*tenantKeys
+}
+
+// New returns a Service over store, sealing with keys from keyring. Call
+// Init before serving requests.
+func New(store Store, keyring *seal.Keyring, o Options) *Service {
+	s := &Service{store: store, keyring: keyring, now: o.Now, log: o.Logger, cvvTTL: o.SecurityCodeTTL,
+		tenants: map[string]*tenantKeys{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.cvvTTL <= 0 {
+		s.cvvTTL = 2 * time.Hour
+	}
+	return s
+}
+
+// Now returns the service's current time, truncated to microseconds (the
+// precision every store keeps).
+func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// Store returns the store the service runs on, for facades that keep their
+// own records through the service's sealing helpers.
+func (s *Service) Store() Store { return s.store }
+
+// Init verifies that the master key matches the store (recording a check
+// value on first start) and makes sure the default tenant exists. A wrong
+// master key fails with seal.ErrWrongMasterKey before anything is written.
+func (s *Service) Init(ctx context.Context) error {
+	check, err := s.store.GetMeta(ctx, metaCheck)
+	if errors.Is(err, ErrNotFound) {
+		if check, err = s.keyring.NewCheck(); err != nil {
+			return err
+		}
+		err = s.store.InsertMeta(ctx, metaCheck, check)
+		if errors.Is(err, ErrConflict) { // another node won the race
+			check, err = s.store.GetMeta(ctx, metaCheck)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("read master key check: %w", err)
+	}
+	if err := s.keyring.VerifyCheck(check); err != nil {
+		return err
+	}
+	if _, err := s.CreateTenant(ctx, DefaultTenant, "Default tenant"); err != nil && CodeOf(err) != CodeConflict {
+		return fmt.Errorf("create default tenant: %w", err)
+	}
+	return nil
+}
+
+// Ready reports whether the store is reachable and keys are loaded.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return err
+	}
+	_, err := s.keysFor(ctx, DefaultTenant)
+	return err
+}

@@ -1,0 +1,117 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/cardvault/cardvault/internal/seal"
+)
+
+// tenantIDPattern is what a tenant id may look like.
+var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// tenantKeys is a tenant's unwrapped key material, cached in memory.
+type tenantKeys struct {
+	sealer *seal.Sealer
+	index  seal.IndexKey
+}
+
+// CreateTenant creates a tenant with its first data key and its index key,
+// all in one transaction. An existing id is a conflict.
+func (s *Service) CreateTenant(ctx context.Context, id, name string) (Tenant, error) {
+	if !tenantIDPattern.MatchString(id) {
+		return Tenant{}, Invalid("tenant", "tenant id must be 1-63 lowercase letters, digits, '-' or '_'")
+	}
+	t := Tenant{ID: id, Name: name, CreatedAt: s.Now()}
+	dk := seal.NewDataKey(1)
+	wrappedDK, err := s.keyring.WrapDataKey(id, dk)
+	if err != nil {
+		return Tenant{}, err
+	}
+	ik := seal.NewIndexKey()
+	wrappedIK, err := s.keyring.WrapIndexKey(id, ik)
+	if err != nil {
+		return Tenant{}, err
+	}
+	err = s.store.Tx(ctx, func(tx Store) error {
+		if err := tx.CreateTenant(ctx, t); err != nil {
+			return err
+		}
+		if err := tx.InsertKey(ctx, WrappedKey{Tenant: id, Purpose: PurposeData, Version: dk.Version, Wrapped: wrappedDK, CreatedAt: t.CreatedAt}); err != nil {
+			return err
+		}
+		return tx.InsertKey(ctx, WrappedKey{Tenant: id, Purpose: PurposeIndex, Version: 1, Wrapped: wrappedIK, CreatedAt: t.CreatedAt})
+	})
+	if errors.Is(err, ErrConflict) {
+		return Tenant{}, &Error{Code: CodeConflict, Public: "tenant already exists", Err: err}
+	}
+	return t, err
+}
+
+// keysFor returns the tenant's unwrapped keys, loading them once.
+func (s *Service) keysFor(ctx context.Context, tenant string) (*tenantKeys, error) {
+	s.mu.Lock()
+	tk, ok := s.tenants[tenant]
+	s.mu.Unlock()
+	if ok {
+		return tk, nil
+	}
+	dataKeys, err := s.store.ListKeys(ctx, tenant, PurposeData)
+	if err != nil {
+		return nil, fmt.Errorf("load data keys: %w", err)
+	}
+	if len(dataKeys) == 0 {
+		return nil, &Error{Code: CodeNotFound, Public: "unknown tenant"}
+	}
+	var dks []seal.DataKey
+	for _, w := range dataKeys {
+		dk, err := s.keyring.UnwrapDataKey(tenant, w.Version, w.Wrapped)
+		if err != nil {
+			return nil, fmt.Errorf("unwrap data key v%d of tenant %q: %w", w.Version, tenant, err)
+		}
+		dks = append(dks, dk)
+	}
+	indexKeys, err := s.store.ListKeys(ctx, tenant, PurposeIndex)
+	if err != nil || len(indexKeys) == 0 {
+		return nil, fmt.Errorf("load index key of tenant %q: %w", tenant, errors.Join(err, ErrNotFound))
+	}
+	ik, err := s.keyring.UnwrapIndexKey(tenant, indexKeys[0].Wrapped)
+	if err != nil {
+		return nil, fmt.Errorf("unwrap index key of tenant %q: %w", tenant, err)
+	}
+	tk = &tenantKeys{sealer: seal.NewSealer(dks[0], dks[1:]...), index: ik}
+	s.mu.Lock()
+	s.tenants[tenant] = tk
+	s.mu.Unlock()
+	return tk, nil
+}
+
+// Fingerprint returns the tenant's blind index of a card number (digits
+// only), equal for equal numbers and useless without the tenant's key.
+func (s *Service) Fingerprint(ctx context.Context, tenant, digits string) (string, error) {
+	tk, err := s.keysFor(ctx, tenant)
+	if err != nil {
+		return "", err
+	}
+	return tk.index.Fingerprint(digits), nil
+}
+
+// Seal encrypts a field of a record of the tenant under the tenant's current data key.
+func (s *Service) Seal(ctx context.Context, tenant, record, field string, plaintext []byte) ([]byte, error) {
+	tk, err := s.keysFor(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return tk.sealer.Seal(plaintext, seal.AAD{Tenant: tenant, Record: record, Field: field})
+}
+
+// Open decrypts what Seal produced for the same tenant, record and field.
+func (s *Service) Open(ctx context.Context, tenant, record, field string, blob []byte) ([]byte, error) {
+	tk, err := s.keysFor(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return tk.sealer.Open(blob, seal.AAD{Tenant: tenant, Record: record, Field: field})
+}
