@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/cardvault/cardvault/internal/api/native"
+	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/server"
 )
@@ -41,13 +41,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return fmt.Errorf("bootstrap API key: %w", err)
 		}
 	}
-	handler := server.New(server.Config{
-		Logger:   log,
-		Registry: reg,
-		Ready:    svc,
-		MaxBody:  c.MaxBody,
-		Facades:  []server.Facade{native.New(svc, log)},
-	})
+	fs, err := facades(deps{vault: svc, audit: audit.New(svc.Store(), nil), log: log}, c)
+	if err != nil {
+		return err
+	}
+	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs})
 
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
@@ -35,14 +36,22 @@ type Env struct {
 	Log      *SyncBuffer
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
+	Audit    *audit.Log
 	// Clock is the vault's clock; tests move it with Advance.
 	Clock *Clock
 }
 
+// Deps are the parts a facade is built from.
+type Deps struct {
+	Vault  *vault.Service
+	Logger *slog.Logger
+	Audit  *audit.Log
+}
+
 // Options change what New builds.
 type Options struct {
-	// Facades builds the facades to mount, given the service and logger.
-	Facades func(*vault.Service, *slog.Logger) []server.Facade
+	// Facades builds the facades to mount from the environment's parts.
+	Facades func(Deps) []server.Facade
 	// MaxBody caps request bodies; zero keeps the server default.
 	MaxBody int64
 }
@@ -66,13 +75,14 @@ func New(tb testing.TB, o Options) *Env {
 	if err := e.Vault.Init(ctx); err != nil {
 		tb.Fatal(err)
 	}
+	e.Audit = audit.New(store, e.Clock.Now)
 	e.AdminKey = "test-admin-key-" + seal.NewSecret()
 	if err := e.Vault.EnsureBootstrapKey(ctx, e.AdminKey); err != nil {
 		tb.Fatal(err)
 	}
 	var facades []server.Facade
 	if o.Facades != nil {
-		facades = o.Facades(e.Vault, e.Logger)
+		facades = o.Facades(Deps{Vault: e.Vault, Logger: e.Logger, Audit: e.Audit})
 	}
 	e.Server = server.New(server.Config{Logger: e.Logger, Registry: e.Registry, Ready: e.Vault, MaxBody: o.MaxBody, Facades: facades})
 	ts := httptest.NewServer(e.Server)

@@ -133,14 +133,15 @@ func (a *API) getCard() http.Handler {
 // revealCard returns a card with its number: GET /cards/{id}/reveal.
 func (a *API) revealCard() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := principal(r)
-		c, err := a.vault.RevealCard(r.Context(), p.Tenant, r.PathValue("id"))
+		c, err := a.vault.RevealCard(r.Context(), principal(r).Tenant, r.PathValue("id"))
 		if err != nil {
 			a.fail(w, r, err)
 			return
 		}
-		a.log.InfoContext(r.Context(), "card revealed", "tenant", p.Tenant, "key_id", p.KeyID, "card_id", c.ID,
-			"request_id", server.RequestIDFrom(r.Context()))
+		if err := a.record(r, "card.reveal", c.ID); err != nil {
+			a.fail(w, r, err)
+			return
+		}
 		resp := toResponse(c.CardView)
 		resp.Number = c.PAN.Digits()
 		resp.Extra = c.Extra

@@ -64,6 +64,10 @@ func (a *API) createKey() http.Handler {
 			a.fail(w, r, err)
 			return
 		}
+		if err := a.record(r, "api_key.create", k.ID); err != nil {
+			a.fail(w, r, err)
+			return
+		}
 		resp := keyView(k)
 		resp.Secret = secret
 		server.Encode(w, http.StatusCreated, resp)
@@ -95,6 +99,10 @@ func (a *API) listKeys() http.Handler {
 func (a *API) revokeKey() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := a.vault.RevokeAPIKey(r.Context(), principal(r).Tenant, r.PathValue("id")); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if err := a.record(r, "api_key.revoke", r.PathValue("id")); err != nil {
 			a.fail(w, r, err)
 			return
 		}

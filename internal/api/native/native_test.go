@@ -1,9 +1,9 @@
 package native_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,8 +21,8 @@ const (
 )
 
 func newEnv(t *testing.T) *vaulttest.Env {
-	return vaulttest.New(t, vaulttest.Options{MaxBody: 4096, Facades: func(v *vault.Service, l *slog.Logger) []server.Facade {
-		return []server.Facade{native.New(v, l)}
+	return vaulttest.New(t, vaulttest.Options{MaxBody: 4096, Facades: func(d vaulttest.Deps) []server.Facade {
+		return []server.Facade{native.New(d.Vault, d.Audit, d.Logger)}
 	}})
 }
 
@@ -77,6 +77,10 @@ func TestCardLifecycle(t *testing.T) {
 	}
 	if strings.Contains(string(body), "123") {
 		t.Errorf("reveal returned the security code: %s", body)
+	}
+	entries, err := e.Audit.List(context.Background(), vault.DefaultTenant, vault.Page{})
+	if err != nil || len(entries) != 1 || entries[0].Action != "card.reveal" || entries[0].Targets[0] != id {
+		t.Fatalf("audit after one reveal: %+v %v", entries, err)
 	}
 
 	resp, body = e.Do(t, "PATCH", "/cardvault/v1/cards/"+id, `{"number":"5555555555554444"}`, "X-Api-Key", writer)

@@ -3,9 +3,11 @@
 package native
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
+	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -13,14 +15,30 @@ import (
 // Prefix is where the native API lives.
 const Prefix = "/cardvault/v1"
 
+// Auditor records security-relevant actions.
+type Auditor interface {
+	Record(ctx context.Context, ev audit.Event) error
+}
+
 // API serves the native dialect.
 type API struct {
 	vault *vault.Service
+	audit Auditor
 	log   *slog.Logger
 }
 
 // New returns the native API over the vault service.
-func New(v *vault.Service, log *slog.Logger) *API { return &API{vault: v, log: log} }
+func New(v *vault.Service, a Auditor, log *slog.Logger) *API {
+	return &API{vault: v, audit: a, log: log}
+}
+
+// record audits an action by the request's caller; a failure to audit
+// fails the request, so nothing audited goes unrecorded.
+func (a *API) record(r *http.Request, action string, targets ...string) error {
+	p := principal(r)
+	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
+		Targets: targets, RequestID: server.RequestIDFrom(r.Context())})
+}
 
 // Routes lists the whole native API.
 func (a *API) Routes(mux *server.Mux) {

@@ -46,7 +46,7 @@ func testKeys(t *testing.T, s vault.Store) {
 		return vault.WrappedKey{
 			Tenant: tenant, Purpose: purpose, Version: v,
 			Wrapped:   []byte{byte(v), 0xaa, 0x00},
-			CreatedAt: epoch().Add(time.Duration(v) * time.Hour),
+			CreatedAt: epoch().Add(time.Duration(v%1000) * time.Minute),
 		}
 	}
 	for _, k := range []vault.WrappedKey{

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/cardvault/cardvault/internal/api/native"
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// deps are the parts every facade is built from.
+type deps struct {
+	vault *vault.Service
+	audit *audit.Log
+	log   *slog.Logger
+}
+
+// facades builds every API dialect the vault serves, in mount order.
+func facades(d deps, c config.Config) ([]server.Facade, error) {
+	return []server.Facade{
+		native.New(d.vault, d.audit, d.log),
+	}, nil
+}

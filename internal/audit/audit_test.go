@@ -1,0 +1,86 @@
+package audit_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/store/sqlite"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+func newLog(t *testing.T) (*audit.Log, vault.Store) {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return audit.New(s, nil), s
+}
+
+func TestChainHoldsUnderConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newLog(t)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				if err := l.Record(ctx, audit.Event{Tenant: "default", Actor: "key_x", Action: "forward", Targets: []string{string(rune('a' + i))}}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	n, err := l.Verify(ctx, "default")
+	if err != nil || n != 80 {
+		t.Fatalf("verified %d entries (%v), want 80", n, err)
+	}
+	if err := l.Record(ctx, audit.Event{Tenant: "other", Action: "card.reveal"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Verify(ctx, "other"); err != nil || n != 1 {
+		t.Fatalf("other tenant: %d %v", n, err)
+	}
+}
+
+func TestVerifyFindsTampering(t *testing.T) {
+	ctx := context.Background()
+	for name, tamper := range map[string]func(vault.Store, vault.Record){
+		"altered entry": func(s vault.Store, r vault.Record) {
+			r.Data = []byte(strings.Replace(string(r.Data), `"card.reveal"`, `"card.read"`, 1))
+			if _, err := s.UpdateRecord(ctx, r, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"removed entry": func(s vault.Store, r vault.Record) {
+			if err := s.DeleteRecord(ctx, r.Tenant, r.Kind, r.ID); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			l, s := newLog(t)
+			for _, a := range []string{"forward", "card.reveal", "forward"} {
+				if err := l.Record(ctx, audit.Event{Tenant: "default", Action: a}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			recs, err := s.ListRecords(ctx, vault.RecordQuery{Tenant: "default", Kind: "audit"}, time.Time{})
+			if err != nil || len(recs) != 3 {
+				t.Fatalf("%d entries, %v", len(recs), err)
+			}
+			tamper(s, recs[1])
+			if _, err := l.Verify(ctx, "default"); err == nil {
+				t.Fatal("Verify did not notice")
+			}
+		})
+	}
+}

@@ -1,0 +1,12 @@
+// Package postgres is the vault.Store for more than one node, on PostgreSQL
+// through a pgx connection pool.
+//
+// It uses plain SQL only (no stored procedures, no triggers) so that
+// PostgreSQL-compatible distributed databases accept it too; the one
+// PostgreSQL-specific call is an advisory lock that serialises migrations.
+// Every connection runs with synchronous_commit=on, so a write is durable
+// before it is acknowledged.
+//
+// Times are timestamptz and come back in UTC at microsecond precision; a
+// zero ExpiresAt or RevokedAt is NULL. Empty byte slices come back as nil.
+package postgres

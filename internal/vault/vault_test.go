@@ -1,0 +1,185 @@
+package vault_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/card"
+	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/store/sqlite"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// clock is a movable clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newService(t *testing.T) (*vault.Service, vault.Store, *clock, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "v.db")
+	store, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	c := &clock{t: time.Date(2030, 6, 15, 12, 0, 0, 0, time.UTC)}
+	svc := vault.New(store, keyring(t, seal.GenerateKey()), vault.Options{Now: c.now, SecurityCodeTTL: time.Hour})
+	if err := svc.Init(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return svc, store, c, path
+}
+
+func keyring(t *testing.T, key []byte) *seal.Keyring {
+	t.Helper()
+	k, err := seal.NewKeyring(1, map[uint32][]byte{1: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func mustPAN(t *testing.T, s string) card.PAN {
+	t.Helper()
+	p, err := card.ParsePAN(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestWrongMasterKeyIsRefused(t *testing.T) {
+	_, store, _, _ := newService(t)
+	other := vault.New(store, keyring(t, seal.GenerateKey()), vault.Options{})
+	if err := other.Init(context.Background()); !errors.Is(err, seal.ErrWrongMasterKey) {
+		t.Fatalf("Init with another master key: %v, want ErrWrongMasterKey", err)
+	}
+}
+
+func TestCardsAreSealedAndTenantBound(t *testing.T) {
+	ctx := context.Background()
+	svc, store, _, _ := newService(t)
+	if _, err := svc.CreateTenant(ctx, "acme", "Acme"); err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: mustPAN(t, "4111111111111111"), Holder: "Ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: mustPAN(t, "5555555555554444")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := store.GetCard(ctx, vault.DefaultTenant, a.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(raw.SealedPAN) == "4111111111111111" || len(raw.SealedPAN) < 16+12 {
+		t.Fatal("the store holds the PAN in the clear")
+	}
+	if _, err := svc.GetCard(ctx, "acme", a.ID); vault.CodeOf(err) != vault.CodeNotFound {
+		t.Fatalf("another tenant read the card: %v", err)
+	}
+	if err := svc.DeleteCard(ctx, "acme", a.ID); vault.CodeOf(err) != vault.CodeNotFound {
+		t.Fatalf("another tenant deleted the card: %v", err)
+	}
+
+	// Moving card A's ciphertext into card B's row must not decrypt.
+	rawB, _ := store.GetCard(ctx, vault.DefaultTenant, b.ID, time.Time{})
+	rawB.SealedPAN = raw.SealedPAN
+	if err := store.UpdateCard(ctx, rawB, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RevealCard(ctx, vault.DefaultTenant, b.ID); err == nil {
+		t.Fatal("a ciphertext moved to another card decrypted")
+	}
+}
+
+func TestFingerprintFindsSameCardOnly(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _, _ := newService(t)
+	for _, n := range []string{"4111111111111111", "4111 1111 1111 1111", "5555555555554444"} {
+		if _, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: mustPAN(t, n)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found, err := svc.FindCards(ctx, vault.DefaultTenant, mustPAN(t, "4111-1111-1111-1111"))
+	if err != nil || len(found) != 2 {
+		t.Fatalf("found %d cards (%v), want 2", len(found), err)
+	}
+	if _, err := svc.CreateTenant(ctx, "acme", ""); err != nil {
+		t.Fatal(err)
+	}
+	if found, _ := svc.FindCards(ctx, "acme", mustPAN(t, "4111111111111111")); len(found) != 0 {
+		t.Fatal("fingerprint search crossed tenants")
+	}
+	fpA, _ := svc.Fingerprint(ctx, vault.DefaultTenant, "4111111111111111")
+	fpB, _ := svc.Fingerprint(ctx, "acme", "4111111111111111")
+	if fpA == fpB {
+		t.Fatal("two tenants share an index key")
+	}
+}
+
+func TestSecurityCodeIsHeldApartAndExpires(t *testing.T) {
+	ctx := context.Background()
+	svc, store, c, _ := newService(t)
+	code, _ := card.ParseSecurityCode("123", card.Visa)
+	v, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: mustPAN(t, "4111111111111111"), SecurityCode: code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.SecurityCode(ctx, vault.DefaultTenant, v.ID)
+	if err != nil || got.Digits() != "123" {
+		t.Fatalf("held code: %v", err)
+	}
+	if _, err := svc.SecurityCode(ctx, "other", v.ID); err == nil {
+		t.Fatal("another tenant read the code")
+	}
+	c.t = c.t.Add(time.Hour + time.Second)
+	if st, _ := svc.SecurityCodeStatus(ctx, vault.DefaultTenant, v.ID); st.Held {
+		t.Fatal("code still held after its TTL")
+	}
+	if n, err := svc.CleanExpired(ctx); err != nil || n != 1 {
+		t.Fatalf("cleaned %d (%v), want the 1 expired code", n, err)
+	}
+	if _, err := store.GetRecord(ctx, "security_code", v.ID, time.Time{}); !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("expired code still in the store: %v", err)
+	}
+	if _, err := svc.GetCard(ctx, vault.DefaultTenant, v.ID); err != nil {
+		t.Fatalf("card went with its code: %v", err)
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	ctx := context.Background()
+	svc, _, c, _ := newService(t)
+	k, secret, err := svc.CreateAPIKey(ctx, vault.NewAPIKey{Tenant: vault.DefaultTenant, Scopes: []vault.Scope{vault.ScopeCardsRead},
+		ExpiresAt: c.t.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Authenticate(ctx, secret)
+	if err != nil || p.KeyID != k.ID || !p.Can(vault.ScopeCardsRead) || p.Can(vault.ScopeCardsReveal) {
+		t.Fatalf("authenticate: %+v %v", p, err)
+	}
+	c.t = c.t.Add(2 * time.Hour)
+	if _, err := svc.Authenticate(ctx, secret); vault.CodeOf(err) != vault.CodeUnauthorized {
+		t.Fatalf("expired key: %v", err)
+	}
+	if err := svc.EnsureBootstrapKey(ctx, "short"); vault.CodeOf(err) != vault.CodeInvalid {
+		t.Fatalf("short bootstrap key: %v", err)
+	}
+	boot := "bootstrap-bootstrap-bootstrap-bootstrap"
+	for range 2 { // idempotent across restarts
+		if err := svc.EnsureBootstrapKey(ctx, boot); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, err := svc.Authenticate(ctx, boot); err != nil || !p.Can(vault.ScopeCardsReveal) {
+		t.Fatalf("bootstrap key: %+v %v", p, err)
+	}
+}
