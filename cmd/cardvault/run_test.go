@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/vaulttest"
+)
+
+// envOf turns pairs into a getenv function.
+func envOf(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+// runServe starts run(serve) in the background and returns its address and
+// a channel with run's result.
+func runServe(t *testing.T, ctx context.Context, getenv func(string) string, args ...string) (string, <-chan error) {
+	t.Helper()
+	logs := &vaulttest.SyncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--listen=127.0.0.1:0"}, args...), getenv, io.Discard, logs)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var entry struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "listening" {
+				return entry.Addr, done
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended before listening: %v\n%s", err, logs)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve did not start:\n%s", logs)
+	return "", nil
+}
+
+const testBootstrap = "run-test-bootstrap-key-0123456789abcdef"
+
+func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, done := runServe(t, ctx, envOf("CARDVAULT_DATA_DIR", t.TempDir(), "CARDVAULT_BOOTSTRAP_API_KEY", testBootstrap))
+
+	// A request whose body is still arriving when shutdown starts.
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/cardvault/v1/cards", pr)
+	req.Header.Set("X-Api-Key", testBootstrap)
+	req.Header.Set("Content-Type", "application/json")
+	respc := make(chan *http.Response, 1)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			errc <- err
+			return
+		}
+		respc <- resp
+	}()
+	if _, err := io.WriteString(pw, `{"number":"4111111111111111",`); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the server has the request
+	cancel()                           // what SIGTERM does in main
+	time.Sleep(100 * time.Millisecond)
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		t.Error("new connections are still accepted during shutdown")
+	}
+	io.WriteString(pw, `"holder":"Late Arrival"}`)
+	pw.Close()
+	select {
+	case resp := <-respc:
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("in-flight request answered %d, want 201", resp.StatusCode)
+		}
+	case err := <-errc:
+		t.Fatalf("in-flight request failed: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("in-flight request never finished")
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v after a clean shutdown", err)
+	}
+}
+
+func TestServeHelpDocumentsEveryVariable(t *testing.T) {
+	var out strings.Builder
+	err := run(context.Background(), []string{"serve", "--help"}, envOf(), io.Discard, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("serve --help: %v", err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := regexp.MustCompile("`(CARDVAULT_[A-Z_]+)`").FindAllStringSubmatch(string(readme), -1)
+	if len(vars) < 10 {
+		t.Fatalf("README names only %d variables", len(vars))
+	}
+	for _, v := range vars {
+		if strings.HasPrefix(v[1], "CARDVAULT_TEST_") {
+			continue
+		}
+		if !strings.Contains(out.String(), v[1]) {
+			t.Errorf("serve --help does not document %s (named in the README)", v[1])
+		}
+	}
+}
+
+func TestServeRefusesBadConfigAllAtOnce(t *testing.T) {
+	var out strings.Builder
+	err := run(context.Background(), []string{"serve", "--log-level=loud", "--max-body=1"}, envOf("CARDVAULT_BOOTSTRAP_API_KEY", "short"), io.Discard, &out)
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, want := range []string{"log-level", "max-body", "bootstrap-api-key"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+}
+
+func TestKeysCommands(t *testing.T) {
+	ctx := context.Background()
+	env := envOf("CARDVAULT_DATA_DIR", t.TempDir())
+	var out strings.Builder
+	if err := run(ctx, []string{"keys", "create", "--scopes=cards:read,forward", "--name=shop"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	id := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(out.String())
+	secret := regexp.MustCompile(`secret:\s+(cvk_\S+)`).FindStringSubmatch(out.String())
+	if id == nil || secret == nil || !strings.Contains(out.String(), "cards:read,forward") {
+		t.Fatalf("keys create printed:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"keys", "list"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), id[1]) || strings.Contains(out.String(), secret[1]) {
+		t.Fatalf("keys list printed:\n%s", out.String())
+	}
+	if err := run(ctx, []string{"keys", "create", "--scopes=root"}, env, io.Discard, io.Discard); err == nil {
+		t.Fatal("unknown scope accepted")
+	}
+	if err := run(ctx, []string{"keys", "revoke", id[1]}, env, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	run(ctx, []string{"keys", "list"}, env, &out, io.Discard)
+	if !regexp.MustCompile(id[1] + `.*\d{4}-\d\d-\d\dT\S+\s*$`).MatchString(strings.TrimSpace(out.String())) {
+		t.Fatalf("revoked key not shown as revoked:\n%s", out.String())
+	}
+}
+
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := selfSigned(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, done := runServe(t, ctx, envOf("CARDVAULT_DATA_DIR", dir, "CARDVAULT_TLS_CERT", certFile, "CARDVAULT_TLS_KEY", keyFile))
+	certPEM, _ := os.ReadFile(certFile)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get("https://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.TLS == nil {
+		t.Fatalf("https /healthz: %d", resp.StatusCode)
+	}
+	if resp, err := http.Get("http://" + addr + "/healthz"); err == nil && resp.StatusCode == 200 {
+		t.Error("plain HTTP served on the TLS port")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key.
+func selfSigned(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cardvault test"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	return certFile, keyFile
+}
