@@ -63,13 +63,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
 	writer.SetConnMaxLifetime(0)
-	if err := migrate(ctx, writer); err != nil {
+	if err := retryBusy(ctx, func() error { return setUp(ctx, writer) }); err != nil {
 		writer.Close()
 		return nil, err
 	}
 
 	reader, err := sql.Open("sqlite", path+"?_busy_timeout="+busy+
-		"&_synchronous=FULL&_foreign_keys=1&_query_only=1")
+		"&_foreign_keys=1&_query_only=1")
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open reader: %w", err)
@@ -87,6 +87,37 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writer: writer,
 		reader: reader,
 	}, nil
+}
+
+// setUp makes sure the file is in WAL mode and migrated.
+func setUp(ctx context.Context, writer *sql.DB) error {
+	var mode string
+	if err := writer.QueryRowContext(ctx, `PRAGMA journal_mode=WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("sqlite: open: journal mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("sqlite: open: journal mode is %s, not WAL", mode)
+	}
+	return migrate(ctx, writer)
+}
+
+// retryBusy runs fn until it does not fail with SQLITE_BUSY, for at most
+// busyTimeout. SQLite does not call the busy handler in every case: while
+// another process turns a new file into a WAL database, opening and
+// beginning fail at once.
+func retryBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(busyTimeout)
+	for delay := 2 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		err := fn()
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(delay):
+		}
+	}
 }
 
 // Close closes both pools. Calls in flight may fail.

@@ -46,3 +46,9 @@ func isUnique(err error) bool {
 	}
 	return false
 }
+
+// isBusy reports whether err is SQLITE_BUSY, extended or not.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}

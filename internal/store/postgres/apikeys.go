@@ -1,0 +1,85 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// apiKeyColumns are the columns scanAPIKey reads, in order.
+const apiKeyColumns = `id, tenant, name, scopes, hash, created_at, expires_at, revoked_at`
+
+// scanAPIKey reads one row of apiKeyColumns.
+func scanAPIKey(sc scanner) (vault.APIKey, error) {
+	var (
+		k                vault.APIKey
+		scopes           string
+		created          time.Time
+		expires, revoked *time.Time
+	)
+	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &scopes, &k.Hash, &created, &expires, &revoked); err != nil {
+		return vault.APIKey{}, err
+	}
+	k.Scopes = splitScopes(scopes)
+	k.CreatedAt = fromTS(created)
+	k.ExpiresAt = fromNullTS(expires)
+	k.RevokedAt = fromNullTS(revoked)
+	return k, nil
+}
+
+// CreateAPIKey stores an API key; ErrConflict if its id or hash exists.
+func (s *store) CreateAPIKey(ctx context.Context, k vault.APIKey) error {
+	tag, err := s.q.Exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		k.ID, k.Tenant, k.Name, joinScopes(k.Scopes), k.Hash,
+		ts(k.CreatedAt), nullTS(k.ExpiresAt), nullTS(k.RevokedAt))
+	return inserted("create api key", tag.RowsAffected(), err)
+}
+
+// APIKeyByHash returns the key with that secret hash, revoked or not, or ErrNotFound.
+func (s *store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, error) {
+	k, err := scanAPIKey(s.q.QueryRow(ctx,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = $1`, hash))
+	if err != nil {
+		return vault.APIKey{}, opErr("api key by hash", err)
+	}
+	return k, nil
+}
+
+// GetAPIKey returns one of a tenant's keys or ErrNotFound.
+func (s *store) GetAPIKey(ctx context.Context, tenant, id string) (vault.APIKey, error) {
+	k, err := scanAPIKey(s.q.QueryRow(ctx,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant = $1 AND id = $2`, tenant, id))
+	if err != nil {
+		return vault.APIKey{}, opErr("get api key", err)
+	}
+	return k, nil
+}
+
+// ListAPIKeys pages through a tenant's keys, revoked and expired ones
+// included, in id order.
+func (s *store) ListAPIKeys(ctx context.Context, tenant string, p vault.Page) ([]vault.APIKey, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys
+		WHERE tenant = $1 AND id > $2 ORDER BY id LIMIT $3`, tenant, p.After, pageLimit(p))
+	keys, err := collect(rows, err, scanAPIKey)
+	if err != nil {
+		return nil, opErr("list api keys", err)
+	}
+	return keys, nil
+}
+
+// RevokeAPIKey marks a key revoked at the given (non-zero) time; ErrNotFound
+// if it does not exist or is already revoked.
+func (s *store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time) error {
+	if at.IsZero() {
+		return errors.New("postgres: revoke api key: zero revocation time")
+	}
+	tag, err := s.q.Exec(ctx, `UPDATE api_keys SET revoked_at = $1
+		WHERE tenant = $2 AND id = $3 AND revoked_at IS NULL`, ts(at), tenant, id)
+	if err != nil {
+		return opErr("revoke api key", err)
+	}
+	return affected("revoke api key", tag)
+}

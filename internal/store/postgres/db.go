@@ -1,0 +1,146 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cardvault/cardvault/internal/vault"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DB is a vault.Store on a PostgreSQL connection pool. It is safe for
+// concurrent use, also by several processes on several machines.
+type DB struct {
+	store
+	pool *pgxpool.Pool
+}
+
+var _ vault.Store = (*DB)(nil)
+
+// querier is what *pgxpool.Pool and pgx.Tx have in common.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// store implements vault.Store either over the pool or inside one
+// transaction, where q is tx and pool is nil.
+type store struct {
+	pool *pgxpool.Pool // where transactions start; nil inside a transaction
+	tx   pgx.Tx        // the transaction; nil outside one
+	q    querier
+}
+
+// Open connects to the database at url (a postgres:// URL or key=value
+// string) and applies any pending migrations. Several nodes may open the
+// same database at once; the migrations run exactly once.
+func Open(ctx context.Context, url string) (*DB, error) {
+	return open(ctx, url, "")
+}
+
+// OpenSchema is Open with every table in schema, which is created if
+// missing: the connections' search_path is set to schema alone.
+func OpenSchema(ctx context.Context, url, schema string) (*DB, error) {
+	if schema == "" {
+		return nil, errors.New("postgres: open: empty schema name")
+	}
+	return open(ctx, url, schema)
+}
+
+// open connects, pings and migrates; schema may be empty.
+func open(ctx context.Context, url, schema string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	if schema != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: connect: %w", err)
+	}
+	if err := migrate(ctx, pool, schema); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &DB{store: store{pool: pool, q: pool}, pool: pool}, nil
+}
+
+// Close closes every connection of the pool, waiting for those in use to
+// be released. It always returns nil.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Ping reports whether the database answers a query.
+func (s *store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.q.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return opErr("ping", err)
+	}
+	return nil
+}
+
+// Tx runs fn in one transaction (READ COMMITTED). When fn returns an error
+// or panics the transaction is rolled back and the error (or panic) passed
+// on unchanged. A write that fails inside fn with ErrConflict leaves the
+// transaction usable.
+func (s *store) Tx(ctx context.Context, fn func(vault.Store) error) error {
+	return s.inTx(ctx, func(ts *store) error { return fn(ts) })
+}
+
+// inTx runs fn in a transaction, reusing the current one if there is one.
+func (s *store) inTx(ctx context.Context, fn func(*store) error) error {
+	if s.tx != nil {
+		return fn(s)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return opErr("begin", err)
+	}
+	done := false
+	defer func() {
+		if !done { // also on panic, which then carries on
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(&store{tx: tx, q: tx}); err != nil {
+		return err
+	}
+	done = true
+	if err := tx.Commit(ctx); err != nil {
+		return opErr("commit", err)
+	}
+	return nil
+}
+
+// guarded runs fn in a savepoint when inside a transaction, so that a
+// statement failing on a constraint does not abort the whole transaction.
+func (s *store) guarded(ctx context.Context, fn func(q querier) error) error {
+	if s.tx == nil {
+		return fn(s.q)
+	}
+	sp, err := s.tx.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(sp); err != nil {
+		if rerr := sp.Rollback(ctx); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	return sp.Commit(ctx)
+}
