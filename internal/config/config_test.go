@@ -1,0 +1,64 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestFlagsWinOverEnvironment(t *testing.T) {
+	c, err := Load("serve", []string{"--listen=127.0.0.1:9999"}, getenv(map[string]string{
+		"CARDVAULT_LISTEN":            "0.0.0.0:1",
+		"CARDVAULT_DATA_DIR":          "/tmp/x",
+		"CARDVAULT_SECURITY_CODE_TTL": "30m",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9999" || c.DataDir != "/tmp/x" || c.SecurityCodeTTL != 30*time.Minute {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load("serve", nil, getenv(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DataDir != "./cardvault-data" || c.MaxBody != 1<<20 {
+		t.Fatalf("defaults %+v", c)
+	}
+}
+
+func TestEveryProblemAtOnce(t *testing.T) {
+	_, err := Load("serve", []string{"--tls-cert=x"}, getenv(map[string]string{
+		"CARDVAULT_DATABASE_URL":      "mysql://x",
+		"CARDVAULT_MASTER_KEY":        "a",
+		"CARDVAULT_MASTER_KEY_FILE":   "b",
+		"CARDVAULT_SECURITY_CODE_TTL": "forever",
+	}), io.Discard)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"database-url", "master-key and master-key-file", "tls-cert and tls-key", "CARDVAULT_SECURITY_CODE_TTL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+func TestDumpRedactsSecrets(t *testing.T) {
+	c := Config{DatabaseURL: "postgres://u:pw@h/db", MasterKey: "c2VjcmV0", BootstrapAPIKey: "boot-secret", Listen: "x"}
+	d := c.Dump()
+	for _, secret := range []string{"pw@h", "c2VjcmV0", "boot-secret"} {
+		if strings.Contains(d, secret) {
+			t.Errorf("dump shows %q:\n%s", secret, d)
+		}
+	}
+	if !strings.Contains(d, "database-url=[set]") || !strings.Contains(d, "tls-cert=\n") || !strings.Contains(d, "listen=x") {
+		t.Errorf("dump:\n%s", d)
+	}
+}
