@@ -52,6 +52,8 @@ Usage:
                                                    make an API key (its secret is printed once)
   cardvault keys list                              list API keys (never their secrets)
   cardvault keys revoke ID                         revoke an API key
+  cardvault bench [--url=U --key=K] [--scenarios=tokenize,reveal] [--duration=10s] [--workers=16]
+                                                   measure requests/s and latency percentiles
   cardvault version                                print the version
 
 Every command takes the serve flags that say where the data is (--data-dir,
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keys(ctx, args[1:], getenv, stdout, stderr)
+	case "bench":
+		return benchmark(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cardvault", version)
 		return nil

@@ -30,27 +30,54 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(stderr, c.LogLevel)
 	log.Info("configuration", "settings", c.Dump())
+	v, err := start(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-v.done:
+		v.close()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", c.ShutdownTimeout.String())
+	return v.stop(c.ShutdownTimeout)
+}
+
+// running is a started vault server.
+type running struct {
+	addr  string
+	srv   *http.Server
+	done  chan error
+	close func()
+	log   *slog.Logger
+}
+
+// start opens the vault, binds the listener and serves in the background.
+func start(ctx context.Context, c config.Config, log *slog.Logger) (*running, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	svc, store, err := openVault(ctx, c, log, reg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer store.Close()
+	fail := func(err error) (*running, error) {
+		store.Close()
+		return nil, err
+	}
 	if c.BootstrapAPIKey != "" {
 		if err := svc.EnsureBootstrapKey(ctx, c.BootstrapAPIKey); err != nil {
-			return fmt.Errorf("bootstrap API key: %w", err)
+			return fail(fmt.Errorf("bootstrap API key: %w", err))
 		}
 	}
 	fs, err := facades(deps{vault: svc, audit: audit.New(svc.Store(), nil), log: log}, c)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs})
-
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -62,34 +89,33 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	cleanCtx, stopCleaner := context.WithCancel(context.Background())
-	defer stopCleaner()
 	go svc.RunCleaner(cleanCtx, c.CleanupInterval)
-
-	errc := make(chan error, 1)
+	v := &running{addr: ln.Addr().String(), srv: srv, done: make(chan error, 1), log: log,
+		close: func() { stopCleaner(); store.Close() }}
 	go func() {
 		if c.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+			v.done <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
 		} else {
-			errc <- srv.Serve(ln)
+			v.done <- srv.Serve(ln)
 		}
 	}()
-	log.Info("listening", "addr", ln.Addr().String(), "tls", c.TLSCert != "", "store", storeName(c), "version", version)
+	log.Info("listening", "addr", v.addr, "tls", c.TLSCert != "", "store", storeName(c), "version", version)
+	return v, nil
+}
 
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: finishing in-flight requests", "timeout", c.ShutdownTimeout.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+// stop stops accepting connections, lets in-flight requests finish within
+// timeout, then closes the store.
+func (v *running) stop(timeout time.Duration) error {
+	defer v.close()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := v.srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := <-v.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	log.Info("stopped")
+	v.log.Info("stopped")
 	return nil
 }
 

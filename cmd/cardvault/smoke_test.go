@@ -36,8 +36,8 @@ type process struct {
 	done   chan error
 }
 
-// start runs the binary with env and waits until it logs its address.
-func start(t *testing.T, bin string, env ...string) *process {
+// startBinary runs the binary with env and waits until it logs its address.
+func startBinary(t *testing.T, bin string, env ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--listen=127.0.0.1:0")
 	cmd.Env = append(os.Environ(), env...)
@@ -136,7 +136,7 @@ func TestSmokeBinary(t *testing.T) {
 	const bootstrap = "smoke-test-bootstrap-key-0123456789abcdef"
 	env := []string{"CARDVAULT_DATA_DIR=" + dataDir, "CARDVAULT_BOOTSTRAP_API_KEY=" + bootstrap, "CARDVAULT_DATABASE_URL="}
 
-	p := start(t, bin, env...)
+	p := startBinary(t, bin, env...)
 	p.waitReady(t)
 	status, body := call(t, "POST", "http://"+p.addr+"/cardvault/v1/cards", bootstrap,
 		`{"number":"4111 1111 1111 1111","expiry":"12/2039","holder":"Ada Lovelace"}`)
@@ -160,7 +160,7 @@ func TestSmokeBinary(t *testing.T) {
 	}
 
 	// Same data dir, same key: the card is still there.
-	p = start(t, bin, env...)
+	p = startBinary(t, bin, env...)
 	p.waitReady(t)
 	status, body = call(t, "GET", "http://"+p.addr+"/cardvault/v1/cards/"+created.ID+"/reveal", bootstrap, "")
 	if status != http.StatusOK || !strings.Contains(string(body), `"number":"4111111111111111"`) {
