@@ -10,7 +10,7 @@ import (
 // HKDF-SHA256, AES-256-GCM, base mode.
 const (
 	hpkeFormatV1 byte = 1
-	xwingEncLen       = 1120
+	xwingEncLen  int  = 1120
 )
 
 func userKEM() hpke.KEM { return hpke.MLKEM768X25519() }

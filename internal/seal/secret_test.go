@@ -45,7 +45,7 @@ func TestRandomID(t *testing.T) {
 			t.Fatalf("%q appeared %d times in %d, want about 2000", r, c, total)
 		}
 	}
-	if seal.RandomID(22) == seal.RandomID(22) {
+	if a, b := seal.RandomID(22), seal.RandomID(22); a == b {
 		t.Fatal("two ids are equal")
 	}
 }

@@ -168,9 +168,8 @@ func ids[T any](items []T, id func(T) string) []string {
 	return out
 }
 
-// cardID and recordID extract IDs for ids.
-func cardID(c vault.Card) string     { return c.ID }
-func recordID(r vault.Record) string { return r.ID }
+// cardID extracts a card's id for ids.
+func cardID(c vault.Card) string { return c.ID }
 
 // sameIDs fails unless got lists exactly want, in order.
 func sameIDs(tb testing.TB, got, want []string, what string) {
