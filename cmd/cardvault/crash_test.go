@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Every card whose creation was acknowledged must survive a SIGKILL.
+func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the binary")
+	}
+	bin := buildBinary(t)
+	const key = "crash-test-bootstrap-key-0123456789abcdef"
+	env := []string{"CARDVAULT_DATA_DIR=" + t.TempDir(), "CARDVAULT_BOOTSTRAP_API_KEY=" + key, "CARDVAULT_DATABASE_URL="}
+	p := startBinary(t, bin, env...)
+	p.waitReady(t)
+
+	var (
+		mu    sync.Mutex
+		acked []string
+		wg    sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	client := &http.Client{Timeout: 5 * time.Second}
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("POST", "http://"+p.addr+"/cardvault/v1/cards",
+					strings.NewReader(`{"number":"4111111111111111","expiry":"12/2039"}`))
+				req.Header.Set("X-Api-Key", key)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := client.Do(req)
+				if err != nil {
+					return // the server is gone
+				}
+				var c struct{ ID string }
+				err = json.NewDecoder(resp.Body).Decode(&c)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode == http.StatusCreated {
+					mu.Lock()
+					acked = append(acked, c.ID)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	close(stop)
+	wg.Wait()
+	if len(acked) < 10 {
+		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
+	}
+
+	p = startBinary(t, bin, env...)
+	p.waitReady(t)
+	for _, id := range acked {
+		if status, body := call(t, "GET", "http://"+p.addr+"/cardvault/v1/cards/"+id, key, ""); status != http.StatusOK {
+			t.Fatalf("acknowledged card %s lost after SIGKILL: %d %s", id, status, body)
+		}
+	}
+	t.Logf("%d acknowledged cards all readable after SIGKILL", len(acked))
+	p.stop(t)
+}
