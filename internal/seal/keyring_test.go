@@ -25,7 +25,7 @@ func TestKeyringWrapRoundTrip(t *testing.T) {
 		if !bytes.Equal(got, pt) {
 			t.Fatalf("Unwrap = %q, want %q", got, pt)
 		}
-		if bytes.Contains(blob, pt) && len(pt) > 0 {
+		if len(pt) >= 16 && bytes.Contains(blob, pt) { // a short plaintext can occur by chance
 			t.Fatal("blob contains the plaintext")
 		}
 		if v, err := kr.KeyVersion(blob); err != nil || v != 1 {
