@@ -59,7 +59,9 @@ func (u *upstream) record(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // hostPort returns the upstream's "127.0.0.1:port".
-func (u *upstream) hostPort() string { return strings.TrimPrefix(strings.TrimPrefix(u.URL, "http://"), "https://") }
+func (u *upstream) hostPort() string {
+	return strings.TrimPrefix(strings.TrimPrefix(u.URL, "http://"), "https://")
+}
 
 func (u *upstream) port() string {
 	_, p, _ := strings.Cut(u.hostPort(), ":")
