@@ -1,0 +1,247 @@
+package vault
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cardvault/cardvault/internal/seal"
+)
+
+// formIDLen is the length of generated form ids (as long as PCI Vault's).
+const formIDLen = 22
+
+// formIDPattern is what a caller-chosen form id may look like: it becomes
+// part of a URL path.
+var formIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{3,64}$`)
+
+// builtinForms are the form ids that serve without being created, as at
+// PCI Vault; "ach" and "custom" are reserved but not served.
+var builtinForms = []string{FormTypePCD, "ach", "custom"}
+
+// formData is the sealed JSON of a stored form. V is its format version.
+type formData struct {
+	V               int                        `json:"v"`
+	Type            string                     `json:"type"`
+	Fields          map[FormField]FieldOptions `json:"fields"`
+	SuccessCallback string                     `json:"success_callback,omitempty"`
+	ErrorCallback   string                     `json:"error_callback,omitempty"`
+	AllowedOrigins  []string                   `json:"allowed_origins,omitempty"`
+	Title           string                     `json:"title,omitempty"`
+}
+
+// CreateForm validates and stores a hosted form configuration for the
+// tenant. Its configuration is sealed under the tenant's data key, so the
+// store can neither read nor change the script the form will run.
+func (s *Service) CreateForm(ctx context.Context, tenant string, in FormInput) (Form, error) {
+	f, err := newForm(in)
+	if err != nil {
+		return Form{}, err
+	}
+	f.Tenant, f.CreatedAt = tenant, s.Now()
+	if f.ID == "" {
+		f.ID = seal.RandomID(formIDLen)
+	}
+	raw, err := json.Marshal(formData{V: 1, Type: f.Type, Fields: f.Fields, SuccessCallback: f.SuccessCallback,
+		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, Title: f.Title})
+	if err != nil {
+		return Form{}, err
+	}
+	sealed, err := s.Seal(ctx, tenant, f.ID, fieldForm, raw)
+	if err != nil {
+		return Form{}, err
+	}
+	err = s.store.CreateRecord(ctx, Record{Tenant: tenant, Kind: FormKind, ID: f.ID, Data: sealed, Version: 1,
+		CreatedAt: f.CreatedAt, UpdatedAt: f.CreatedAt})
+	if errors.Is(err, ErrConflict) {
+		return Form{}, &Error{Code: CodeConflict, Field: "form_id", Public: "a form with this id exists", Err: err}
+	}
+	if err != nil {
+		return Form{}, err
+	}
+	return f, nil
+}
+
+// newForm validates in and fills in defaults.
+func newForm(in FormInput) (Form, error) {
+	f := Form{ID: in.ID, Type: in.Type, SuccessCallback: in.SuccessCallback, ErrorCallback: in.ErrorCallback,
+		Title: strings.TrimSpace(in.Title), Fields: map[FormField]FieldOptions{}}
+	if f.Type == "" {
+		f.Type = FormTypePCD
+	}
+	if f.Type != FormTypePCD {
+		return Form{}, Invalid("form_type", "form_type %q is not supported; cardvault serves %q forms", formClip(f.Type, 40), FormTypePCD)
+	}
+	if f.ID != "" && (!formIDPattern.MatchString(f.ID) || slices.Contains(builtinForms, f.ID)) {
+		return Form{}, Invalid("form_id", "form_id must be 3 to 64 letters, digits, '-' or '_', and not a built-in form name")
+	}
+	for name := range in.Fields {
+		if !slices.Contains(FormFields, name) {
+			return Form{}, Invalid("field_options", "unknown field %q in field_options (known: %s)", formClip(string(name), 40), formFieldNames())
+		}
+	}
+	visible := false
+	for _, name := range FormFields {
+		o, ok := in.Fields[name]
+		if !ok {
+			o = FieldOptions{Visible: true, Validate: true}
+		}
+		f.Fields[name] = o
+		visible = visible || o.Visible
+	}
+	if !visible {
+		return Form{}, Invalid("field_options", "at least one field must be visible")
+	}
+	for name, js := range map[string]string{"success_callback": f.SuccessCallback, "error_callback": f.ErrorCallback} {
+		if len(js) > MaxFormScript {
+			return Form{}, Invalid(name, "%s must be at most %d bytes once decoded", name, MaxFormScript)
+		}
+		if !utf8.ValidString(js) {
+			return Form{}, Invalid(name, "%s must be UTF-8 text once decoded", name)
+		}
+	}
+	if len(f.Title) > MaxFormTitle || !utf8.ValidString(f.Title) || strings.ContainsFunc(f.Title, formControl) {
+		return Form{}, Invalid("title", "title must be at most %d bytes of printable text", MaxFormTitle)
+	}
+	if len(in.AllowedOrigins) > MaxFormOrigins {
+		return Form{}, Invalid("allowed_origins", "at most %d allowed origins", MaxFormOrigins)
+	}
+	for i, o := range in.AllowedOrigins {
+		norm, err := ParseFormOrigin(o)
+		if err != nil {
+			return Form{}, Invalid("allowed_origins", "allowed_origins[%d]: %s", i, AsError(err).Public)
+		}
+		if !slices.Contains(f.AllowedOrigins, norm) {
+			f.AllowedOrigins = append(f.AllowedOrigins, norm)
+		}
+	}
+	return f, nil
+}
+
+// Form returns one of the tenant's forms.
+func (s *Service) Form(ctx context.Context, tenant, id string) (Form, error) {
+	f, err := s.FormByID(ctx, id)
+	if err != nil {
+		return Form{}, err
+	}
+	if f.Builtin || f.Tenant != tenant {
+		return Form{}, errFormNotFound
+	}
+	return f, nil
+}
+
+// FormByID returns any tenant's form, or a built-in one, for serving it to
+// a browser; the caller checks that the capture endpoint it is used with
+// belongs to the same tenant (built-in forms go with every tenant).
+func (s *Service) FormByID(ctx context.Context, id string) (Form, error) {
+	if id == FormTypePCD {
+		return BuiltinForm(id), nil
+	}
+	if !formIDPattern.MatchString(id) {
+		return Form{}, errFormNotFound
+	}
+	r, err := s.store.GetRecord(ctx, FormKind, id, s.Now())
+	if errors.Is(err, ErrNotFound) {
+		return Form{}, errFormNotFound
+	}
+	if err != nil {
+		return Form{}, err
+	}
+	return s.openForm(ctx, r)
+}
+
+// BuiltinForm returns the form that serves under the id of a form type
+// without being created: every field visible and validated, no callbacks.
+func BuiltinForm(formType string) Form {
+	f := Form{ID: formType, Type: formType, Builtin: true, Fields: map[FormField]FieldOptions{}}
+	for _, name := range FormFields {
+		f.Fields[name] = FieldOptions{Visible: true, Validate: true}
+	}
+	return f
+}
+
+// ListForms pages through the tenant's forms in id order.
+func (s *Service) ListForms(ctx context.Context, tenant string, p Page) ([]Form, error) {
+	rs, err := s.store.ListRecords(ctx, RecordQuery{Tenant: tenant, Kind: FormKind, Page: p}, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Form, 0, len(rs))
+	for _, r := range rs {
+		f, err := s.openForm(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// DeleteForm removes one of the tenant's forms; pages already loaded keep
+// working until they submit, as the capture endpoint decides that.
+func (s *Service) DeleteForm(ctx context.Context, tenant, id string) error {
+	if !formIDPattern.MatchString(id) {
+		return errFormNotFound
+	}
+	err := s.store.DeleteRecord(ctx, tenant, FormKind, id)
+	if errors.Is(err, ErrNotFound) {
+		return errFormNotFound
+	}
+	return err
+}
+
+// errFormNotFound answers every lookup of a form that the caller cannot see.
+var errFormNotFound = &Error{Code: CodeNotFound, Public: "form not found"}
+
+// openForm unseals a stored form.
+func (s *Service) openForm(ctx context.Context, r Record) (Form, error) {
+	raw, err := s.Open(ctx, r.Tenant, r.ID, fieldForm, r.Data)
+	if err != nil {
+		return Form{}, fmt.Errorf("open form %s: %w", r.ID, err)
+	}
+	var d formData
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return Form{}, fmt.Errorf("decode form %s: %w", r.ID, err)
+	}
+	if d.V != 1 {
+		return Form{}, fmt.Errorf("form %s has unknown format version %d", r.ID, d.V)
+	}
+	return Form{ID: r.ID, Tenant: r.Tenant, Type: d.Type, Fields: d.Fields, SuccessCallback: d.SuccessCallback,
+		ErrorCallback: d.ErrorCallback, AllowedOrigins: d.AllowedOrigins, Title: d.Title,
+		CreatedAt: r.CreatedAt.UTC()}, nil
+}
+
+// formFieldNames lists the known field names for error messages.
+func formFieldNames() string {
+	names := make([]string, len(FormFields))
+	for i, f := range FormFields {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+// formClip shortens caller input quoted in an error message, and hides it
+// altogether when it holds enough digits to be a card number.
+func formClip(s string, n int) string {
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if digits >= 12 {
+		return "[redacted]"
+	}
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}
+
+// formControl reports control characters, which have no place in a title.
+func formControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

@@ -1,0 +1,356 @@
+// cardvault hosted capture form. Runs only as a nonce'd script; no eval,
+// no inline handlers. Card data goes from these inputs to the vault in one
+// same-origin fetch and is never given to the callbacks or the parent.
+(function () {
+  "use strict";
+
+  const cfg = JSON.parse(document.getElementById("cv-config").textContent);
+  const form = document.getElementById("cv-form");
+  const button = document.getElementById("cv-submit");
+  const formError = document.getElementById("cv-form-error");
+  const done = document.getElementById("cv-done");
+  const schemeBadge = document.getElementById("cv-scheme");
+  const buttonLabel = button.textContent;
+
+  // Take the secret out of the address bar at once and keep it in memory.
+  let secret = "";
+  if (cfg.secretParam) {
+    const url = new URL(window.location.href);
+    secret = url.searchParams.get(cfg.secretParam) || "";
+    if (url.searchParams.has(cfg.secretParam)) {
+      url.searchParams.delete(cfg.secretParam);
+      try {
+        window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+      } catch (e) {
+        // An opaque or sandboxed document cannot rewrite its URL; the
+        // Referrer-Policy still keeps the secret from leaking.
+      }
+    }
+  }
+
+  const input = (name) => document.getElementById("cv-" + name);
+  const errorOf = (name) => document.getElementById("cv-" + name + "-error");
+  const digitsOf = (s) => s.replace(/\D/g, "");
+
+  // schemeOf names the card scheme from the leading digits (the IIN).
+  function schemeOf(digits) {
+    for (const r of cfg.schemes) {
+      if (digits.length < r.len) continue;
+      const p = Number(digits.slice(0, r.len));
+      if (p >= r.lo && p <= r.hi) return r.scheme;
+    }
+    return "";
+  }
+
+  function luhn(digits) {
+    let sum = 0;
+    let double = false;
+    for (let i = digits.length - 1; i >= 0; i--) {
+      let d = digits.charCodeAt(i) - 48;
+      if (double) {
+        d *= 2;
+        if (d > 9) d -= 9;
+      }
+      sum += d;
+      double = !double;
+    }
+    return sum % 10 === 0;
+  }
+
+  // group splits digits as the scheme prints them: 4-6-5 for Amex, else fours.
+  function group(digits, scheme) {
+    const info = cfg.schemeInfo[scheme];
+    const sizes = info && info.groups && digits.length <= info.groups.reduce((a, b) => a + b, 0) ? info.groups : null;
+    const parts = [];
+    let i = 0;
+    let g = 0;
+    while (i < digits.length) {
+      const n = sizes ? sizes[Math.min(g, sizes.length - 1)] : 4;
+      parts.push(digits.slice(i, i + n));
+      i += n;
+      g++;
+    }
+    return parts.join(" ");
+  }
+
+  // reformat rewrites an input's value and keeps the caret after the same
+  // number of digits.
+  function reformat(el, value) {
+    const focused = document.activeElement === el;
+    const caret = focused ? el.selectionStart : el.value.length;
+    const before = digitsOf(el.value.slice(0, caret)).length;
+    el.value = value;
+    if (!focused) return;
+    let pos = 0;
+    let seen = 0;
+    while (pos < value.length && seen < before) {
+      if (value[pos] >= "0" && value[pos] <= "9") seen++;
+      pos++;
+    }
+    if (before === 0) pos = 0;
+    el.setSelectionRange(pos, pos);
+  }
+
+  function currentScheme() {
+    const n = input("card_number");
+    return n ? schemeOf(digitsOf(n.value)) : "";
+  }
+
+  function showError(name, message) {
+    const el = input(name);
+    const err = errorOf(name);
+    if (!el || !err) return;
+    err.textContent = message;
+    if (message) el.setAttribute("aria-invalid", "true");
+    else el.removeAttribute("aria-invalid");
+  }
+
+  // Each check returns a message for the shopper, or "" when the input is fine.
+  const checks = {
+    card_number(value) {
+      const d = digitsOf(value);
+      if (d === "") return "Enter your card number.";
+      const scheme = schemeOf(d);
+      const info = cfg.schemeInfo[scheme];
+      const lengths = info && info.lengths ? info.lengths : null;
+      if (lengths ? !lengths.includes(d.length) : d.length < 12 || d.length > 19) {
+        return "Enter the full card number" + (info ? " (" + info.label + " cards have " + lengths.join(" or ") + " digits)." : ".");
+      }
+      if (!luhn(d)) return "This card number is not valid. Check it and try again.";
+      return "";
+    },
+    expiry(value) {
+      const d = digitsOf(value);
+      if (d === "") return "Enter the expiry date.";
+      if (d.length !== 4) return "Enter the expiry date as MM / YY.";
+      const month = Number(d.slice(0, 2));
+      const year = 2000 + Number(d.slice(2));
+      if (month < 1 || month > 12) return "Enter a month from 01 to 12.";
+      const now = new Date();
+      if (year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1)) {
+        return "This card has expired.";
+      }
+      if (year > now.getFullYear() + 30) return "Check the expiry year.";
+      return "";
+    },
+    cvv(value) {
+      const d = value.trim();
+      if (d === "") return "Enter the security code.";
+      const info = cfg.schemeInfo[currentScheme()];
+      if (!/^[0-9]+$/.test(d)) return "The security code has digits only.";
+      if (info ? d.length !== info.cvc : d.length < 3 || d.length > 4) {
+        return "Enter the " + (info ? info.cvc : "3 or 4") + "-digit security code.";
+      }
+      return "";
+    },
+    card_holder(value) {
+      return value.trim() === "" ? "Enter the name shown on the card." : "";
+    },
+    reference() {
+      return "";
+    },
+  };
+
+  // check validates one input; unvalidated inputs only need a value.
+  function check(name) {
+    const el = input(name);
+    if (!el) return "";
+    let message;
+    if (cfg.validate[name]) message = checks[name](el.value);
+    else message = el.value.trim() === "" && name !== "reference" ? "This field is required." : "";
+    showError(name, message);
+    return message;
+  }
+
+  const number = input("card_number");
+  if (number) {
+    number.addEventListener("input", () => {
+      const d = digitsOf(number.value).slice(0, 19);
+      const scheme = schemeOf(d);
+      reformat(number, group(d, scheme));
+      const info = cfg.schemeInfo[scheme];
+      schemeBadge.textContent = info ? info.label : "";
+      const cvv = input("cvv");
+      if (cvv) cvv.placeholder = info && info.cvc === 4 ? "4 digits" : "CVC";
+      if (errorOf("card_number").textContent) check("card_number");
+    });
+  }
+
+  const expiry = input("expiry");
+  if (expiry) {
+    expiry.addEventListener("input", (ev) => {
+      let d = digitsOf(expiry.value).slice(0, 4);
+      if (d.length === 1 && d > "1") d = "0" + d;
+      const adding = !ev.inputType || ev.inputType.startsWith("insert");
+      let v = d;
+      if (d.length > 2) v = d.slice(0, 2) + " / " + d.slice(2);
+      else if (d.length === 2 && adding) v = d + " / ";
+      reformat(expiry, v);
+      if (errorOf("expiry").textContent) check("expiry");
+    });
+  }
+
+  const cvv = input("cvv");
+  if (cvv) {
+    cvv.addEventListener("input", () => {
+      const d = digitsOf(cvv.value).slice(0, 4);
+      if (d !== cvv.value) reformat(cvv, d);
+      if (errorOf("cvv").textContent) check("cvv");
+    });
+  }
+
+  for (const name of Object.keys(checks)) {
+    const el = input(name);
+    if (el) el.addEventListener("blur", () => { if (el.value !== "") check(name); });
+  }
+
+  // body builds the JSON body in PCI Vault's hosted-form shape.
+  function body() {
+    const out = Object.assign({}, cfg.extra);
+    const value = (name) => (input(name) ? input(name).value.trim() : "");
+    const d = digitsOf(value("card_number"));
+    if (d) {
+      out.card_number = d;
+      out.last_four = d.slice(-4);
+      const scheme = schemeOf(d);
+      if (scheme) out.card_type = scheme;
+    }
+    const e = digitsOf(value("expiry"));
+    if (e.length === 4) {
+      out.expiry = e.slice(0, 2) + "/" + e.slice(2);
+      out.expiry_month = e.slice(0, 2);
+      out.expiry_year_short = e.slice(2);
+      out.expiry_year = "20" + e.slice(2);
+    }
+    if (value("card_holder")) out.card_holder = value("card_holder");
+    if (value("cvv")) out.cvv = value("cvv");
+    return out;
+  }
+
+  // requestData is what callbacks may see: never the number or the code.
+  function requestData(sent, reference) {
+    const out = Object.assign({}, sent);
+    delete out.card_number;
+    delete out.cvv;
+    if (reference) out.reference = reference;
+    return out;
+  }
+
+  function submitURL(reference) {
+    if (!reference) return cfg.submitURL;
+    return cfg.submitURL + (cfg.submitURL.includes("?") ? "&" : "?") + "reference=" + encodeURIComponent(reference);
+  }
+
+  function setBusy(busy) {
+    button.disabled = busy;
+    button.textContent = busy ? cfg.busy : buttonLabel;
+    if (busy) form.setAttribute("aria-busy", "true");
+    else form.removeAttribute("aria-busy");
+  }
+
+  function showFormError(message) {
+    formError.textContent = message;
+    formError.hidden = !message;
+  }
+
+  // vaultMessage reads the vault's refusal in any of the dialects' shapes.
+  function vaultMessage(status, data) {
+    let m = "";
+    if (data && typeof data.error === "string") m = data.error;
+    else if (data && data.error && typeof data.error.message === "string") m = data.error.message;
+    else if (data && typeof data.message === "string") m = data.message;
+    if (m.length > 300) m = m.slice(0, 300) + "…";
+    if (status === 401 || status === 403 || status === 404 || status === 410) {
+      return "This form is no longer valid" + (m ? " (" + m + ")" : "") + ". Reload the page or ask for a new link.";
+    }
+    return m ? "The card vault refused the card: " + m : "The card vault refused the card (HTTP " + status + ").";
+  }
+
+  function call(name, responseData, reqData) {
+    let fn;
+    try {
+      // Callbacks are declared by their own nonce'd scripts, when configured.
+      fn = name === "success" ? cardvaultOnSuccess : cardvaultOnError;
+    } catch (e) {
+      return;
+    }
+    if (typeof fn !== "function") return;
+    try {
+      fn(responseData, reqData);
+    } catch (e) {
+      console.error("cardvault: the " + name + " callback failed", e);
+    }
+  }
+
+  function tellParent(responseData) {
+    if (window.parent === window) return;
+    const message = {
+      type: cfg.messageType,
+      token: responseData.token || responseData.id || "",
+      reference: responseData.reference || "",
+    };
+    const origins = cfg.origins.length ? cfg.origins : [window.location.origin];
+    for (const origin of origins) {
+      try {
+        window.parent.postMessage(message, origin);
+      } catch (e) {
+        // A malformed origin cannot reach anyone; the others still do.
+      }
+    }
+  }
+
+  let sending = false;
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (sending) return;
+    showFormError("");
+    let firstBad = null;
+    for (const name of ["card_number", "expiry", "cvv", "card_holder", "reference"]) {
+      if (check(name) && !firstBad) firstBad = input(name);
+    }
+    if (firstBad) {
+      firstBad.focus();
+      return;
+    }
+    const ref = (input("reference") && input("reference").value.trim()) || cfg.reference || "";
+    const sent = body();
+    const headers = Object.assign({ "Content-Type": "application/json" }, cfg.headers);
+    if (cfg.secretHeader) headers[cfg.secretHeader] = secret;
+    sending = true;
+    setBusy(true);
+    let resp;
+    let data = {};
+    try {
+      resp = await fetch(submitURL(ref), {
+        method: "POST",
+        headers: headers,
+        body: JSON.stringify(sent),
+        credentials: "omit",
+        cache: "no-store",
+        referrerPolicy: "no-referrer",
+      });
+      data = await resp.json().catch(() => ({}));
+    } catch (e) {
+      sending = false;
+      setBusy(false);
+      showFormError("The card vault could not be reached. Check your connection and try again.");
+      return;
+    }
+    const reqData = requestData(sent, ref);
+    if (!resp.ok) {
+      sending = false;
+      setBusy(false);
+      showFormError(vaultMessage(resp.status, data));
+      call("error", data, reqData);
+      return;
+    }
+    for (const name of ["card_number", "cvv"]) {
+      if (input(name)) input(name).value = "";
+    }
+    form.hidden = true;
+    done.hidden = false;
+    done.focus();
+    tellParent(data);
+    call("success", data, reqData);
+  });
+})();

@@ -1,0 +1,51 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// nonceRE is what a nonce may look like: base64 characters only, so it can
+// sit in a header and an attribute without escaping.
+var nonceRE = regexp.MustCompile(`^[A-Za-z0-9+/]{16,}={0,2}$`)
+
+// originRE is a serialised origin, scheme://host[:port], with nothing that
+// could end a CSP directive or a source list.
+var originRE = regexp.MustCompile(`^https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?$`)
+
+// Policy returns the Content-Security-Policy of a page: scripts and styles
+// only with nonce, requests only to the vault itself, no form submission,
+// no base URL, and framing only by frameAncestors (serialised origins such
+// as https://shop.example) or, when there are none, by the vault itself.
+func Policy(nonce string, frameAncestors []string) (string, error) {
+	if !nonceRE.MatchString(nonce) {
+		return "", errors.New("web: the nonce must be base64 of at least 12 bytes")
+	}
+	ancestors := "'self'"
+	if len(frameAncestors) > 0 {
+		for _, o := range frameAncestors {
+			if !originRE.MatchString(o) {
+				return "", errors.New("web: a frame ancestor is not a serialised origin")
+			}
+		}
+		ancestors = strings.Join(frameAncestors, " ")
+	}
+	n := "'nonce-" + nonce + "'"
+	return "default-src 'none'; script-src " + n + "; style-src " + n +
+		"; connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors " + ancestors, nil
+}
+
+// setPageHeaders sets the headers every page carries: its policy, no
+// referrer (the URL holds a secret until the script removes it), no
+// caching, no MIME sniffing.
+func setPageHeaders(w http.ResponseWriter, policy string) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", policy)
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+}

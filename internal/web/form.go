@@ -1,0 +1,218 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// The inputs a form can show, named as the card data fields they send.
+const (
+	FieldCardNumber = "card_number"
+	FieldExpiry     = "expiry"
+	FieldCVV        = "cvv"
+	FieldCardHolder = "card_holder"
+	FieldReference  = "reference"
+)
+
+// fieldOrder is the order inputs appear in, whatever order the config lists.
+var fieldOrder = []string{FieldCardNumber, FieldExpiry, FieldCVV, FieldCardHolder, FieldReference}
+
+// MessageType is the type of the message a form posts to its parent window
+// after a successful submission: {type, token, reference}.
+const MessageType = "cardvault:captured"
+
+// Field is one input of a form.
+type Field struct {
+	// Name is one of the Field* constants.
+	Name string
+	// Validate checks the input in the browser before sending: Luhn and
+	// length for the number, a current month for the expiry, the length
+	// for the security code, presence for the holder.
+	Validate bool
+}
+
+// FormConfig describes one rendering of the capture form. Every field
+// documents its zero value.
+//
+// The page posts, with fetch, a JSON object in PCI Vault's hosted-form
+// shape to SubmitURL: card_number (digits only), card_type, last_four,
+// expiry ("MM/YY"), expiry_month, expiry_year, expiry_year_short,
+// card_holder and cvv, each only when its input is shown and filled, plus
+// Extra. Its answer must be JSON; on a 2xx answer the page posts
+// {type: MessageType, token, reference} to its parent and calls
+// SuccessCallback(responseData, requestData), where requestData is the body
+// without card_number and cvv.
+type FormConfig struct {
+	// Nonce is this response's CSP nonce, from NewNonce. Required.
+	Nonce string
+	// Title heads the page; empty means "Card details".
+	Title string
+	// Fields lists the inputs to show; inputs not listed are not in the
+	// page at all. At least one is required.
+	Fields []Field
+	// SubmitURL is the same-origin path (starting with "/") the form posts to. Required.
+	SubmitURL string
+	// Headers are sent with the submission as they are; nil sends none
+	// beyond Content-Type.
+	Headers map[string]string
+	// SecretParam, when set, names a query parameter of the page's own URL
+	// whose value the script keeps in memory, removes from the address bar
+	// (history.replaceState) and sends in the SecretHeader header. Empty
+	// means the page reads no secret.
+	SecretParam  string
+	SecretHeader string
+	// Reference is sent as the reference query parameter of SubmitURL when
+	// the reference input is hidden or left empty (and prefills it when
+	// shown); empty sends none.
+	Reference string
+	// Extra is merged into the submitted body under keys the form does not
+	// set itself; nil adds nothing.
+	Extra map[string]string
+	// SuccessCallback and ErrorCallback are JavaScript function
+	// expressions, function(responseData, requestData), each embedded as
+	// its own nonce'd script (see CheckScript); empty means none. The
+	// error callback runs when the vault refuses the submission.
+	SuccessCallback string
+	ErrorCallback   string
+	// AllowedOrigins may frame the page (CSP frame-ancestors) and receive
+	// its message; nil means only the page's own origin.
+	AllowedOrigins []string
+}
+
+//go:embed assets
+var assets embed.FS
+
+// parseTemplates parses the embedded pages. Parsing per response costs
+// little and keeps the package free of mutable state.
+func parseTemplates() (*template.Template, error) {
+	return template.ParseFS(assets, "assets/*.html")
+}
+
+// asset returns an embedded file; every name used is in the binary.
+func asset(name string) string {
+	b, err := assets.ReadFile("assets/" + name)
+	if err != nil {
+		panic("web: embedded asset missing: " + name) // a build error, not a runtime one
+	}
+	return string(b)
+}
+
+// formView is what form.html renders.
+type formView struct {
+	Nonce     string
+	Title     string
+	Show      map[string]bool
+	ExpiryRow bool
+	Submit    string
+	CSS       template.CSS
+	Script    template.JS
+	OnSuccess template.JS
+	OnError   template.JS
+	Config    formScriptConfig
+	Reference string
+}
+
+// formScriptConfig is the JSON the form's script reads from the page.
+type formScriptConfig struct {
+	SubmitURL    string                `json:"submitURL"`
+	Headers      map[string]string     `json:"headers"`
+	SecretParam  string                `json:"secretParam,omitempty"`
+	SecretHeader string                `json:"secretHeader,omitempty"`
+	Reference    string                `json:"reference,omitempty"`
+	Extra        map[string]string     `json:"extra"`
+	Validate     map[string]bool       `json:"validate"`
+	Origins      []string              `json:"origins"`
+	MessageType  string                `json:"messageType"`
+	Schemes      []schemeRange         `json:"schemes"`
+	SchemeInfo   map[string]schemeInfo `json:"schemeInfo"`
+	Busy         string                `json:"busy"`
+}
+
+// RenderForm writes the capture form with status 200 and its security
+// headers. It refuses (before writing anything) a config without a nonce,
+// fields or a same-origin SubmitURL, with a callback that CheckScript
+// refuses, or with AllowedOrigins that are not serialised origins.
+func RenderForm(w http.ResponseWriter, c FormConfig) error {
+	page, policy, err := renderForm(c)
+	if err != nil {
+		return err
+	}
+	setPageHeaders(w, policy)
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(page)
+	return err
+}
+
+// renderForm builds the page and its policy.
+func renderForm(c FormConfig) ([]byte, string, error) {
+	policy, err := Policy(c.Nonce, c.AllowedOrigins)
+	if err != nil {
+		return nil, "", err
+	}
+	if !strings.HasPrefix(c.SubmitURL, "/") || strings.HasPrefix(c.SubmitURL, "//") || strings.ContainsAny(c.SubmitURL, "\\\r\n") {
+		return nil, "", errors.New("web: SubmitURL must be a same-origin path")
+	}
+	if c.SecretParam != "" && c.SecretHeader == "" {
+		return nil, "", errors.New("web: SecretParam needs SecretHeader")
+	}
+	v := formView{Nonce: c.Nonce, Title: c.Title, Show: map[string]bool{}, Reference: c.Reference,
+		CSS: template.CSS(asset("form.css")), Script: template.JS(asset("form.js")),
+		Config: formScriptConfig{SubmitURL: c.SubmitURL, Headers: c.Headers, SecretParam: c.SecretParam,
+			SecretHeader: c.SecretHeader, Reference: c.Reference, Extra: c.Extra, Validate: map[string]bool{},
+			Origins: c.AllowedOrigins, MessageType: MessageType, Schemes: schemeRanges, SchemeInfo: schemeInfos}}
+	if v.Title == "" {
+		v.Title = "Card details"
+	}
+	for _, f := range c.Fields {
+		if !slices.Contains(fieldOrder, f.Name) {
+			return nil, "", fmt.Errorf("web: unknown field %q", f.Name)
+		}
+		v.Show[f.Name] = true
+		v.Config.Validate[f.Name] = f.Validate
+	}
+	if len(v.Show) == 0 {
+		return nil, "", errors.New("web: a form needs at least one field")
+	}
+	v.ExpiryRow = v.Show[FieldExpiry] || v.Show[FieldCVV]
+	v.Submit, v.Config.Busy = "Update card", "Updating…"
+	if v.Show[FieldCardNumber] {
+		v.Submit, v.Config.Busy = "Save card", "Saving…"
+	}
+	if v.Config.Headers == nil {
+		v.Config.Headers = map[string]string{}
+	}
+	if v.Config.Extra == nil {
+		v.Config.Extra = map[string]string{}
+	}
+	if v.Config.Origins == nil {
+		v.Config.Origins = []string{}
+	}
+	for _, cb := range []struct {
+		src string
+		dst *template.JS
+	}{{c.SuccessCallback, &v.OnSuccess}, {c.ErrorCallback, &v.OnError}} {
+		if cb.src == "" {
+			continue
+		}
+		js, err := embedScript(cb.src)
+		if err != nil {
+			return nil, "", err
+		}
+		*cb.dst = template.JS(js)
+	}
+	t, err := parseTemplates()
+	if err != nil {
+		return nil, "", err
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "form.html", v); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), policy, nil
+}
