@@ -1,0 +1,202 @@
+package vault
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/seal"
+)
+
+// IdempotencyKind is the record kind of idempotency keys.
+const IdempotencyKind = "idempotency"
+
+// Idempotency limits.
+const (
+	// IdempotencyTTL is how long a key and its response are kept.
+	IdempotencyTTL = 24 * time.Hour
+	// MaxIdempotencyKeyLen bounds a client's key.
+	MaxIdempotencyKeyLen = 255
+	// idemLease is how long a claim stays in progress before another request
+	// may take it over (the first one's node died mid-request).
+	idemLease = time.Minute
+	// idemPoll is how often a request waiting for an in-progress key looks again.
+	idemPoll = 20 * time.Millisecond
+	// fieldIdemResponse is bound into a stored response's ciphertext.
+	fieldIdemResponse = "response"
+)
+
+// Errors a claim can fail with; both come wrapped in an *Error (conflict).
+var (
+	// ErrIdempotencyMismatch means the key was used before with another request.
+	ErrIdempotencyMismatch = errors.New("idempotency key reused with a different request")
+	// ErrIdempotencyInProgress means the first request with the key is still running.
+	ErrIdempotencyInProgress = errors.New("idempotency key in progress")
+)
+
+// IdempotentResponse is a response kept for replay. It must hold no card
+// data; it is sealed at rest all the same.
+type IdempotentResponse struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// IdempotencyClaim is the outcome of claiming a key: either a stored
+// response to replay, or the right to do the work and then Finish (or
+// Release) the claim.
+type IdempotencyClaim struct {
+	// Replay, when not nil, is the first request's response: send it as it
+	// is and do nothing else.
+	Replay *IdempotentResponse
+	rec    Record
+	data   idemData
+}
+
+// idemData is what an idempotency record's Data holds.
+type idemData struct {
+	// Hash identifies the request (method, path, body): a replay must match it.
+	Hash        []byte    `json:"hash"`
+	Done        bool      `json:"done"`
+	LeaseUntil  time.Time `json:"lease_until,omitzero"`
+	Status      int       `json:"status,omitempty"`
+	ContentType string    `json:"content_type,omitempty"`
+	// SealedBody is the response body sealed under the tenant's data key.
+	SealedBody []byte `json:"sealed_body,omitempty"`
+}
+
+// ValidIdempotencyKey checks a client's key: 1 to MaxIdempotencyKeyLen
+// printable ASCII characters.
+func ValidIdempotencyKey(key string) error {
+	if key == "" || len(key) > MaxIdempotencyKeyLen {
+		return Invalid("x-idempotency-key", "the idempotency key must be 1 to %d characters", MaxIdempotencyKeyLen)
+	}
+	for i := range len(key) {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return Invalid("x-idempotency-key", "the idempotency key must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+// ClaimIdempotencyKey claims a tenant's key for a request identified by
+// hash (e.g. SHA-256 of method, path and body). Keys are kept in the store,
+// so they hold across nodes; two concurrent claims of one key: one wins,
+// the other waits up to wait for the first response and replays it. A key
+// used with another hash fails with ErrIdempotencyMismatch; one still in
+// progress after wait with ErrIdempotencyInProgress.
+func (s *Service) ClaimIdempotencyKey(ctx context.Context, tenant, key string, hash []byte, wait time.Duration) (*IdempotencyClaim, error) {
+	if err := ValidIdempotencyKey(key); err != nil {
+		return nil, err
+	}
+	giveUp := time.Now().Add(wait)
+	for {
+		now := s.Now()
+		d := idemData{Hash: hash, LeaseUntil: now.Add(idemLease)}
+		raw, err := json.Marshal(d)
+		if err != nil {
+			return nil, err
+		}
+		rec := Record{Tenant: tenant, Kind: IdempotencyKind, ID: "idem_" + seal.RandomID(24), Key: key, Data: raw,
+			Version: 1, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
+		err = s.store.CreateRecord(ctx, rec)
+		if err == nil {
+			return &IdempotencyClaim{rec: rec, data: d}, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return nil, domainErr(err)
+		}
+		claim, err := s.existingClaim(ctx, tenant, key, hash, now)
+		if claim != nil || err != nil {
+			return claim, err
+		}
+		if time.Now().After(giveUp) {
+			return nil, &Error{Code: CodeConflict, Err: ErrIdempotencyInProgress,
+				Public: "a request with this idempotency key is still in progress; retry later"}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(idemPoll):
+		}
+	}
+}
+
+// existingClaim looks at the record holding key: a replay, a mismatch, a
+// stale claim taken over, or (nil, nil) to wait and look again.
+func (s *Service) existingClaim(ctx context.Context, tenant, key string, hash []byte, now time.Time) (*IdempotencyClaim, error) {
+	rec, err := s.store.RecordByKey(ctx, tenant, IdempotencyKind, key, now)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil // released or expired meanwhile: claim again
+	}
+	if err != nil {
+		return nil, domainErr(err)
+	}
+	var d idemData
+	if err := json.Unmarshal(rec.Data, &d); err != nil {
+		return nil, fmt.Errorf("decode idempotency record: %w", err)
+	}
+	if subtle.ConstantTimeCompare(d.Hash, hash) != 1 {
+		return nil, &Error{Code: CodeConflict, Err: ErrIdempotencyMismatch,
+			Public: "this idempotency key was already used with a different request"}
+	}
+	if d.Done {
+		body, err := s.Open(ctx, tenant, rec.ID, fieldIdemResponse, d.SealedBody)
+		if err != nil {
+			return nil, err
+		}
+		return &IdempotencyClaim{Replay: &IdempotentResponse{Status: d.Status, ContentType: d.ContentType, Body: body}}, nil
+	}
+	if now.Before(d.LeaseUntil) {
+		return nil, nil
+	}
+	// The first request's node stopped without finishing: take the key over.
+	d.LeaseUntil = now.Add(idemLease)
+	if rec.Data, err = json.Marshal(d); err != nil {
+		return nil, err
+	}
+	rec, err = s.store.UpdateRecord(ctx, rec, now)
+	if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, domainErr(err)
+	}
+	return &IdempotencyClaim{rec: rec, data: d}, nil
+}
+
+// FinishIdempotencyKey stores the response of a claimed request for replay.
+func (s *Service) FinishIdempotencyKey(ctx context.Context, c *IdempotencyClaim, resp IdempotentResponse) error {
+	if c == nil || c.Replay != nil {
+		return errors.New("finish idempotency key: not a claim")
+	}
+	sealed, err := s.Seal(ctx, c.rec.Tenant, c.rec.ID, fieldIdemResponse, resp.Body)
+	if err != nil {
+		return err
+	}
+	d := c.data
+	d.Done, d.LeaseUntil, d.Status, d.ContentType, d.SealedBody = true, time.Time{}, resp.Status, resp.ContentType, sealed
+	rec := c.rec
+	if rec.Data, err = json.Marshal(d); err != nil {
+		return err
+	}
+	_, err = s.store.UpdateRecord(ctx, rec, s.Now())
+	return domainErr(err)
+}
+
+// ReleaseIdempotencyKey gives a claimed key up without a response (the
+// work failed in a way worth retrying), so that the next request with the
+// key does the work again.
+func (s *Service) ReleaseIdempotencyKey(ctx context.Context, c *IdempotencyClaim) error {
+	if c == nil || c.Replay != nil {
+		return nil
+	}
+	err := s.store.DeleteRecord(ctx, c.rec.Tenant, IdempotencyKind, c.rec.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return domainErr(err)
+}
