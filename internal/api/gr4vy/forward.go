@@ -1,0 +1,204 @@
+package gr4vy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// actionForward is the audit action of every forward through this facade,
+// dry runs and refused ones included (their cards were read).
+const actionForward = "forward"
+
+// vaultForward injects stored cards into the caller's request and relays it:
+// POST /vault-forward. Everything that can be checked is checked before
+// any card is read; nothing is sent upstream unless every check passed.
+func (a *API) vaultForward() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		spec, err := parseForwardHeaders(r.Header)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		body, err := readRawBody(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		tpl, err := forward.Parse(body)
+		if err != nil {
+			a.fail(w, r, templateErr(err))
+			return
+		}
+		needs, err := tpl.Check(forward.Gr4vy, len(spec.IDs))
+		if err != nil {
+			a.fail(w, r, templateErr(err))
+			return
+		}
+		cards, err := a.loadCards(r.Context(), principal(r).Tenant, spec.IDs, needs)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		// The provider's headers; the body's media type is the provider's
+		// content-type header when given, else this request's own.
+		own := spec.Header.Clone()
+		if own.Get("Content-Type") == "" && r.Header.Get("Content-Type") != "" {
+			own.Set("Content-Type", r.Header.Get("Content-Type"))
+		}
+		lookup := forward.Values(forward.Gr4vy, cards)
+		if spec.DryRun {
+			lookup = forward.Masked(forward.Gr4vy, cards)
+		}
+		rendered, err := tpl.Render(own.Get("Content-Type"), lookup)
+		if err != nil {
+			a.fail(w, r, templateErr(err))
+			return
+		}
+		req := forward.Request{Method: spec.Method, URL: spec.URL, Own: own, Body: rendered, Timeout: spec.Timeout,
+			Secrets: []string{server.Credential(r)}}
+		if spec.DryRun {
+			a.dryRun(w, r, spec, req)
+			return
+		}
+		a.send(w, r, spec, req)
+	})
+}
+
+// send relays the request and answers with the upstream's response, or
+// with x-vault-forward-error when none came back.
+func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req forward.Request) {
+	if a.relay == nil {
+		a.refused(w, r, spec, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
+		return
+	}
+	start := time.Now()
+	resp, err := a.relay.Do(r.Context(), req)
+	var refused *forward.RefusedError
+	var upstream *forward.UpstreamError
+	switch {
+	case errors.As(err, &refused):
+		a.refused(w, r, spec, refused)
+	case errors.As(err, &upstream):
+		a.log.WarnContext(r.Context(), "forward got no response", "request_id", server.RequestIDFrom(r.Context()),
+			"host", spec.Host, "kind", string(upstream.Kind), "err", server.RedactDigits(fmt.Sprint(upstream.Err)))
+		a.recordSent(r, spec, map[string]string{"outcome": "no_response", "error": string(upstream.Kind),
+			"latency_ms": millis(time.Since(start))})
+		writeNoResponse(w, upstream)
+	case err != nil:
+		a.fail(w, r, err)
+	default:
+		a.recordSent(r, spec, map[string]string{"outcome": "sent", "status": strconv.Itoa(resp.Status),
+			"latency_ms": millis(resp.Latency)})
+		writeUpstream(w, resp)
+	}
+}
+
+// refused answers a forward the relay would not send: a destination the
+// allowlist or the SSRF guard refuses, or a request it cannot send. The
+// refusal is audited before the answer; if that fails, so does the request.
+func (a *API) refused(w http.ResponseWriter, r *http.Request, spec forwardSpec, e *forward.RefusedError) {
+	if err := a.record(r, spec, map[string]string{"outcome": "refused"}); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.fail(w, r, &vault.Error{Code: vault.CodeForbidden, Public: e.Error(), Err: e})
+}
+
+// loadCards reads every named card of the tenant (each must exist: one
+// answer, 404, whichever is missing) and, for the ones the template uses,
+// their data and held security codes.
+func (a *API) loadCards(ctx context.Context, tenant string, ids []string, needs forward.Needs) ([]forward.Card, error) {
+	cards := make([]forward.Card, len(ids))
+	for i, id := range ids {
+		if i >= needs.Cards {
+			if _, err := a.vault.GetCard(ctx, tenant, id); err != nil {
+				return nil, forwardNotFound(err)
+			}
+			continue
+		}
+		c, err := a.vault.RevealCard(ctx, tenant, id)
+		if err != nil {
+			return nil, forwardNotFound(err)
+		}
+		cards[i] = forward.Card{PAN: c.PAN, Holder: c.Holder, Expiry: c.Expiry}
+	}
+	for _, i := range needs.SecurityCode {
+		code, err := a.vault.SecurityCode(ctx, tenant, ids[i])
+		if vault.CodeOf(err) == vault.CodeNotFound {
+			return nil, invalid(inBody, "body", "CARD_SECURITY_CODE_%d: no security code is held for payment method %d (it was never given, or its hold expired)", i+1, i+1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		cards[i].SecurityCode = code
+	}
+	return cards, nil
+}
+
+// forwardNotFound gives a missing card one answer that does not say which.
+func forwardNotFound(err error) error {
+	if vault.CodeOf(err) == vault.CodeNotFound {
+		return errorf(vault.CodeNotFound, "one or more payment methods in x-vault-forward-payment-methods could not be found")
+	}
+	return err
+}
+
+// templateErr turns a template error (safe to show) into a 400 about the body.
+func templateErr(err error) error {
+	var te *forward.TemplateError
+	if errors.As(err, &te) {
+		return invalid(inBody, "body", "%s", te.Error())
+	}
+	return err
+}
+
+// readRawBody reads the body to forward, whatever its media type.
+func readRawBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, errorf(vault.CodeTooLarge, "request body is larger than %d bytes", tooBig.Limit)
+	case err != nil:
+		return nil, invalid(inBody, "body", "could not read the request body")
+	}
+	return b, nil
+}
+
+// recordSent audits a forward that was (or may have been) sent. The card
+// data has left by then, so an audit failure cannot undo it: it is logged
+// loudly and the caller still gets the upstream's answer, since hiding it
+// would invite a retry of a payment that may have gone through.
+func (a *API) recordSent(r *http.Request, spec forwardSpec, detail map[string]string) {
+	if err := a.record(r, spec, detail); err != nil {
+		a.log.ErrorContext(r.Context(), "audit of a sent forward failed", "request_id", server.RequestIDFrom(r.Context()),
+			"host", spec.Host, "err", server.RedactDigits(err.Error()))
+	}
+}
+
+// record audits one forward: tenant, key, destination host, method, card
+// ids and the outcome. Never the body, the URL's path or any header value.
+func (a *API) record(r *http.Request, spec forwardSpec, detail map[string]string) error {
+	p := principal(r)
+	detail["dialect"] = "gr4vy"
+	detail["host"] = spec.Host
+	detail["method"] = spec.Method
+	a.log.InfoContext(r.Context(), "forward", "request_id", server.RequestIDFrom(r.Context()), "tenant", p.Tenant,
+		"key_id", p.KeyID, "host", spec.Host, "cards", len(spec.IDs), "outcome", detail["outcome"],
+		"status", detail["status"], "latency_ms", detail["latency_ms"])
+	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: actionForward,
+		Targets: spec.IDs, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
+}
+
+// millis formats a duration in whole milliseconds, at least 0.
+func millis(d time.Duration) string { return strconv.FormatInt(max(d.Milliseconds(), 0), 10) }
