@@ -1,0 +1,121 @@
+package pcivault
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// captureResponse is a capture endpoint: Secret only when it is created.
+type captureResponse struct {
+	URL      string `json:"url"`
+	UniqueID string `json:"unique_id"`
+	Secret   string `json:"secret,omitempty"`
+	User     string `json:"user,omitempty"`
+	// ExpiresAt is RFC 3339 in UTC, or null for an endpoint that never expires.
+	ExpiresAt *string       `json:"expires_at"`
+	CreatedAt string        `json:"created_at,omitempty"`
+	Lockdown  *lockdownInfo `json:"lockdown_info,omitempty"`
+}
+
+// lockdownInfo names the entry a locked-down endpoint updates.
+type lockdownInfo struct {
+	Token     string `json:"token"`
+	Reference string `json:"reference"`
+}
+
+func captureView(c vault.PCICapture) captureResponse {
+	out := captureResponse{URL: Prefix + "/capture/" + c.ID, UniqueID: c.ID, Secret: c.Secret}
+	if !c.ExpiresAt.IsZero() {
+		s := c.ExpiresAt.UTC().Format(time.RFC3339)
+		out.ExpiresAt = &s
+	}
+	if c.Lockdown != nil {
+		out.Lockdown = &lockdownInfo{Token: c.Lockdown.Token, Reference: c.Lockdown.Reference}
+	}
+	return out
+}
+
+// createCapture makes a capture endpoint: POST /v1/capture?user=&passphrase=
+// [&ttl=][&unique_id=][&token=[&reference=]].
+func (a *API) createCapture() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := unsupported(r, "rules", "smart_parse"); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		q := r.URL.Query()
+		ttl := vault.PCIDefaultCaptureTTL
+		if s := q.Get("ttl"); s != "" {
+			d, err := ParseTTL(s)
+			if err != nil {
+				a.fail(w, r, vault.Invalid("ttl", "ttl %s is not a duration: use Go (45m, 2h), ISO-8601 (PT10M, P1D) or seconds (3600); 0 or P0T never expires", quoted(s)))
+				return
+			}
+			ttl = d
+		}
+		c, err := a.pci.CreateCapture(r.Context(), principal(r).Tenant, vault.PCICaptureInput{User: q.Get("user"),
+			Passphrase: q.Get("passphrase"), UniqueID: q.Get("unique_id"), TTL: ttl,
+			LockToken: q.Get("token"), LockReference: q.Get("reference")})
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if err := a.record(r, "pcivault.capture.create", c.User, c.ID); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		server.Encode(w, http.StatusOK, captureView(c))
+	})
+}
+
+// listCaptures lists the account's live endpoints, without secrets:
+// GET /v1/capture[?user=].
+func (a *API) listCaptures() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pg, err := page(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		cs, next, err := a.pci.ListCaptures(r.Context(), principal(r).Tenant, r.URL.Query().Get("user"), pg)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		out := make([]captureResponse, len(cs))
+		for i, c := range cs {
+			out[i] = captureView(c)
+			out[i].User = c.User
+			out[i].CreatedAt = c.CreatedAt.UTC().Format(time.RFC3339)
+		}
+		setNext(w, next)
+		server.Encode(w, http.StatusOK, out)
+	})
+}
+
+// deleteCapture removes an endpoint: DELETE /v1/capture/{id}, or
+// DELETE /v1/capture?unique_id=.
+func (a *API) deleteCapture() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if id == "" {
+			id = r.URL.Query().Get("unique_id")
+		}
+		if id == "" {
+			a.fail(w, r, vault.Invalid("unique_id", "unique_id is required"))
+			return
+		}
+		if err := a.pci.DeleteCapture(r.Context(), principal(r).Tenant, id); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if err := a.record(r, "pcivault.capture.delete", id); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		server.Encode(w, http.StatusOK, map[string]any{"unique_id": id, "deleted": true})
+	})
+}

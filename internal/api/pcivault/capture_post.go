@@ -1,0 +1,53 @@
+package pcivault
+
+import (
+	"net/http"
+
+	"github.com/cardvault/cardvault/internal/server"
+)
+
+// SecretHeader carries a capture endpoint's secret.
+const SecretHeader = "X-PCIVault-Capture-Secret"
+
+// capture stores data posted by a third party: POST /v1/capture/{id} with
+// the endpoint's secret in SecretHeader and no account credentials. The
+// answer is the same trio as POST /v1/vault.
+func (a *API) capture() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, err := readBody(w, r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		c, ref, err := a.pci.Capture(r.Context(), r.PathValue("id"), r.Header.Get(SecretHeader),
+			r.URL.Query().Get("reference"), raw)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		server.Encode(w, http.StatusOK, entryView(ref))
+		a.log.InfoContext(r.Context(), "pcivault capture", "request_id", server.RequestIDFrom(r.Context()),
+			"tenant", c.Tenant, "capture_id", server.RedactDigits(c.ID), "locked", c.Lockdown != nil)
+	})
+}
+
+// cors lets browsers on any origin call next. That is safe here: the
+// endpoint's secret, sent in a header, is the only credential, and no
+// cookie or other ambient authority is honoured (no Allow-Credentials).
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", SecretHeader+", Content-Type")
+		h.Set("Access-Control-Max-Age", "600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// preflight answers a browser's CORS preflight for the capture route.
+func preflight() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

@@ -1,0 +1,119 @@
+// Package pcivault is the PCI Vault dialect under /v1: passphrase-protected
+// keys, the vault, and capture endpoints (including ones locked down to
+// update one stored card), with PCI Vault's error shape {"error": "..."}.
+package pcivault
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// Prefix is where the PCI Vault dialect lives.
+const Prefix = "/v1"
+
+// Auditor records security-relevant actions.
+type Auditor interface {
+	Record(ctx context.Context, ev audit.Event) error
+}
+
+// API serves the PCI Vault dialect.
+type API struct {
+	vault *vault.Service
+	pci   *vault.PCIVault
+	audit Auditor
+	log   *slog.Logger
+}
+
+// New returns the PCI Vault API over the vault service. The zero
+// PCIVaultOptions are the production settings; tests pass cheap KDF
+// parameters.
+func New(v *vault.Service, a Auditor, log *slog.Logger, o vault.PCIVaultOptions) *API {
+	return &API{vault: v, pci: vault.NewPCIVault(v, o), audit: a, log: log}
+}
+
+// Routes lists the whole PCI Vault API. The hosted forms under
+// /v1/capture/iframe are not here; their literal segment outranks {id}.
+func (a *API) Routes(mux *server.Mux) {
+	mux.Handle("POST "+Prefix+"/key", a.auth(vault.ScopeCardsWrite, a.createKey()))
+	mux.Handle("GET "+Prefix+"/key", a.auth(vault.ScopeCardsRead, a.listKeys()))
+	mux.Handle("PUT "+Prefix+"/key", a.auth(vault.ScopeCardsWrite, a.changePassphrase()))
+	mux.Handle("DELETE "+Prefix+"/key", a.auth(vault.ScopeCardsWrite, a.deleteKey()))
+
+	mux.Handle("POST "+Prefix+"/vault", a.auth(vault.ScopeCardsWrite, a.storeData()))
+	mux.Handle("GET "+Prefix+"/vault", a.auth("", a.getData()))
+	mux.Handle("DELETE "+Prefix+"/vault", a.auth(vault.ScopeCardsWrite, a.deleteData()))
+
+	mux.Handle("POST "+Prefix+"/capture", a.auth(vault.ScopeCardsWrite, a.createCapture()))
+	mux.Handle("GET "+Prefix+"/capture", a.auth(vault.ScopeCardsRead, a.listCaptures()))
+	mux.Handle("DELETE "+Prefix+"/capture", a.auth(vault.ScopeCardsWrite, a.deleteCapture()))
+	mux.Handle("DELETE "+Prefix+"/capture/{id}", a.auth(vault.ScopeCardsWrite, a.deleteCapture()))
+	mux.Handle("POST "+Prefix+"/capture/{id}", cors(a.capture()))
+	mux.Handle("OPTIONS "+Prefix+"/capture/{id}", cors(preflight()))
+}
+
+// Owns reports whether path is under /v1.
+func (a *API) Owns(path string) bool { return server.HasPrefix(path, Prefix) }
+
+// WriteError writes PCI Vault's error shape, {"error": message}. Bodies
+// over the server-wide limit are reported as PCI Vault reports bodies over
+// its 256 KiB limit: a 400.
+func (a *API) WriteError(w http.ResponseWriter, r *http.Request, status int, message string) {
+	if status == http.StatusRequestEntityTooLarge {
+		status, message = http.StatusBadRequest, tooLarge
+	}
+	server.Encode(w, status, errorBody{Error: message})
+}
+
+// errorBody is PCI Vault's error shape.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// fail writes err in PCI Vault's shape: the one place errors become
+// responses. Domain codes map to statuses as server.Status does, except
+// that a too-large body is a 400 (PCI Vault's answer).
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, e := server.Fail(a.log, r, err)
+	a.WriteError(w, r, status, e.Public)
+}
+
+// auth authenticates the account (HTTP Basic whose password is a cardvault
+// API key; any other credential style works too) and requires scope, when
+// one is given, before next runs.
+func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Basic realm="cardvault"`)
+			a.fail(w, r, err)
+			return
+		}
+		ctx := server.SetPrincipal(r.Context(), p)
+		if scope != "" {
+			if err := p.Require(scope); err != nil {
+				a.fail(w, r.WithContext(ctx), err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// principal returns the caller that auth stored.
+func principal(r *http.Request) vault.Principal {
+	p, _ := vault.PrincipalFrom(r.Context())
+	return p
+}
+
+// record audits an action by the request's caller; a failure to audit
+// fails the request, so nothing audited goes unrecorded.
+func (a *API) record(r *http.Request, action string, targets ...string) error {
+	p := principal(r)
+	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
+		Targets: targets, RequestID: server.RequestIDFrom(r.Context())})
+}
