@@ -1,0 +1,178 @@
+package pcivault_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+
+	"github.com/cardvault/cardvault/internal/api/pcivault"
+	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
+)
+
+const (
+	user       = "test-user"
+	passphrase = "ALongAndVerySecretPassphraseThatIsSuperSecure"
+	pan        = "4111111111111111"
+	spacedPAN  = "4111 1111 1111 1111"
+	otherPAN   = "5555555555554444"
+)
+
+var tokenPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// env is a vault with the PCI Vault facade and an account key.
+type env struct {
+	*vaulttest.Env
+	// basic is an Authorization header value with the admin key as password.
+	basic string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+		return []server.Facade{pcivault.New(d.Vault, d.Audit, d.Logger, vault.PCIVaultOptions{KDF: seal.TestKDFParams})}
+	}})
+	return &env{Env: e, basic: basicAuth(e.AdminKey)}
+}
+
+// basicAuth makes an HTTP Basic header whose password is an API key, as a
+// PCI Vault client sends its account username and password.
+func basicAuth(key string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte("my-account:"+key))
+}
+
+// call sends an account request (Basic auth) and returns status and body.
+func (e *env) call(t *testing.T, method, path, body string) (*http.Response, []byte) {
+	t.Helper()
+	return e.Do(t, method, path, body, "Authorization", e.basic)
+}
+
+// want fails the test unless the response has the status.
+func want(t *testing.T, resp *http.Response, body []byte, status int) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: %d %s, want %d", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, body, status)
+	}
+}
+
+// wantError checks a failure: the status and PCI Vault's {"error": "..."} shape.
+func wantError(t *testing.T, resp *http.Response, body []byte, status int) string {
+	t.Helper()
+	want(t, resp, body, status)
+	var eb map[string]any
+	if err := json.Unmarshal(body, &eb); err != nil || len(eb) != 1 {
+		t.Fatalf("error body %s is not {\"error\": ...}", body)
+	}
+	msg, _ := eb["error"].(string)
+	if msg == "" {
+		t.Fatalf("error body %s has no message", body)
+	}
+	return msg
+}
+
+func decode[T any](t *testing.T, b []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	return v
+}
+
+// q builds a query string.
+func q(kv ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return "?" + v.Encode()
+}
+
+// createKey makes the key of user with passphrase.
+func (e *env) createKey(t *testing.T, user, pass string) {
+	t.Helper()
+	resp, body := e.call(t, "POST", "/v1/key", `{"user":"`+user+`","passphrase":"`+pass+`"}`)
+	want(t, resp, body, http.StatusOK)
+}
+
+type stored struct {
+	Token     string `json:"token"`
+	User      string `json:"user"`
+	Reference string `json:"reference"`
+}
+
+// store stores data under the default key and returns the answer.
+func (e *env) store(t *testing.T, reference, data string) stored {
+	t.Helper()
+	resp, body := e.call(t, "POST", "/v1/vault"+q("user", user, "passphrase", passphrase, "reference", reference), data)
+	want(t, resp, body, http.StatusOK)
+	return decode[stored](t, body)
+}
+
+// reveal returns what GET /v1/vault answers for token and reference.
+func (e *env) reveal(t *testing.T, token, reference string) string {
+	t.Helper()
+	resp, body := e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", passphrase, "token", token, "reference", reference), "")
+	want(t, resp, body, http.StatusOK)
+	return string(body)
+}
+
+type endpoint struct {
+	URL       string        `json:"url"`
+	UniqueID  string        `json:"unique_id"`
+	Secret    string        `json:"secret"`
+	ExpiresAt *string       `json:"expires_at"`
+	Lockdown  *lockdownInfo `json:"lockdown_info"`
+}
+
+type lockdownInfo struct {
+	Token     string `json:"token"`
+	Reference string `json:"reference"`
+}
+
+// createEndpoint makes a capture endpoint with extra query parameters.
+func (e *env) createEndpoint(t *testing.T, extra ...string) endpoint {
+	t.Helper()
+	resp, body := e.call(t, "POST", "/v1/capture"+q(append([]string{"user", user, "passphrase", passphrase}, extra...)...), "")
+	want(t, resp, body, http.StatusOK)
+	return decode[endpoint](t, body)
+}
+
+// post sends data to a capture endpoint the way a browser's fetch does:
+// JSON.stringify body (so text/plain), the secret header, an Origin.
+func (e *env) post(t *testing.T, path, secret, data string) (*http.Response, []byte) {
+	t.Helper()
+	return e.Do(t, "POST", path, data, "Content-Type", "text/plain;charset=UTF-8",
+		pcivault.SecretHeader, secret, "Origin", "https://shop.example")
+}
+
+// entries counts every entry of the tenant straight from the store.
+func (e *env) entries(t *testing.T) int {
+	t.Helper()
+	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.PCIKindEntry}, e.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(recs)
+}
+
+// endpoints counts the live capture endpoints in the store.
+func (e *env) endpoints(t *testing.T) int {
+	t.Helper()
+	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.PCIKindCapture}, e.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(recs)
+}
+
+// recordQuery selects the default tenant's records of a kind.
+func recordQuery(kind string) vault.RecordQuery {
+	return vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: kind}
+}
