@@ -1,0 +1,134 @@
+package gr4vy_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// sdkDir holds the pinned @gr4vy/sdk (package.json, package-lock.json) and
+// the script that drives it. Install with:
+//
+//	npm ci --prefix internal/api/gr4vy/testdata/sdk
+const sdkDir = "testdata/sdk"
+
+// sdkPM is a payment method as the SDK parsed it (camelCase, validated by
+// the SDK's own zod schemas).
+type sdkPM struct {
+	Type               string
+	ID                 string
+	Method             string
+	Mode               string
+	Scheme             string
+	Label              string
+	ExpirationDate     string
+	Status             string
+	MerchantAccountID  string
+	ExternalIdentifier *string
+	CreatedAt          time.Time
+	Details            struct {
+		BIN      string
+		CardType *string
+	}
+}
+
+// sdkErr is an error the SDK raised.
+type sdkErr struct {
+	Name       string
+	StatusCode int
+	Message    string
+}
+
+// TestOfficialSDK runs Gr4vy's TypeScript SDK against the facade. It skips
+// when node or the installed SDK is missing, unless
+// CARDVAULT_TEST_REQUIRE_SDK=1 (CI), where it fails instead.
+func TestOfficialSDK(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join(sdkDir, "node_modules", "@gr4vy", "sdk", "package.json"))
+	}
+	if err != nil {
+		if os.Getenv("CARDVAULT_TEST_REQUIRE_SDK") == "1" {
+			t.Fatalf("the Gr4vy SDK test cannot run (%v); run: npm ci --prefix internal/api/gr4vy/testdata/sdk", err)
+		}
+		t.Skipf("node or @gr4vy/sdk missing (%v); run: npm ci --prefix internal/api/gr4vy/testdata/sdk", err)
+	}
+	e := newEnv(t, "", forward.Options{})
+	key := e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "script.mjs")
+	cmd.Dir = sdkDir
+	cmd.Env = append(os.Environ(), "CARDVAULT_URL="+e.URL, "CARDVAULT_KEY="+key)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node script.mjs: %v\nstderr:\n%s\nstdout:\n%s", err, stderr.String(), stdout.String())
+	}
+	t.Logf("what the SDK returned: %s", stdout.String())
+	var out struct {
+		Created     []sdkPM
+		Got         sdkPM
+		Pages       [][]string
+		Filtered    []string
+		Deleted     bool
+		AfterDelete json.RawMessage
+		WrongKey    json.RawMessage
+		Error       *sdkErr
+		ErrorBody   *string
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("script output %q: %v (stderr %s)", stdout.String(), err, stderr.String())
+	}
+	if out.Error != nil {
+		body := ""
+		if out.ErrorBody != nil {
+			body = *out.ErrorBody
+		}
+		t.Fatalf("the SDK failed: %+v, body %s", *out.Error, body)
+	}
+	if len(out.Created) != 3 {
+		t.Fatalf("created %d payment methods, want 3", len(out.Created))
+	}
+	first := out.Created[0]
+	if first.Type != "payment-method" || first.Method != "card" || first.Mode != "card" || first.Scheme != "visa" ||
+		first.Label != "1111" || first.ExpirationDate != "12/39" || first.Status != "succeeded" ||
+		first.MerchantAccountID != "default" || first.ExternalIdentifier == nil || *first.ExternalIdentifier != "sdk-a" ||
+		first.Details.BIN != "411111" || first.CreatedAt.IsZero() {
+		t.Errorf("created (as the SDK read it): %+v", first)
+	}
+	if amex := out.Created[2]; amex.Scheme != "amex" || amex.Details.CardType == nil || *amex.Details.CardType != "credit" {
+		t.Errorf("amex (as the SDK read it): %+v", amex)
+	}
+	if out.Got.ID != first.ID || out.Got.Label != "1111" {
+		t.Errorf("get: %+v, want %s", out.Got, first.ID)
+	}
+	want := [][]string{{out.Created[0].ID, out.Created[1].ID}, {out.Created[2].ID}}
+	if !slices.EqualFunc(out.Pages, want, slices.Equal) {
+		t.Errorf("the SDK's paginated list saw pages %v, want %v", out.Pages, want)
+	}
+	if !slices.Equal(out.Filtered, []string{out.Created[1].ID}) {
+		t.Errorf("list by external identifier: %v, want [%s]", out.Filtered, out.Created[1].ID)
+	}
+	var afterDelete, wrongKey sdkErr
+	if err := json.Unmarshal(out.AfterDelete, &afterDelete); err != nil || !out.Deleted || afterDelete.StatusCode != 404 || afterDelete.Name != "Error404" {
+		t.Errorf("get after delete: %s (deleted %v), want the SDK's Error404", out.AfterDelete, out.Deleted)
+	}
+	if err := json.Unmarshal(out.WrongKey, &wrongKey); err != nil || wrongKey.StatusCode != 401 || wrongKey.Name != "Error401" {
+		t.Errorf("wrong key: %s, want the SDK's Error401", out.WrongKey)
+	}
+	if hold, err := e.Vault.SecurityCodeStatus(t.Context(), vault.DefaultTenant, first.ID); err != nil || !hold.Held {
+		t.Errorf("security code sent through the SDK is not held: %+v %v", hold, err)
+	}
+	e.AssertLogClean(t, visaPAN, mastercardPAN, amexPAN)
+}
