@@ -1,11 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 
+	"github.com/cardvault/cardvault/internal/api/gr4vy"
 	"github.com/cardvault/cardvault/internal/api/native"
+	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -19,7 +23,14 @@ type deps struct {
 
 // facades builds every API dialect the vault serves, in mount order.
 func facades(d deps, c config.Config) ([]server.Facade, error) {
+	allow, err := forward.ParseAllowlist(c.ForwardAllow)
+	if err != nil {
+		return nil, fmt.Errorf("forward-allow: %w", err)
+	}
+	relay := forward.NewRelay(allow, forward.Options{})
 	return []server.Facade{
 		native.New(d.vault, d.audit, d.log),
+		pcivault.New(d.vault, d.audit, d.log, vault.PCIVaultOptions{}),
+		gr4vy.New(d.vault, relay, d.audit, d.log),
 	}, nil
 }
