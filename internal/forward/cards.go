@@ -1,6 +1,8 @@
 package forward
 
 import (
+	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -131,3 +133,16 @@ func maskHolder(s string) string {
 	}
 	return b.String()
 }
+
+// String returns a description without card data: the masked number.
+func (c Card) String() string { return "card " + c.PAN.Masked() }
+
+// GoString returns String, so %#v shows no card data.
+func (c Card) GoString() string { return c.String() }
+
+// Format writes String for every verb, so a Card (or a slice of them) can
+// never print its holder name, expiry or security code.
+func (c Card) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+// LogValue returns String.
+func (c Card) LogValue() slog.Value { return slog.StringValue(c.String()) }

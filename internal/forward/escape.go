@@ -83,6 +83,36 @@ func appendXML(out []byte, s string) []byte {
 	return out
 }
 
+// appendXMLComment appends s for the inside of an XML comment: escaped as
+// for content, and '-' written as "&#45;" so no "--" can end or break the
+// comment.
+func appendXMLComment(out []byte, s string) []byte {
+	start := len(out)
+	out = appendXML(out, s)
+	if !bytesContain(out[start:], '-') {
+		return out
+	}
+	esc := append([]byte(nil), out[start:]...)
+	out = out[:start]
+	for _, c := range esc {
+		if c == '-' {
+			out = append(out, "&#45;"...)
+		} else {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func bytesContain(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
 // appendCDATA appends s inside a CDATA section: "]]>" is split across two
 // sections, and characters XML forbids become U+FFFD.
 func appendCDATA(out []byte, s string) []byte {

@@ -23,6 +23,8 @@ var templateSeeds = []string{
 	`{{{ x }}} {{}} {{ 1 }} {{ x | unwrap}} {{ x |`,
 	`"{{x|unwrap}}"{{y|unwrap}}"`,
 	"{{\tx\n|\runwrap }}",
+	`<a><!-- <![CDATA[ -->{{ x }}<!-- {{ y }} --></a>`,
+	`<?pi {{x}} ?><a b='{{x}}'>{{ y }}<![CDATA[ {{z}} ]]></a>`,
 }
 
 // errorIsTyped fails the test unless err is nil or a *TemplateError.

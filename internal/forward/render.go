@@ -111,9 +111,12 @@ func (t *Template) RenderKind(kind MediaKind, lookup Lookup) ([]byte, error) {
 				}
 			}
 		case XML:
-			if ph.inCDATA {
+			switch ph.xml {
+			case xmlCDATA:
 				out = appendCDATA(out, v.Text)
-			} else {
+			case xmlComment:
+				out = appendXMLComment(out, v.Text)
+			default:
 				out = appendXML(out, v.Text)
 			}
 		case Form:

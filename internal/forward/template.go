@@ -42,9 +42,20 @@ type placeholder struct {
 	// wholeString: inString, and the placeholder is the string's entire
 	// content (the source has '"' right before "{{" and right after "}}").
 	wholeString bool
-	// inCDATA: if the body is XML, the placeholder sits inside a CDATA section.
-	inCDATA bool
+	// xml is the XML lexical context the placeholder sits in, if the body is XML.
+	xml xmlState
 }
+
+// xmlState is where a byte sits in an XML document, as far as escaping
+// cares.
+type xmlState uint8
+
+const (
+	xmlContent xmlState = iota // element content or an attribute value
+	xmlComment                 // inside <!-- -->
+	xmlPI                      // inside <? ?>
+	xmlCDATA                   // inside <![CDATA[ ]]>
+)
 
 // Parse parses src, which it copies. It returns a *TemplateError for a
 // malformed placeholder or an unknown filter; names are checked later,
@@ -72,8 +83,9 @@ type parser struct {
 	// jsonStrStart is the source offset just after the opening quote of the
 	// current JSON string.
 	jsonStrStart int
-	// XML CDATA state over literal text.
-	cdata bool
+	// XML lexical state over literal text, and where that state began.
+	xml      xmlState
+	xmlStart int
 }
 
 func (p *parser) parse() (*Template, error) {
@@ -99,7 +111,7 @@ func (p *parser) parse() (*Template, error) {
 		}
 		ph.inString = p.jsonStr
 		ph.wholeString = p.jsonStr && p.jsonStrStart == i && end < len(p.src) && p.src[end] == '"'
-		ph.inCDATA = p.cdata
+		ph.xml = p.xml
 		p.segs = append(p.segs, segment{ph: ph})
 		if !p.seen[ph.name] {
 			if p.seen == nil {
@@ -128,11 +140,33 @@ func (p *parser) scan(i int) {
 		p.jsonStr = !p.jsonStr
 		p.jsonStrStart = i + 1
 	}
-	switch {
-	case !p.cdata && c == '[' && hasSuffixAt(p.src, i, "<![CDATA["):
-		p.cdata = true
-	case p.cdata && c == '>' && hasSuffixAt(p.src, i, "]]>"):
-		p.cdata = false
+	switch p.xml {
+	case xmlContent:
+		switch {
+		case c == '[' && hasSuffixAt(p.src, i, "<![CDATA["):
+			p.xml = xmlCDATA
+		case c == '-' && hasSuffixAt(p.src, i, "<!--"):
+			p.xml = xmlComment
+		case c == '?' && hasSuffixAt(p.src, i, "<?"):
+			p.xml = xmlPI
+		default:
+			return
+		}
+		p.xmlStart = i + 1
+	case xmlCDATA:
+		p.leaveXML(i, "]]>")
+	case xmlComment:
+		p.leaveXML(i, "-->")
+	case xmlPI:
+		p.leaveXML(i, "?>")
+	}
+}
+
+// leaveXML returns to element content when the literal byte i ends a
+// section whose terminator is end (found entirely after the section began).
+func (p *parser) leaveXML(i int, end string) {
+	if i+1-len(end) >= p.xmlStart && hasSuffixAt(p.src, i, end) {
+		p.xml = xmlContent
 	}
 }
 

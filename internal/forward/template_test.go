@@ -249,3 +249,29 @@ func TestXMLCDATA(t *testing.T) {
 		t.Errorf("got %s\nwant %s", got, want)
 	}
 }
+
+// TestXMLContexts: a value can never leave the XML context its
+// placeholder sits in, whatever comments, CDATA sections or processing
+// instructions surround it.
+func TestXMLContexts(t *testing.T) {
+	evil := func(string) (forward.Value, error) { return forward.Value{Text: `--></a><b x="1">]]>?>`}, nil }
+	tests := []struct{ src, want string }{
+		{`<a><!-- <![CDATA[ -->{{ x }}</a>`, `<a><!-- <![CDATA[ -->--&gt;&lt;/a&gt;&lt;b x=&quot;1&quot;&gt;]]&gt;?&gt;</a>`},
+		{`<a><!-- {{ x }} --></a>`, `<a><!-- &#45;&#45;&gt;&lt;/a&gt;&lt;b x=&quot;1&quot;&gt;]]&gt;?&gt; --></a>`},
+		{`<?pi <![CDATA[ ?><a>{{ x }}</a>`, `<?pi <![CDATA[ ?><a>--&gt;&lt;/a&gt;&lt;b x=&quot;1&quot;&gt;]]&gt;?&gt;</a>`},
+		{`<a><![CDATA[ <!-- ]]>{{ x }}</a>`, `<a><![CDATA[ <!-- ]]>--&gt;&lt;/a&gt;&lt;b x=&quot;1&quot;&gt;]]&gt;?&gt;</a>`},
+		{`<a><![CDATA[{{ x }}]]></a>`, `<a><![CDATA[--></a><b x="1">]]]]><![CDATA[>?>]]></a>`},
+	}
+	for _, tt := range tests {
+		got, err := mustParse(t, tt.src).Render("application/xml", evil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !wellFormedXML(string(got)) {
+			t.Errorf("%s rendered ill-formed XML %s", tt.src, got)
+		}
+		if string(got) != tt.want {
+			t.Errorf("%s rendered\n%s\nwant\n%s", tt.src, got, tt.want)
+		}
+	}
+}
