@@ -1,0 +1,142 @@
+package guardian
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// keyRequest is the body of POST /api/admin/api-keys.
+type keyRequest struct {
+	Scopes         []string        `json:"scopes"`
+	ExpirationTime json.RawMessage `json:"expiration_time"`
+	ExpiresIn      json.RawMessage `json:"expires_in"`
+}
+
+// keyResponse is an API key; KeyValue only on create, Masked otherwise.
+type keyResponse struct {
+	ID        string     `json:"id"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	KeyValue  string     `json:"key_value,omitempty"`
+	Masked    string     `json:"masked_key_value,omitempty"`
+	Scopes    []string   `json:"scopes"`
+}
+
+// maskedKey stands for every key's value once it is made: the vault keeps
+// only a hash of the secret, so not even a part of it can be shown again.
+const maskedKey = "cvk_****************"
+
+// keyView renders a key without its secret.
+func keyView(k vault.APIKey) keyResponse {
+	out := keyResponse{ID: k.ID, CreatedAt: k.CreatedAt, Scopes: showScopes(k.Scopes), Masked: maskedKey}
+	if !k.ExpiresAt.IsZero() {
+		out.ExpiresAt = &k.ExpiresAt
+	}
+	return out
+}
+
+// createKey makes an API key and shows its secret once: POST /api/admin/api-keys.
+func (a *API) createKey() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := server.Decode[keyRequest](r, false)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		scopes, err := parseScopes(req.Scopes)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		lifetime, err := parseLifetime(req.ExpirationTime, req.ExpiresIn, maxKeyLifetime)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		in := vault.NewAPIKey{Tenant: principal(r).Tenant, Scopes: scopes}
+		if lifetime > 0 {
+			in.ExpiresAt = a.vault.Now().Add(time.Duration(lifetime) * time.Second)
+		}
+		k, secret, err := a.vault.CreateAPIKey(r.Context(), in)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if err := a.record(r, "api_key.create", nil, k.ID); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		out := keyView(k)
+		out.KeyValue, out.Masked = secret, ""
+		server.Encode(w, http.StatusOK, out)
+	})
+}
+
+// listKeys pages through the tenant's live keys: GET /api/admin/api-keys.
+func (a *API) listKeys() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := page(r, false)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		keys, err := a.vault.ListAPIKeys(r.Context(), principal(r).Tenant, p)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		out := listResponse[keyResponse]{Data: []keyResponse{}}
+		for _, k := range keys {
+			if k.RevokedAt.IsZero() {
+				out.Data = append(out.Data, keyView(k))
+			}
+		}
+		if len(keys) == p.Limit {
+			out.Links.Next = nextURL(r, keys[len(keys)-1].ID, p.Limit)
+		}
+		server.Encode(w, http.StatusOK, out)
+	})
+}
+
+// getKey shows one live key: GET /api/admin/api-keys/{id}.
+func (a *API) getKey() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k, err := a.vault.GetAPIKey(r.Context(), principal(r).Tenant, r.PathValue("id"))
+		if err == nil && !k.RevokedAt.IsZero() {
+			err = vault.ErrNotFound
+		}
+		if err != nil {
+			a.fail(w, r, keyNotFound(err))
+			return
+		}
+		server.Encode(w, http.StatusOK, keyView(k))
+	})
+}
+
+// deleteKey revokes a key at once: DELETE /api/admin/api-keys/{id}.
+func (a *API) deleteKey() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if err := a.vault.RevokeAPIKey(r.Context(), principal(r).Tenant, id); err != nil {
+			a.fail(w, r, keyNotFound(err))
+			return
+		}
+		if err := a.record(r, "api_key.revoke", nil, id); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// keyNotFound names the key in a not-found error.
+func keyNotFound(err error) error {
+	if vault.CodeOf(err) == vault.CodeNotFound {
+		return &vault.Error{Code: vault.CodeNotFound, Public: "API key not found", Err: err}
+	}
+	return err
+}

@@ -1,0 +1,166 @@
+package guardian
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// Guardian's forward headers. Every other request header is passed on,
+// except the vault's own (its credentials, these, and the relay's list).
+const (
+	destinationHeader = "X-Destination-Url"
+	ownNameHeader     = "X-Own-Header-Name"
+	ownValueHeader    = "X-Own-Header-Value"
+)
+
+// vaultHeaders are request headers the vault uses itself and never passes on.
+var vaultHeaders = []string{destinationHeader, ownNameHeader, ownValueHeader, idempotencyHeader,
+	server.RequestIDHeader, "Cookie"}
+
+// forward injects the token's card into the body template and relays it
+// to the destination, answering the provider's status and body as they
+// are: POST /api/pci/tokens/{id}/forward. Each forward is audited before it
+// is sent (nothing is sent if that fails) and its outcome after.
+func (a *API) forward() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := tokenID(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		dest := r.Header.Get(destinationHeader)
+		u, perr := url.Parse(dest)
+		if dest == "" || perr != nil || u.Host == "" {
+			a.fail(w, r, badRequest("x-destination-url", "x-destination-url must be the absolute URL to forward to"))
+			return
+		}
+		if a.relay == nil {
+			a.fail(w, r, &apiError{status: http.StatusServiceUnavailable, classifier: "FORWARD_NOT_CONFIGURED",
+				message: "forwarding is not configured on this vault"})
+			return
+		}
+		own, err := ownHeader(r.Header)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			a.fail(w, r, tooLarge(err))
+			return
+		}
+		rendered, err := a.render(r, id, body)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		header := r.Header.Clone()
+		for _, h := range vaultHeaders {
+			header.Del(h)
+		}
+		if err := a.record(r, "forward", map[string]string{"destination_host": u.Host}, id); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		resp, err := a.relay.Do(r.Context(), forward.Request{Method: http.MethodPost, URL: dest, Header: header,
+			Own: own, Body: rendered, Secrets: []string{credential(r)}})
+		a.recordOutcome(r, u.Host, id, resp, err)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(resp.Status)
+		_, _ = w.Write(resp.Body)
+	})
+}
+
+// ownHeader reads x-own-header-name / -value: a header set on the forward
+// even when the vault would otherwise drop it (its own names, such as
+// x-api-key).
+func ownHeader(h http.Header) (http.Header, error) {
+	name, value := h.Get(ownNameHeader), h.Get(ownValueHeader)
+	switch {
+	case name == "" && value == "":
+		return nil, nil
+	case name == "":
+		return nil, badRequest("x-own-header-name", "x-own-header-value needs x-own-header-name")
+	case !validToken(name):
+		return nil, badRequest("x-own-header-name", "x-own-header-name must be a header name")
+	}
+	return http.Header{http.CanonicalHeaderKey(name): {value}}, nil
+}
+
+// validToken reports whether s is an HTTP header name (RFC 9110 token).
+func validToken(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || c == ':' || c == '"' || c == '(' || c == ')' || c == ',' || c == '/' ||
+			c == ';' || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' ||
+			c == ']' || c == '{' || c == '}' {
+			return false
+		}
+	}
+	return true
+}
+
+// render fills the body template with the token's card, fetching the
+// security code only when the template asks for it.
+func (a *API) render(r *http.Request, id string, body []byte) ([]byte, error) {
+	tpl, err := forward.Parse(body)
+	if err != nil {
+		return nil, err
+	}
+	needs, err := tpl.Check(forward.Guardian, 1)
+	if err != nil {
+		return nil, err
+	}
+	tenant := principal(r).Tenant
+	c, err := a.vault.RevealCard(r.Context(), tenant, id)
+	if err != nil {
+		return nil, tokenNotFound(err)
+	}
+	fc := forward.Card{PAN: c.PAN, Holder: c.Holder, Expiry: c.Expiry}
+	if len(needs.SecurityCode) > 0 {
+		if fc.SecurityCode, err = a.vault.SecurityCode(r.Context(), tenant, id); err != nil {
+			if vault.CodeOf(err) == vault.CodeNotFound {
+				return nil, badRequest("security_code", "the template uses {{ security_code }} but no security code is held for this token")
+			}
+			return nil, err
+		}
+	}
+	return tpl.Render(r.Header.Get("Content-Type"), forward.Values(forward.Guardian, []forward.Card{fc}))
+}
+
+// recordOutcome audits a forward's result: the provider's status or the
+// kind of failure, and the latency. Failing to record it is logged: the
+// forward has happened and its answer must reach the caller.
+func (a *API) recordOutcome(r *http.Request, host, id string, resp *forward.Response, err error) {
+	detail := map[string]string{"destination_host": host}
+	if resp != nil {
+		detail["status"] = strconv.Itoa(resp.Status)
+		detail["latency_ms"] = strconv.FormatInt(resp.Latency.Milliseconds(), 10)
+	}
+	var ue *forward.UpstreamError
+	if errors.As(err, &ue) {
+		detail["error"] = string(ue.Kind)
+	} else if err != nil {
+		detail["error"] = "refused"
+	}
+	if aerr := a.record(r, "forward.result", detail, id); aerr != nil {
+		a.log.ErrorContext(r.Context(), "audit forward result", "request_id", server.RequestIDFrom(r.Context()), "err", aerr)
+	}
+}

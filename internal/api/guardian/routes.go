@@ -1,0 +1,165 @@
+// Package guardian is the Hellgate Guardian dialect: PCI tokens (with
+// capture sessions, security codes and forward), metadata inquiries and API
+// key administration under /api, and the session endpoints that Hellgate's
+// browser SDK calls under /sessions, in Guardian's {code, classifier,
+// message} error shape.
+package guardian
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/bintable"
+	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// Prefixes the facade owns.
+const (
+	// APIPrefix is where Guardian's server-side API lives.
+	APIPrefix = "/api"
+	// SessionPrefix is where the browser SDK completes sessions.
+	SessionPrefix = "/sessions"
+)
+
+// Auditor records security-relevant actions.
+type Auditor interface {
+	Record(ctx context.Context, ev audit.Event) error
+}
+
+// Relay sends a rendered forward to an allow-listed destination
+// (*forward.Relay).
+type Relay interface {
+	Do(ctx context.Context, req forward.Request) (*forward.Response, error)
+}
+
+// Deps are what the facade is built from.
+type Deps struct {
+	// Logger receives operational messages; nil means slog.Default().
+	Logger *slog.Logger
+	// Audit records forwards and key changes; it must not be nil.
+	Audit Auditor
+	// Relay sends forwards; nil means forwarding answers 503.
+	Relay Relay
+	// BINs answers metadata inquiries; nil means bintable.Default().
+	BINs *bintable.Table
+	// IdempotencyWait bounds how long a request waits for another request
+	// with the same idempotency key to finish; 0 means 10 s.
+	IdempotencyWait time.Duration
+}
+
+// API serves the Guardian dialect.
+type API struct {
+	vault *vault.Service
+	audit Auditor
+	relay Relay
+	bins  *bintable.Table
+	log   *slog.Logger
+	wait  time.Duration
+}
+
+// New returns the Guardian facade over the vault service.
+func New(v *vault.Service, d Deps) *API {
+	a := &API{vault: v, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger, wait: d.IdempotencyWait}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.bins == nil {
+		a.bins = bintable.Default()
+	}
+	if a.wait <= 0 {
+		a.wait = 10 * time.Second
+	}
+	return a
+}
+
+// Routes lists the whole Guardian API.
+func (a *API) Routes(mux *server.Mux) {
+	const tokens = APIPrefix + "/pci/tokens"
+	mux.Handle("POST "+tokens, a.auth(vault.ScopeCardsWrite, a.idempotent(nil, a.createToken())))
+	mux.Handle("GET "+tokens, a.auth(vault.ScopeCardsRead, a.listTokens()))
+	mux.Handle("GET "+tokens+"/{id}", a.auth(vault.ScopeCardsRead, a.getToken()))
+	mux.Handle("DELETE "+tokens+"/{id}", a.auth(vault.ScopeCardsWrite, a.deleteToken()))
+	mux.Handle("GET "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsRead, a.securityCodeStatus()))
+	mux.Handle("POST "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsWrite, a.idempotent(nil, a.refreshSecurityCode())))
+	mux.Handle("DELETE "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsWrite, a.deleteSecurityCode()))
+	mux.Handle("POST "+tokens+"/{id}/forward", a.auth(vault.ScopeForward, a.idempotent(nil, a.forward())))
+
+	mux.Handle("GET "+APIPrefix+"/sessions/{id}", hideSessionID(a.auth(vault.ScopeCardsRead, a.merchantSession())))
+
+	mux.Handle("POST "+APIPrefix+"/metadata/inquiries", a.auth(vault.ScopeCardsRead, a.idempotent(nil, a.inquire())))
+
+	const keys = APIPrefix + "/admin/api-keys"
+	mux.Handle("POST "+keys, a.auth(vault.ScopeAdmin, a.idempotent(withoutKeyValue, a.createKey())))
+	mux.Handle("GET "+keys, a.auth(vault.ScopeAdmin, a.listKeys()))
+	mux.Handle("GET "+keys+"/{id}", a.auth(vault.ScopeAdmin, a.getKey()))
+	mux.Handle("PATCH "+keys+"/{id}", a.auth(vault.ScopeAdmin, a.notImplemented("changing an API key's scopes")))
+	mux.Handle("DELETE "+keys+"/{id}", a.auth(vault.ScopeAdmin, a.deleteKey()))
+
+	mux.Handle(APIPrefix+"/network/", a.notImplemented("network tokens"))
+
+	mux.Handle("GET "+SessionPrefix+"/{id}", hideSessionID(cors(a.browserSession())))
+	mux.Handle("POST "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(a.completeAction())))
+	mux.Handle("OPTIONS "+SessionPrefix+"/{id}", cors(preflight()))
+	mux.Handle("OPTIONS "+SessionPrefix+"/{id}/complete-action", cors(preflight()))
+}
+
+// Owns reports whether path is under /api or /sessions.
+func (a *API) Owns(path string) bool {
+	return server.HasPrefix(path, APIPrefix) || server.HasPrefix(path, SessionPrefix)
+}
+
+// auth authenticates the caller (x-api-key, or x-admin-token, or any
+// credential style the server knows) and requires scope before next runs.
+func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.vault.Authenticate(r.Context(), credential(r))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if err := p.Require(scope); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(server.SetPrincipal(r.Context(), p)))
+	})
+}
+
+// credential returns the vault key a request carries: x-api-key first,
+// then x-admin-token, then the server's other credential styles.
+func credential(r *http.Request) string {
+	if k := r.Header.Get("X-Api-Key"); k != "" {
+		return k
+	}
+	if k := r.Header.Get("X-Admin-Token"); k != "" {
+		return k
+	}
+	return server.Credential(r)
+}
+
+// principal returns the caller that auth stored.
+func principal(r *http.Request) vault.Principal {
+	p, _ := vault.PrincipalFrom(r.Context())
+	return p
+}
+
+// record audits an action by the request's caller; a failure to audit
+// fails the request, so nothing audited goes unrecorded.
+func (a *API) record(r *http.Request, action string, detail map[string]string, targets ...string) error {
+	p := principal(r)
+	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
+		Targets: targets, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
+}
+
+// notImplemented answers 501 for an operation of the document that
+// cardvault does not offer.
+func (a *API) notImplemented(what string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotImplemented, "NOT_IMPLEMENTED", what+" is not supported by cardvault")
+	})
+}
