@@ -195,13 +195,15 @@ func parseForwardTimeout(vs []string) (time.Duration, error) {
 	if err != nil || s == "" {
 		return 0, err
 	}
+	if strings.Trim(s, "0123456789") != "" {
+		return 0, invalid(inHeader, name, "x-vault-forward-timeout must be a whole number of seconds, at least 1")
+	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		if err != nil && len(s) <= 20 && strings.Trim(s, "0123456789") == "" {
-			n, err = maxTimeoutSeconds, nil // a huge whole number: capped below
-		} else {
-			return 0, invalid(inHeader, name, "x-vault-forward-timeout must be a whole number of seconds, at least 1")
-		}
+	if err != nil {
+		n = maxTimeoutSeconds // too large for an int: capped below like any large value
+	}
+	if n < 1 {
+		return 0, invalid(inHeader, name, "x-vault-forward-timeout must be a whole number of seconds, at least 1")
 	}
 	return time.Duration(min(n, maxTimeoutSeconds)) * time.Second, nil
 }
