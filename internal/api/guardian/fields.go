@@ -47,7 +47,7 @@ func parseMetadata(raw json.RawMessage) (map[string]string, error) {
 			return nil, badRequest("metadata", "metadata keys must be 1 to %d characters (%q has %d)", maxMetadataKeyLen, clip(k), n)
 		}
 		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
+		if err := json.Unmarshal(v, &s); err != nil || isNull(v) {
 			return nil, badRequest("metadata", "metadata values must be strings (the value of %q is not)", clip(k))
 		}
 		if n := utf8.RuneCountInString(s); n > maxMetadataValueLen {
