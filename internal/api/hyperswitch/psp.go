@@ -1,0 +1,95 @@
+package hyperswitch
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/connector"
+	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// PSP tokenization outcomes.
+const (
+	pspSucceeded = "succeeded"
+	pspFailed    = "failed"
+)
+
+// tokenize asks the connector's provider for its token of a saved payment
+// method's card and records the outcome on the payment method: the token
+// under connector_tokens, or why there is none. A provider failure is not
+// an error of the request: the payment method stays saved and says why.
+// The card leaves the vault only after the audit log has recorded that it
+// will.
+func (a *API) tokenize(r *http.Request, c caller, pm vault.PaymentMethod, psp pspRequest) (vault.PaymentMethod, error) {
+	ctx := r.Context()
+	rc, err := a.vault.RevealCard(ctx, c.Tenant, pm.Card.ID)
+	if err != nil {
+		return vault.PaymentMethod{}, err
+	}
+	cvc, err := a.vault.SecurityCode(ctx, c.Tenant, pm.Card.ID)
+	if err != nil && vault.CodeOf(err) != vault.CodeNotFound {
+		return vault.PaymentMethod{}, err
+	}
+	err = a.audit.Record(ctx, audit.Event{Tenant: c.Tenant, Actor: c.KeyID, Action: "connector.tokenize",
+		Targets: []string{pm.ID, pm.Card.ID}, RequestID: server.RequestIDFrom(ctx),
+		Detail: map[string]string{"connector": psp.ConnectorID, "tokenization_type": psp.TokenizationType,
+			"security_code": strconv.FormatBool(!cvc.IsZero())}})
+	if err != nil {
+		return vault.PaymentMethod{}, err
+	}
+	res, err := a.connectors.Tokenize(ctx, psp.ConnectorID, forward.Card{PAN: rc.PAN, Holder: rc.Holder, Expiry: rc.Expiry, SecurityCode: cvc})
+	attempt := &pspAttempt{ConnectorID: psp.ConnectorID, Type: psp.TokenizationType, Status: pspSucceeded, ProviderStatus: res.Status}
+	var ce *connector.Error
+	switch {
+	case errors.As(err, &ce):
+		attempt.Status, attempt.Error, attempt.ProviderStatus = pspFailed, ce.Reason, ce.Status
+		a.log.WarnContext(ctx, "psp tokenization failed", "request_id", server.RequestIDFrom(ctx), "connector", psp.ConnectorID,
+			"payment_method", pm.ID, "reason", ce.Reason, "err", server.RedactDigits(errString(ce.Err)))
+	case err != nil:
+		return vault.PaymentMethod{}, err
+	default:
+		a.log.InfoContext(ctx, "psp tokenization succeeded", "request_id", server.RequestIDFrom(ctx), "connector", psp.ConnectorID,
+			"payment_method", pm.ID, "host", res.Host, "status", res.Status, "latency_ms", res.Latency.Milliseconds())
+	}
+	now := a.vault.Now()
+	return a.vault.UpdatePaymentMethod(ctx, c.Tenant, c.Profile, pm.ID, vault.PaymentMethodUpdate{Change: func(p *vault.PaymentMethod) error {
+		v, err := decode(*p)
+		if err != nil {
+			return err
+		}
+		v.pub.PSP = attempt
+		if attempt.Status == pspSucceeded {
+			p.ConnectorTokens = withToken(p.ConnectorTokens, vault.ConnectorToken{ConnectorID: psp.ConnectorID, Token: res.Token,
+				Type: psp.TokenizationType, Status: tokenActive, CreatedAt: now})
+		}
+		return v.store(p)
+	}})
+}
+
+// withToken adds t to tokens, replacing a token of the same connector and
+// type, and dropping the oldest when the list is full.
+func withToken(tokens []vault.ConnectorToken, t vault.ConnectorToken) []vault.ConnectorToken {
+	out := make([]vault.ConnectorToken, 0, len(tokens)+1)
+	for _, old := range tokens {
+		if old.ConnectorID != t.ConnectorID || old.Type != t.Type {
+			out = append(out, old)
+		}
+	}
+	out = append(out, t)
+	if len(out) > vault.MaxConnectorTokens {
+		out = out[len(out)-vault.MaxConnectorTokens:]
+	}
+	return out
+}
+
+// errString is err's text, or "".
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -1,0 +1,120 @@
+// Package hyperswitch speaks Hyperswitch's v2 server-to-server vault API
+// under /v2: customers and the cards saved for them as payment methods,
+// provider (PSP) tokens through operator-configured connectors, and
+// Hyperswitch's error shape. Every object lives in a profile (x-profile-id);
+// another profile's objects do not exist for the caller.
+package hyperswitch
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/connector"
+	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// Prefix is where the Hyperswitch dialect lives; the facade owns all of it.
+const Prefix = "/v2"
+
+// ProfileHeader selects the profile a request acts in.
+const ProfileHeader = "X-Profile-Id"
+
+// DefaultProfile is the profile of requests that send no ProfileHeader.
+const DefaultProfile = "pro_default"
+
+// Auditor records security-relevant actions.
+type Auditor interface {
+	Record(ctx context.Context, ev audit.Event) error
+}
+
+// Tokenizer asks payment providers for their own token of a card through
+// the operator's connectors.
+type Tokenizer interface {
+	// Has reports whether a connector with this id is configured.
+	Has(id string) bool
+	// Tokenize sends the card to the connector's provider and returns the
+	// provider's token, or a *connector.Error saying why there is none.
+	Tokenize(ctx context.Context, id string, c forward.Card) (connector.Result, error)
+}
+
+// API serves the Hyperswitch dialect.
+type API struct {
+	vault      *vault.Service
+	audit      Auditor
+	connectors Tokenizer
+	log        *slog.Logger
+}
+
+// New returns the Hyperswitch facade over the vault service. connectors may
+// be nil: then no connector exists and psp_tokenization names an unknown one.
+func New(v *vault.Service, a Auditor, connectors Tokenizer, log *slog.Logger) *API {
+	return &API{vault: v, audit: a, connectors: connectors, log: log}
+}
+
+// Routes lists the whole Hyperswitch API.
+func (a *API) Routes(mux *server.Mux) {
+	read, write := vault.ScopeCardsRead, vault.ScopeCardsWrite
+	mux.Handle("POST "+Prefix+"/customers", a.serve(write, a.createCustomer))
+	mux.Handle("GET "+Prefix+"/customers/list", a.serve(read, a.listCustomers))
+	mux.Handle("GET "+Prefix+"/customers/{id}", a.serve(read, a.getCustomer))
+	mux.Handle("PUT "+Prefix+"/customers/{id}", a.serve(write, a.updateCustomer))
+	mux.Handle("PATCH "+Prefix+"/customers/{id}", a.serve(write, a.updateCustomer))
+	mux.Handle("DELETE "+Prefix+"/customers/{id}", a.serve(write, a.deleteCustomer))
+	mux.Handle("GET "+Prefix+"/customers/{id}/saved-payment-methods", a.serve(read, a.listPaymentMethods))
+	mux.Handle("POST "+Prefix+"/payment-methods", a.serve(write, a.createPaymentMethod))
+	mux.Handle("GET "+Prefix+"/payment-methods/{id}", a.serve(read, a.getPaymentMethod))
+	mux.Handle("PATCH "+Prefix+"/payment-methods/{id}/update-saved-payment-method", a.serve(write, a.updatePaymentMethod))
+	mux.Handle("PUT "+Prefix+"/payment-methods/{id}/update-saved-payment-method", a.serve(write, a.updatePaymentMethod))
+	mux.Handle("DELETE "+Prefix+"/payment-methods/{id}", a.serve(write, a.deletePaymentMethod))
+	mux.Handle("GET "+Prefix+"/payment-methods/{id}/check-network-token-status", a.serve(read, a.networkTokenStatus))
+}
+
+// Owns reports whether path is under /v2.
+func (a *API) Owns(path string) bool { return server.HasPrefix(path, Prefix) }
+
+// caller is who a request comes from and the profile it acts in.
+type caller struct {
+	vault.Principal
+	Profile string
+}
+
+// handler serves one route for an authenticated caller; a returned error is
+// written by fail.
+type handler func(w http.ResponseWriter, r *http.Request, c caller) error
+
+// serve authenticates the caller (api-key header, or Authorization:
+// api-key=…), requires scope, reads the profile and runs h.
+func (a *API) serve(scope vault.Scope, h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
+		if err == nil {
+			r = r.WithContext(server.SetPrincipal(r.Context(), p))
+			err = p.Require(scope)
+		}
+		if err == nil {
+			var profile string
+			if profile, err = profileOf(r); err == nil {
+				err = h(w, r, caller{Principal: p, Profile: profile})
+			}
+		}
+		if err != nil {
+			a.fail(w, r, err)
+		}
+	})
+}
+
+// profileOf reads the profile header; absent means DefaultProfile.
+func profileOf(r *http.Request) (string, error) {
+	p := r.Header.Get(ProfileHeader)
+	if p == "" {
+		return DefaultProfile, nil
+	}
+	if !vault.ValidProfile(p) {
+		return "", badFormat(ProfileHeader, "a profile id is 1-64 letters, digits, '_' or '-'")
+	}
+	return p, nil
+}
