@@ -37,6 +37,11 @@ type pvLockdown struct {
 // appears in a URL path.
 var pvCaptureIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// pvCardLike matches what could be a card number: 12 or more digits, with
+// single spaces or dashes between them. Ids appear in URLs, logs and audit
+// entries, so none may look like one.
+var pvCardLike = regexp.MustCompile(`\d(?:[ -]?\d){11,}`)
+
 // pvReservedCaptureIDs are path segments under /v1/capture that name other
 // resources (hosted forms), so no endpoint may take them.
 var pvReservedCaptureIDs = map[string]bool{"iframe": true}
@@ -78,8 +83,8 @@ func (p *PCIVault) CreateCapture(ctx context.Context, tenant string, in PCICaptu
 	id := in.UniqueID
 	if id == "" {
 		id = seal.RandomID(22)
-	} else if !pvCaptureIDPattern.MatchString(id) || pvReservedCaptureIDs[id] {
-		return PCICapture{}, Invalid("unique_id", "unique_id must be 1 to 64 letters, digits, '-' or '_', and not a reserved word")
+	} else if !pvCaptureIDPattern.MatchString(id) || pvReservedCaptureIDs[id] || pvCardLike.MatchString(id) {
+		return PCICapture{}, Invalid("unique_id", "unique_id must be 1 to 64 letters, digits, '-' or '_', not a reserved word, and not look like a card number")
 	}
 	if in.TTL < 0 || in.TTL > PCIMaxCaptureTTL {
 		return PCICapture{}, Invalid("ttl", "ttl must be between 0 (never expires) and %s", PCIMaxCaptureTTL)
