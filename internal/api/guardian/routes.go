@@ -104,8 +104,13 @@ func (a *API) Routes(mux *server.Mux) {
 
 	mux.Handle("GET "+SessionPrefix+"/{id}", hideSessionID(cors(a.browserSession())))
 	mux.Handle("POST "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(a.completeAction())))
-	mux.Handle("OPTIONS "+SessionPrefix+"/{id}", cors(preflight()))
-	mux.Handle("OPTIONS "+SessionPrefix+"/{id}/complete-action", cors(preflight()))
+	mux.Handle("OPTIONS "+SessionPrefix+"/{id}", hideSessionID(cors(preflight())))
+	mux.Handle("OPTIONS "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(preflight())))
+	// Every other request naming a session still keeps its id out of the log.
+	mux.Handle(SessionPrefix+"/{id}", hideSessionID(a.wrongMethod("GET, OPTIONS")))
+	mux.Handle(SessionPrefix+"/{id}/complete-action", hideSessionID(a.wrongMethod("POST, OPTIONS")))
+	mux.Handle(SessionPrefix+"/{id}/{rest...}", hideSessionID(a.noRoute()))
+	mux.Handle(APIPrefix+"/sessions/{id}", hideSessionID(a.wrongMethod("GET")))
 }
 
 // Owns reports whether path is under /api or /sessions.
@@ -154,6 +159,21 @@ func (a *API) record(r *http.Request, action string, detail map[string]string, t
 	p := principal(r)
 	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: targets, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
+}
+
+// wrongMethod answers 405 naming the methods a route allows.
+func (a *API) wrongMethod(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		a.WriteError(w, r, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on this route")
+	})
+}
+
+// noRoute answers 404 for a path no operation has.
+func (a *API) noRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.WriteError(w, r, http.StatusNotFound, "no such route")
+	})
 }
 
 // notImplemented answers 501 for an operation of the document that
