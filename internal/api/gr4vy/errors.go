@@ -104,6 +104,9 @@ var gr4vyField = map[string]string{
 // Internal causes are logged (redacted) and never sent.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, e := server.Fail(a.log, r, err)
+	// Defence in depth: no public message may carry a card-number-like run
+	// (server.DecodeBytes, for one, quotes unknown JSON keys).
+	msg := server.RedactDigits(e.Public)
 	var details []errorDetail
 	if e.Field != "" && status < 500 {
 		loc := inBody
@@ -120,9 +123,9 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		case ok:
 			pointer = "/" + f
 		}
-		details = []errorDetail{{Location: loc, Pointer: pointer, Message: e.Public, Type: "value_error"}}
+		details = []errorDetail{{Location: loc, Pointer: server.RedactDigits(pointer), Message: msg, Type: "value_error"}}
 	}
-	writeError(w, status, e.Public, details)
+	writeError(w, status, msg, details)
 }
 
 // notFound is the one answer for a payment method that does not exist or

@@ -62,7 +62,7 @@ func (a *API) Owns(path string) bool {
 
 // WriteError writes Gr4vy's error shape for a routing or middleware error.
 func (a *API) WriteError(w http.ResponseWriter, r *http.Request, status int, message string) {
-	writeError(w, status, message, nil)
+	writeError(w, status, server.RedactDigits(message), nil)
 }
 
 // auth authenticates the bearer key and requires scope before next runs.
