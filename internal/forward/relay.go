@@ -221,6 +221,9 @@ func (r *Relay) Do(ctx context.Context, req Request) (*Response, error) {
 		return nil, classify(ctx, tctx, dest.host, err)
 	}
 	defer resp.Body.Close()
+	if resp.ContentLength > r.opts.MaxResponseBody {
+		return nil, &UpstreamError{Kind: UpstreamTooLarge, Host: dest.host}
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxResponseBody+1))
 	if err != nil {
 		return nil, classify(ctx, tctx, dest.host, err)

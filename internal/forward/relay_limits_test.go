@@ -60,18 +60,31 @@ func TestBadInputSendsNothing(t *testing.T) {
 }
 
 func TestResponseBodyCap(t *testing.T) {
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, strings.Repeat("a", 1000))
-	})
-	_, err := newRelay(t, "http://"+up.hostPort(), forward.Options{MaxResponseBody: 999}).Do(t.Context(), forward.Request{URL: up.URL})
-	var ue *forward.UpstreamError
-	if !errors.As(err, &ue) || ue.Kind != forward.UpstreamTooLarge {
-		t.Fatalf("err = %v, want UpstreamTooLarge", err)
+	for _, chunked := range []bool{false, true} {
+		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			if chunked { // no Content-Length: the cap applies while reading
+				io.WriteString(w, strings.Repeat("a", 500))
+				w.(http.Flusher).Flush()
+			}
+			io.WriteString(w, strings.Repeat("a", 1000-500*btoi(chunked)))
+		})
+		_, err := newRelay(t, "http://"+up.hostPort(), forward.Options{MaxResponseBody: 999}).Do(t.Context(), forward.Request{URL: up.URL})
+		var ue *forward.UpstreamError
+		if !errors.As(err, &ue) || ue.Kind != forward.UpstreamTooLarge {
+			t.Fatalf("chunked=%v: err = %v, want UpstreamTooLarge", chunked, err)
+		}
+		resp, err := newRelay(t, "http://"+up.hostPort(), forward.Options{MaxResponseBody: 1000}).Do(t.Context(), forward.Request{URL: up.URL})
+		if err != nil || len(resp.Body) != 1000 {
+			t.Fatalf("chunked=%v: body at the cap: %v", chunked, err)
+		}
 	}
-	resp, err := newRelay(t, "http://"+up.hostPort(), forward.Options{MaxResponseBody: 1000}).Do(t.Context(), forward.Request{URL: up.URL})
-	if err != nil || len(resp.Body) != 1000 {
-		t.Fatalf("body at the cap: %v", err)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
+	return 0
 }
 
 func TestRequestBodyAtTheCapIsSent(t *testing.T) {

@@ -232,3 +232,24 @@ func TestRelayRefusesLoopbackWithoutRule(t *testing.T) {
 		t.Error("upstream was called")
 	}
 }
+
+func TestRelayHTTP2(t *testing.T) {
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Proto", r.Proto)
+		io.WriteString(w, r.Header.Get("X-Merchant"))
+	}))
+	ts.EnableHTTP2 = true
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	pool := ts.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	r := newRelay(t, strings.TrimPrefix(ts.URL, "https://"), forward.Options{RootCAs: pool})
+	resp, err := r.Do(t.Context(), forward.Request{URL: ts.URL, Header: http.Header{
+		"X-Merchant": {"m1"}, "Connection": {"keep-alive"}, "Te": {"gzip"}, "Upgrade": {"h2c"}, "Keep-Alive": {"1"},
+	}})
+	if err != nil {
+		t.Fatalf("Do over HTTP/2 with hop-by-hop headers given: %v", err)
+	}
+	if resp.Header.Get("X-Proto") != "HTTP/2.0" || string(resp.Body) != "m1" {
+		t.Errorf("got %s %q", resp.Header.Get("X-Proto"), resp.Body)
+	}
+}
