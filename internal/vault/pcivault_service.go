@@ -95,9 +95,6 @@ func NewPCIVault(s *Service, o PCIVaultOptions) *PCIVault {
 		slots: make(chan struct{}, o.MaxUnlocks)}
 }
 
-// Service returns the vault service the domain is built on.
-func (p *PCIVault) Service() *Service { return p.s }
-
 // PCIEntryRef names a stored entry the way PCI Vault answers a store.
 type PCIEntryRef struct {
 	User      string
