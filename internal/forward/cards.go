@@ -146,3 +146,6 @@ func (c Card) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // LogValue returns String.
 func (c Card) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON returns String as a JSON string.
+func (c Card) MarshalJSON() ([]byte, error) { return []byte(`"` + c.String() + `"`), nil }

@@ -62,7 +62,7 @@ func ExampleTemplate_Render() {
 	// name=Ann+O%22Brien&exp=07%2F31
 }
 
-// A Card prints without card data.
+// A Card prints (and encodes) without card data.
 func ExampleCard() {
 	fmt.Printf("%v %+v %#v\n", exampleCard(), []forward.Card{exampleCard()}, exampleCard())
 	// Output:

@@ -251,9 +251,9 @@ func classify(parent, tctx context.Context, host string, err error) error {
 	var de *dialError
 	var ne net.Error
 	switch {
-	case parent.Err() != nil:
+	case errors.Is(parent.Err(), context.Canceled):
 		kind = UpstreamCanceled
-	case errors.Is(tctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
+	case parent.Err() != nil, errors.Is(tctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
 		kind = UpstreamTimeout
 	case errors.As(err, &de):

@@ -93,7 +93,7 @@ func (t *Template) RenderKind(kind MediaKind, lookup Lookup) ([]byte, error) {
 				return nil, &TemplateError{Name: ph.name, Offset: ph.offset,
 					Reason: `unwrap needs the placeholder to be the whole JSON string, as in "{{ x | unwrap }}"`}
 			case ph.wholeString && ph.unwrap:
-				if digits, ok := jsonNumber(v); ok {
+				if digits, ok := jsonNumber(v); ok && len(out) > 0 && out[len(out)-1] == '"' {
 					out = append(out[:len(out)-1], digits...) // drop the opening quote
 					skip = 1                                  // and the closing one
 				} else {

@@ -211,6 +211,9 @@ func TestErrorsAndValuesNeverPrintCardData(t *testing.T) {
 	if strings.Contains(e.Error(), "41111") {
 		t.Errorf("TemplateError = %q", e.Error())
 	}
+	if b, _ := json.Marshal(cards(t)); strings.Contains(string(b), "Brien") || strings.Contains(string(b), "4111111111111111") {
+		t.Errorf("cards encode as %s", b)
+	}
 	lookupErr := errors.New("boom 4111111111111111")
 	_, err := mustParse(t, "{{ a }}").Render("", func(string) (forward.Value, error) { return forward.Value{}, lookupErr })
 	if !errors.Is(err, lookupErr) || strings.Contains(err.Error(), "4111") {
