@@ -193,9 +193,14 @@ func (a *API) record(r *http.Request, spec forwardSpec, detail map[string]string
 	detail["dialect"] = "gr4vy"
 	detail["host"] = spec.Host
 	detail["method"] = spec.Method
-	a.log.InfoContext(r.Context(), "forward", "request_id", server.RequestIDFrom(r.Context()), "tenant", p.Tenant,
-		"key_id", p.KeyID, "host", spec.Host, "cards", len(spec.IDs), "outcome", detail["outcome"],
-		"status", detail["status"], "latency_ms", detail["latency_ms"])
+	attrs := []any{"request_id", server.RequestIDFrom(r.Context()), "tenant", p.Tenant, "key_id", p.KeyID,
+		"host", spec.Host, "method", spec.Method, "cards", len(spec.IDs)}
+	for _, k := range []string{"outcome", "status", "error", "latency_ms"} {
+		if v, ok := detail[k]; ok {
+			attrs = append(attrs, k, v)
+		}
+	}
+	a.log.InfoContext(r.Context(), "forward", attrs...)
 	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: actionForward,
 		Targets: spec.IDs, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
 }
