@@ -11,7 +11,7 @@ import (
 
 // createCustomer stores a customer: POST /v2/customers.
 func (a *API) createCustomer(w http.ResponseWriter, r *http.Request, c caller) error {
-	q, err := server.Decode[customerRequest](r, true)
+	q, err := decode[customerRequest](r)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (a *API) getCustomer(w http.ResponseWriter, r *http.Request, c caller) erro
 // updateCustomer changes the fields a request carries and keeps the rest:
 // PUT (the document) or PATCH /v2/customers/{id}.
 func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request, c caller) error {
-	q, err := server.Decode[customerRequest](r, true)
+	q, err := decode[customerRequest](r)
 	if err != nil {
 		return err
 	}

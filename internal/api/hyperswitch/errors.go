@@ -62,6 +62,18 @@ func unsupported(format string, args ...any) error {
 	return &apiError{http.StatusBadRequest, codeNotSupported, fmt.Sprintf(format, args...)}
 }
 
+// decode reads a request body strictly (unknown fields are refused, as the
+// document's additionalProperties: false says). Every decoding failure is
+// IR_06, Hyperswitch's code for a body it cannot deserialize.
+func decode[T any](r *http.Request) (T, error) {
+	v, err := server.Decode[T](r, true)
+	var e *vault.Error
+	if errors.As(err, &e) && e.Code == vault.CodeInvalid {
+		return v, &apiError{http.StatusBadRequest, codeInvalidData, e.Public}
+	}
+	return v, err
+}
+
 // errorBody is Hyperswitch's error shape.
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -101,9 +113,6 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 func vaultCode(e *vault.Error, status int) string {
 	switch e.Code {
 	case vault.CodeInvalid:
-		if e.Field == "body" || e.Field == "content-type" {
-			return codeInvalidData
-		}
 		return codeInvalidFormat
 	case vault.CodeTooLarge:
 		return codeInvalidData

@@ -86,8 +86,8 @@ type view struct {
 	priv pmPersonal
 }
 
-// decode opens the facade's parts of a payment method.
-func decode(pm vault.PaymentMethod) (view, error) {
+// viewOf opens the facade's parts of a payment method.
+func viewOf(pm vault.PaymentMethod) (view, error) {
 	v := view{pm: pm}
 	if err := json.Unmarshal(pm.Public, &v.pub); err != nil {
 		return view{}, err

@@ -12,7 +12,7 @@ import (
 // provider token for it: POST /v2/payment-methods. The same card saved
 // again for the customer answers the existing payment method, also 200.
 func (a *API) createPaymentMethod(w http.ResponseWriter, r *http.Request, c caller) error {
-	q, err := server.Decode[pmCreateRequest](r, true)
+	q, err := decode[pmCreateRequest](r)
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (a *API) createPaymentMethod(w http.ResponseWriter, r *http.Request, c call
 
 // encodePaymentMethod writes a payment method with 200.
 func encodePaymentMethod(w http.ResponseWriter, pm vault.PaymentMethod) error {
-	v, err := decode(pm)
+	v, err := viewOf(pm)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ type pmUpdateRequest struct {
 // /v2/payment-methods/{id}/update-saved-payment-method. The card number
 // cannot change.
 func (a *API) updatePaymentMethod(w http.ResponseWriter, r *http.Request, c caller) error {
-	q, err := server.Decode[pmUpdateRequest](r, true)
+	q, err := decode[pmUpdateRequest](r)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (q *pmUpdateRequest) parse() (vault.PaymentMethodUpdate, error) {
 		return u, badValue("acknowledgement_status")
 	}
 	u.Change = func(pm *vault.PaymentMethod) error {
-		v, err := decode(*pm)
+		v, err := viewOf(*pm)
 		if err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func (a *API) listPaymentMethods(w http.ResponseWriter, r *http.Request, c calle
 			return err
 		}
 		for _, pm := range pms {
-			v, err := decode(pm)
+			v, err := viewOf(pm)
 			if err != nil {
 				return err
 			}

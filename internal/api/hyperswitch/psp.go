@@ -57,7 +57,7 @@ func (a *API) tokenize(r *http.Request, c caller, pm vault.PaymentMethod, psp ps
 	}
 	now := a.vault.Now()
 	return a.vault.UpdatePaymentMethod(ctx, c.Tenant, c.Profile, pm.ID, vault.PaymentMethodUpdate{Change: func(p *vault.PaymentMethod) error {
-		v, err := decode(*p)
+		v, err := viewOf(*p)
 		if err != nil {
 			return err
 		}
