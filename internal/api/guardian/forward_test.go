@@ -1,0 +1,198 @@
+package guardian_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
+)
+
+// upstream is a loopback payment provider that remembers what it got.
+type upstream struct {
+	*httptest.Server
+	mu     sync.Mutex
+	header http.Header
+	body   string
+	hits   int
+}
+
+func newUpstream(t *testing.T) *upstream {
+	u := &upstream{}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		u.mu.Lock()
+		u.header, u.body = r.Header.Clone(), string(b)
+		u.hits++
+		u.mu.Unlock()
+		w.Header().Set("Content-Type", "application/vnd.psp+json")
+		w.Header().Set("X-Psp-Trace", "trace-7")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"outcome":"authorised","raw":"kept as is"}`)
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+// got returns what the upstream last received.
+func (u *upstream) got() (http.Header, string, int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.header, u.body, u.hits
+}
+
+// newForwardEnv starts a vault whose relay may reach the upstream only.
+func newForwardEnv(t *testing.T, u *upstream) *vaulttest.Env {
+	t.Helper()
+	allow, err := forward.ParseAllowlist("http://" + u.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := forward.NewRelay(allow, forward.Options{})
+	t.Cleanup(relay.Close)
+	return newEnv(t, relay)
+}
+
+const forwardBody = `{"transactionReference":"My reference","instruction":{"paymentInstrument":{"cardNumber":"{{ account_number }}",` +
+	`"cardHolderName":"{{ cardholder_name }}","cvc":"{{ security_code }}",` +
+	`"expiryDate":{"month":"{{ expiration_month | unwrap }}","year":"{{ expiry_year | unwrap }}","monthText":"{{ expiry_month }}"}}},` +
+	`"value":{"currency":"EUR","amount":1000}}`
+
+func TestForward(t *testing.T) {
+	u := newUpstream(t)
+	e := newForwardEnv(t, u)
+	tok := createToken(t, e, e.AdminKey, panBody)
+	fwd := e.Key(t, vault.ScopeForward)
+
+	resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", forwardBody,
+		"x-api-key", fwd, "x-destination-url", u.URL+"/payments?x=1",
+		"X-Merchant-Ref", "m-42", "Authorization", "Bearer merchant-secret",
+		"x-own-header-name", "x-api-key", "x-own-header-value", "provider-key-123456")
+	if resp.StatusCode != http.StatusCreated || string(b) != `{"outcome":"authorised","raw":"kept as is"}` ||
+		resp.Header.Get("Content-Type") != "application/vnd.psp+json" || resp.Header.Get("X-Psp-Trace") != "trace-7" {
+		t.Fatalf("forward answered %d %v %s", resp.StatusCode, resp.Header, b)
+	}
+	h, body, _ := u.got()
+	want := `{"transactionReference":"My reference","instruction":{"paymentInstrument":{"cardNumber":"4111111111111111",` +
+		`"cardHolderName":"Ada Lovelace","cvc":"123","expiryDate":{"month":12,"year":2039,"monthText":"12"}}},` +
+		`"value":{"currency":"EUR","amount":1000}}`
+	if body != want {
+		t.Fatalf("upstream got\n%s\nwant\n%s", body, want)
+	}
+	if h.Get("X-Merchant-Ref") != "m-42" || h.Get("Content-Type") != "application/json" {
+		t.Errorf("request headers not passed on: %v", h)
+	}
+	if h.Get("X-Api-Key") != "provider-key-123456" || len(h.Values("X-Api-Key")) != 1 {
+		t.Errorf("own header: x-api-key = %q", h.Values("X-Api-Key"))
+	}
+	for _, name := range []string{"X-Destination-Url", "X-Own-Header-Name", "X-Own-Header-Value", "Authorization", "X-Admin-Token"} {
+		if h.Get(name) != "" {
+			t.Errorf("vault header %s reached the provider: %q", name, h.Get(name))
+		}
+	}
+	for _, vs := range h {
+		for _, v := range vs {
+			if strings.Contains(v, fwd) {
+				t.Fatal("the vault key reached the provider")
+			}
+		}
+	}
+
+	// Audited: intent and outcome, with host, token, status and latency.
+	var actions []string
+	for _, en := range auditActions(t, e) {
+		actions = append(actions, en.Action)
+		if en.Action == "forward.result" {
+			if en.Detail["status"] != "201" || en.Detail["latency_ms"] == "" || en.Detail["destination_host"] != u.Listener.Addr().String() ||
+				en.Targets[0] != tok.ID {
+				t.Errorf("audit entry %+v", en)
+			}
+		}
+	}
+	if strings.Join(actions, ",") != "forward,forward.result" {
+		t.Errorf("audited %v", actions)
+	}
+	e.AssertLogClean(t, pan, "provider-key-123456")
+}
+
+func TestForwardWithoutCodeOrToken(t *testing.T) {
+	u := newUpstream(t)
+	e := newForwardEnv(t, u)
+	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"4111111111111111","expiry_month":12,"expiry_year":2039}}`)
+	dest := u.URL + "/pay"
+	for name, tc := range map[string]struct {
+		id, body string
+		hdr      []string
+		status   int
+		want     string
+	}{
+		"no code held":      {tok.ID, `{"cvc":"{{ security_code }}"}`, nil, 400, "no security code"},
+		"unknown name":      {tok.ID, `{"n":"{{ card_number }}"}`, nil, 400, "card_number"},
+		"broken template":   {tok.ID, `{"n":"{{ account_number "}`, nil, 400, ""},
+		"unknown token":     {"01934b5e-0000-7000-8000-000000000000", `{}`, nil, 404, "token not found"},
+		"bad token id":      {"nope", `{}`, nil, 400, "UUID"},
+		"no destination":    {tok.ID, `{}`, []string{"x-destination-url", ""}, 400, "x-destination-url"},
+		"not allowed":       {tok.ID, `{}`, []string{"x-destination-url", "https://example.com/pay"}, 403, "refused"},
+		"loopback other":    {tok.ID, `{}`, []string{"x-destination-url", "http://127.0.0.1:1/pay"}, 403, "refused"},
+		"own value no name": {tok.ID, `{}`, []string{"x-own-header-value", "v"}, 400, "x-own-header-name"},
+		"own bad name":      {tok.ID, `{}`, []string{"x-own-header-name", "bad name", "x-own-header-value", "v"}, 400, "x-own-header-name"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			hdr := append([]string{"x-api-key", e.AdminKey, "x-destination-url", dest}, tc.hdr...)
+			resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tc.id+"/forward", tc.body, hdr...)
+			wantError(t, resp, b, tc.status, tc.want)
+		})
+	}
+	if _, _, hits := u.got(); hits != 0 {
+		t.Fatalf("refused forwards reached the upstream %d times", hits)
+	}
+	// The forward scope is required.
+	resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{}`, "x-api-key", e.Key(t, vault.ScopeCardsRead), "x-destination-url", dest)
+	wantError(t, resp, b, http.StatusForbidden, "forward")
+	e.AssertLogClean(t, pan)
+}
+
+func TestForwardNotConfigured(t *testing.T) {
+	e := newEnv(t, nil)
+	tok := createToken(t, e, e.AdminKey, panBody)
+	resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{}`, "x-api-key", e.AdminKey, "x-destination-url", "https://psp.example/pay")
+	wantError(t, resp, b, http.StatusServiceUnavailable, "not configured")
+}
+
+func TestForwardUpstreamDown(t *testing.T) {
+	u := newUpstream(t)
+	e := newForwardEnv(t, u)
+	tok := createToken(t, e, e.AdminKey, panBody)
+	u.Close()
+	resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{"n":"{{ account_number }}"}`, "x-api-key", e.AdminKey, "x-destination-url", u.URL+"/pay")
+	wantError(t, resp, b, http.StatusBadGateway, "upstream")
+	entries := auditActions(t, e)
+	if last := entries[len(entries)-1]; last.Action != "forward.result" || last.Detail["error"] != "connect" {
+		t.Fatalf("outcome audit %+v", last)
+	}
+	e.AssertLogClean(t, pan)
+}
+
+func TestForwardIdempotent(t *testing.T) {
+	u := newUpstream(t)
+	e := newForwardEnv(t, u)
+	tok := createToken(t, e, e.AdminKey, panBody)
+	hdr := []string{"x-api-key", e.AdminKey, "x-destination-url", u.URL + "/pay", "x-idempotency-key", "pay-1"}
+	r1, b1 := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{"n":"{{ account_number }}"}`, hdr...)
+	r2, b2 := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{"n":"{{ account_number }}"}`, hdr...)
+	if r1.StatusCode != 201 || r2.StatusCode != 201 || string(b1) != string(b2) {
+		t.Fatalf("forward replay: %d %s / %d %s", r1.StatusCode, b1, r2.StatusCode, b2)
+	}
+	if _, _, hits := u.got(); hits != 1 {
+		t.Fatalf("a replayed forward reached the provider %d times", hits)
+	}
+	// Same key and body to another destination is another request.
+	hdr[3] = u.URL + "/refund"
+	resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{"n":"{{ account_number }}"}`, hdr...)
+	wantError(t, resp, b, http.StatusUnprocessableEntity)
+}
