@@ -1,13 +1,18 @@
 package gr4vy_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cardvault/cardvault/internal/api/gr4vy"
+	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
@@ -254,4 +259,39 @@ func TestForwardIsAudited(t *testing.T) {
 		t.Fatalf("audit chain: %v", err)
 	}
 	e.AssertLogClean(t, visaPAN, mastercardPAN, pspSecret, key)
+}
+
+// failingAudit is an audit log that cannot write.
+type failingAudit struct{}
+
+func (failingAudit) Record(context.Context, audit.Event) error {
+	return errors.New("audit store is down")
+}
+
+func TestForwardWhenTheAuditFails(t *testing.T) {
+	u := newUpstream(t, nil)
+	list, err := forward.ParseAllowlist(u.rule())
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := forward.NewRelay(list, forward.Options{})
+	t.Cleanup(relay.Close)
+	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+		return []server.Facade{gr4vy.New(d.Vault, relay, failingAudit{}, d.Logger)}
+	}})
+	key := e.Key(t, vault.ScopeForward)
+	id := storeCard(t, e, vault.DefaultTenant, visaPAN, "01/2030", "", "")
+
+	// Nothing sent yet: an unauditable dry run fails closed.
+	resp, body := forwardTo(t, e, key, u, []string{id}, `{"n":"{{ CARD_NUMBER_1 }}"}`, "X-Vault-Forward-Dry-Run", "true")
+	assertError(t, resp, body, http.StatusInternalServerError, "server_error", "request id")
+	// Sent: the card has left, so the caller still learns what the provider said.
+	resp, body = forwardTo(t, e, key, u, []string{id}, `{"n":"{{ CARD_NUMBER_1 }}"}`)
+	if resp.StatusCode != http.StatusOK || string(body) != `{"ok":true}` || len(u.requests()) != 1 {
+		t.Fatalf("sent forward with a failing audit: %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(e.Log.String(), "audit of a sent forward failed") {
+		t.Error("the failed audit of a sent forward was not logged")
+	}
+	e.AssertLogClean(t, visaPAN, key)
 }
