@@ -1,0 +1,163 @@
+package guardian
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/ecdh"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// sealCBC encrypts to a session key with ECDH-ES + A128CBC-HS256, the one
+// content encryption every JWE library must offer.
+func sealCBC(t testing.TB, priv []byte, plaintext []byte) string {
+	t.Helper()
+	k, _ := ecdh.P256().NewPrivateKey(priv)
+	eph, _ := ecdh.P256().GenerateKey(rand.Reader)
+	z, _ := eph.ECDH(k.PublicKey())
+	epub := eph.PublicKey().Bytes()
+	b64 := base64.RawURLEncoding
+	hdr, _ := json.Marshal(map[string]any{"alg": "ECDH-ES", "enc": "A128CBC-HS256",
+		"epk": map[string]string{"kty": "EC", "crv": "P-256", "x": b64.EncodeToString(epub[1:33]), "y": b64.EncodeToString(epub[33:])}})
+	h64 := b64.EncodeToString(hdr)
+	cek := concatKDF(z, "A128CBC-HS256", nil, nil, 32)
+	iv := make([]byte, 16)
+	rand.Read(iv)
+	pad := 16 - len(plaintext)%16
+	padded := append(append([]byte(nil), plaintext...), []byte(strings.Repeat(string(rune(pad)), pad))...)
+	block, _ := aes.NewCipher(cek[16:])
+	ct := make([]byte, len(padded))
+	cipher.NewCBCEncrypter(block, iv).CryptBlocks(ct, padded)
+	m := hmac.New(sha256.New, cek[:16])
+	m.Write([]byte(h64))
+	m.Write(iv)
+	m.Write(ct)
+	m.Write(binary.BigEndian.AppendUint64(nil, uint64(len(h64))*8))
+	return strings.Join([]string{h64, "", b64.EncodeToString(iv), b64.EncodeToString(ct), b64.EncodeToString(m.Sum(nil)[:16])}, ".")
+}
+
+func TestJWECBCAndTampering(t *testing.T) {
+	priv := newSessionKey()
+	jwe := sealCBC(t, priv, []byte(`{"security_code":"123"}`))
+	got, err := decryptJWE(priv, jwe)
+	if err != nil || string(got) != `{"security_code":"123"}` {
+		t.Fatalf("decrypt: %q %v", got, err)
+	}
+	parts := strings.Split(jwe, ".")
+	flip := func(i int) string {
+		p := append([]string(nil), parts...)
+		raw, _ := base64.RawURLEncoding.DecodeString(p[i])
+		raw[len(raw)-1] ^= 1
+		p[i] = base64.RawURLEncoding.EncodeToString(raw)
+		return strings.Join(p, ".")
+	}
+	for _, bad := range []string{flip(2), flip(3), flip(4), jwe + ".", strings.Replace(jwe, parts[0], parts[0]+"x", 1)} {
+		if _, err := decryptJWE(priv, bad); !errors.Is(err, errJWE) {
+			t.Errorf("tampered JWE decrypted: %v", err)
+		}
+	}
+	if _, err := decryptJWE(newSessionKey(), jwe); !errors.Is(err, errJWE) {
+		t.Error("another key decrypted the JWE")
+	}
+	// The public JWK never carries the private part.
+	k, _ := publicJWK(priv)
+	if b, _ := json.Marshal(k); strings.Contains(string(b), `"d"`) || k.Crv != "P-256" {
+		t.Errorf("jwk %s", b)
+	}
+}
+
+func FuzzDecryptJWE(f *testing.F) {
+	priv := newSessionKey()
+	f.Add(sealCBC(f, priv, []byte(`{"account_number":"4111111111111111"}`)))
+	f.Add("a.b.c.d.e")
+	f.Add("eyJhbGciOiJFQ0RILUVTIiwiZW5jIjoiQTI1NkdDTSJ9....")
+	f.Add("eyJhbGciOiJFQ0RILUVTK0EyNTZLVyIsImVuYyI6IkEyNTZHQ00iLCJlcGsiOnsia3R5IjoiRUMiLCJjcnYiOiJQLTI1NiIsIngiOiIiLCJ5IjoiIn19.AAAA.AAAA.AAAA.AAAA")
+	f.Fuzz(func(t *testing.T, s string) {
+		plain, err := decryptJWE(priv, s)
+		if err != nil && !errors.Is(err, errJWE) {
+			t.Fatalf("error other than errJWE: %v", err)
+		}
+		if err == nil && len(plain) > len(s) {
+			t.Fatal("plaintext longer than the JWE")
+		}
+	})
+}
+
+// digits finds card-number-like runs in an error message.
+var digits = regexp.MustCompile(`\d{12,}`)
+
+func FuzzParseMetadata(f *testing.F) {
+	f.Add(`{"a":"b"}`)
+	f.Add(`{"a":1}`)
+	f.Add(`null`)
+	f.Add(`["x"]`)
+	f.Add(`{"` + strings.Repeat("é", 21) + `":"v"}`)
+	f.Add(`{"4111111111111111111111111":"v"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		md, err := parseMetadata(json.RawMessage(s))
+		if err != nil {
+			if vault.CodeOf(err) != vault.CodeInvalid {
+				t.Fatalf("not a 400: %v", err)
+			}
+			return
+		}
+		if len(md) > maxMetadataPairs {
+			t.Fatalf("%d pairs accepted", len(md))
+		}
+		for k, v := range md {
+			if n := len([]rune(k)); n == 0 || n > maxMetadataKeyLen || len([]rune(v)) > maxMetadataValueLen {
+				t.Fatalf("accepted %q: %q", k, v)
+			}
+		}
+	})
+}
+
+func FuzzCardSource(f *testing.F) {
+	f.Add(`{"type":"pan","account_number":"4111111111111111","expiry_month":12,"expiry_year":2039,"security_code":"123"}`)
+	f.Add(`{"type":"pan","account_number":"4111111111111112","expiry_month":"12","expiry_year":"39"}`)
+	f.Add(`{"account_number":4111111111111111,"expiry_month":1.5}`)
+	f.Add(`{"account_number":"378282246310005","expiry_month":1,"expiry_year":2099,"cardholder_name":"\u202e","security_code":"12345"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var src source
+		if json.Unmarshal([]byte(s), &src) != nil {
+			return
+		}
+		in, err := src.input("source.")
+		if err != nil {
+			e := vault.AsError(err)
+			if e.Code != vault.CodeInvalid {
+				t.Fatalf("not a 400: %v", err)
+			}
+			if digits.MatchString(e.Public) {
+				t.Fatalf("error echoes digits: %q", e.Public)
+			}
+			return
+		}
+		if in.PAN.IsZero() || in.Expiry.Month < 1 || in.Expiry.Month > 12 {
+			t.Fatalf("accepted %+v", in)
+		}
+	})
+}
+
+func FuzzParseLifetime(f *testing.F) {
+	f.Add("60", "")
+	f.Add(`"60"`, "60")
+	f.Add("1e3", "null")
+	f.Add("2592001", "")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		n, err := parseLifetime(json.RawMessage(a), json.RawMessage(b), maxTokenLifetime)
+		if err == nil && (n < 0 || n > maxTokenLifetime) {
+			t.Fatalf("accepted %d", n)
+		}
+	})
+}
