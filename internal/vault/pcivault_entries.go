@@ -185,7 +185,11 @@ func (p *PCIVault) writeEntry(ctx context.Context, tenant string, e pvNewEntry, 
 			case !e.replace:
 				return Errorf(CodeConflict, "data with this token and reference is already stored; a capture endpoint cannot replace it")
 			default:
-				if err := tx.DeleteRecord(ctx, tenant, PCIKindEntry, old.ID); err != nil {
+				err := tx.DeleteRecord(ctx, tenant, PCIKindEntry, old.ID)
+				if errors.Is(err, ErrNotFound) {
+					return ErrConflict // another writer replaced it first: try again
+				}
+				if err != nil {
 					return err
 				}
 			}

@@ -129,11 +129,11 @@ func pvDecode(r Record, v any) error {
 }
 
 // pvRetry runs fn again while it fails with a bare store conflict (an
-// optimistic update lost a race), a few times at most. Domain conflicts,
+// optimistic update lost a race), ten times at most. Domain conflicts,
 // already an *Error, are final.
 func pvRetry(fn func() error) error {
 	var err error
-	for range 5 {
+	for range 10 {
 		var e *Error
 		if err = fn(); !errors.Is(err, ErrConflict) || errors.As(err, &e) {
 			return err

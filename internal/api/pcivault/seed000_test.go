@@ -169,14 +169,21 @@ func TestSeed000Step5DeleteEndpoint(t *testing.T) {
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t, "unique_id", "one-time")
-	resp, body := e.call(t, "DELETE", ep.URL, "")
+	resp, body := e.post(t, ep.URL, ep.Secret, seedCard)
 	want(t, resp, body, http.StatusOK)
-	resp, body = e.post(t, ep.URL, ep.Secret, seedCard)
+	got := decode[stored](t, body)
+	resp, body = e.call(t, "DELETE", ep.URL, "")
+	want(t, resp, body, http.StatusOK)
+	resp, body = e.post(t, ep.URL+q("reference", "after"), ep.Secret, seedCard)
 	wantError(t, resp, body, http.StatusNotFound)
 	resp, body = e.call(t, "DELETE", ep.URL, "")
 	wantError(t, resp, body, http.StatusNotFound)
-	if e.entries(t) != 0 {
+	if e.entries(t) != 1 {
 		t.Fatal("a deleted endpoint stored data")
+	}
+	// What the endpoint captured stays readable after it is gone.
+	if out := e.reveal(t, got.Token, got.Reference); out != seedCard {
+		t.Fatalf("captured data reads %s", out)
 	}
 	e.createEndpoint(t, "unique_id", "one-time")
 

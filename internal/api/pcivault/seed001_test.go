@@ -64,12 +64,12 @@ func TestSeed001Step1CreateLockedDownEndpoint(t *testing.T) {
 // the answer names the same user, token and reference.
 func TestSeed001Step2PostUpdateWithFetch(t *testing.T) {
 	e, s, ep := lockedEnv(t)
-	resp, body := e.Do(t, "OPTIONS", ep.URL, "", "Origin", "https://shop.example",
+	resp, _ := e.Do(t, "OPTIONS", ep.URL, "", "Origin", "https://shop.example",
 		"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type,x-pcivault-capture-secret")
 	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
-	resp, body = e.post(t, ep.URL, ep.Secret, `{"card_expiry": "06-2025", "cvv": "145"}`)
+	resp, body := e.post(t, ep.URL, ep.Secret, `{"card_expiry": "06-2025", "cvv": "145"}`)
 	want(t, resp, body, http.StatusOK)
 	got := decode[map[string]string](t, body)
 	if got["user"] != user || got["token"] != s.Token || got["reference"] != "my-reference" {

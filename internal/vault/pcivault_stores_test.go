@@ -1,0 +1,173 @@
+package vault_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/store/postgres"
+	"github.com/cardvault/cardvault/internal/store/sqlite"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+const pvPass = "a passphrase that is long enough"
+
+// pvStores runs fn against a PCIVault on SQLite and, when
+// CARDVAULT_TEST_DATABASE_URL is set, on PostgreSQL (a fresh schema).
+func pvStores(t *testing.T, fn func(t *testing.T, p *vault.PCIVault)) {
+	open := map[string]func(t *testing.T) vault.Store{
+		"sqlite": func(t *testing.T) vault.Store {
+			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "v.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		"postgres": func(t *testing.T) vault.Store {
+			url := os.Getenv("CARDVAULT_TEST_DATABASE_URL")
+			if url == "" {
+				if os.Getenv("CARDVAULT_TEST_REQUIRE_POSTGRES") == "1" {
+					t.Fatal("PostgreSQL is required but CARDVAULT_TEST_DATABASE_URL is not set")
+				}
+				t.Skip("CARDVAULT_TEST_DATABASE_URL is not set")
+			}
+			b := make([]byte, 8)
+			rand.Read(b)
+			schema := "t_pcivault_" + hex.EncodeToString(b)
+			s, err := postgres.OpenSchema(context.Background(), url, schema)
+			if err != nil {
+				t.Fatalf("PostgreSQL: %v", err)
+			}
+			t.Cleanup(func() {
+				s.Close()
+				ctx := context.Background()
+				if conn, err := pgx.Connect(ctx, url); err == nil {
+					conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+					conn.Close(ctx)
+				}
+			})
+			return s
+		},
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			store := open[name](t)
+			svc := vault.New(store, keyring(t, seal.GenerateKey()), vault.Options{})
+			if err := svc.Init(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			fn(t, vault.NewPCIVault(svc, vault.PCIVaultOptions{KDF: seal.TestKDFParams}))
+		})
+	}
+}
+
+func TestPCIVaultConcurrentMergesAllLand(t *testing.T) {
+	pvStores(t, func(t *testing.T, p *vault.PCIVault) {
+		ctx := context.Background()
+		tenant := vault.DefaultTenant
+		if _, _, err := p.CreateUserKey(ctx, tenant, "u", pvPass); err != nil {
+			t.Fatal(err)
+		}
+		ref, err := p.StoreEntry(ctx, tenant, vault.PCIStoreInput{User: "u", Passphrase: pvPass, Reference: "r",
+			Data: []byte(`{"card_number":"4111111111111111"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := p.CreateCapture(ctx, tenant, vault.PCICaptureInput{User: "u", Passphrase: pvPass, TTL: time.Hour,
+			LockToken: ref.Token, LockReference: "r"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range errs {
+			wg.Go(func() {
+				_, _, errs[i] = p.Capture(ctx, c.ID, c.Secret, "", []byte(fmt.Sprintf(`{"f%d":%d}`, i, i)))
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("merge %d: %v", i, err)
+			}
+		}
+		_, data, err := p.RevealEntry(ctx, tenant, "u", pvPass, ref.Token, "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range errs {
+			if !strings.Contains(string(data), fmt.Sprintf(`"f%d":%d`, i, i)) {
+				t.Fatalf("merge %d was lost: %s", i, data)
+			}
+		}
+	})
+}
+
+func TestPCIVaultConcurrentStoresOfOnePair(t *testing.T) {
+	pvStores(t, func(t *testing.T, p *vault.PCIVault) {
+		ctx := context.Background()
+		tenant := vault.DefaultTenant
+		if _, _, err := p.CreateUserKey(ctx, tenant, "u", pvPass); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range errs {
+			wg.Go(func() {
+				_, errs[i] = p.StoreEntry(ctx, tenant, vault.PCIStoreInput{User: "u", Passphrase: pvPass, Reference: "r",
+					Data: []byte(fmt.Sprintf(`{"card_number":"4111111111111111","v":%d}`, i))})
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("store %d: %v", i, err)
+			}
+		}
+		refs, _, err := p.ListEntries(ctx, tenant, "u", vault.Page{Limit: 100})
+		if err != nil || len(refs) != 1 {
+			t.Fatalf("%d entries for one token and reference (%v)", len(refs), err)
+		}
+	})
+}
+
+func TestPCIVaultCaptureIDRace(t *testing.T) {
+	pvStores(t, func(t *testing.T, p *vault.PCIVault) {
+		ctx := context.Background()
+		if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() {
+				_, errs[i] = p.CreateCapture(ctx, vault.DefaultTenant, vault.PCICaptureInput{User: "u", Passphrase: pvPass, UniqueID: "same"})
+			})
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch vault.CodeOf(err) {
+			case "":
+				won++
+			case vault.CodeConflict:
+			default:
+				t.Fatalf("create: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d creates of one id succeeded: %v", won, errs)
+		}
+	})
+}
