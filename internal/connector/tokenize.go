@@ -171,16 +171,15 @@ func (c *Connector) providerMessage(doc any) string {
 // shows), and the result is cut to 200 characters.
 func Sanitize(s string) string {
 	runes := []rune(strings.ToValidUTF8(s, "?"))
+	for i, r := range runes {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			runes[i] = ' '
+		}
+	}
 	out := make([]rune, 0, len(runes))
 	for i := 0; i < len(runes); {
-		r := runes[i]
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			out = append(out, ' ')
-			i++
-			continue
-		}
-		if !unicode.IsDigit(r) {
-			out = append(out, r)
+		if !unicode.IsDigit(runes[i]) {
+			out = append(out, runes[i])
 			i++
 			continue
 		}
