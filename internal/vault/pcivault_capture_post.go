@@ -49,7 +49,7 @@ func (p *PCIVault) Capture(ctx context.Context, id, secret, reference string, da
 	if err != nil {
 		return PCICapture{}, PCIEntryRef{}, notFound(err, "the key of this capture endpoint no longer exists")
 	}
-	num, numbered, err := p.pvNumberOf(members)
+	num, numbered, err := pvNumberOf(members)
 	if err != nil {
 		return PCICapture{}, PCIEntryRef{}, err
 	}

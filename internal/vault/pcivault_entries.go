@@ -100,7 +100,7 @@ func (p *PCIVault) StoreEntry(ctx context.Context, tenant string, in PCIStoreInp
 	if err != nil {
 		return PCIEntryRef{}, err
 	}
-	num, numbered, err := p.pvNumberOf(members)
+	num, numbered, err := pvNumberOf(members)
 	if err != nil {
 		return PCIEntryRef{}, err
 	}
@@ -108,7 +108,7 @@ func (p *PCIVault) StoreEntry(ctx context.Context, tenant string, in PCIStoreInp
 		if num, err = pvParseNumber("number", in.Number); err != nil {
 			return PCIEntryRef{}, err
 		}
-		numbered = true
+		numbered = num.value != ""
 	}
 	u, _, err := p.unlock(ctx, tenant, in.User, in.Passphrase)
 	if err != nil {
@@ -124,7 +124,7 @@ func (p *PCIVault) StoreEntry(ctx context.Context, tenant string, in PCIStoreInp
 }
 
 // pvNumberOf picks the number of an object to store.
-func (p *PCIVault) pvNumberOf(members []pvMember) (pvNumber, bool, error) {
+func pvNumberOf(members []pvMember) (pvNumber, bool, error) {
 	ns, err := pvNumbers(members)
 	if err != nil {
 		return pvNumber{}, false, err

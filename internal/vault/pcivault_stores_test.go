@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -170,4 +171,47 @@ func TestPCIVaultCaptureIDRace(t *testing.T) {
 			t.Fatalf("%d creates of one id succeeded: %v", won, errs)
 		}
 	})
+}
+
+// The zero options use the production Argon2id parameters, recorded per key
+// with a fresh salt, and no key record holds the passphrase.
+func TestPCIVaultRecordsKDFParams(t *testing.T) {
+	svc, store, _, _ := newService(t)
+	p := vault.NewPCIVault(svc, vault.PCIVaultOptions{})
+	ctx := context.Background()
+	salts := map[string]bool{}
+	for _, u := range []string{"a", "b"} {
+		if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, u, pvPass); err != nil {
+			t.Fatal(err)
+		}
+		r, err := store.RecordByKey(ctx, vault.DefaultTenant, vault.PCIKindUser, u, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d struct {
+			KDF struct {
+				Time      uint32 `json:"time"`
+				MemoryKiB uint32 `json:"memory_kib"`
+				Threads   uint8  `json:"threads"`
+				Salt      []byte `json:"salt"`
+			} `json:"kdf"`
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		def := seal.DefaultKDFParams()
+		if d.KDF.Time != def.Time || d.KDF.MemoryKiB != def.MemoryKiB || d.KDF.Threads != def.Threads || len(d.KDF.Salt) != 16 {
+			t.Fatalf("key %s recorded KDF %+v", u, d.KDF)
+		}
+		salts[string(d.KDF.Salt)] = true
+		if strings.Contains(string(r.Data), pvPass) {
+			t.Fatal("the key record holds the passphrase")
+		}
+	}
+	if len(salts) != 2 {
+		t.Fatal("two keys share a salt")
+	}
+	if _, _, err := p.RevealEntry(ctx, vault.DefaultTenant, "a", "not the passphrase at all", strings.Repeat("a", 64), ""); vault.CodeOf(err) != vault.CodeUnauthorized {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
 }
