@@ -52,7 +52,7 @@ Usage:
                                                    make an API key (its secret is printed once)
   cardvault keys list                              list API keys (never their secrets)
   cardvault keys revoke ID                         revoke an API key
-  cardvault bench [--url=U --key=K] [--scenarios=tokenize,reveal] [--duration=10s] [--workers=16]
+  cardvault bench [--url=U --key=K] [--scenarios=tokenize,reveal,direct,forward] [--duration=10s] [--workers=16]
                                                    measure requests/s and latency percentiles
   cardvault version                                print the version
 

@@ -86,3 +86,72 @@ func Reveal(t Target, ids []string) Op {
 		return err
 	}
 }
+
+// forwardTemplate is the body the forward scenarios send: a typical
+// authorisation request with five placeholders.
+const forwardTemplate = `{"amount":1299,"currency":"EUR","reference":"bench-order","source":{"type":"card",` +
+	`"number":"{{ CARD_NUMBER_1 }}","expiry_month":{{ CARD_EXPIRATION_DATE_MM_1 }},` +
+	`"expiry_year":{{ CARD_EXPIRATION_DATE_YYYY_1 }},"name":"{{ CARD_HOLDER_NAME_1 }}",` +
+	`"cvc":"{{ CARD_SECURITY_CODE_1 }}"},"capture":true,"metadata":{"channel":"web","attempt":1}}`
+
+// directBody is forwardTemplate as the vault renders it for a test card.
+const directBody = `{"amount":1299,"currency":"EUR","reference":"bench-order","source":{"type":"card",` +
+	`"number":"4111111111111111","expiry_month":12,"expiry_year":2039,"name":"Bench",` +
+	`"cvc":"123"},"capture":true,"metadata":{"channel":"web","attempt":1}}`
+
+// Forward relays a request with injected card data through the vault's
+// Gr4vy Vault Forward endpoint to upstream (a URL the vault allows).
+func Forward(t Target, cardID, upstream string) Op {
+	return func(ctx context.Context, w, i int) error {
+		_, err := t.do(ctx, http.MethodPost, "/vault-forward", []byte(forwardTemplate), http.StatusOK,
+			"X-Vault-Forward-Url", upstream, "X-Vault-Forward-Http-Method", "POST",
+			"X-Vault-Forward-Payment-Methods", cardID, "X-Vault-Forward-Header-Idempotency-Key", "bench")
+		return err
+	}
+}
+
+// Direct sends the rendered body straight to upstream: the baseline that
+// Forward is compared with.
+func Direct(client *http.Client, upstream string) Op {
+	return func(ctx context.Context, w, i int) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, upstream, bytes.NewReader([]byte(directBody)))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "bench")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("direct: status %d", resp.StatusCode)
+		}
+		return nil
+	}
+}
+
+// CreateForwardCard stores the card the forward scenario injects.
+func CreateForwardCard(ctx context.Context, t Target) (string, error) {
+	b, err := t.do(ctx, http.MethodPost, "/cardvault/v1/cards",
+		[]byte(`{"number":"4111111111111111","expiry":"12/2039","holder":"Bench","security_code":"123"}`), http.StatusCreated)
+	if err != nil {
+		return "", err
+	}
+	var c struct{ ID string }
+	return c.ID, json.Unmarshal(b, &c)
+}
+
+// Upstream is a loopback payment provider that answers every request with
+// a small JSON body, for the forward scenarios.
+func Upstream() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"pay_bench","status":"authorized","amount":1299}`)
+	})
+}
