@@ -83,7 +83,7 @@ func jsonError(err error) error {
 		return vault.Invalid("body", "malformed JSON: unexpected end of input")
 	}
 	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return vault.Invalid("body", "unknown field %s", field)
+		return vault.Invalid("body", "unknown field %s", RedactDigits(field))
 	}
 	return vault.Invalid("body", "malformed JSON")
 }

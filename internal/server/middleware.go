@@ -137,7 +137,7 @@ func accessLog(next http.Handler, log *slog.Logger, m *metrics, mux *http.ServeM
 		m.observe(pattern, r.Method, lw.status, elapsed)
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", RequestIDFrom(r.Context())),
-			slog.String("method", r.Method),
+			slog.String("method", knownMethod(r.Method)),
 			slog.String("route", pattern),
 			slog.String("path", RedactDigits(r.URL.Path)),
 			slog.Int("status", lw.status),

@@ -193,3 +193,15 @@ func TestRedactDigits(t *testing.T) {
 		}
 	}
 }
+
+func TestLogNeverHoldsMethodOrUnknownFieldDigits(t *testing.T) {
+	ts, log := newTestServer(t, nil)
+	get(t, "4111111111111111", ts.URL+"/t/echo", "")
+	_, body := get(t, "POST", ts.URL+"/t/echo", `{"a":1}`)
+	if strings.Contains(log.String(), "4111111111111111") || strings.Contains(body, "4111111111111111") {
+		t.Fatalf("card number in the log or body:\n%s\n%s", log, body)
+	}
+	if err := DecodeBytes([]byte(`{"4111111111111111":1}`), &struct{ A int }{}, true); err == nil || strings.Contains(err.Error(), "4111111111111111") {
+		t.Fatalf("unknown-field error: %v", err)
+	}
+}
