@@ -1,9 +1,11 @@
 package pcivault
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // SecretHeader carries a capture endpoint's secret.
@@ -50,4 +52,12 @@ func preflight() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// CheckCapture returns the live capture endpoint id when secret is its
+// secret (compared in constant time): not_found when it is absent or
+// expired, unauthorized when the secret is wrong. Hosted form pages use it
+// to check the endpoint they will post to.
+func (a *API) CheckCapture(ctx context.Context, id, secret string) (vault.PCICapture, error) {
+	return a.pci.CheckCapture(ctx, id, secret)
 }

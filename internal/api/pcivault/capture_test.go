@@ -1,6 +1,7 @@
 package pcivault_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -8,6 +9,10 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
+	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestCaptureSecret(t *testing.T) {
@@ -129,5 +134,28 @@ func TestListCaptures(t *testing.T) {
 	want(t, resp, body, http.StatusOK)
 	if next := resp.Header.Get(pcivault.NextTokenHeader); next != "locked" {
 		t.Fatalf("next token %q", next)
+	}
+}
+
+func TestCheckCapture(t *testing.T) {
+	var api *pcivault.API
+	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+		api = pcivault.New(d.Vault, d.Audit, d.Logger, vault.PCIVaultOptions{KDF: seal.TestKDFParams})
+		return []server.Facade{api}
+	}})
+	pe := &env{Env: e, basic: basicAuth(e.AdminKey)}
+	pe.createKey(t, user, passphrase)
+	ep := pe.createEndpoint(t, "unique_id", "form-target", "ttl", "1h")
+	ctx := context.Background()
+	c, err := api.CheckCapture(ctx, "form-target", ep.Secret)
+	if err != nil || c.Tenant != vault.DefaultTenant || c.ExpiresAt.IsZero() || c.Secret != "" {
+		t.Fatalf("check: %+v %v", c, err)
+	}
+	if _, err := api.CheckCapture(ctx, "form-target", "wrong"); vault.CodeOf(err) != vault.CodeUnauthorized {
+		t.Fatalf("wrong secret: %v", err)
+	}
+	e.Clock.Advance(2 * time.Hour)
+	if _, err := api.CheckCapture(ctx, "form-target", ep.Secret); vault.CodeOf(err) != vault.CodeNotFound {
+		t.Fatalf("expired endpoint: %v", err)
 	}
 }
