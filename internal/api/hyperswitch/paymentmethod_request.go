@@ -275,9 +275,12 @@ func parseExpiry(month, year string) (card.Expiry, error) {
 	if err != nil || (len(year) != 2 && len(year) != 4) || year[0] == '+' || year[0] == '-' {
 		return card.Expiry{}, badFormat("payment_method_data.card.card_exp_year", "expected a 2- or 4-digit year")
 	}
+	if len(year) == 2 {
+		y += 2000
+	}
 	e, err := card.NewExpiry(m, y)
-	if err != nil {
-		return card.Expiry{}, badFormat("payment_method_data.card.card_exp_year", err.Error())
+	if err != nil || e.Year != y {
+		return card.Expiry{}, badFormat("payment_method_data.card.card_exp_year", "expected a year from 2000 to 2099")
 	}
 	return e, nil
 }
