@@ -160,5 +160,5 @@ func TestMetadataInquiries(t *testing.T) {
 	if strings.Count(string(b), `"id"`) != 1 {
 		t.Fatalf("an inquiry stored a card: %s", b)
 	}
-	e.AssertLogClean(t, "4000056655665556", "5200828282828210", "999")
+	e.AssertLogClean(t, "4000056655665556", "5200828282828210", `"999"`)
 }

@@ -117,7 +117,7 @@ func TestForward(t *testing.T) {
 	if strings.Join(actions, ",") != "forward,forward.result" {
 		t.Errorf("audited %v", actions)
 	}
-	e.AssertLogClean(t, pan, "provider-key-123456")
+	e.AssertLogClean(t, pan, `"123"`, "provider-key-123456")
 }
 
 func TestForwardWithoutCodeOrToken(t *testing.T) {

@@ -121,5 +121,5 @@ func TestSecurityCodeRefreshSession(t *testing.T) {
 	wantError(t, resp, b, http.StatusNotFound, "token not found")
 	resp, b = e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/security-code", "", "x-api-key", e.TenantKey(t, "acme"))
 	wantError(t, resp, b, http.StatusNotFound)
-	e.AssertLogClean(t, "378282246310005", "4321", id)
+	e.AssertLogClean(t, "378282246310005", `"4321"`, id)
 }
