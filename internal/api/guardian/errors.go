@@ -64,7 +64,7 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, status int, mes
 // writeError writes one error body. Browser routes get CORS headers on
 // errors too, so the SDK can read them.
 func writeError(w http.ResponseWriter, r *http.Request, status int, classifier, message string) {
-	if server.HasPrefix(r.URL.Path, SessionPrefix) || strings.HasPrefix(r.URL.Path, SessionPrefix+"/") {
+	if server.HasPrefix(r.URL.Path, SessionPrefix) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 	}
 	server.Encode(w, status, errorBody{Code: status, Classifier: classifier, Message: message})

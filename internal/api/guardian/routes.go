@@ -37,6 +37,8 @@ type Relay interface {
 	Do(ctx context.Context, req forward.Request) (*forward.Response, error)
 }
 
+var _ Relay = (*forward.Relay)(nil)
+
 // Deps are what the facade is built from.
 type Deps struct {
 	// Logger receives operational messages; nil means slog.Default().
