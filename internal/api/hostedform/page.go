@@ -1,0 +1,95 @@
+package hostedform
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/web"
+)
+
+// captureBase is where PCI Vault's capture endpoints take posts.
+const captureBase = "/v1/capture"
+
+// SecretHeader carries a capture endpoint's secret, as PCI Vault names it.
+const SecretHeader = "X-PCIVault-Capture-Secret"
+
+// servePage loads a form for a shopper: GET
+// /v1/capture/iframe/{id}?unique_id=…&secret=…[&reference=…][&title=…].
+// The secret is checked here and again when the form posts; the page's
+// script keeps it in memory and removes it from the address bar. The
+// access log never sees it: it records no query strings.
+func (a *API) servePage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		nonce := web.NewNonce()
+		q := r.URL.Query()
+		f, err := a.vault.FormByID(r.Context(), r.PathValue("id"))
+		if err == nil && f.Type != vault.FormTypePCD {
+			err = vault.Errorf(vault.CodeNotFound, "form type %q is not served", f.Type)
+		}
+		if err != nil {
+			a.pageError(w, r, nonce, nil, err, "This form does not exist. Check the link you were given.")
+			return
+		}
+		id, secret := q.Get("unique_id"), q.Get("secret")
+		switch {
+		case id == "":
+			a.pageError(w, r, nonce, f.AllowedOrigins, vault.Invalid("unique_id", "unique_id is required"),
+				"This link is incomplete: it names no capture endpoint (unique_id).")
+			return
+		case secret == "":
+			a.pageError(w, r, nonce, f.AllowedOrigins, vault.Errorf(vault.CodeUnauthorized, "secret is required"),
+				"This link is incomplete: it carries no secret.")
+			return
+		}
+		ep, err := a.endpoints.CheckCapture(r.Context(), id, secret)
+		if err == nil && !f.Builtin && ep.Tenant != f.Tenant {
+			// Another tenant's endpoint: answer as if it did not exist.
+			err = vault.Errorf(vault.CodeNotFound, "capture endpoint not found")
+		}
+		if err != nil {
+			msg := "This link has expired or was already used. Ask for a new one."
+			if vault.CodeOf(err) == vault.CodeUnauthorized {
+				msg = "This link is not valid. Check that you copied all of it, or ask for a new one."
+			}
+			a.pageError(w, r, nonce, f.AllowedOrigins, err, msg)
+			return
+		}
+		cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=pcd",
+			SecretParam: "secret", SecretHeader: SecretHeader, SuccessCallback: f.SuccessCallback,
+			ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins}
+		if t := q.Get("title"); t != "" && len(t) <= vault.MaxFormTitle && utf8.ValidString(t) && !strings.ContainsFunc(t, isControl) {
+			cfg.Title = t
+		}
+		if ref := q.Get("reference"); ref != "" && len(ref) <= vault.MaxReferenceLen && utf8.ValidString(ref) {
+			cfg.Reference = ref
+		}
+		for _, name := range vault.FormFields {
+			if o := f.Fields[name]; o.Visible {
+				cfg.Fields = append(cfg.Fields, web.Field{Name: string(name), Validate: o.Validate})
+			}
+		}
+		if err := web.RenderForm(w, cfg); err != nil {
+			a.pageError(w, r, nonce, nil, err, "This form cannot be shown.")
+		}
+	})
+}
+
+// pageError answers a page load with an error page (no form) whose status
+// follows err's code, and logs internal causes.
+func (a *API) pageError(w http.ResponseWriter, r *http.Request, nonce string, origins []string, err error, message string) {
+	status, e := server.Fail(a.log, r, err)
+	if status >= 500 {
+		message = e.Public
+	}
+	if err := web.RenderError(w, web.ErrorPage{Nonce: nonce, Status: status, Message: message, AllowedOrigins: origins}); err != nil {
+		a.log.ErrorContext(r.Context(), "render error page", "err", err)
+		a.WriteError(w, r, http.StatusInternalServerError, e.Public)
+	}
+}
+
+// isControl reports control characters, which a title may not hold.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

@@ -1,0 +1,117 @@
+// Package hostedform serves PCI Vault's configured hosted capture forms:
+// merchants configure a form (/v1/capture/iframe), and shoppers load it in
+// an iframe, coupled to a capture endpoint, so card data goes from their
+// browser straight to the vault.
+package hostedform
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// Prefix is where the hosted forms live, inside PCI Vault's /v1/capture.
+const Prefix = "/v1/capture/iframe"
+
+// Auditor records security-relevant actions.
+type Auditor interface {
+	Record(ctx context.Context, ev audit.Event) error
+}
+
+// Endpoints checks capture endpoints: CheckCapture returns the live
+// endpoint with this unique id when secret is its secret (compared in
+// constant time); an absent or expired endpoint is a not_found
+// *vault.Error, a wrong secret an unauthorized one. *vault.PCIVault and
+// the PCI Vault facade (*pcivault.API) provide it.
+type Endpoints interface {
+	CheckCapture(ctx context.Context, id, secret string) (vault.PCICapture, error)
+}
+
+// Options tune the facade; the zero value of each field picks a default.
+type Options struct {
+	// PublicHost is the host[:port] (and optional path prefix) clients
+	// reach the vault at, used in the link of a form; empty means the Host
+	// of each request.
+	PublicHost string
+}
+
+// API serves the hosted form routes.
+type API struct {
+	vault     *vault.Service
+	endpoints Endpoints
+	audit     Auditor
+	log       *slog.Logger
+	host      string
+}
+
+// New returns the hosted form facade over the vault service, checking
+// capture endpoints with endpoints and auditing form changes to a.
+func New(v *vault.Service, endpoints Endpoints, a Auditor, log *slog.Logger, o Options) *API {
+	return &API{vault: v, endpoints: endpoints, audit: a, log: log, host: o.PublicHost}
+}
+
+// Routes lists every hosted form route. Management routes take PCI Vault's
+// account credentials (HTTP Basic with an API key as password, or any
+// credential server.Credential accepts); loading a form takes the capture
+// endpoint's id and secret instead.
+func (a *API) Routes(mux *server.Mux) {
+	mux.Handle("POST "+Prefix, a.auth(vault.ScopeCardsWrite, a.createForm()))
+	mux.Handle("GET "+Prefix, a.auth(vault.ScopeCardsRead, a.listForms()))
+	mux.Handle("GET "+Prefix+"/{id}", a.getForm())
+	mux.Handle("DELETE "+Prefix+"/{id}", a.auth(vault.ScopeCardsWrite, a.deleteForm()))
+}
+
+// Owns reports false for every path: routing errors under /v1 are written
+// by the PCI Vault facade, in the same error shape.
+func (a *API) Owns(string) bool { return false }
+
+// WriteError writes PCI Vault's error shape, {"error": message}.
+func (a *API) WriteError(w http.ResponseWriter, r *http.Request, status int, message string) {
+	server.Encode(w, status, map[string]string{"error": message})
+}
+
+// fail writes err in PCI Vault's shape: the one place errors become JSON.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, e := server.Fail(a.log, r, err)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="cardvault"`)
+	}
+	a.WriteError(w, r, status, e.Public)
+}
+
+// auth authenticates the caller and requires scope before next runs.
+func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, err := a.authenticate(r, scope)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// authenticate checks the request's credential and scope and returns a
+// context carrying the principal.
+func (a *API) authenticate(r *http.Request, scope vault.Scope) (context.Context, error) {
+	p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Require(scope); err != nil {
+		return nil, err
+	}
+	return server.SetPrincipal(r.Context(), p), nil
+}
+
+// record audits an action by the request's caller; a failure to audit
+// fails the request, so nothing goes unrecorded.
+func (a *API) record(r *http.Request, action string, targets ...string) error {
+	p, _ := vault.PrincipalFrom(r.Context())
+	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
+		Targets: targets, RequestID: server.RequestIDFrom(r.Context())})
+}
