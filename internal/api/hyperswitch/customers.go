@@ -141,15 +141,13 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request, c caller) er
 			return err
 		}
 		if len(skip) == 0 {
-			break
+			server.Encode(w, http.StatusOK, []customerResponse{})
+			return nil
 		}
 		offset -= len(skip)
 		after = skip[len(skip)-1].ID
 	}
 	list, err := a.vault.ListCustomers(r.Context(), c.Tenant, c.Profile, vault.Page{After: after, Limit: limit})
-	if offset > 0 {
-		list = nil
-	}
 	if err != nil {
 		return err
 	}
