@@ -5,9 +5,11 @@ import (
 	"log/slog"
 
 	"github.com/cardvault/cardvault/internal/api/gr4vy"
+	"github.com/cardvault/cardvault/internal/api/guardian"
 	"github.com/cardvault/cardvault/internal/api/native"
 	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/bintable"
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
@@ -28,9 +30,16 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 		return nil, fmt.Errorf("forward-allow: %w", err)
 	}
 	relay := forward.NewRelay(allow, forward.Options{})
+	bins := bintable.Default()
+	if c.BINTable != "" {
+		if bins, err = bintable.Load(c.BINTable); err != nil {
+			return nil, fmt.Errorf("bin-table: %w", err)
+		}
+	}
 	return []server.Facade{
 		native.New(d.vault, d.audit, d.log),
 		pcivault.New(d.vault, d.audit, d.log, vault.PCIVaultOptions{}),
 		gr4vy.New(d.vault, relay, d.audit, d.log),
+		guardian.New(d.vault, guardian.Deps{Logger: d.log, Audit: d.audit, Relay: relay, BINs: bins}),
 	}, nil
 }

@@ -38,7 +38,10 @@ func TestAccessLogNeverHoldsCardData(t *testing.T) {
 		t.Fatalf("only %d routes registered", len(patterns))
 	}
 	for _, p := range patterns {
-		method, path, _ := strings.Cut(p, " ")
+		method, path, ok := strings.Cut(p, " ")
+		if !ok { // a pattern for every method
+			method, path = http.MethodPost, p
+		}
 		path = wildcard.ReplaceAllString(path, scanPAN)
 		for _, key := range []string{e.AdminKey, "", scanPAN} {
 			e.Do(t, method, path+query, body, "X-Api-Key", key, "X-Request-Id", scanPAN,

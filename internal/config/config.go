@@ -21,6 +21,8 @@ type Config struct {
 	MasterKeyFile   string
 	BootstrapAPIKey string
 	ForwardAllow    string
+	BINTable        string
+	Connectors      string
 	TLSCert         string
 	TLSKey          string
 	MaxBody         int64
@@ -60,6 +62,8 @@ var options = []option{
 	{name: "master-key-file", usage: "file holding the master key (base64 of 32 bytes)", bind: str(func(c *Config) *string { return &c.MasterKeyFile }, "")},
 	{name: "bootstrap-api-key", usage: "an admin API key with exactly this value exists after start (at least 32 characters)", secret: true, bind: str(func(c *Config) *string { return &c.BootstrapAPIKey }, "")},
 	{name: "forward-allow", usage: "comma-separated forward destinations: host[:port], *.domain, or http://host:port for plain HTTP", bind: str(func(c *Config) *string { return &c.ForwardAllow }, "")},
+	{name: "bin-table", usage: "CSV file of BIN ranges for metadata inquiries (range start, range end, scheme, funding, issuer, country); default: the built-in test ranges", bind: str(func(c *Config) *string { return &c.BINTable }, "")},
+	{name: "connectors", usage: "JSON file of PSP tokenization connectors (see docs/connectors/)", bind: str(func(c *Config) *string { return &c.Connectors }, "")},
 	{name: "tls-cert", usage: "TLS certificate file (PEM); serve HTTPS when set with tls-key", bind: str(func(c *Config) *string { return &c.TLSCert }, "")},
 	{name: "tls-key", usage: "TLS private key file (PEM)", bind: str(func(c *Config) *string { return &c.TLSKey }, "")},
 	{name: "max-body", usage: "largest request body in bytes", bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.Int64Var(&c.MaxBody, name, 1<<20, usage) }},
@@ -147,6 +151,7 @@ func (c Config) Dump() string {
 	values := map[string]string{
 		"listen": c.Listen, "data-dir": c.DataDir, "database-url": c.DatabaseURL, "master-key": c.MasterKey,
 		"master-key-file": c.MasterKeyFile, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
+		"bin-table": c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
 		"shutdown-timeout": c.ShutdownTimeout.String(),
