@@ -75,32 +75,47 @@ func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (
 	if err := validateCard(in, now); err != nil {
 		return CardView{}, err
 	}
+	c, err := s.prepareCard(ctx, tenant, in, now)
+	if err != nil {
+		return CardView{}, err
+	}
+	err = s.store.Tx(ctx, func(tx Store) error { return s.insertCard(ctx, tx, c, in.SecurityCode, now) })
+	if err != nil {
+		return CardView{}, domainErr(err)
+	}
+	return s.view(c, in.PAN, in.Holder), nil
+}
+
+// prepareCard builds and seals a new card for in without storing it, so
+// that it can be written inside a caller's transaction. in must already be
+// valid (validateCard).
+func (s *Service) prepareCard(ctx context.Context, tenant string, in CardInput, now time.Time) (Card, error) {
 	c := Card{Tenant: tenant, ID: uuid.Must(uuid.NewV7()).String(), BIN: in.PAN.BIN(), Last4: in.PAN.Last4(),
 		Scheme: string(in.PAN.Scheme()), ExpMonth: in.Expiry.Month, ExpYear: in.Expiry.Year, Reference: in.Reference,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Microsecond)}
 	var err error
 	if c.Metadata, err = json.Marshal(nonNil(in.Metadata)); err != nil {
-		return CardView{}, err
+		return Card{}, err
 	}
 	if c.Fingerprint, err = s.Fingerprint(ctx, tenant, in.PAN.Digits()); err != nil {
-		return CardView{}, err
+		return Card{}, err
 	}
 	if err := s.sealCard(ctx, &c, in.PAN, in.Holder, in.Extra); err != nil {
-		return CardView{}, err
+		return Card{}, err
 	}
-	err = s.store.Tx(ctx, func(tx Store) error {
-		if err := tx.CreateCard(ctx, c); err != nil {
-			return err
-		}
-		if in.SecurityCode.IsZero() {
-			return nil
-		}
-		return s.holdSecurityCode(ctx, tx, tenant, c.ID, in.SecurityCode, now)
-	})
-	if err != nil {
-		return CardView{}, domainErr(err)
+	return c, nil
+}
+
+// insertCard stores a prepared card, and its security code when one is
+// given, inside the caller's transaction.
+func (s *Service) insertCard(ctx context.Context, tx Store, c Card, code card.SecurityCode, now time.Time) error {
+	if err := tx.CreateCard(ctx, c); err != nil {
+		return err
 	}
-	return s.view(c, in.PAN, in.Holder), nil
+	if code.IsZero() {
+		return nil
+	}
+	return s.holdSecurityCode(ctx, tx, c.Tenant, c.ID, code, now)
 }
 
 // validateCard checks the parts of a card that the card package cannot.

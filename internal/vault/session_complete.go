@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // CompleteSession finishes a pending session with what the browser
@@ -63,15 +61,7 @@ func (s *Service) completeOnce(ctx context.Context, secret string, in CardInput)
 			return Session{}, err
 		}
 		d.CardID = c.ID
-		write = func(tx Store) error {
-			if err := tx.CreateCard(ctx, c); err != nil {
-				return err
-			}
-			if in.SecurityCode.IsZero() {
-				return nil
-			}
-			return s.holdSecurityCode(ctx, tx, r.Tenant, c.ID, in.SecurityCode, now)
-		}
+		write = func(tx Store) error { return s.insertCard(ctx, tx, c, in.SecurityCode, now) }
 	case SessionSecurityCode:
 		if in.SecurityCode.IsZero() {
 			return Session{}, Invalid("security_code", "security code is required")
@@ -109,24 +99,4 @@ func (s *Service) completeOnce(ctx context.Context, secret string, in CardInput)
 	out := sessionView(r, d, now)
 	out.ID = secret
 	return out, nil
-}
-
-// prepareCard builds and seals a new card for in without storing it, so
-// that it can be written inside a caller's transaction. in must already be
-// valid (validateCard).
-func (s *Service) prepareCard(ctx context.Context, tenant string, in CardInput, now time.Time) (Card, error) {
-	c := Card{Tenant: tenant, ID: uuid.Must(uuid.NewV7()).String(), BIN: in.PAN.BIN(), Last4: in.PAN.Last4(),
-		Scheme: string(in.PAN.Scheme()), ExpMonth: in.Expiry.Month, ExpYear: in.Expiry.Year, Reference: in.Reference,
-		CreatedAt: now, UpdatedAt: now, ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Microsecond)}
-	var err error
-	if c.Metadata, err = json.Marshal(nonNil(in.Metadata)); err != nil {
-		return Card{}, err
-	}
-	if c.Fingerprint, err = s.Fingerprint(ctx, tenant, in.PAN.Digits()); err != nil {
-		return Card{}, err
-	}
-	if err := s.sealCard(ctx, &c, in.PAN, in.Holder, in.Extra); err != nil {
-		return Card{}, err
-	}
-	return c, nil
 }
