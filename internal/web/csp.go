@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// nonceRE is what a nonce may look like: base64 characters only, so it can
-// sit in a header and an attribute without escaping.
-var nonceRE = regexp.MustCompile(`^[A-Za-z0-9+/]{16,}={0,2}$`)
+// nonceRE is what a nonce may look like: at least 16 characters of the
+// base64url alphabet, which sit in a header and an attribute unescaped.
+var nonceRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,}$`)
 
 // originRE is a serialised origin, scheme://host[:port], with nothing that
 // could end a CSP directive or a source list.
@@ -21,7 +21,7 @@ var originRE = regexp.MustCompile(`^https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9
 // as https://shop.example) or, when there are none, by the vault itself.
 func Policy(nonce string, frameAncestors []string) (string, error) {
 	if !nonceRE.MatchString(nonce) {
-		return "", errors.New("web: the nonce must be base64 of at least 12 bytes")
+		return "", errors.New("web: the nonce must be at least 16 base64url characters")
 	}
 	ancestors := "'self'"
 	if len(frameAncestors) > 0 {

@@ -6,9 +6,10 @@ import (
 )
 
 // NewNonce returns a fresh 128-bit random Content-Security-Policy nonce in
-// base64. Use one per response and never reuse it.
+// unpadded base64url, which needs no escaping in a header or an HTML
+// attribute. Use one per response and never reuse it.
 func NewNonce() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return base64.StdEncoding.EncodeToString(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }

@@ -1,0 +1,210 @@
+package hostedform_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// seedForm is the body of seed 001's "Create a Hosted Form" call: every
+// field hidden but the CVV.
+var seedForm = `{"success_callback":"` + b64(seedCallback) + `","field_options":{` +
+	`"reference":{"visible":false},"card_holder":{"visible":false},"expiry":{"visible":false},"card_number":{"visible":false}}}`
+
+type formView struct {
+	Type            string                         `json:"type"`
+	ID              string                         `json:"id"`
+	Link            string                         `json:"link"`
+	FieldOptions    map[string]vault.FieldOptions `json:"field_options"`
+	SuccessCallback string                         `json:"success_callback"`
+	AllowedOrigins  []string                       `json:"allowed_origins"`
+}
+
+func TestFormLifecycle(t *testing.T) {
+	e := newEnv(t)
+	f := e.createForm(t, seedForm)
+	host := strings.TrimPrefix(e.URL, "http://")
+	if f.Type != "pcd" || !regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`).MatchString(f.ID) ||
+		f.Link != host+"/v1/capture/iframe/"+f.ID {
+		t.Fatalf("create answered %+v", f)
+	}
+
+	resp, body := e.call(t, "GET", "/v1/capture/iframe/"+f.ID, "")
+	want(t, resp, body, http.StatusOK)
+	v := decode[formView](t, body)
+	if v.SuccessCallback != b64(seedCallback) || v.FieldOptions["cvv"] != (vault.FieldOptions{Visible: true, Validate: true}) ||
+		v.FieldOptions["card_number"].Visible || v.Link != f.Link {
+		t.Errorf("get answered %s", body)
+	}
+
+	other := e.createForm(t, `{"allowed_origins":["https://shop.example"]}`)
+	resp, body = e.call(t, "GET", "/v1/capture/iframe", "")
+	want(t, resp, body, http.StatusOK)
+	list := decode[[]formView](t, body)
+	ids := []string{list[0].ID, list[1].ID}
+	if len(list) != 2 || !slices.Contains(ids, f.ID) || !slices.Contains(ids, other.ID) {
+		t.Fatalf("list answered %s", body)
+	}
+	resp, body = e.call(t, "GET", "/v1/capture/iframe?limit=1", "")
+	want(t, resp, body, http.StatusOK)
+	next := resp.Header.Get("X-PCIVault-Next-Token")
+	resp, body2 := e.call(t, "GET", "/v1/capture/iframe"+q("limit", "1", "next_token", next), "")
+	want(t, resp, body2, http.StatusOK)
+	if len(decode[[]formView](t, body)) != 1 || len(decode[[]formView](t, body2)) != 1 || next == "" ||
+		resp.Header.Get("X-PCIVault-Next-Token") != "" {
+		t.Errorf("paging: %s then %s", body, body2)
+	}
+
+	// Another tenant neither sees nor deletes the form.
+	otherKey := basicAuth(e.TenantKey(t, "acme"))
+	resp, body = e.Do(t, "GET", "/v1/capture/iframe/"+f.ID, "", "Authorization", otherKey)
+	want(t, resp, body, http.StatusNotFound)
+	resp, body = e.Do(t, "DELETE", "/v1/capture/iframe/"+f.ID, "", "Authorization", otherKey)
+	want(t, resp, body, http.StatusNotFound)
+
+	resp, body = e.call(t, "DELETE", "/v1/capture/iframe/"+f.ID, "")
+	want(t, resp, body, http.StatusOK)
+	if got := decode[map[string]any](t, body); got["id"] != f.ID || got["deleted"] != true {
+		t.Errorf("delete answered %s", body)
+	}
+	resp, body = e.call(t, "GET", "/v1/capture/iframe/"+f.ID, "")
+	want(t, resp, body, http.StatusNotFound)
+	if decode[map[string]string](t, body)["error"] == "" {
+		t.Errorf("not found in the wrong shape: %s", body)
+	}
+
+	entries, err := e.Audit.List(context.Background(), vault.DefaultTenant, vault.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, en := range entries {
+		actions = append(actions, en.Action)
+	}
+	if !slices.Contains(actions, "pcivault.form.create") || !slices.Contains(actions, "pcivault.form.delete") {
+		t.Errorf("audit holds %v", actions)
+	}
+}
+
+func TestCreateFormChoices(t *testing.T) {
+	e := newEnv(t)
+	t.Run("no body makes the full form", func(t *testing.T) {
+		f := e.createForm(t, "")
+		resp, body := e.call(t, "GET", "/v1/capture/iframe/"+f.ID, "")
+		want(t, resp, body, http.StatusOK)
+		for name, o := range decode[formView](t, body).FieldOptions {
+			if !o.Visible || !o.Validate {
+				t.Errorf("%s: %+v", name, o)
+			}
+		}
+	})
+	t.Run("form_id, form_type left out, disable_luhn, url-safe base64 without padding", func(t *testing.T) {
+		resp, body := e.call(t, "POST", "/v1/capture/iframe?form_id=checkout-1",
+			`{"disable_luhn":true,"force_keypad":true,"strip_spaces":true,"error_callback":"ZnVuY3Rpb24oKXt9"}`)
+		want(t, resp, body, http.StatusOK)
+		if f := decode[created](t, body); f.ID != "checkout-1" || f.Type != "pcd" {
+			t.Fatalf("created %s", body)
+		}
+		resp, body = e.call(t, "GET", "/v1/capture/iframe/checkout-1", "")
+		want(t, resp, body, http.StatusOK)
+		if o := decode[formView](t, body).FieldOptions["card_number"]; !o.Visible || o.Validate {
+			t.Errorf("disable_luhn gave %+v", o)
+		}
+		resp, body = e.call(t, "POST", "/v1/capture/iframe?form_id=checkout-1", "")
+		want(t, resp, body, http.StatusConflict)
+	})
+	t.Run("origins are normalised", func(t *testing.T) {
+		f := e.createForm(t, `{"allowed_origins":["HTTPS://Shop.Example:443","http://localhost:8081/"]}`)
+		resp, body := e.call(t, "GET", "/v1/capture/iframe/"+f.ID, "")
+		want(t, resp, body, http.StatusOK)
+		if got := decode[formView](t, body).AllowedOrigins; !slices.Equal(got, []string{"https://shop.example", "http://localhost:8081"}) {
+			t.Errorf("origins %q", got)
+		}
+	})
+}
+
+func TestCreateFormBadInput(t *testing.T) {
+	e := newEnv(t)
+	reader := basicAuth(e.Key(t, vault.ScopeCardsRead))
+	cases := []struct {
+		name, query, body string
+		status            int
+		mention           string
+	}{
+		{"unknown form type", "?form_type=xyz", `{}`, 400, "form_type"},
+		{"ach form type", "?form_type=ach", `{}`, 400, `"ach"`},
+		{"unknown field", "", `{"field_options":{"pin":{"visible":true}}}`, 400, `"pin"`},
+		{"unknown field option", "", `{"field_options":{"cvv":{"visible":true,"colour":"red"}}}`, 400, `"colour"`},
+		{"option not a boolean", "", `{"field_options":{"cvv":{"visible":"yes"}}}`, 400, "field_options.cvv.visible"},
+		{"field options not an object", "", `{"field_options":{"cvv":true}}`, 400, "field_options"},
+		{"callback not base64", "", `{"success_callback":"function(){}"}`, 400, "success_callback"},
+		{"error callback not base64", "", `{"error_callback":"%%%"}`, 400, "error_callback"},
+		{"callback with a script tag", "", `{"success_callback":"` + b64(`function(){ x = "<script>" }`) + `"}`, 400, "<script"},
+		{"callback with an HTML comment", "", `{"success_callback":"` + b64(`function(){ /* <!-- */ }`) + `"}`, 400, "<!--"},
+		{"callback not UTF-8", "", `{"success_callback":"` + b64("function(){ '\xff' }") + `"}`, 400, "success_callback"},
+		{"huge callback", "", `{"success_callback":"` + b64(strings.Repeat(" ", vault.MaxFormScript+1)) + `"}`, 400, "success_callback"},
+		{"every field hidden", "", `{"field_options":{"reference":{"visible":false},"card_holder":{"visible":false},"expiry":{"visible":false},"card_number":{"visible":false},"cvv":{"visible":false}}}`, 400, "visible"},
+		{"unknown member", "", `{"colour":"red"}`, 400, `"colour"`},
+		{"external style sheets", "", `{"css_links":["https://cdn.example/a.css"]}`, 400, "css_links"},
+		{"external scripts", "", `{"js_links":["https://cdn.example/a.js"]}`, 400, "js_links"},
+		{"embedded js", "", `{"embedded_js":"YQ=="}`, 400, "embedded_js"},
+		{"bad origin", "", `{"allowed_origins":["https://*.shop.example"]}`, 400, "allowed_origins"},
+		{"origin with a path", "", `{"allowed_origins":["https://shop.example/checkout"]}`, 400, "allowed_origins"},
+		{"bad form id", "?form_id=a/b", `{}`, 400, "form_id"},
+		{"built-in form id", "?form_id=pcd", `{}`, 400, "form_id"},
+		{"malformed JSON", "", `{"field_options":`, 400, "JSON"},
+		{"not an object", "", `[]`, 400, "object"},
+		{"title with a newline", "", `{"title":"a\nb"}`, 400, "title"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := e.call(t, "POST", "/v1/capture/iframe"+c.query, c.body)
+			want(t, resp, body, c.status)
+			msg := decode[map[string]string](t, body)["error"]
+			if !strings.Contains(msg, c.mention) {
+				t.Errorf("error %q does not mention %s", msg, c.mention)
+			}
+		})
+	}
+	t.Run("no credentials", func(t *testing.T) {
+		resp, body := e.Do(t, "POST", "/v1/capture/iframe?form_type=pcd", `{}`)
+		want(t, resp, body, http.StatusUnauthorized)
+		if !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
+			t.Errorf("no Basic challenge: %v", resp.Header)
+		}
+	})
+	t.Run("read-only key", func(t *testing.T) {
+		resp, body := e.Do(t, "POST", "/v1/capture/iframe", `{}`, "Authorization", reader)
+		want(t, resp, body, http.StatusForbidden)
+		resp, body = e.Do(t, "GET", "/v1/capture/iframe", "", "Authorization", reader)
+		want(t, resp, body, http.StatusOK)
+	})
+	t.Run("unknown form", func(t *testing.T) {
+		resp, body := e.call(t, "GET", "/v1/capture/iframe/nope-nope", "")
+		want(t, resp, body, http.StatusNotFound)
+		resp, body = e.call(t, "DELETE", "/v1/capture/iframe/nope-nope", "")
+		want(t, resp, body, http.StatusNotFound)
+	})
+	t.Run("wrong method in PCI Vault's shape", func(t *testing.T) {
+		resp, body := e.call(t, "PUT", "/v1/capture/iframe/x", "")
+		want(t, resp, body, http.StatusMethodNotAllowed)
+		if decode[map[string]string](t, body)["error"] == "" {
+			t.Errorf("405 body %s", body)
+		}
+	})
+	if n := len(mustList(t, e)); n != 0 {
+		t.Errorf("%d forms exist after bad requests", n)
+	}
+}
+
+func mustList(t *testing.T, e *env) []formView {
+	t.Helper()
+	resp, body := e.call(t, "GET", "/v1/capture/iframe", "")
+	want(t, resp, body, http.StatusOK)
+	return decode[[]formView](t, body)
+}
