@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // errPaymentMethodNotFound is the one answer for a payment method that does
@@ -34,7 +32,7 @@ func (s *Service) CreatePaymentMethod(ctx context.Context, tenant string, in Pay
 	for range updateAttempts {
 		err = s.store.Tx(ctx, func(tx Store) error {
 			var e error
-			id, existed, e = s.savePaymentMethod(ctx, tx, tenant, key, fp, in, now)
+			id, existed, e = s.savePaymentMethod(ctx, tx, tenant, key, in, now)
 			return e
 		})
 		if !lostRace(err) {
@@ -68,7 +66,7 @@ func validatePaymentMethod(in *PaymentMethodInput, now time.Time) error {
 
 // savePaymentMethod is one attempt of CreatePaymentMethod inside tx. It
 // returns the id of the new or existing payment method.
-func (s *Service) savePaymentMethod(ctx context.Context, tx Store, tenant, key, fp string, in PaymentMethodInput, now time.Time) (string, bool, error) {
+func (s *Service) savePaymentMethod(ctx context.Context, tx Store, tenant, key string, in PaymentMethodInput, now time.Time) (string, bool, error) {
 	if _, _, err := s.loadCustomer(ctx, tx, tenant, in.Profile, in.CustomerID); err != nil {
 		return "", false, err
 	}
@@ -97,26 +95,19 @@ func (s *Service) savePaymentMethod(ctx context.Context, tx Store, tenant, key, 
 		return "", false, err
 	}
 	id := newGlobalID("pm")
-	return id, false, s.insertPaymentMethod(ctx, tx, tenant, id, key, fp, in, now)
+	return id, false, s.insertPaymentMethod(ctx, tx, tenant, id, key, in, now)
 }
 
 // insertPaymentMethod stores a new card, its security-code hold and the
-// payment method record inside tx.
-func (s *Service) insertPaymentMethod(ctx context.Context, tx Store, tenant, id, key, fp string, in PaymentMethodInput, now time.Time) error {
-	pan := in.Card.PAN
-	c := Card{Tenant: tenant, ID: uuid.Must(uuid.NewV7()).String(), Fingerprint: fp, BIN: pan.BIN(), Last4: pan.Last4(),
-		Scheme: string(pan.Scheme()), ExpMonth: in.Card.Expiry.Month, ExpYear: in.Card.Expiry.Year, Reference: id,
-		Metadata: []byte(`{}`), CreatedAt: now, UpdatedAt: now}
-	if err := s.sealCard(ctx, &c, pan, in.Card.Holder, nil); err != nil {
+// payment method record inside tx. Only the card's number, expiry, holder
+// and security code are kept; the card's reference is the payment method id.
+func (s *Service) insertPaymentMethod(ctx context.Context, tx Store, tenant, id, key string, in PaymentMethodInput, now time.Time) error {
+	c, err := s.prepareCard(ctx, tenant, CardInput{PAN: in.Card.PAN, Expiry: in.Card.Expiry, Holder: in.Card.Holder, Reference: id}, now)
+	if err != nil {
 		return err
 	}
-	if err := tx.CreateCard(ctx, c); err != nil {
+	if err := s.insertCard(ctx, tx, c, in.Card.SecurityCode, now); err != nil {
 		return err
-	}
-	if !in.Card.SecurityCode.IsZero() {
-		if err := s.holdSecurityCode(ctx, tx, tenant, c.ID, in.Card.SecurityCode, now); err != nil {
-			return err
-		}
 	}
 	pm := PaymentMethod{ID: id, Tenant: tenant, Profile: in.Profile, Personal: in.Personal, Public: in.Public}
 	data, err := s.paymentMethodData(ctx, pm, c.ID)
