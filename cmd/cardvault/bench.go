@@ -54,7 +54,7 @@ func benchmark(ctx context.Context, args []string, getenv func(string) string, s
 		c.Listen, c.DataDir, c.BootstrapAPIKey, c.LogLevel = "127.0.0.1:0", dir, target.Key, "error"
 		c.ForwardAllow = "http://" + ln.Addr().String()
 		c.MasterKey = base64Key(seal.GenerateKey())
-		v, err := start(ctx, c, newLogger(io.Discard, "error"))
+		v, err := start(ctx, c, newLogger(io.Discard, "error"), getenv)
 		if err != nil {
 			return err
 		}

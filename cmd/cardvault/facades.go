@@ -6,11 +6,13 @@ import (
 
 	"github.com/cardvault/cardvault/internal/api/gr4vy"
 	"github.com/cardvault/cardvault/internal/api/guardian"
+	"github.com/cardvault/cardvault/internal/api/hyperswitch"
 	"github.com/cardvault/cardvault/internal/api/native"
 	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/bintable"
 	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -21,6 +23,8 @@ type deps struct {
 	vault *vault.Service
 	audit *audit.Log
 	log   *slog.Logger
+	// getenv resolves ${VAR} references in the connector file.
+	getenv func(string) string
 }
 
 // facades builds every API dialect the vault serves, in mount order.
@@ -36,10 +40,17 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 			return nil, fmt.Errorf("bin-table: %w", err)
 		}
 	}
+	var connectors *connector.Set
+	if c.Connectors != "" {
+		if connectors, err = connector.Load(c.Connectors, d.getenv); err != nil {
+			return nil, fmt.Errorf("connectors: %w", err)
+		}
+	}
 	return []server.Facade{
 		native.New(d.vault, d.audit, d.log),
 		pcivault.New(d.vault, d.audit, d.log, vault.PCIVaultOptions{}),
 		gr4vy.New(d.vault, relay, d.audit, d.log),
 		guardian.New(d.vault, guardian.Deps{Logger: d.log, Audit: d.audit, Relay: relay, BINs: bins}),
+		hyperswitch.New(d.vault, d.audit, connector.New(connectors, relay), d.log),
 	}, nil
 }

@@ -226,3 +226,20 @@ func selfSigned(t *testing.T, dir string) (string, string) {
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
 	return certFile, keyFile
 }
+
+func TestServeRefusesBadOperatorFiles(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("not,a,valid\nfile"), 0o600)
+	for _, name := range []string{"CARDVAULT_BIN_TABLE", "CARDVAULT_CONNECTORS", "CARDVAULT_FORWARD_ALLOW"} {
+		value := bad
+		if name == "CARDVAULT_FORWARD_ALLOW" {
+			value = "ftp://example.com"
+		}
+		err := run(context.Background(), []string{"serve", "--listen=127.0.0.1:0"},
+			envOf("CARDVAULT_DATA_DIR", dir, name, value), io.Discard, io.Discard)
+		if err == nil {
+			t.Errorf("serve started with a bad %s", name)
+		}
+	}
+}

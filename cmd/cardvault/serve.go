@@ -30,7 +30,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(stderr, c.LogLevel)
 	log.Info("configuration", "settings", c.Dump())
-	v, err := start(ctx, c, log)
+	v, err := start(ctx, c, log, getenv)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ type running struct {
 }
 
 // start opens the vault, binds the listener and serves in the background.
-func start(ctx context.Context, c config.Config, log *slog.Logger) (*running, error) {
+func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(string) string) (*running, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	svc, store, err := openVault(ctx, c, log, reg)
@@ -70,7 +70,7 @@ func start(ctx context.Context, c config.Config, log *slog.Logger) (*running, er
 			return fail(fmt.Errorf("bootstrap API key: %w", err))
 		}
 	}
-	fs, err := facades(deps{vault: svc, audit: audit.New(svc.Store(), nil), log: log}, c)
+	fs, err := facades(deps{vault: svc, audit: audit.New(svc.Store(), nil), log: log, getenv: getenv}, c)
 	if err != nil {
 		return fail(err)
 	}
