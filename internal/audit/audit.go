@@ -1,13 +1,14 @@
 // Package audit keeps an append-only, hash-chained log of every reveal,
 // forward, key use and admin action, per tenant, in the vault's store. Each
-// entry's hash covers the previous entry's hash, so a removed or altered
-// entry breaks the chain and Verify finds it.
+// entry's hash is a MAC under a tenant key the store never sees, covering
+// the previous entry's hash, so a removed or altered entry breaks the chain
+// and Verify finds it, even after someone with write access to the database
+// recomputed plain hashes.
 package audit
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"crypto/hmac"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +53,13 @@ type head struct {
 	Hash string `json:"hash"`
 }
 
+// MACFunc returns a keyed hash of value under a secret key of the tenant,
+// domain-separated; vault.(*Service).MAC is one.
+type MACFunc func(ctx context.Context, tenant, domain, value string) (string, error)
+
+// macDomain separates audit hashes from every other use of the tenant key.
+const macDomain = "audit-chain/v1"
+
 // Log appends to and verifies the chains. It is safe for concurrent use,
 // also across nodes sharing one store.
 //
@@ -61,6 +69,7 @@ type head struct {
 // returns only once its own event is durably stored.
 type Log struct {
 	store vault.Store
+	mac   MACFunc
 	now   func() time.Time
 
 	mu       sync.Mutex
@@ -77,12 +86,14 @@ type pending struct {
 // maxBatch bounds how many events one transaction writes.
 const maxBatch = 256
 
-// New returns a Log over store.
-func New(store vault.Store, now func() time.Time) *Log {
+// New returns a Log over store whose links are keyed hashes made by mac, so
+// that someone who can write the database but does not hold the keys
+// cannot rewrite the chain. now defaults to time.Now.
+func New(store vault.Store, mac MACFunc, now func() time.Time) *Log {
 	if now == nil {
 		now = time.Now
 	}
-	return &Log{store: store, now: now}
+	return &Log{store: store, mac: mac, now: now}
 }
 
 // Record appends an event to its tenant's chain and returns once it is
@@ -167,7 +178,10 @@ func (l *Log) append(ctx context.Context, tx vault.Store, heads map[string]*vaul
 		return fmt.Errorf("audit: corrupt head: %w", err)
 	}
 	e := Entry{Event: ev, Seq: h.Seq + 1, At: now, PrevHash: h.Hash}
-	e.Hash = e.hash()
+	var err error
+	if e.Hash, err = l.hash(ctx, e); err != nil {
+		return err
+	}
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -205,13 +219,15 @@ func saveHead(ctx context.Context, tx vault.Store, hr vault.Record) error {
 // entryID orders a tenant's entries by sequence number.
 func entryID(tenant string, seq int64) string { return fmt.Sprintf("%s/%020d", tenant, seq) }
 
-// hash covers the previous hash and every field of the entry.
-func (e Entry) hash() string {
-	c := e
-	c.Hash = ""
-	b, _ := json.Marshal(c)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+// hash is the tenant-keyed MAC of every field of the entry, the previous
+// hash included.
+func (l *Log) hash(ctx context.Context, e Entry) (string, error) {
+	e.Hash = ""
+	b, err := json.Marshal(e)
+	if err != nil {
+		return "", err
+	}
+	return l.mac(ctx, e.Tenant, macDomain, string(b))
 }
 
 // List pages through a tenant's entries in order.
@@ -244,10 +260,14 @@ func (l *Log) Verify(ctx context.Context, tenant string) (int64, error) {
 			if err := json.Unmarshal(r.Data, &e); err != nil {
 				return prev.Seq, fmt.Errorf("audit: entry %s is corrupt", r.ID)
 			}
+			want, err := l.hash(ctx, e)
+			if err != nil {
+				return prev.Seq, err
+			}
 			switch {
 			case e.Seq != prev.Seq+1:
 				return prev.Seq, fmt.Errorf("audit: entry %d is missing", prev.Seq+1)
-			case e.PrevHash != prev.Hash || e.hash() != e.Hash:
+			case e.PrevHash != prev.Hash || !hmac.Equal([]byte(want), []byte(e.Hash)):
 				return prev.Seq, fmt.Errorf("audit: entry %d was altered", e.Seq)
 			}
 			prev = e

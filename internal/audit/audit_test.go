@@ -2,6 +2,9 @@ package audit_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,7 +23,7 @@ func newLog(t *testing.T) (*audit.Log, vault.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return audit.New(s, nil), s
+	return audit.New(s, testMAC("k1"), nil), s
 }
 
 func TestChainHoldsUnderConcurrentWriters(t *testing.T) {
@@ -82,5 +85,32 @@ func TestVerifyFindsTampering(t *testing.T) {
 				t.Fatal("Verify did not notice")
 			}
 		})
+	}
+}
+
+// testMAC is an HMAC under a fixed key, standing in for the vault's tenant keys.
+func testMAC(key string) audit.MACFunc {
+	return func(_ context.Context, tenant, domain, value string) (string, error) {
+		m := hmac.New(sha256.New, []byte(key+"/"+tenant))
+		m.Write([]byte(domain + "\x00" + value))
+		return hex.EncodeToString(m.Sum(nil)), nil
+	}
+}
+
+// Rewriting the chain with plain hashes, or with another key, is detected.
+func TestVerifyNeedsTheKey(t *testing.T) {
+	ctx := context.Background()
+	l, s := newLog(t)
+	for range 3 {
+		if err := l.Record(ctx, audit.Event{Tenant: "default", Action: "forward"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.Verify(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	forger := audit.New(s, testMAC("attacker"), nil)
+	if _, err := forger.Verify(ctx, "default"); err == nil {
+		t.Fatal("a chain verified under a key that did not make it")
 	}
 }

@@ -104,11 +104,7 @@ type PCIEntryRef struct {
 
 // pvSum returns the tenant's keyed hash of value in domain.
 func (p *PCIVault) pvSum(ctx context.Context, tenant, domain, value string) (string, error) {
-	tk, err := p.s.keysFor(ctx, tenant)
-	if err != nil {
-		return "", err
-	}
-	return tk.index.Sum(domain, value), nil
+	return p.s.MAC(ctx, tenant, domain, value)
 }
 
 // pvRandomToken returns 64 lowercase hex characters of fresh randomness.

@@ -115,3 +115,13 @@ func (s *Service) Open(ctx context.Context, tenant, record, field string, blob [
 	}
 	return tk.sealer.Open(blob, seal.AAD{Tenant: tenant, Record: record, Field: field})
 }
+
+// MAC returns a keyed hash (HMAC-SHA256, hex) of value under the tenant's
+// index key, separated by domain from fingerprints and every other use.
+func (s *Service) MAC(ctx context.Context, tenant, domain, value string) (string, error) {
+	tk, err := s.keysFor(ctx, tenant)
+	if err != nil {
+		return "", err
+	}
+	return tk.index.Sum(domain, value), nil
+}
