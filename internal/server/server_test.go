@@ -97,7 +97,7 @@ func TestRequestIDs(t *testing.T) {
 	if got := resp.Header.Get(RequestIDHeader); got != "abc-123" {
 		t.Errorf("a safe caller id was not kept: %q", got)
 	}
-	for _, bad := range []string{"4111111111111111", "has space", strings.Repeat("x", 65)} {
+	for _, bad := range []string{"4111111111111111", "4111.1111.1111.1111", "4111:1111_1111-1111", "has space", strings.Repeat("x", 65)} {
 		resp, _ := get(t, "GET", ts.URL+"/healthz", "", RequestIDHeader, bad)
 		if got := resp.Header.Get(RequestIDHeader); got == bad || !strings.HasPrefix(got, "req_") {
 			t.Errorf("unsafe caller id %q answered with %q", bad, got)
