@@ -26,28 +26,42 @@ type pvNumber struct {
 }
 
 // pvNumbers finds every number field of an object, normalised and
-// validated. A field that is null or "" is returned with an empty value; a
-// card number that fails Luhn, or a value of another JSON type, is invalid.
+// validated. A top-level key is a number field when it equals one of
+// pvNumberFields ignoring case ("Number", "CARD_NUMBER"): a consumer that
+// matches JSON keys case-insensitively (encoding/json does) reads it as
+// one, so the token, the Luhn check and the immutability of a locked-down
+// entry must see it too. Two spellings of one field that hold different
+// numbers (an empty one included) are invalid. A field that is null or ""
+// is returned with an empty value; a card number that fails Luhn, or a
+// value of another JSON type, is invalid.
 func pvNumbers(members []pvMember) ([]pvNumber, error) {
 	var out []pvNumber
 	for _, f := range pvNumberFields {
+		first := len(out)
 		for _, m := range members {
-			if m.Key != f {
+			if !strings.EqualFold(m.Key, f) {
 				continue
 			}
-			s, err := pvNumberText(f, m.Value)
+			s, err := pvNumberText(m.Key, m.Value)
 			if err != nil {
 				return nil, err
 			}
-			n, err := pvParseNumber(f, s)
+			n, err := pvParseNumber(m.Key, s)
 			if err != nil {
 				return nil, err
+			}
+			if len(out) > first && (n.kind != out[first].kind || n.value != out[first].value) {
+				return nil, Invalid(m.Key, "%s and %s hold different numbers", out[first].field, m.Key)
 			}
 			out = append(out, n)
 		}
 	}
 	return out, nil
 }
+
+// pvIsAccountField reports whether a number field holds a bank account
+// number rather than a card number.
+func pvIsAccountField(field string) bool { return strings.EqualFold(field, "account_number") }
 
 // pvNumberText returns a number field's text: a JSON string's content or a
 // JSON number's literal; "" for null.
@@ -67,12 +81,13 @@ func pvNumberText(field string, v json.RawMessage) (string, error) {
 	return "", Invalid(field, "%s must be a string", field)
 }
 
-// pvParseNumber normalises one number given in field; "" stays "".
+// pvParseNumber normalises one number given in field (a number field name
+// in any case); "" stays "".
 func pvParseNumber(field, s string) (pvNumber, error) {
 	if strings.TrimSpace(s) == "" {
 		return pvNumber{field: field}, nil
 	}
-	if field == "account_number" {
+	if pvIsAccountField(field) {
 		v, ok := pvAccountNumber(s)
 		if !ok {
 			return pvNumber{}, Invalid(field, "%s must be 4 to 34 letters or digits (spaces and dashes allowed)", field)

@@ -20,6 +20,9 @@ func TestPVNumbers(t *testing.T) {
 		{`{"account_number":"de89 3704 0044 0532 0130 00"}`, "account_number", "account", "DE89370400440532013000", true},
 		{`{"card_number":null,"cvv":"123"}`, "", "", "", false},
 		{`{"holder":"x"}`, "", "", "", false},
+		{`{"Number":"5555 5555 5555 4444"}`, "Number", "pan", "5555555555554444", true},
+		{`{"CARD_NUMBER":"4111111111111111","card_number":"4111-1111-1111-1111"}`, "CARD_NUMBER", "pan", "4111111111111111", true},
+		{`{"Account_Number":"de89 3704 0044 0532 0130 00"}`, "Account_Number", "account", "DE89370400440532013000", true},
 	} {
 		ms, err := pvParseObject([]byte(c.in))
 		if err != nil {
@@ -43,6 +46,11 @@ func TestPVNumbers(t *testing.T) {
 		`{"account_number":"DE89_3704"}`:                                         "account_number",
 		`{"number":"4111111111111111","n":"5555555555554444"}`:                   "n",
 		`{"card_number":"4111111111111111","account_number":"4111111111111111"}`: "account_number",
+		`{"CARD_NUMBER":"4111111111111112"}`:                                     "CARD_NUMBER",
+		`{"N":true}`:                                                             "N",
+		`{"card_number":"4111111111111111","Card_Number":"5555555555554444"}`:    "Card_Number",
+		`{"card_number":"4111111111111111","CARD_NUMBER":""}`:                    "CARD_NUMBER",
+		`{"Number":null,"number":"4111111111111111"}`:                            "number",
 	} {
 		ms, err := pvParseObject([]byte(in))
 		if err != nil {

@@ -124,6 +124,9 @@ func TestLockedDownNumberIsImmutable(t *testing.T) {
 	for name, update := range map[string]string{
 		"different number":         `{"card_number":"` + otherPAN + `","cvv":"145"}`,
 		"different number field":   `{"number":"` + otherPAN + `"}`,
+		"number field in capitals": `{"Number":"` + otherPAN + `"}`,
+		"two spellings of a field": `{"card_number":"` + pan + `","CARD_NUMBER":"` + otherPAN + `"}`,
+		"spelling that empties it": `{"card_number":"` + pan + `","Card_Number":""}`,
 		"number removed":           `{"card_number":""}`,
 		"number nulled":            `{"card_number":null}`,
 		"invalid number":           `{"card_number":"4111111111111112"}`,
@@ -132,6 +135,7 @@ func TestLockedDownNumberIsImmutable(t *testing.T) {
 		"reference changed by URL": "",
 	} {
 		t.Run(name, func(t *testing.T) {
+			ep := e.createEndpoint(t, "token", s.Token, "reference", "my-reference")
 			path := ep.URL
 			body := update
 			if update == "" {
