@@ -113,9 +113,17 @@ func bytesContain(b []byte, c byte) bool {
 	return false
 }
 
-// appendCDATA appends s inside a CDATA section: "]]>" is split across two
-// sections, and characters XML forbids become U+FFFD.
+// cdataBreak ends the CDATA section being written and opens a new one.
+const cdataBreak = "]]><![CDATA["
+
+// appendCDATA appends s inside a CDATA section as a section of its own: it
+// closes the section the template opened, writes s in a new one (each
+// "]]>" in s split across two sections, characters XML forbids as U+FFFD),
+// and opens another for the template's text after it. So s can never form
+// "]]>" with a neighbouring value or with literal text, such as a "]]"
+// before the placeholder or a ">" after it.
 func appendCDATA(out []byte, s string) []byte {
+	out = append(out, cdataBreak...)
 	for i := 0; i < len(s); {
 		if s[i] == ']' && i+2 < len(s) && s[i+1] == ']' && s[i+2] == '>' {
 			out = append(out, "]]]]><![CDATA[>"...)
@@ -130,7 +138,7 @@ func appendCDATA(out []byte, s string) []byte {
 		}
 		i += size
 	}
-	return out
+	return append(out, cdataBreak...)
 }
 
 // xmlChar reports whether r (decoded with size bytes) is allowed in XML 1.0

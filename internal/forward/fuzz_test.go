@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -77,45 +78,67 @@ func isIdent(s string) bool {
 
 // FuzzRender: whatever the values, escaping keeps the body's structure.
 // A template that is valid JSON renders to valid JSON; a well-formed XML
-// template renders to well-formed XML; a form body keeps its fields.
+// template renders to well-formed XML with the template's own elements,
+// attributes, comments and processing instructions (the placeholders read
+// as text); a form body keeps its fields. Successive placeholders get val
+// and val2 in turn, so two values meet where placeholders are adjacent.
 func FuzzRender(f *testing.F) {
 	for _, s := range templateSeeds {
-		f.Add(s, `O"Brien</x> & ]]> \u2028`, false)
-		f.Add(s, "0042", true)
+		f.Add(s, `O"Brien</x> & ]]> \u2028`, "", false)
+		f.Add(s, "0042", "7", true)
+		f.Add(s, "x]]", "><inject>1</inject><![CDATA[", false)
 	}
-	f.Fuzz(func(t *testing.T, src, val string, number bool) {
+	f.Add(`<a><![CDATA[{{ x }}{{ y }}]]></a>`, "x]]", "><inject>1</inject><![CDATA[", false)
+	f.Add(`<a><![CDATA[]]{{ x }}]]></a>`, "><i/><![CDATA[", "", false)
+	f.Add(`<a><![CDATA[]{{ x }}]>]]></a>`, "", "", false)
+	f.Fuzz(func(t *testing.T, src, val, val2 string, number bool) {
 		tpl, err := forward.Parse([]byte(src))
 		if err != nil {
 			return
 		}
-		lookup := func(string) (forward.Value, error) { return forward.Value{Text: val, Number: number}, nil }
 		if json.Valid([]byte(src)) {
-			out, err := tpl.Render("application/json", lookup)
+			out, err := tpl.Render("application/json", alternate(val, val2, number))
 			errorIsTyped(t, err)
 			if err == nil && !json.Valid(out) {
-				t.Fatalf("valid JSON template %q with value %q rendered invalid JSON %q", src, val, out)
+				t.Fatalf("valid JSON template %q with values %q, %q rendered invalid JSON %q", src, val, val2, out)
 			}
 		}
-		if wellFormedXML(src) {
-			out, err := tpl.Render("application/xml", lookup)
+		if want, ok := xmlStructure(src); ok {
+			out, err := tpl.Render("application/xml", alternate(val, val2, number))
 			if err != nil {
 				t.Fatalf("XML render: %v", err)
 			}
-			if !wellFormedXML(string(out)) {
-				t.Fatalf("well-formed XML template %q with value %q rendered %q", src, val, out)
+			got, ok := xmlStructure(string(out))
+			if !ok {
+				t.Fatalf("well-formed XML template %q with values %q, %q rendered %q", src, val, val2, out)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("XML template %q with values %q, %q rendered %q: structure %q, want %q", src, val, val2, out, got, want)
 			}
 		}
-		out, err := tpl.Render("application/x-www-form-urlencoded", lookup)
+		out, err := tpl.Render("application/x-www-form-urlencoded", alternate(val, val2, number))
 		if err != nil {
 			t.Fatalf("form render: %v", err)
 		}
 		blank, _ := tpl.Render("application/x-www-form-urlencoded", func(string) (forward.Value, error) { return forward.Value{}, nil })
 		for _, sep := range []string{"&", "=", ";"} {
 			if strings.Count(string(out), sep) != strings.Count(string(blank), sep) {
-				t.Fatalf("form value %q added a %q to %q", val, sep, out)
+				t.Fatalf("form values %q, %q added a %q to %q", val, val2, sep, out)
 			}
 		}
 	})
+}
+
+// alternate returns a lookup that answers a, b, a, b, … on successive calls.
+func alternate(a, b string, number bool) forward.Lookup {
+	n := 0
+	return func(string) (forward.Value, error) {
+		n++
+		if n%2 == 0 {
+			return forward.Value{Text: b, Number: number}, nil
+		}
+		return forward.Value{Text: a, Number: number}, nil
+	}
 }
 
 // FuzzJSONStringRoundTrip: a value rendered inside a JSON string decodes
@@ -146,18 +169,44 @@ func FuzzJSONStringRoundTrip(f *testing.F) {
 }
 
 func wellFormedXML(s string) bool {
+	_, ok := xmlStructure(s)
+	return ok
+}
+
+// xmlStructure returns the markup of a well-formed XML document, one entry
+// per element start (name and attribute names), element end, comment,
+// processing instruction (target) and directive, leaving out character
+// data and attribute values; ok is false for anything that is not
+// well-formed XML with at least one '<'.
+func xmlStructure(s string) (markup []string, ok bool) {
 	if !strings.Contains(s, "<") {
-		return false
+		return nil, false
 	}
 	d := xml.NewDecoder(strings.NewReader(s))
 	d.Strict = true
 	for {
-		_, err := d.Token()
+		tok, err := d.Token()
 		if err == io.EOF {
-			return true
+			return markup, true
 		}
 		if err != nil {
-			return false
+			return nil, false
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			e := "<" + tok.Name.Space + ":" + tok.Name.Local
+			for _, a := range tok.Attr {
+				e += " " + a.Name.Space + ":" + a.Name.Local
+			}
+			markup = append(markup, e)
+		case xml.EndElement:
+			markup = append(markup, "</"+tok.Name.Space+":"+tok.Name.Local)
+		case xml.Comment:
+			markup = append(markup, "<!--")
+		case xml.ProcInst:
+			markup = append(markup, "<?"+tok.Target)
+		case xml.Directive:
+			markup = append(markup, "<!")
 		}
 	}
 }

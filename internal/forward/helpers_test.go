@@ -1,6 +1,9 @@
 package forward_test
 
 import (
+	"encoding/xml"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/card"
@@ -45,5 +48,30 @@ func cards(tb testing.TB) []forward.Card {
 	return []forward.Card{
 		testCard(tb, "4111111111111111", `O"Brien</x> & Co`, 7, 2031, "123"),
 		testCard(tb, "378282246310005", "Ann Lee", 12, 2029, ""),
+	}
+}
+
+// xmlElementsAndText decodes a well-formed XML document and returns the
+// names of its elements joined by ",", and all its character data.
+func xmlElementsAndText(tb testing.TB, doc string) (elems, text string) {
+	tb.Helper()
+	d := xml.NewDecoder(strings.NewReader(doc))
+	d.Strict = true
+	var names []string
+	var b strings.Builder
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return strings.Join(names, ","), b.String()
+		}
+		if err != nil {
+			tb.Fatalf("ill-formed XML %q: %v", doc, err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			names = append(names, tok.Name.Local)
+		case xml.CharData:
+			b.Write(tok)
+		}
 	}
 }

@@ -19,7 +19,8 @@ const (
 	// value (a quoted string, or a number for numeric values).
 	JSON
 	// XML: application/xml, text/xml and any +xml type. Values are entity-
-	// escaped, or split safely around "]]>" inside a CDATA section.
+	// escaped; inside a CDATA section each value is written in a section of
+	// its own, split safely around "]]>".
 	XML
 	// Form: application/x-www-form-urlencoded. Values are percent-encoded.
 	Form

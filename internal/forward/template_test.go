@@ -247,7 +247,7 @@ func TestXMLCDATA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `<a><![CDATA[a]]]]><![CDATA[>b<&]]></a><b>a]]&gt;b&lt;&amp;</b>`
+	want := `<a><![CDATA[]]><![CDATA[a]]]]><![CDATA[>b<&]]><![CDATA[]]></a><b>a]]&gt;b&lt;&amp;</b>`
 	if string(got) != want {
 		t.Errorf("got %s\nwant %s", got, want)
 	}
@@ -263,7 +263,7 @@ func TestXMLContexts(t *testing.T) {
 		{`<a><!-- {{ x }} --></a>`, `<a><!-- &#45;&#45;&gt;&lt;/a&gt;&lt;b x=&quot;1&quot;&gt;]]&gt;?&gt; --></a>`},
 		{`<?pi <![CDATA[ ?><a>{{ x }}</a>`, `<?pi <![CDATA[ ?><a>--&gt;&lt;/a&gt;&lt;b x=&quot;1&quot;&gt;]]&gt;?&gt;</a>`},
 		{`<a><![CDATA[ <!-- ]]>{{ x }}</a>`, `<a><![CDATA[ <!-- ]]>--&gt;&lt;/a&gt;&lt;b x=&quot;1&quot;&gt;]]&gt;?&gt;</a>`},
-		{`<a><![CDATA[{{ x }}]]></a>`, `<a><![CDATA[--></a><b x="1">]]]]><![CDATA[>?>]]></a>`},
+		{`<a><![CDATA[{{ x }}]]></a>`, `<a><![CDATA[]]><![CDATA[--></a><b x="1">]]]]><![CDATA[>?>]]><![CDATA[]]></a>`},
 	}
 	for _, tt := range tests {
 		got, err := mustParse(t, tt.src).Render("application/xml", evil)
@@ -275,6 +275,31 @@ func TestXMLContexts(t *testing.T) {
 		}
 		if string(got) != tt.want {
 			t.Errorf("%s rendered\n%s\nwant\n%s", tt.src, got, tt.want)
+		}
+	}
+}
+
+// TestXMLCDATAValuesCannotCombine: inside CDATA each value is a section of
+// its own, so two values, or a value and the literal text beside it, can
+// never form "]]>" together and close the section early.
+func TestXMLCDATAValuesCannotCombine(t *testing.T) {
+	values := map[string]string{"a": "x]]", "b": "><inject>1</inject><![CDATA["}
+	lookup := func(name string) (forward.Value, error) { return forward.Value{Text: values[name]}, nil }
+	tests := []struct{ src, text string }{
+		{`<a><![CDATA[{{ a }}{{ b }}]]></a>`, "x]]><inject>1</inject><![CDATA["}, // adjacent placeholders
+		{`<a><![CDATA[]]{{ b }}]]></a>`, "]]><inject>1</inject><![CDATA["},       // literal "]]" before
+		{`<a><![CDATA[{{ a }}>]]></a>`, "x]]>"},                                  // literal ">" after
+		{`<a><![CDATA[]{{ a }}]]></a>`, "]x]]"},                                  // literal "]" before
+		{`<a><![CDATA[{{ a }}{{ a }}{{ b }}{{ b }}]]></a>`, "x]]x]]" + values["b"] + values["b"]},
+	}
+	for _, tt := range tests {
+		got, err := mustParse(t, tt.src).Render("application/xml", lookup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		elems, text := xmlElementsAndText(t, string(got))
+		if elems != "a" || text != tt.text {
+			t.Errorf("%s rendered %s: elements %q, text %q; want only <a> holding %q", tt.src, got, elems, text, tt.text)
 		}
 	}
 }
