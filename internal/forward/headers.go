@@ -29,8 +29,22 @@ func isVaultHeader(name string) bool {
 	return strings.HasPrefix(name, "X-Vault-Forward-") || isOneOf(name, relaySet)
 }
 
-// stripHopByHop deletes the hop-by-hop headers from h, including those a
-// Connection header names.
+// canonical returns a copy of h whose keys are canonical header names,
+// merging the values of keys that differ only in letter case (in map
+// order). Every rule below matches canonical names, so a header must pass
+// through here before any of them is applied: a lowercase "connection"
+// key would otherwise slip past them all.
+func canonical(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for name, vs := range h {
+		name = textproto.CanonicalMIMEHeaderKey(name)
+		out[name] = append(out[name], vs...)
+	}
+	return out
+}
+
+// stripHopByHop deletes the hop-by-hop headers from h, whose keys must be
+// canonical (see canonical), including those a Connection header names.
 func stripHopByHop(h http.Header) {
 	for _, v := range h.Values("Connection") {
 		for name := range strings.SplitSeq(v, ",") {
@@ -43,7 +57,7 @@ func stripHopByHop(h http.Header) {
 		h.Del(name)
 	}
 	for name := range h {
-		if strings.HasPrefix(textproto.CanonicalMIMEHeaderKey(name), "Proxy-") {
+		if strings.HasPrefix(name, "Proxy-") {
 			delete(h, name)
 		}
 	}
@@ -55,19 +69,17 @@ func stripHopByHop(h http.Header) {
 // name of the first header that is malformed, "" if none.
 func outboundHeader(from, own http.Header) (http.Header, string) {
 	out := make(http.Header, len(from)+len(own))
-	pass := from.Clone()
+	pass := canonical(from)
 	stripHopByHop(pass)
 	for name, vs := range pass {
-		name = textproto.CanonicalMIMEHeaderKey(name)
 		if isVaultHeader(name) || isCredential(name) {
 			continue
 		}
 		out[name] = append(out[name], vs...)
 	}
-	mine := own.Clone()
+	mine := canonical(own)
 	stripHopByHop(mine)
 	for name, vs := range mine {
-		name = textproto.CanonicalMIMEHeaderKey(name)
 		if isVaultHeader(name) {
 			continue
 		}
@@ -100,10 +112,7 @@ func isOneOf(s string, list []string) bool {
 // inboundHeader returns the upstream response's header less hop-by-hop
 // headers, for the facade to relay.
 func inboundHeader(h http.Header) http.Header {
-	out := h.Clone()
-	if out == nil {
-		out = http.Header{}
-	}
+	out := canonical(h)
 	stripHopByHop(out)
 	return out
 }
