@@ -1,0 +1,214 @@
+package hostedform_test
+
+// Browser tests: Debian's headless Chromium, driven with chromedp, loads the
+// hosted form in an iframe on a merchant page of another origin, types a
+// card and submits it, as a shopper would.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+)
+
+// requireBrowser makes the browser tests fail, not skip, when Chromium is
+// missing; CI sets it.
+const requireBrowser = "CARDVAULT_TEST_REQUIRE_BROWSER"
+
+// tabDeadline bounds each test's tab, so a page that never gets where a
+// test waits fails that test instead of hanging the run. It is a safety
+// net, not an assertion: no step is expected to take long.
+const tabDeadline = 90 * time.Second
+
+// chromiumPath finds Debian's chromium (or another Chromium on PATH).
+func chromiumPath() string {
+	for _, name := range []string{"chromium", "chromium-browser", "/usr/bin/chromium"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// startBrowser launches headless Chromium with a fresh profile and returns
+// a context of the browser; each test opens its own tab from it.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv(requireBrowser) == "1" {
+			t.Fatalf("chromium is not installed and %s=1 (apt-get install -y chromium)", requireBrowser)
+		}
+		t.Skipf("chromium is not installed; set %s=1 to fail instead of skipping", requireBrowser)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
+	ctx, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// tab opens a new tab that closes when the test ends.
+func tab(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	ctx, cancelDeadline := context.WithTimeout(ctx, tabDeadline)
+	t.Cleanup(func() {
+		cancelDeadline()
+		cancel()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// run runs steps and fails the test on error.
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eval evaluates a JavaScript expression and returns its value.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// poll waits until expr is truthy and returns its value.
+func poll[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Poll[T](expr, chromedp.WithPollingTimeout(0)))
+	if err != nil {
+		t.Fatalf("waiting for %s: %v", expr, err)
+	}
+	return v
+}
+
+// merchant is a shop on another origin (localhost, not 127.0.0.1) whose
+// checkout page embeds the form and records every message it receives.
+type merchant struct {
+	URL string
+	// hits records the paths and queries the shop was asked for.
+	mu   sync.Mutex
+	hits []string
+}
+
+// newMerchant serves a checkout page framing src; src may hold %s for the
+// merchant's own origin.
+func newMerchant(t *testing.T, src func(origin string) string) *merchant {
+	t.Helper()
+	m := &merchant{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		m.hits = append(m.hits, r.URL.RequestURI())
+		m.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path != "/" {
+			fmt.Fprint(w, `<!doctype html><title>Done</title><p id="done">Thank you.</p>`)
+			return
+		}
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Checkout</title></head><body>
+<h1>Checkout</h1>
+<iframe id="card" title="Card details" src="%s" width="480" height="600" style="border:0"></iframe>
+<script>
+window.received = [];
+window.addEventListener("message", function (e) { window.received.push({origin: e.origin, data: e.data}); });
+</script>
+</body></html>`, src(m.URL))
+	}))
+	t.Cleanup(srv.Close)
+	m.URL = strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	return m
+}
+
+// requested reports whether the shop was asked for uri.
+func (m *merchant) requested(uri string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, h := range m.hits {
+		if h == uri {
+			return true
+		}
+	}
+	return false
+}
+
+// frame waits for the out-of-process iframe whose document comes from
+// prefix and returns a context that runs actions inside it.
+func frame(t *testing.T, tabCtx context.Context, prefix string) context.Context {
+	t.Helper()
+	for {
+		infos, err := chromedp.Targets(tabCtx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var id target.ID
+		for _, info := range infos {
+			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
+				id = info.TargetID
+			}
+		}
+		if id != "" {
+			ctx, cancel := chromedp.NewContext(tabCtx, chromedp.WithTargetID(id))
+			t.Cleanup(cancel)
+			return ctx
+		}
+		select {
+		case <-tabCtx.Done():
+			t.Fatalf("no iframe from %s appeared: %v", prefix, tabCtx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// formState waits until the document is the form, the vault's error page
+// or the browser's error page (a blocked frame) and says which.
+func formState(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return poll[string](t, ctx, `location.protocol === "chrome-error:" ? "blocked" :
+		document.readyState !== "complete" ? "" :
+		document.getElementById("cv-form") ? "form" :
+		document.querySelector(".page-error") ? "error: " + document.querySelector(".page-error").textContent : ""`)
+}
+
+// expiryIn returns an expiry a few years ahead as typed (MMYY) and as sent (MM/YY).
+func expiryIn(years int) (typed, sent string) {
+	y := time.Now().Year() + years
+	return fmt.Sprintf("12%02d", y%100), fmt.Sprintf("12/%02d", y%100)
+}
+
+// typeInto fills the form's inputs by typing, key by key.
+func typeInto(t *testing.T, frameCtx context.Context, values map[string]string) {
+	t.Helper()
+	for _, name := range []string{"card_number", "expiry", "cvv", "card_holder", "reference"} {
+		if v, ok := values[name]; ok {
+			run(t, frameCtx, chromedp.SendKeys(chromedp.ID("cv-"+name), v))
+		}
+	}
+}
