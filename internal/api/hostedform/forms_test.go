@@ -17,12 +17,12 @@ var seedForm = `{"success_callback":"` + b64(seedCallback) + `","field_options":
 	`"reference":{"visible":false},"card_holder":{"visible":false},"expiry":{"visible":false},"card_number":{"visible":false}}}`
 
 type formView struct {
-	Type            string                         `json:"type"`
-	ID              string                         `json:"id"`
-	Link            string                         `json:"link"`
+	Type            string                        `json:"type"`
+	ID              string                        `json:"id"`
+	Link            string                        `json:"link"`
 	FieldOptions    map[string]vault.FieldOptions `json:"field_options"`
-	SuccessCallback string                         `json:"success_callback"`
-	AllowedOrigins  []string                       `json:"allowed_origins"`
+	SuccessCallback string                        `json:"success_callback"`
+	AllowedOrigins  []string                      `json:"allowed_origins"`
 }
 
 func TestFormLifecycle(t *testing.T) {
