@@ -28,6 +28,12 @@ var specialRanges = []struct {
 	{netip.MustParsePrefix("::/128"), "unspecified"},
 	{netip.MustParsePrefix("::1/128"), "loopback"},
 	{netip.MustParsePrefix("::/96"), "IPv4-compatible"},
+	// IPv4-translated (SIIT, RFC 2765): ::ffff:0:a.b.c.d, not to be confused
+	// with IPv4-mapped ::ffff:a.b.c.d (::ffff:0:0/96), which Unmap handles.
+	{netip.MustParsePrefix("::ffff:0:0:0/96"), "IPv4-translated"},
+	// NAT64 is refused whatever IPv4 address it embeds: a translator may
+	// reach private IPv4 ranges, and in the local-use prefix the embedding
+	// depends on the prefix length the network chose (RFC 6052, RFC 8215).
 	{netip.MustParsePrefix("64:ff9b::/96"), "NAT64"},
 	{netip.MustParsePrefix("64:ff9b:1::/48"), "NAT64"},
 	{netip.MustParsePrefix("100::/64"), "discard"},

@@ -103,6 +103,18 @@ func TestSpecialAddressesRefusedUnlessNamed(t *testing.T) {
 		{"224.0.0.1", "multicast"},
 		{"255.255.255.255", "reserved"},
 		{"64:ff9b::7f00:1", "NAT64"},
+		// NAT64 is refused whatever IPv4 address it embeds, public or not:
+		// the well-known prefix (RFC 6052) and the local-use one (RFC 8215),
+		// whose embedding depends on the prefix length the network chose.
+		{"64:ff9b::a9fe:a9fe", "NAT64"},
+		{"64:ff9b::808:808", "NAT64"},
+		{"64:ff9b:1::a9fe:a9fe", "NAT64"},
+		{"64:ff9b:1:a9fe:a9:fe00::", "NAT64"}, // 169.254.169.254 embedded after a /48
+		{"64:ff9b:1:ffff::808:808", "NAT64"},
+		// IPv4-translated (SIIT, RFC 2765): ::ffff:0:a.b.c.d.
+		{"::ffff:0:a9fe:a9fe", "IPv4-translated"},
+		{"::ffff:0:7f00:1", "IPv4-translated"},
+		{"::ffff:0:808:808", "IPv4-translated"},
 		{"2002:7f00:1::", "6to4"},
 	}
 	for _, tt := range addrs {
