@@ -25,6 +25,9 @@ type pvCaptureData struct {
 	WrappedBySecret []byte      `json:"wrapped_by_secret"`
 	SecretHash      []byte      `json:"secret_hash"`
 	Lockdown        *pvLockdown `json:"lockdown,omitempty"`
+	// Refused counts merges refused because their card number was not
+	// the locked entry's; see PCIMaxRefusedMerges.
+	Refused int `json:"refused,omitempty"`
 }
 
 // pvLockdown names the one entry a locked-down endpoint updates.

@@ -17,7 +17,8 @@ import (
 // endpoint merges the data field by field into its entry: fields not sent
 // keep their values and the card number cannot change (a different number,
 // or a number for an entry stored without one, is invalid and nothing is
-// written). The returned PCICapture names the endpoint's tenant and user.
+// written; after PCIMaxRefusedMerges such refusals the endpoint is
+// deleted). The returned PCICapture names the endpoint's tenant and user.
 func (p *PCIVault) Capture(ctx context.Context, id, secret, reference string, data []byte) (PCICapture, PCIEntryRef, error) {
 	rec, d, err := p.capture(ctx, id, secret)
 	if err != nil {
@@ -63,7 +64,10 @@ func (p *PCIVault) Capture(ctx context.Context, id, secret, reference string, da
 }
 
 // merge appends data as a layer sealed by the endpoint's key to the entry
-// the endpoint is locked to.
+// the endpoint is locked to. A merge refused because its card number is not
+// the entry's is counted on the endpoint record in the same transaction that
+// decides it, and the PCIMaxRefusedMerges-th deletes the endpoint, so its
+// secret can test at most that many guesses of the stored number.
 func (p *PCIVault) merge(ctx context.Context, ep Record, d pvCaptureData, members []pvMember, data []byte, key pvEntryKey, sealer *seal.Sealer) (PCIEntryRef, error) {
 	tenant := ep.Tenant
 	nums, err := pvNumbers(members)
@@ -82,8 +86,14 @@ func (p *PCIVault) merge(ctx context.Context, ep Record, d pvCaptureData, member
 		}
 	}
 	var out PCIEntryRef
+	var refused *Error
 	err = pvRetry(func() error {
+		refused = nil
 		return p.s.store.Tx(ctx, func(tx Store) error {
+			cur, cd, err := p.liveCapture(ctx, tx, ep, d)
+			if err != nil {
+				return err
+			}
 			rec, e, err := p.resolveEntry(ctx, tx, tenant, d.UserID, d.Lockdown.Token, d.Lockdown.Reference)
 			if CodeOf(err) == CodeNotFound {
 				return &Error{Code: CodeNotFound, Public: "the stored data this endpoint updates no longer exists"}
@@ -94,12 +104,16 @@ func (p *PCIVault) merge(ctx context.Context, ep Record, d pvCaptureData, member
 			if e.Reference != d.Lockdown.Reference {
 				return &Error{Code: CodeNotFound, Public: "the stored data this endpoint updates no longer exists"}
 			}
-			for i, n := range nums {
-				if !e.Numbered {
-					return Invalid(n.field, "a card number cannot be added to data stored without one")
-				}
-				if tokens[i] != e.Token {
-					return Invalid(n.field, "the card number of stored data cannot change")
+			if r := pvNumberRefusal(e, nums, tokens); r != nil {
+				// The refusal is counted (and commits) before it is answered.
+				refused, err = p.refuseMerge(ctx, tx, cur, cd, r)
+				return err
+			}
+			if len(nums) > 0 {
+				// An accepted number is an answer too: serialise it with
+				// the refusals through the endpoint's version.
+				if err := p.saveCapture(ctx, tx, cur, cd); err != nil {
+					return err
 				}
 			}
 			if len(e.Layers) >= PCIMaxLayers || e.Size+len(data) > PCIMaxEntrySize {
@@ -130,5 +144,8 @@ func (p *PCIVault) merge(ctx context.Context, ep Record, d pvCaptureData, member
 			return nil
 		})
 	})
+	if err == nil && refused != nil {
+		return PCIEntryRef{}, refused
+	}
 	return out, domainErr(err)
 }

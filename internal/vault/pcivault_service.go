@@ -47,6 +47,10 @@ const (
 	PCIMaxCaptureTTL = 10 * 365 * 24 * time.Hour
 	// PCIDefaultCaptureTTL is the lifetime of an endpoint created without one.
 	PCIDefaultCaptureTTL = 24 * time.Hour
+	// PCIMaxRefusedMerges is how many merges a locked-down endpoint refuses
+	// because their card number is not the stored one before it deletes
+	// itself: the bound on guesses of the stored number its secret allows.
+	PCIMaxRefusedMerges = 3
 )
 
 // PCIVaultOptions tune a PCIVault; the zero value of each field picks a

@@ -26,6 +26,14 @@ const pvPass = "a passphrase that is long enough"
 // pvStores runs fn against a PCIVault on SQLite and, when
 // CARDVAULT_TEST_DATABASE_URL is set, on PostgreSQL (a fresh schema).
 func pvStores(t *testing.T, fn func(t *testing.T, p *vault.PCIVault)) {
+	pvServices(t, func(t *testing.T, svc *vault.Service) {
+		fn(t, vault.NewPCIVault(svc, vault.PCIVaultOptions{KDF: seal.TestKDFParams}))
+	})
+}
+
+// pvServices runs fn against a vault service on SQLite and, when
+// CARDVAULT_TEST_DATABASE_URL is set, on PostgreSQL (a fresh schema).
+func pvServices(t *testing.T, fn func(t *testing.T, svc *vault.Service)) {
 	open := map[string]func(t *testing.T) vault.Store{
 		"sqlite": func(t *testing.T) vault.Store {
 			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "v.db"))
@@ -68,7 +76,7 @@ func pvStores(t *testing.T, fn func(t *testing.T, p *vault.PCIVault)) {
 			if err := svc.Init(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			fn(t, vault.NewPCIVault(svc, vault.PCIVaultOptions{KDF: seal.TestKDFParams}))
+			fn(t, svc)
 		})
 	}
 }

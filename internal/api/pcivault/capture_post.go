@@ -2,6 +2,7 @@ package pcivault
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/server"
@@ -24,6 +25,10 @@ func (a *API) capture() http.Handler {
 		c, ref, err := a.pci.Capture(r.Context(), r.PathValue("id"), r.Header.Get(SecretHeader),
 			r.URL.Query().Get("reference"), raw)
 		if err != nil {
+			if errors.Is(err, vault.ErrPCICaptureBurned) {
+				a.log.WarnContext(r.Context(), "pcivault capture endpoint deleted after repeated refused card numbers",
+					"request_id", server.RequestIDFrom(r.Context()), "capture_id", server.RedactDigits(r.PathValue("id")))
+			}
 			a.fail(w, r, err)
 			return
 		}

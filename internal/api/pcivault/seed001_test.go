@@ -221,3 +221,33 @@ func (formsStub) Owns(string) bool { return false }
 func (formsStub) WriteError(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.WriteHeader(status)
 }
+
+// A locked-down endpoint must not confirm guesses of the stored number: a
+// number that is not the stored one is refused (400, nothing written), and
+// the third such refusal deletes the endpoint, so later posts, the right
+// number included, are a 404. Malformed numbers and the stored number
+// itself are not counted.
+func TestLockedDownRefusedNumbersBurnTheEndpoint(t *testing.T) {
+	e, s, ep := lockedEnv(t)
+	before := e.reveal(t, s.Token, "my-reference")
+	resp, body := e.post(t, ep.URL, ep.Secret, `{"card_number":"`+spacedPAN+`"}`)
+	want(t, resp, body, http.StatusOK)
+	resp, body = e.post(t, ep.URL, ep.Secret, `{"card_number":"4111111111111112"}`)
+	wantError(t, resp, body, http.StatusBadRequest)
+	before = e.reveal(t, s.Token, "my-reference")
+	guesses := []string{"5555555555554444", "4012888888881881", "4222222222222"}
+	for i, guess := range guesses {
+		resp, body := e.post(t, ep.URL, ep.Secret, `{"number":"`+guess+`","cvv":"1`+string(rune('0'+i))+`1"}`)
+		msg := wantError(t, resp, body, http.StatusBadRequest)
+		if last := i == len(guesses)-1; last != strings.Contains(msg, "deleted") || last != (e.endpoints(t) == 0) {
+			t.Fatalf("refusal %d: %q with %d endpoints left", i+1, msg, e.endpoints(t))
+		}
+	}
+	for _, data := range []string{`{"card_number":"` + pan + `"}`, `{"cvv":"145"}`} {
+		resp, body := e.post(t, ep.URL, ep.Secret, data)
+		wantError(t, resp, body, http.StatusNotFound)
+	}
+	if after := e.reveal(t, s.Token, "my-reference"); after != before {
+		t.Fatalf("refused guesses changed the data: %s", after)
+	}
+}
