@@ -28,6 +28,9 @@ type pvCaptureData struct {
 	// Refused counts merges refused because their card number was not
 	// the locked entry's; see PCIMaxRefusedMerges.
 	Refused int `json:"refused,omitempty"`
+	// Captures counts the captures the endpoint has taken; see
+	// PCIVaultOptions.MaxCaptures.
+	Captures int `json:"captures,omitempty"`
 }
 
 // pvLockdown names the one entry a locked-down endpoint updates.

@@ -11,6 +11,31 @@ import (
 // locked-down capture endpoint delete itself; facades log it.
 var ErrPCICaptureBurned = errors.New("capture endpoint deleted after repeated refused merges")
 
+// ErrPCICaptureLimit answers a capture endpoint that has taken its lifetime
+// number of captures (PCIVaultOptions.MaxCaptures); facades answer it as
+// "too many requests".
+var ErrPCICaptureLimit = &Error{Code: CodePCILimited,
+	Public: "this capture endpoint has taken as many captures as it may; create a new one"}
+
+// countCapture counts one capture on the endpoint that ep and d were
+// loaded from, inside the transaction that stores it: ErrPCICaptureLimit
+// once the endpoint has taken PCIVaultOptions.MaxCaptures. The count is in
+// the store, so it holds across nodes. It bounds what one secret can do
+// with an endpoint that is not locked down: each capture answers the token
+// of the number posted (which confirms a guess when the token is known)
+// and writes an entry.
+func (p *PCIVault) countCapture(ctx context.Context, tx Store, ep Record, d pvCaptureData) error {
+	cur, cd, err := p.liveCapture(ctx, tx, ep, d)
+	if err != nil {
+		return err
+	}
+	if cd.Captures >= p.maxCaptures {
+		return ErrPCICaptureLimit
+	}
+	cd.Captures++
+	return p.saveCapture(ctx, tx, cur, cd)
+}
+
 // liveCapture re-reads, inside tx, the endpoint that ep and d were loaded
 // from: not_found when it is gone or its id now names another endpoint.
 // Writes decided on the returned record update it with its version, so

@@ -18,13 +18,18 @@ import (
 // keep their values and the card number cannot change (a different number,
 // or a number for an entry stored without one, is invalid and nothing is
 // written; after PCIMaxRefusedMerges such refusals the endpoint is
-// deleted). The returned PCICapture names the endpoint's tenant and user.
+// deleted). Every endpoint takes at most PCIVaultOptions.MaxCaptures
+// captures in its lifetime; then it answers ErrPCICaptureLimit. The
+// returned PCICapture names the endpoint's tenant and user.
 func (p *PCIVault) Capture(ctx context.Context, id, secret, reference string, data []byte) (PCICapture, PCIEntryRef, error) {
 	rec, d, err := p.capture(ctx, id, secret)
 	if err != nil {
 		return PCICapture{}, PCIEntryRef{}, err
 	}
 	view := pvCaptureView(rec, d)
+	if d.Captures >= p.maxCaptures {
+		return PCICapture{}, PCIEntryRef{}, ErrPCICaptureLimit
+	}
 	if err := pvValidReference(reference); err != nil {
 		return PCICapture{}, PCIEntryRef{}, err
 	}
@@ -58,7 +63,8 @@ func (p *PCIVault) Capture(ctx context.Context, id, secret, reference string, da
 		reference = rec.ID
 	}
 	e := pvNewEntry{user: pvUser{rec: u}, reference: reference, data: data, numbered: numbered, by: rec.ID,
-		key: func(string) (pvEntryKey, *seal.Sealer, error) { return key, sealer, nil }}
+		key:  func(string) (pvEntryKey, *seal.Sealer, error) { return key, sealer, nil },
+		inTx: func(tx Store) error { return p.countCapture(ctx, tx, rec, d) }}
 	ref, err := p.writeEntry(ctx, rec.Tenant, e, num)
 	return view, ref, err
 }
@@ -94,6 +100,9 @@ func (p *PCIVault) merge(ctx context.Context, ep Record, d pvCaptureData, member
 			if err != nil {
 				return err
 			}
+			if cd.Captures >= p.maxCaptures {
+				return ErrPCICaptureLimit
+			}
 			rec, e, err := p.resolveEntry(ctx, tx, tenant, d.UserID, d.Lockdown.Token, d.Lockdown.Reference)
 			if CodeOf(err) == CodeNotFound {
 				return &Error{Code: CodeNotFound, Public: "the stored data this endpoint updates no longer exists"}
@@ -109,12 +118,11 @@ func (p *PCIVault) merge(ctx context.Context, ep Record, d pvCaptureData, member
 				refused, err = p.refuseMerge(ctx, tx, cur, cd, r)
 				return err
 			}
-			if len(nums) > 0 {
-				// An accepted number is an answer too: serialise it with
-				// the refusals through the endpoint's version.
-				if err := p.saveCapture(ctx, tx, cur, cd); err != nil {
-					return err
-				}
+			// Counting the capture also serialises an accepted number, an
+			// answer too, with the refusals through the endpoint's version.
+			cd.Captures++
+			if err := p.saveCapture(ctx, tx, cur, cd); err != nil {
+				return err
 			}
 			if len(e.Layers) >= PCIMaxLayers || e.Size+len(data) > PCIMaxEntrySize {
 				return Invalid("body", "this entry has been updated too often; store it again in full")

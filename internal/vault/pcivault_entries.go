@@ -142,6 +142,9 @@ type pvNewEntry struct {
 	// reference; otherwise that is a conflict.
 	replace bool
 	by      string
+	// inTx, when set, runs first in the transaction that writes the entry
+	// (every retry): its failure writes nothing.
+	inTx func(tx Store) error
 	// key returns the data key (and its sealed form) for the entry id.
 	key func(id string) (pvEntryKey, *seal.Sealer, error)
 }
@@ -177,6 +180,11 @@ func (p *PCIVault) writeEntry(ctx context.Context, tenant string, e pvNewEntry, 
 		Data: raw, Version: 1, CreatedAt: now, UpdatedAt: now}
 	err = pvRetry(func() error {
 		return p.s.store.Tx(ctx, func(tx Store) error {
+			if e.inTx != nil {
+				if err := e.inTx(tx); err != nil {
+					return err
+				}
+			}
 			old, err := tx.RecordByKey(ctx, tenant, PCIKindEntry, rec.Key, now)
 			switch {
 			case errors.Is(err, ErrNotFound):

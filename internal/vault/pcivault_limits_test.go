@@ -2,6 +2,8 @@ package vault_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -70,6 +72,34 @@ func TestPCIVaultRefusedMergesAreBoundedAcrossNodes(t *testing.T) {
 		}
 		if _, err := p.CheckCapture(ctx, c.ID, c.Secret); vault.CodeOf(err) != vault.CodeNotFound {
 			t.Fatalf("the endpoint survived: %v", err)
+		}
+	})
+}
+
+// By default an endpoint that is not locked down takes 100 captures, then
+// refuses with ErrPCICaptureLimit and writes nothing.
+func TestPCIVaultDefaultCaptureLimit(t *testing.T) {
+	pvStores(t, func(t *testing.T, p *vault.PCIVault) {
+		ctx := context.Background()
+		if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
+			t.Fatal(err)
+		}
+		c, err := p.CreateCapture(ctx, vault.DefaultTenant, vault.PCICaptureInput{User: "u", Passphrase: pvPass})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 101 {
+			_, _, err := p.Capture(ctx, c.ID, c.Secret, fmt.Sprintf("r%d", i), []byte(`{"cvv":"123"}`))
+			if i < 100 && err != nil {
+				t.Fatalf("capture %d: %v", i+1, err)
+			}
+			if i == 100 && !errors.Is(err, vault.ErrPCICaptureLimit) {
+				t.Fatalf("capture 101: %v", err)
+			}
+		}
+		refs, _, err := p.ListEntries(ctx, vault.DefaultTenant, "u", vault.Page{Limit: 1000})
+		if err != nil || len(refs) != 100 {
+			t.Fatalf("%d entries (%v), want 100", len(refs), err)
 		}
 	})
 }

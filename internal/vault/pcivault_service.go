@@ -69,7 +69,15 @@ type PCIVaultOptions struct {
 	// MaxUnlocks bounds how many Argon2id runs (64 MiB each by default)
 	// happen at once; default 2.
 	MaxUnlocks int
+	// MaxCaptures bounds how many captures (stores or merges) one capture
+	// endpoint takes in its lifetime; default 100. Further posts answer
+	// ErrPCICaptureLimit.
+	MaxCaptures int
 }
+
+// CodePCILimited classifies ErrPCICaptureLimit: a limit was reached that no
+// retry lifts. Facades answer it with 429.
+const CodePCILimited Code = "rate_limited"
 
 // PCIVault is the domain of PCI Vault's API: passphrase-protected user keys,
 // entries sealed to them, and capture endpoints that seal without the
@@ -79,6 +87,8 @@ type PCIVault struct {
 	kdf   func() seal.KDFParams
 	cache *pvUnlockCache
 	slots chan struct{}
+	// maxCaptures is PCIVaultOptions.MaxCaptures.
+	maxCaptures int
 }
 
 // NewPCIVault returns the PCI Vault domain over s.
@@ -95,8 +105,11 @@ func NewPCIVault(s *Service, o PCIVaultOptions) *PCIVault {
 	if o.MaxUnlocks <= 0 {
 		o.MaxUnlocks = 2
 	}
+	if o.MaxCaptures <= 0 {
+		o.MaxCaptures = 100
+	}
 	return &PCIVault{s: s, kdf: o.KDF, cache: newPVUnlockCache(o.UnlockCacheTTL, o.UnlockCacheSize),
-		slots: make(chan struct{}, o.MaxUnlocks)}
+		slots: make(chan struct{}, o.MaxUnlocks), maxCaptures: o.MaxCaptures}
 }
 
 // PCIEntryRef names a stored entry the way PCI Vault answers a store.

@@ -35,8 +35,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, vault.PCIVaultOptions{})
+}
+
+// newEnvWith is newEnv with options; KDF defaults to the cheap test one.
+func newEnvWith(t *testing.T, o vault.PCIVaultOptions) *env {
+	t.Helper()
+	if o.KDF == nil {
+		o.KDF = seal.TestKDFParams
+	}
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{pcivault.New(d.Vault, d.Audit, d.Logger, vault.PCIVaultOptions{KDF: seal.TestKDFParams})}
+		return []server.Facade{pcivault.New(d.Vault, d.Audit, d.Logger, o)}
 	}})
 	return &env{Env: e, basic: basicAuth(e.AdminKey)}
 }

@@ -76,8 +76,13 @@ type errorBody struct {
 
 // fail writes err in PCI Vault's shape: the one place errors become
 // responses. Domain codes map to statuses as server.Status does, except
-// that a too-large body is a 400 (PCI Vault's answer).
+// that a too-large body is a 400 (PCI Vault's answer) and the PCI Vault
+// domain's own limit is a 429.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if e := vault.AsError(err); e.Code == vault.CodePCILimited {
+		a.WriteError(w, r, http.StatusTooManyRequests, e.Public)
+		return
+	}
 	status, e := server.Fail(a.log, r, err)
 	a.WriteError(w, r, status, e.Public)
 }
