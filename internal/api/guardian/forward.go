@@ -76,10 +76,7 @@ func (a *API) forward() http.Handler {
 			a.fail(w, r, err)
 			return
 		}
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.Header().Del("Content-Length")
+		writeProviderHeader(w.Header(), resp.Header)
 		w.WriteHeader(resp.Status)
 		_, _ = w.Write(resp.Body)
 	})

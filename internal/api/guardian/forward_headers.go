@@ -1,0 +1,69 @@
+package guardian
+
+import (
+	"net/http"
+	"strings"
+)
+
+// providerDropped are the provider response headers a forward's answer
+// never carries. The answer is served from the vault's own origin, so a
+// header with meaning to a browser or an intermediary would act on the
+// vault: cookies, CORS, transport and content security policy, reporting,
+// authentication challenges, connection steering, caching, framing. The
+// hop-by-hop ones the relay has already removed.
+var providerDropped = map[string]bool{
+	// Cookies.
+	"Set-Cookie": true, "Set-Cookie2": true,
+	// Browser security policy.
+	"Strict-Transport-Security": true, "Public-Key-Pins": true, "Public-Key-Pins-Report-Only": true,
+	"Expect-Ct": true, "X-Frame-Options": true, "X-Content-Type-Options": true, "X-Xss-Protection": true,
+	"X-Permitted-Cross-Domain-Policies": true, "X-Dns-Prefetch-Control": true, "X-Download-Options": true,
+	"Referrer-Policy": true, "Permissions-Policy": true, "Feature-Policy": true, "Document-Policy": true,
+	"Clear-Site-Data": true, "Origin-Agent-Cluster": true, "Timing-Allow-Origin": true,
+	"Service-Worker-Allowed": true, "Sourcemap": true, "X-Sourcemap": true,
+	// Reporting endpoints.
+	"Report-To": true, "Reporting-Endpoints": true, "Nel": true,
+	// Authentication challenges (the caller authenticates to the vault).
+	"Www-Authenticate": true, "Authentication-Info": true,
+	// Connection and navigation steering.
+	"Alt-Svc": true, "Link": true, "Refresh": true, "Upgrade": true,
+	// Caching: the vault answers with no-store.
+	"Cache-Control": true, "Expires": true, "Pragma": true, "Age": true, "Vary": true,
+	// Framing: the vault's server frames the body it writes.
+	"Content-Length": true, "Transfer-Encoding": true, "Trailer": true,
+}
+
+// providerDroppedPrefixes are header name prefixes dropped the same way.
+var providerDroppedPrefixes = []string{
+	"Access-Control-", "Content-Security-Policy", "Cross-Origin-", "Proxy-", "Sec-",
+}
+
+// passProviderHeader reports whether a provider's response header (by
+// canonical name) may be copied onto the forward's answer.
+func passProviderHeader(name string) bool {
+	if providerDropped[name] {
+		return false
+	}
+	for _, p := range providerDroppedPrefixes {
+		if strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeProviderHeader sets the forward's answer headers: the provider's
+// own (Content-Type, request ids, Retry-After, Location, …) less the
+// dropped ones, never replacing a header the vault has already set (its
+// request id); then the vault's no-store and nosniff.
+func writeProviderHeader(dst, provider http.Header) {
+	for name, vs := range provider {
+		name = http.CanonicalHeaderKey(name)
+		if _, own := dst[name]; own || !passProviderHeader(name) {
+			continue
+		}
+		dst[name] = append([]string(nil), vs...)
+	}
+	dst.Set("Cache-Control", "no-store")
+	dst.Set("X-Content-Type-Options", "nosniff")
+}
