@@ -83,6 +83,29 @@ type FormConfig struct {
 	// AllowedOrigins may frame the page (CSP frame-ancestors) and receive
 	// its message; nil means only the page's own origin.
 	AllowedOrigins []string
+	// Body reshapes the submitted JSON for endpoints that expect other
+	// names or an envelope; the zero value sends PCI Vault's shape as is.
+	Body BodyShape
+}
+
+// BodyShape turns the form's body into what another endpoint expects, for
+// example Guardian's session completion:
+//
+//	BodyShape{Rename: map[string]string{"card_number": "account_number", "cvv": "security_code",
+//		"card_holder": "cardholder_name", "expiry": "", "expiry_year_short": "", "last_four": "", "card_type": ""},
+//		WrapIn: "result", Wrap: map[string]string{"action": "tokenize_card"}}
+//
+// sends {"action": "tokenize_card", "result": {"account_number": …, …}}.
+// Callbacks still see the body in the form's own names, without the card
+// number and security code.
+type BodyShape struct {
+	// Rename maps a field of the body to the name to send; a field mapped
+	// to "" is not sent. nil renames nothing.
+	Rename map[string]string
+	// WrapIn, when not empty, sends the body as this member of an object
+	// whose other members are Wrap.
+	WrapIn string
+	Wrap   map[string]string
 }
 
 //go:embed assets
@@ -132,6 +155,9 @@ type formScriptConfig struct {
 	Schemes      []schemeRange         `json:"schemes"`
 	SchemeInfo   map[string]schemeInfo `json:"schemeInfo"`
 	Busy         string                `json:"busy"`
+	Rename       map[string]string     `json:"rename,omitempty"`
+	WrapIn       string                `json:"wrapIn,omitempty"`
+	Wrap         map[string]string     `json:"wrap,omitempty"`
 }
 
 // RenderForm writes the capture form with status 200 and its security
@@ -165,7 +191,8 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 		CSS: template.CSS(asset("form.css")), Script: template.JS(asset("form.js")),
 		Config: formScriptConfig{SubmitURL: c.SubmitURL, Headers: c.Headers, SecretParam: c.SecretParam,
 			SecretHeader: c.SecretHeader, Reference: c.Reference, Extra: c.Extra, Validate: map[string]bool{},
-			Origins: c.AllowedOrigins, MessageType: MessageType, Schemes: schemeRanges, SchemeInfo: schemeInfos}}
+			Origins: c.AllowedOrigins, MessageType: MessageType, Schemes: schemeRanges, SchemeInfo: schemeInfos,
+			Rename: c.Body.Rename, WrapIn: c.Body.WrapIn, Wrap: c.Body.Wrap}}
 	if v.Title == "" {
 		v.Title = "Card details"
 	}

@@ -227,6 +227,21 @@
     return out;
   }
 
+  // shape renames and wraps the body for the endpoint it goes to.
+  function shape(sent) {
+    let out = {};
+    for (const [k, v] of Object.entries(sent)) {
+      const name = cfg.rename && Object.prototype.hasOwnProperty.call(cfg.rename, k) ? cfg.rename[k] : k;
+      if (name) out[name] = v;
+    }
+    if (cfg.wrapIn) {
+      const wrapped = Object.assign({}, cfg.wrap);
+      wrapped[cfg.wrapIn] = out;
+      out = wrapped;
+    }
+    return out;
+  }
+
   // requestData is what callbacks may see: never the number or the code.
   function requestData(sent, reference) {
     const out = Object.assign({}, sent);
@@ -324,7 +339,7 @@
       resp = await fetch(submitURL(ref), {
         method: "POST",
         headers: headers,
-        body: JSON.stringify(sent),
+        body: JSON.stringify(shape(sent)),
         credentials: "omit",
         cache: "no-store",
         referrerPolicy: "no-referrer",
