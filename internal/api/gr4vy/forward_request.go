@@ -37,6 +37,12 @@ const maxPaymentMethods = 100
 // duration; the relay then cuts it to its own maximum.
 const maxTimeoutSeconds = 3600
 
+// renderingHeaders are the forwarded headers (canonical NAME of
+// x-vault-forward-header-NAME) that decide how the body is rendered: each
+// may be given once at most, so the body is escaped for exactly what the
+// provider receives.
+var renderingHeaders = []string{"Content-Type"}
+
 // forwardMethods are the methods Gr4vy forwards with.
 var forwardMethods = map[string]bool{http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true}
 
@@ -79,6 +85,12 @@ func parseForwardHeaders(h http.Header) (forwardSpec, error) {
 			return spec, invalid(inHeader, "x-vault-forward-authentications", "no vault forward authentications are configured in this vault; pass credentials as x-vault-forward-header-{NAME}")
 		default:
 			return spec, invalid(inHeader, strings.ToLower(name), "unknown x-vault-forward- header (to pass a header on, name it x-vault-forward-header-{NAME})")
+		}
+	}
+	for _, own := range renderingHeaders {
+		if len(spec.Header[own]) > 1 {
+			name := strings.ToLower(hdrHeaderPrefix + own)
+			return spec, invalid(inHeader, name, "%s must be given once: the body is escaped for the one content type the provider receives", name)
 		}
 	}
 	var err error
