@@ -69,6 +69,10 @@ type PCIVaultOptions struct {
 	// MaxUnlocks bounds how many Argon2id runs (64 MiB each by default)
 	// happen at once; default 2.
 	MaxUnlocks int
+	// MaxUnlockWaiters bounds how many requests wait for an Argon2id run
+	// when all MaxUnlocks are busy; default 16. Further requests fail at
+	// once with ErrPCIBusy.
+	MaxUnlockWaiters int
 	// MaxCaptures bounds how many captures (stores or merges) one capture
 	// endpoint takes in its lifetime; default 100. Further posts answer
 	// ErrPCICaptureLimit.
@@ -86,7 +90,7 @@ type PCIVault struct {
 	s     *Service
 	kdf   func() seal.KDFParams
 	cache *pvUnlockCache
-	slots chan struct{}
+	slots *pvSlots
 	// maxCaptures is PCIVaultOptions.MaxCaptures.
 	maxCaptures int
 }
@@ -105,11 +109,14 @@ func NewPCIVault(s *Service, o PCIVaultOptions) *PCIVault {
 	if o.MaxUnlocks <= 0 {
 		o.MaxUnlocks = 2
 	}
+	if o.MaxUnlockWaiters <= 0 {
+		o.MaxUnlockWaiters = 16
+	}
 	if o.MaxCaptures <= 0 {
 		o.MaxCaptures = 100
 	}
 	return &PCIVault{s: s, kdf: o.KDF, cache: newPVUnlockCache(o.UnlockCacheTTL, o.UnlockCacheSize),
-		slots: make(chan struct{}, o.MaxUnlocks), maxCaptures: o.MaxCaptures}
+		slots: newPVSlots(o.MaxUnlocks, o.MaxUnlockWaiters), maxCaptures: o.MaxCaptures}
 }
 
 // PCIEntryRef names a stored entry the way PCI Vault answers a store.

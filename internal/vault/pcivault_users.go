@@ -129,19 +129,6 @@ func (p *PCIVault) CreateUserKey(ctx context.Context, tenant, user, passphrase s
 	return PCIUser{Name: user, CreatedAt: now}, generated, nil
 }
 
-// pvWithSlot runs an Argon2id-heavy fn once one of slots is free, so that
-// at most cap(slots) of them run at once.
-func pvWithSlot[T any](ctx context.Context, slots chan struct{}, fn func() (T, error)) (T, error) {
-	select {
-	case slots <- struct{}{}:
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
-	defer func() { <-slots }()
-	return fn()
-}
-
 // loadUser returns a tenant's user key; unknown users are not_found.
 func (p *PCIVault) loadUser(ctx context.Context, q Store, tenant, user string) (pvUser, error) {
 	if err := pvValidUser(user); err != nil {

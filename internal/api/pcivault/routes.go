@@ -77,10 +77,16 @@ type errorBody struct {
 // fail writes err in PCI Vault's shape: the one place errors become
 // responses. Domain codes map to statuses as server.Status does, except
 // that a too-large body is a 400 (PCI Vault's answer) and the PCI Vault
-// domain's own limit is a 429.
+// domain's own codes are a 429 (a limit reached) and a 503 with
+// Retry-After (too many unlocks waiting).
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if e := vault.AsError(err); e.Code == vault.CodePCILimited {
+	switch e := vault.AsError(err); e.Code {
+	case vault.CodePCILimited:
 		a.WriteError(w, r, http.StatusTooManyRequests, e.Public)
+		return
+	case vault.CodePCIBusy:
+		w.Header().Set("Retry-After", "1")
+		a.WriteError(w, r, http.StatusServiceUnavailable, e.Public)
 		return
 	}
 	status, e := server.Fail(a.log, r, err)
