@@ -11,6 +11,10 @@ import (
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
+// maxCreateBody bounds a create request: two callbacks of at most
+// vault.MaxFormScript bytes in base64, and room for the rest.
+const maxCreateBody = 64 << 10
+
 // formResponse shows a form. Create answers only type, id and link, as PCI
 // Vault does; reads add the configuration, with callbacks in base64 as they
 // were given.
@@ -51,6 +55,7 @@ func (a *API) view(r *http.Request, f vault.Form) formResponse {
 // createForm configures a hosted form: POST /v1/capture/iframe?form_type=pcd.
 func (a *API) createForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxCreateBody)
 		raw, err := server.ReadBody(r)
 		if err != nil {
 			a.fail(w, r, err)
@@ -76,20 +81,21 @@ func (a *API) createForm() http.Handler {
 	})
 }
 
-// listForms pages through the caller's forms: GET /v1/capture/iframe. The
-// next page starts after the id in the X-PCIVault-Next-Token header, sent
-// back as the next_token query parameter.
+// listForms pages through the caller's forms: GET /v1/capture/iframe,
+// limit (default and most 1000) forms at a time. The next page starts
+// after the id in the X-PCIVault-Next-Token header, sent back as the
+// next_token query parameter.
 func (a *API) listForms() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		pg := vault.Page{After: q.Get("next_token"), Limit: 1000}
 		if s := q.Get("limit"); s != "" {
 			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > 1000 {
-				a.fail(w, r, vault.Invalid("limit", "limit must be a whole number from 1 to 1000"))
+			if err != nil || n < 1 {
+				a.fail(w, r, vault.Invalid("limit", "limit must be a positive whole number"))
 				return
 			}
-			pg.Limit = n
+			pg.Limit = min(n, 1000)
 		}
 		p, _ := vault.PrincipalFrom(r.Context())
 		forms, err := a.vault.ListForms(r.Context(), p.Tenant, vault.Page{After: pg.After, Limit: pg.Limit + 1})

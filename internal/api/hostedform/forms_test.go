@@ -160,6 +160,7 @@ func TestCreateFormBadInput(t *testing.T) {
 		{"malformed JSON", "", `{"field_options":`, 400, "JSON"},
 		{"not an object", "", `[]`, 400, "object"},
 		{"title with a newline", "", `{"title":"a\nb"}`, 400, "title"},
+		{"body over 64 KiB", "", `{"title":"` + strings.Repeat("x", 70<<10) + `"}`, 400, "larger than"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

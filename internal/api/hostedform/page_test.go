@@ -48,9 +48,12 @@ func TestServeForm(t *testing.T) {
 		strings.Count(page, `<script nonce="`+nonce+`">`) != 2 {
 		t.Errorf("the callback is not its own nonce'd script")
 	}
-	_, again := e.load(t, formPath(f.ID, ep))
+	_, again := e.load(t, formPath(f.ID, ep)+"&reference=order-%3C42%3E")
 	if strings.Contains(again, nonce) {
 		t.Errorf("the nonce was reused")
+	}
+	if !strings.Contains(again, `"reference":"order-\u003c42\u003e"`) || !strings.Contains(again, `value="order-&lt;42&gt;"`) {
+		t.Errorf("the reference from the link is not passed on, escaped")
 	}
 	e.AssertLogClean(t, ep.Secret)
 	if !strings.Contains(e.Log.String(), `"route":"GET /v1/capture/iframe/{id}"`) {

@@ -69,8 +69,12 @@ func (a *API) Routes(mux *server.Mux) {
 // by the PCI Vault facade, in the same error shape.
 func (a *API) Owns(string) bool { return false }
 
-// WriteError writes PCI Vault's error shape, {"error": message}.
+// WriteError writes PCI Vault's error shape, {"error": message}. A body
+// over the limit is a 400, as the PCI Vault facade answers it.
 func (a *API) WriteError(w http.ResponseWriter, r *http.Request, status int, message string) {
+	if status == http.StatusRequestEntityTooLarge {
+		status = http.StatusBadRequest
+	}
 	server.Encode(w, status, map[string]string{"error": message})
 }
 
