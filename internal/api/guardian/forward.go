@@ -51,12 +51,17 @@ func (a *API) forward() http.Handler {
 			a.fail(w, r, err)
 			return
 		}
+		contentType, err := sentContentType(r.Header, own)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			a.fail(w, r, tooLarge(err))
 			return
 		}
-		rendered, err := a.render(r, id, body)
+		rendered, err := a.render(r, id, body, contentType)
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -98,6 +103,25 @@ func ownHeader(h http.Header) (http.Header, error) {
 	return http.Header{http.CanonicalHeaderKey(name): {value}}, nil
 }
 
+// sentContentType returns the Content-Type the provider will receive, which
+// is the one the body is escaped for: the x-own-header one when it names
+// Content-Type (it replaces the request's), else the request's own. A
+// request with more than one Content-Type is refused: the body would be
+// escaped for one and the provider might read another.
+func sentContentType(h, own http.Header) (string, error) {
+	if vs := own.Values("Content-Type"); len(vs) > 0 {
+		return vs[0], nil // ownHeader sets exactly one value
+	}
+	vs := h.Values("Content-Type")
+	switch len(vs) {
+	case 0:
+		return "", nil
+	case 1:
+		return vs[0], nil
+	}
+	return "", badRequest("content-type", "content-type must be given once: the body is escaped for the one content type the provider receives")
+}
+
 // validToken reports whether s is an HTTP header name (RFC 9110 token).
 func validToken(s string) bool {
 	if s == "" || len(s) > 256 {
@@ -114,9 +138,10 @@ func validToken(s string) bool {
 	return true
 }
 
-// render fills the body template with the token's card, fetching the
-// security code only when the template asks for it.
-func (a *API) render(r *http.Request, id string, body []byte) ([]byte, error) {
+// render fills the body template with the token's card, escaped for
+// contentType, fetching the security code only when the template asks for
+// it.
+func (a *API) render(r *http.Request, id string, body []byte, contentType string) ([]byte, error) {
 	tpl, err := forward.Parse(body)
 	if err != nil {
 		return nil, err
@@ -139,7 +164,7 @@ func (a *API) render(r *http.Request, id string, body []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return tpl.Render(r.Header.Get("Content-Type"), forward.Values(forward.Guardian, []forward.Card{fc}))
+	return tpl.Render(contentType, forward.Values(forward.Guardian, []forward.Card{fc}))
 }
 
 // recordOutcome audits a forward's result: the provider's status or the

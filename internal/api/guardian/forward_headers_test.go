@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/forward"
@@ -102,5 +103,50 @@ func TestForwardAnswerHeaders(t *testing.T) {
 		if got := resp.Header.Values(k); len(got) != 1 || got[0] != v {
 			t.Errorf("%s = %q, want the vault's own %q", k, got, v)
 		}
+	}
+}
+
+// TestForwardRendersForTheSentContentType: the body is escaped for the
+// Content-Type the provider receives: x-own-header's when it names
+// Content-Type, else the request's, which must then be given once.
+func TestForwardRendersForTheSentContentType(t *testing.T) {
+	u := newUpstream(t)
+	e := newForwardEnv(t, u)
+	tok := createToken(t, e, e.AdminKey, strings.Replace(panBody, `"Ada Lovelace"`, `"Ada \",\"amount\":1,\"x\":\""`, 1))
+	fwd := e.Key(t, vault.ScopeForward)
+	const body = `{"name":"{{ cardholder_name }}","amount":100}`
+	const escaped = `{"name":"Ada \",\"amount\":1,\"x\":\"","amount":100}`
+	path := "/api/pci/tokens/" + tok.ID + "/forward"
+
+	// Two request content types: which one would the provider read?
+	req, err := http.NewRequest("POST", e.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header["X-Api-Key"] = []string{fwd}
+	req.Header["X-Destination-Url"] = []string{u.URL}
+	req.Header["Content-Type"] = []string{"text/plain", "application/json"}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "content-type") {
+		t.Errorf("two content types: %d %s, want 400 naming content-type", resp.StatusCode, b)
+	}
+	if _, _, hits := u.got(); hits != 0 {
+		t.Fatalf("a forward with two content types reached the upstream")
+	}
+
+	// x-own-header sets the content type sent, so it sets the escaping too.
+	resp, b = e.Do(t, "POST", path, body, "x-api-key", fwd, "x-destination-url", u.URL,
+		"content-type", "text/plain", "x-own-header-name", "content-type", "x-own-header-value", "application/json")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("forward: %d %s", resp.StatusCode, b)
+	}
+	h, sent, _ := u.got()
+	if ct := h.Values("Content-Type"); len(ct) != 1 || ct[0] != "application/json" || sent != escaped {
+		t.Errorf("upstream got content type %q and body %s, want application/json and %s", ct, sent, escaped)
 	}
 }
