@@ -44,9 +44,20 @@ type pvLockdown struct {
 var pvCaptureIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // pvCardLike matches what could be a card number: 12 or more digits, with
-// single spaces or dashes between them. Ids appear in URLs, logs and audit
+// single spaces or dashes between them. Capture ids, user names and
+// references are stored in the clear and appear in URLs, logs and audit
 // entries, so none may look like one.
 var pvCardLike = regexp.MustCompile(`\d(?:[ -]?\d){11,}`)
+
+// pvNotCardLike refuses a new user name or reference (named by field) that
+// looks like a card number. Only names being created are checked: data
+// stored before the check stays reachable by its name.
+func pvNotCardLike(field, s string) error {
+	if pvCardLike.MatchString(s) {
+		return Invalid(field, "%s must not look like a card number (12 or more digits in a row, spaces or dashes between them allowed)", field)
+	}
+	return nil
+}
 
 // pvReservedCaptureIDs are path segments under /v1/capture that name other
 // resources (hosted forms), so no endpoint may take them.

@@ -59,6 +59,9 @@ func (p *PCIVault) Capture(ctx context.Context, id, secret, reference string, da
 	if err != nil {
 		return PCICapture{}, PCIEntryRef{}, err
 	}
+	if err := pvNotCardLike("reference", reference); err != nil {
+		return PCICapture{}, PCIEntryRef{}, err
+	}
 	if reference == "" {
 		reference = rec.ID
 	}

@@ -91,9 +91,13 @@ type PCIStoreInput struct {
 
 // StoreEntry stores a JSON object under a user key and returns its token:
 // derived from the card number when the data (or in.Number) holds one, else
-// random. Storing the same token and reference again replaces the entry.
+// random. Storing the same token and reference again replaces the entry. A
+// reference that looks like a card number is invalid.
 func (p *PCIVault) StoreEntry(ctx context.Context, tenant string, in PCIStoreInput) (PCIEntryRef, error) {
 	if err := pvValidReference(in.Reference); err != nil {
+		return PCIEntryRef{}, err
+	}
+	if err := pvNotCardLike("reference", in.Reference); err != nil {
 		return PCIEntryRef{}, err
 	}
 	members, err := pvParseObject(in.Data)

@@ -90,9 +90,13 @@ func pvValidPassphrase(field, pass string) error {
 
 // CreateUserKey makes a key pair for user and wraps its private half under
 // passphrase; when passphrase is empty one is generated and returned (the
-// only time it is shown). An existing user is a conflict.
+// only time it is shown). An existing user is a conflict; a user name that
+// looks like a card number is invalid.
 func (p *PCIVault) CreateUserKey(ctx context.Context, tenant, user, passphrase string) (PCIUser, string, error) {
 	if err := pvValidUser(user); err != nil {
+		return PCIUser{}, "", err
+	}
+	if err := pvNotCardLike("user", user); err != nil {
 		return PCIUser{}, "", err
 	}
 	generated := ""

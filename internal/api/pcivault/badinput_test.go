@@ -1,10 +1,13 @@
 package pcivault_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // badBodies are the bodies the issue names as bad input, each a 400 with
@@ -124,5 +127,51 @@ func TestBadParameters(t *testing.T) {
 				t.Fatal("a refused request wrote something")
 			}
 		})
+	}
+}
+
+// User names and references are stored in the clear and go into audit
+// targets and logs, so new ones that look like card numbers are refused,
+// and nothing is written or audited.
+func TestCardLikeNamesAreRefused(t *testing.T) {
+	e := newEnv(t)
+	e.createKey(t, user, passphrase)
+	ep := e.createEndpoint(t)
+	for _, c := range []struct {
+		name, method, path, body string
+		post                     bool
+	}{
+		{"user", "POST", "/v1/key", `{"user":"` + spacedPAN + `","passphrase":"` + passphrase + `"}`, false},
+		{"user in the query", "POST", "/v1/key" + q("user", "card-4111-1111-1111-1111", "passphrase", passphrase), "", false},
+		{"reference of stored data", "POST", "/v1/vault" + q("user", user, "passphrase", passphrase, "reference", pan), `{"a":1}`, false},
+		{"reference of captured data", "POST", ep.URL + q("reference", "order "+spacedPAN), `{"a":1}`, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var resp *http.Response
+			var body []byte
+			if c.post {
+				resp, body = e.post(t, c.path, ep.Secret, c.body)
+			} else {
+				resp, body = e.call(t, c.method, c.path, c.body)
+			}
+			msg := wantError(t, resp, body, http.StatusBadRequest)
+			if !strings.Contains(msg, "card number") || strings.Contains(msg, "4111") {
+				t.Errorf("message %q", msg)
+			}
+		})
+	}
+	resp, body := e.call(t, "GET", "/v1/key", "")
+	want(t, resp, body, http.StatusOK)
+	if strings.Contains(string(body), "4111") || e.entries(t) != 0 {
+		t.Fatalf("a refused name was written: keys %s, %d entries", body, e.entries(t))
+	}
+	entries, err := e.Audit.List(context.Background(), vault.DefaultTenant, vault.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if strings.Contains(strings.Join(en.Targets, " "), "4111") {
+			t.Fatalf("audited %s with a card-like target", en.Action)
+		}
 	}
 }
