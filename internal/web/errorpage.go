@@ -48,15 +48,15 @@ func renderError(p ErrorPage) ([]byte, string, error) {
 	if p.Title == "" {
 		p.Title = "This form is not available"
 	}
-	t, err := parseTemplates()
+	pg, err := loadPage()
 	if err != nil {
 		return nil, "", err
 	}
 	var buf bytes.Buffer
-	err = t.ExecuteTemplate(&buf, "error.html", struct {
+	err = pg.t.ExecuteTemplate(&buf, "error.html", struct {
 		Nonce, Title, Message string
 		CSS                   template.CSS
-	}{p.Nonce, p.Title, p.Message, template.CSS(asset("form.css"))})
+	}{p.Nonce, p.Title, p.Message, pg.css})
 	if err != nil {
 		return nil, "", err
 	}

@@ -111,19 +111,30 @@ type BodyShape struct {
 //go:embed assets
 var assets embed.FS
 
-// parseTemplates parses the embedded pages. Parsing per response costs
-// little and keeps the package free of mutable state.
-func parseTemplates() (*template.Template, error) {
-	return template.ParseFS(assets, "assets/*.html")
+// page holds the parsed templates and the style sheet and script every
+// page embeds. Parsing per response costs little and keeps the package
+// free of mutable state.
+type page struct {
+	t      *template.Template
+	css    template.CSS
+	script template.JS
 }
 
-// asset returns an embedded file; every name used is in the binary.
-func asset(name string) string {
-	b, err := assets.ReadFile("assets/" + name)
+// loadPage parses the embedded templates and reads the embedded assets.
+func loadPage() (page, error) {
+	t, err := template.ParseFS(assets, "assets/*.html")
 	if err != nil {
-		panic("web: embedded asset missing: " + name) // a build error, not a runtime one
+		return page{}, err
 	}
-	return string(b)
+	css, err := assets.ReadFile("assets/form.css")
+	if err != nil {
+		return page{}, err
+	}
+	js, err := assets.ReadFile("assets/form.js")
+	if err != nil {
+		return page{}, err
+	}
+	return page{t: t, css: template.CSS(css), script: template.JS(js)}, nil
 }
 
 // formView is what form.html renders.
@@ -187,8 +198,12 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 	if c.SecretParam != "" && c.SecretHeader == "" {
 		return nil, "", errors.New("web: SecretParam needs SecretHeader")
 	}
+	p, err := loadPage()
+	if err != nil {
+		return nil, "", err
+	}
 	v := formView{Nonce: c.Nonce, Title: c.Title, Show: map[string]bool{}, Reference: c.Reference,
-		CSS: template.CSS(asset("form.css")), Script: template.JS(asset("form.js")),
+		CSS: p.css, Script: p.script,
 		Config: formScriptConfig{SubmitURL: c.SubmitURL, Headers: c.Headers, SecretParam: c.SecretParam,
 			SecretHeader: c.SecretHeader, Reference: c.Reference, Extra: c.Extra, Validate: map[string]bool{},
 			Origins: c.AllowedOrigins, MessageType: MessageType, Schemes: schemeRanges, SchemeInfo: schemeInfos,
@@ -233,12 +248,8 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 		}
 		*cb.dst = template.JS(js)
 	}
-	t, err := parseTemplates()
-	if err != nil {
-		return nil, "", err
-	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "form.html", v); err != nil {
+	if err := p.t.ExecuteTemplate(&buf, "form.html", v); err != nil {
 		return nil, "", err
 	}
 	return buf.Bytes(), policy, nil
