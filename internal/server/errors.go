@@ -76,6 +76,10 @@ func Status(c vault.Code) int {
 		return http.StatusConflict
 	case vault.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case vault.CodeLimited:
+		return http.StatusTooManyRequests
+	case vault.CodeUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -86,7 +90,7 @@ func Status(c vault.Code) int {
 func Fail(log *slog.Logger, r *http.Request, err error) (int, *vault.Error) {
 	e := vault.AsError(err)
 	status := Status(e.Code)
-	if status >= 500 {
+	if status >= 500 && status != http.StatusServiceUnavailable {
 		log.ErrorContext(r.Context(), "request failed", "request_id", RequestIDFrom(r.Context()),
 			"err", RedactDigits(err.Error()))
 		e = &vault.Error{Code: vault.CodeInternal, Public: "internal error (request id " + RequestIDFrom(r.Context()) + ")"}

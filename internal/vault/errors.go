@@ -18,7 +18,11 @@ const (
 	CodeForbidden    Code = "forbidden"
 	CodeExpired      Code = "expired"
 	CodeTooLarge     Code = "too_large"
-	CodeInternal     Code = "internal"
+	// CodeLimited means a limit was reached that no retry soon lifts (429).
+	CodeLimited Code = "rate_limited"
+	// CodeUnavailable means the vault is saturated; a retry soon may succeed (503).
+	CodeUnavailable Code = "unavailable"
+	CodeInternal    Code = "internal"
 )
 
 // Stores return these sentinels (possibly wrapped), never driver errors.

@@ -14,7 +14,7 @@ var ErrPCICaptureBurned = errors.New("capture endpoint deleted after repeated re
 // ErrPCICaptureLimit answers a capture endpoint that has taken its lifetime
 // number of captures (PCIVaultOptions.MaxCaptures); facades answer it as
 // "too many requests".
-var ErrPCICaptureLimit = &Error{Code: CodePCILimited,
+var ErrPCICaptureLimit = &Error{Code: CodeLimited,
 	Public: "this capture endpoint has taken as many captures as it may; create a new one"}
 
 // countCapture counts one capture on the endpoint that ep and d were

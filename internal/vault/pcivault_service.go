@@ -79,10 +79,6 @@ type PCIVaultOptions struct {
 	MaxCaptures int
 }
 
-// CodePCILimited classifies ErrPCICaptureLimit: a limit was reached that no
-// retry lifts. Facades answer it with 429.
-const CodePCILimited Code = "rate_limited"
-
 // PCIVault is the domain of PCI Vault's API: passphrase-protected user keys,
 // entries sealed to them, and capture endpoints that seal without the
 // passphrase. It is built on the Service's records and safe for concurrent use.

@@ -5,14 +5,10 @@ import (
 	"sync/atomic"
 )
 
-// CodePCIBusy classifies ErrPCIBusy: the vault is saturated for now and a
-// retry soon may succeed. Facades answer it with 503 and Retry-After.
-const CodePCIBusy Code = "unavailable"
-
 // ErrPCIBusy answers an operation that needs an Argon2id run while every
 // run slot is taken and PCIVaultOptions.MaxUnlockWaiters callers already
 // wait for one.
-var ErrPCIBusy = &Error{Code: CodePCIBusy, Public: "busy, try again"}
+var ErrPCIBusy = &Error{Code: CodeUnavailable, Public: "busy, try again"}
 
 // pvSlots bounds Argon2id work, which costs 64 MiB and tens of
 // milliseconds per run by default: at most cap(run) runs at once, and at

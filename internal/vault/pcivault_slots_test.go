@@ -30,7 +30,7 @@ func TestPVSlotsBoundTheQueue(t *testing.T) {
 	if _, err := pvWithSlot(context.Background(), s, func() (int, error) { called = true; return 0, nil }); !errors.Is(err, ErrPCIBusy) || called {
 		t.Fatalf("a caller beyond the queue: %v (ran %v)", err, called)
 	}
-	if CodeOf(ErrPCIBusy) != CodePCIBusy || ErrPCIBusy.Public != "busy, try again" {
+	if CodeOf(ErrPCIBusy) != CodeUnavailable || ErrPCIBusy.Public != "busy, try again" {
 		t.Fatalf("ErrPCIBusy is %v", ErrPCIBusy)
 	}
 	<-s.run // the run in progress ends

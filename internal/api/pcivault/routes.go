@@ -81,10 +81,10 @@ type errorBody struct {
 // Retry-After (too many unlocks waiting).
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch e := vault.AsError(err); e.Code {
-	case vault.CodePCILimited:
+	case vault.CodeLimited:
 		a.WriteError(w, r, http.StatusTooManyRequests, e.Public)
 		return
-	case vault.CodePCIBusy:
+	case vault.CodeUnavailable:
 		w.Header().Set("Retry-After", "1")
 		a.WriteError(w, r, http.StatusServiceUnavailable, e.Public)
 		return
