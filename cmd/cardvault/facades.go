@@ -6,6 +6,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/api/gr4vy"
 	"github.com/cardvault/cardvault/internal/api/guardian"
+	"github.com/cardvault/cardvault/internal/api/hostedform"
 	"github.com/cardvault/cardvault/internal/api/hyperswitch"
 	"github.com/cardvault/cardvault/internal/api/native"
 	"github.com/cardvault/cardvault/internal/api/pcivault"
@@ -46,9 +47,11 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 			return nil, fmt.Errorf("connectors: %w", err)
 		}
 	}
+	pci := pcivault.New(d.vault, d.audit, d.log, vault.PCIVaultOptions{})
 	return []server.Facade{
 		native.New(d.vault, d.audit, d.log),
-		pcivault.New(d.vault, d.audit, d.log, vault.PCIVaultOptions{}),
+		pci,
+		hostedform.New(d.vault, pci, d.audit, d.log, hostedform.Options{}),
 		gr4vy.New(d.vault, relay, d.audit, d.log),
 		guardian.New(d.vault, guardian.Deps{Logger: d.log, Audit: d.audit, Relay: relay, BINs: bins}),
 		hyperswitch.New(d.vault, d.audit, connector.New(connectors, relay), d.log),
