@@ -69,19 +69,7 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, status int, mes
 // Gr4vy's optional x-gr4vy-merchant-account-id header is accepted and
 // ignored: the key's tenant is the merchant account.
 func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="cardvault"`)
-			a.fail(w, r, err)
-			return
-		}
-		if err := p.Require(scope); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(server.SetPrincipal(r.Context(), p)))
-	})
+	return server.RequireKey(a.vault, "Bearer", scope, a.fail, next)
 }
 
 // principal returns the caller that auth stored.

@@ -69,19 +69,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // auth authenticates the caller and requires scope before next runs.
 func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="cardvault"`)
-			a.fail(w, r, err)
-			return
-		}
-		if err := p.Require(scope); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(server.SetPrincipal(r.Context(), p)))
-	})
+	return server.RequireKey(a.vault, "Bearer", scope, a.fail, next)
 }
 
 // principal returns the caller that auth stored.

@@ -97,22 +97,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 // API key; any other credential style works too) and requires scope, when
 // one is given, before next runs.
 func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Basic realm="cardvault"`)
-			a.fail(w, r, err)
-			return
-		}
-		ctx := server.SetPrincipal(r.Context(), p)
-		if scope != "" {
-			if err := p.Require(scope); err != nil {
-				a.fail(w, r.WithContext(ctx), err)
-				return
-			}
-		}
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+	return server.RequireKey(a.vault, "Basic", scope, a.fail, next)
 }
 
 // principal returns the caller that auth stored.
