@@ -47,12 +47,15 @@ func (s *Service) CreateSession(ctx context.Context, in NewSession) (Session, er
 	if b, _ := json.Marshal(in.Metadata); len(b) > MaxMetadataSize {
 		return Session{}, Invalid("metadata", "metadata must be at most %d bytes", MaxMetadataSize)
 	}
+	origins, err := sessionOrigins(in.AllowedOrigins)
+	if err != nil {
+		return Session{}, err
+	}
 	secret := seal.RandomID(sessionIDLen)
 	id := sessionRecordID(secret)
 	d := sessionData{Purpose: in.Purpose, State: SessionPending, CardID: in.CardID, Metadata: in.Metadata,
-		TokenTTL: int64(in.TokenTTL / time.Second), Deadline: now.Add(ttl)}
+		TokenTTL: int64(in.TokenTTL / time.Second), Deadline: now.Add(ttl), AllowedOrigins: origins}
 	if in.KeyMaterial != nil {
-		var err error
 		if d.SealedKey, err = s.Seal(ctx, in.Tenant, id, fieldSessionKey, in.KeyMaterial); err != nil {
 			return Session{}, err
 		}
@@ -164,7 +167,7 @@ func sessionView(r Record, d sessionData, now time.Time) Session {
 	}
 	return Session{Tenant: r.Tenant, Purpose: d.Purpose, State: st, CardID: d.CardID, Metadata: d.Metadata,
 		TokenTTL: time.Duration(d.TokenTTL) * time.Second, Attempts: d.Attempts, Reason: d.Reason,
-		CreatedAt: r.CreatedAt, ExpiresAt: d.Deadline, CompletedAt: d.CompletedAt}
+		CreatedAt: r.CreatedAt, ExpiresAt: d.Deadline, CompletedAt: d.CompletedAt, AllowedOrigins: d.AllowedOrigins}
 }
 
 // sessionUsable returns nil when a session can still be completed, or the

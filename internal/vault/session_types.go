@@ -76,6 +76,10 @@ type NewSession struct {
 	// encrypts card data to). It is sealed at rest and dropped when the
 	// session ends.
 	KeyMaterial []byte
+	// AllowedOrigins may frame the session's hosted form and receive its
+	// message (serialised origins, checked as ParseFormOrigin does, at most
+	// MaxFormOrigins); nil means only the vault itself.
+	AllowedOrigins []string
 }
 
 // Session is a capture session as its readers see it.
@@ -100,6 +104,9 @@ type Session struct {
 	// KeyMaterial is the creator's opaque key material while the session is
 	// pending, nil after.
 	KeyMaterial []byte
+	// AllowedOrigins are the normalised origins that may frame the
+	// session's hosted form; nil means only the vault itself.
+	AllowedOrigins []string
 }
 
 // sessionData is what a session record's Data holds.
@@ -115,6 +122,8 @@ type sessionData struct {
 	CompletedAt time.Time         `json:"completed_at,omitzero"`
 	// SealedKey is the creator's key material, sealed; nil once the session ended.
 	SealedKey []byte `json:"sealed_key,omitempty"`
+	// AllowedOrigins may frame the session's hosted form.
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
 }
 
 // sessionRecordID is the record id of a session: the hash of its secret id.
