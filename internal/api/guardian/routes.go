@@ -106,6 +106,7 @@ func (a *API) Routes(mux *server.Mux) {
 
 	mux.Handle("GET "+SessionPrefix+"/{id}", hideSessionID(cors(a.browserSession())))
 	mux.Handle("POST "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(a.completeAction())))
+	mux.Handle("GET "+SessionPrefix+"/{id}/form", hideSessionID(a.sessionForm()))
 	mux.Handle("OPTIONS "+SessionPrefix+"/{id}", hideSessionID(cors(preflight())))
 	mux.Handle("OPTIONS "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(preflight())))
 	// Every other request naming a session still keeps its id out of the log.
