@@ -1,0 +1,22 @@
+package vaulttest
+
+import "testing"
+
+func TestContainsSecret(t *testing.T) {
+	for _, tc := range []struct {
+		log, secret string
+		want        bool
+	}{
+		{`{"cvv":"9753"}`, "9753", true},
+		{`code=9753 next`, "9753", true},
+		{`"security_code": 9753}`, "9753", true},
+		{`"time":"2026-11-23T14:52:39.975312Z"`, "9753", false},
+		{`"duration_ms":0.9753,`, "9753", false},
+		{`"request_id":"req_a9753f"`, "9753", false},
+		{`"path":"/cards/4111111111111111"`, "4111111111111111", true},
+	} {
+		if got := containsSecret(tc.log, tc.secret); got != tc.want {
+			t.Errorf("containsSecret(%q, %q) = %v, want %v", tc.log, tc.secret, got, tc.want)
+		}
+	}
+}
