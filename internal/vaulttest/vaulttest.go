@@ -149,7 +149,7 @@ func (e *Env) AssertLogClean(tb testing.TB, secrets ...string) {
 	tb.Helper()
 	log := e.Log.String()
 	for _, s := range secrets {
-		if s != "" && containsSecret(log, s) {
+		if s != "" && ContainsSecret(log, s) {
 			tb.Errorf("log contains %q", s)
 		}
 	}
@@ -158,8 +158,9 @@ func (e *Env) AssertLogClean(tb testing.TB, secrets ...string) {
 // shortCode matches what AssertLogClean treats as a security code.
 var shortCode = regexp.MustCompile(`^[0-9]{1,11}$`)
 
-// containsSecret reports whether log holds s (as a standalone value, for short codes).
-func containsSecret(log, s string) bool {
+// ContainsSecret reports whether text holds s; a short all-digit s counts
+// only as a standalone value (see AssertLogClean).
+func ContainsSecret(log, s string) bool {
 	if !shortCode.MatchString(s) {
 		return strings.Contains(log, s)
 	}

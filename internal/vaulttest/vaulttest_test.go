@@ -15,8 +15,8 @@ func TestContainsSecret(t *testing.T) {
 		{`"request_id":"req_a9753f"`, "9753", false},
 		{`"path":"/cards/4111111111111111"`, "4111111111111111", true},
 	} {
-		if got := containsSecret(tc.log, tc.secret); got != tc.want {
-			t.Errorf("containsSecret(%q, %q) = %v, want %v", tc.log, tc.secret, got, tc.want)
+		if got := ContainsSecret(tc.log, tc.secret); got != tc.want {
+			t.Errorf("ContainsSecret(%q, %q) = %v, want %v", tc.log, tc.secret, got, tc.want)
 		}
 	}
 }
