@@ -14,10 +14,9 @@ import (
 )
 
 // formSession starts a tokenize session whose form the given origins may
-// frame. createToken does not read source.allowed_origins yet (see
-// docs/compat/guardian.md), so a session with origins is made through the
-// vault service, as createToken would make it; one without goes through the
-// API.
+// frame. Until createToken passes source.allowed_origins (parseAllowedOrigins)
+// to the vault, a session with origins is made through the vault service, as
+// createToken would make it; one without goes through the API.
 func formSession(t testing.TB, e *vaulttest.Env, origins ...string) string {
 	t.Helper()
 	if len(origins) == 0 {
