@@ -13,25 +13,20 @@ import (
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
-// formSession starts a tokenize session whose form the given origins may
-// frame. Until createToken passes source.allowed_origins (parseAllowedOrigins)
-// to the vault, a session with origins is made through the vault service, as
-// createToken would make it; one without goes through the API.
+// formSession starts a tokenize session through the API whose form the
+// given origins may frame (source.allowed_origins).
 func formSession(t testing.TB, e *vaulttest.Env, origins ...string) string {
 	t.Helper()
-	if len(origins) == 0 {
-		resp, b := e.Do(t, "POST", "/api/pci/tokens", `{"source":{"type":"session"}}`, "x-api-key", e.AdminKey)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("create session: %d %s", resp.StatusCode, b)
-		}
-		return decode[map[string]string](t, b)["session_id"]
+	src := map[string]any{"type": "session"}
+	if origins != nil {
+		src["allowed_origins"] = origins
 	}
-	s, err := e.Vault.CreateSession(context.Background(), vault.NewSession{Tenant: vault.DefaultTenant,
-		Purpose: vault.SessionTokenize, AllowedOrigins: origins})
-	if err != nil {
-		t.Fatal(err)
+	body, _ := json.Marshal(map[string]any{"source": src})
+	resp, b := e.Do(t, "POST", "/api/pci/tokens", string(body), "x-api-key", e.AdminKey)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("create session: %d %s", resp.StatusCode, b)
 	}
-	return s.ID
+	return decode[map[string]string](t, b)["session_id"]
 }
 
 // refreshSession starts a security-code session for a token through the API.
@@ -291,17 +286,22 @@ func TestSessionFormAllowedOrigins(t *testing.T) {
 		t.Errorf("the success callback does not name the origins and session: %s", p.body)
 	}
 
-	for name, origins := range map[string][]string{
-		"path":     {"https://shop.example/checkout"},
-		"wildcard": {"https://*.shop.example"},
-		"scheme":   {"data://shop.example"},
-		"policy":   {"https://shop.example 'unsafe-inline'"},
-		"too many": strings.Split(strings.Repeat("https://a.example ", vault.MaxFormOrigins+1), " ")[:vault.MaxFormOrigins+1],
+	for name, src := range map[string]string{
+		"path":     `{"type":"session","allowed_origins":["https://shop.example/checkout"]}`,
+		"wildcard": `{"type":"session","allowed_origins":["https://*.shop.example"]}`,
+		"scheme":   `{"type":"session","allowed_origins":["data://shop.example"]}`,
+		"policy":   `{"type":"session","allowed_origins":["https://shop.example 'unsafe-inline'"]}`,
+		"string":   `{"type":"session","allowed_origins":"https://shop.example"}`,
+		"numbers":  `{"type":"session","allowed_origins":[1]}`,
+		"too many": `{"type":"session","allowed_origins":["https://a.example"` + strings.Repeat(`,"https://a.example"`, vault.MaxFormOrigins) + `]}`,
+		"pan":      `{"type":"pan","account_number":"4111111111111111","expiry_month":1,"expiry_year":2040,"allowed_origins":["https://shop.example"]}`,
 	} {
-		_, err := e.Vault.CreateSession(context.Background(), vault.NewSession{Tenant: vault.DefaultTenant,
-			Purpose: vault.SessionTokenize, AllowedOrigins: origins})
-		if vault.CodeOf(err) != vault.CodeInvalid || vault.AsError(err).Field != "allowed_origins" {
-			t.Errorf("%s: %v", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			resp, b := e.Do(t, "POST", "/api/pci/tokens", `{"source":`+src+`}`, "x-api-key", e.AdminKey)
+			wantError(t, resp, b, http.StatusBadRequest, "allowed_origins")
+		})
+	}
+	if cards, _ := e.Vault.ListCards(context.Background(), vault.DefaultTenant, vault.Page{Limit: 10}); len(cards) != 0 {
+		t.Errorf("a refused request stored %d cards", len(cards))
 	}
 }

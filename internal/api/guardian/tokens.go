@@ -19,9 +19,12 @@ type createRequest struct {
 	Metadata       json.RawMessage `json:"metadata"`
 }
 
-// source is a token's source: its type beside the card data of a pan source.
+// source is a token's source: its type beside the card data of a pan source
+// or, for a session source, the origins that may frame its form (a
+// cardvault extension, see parseAllowedOrigins).
 type source struct {
-	Type string `json:"type"`
+	Type           string          `json:"type"`
+	AllowedOrigins json.RawMessage `json:"allowed_origins"`
 	cardFields
 }
 
@@ -61,14 +64,23 @@ func (a *API) createToken() http.Handler {
 		tenant := principal(r).Tenant
 		switch src.Type {
 		case "session", "":
+			origins, err := parseAllowedOrigins(src.AllowedOrigins)
+			if err != nil {
+				a.fail(w, r, err)
+				return
+			}
 			s, err := a.vault.CreateSession(r.Context(), vault.NewSession{Tenant: tenant, Purpose: vault.SessionTokenize,
-				Metadata: md, TokenTTL: time.Duration(lifetime) * time.Second, KeyMaterial: newSessionKey()})
+				Metadata: md, TokenTTL: time.Duration(lifetime) * time.Second, KeyMaterial: newSessionKey(), AllowedOrigins: origins})
 			if err != nil {
 				a.fail(w, r, err)
 				return
 			}
 			server.Encode(w, http.StatusOK, sessionResponse{SessionID: s.ID})
 		case "pan":
+			if !isNull(src.AllowedOrigins) {
+				a.fail(w, r, badRequest("source.allowed_origins", "source.allowed_origins is for a session source"))
+				return
+			}
 			in, err := src.input("source.")
 			if err != nil {
 				a.fail(w, r, err)
