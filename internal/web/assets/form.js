@@ -301,7 +301,8 @@
     if (window.parent === window) return;
     const message = {
       type: cfg.messageType,
-      token: responseData.token || responseData.id || "",
+      // PCI Vault answers {token}, Guardian's session completion {data: {token_id}}.
+      token: responseData.token || responseData.id || (responseData.data && responseData.data.token_id) || "",
       reference: responseData.reference || "",
     };
     const origins = cfg.origins.length ? cfg.origins : [window.location.origin];
