@@ -41,9 +41,9 @@ type querier interface {
 // store implements vault.Store either over the two pools or inside one
 // transaction, where w and r are the same *sql.Tx and begin is nil.
 type store struct {
-	begin *sql.DB // where transactions start; nil inside a transaction
-	w     querier // writes
-	r     querier // reads
+	group *committer // where transactions start; nil inside a transaction
+	w     querier    // writes
+	r     querier    // reads
 }
 
 // Open opens (creating if needed) the database file at path and applies any
@@ -83,7 +83,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open reader: %w", err)
 	}
 	return &DB{
-		store:  store{begin: writer, w: writer, r: reader},
+		store:  store{group: &committer{db: writer}, w: writer, r: reader},
 		writer: writer,
 		reader: reader,
 	}, nil
@@ -134,36 +134,21 @@ func (s *store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Tx runs fn in one IMMEDIATE transaction on the writer connection. Inside
-// fn, use only the Store fn is given: the writer is taken, so a write through
-// the outer DB waits until fn returns (or ctx ends). When fn returns an error
-// or panics the transaction is rolled back and the error (or panic) passed
-// on unchanged.
+// Tx runs fn in one IMMEDIATE transaction on the writer connection,
+// group-committed with concurrent Tx calls (see committer): fn's writes are
+// durable when Tx returns nil. Inside fn, use only the Store fn is given: the
+// writer is taken, so a write through the outer DB waits until the group is
+// done. When fn returns an error or panics its writes are rolled back and the
+// error (or panic) passed on unchanged; the other calls of its group are not
+// affected.
 func (s *store) Tx(ctx context.Context, fn func(vault.Store) error) error {
 	return s.inTx(ctx, func(ts *store) error { return fn(ts) })
 }
 
 // inTx runs fn in a transaction, reusing the current one if there is one.
 func (s *store) inTx(ctx context.Context, fn func(*store) error) error {
-	if s.begin == nil {
+	if s.group == nil {
 		return fn(s)
 	}
-	tx, err := s.begin.BeginTx(ctx, nil)
-	if err != nil {
-		return opErr("begin", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			_ = tx.Rollback() // also on panic, which then carries on
-		}
-	}()
-	if err := fn(&store{w: tx, r: tx}); err != nil {
-		return err
-	}
-	done = true
-	if err := tx.Commit(); err != nil {
-		return opErr("commit", err)
-	}
-	return nil
+	return s.group.run(ctx, fn)
 }
