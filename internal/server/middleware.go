@@ -129,6 +129,23 @@ func SetPrincipal(ctx context.Context, p vault.Principal) context.Context {
 	return vault.WithPrincipal(ctx, p)
 }
 
+// longToken matches a path segment that may be a credential: 32 or more
+// URL-safe characters without a dash (session ids, secrets), unlike
+// UUIDs and the vault's other ids.
+var longToken = regexp.MustCompile(`[A-Za-z0-9_]{32,}`)
+
+// logPath is the path the access log records: card-number-like digits are
+// always masked, and for requests no route matched (or that the router
+// redirected) every credential-like segment too, since no facade had the
+// chance to hide its secrets there.
+func logPath(path, pattern string) string {
+	path = RedactDigits(path)
+	if pattern == "unmatched" {
+		path = longToken.ReplaceAllString(path, "[redacted]")
+	}
+	return path
+}
+
 // accessLog writes one JSON line per request: never a body, never a query
 // string (PCI Vault puts passphrases and card numbers there), and the path
 // with every run of card-number-like digits masked.
@@ -151,7 +168,7 @@ func accessLog(next http.Handler, log *slog.Logger, m *metrics, mux *http.ServeM
 			slog.String("request_id", RequestIDFrom(r.Context())),
 			slog.String("method", knownMethod(r.Method)),
 			slog.String("route", pattern),
-			slog.String("path", RedactDigits(r.URL.Path)),
+			slog.String("path", logPath(r.URL.Path, pattern)),
 			slog.Int("status", lw.status),
 			slog.Int64("bytes", lw.bytes),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),

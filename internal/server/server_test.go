@@ -205,3 +205,17 @@ func TestLogNeverHoldsMethodOrUnknownFieldDigits(t *testing.T) {
 		t.Fatalf("unknown-field error: %v", err)
 	}
 }
+
+func TestUnmatchedPathsHideCredentialLikeSegments(t *testing.T) {
+	ts, log := newTestServer(t, nil)
+	secret := "Zx9_aB3cD4eF5gH6iJ7kL8mN9oP0qR1sT2uV3wX4yZ5"
+	get(t, "GET", ts.URL+"/sessions//"+secret, "")
+	get(t, "GET", ts.URL+"/nowhere/"+secret+"/x", "")
+	if strings.Contains(log.String(), secret) {
+		t.Fatalf("a credential-like segment of an unmatched path reached the log:\n%s", log)
+	}
+	get(t, "GET", ts.URL+"/t/nothing/0190c3f2-aaaa-7bbb-8ccc-0123456789ab", "")
+	if !strings.Contains(log.String(), "0190c3f2-aaaa-7bbb-8ccc-0123456789ab") {
+		t.Fatalf("a UUID was masked:\n%s", log)
+	}
+}

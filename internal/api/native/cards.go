@@ -38,11 +38,22 @@ type cardResponse struct {
 	Reference    string            `json:"reference,omitempty"`
 	Metadata     map[string]string `json:"metadata"`
 	Extra        map[string]string `json:"extra,omitempty"`
-	Fingerprint  string            `json:"fingerprint"`
+	Fingerprint  string            `json:"fingerprint,omitempty"`
 	CreatedAt    time.Time         `json:"created_at"`
 	UpdatedAt    time.Time         `json:"updated_at"`
 	ExpiresAt    *time.Time        `json:"expires_at,omitempty"`
 	SecurityCode *bool             `json:"security_code_held,omitempty"`
+}
+
+// view renders a masked card for the request's caller. The fingerprint is
+// shown only to keys that may reveal the number anyway: with it, a key that
+// can store and read cards could test candidate numbers against a stored one.
+func view(r *http.Request, c vault.CardView) cardResponse {
+	out := toResponse(c)
+	if !principal(r).Can(vault.ScopeCardsReveal) {
+		out.Fingerprint = ""
+	}
+	return out
 }
 
 // toResponse renders a masked card.
@@ -104,7 +115,7 @@ func (a *API) createCard() http.Handler {
 			a.fail(w, r, err)
 			return
 		}
-		resp := toResponse(c)
+		resp := view(r, c)
 		held := !in.SecurityCode.IsZero()
 		resp.SecurityCode = &held
 		server.Encode(w, http.StatusCreated, resp)
@@ -124,7 +135,7 @@ func (a *API) getCard() http.Handler {
 			a.fail(w, r, err)
 			return
 		}
-		resp := toResponse(c)
+		resp := view(r, c)
 		resp.SecurityCode = &hold.Held
 		server.Encode(w, http.StatusOK, resp)
 	})
@@ -193,7 +204,7 @@ func (a *API) updateCard() http.Handler {
 			a.fail(w, r, err)
 			return
 		}
-		server.Encode(w, http.StatusOK, toResponse(c))
+		server.Encode(w, http.StatusOK, view(r, c))
 	})
 }
 
@@ -223,7 +234,7 @@ func (a *API) listCards() http.Handler {
 		}
 		items := make([]cardResponse, len(cards))
 		for i, c := range cards {
-			items[i] = toResponse(c)
+			items[i] = view(r, c)
 		}
 		body := map[string]any{"items": items}
 		if len(cards) == p.Limit {

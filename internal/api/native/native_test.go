@@ -66,6 +66,9 @@ func TestCardLifecycle(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || strings.Contains(string(body), pan) || !strings.Contains(string(body), `"holder":"Ada Lovelace"`) {
 		t.Fatalf("get masked: %d %s", resp.StatusCode, body)
 	}
+	if strings.Contains(string(body), "fingerprint") {
+		t.Fatalf("a key without cards:reveal sees the fingerprint: %s", body)
+	}
 
 	resp, body = e.Do(t, "GET", "/cardvault/v1/cards/"+id+"/reveal", "", "Authorization", "Bearer "+reader)
 	if resp.StatusCode != http.StatusForbidden {
