@@ -52,6 +52,7 @@ Usage:
                                                    make an API key (its secret is printed once)
   cardvault keys list                              list API keys (never their secrets)
   cardvault keys revoke ID                         revoke an API key
+  cardvault audit verify|list [--tenant=T]         check the audit chain, or print it as JSON lines
   cardvault bench [--url=U --key=K] [--scenarios=tokenize,reveal,direct,forward] [--duration=10s] [--workers=16]
                                                    measure requests/s and latency percentiles
   cardvault version                                print the version
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keys(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return benchmark(ctx, args[1:], getenv, stdout, stderr)
 	case "version":

@@ -243,3 +243,34 @@ func TestServeRefusesBadOperatorFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditCommands(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	dir := t.TempDir()
+	env := envOf("CARDVAULT_DATA_DIR", dir, "CARDVAULT_BOOTSTRAP_API_KEY", testBootstrap)
+	addr, done := runServe(t, ctx, env)
+	status, body := call(t, "POST", "http://"+addr+"/cardvault/v1/cards", testBootstrap, `{"number":"4111111111111111"}`)
+	var c struct{ ID string }
+	if err := json.Unmarshal(body, &c); err != nil || status != 201 {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	for range 3 {
+		call(t, "GET", "http://"+addr+"/cardvault/v1/cards/"+c.ID+"/reveal", testBootstrap, "")
+	}
+	cancel()
+	<-done
+	var out strings.Builder
+	if err := run(context.Background(), []string{"audit", "verify"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "3 entries, every link verified") {
+		t.Fatalf("audit verify printed %q", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"audit", "list"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), `"action":"card.reveal"`); n != 3 || strings.Contains(out.String(), "4111111111111111") {
+		t.Fatalf("audit list printed:\n%s", out.String())
+	}
+}

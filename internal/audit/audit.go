@@ -245,6 +245,26 @@ func (l *Log) List(ctx context.Context, tenant string, p vault.Page) ([]Entry, e
 	return out, nil
 }
 
+// Each calls fn for every entry of a tenant's chain, in order, stopping at
+// the first error.
+func (l *Log) Each(ctx context.Context, tenant string, fn func(Entry) error) error {
+	for after := ""; ; {
+		page, err := l.List(ctx, tenant, vault.Page{After: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(page) < 500 {
+			return nil
+		}
+		after = entryID(tenant, page[len(page)-1].Seq)
+	}
+}
+
 // Verify walks a tenant's whole chain and reports the first broken link:
 // an altered entry, a missing one, or a head that does not match the end.
 func (l *Log) Verify(ctx context.Context, tenant string) (int64, error) {
