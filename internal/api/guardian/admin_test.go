@@ -102,8 +102,8 @@ func TestAPIKeyBadInput(t *testing.T) {
 		"empty scopes":    {`{"scopes":[]}`, "at least one scope"},
 		"unknown scope":   {`{"scopes":["pci:tokens:fly"]}`, "pci:tokens:fly"},
 		"network scope":   {`{"scopes":["network:tokens:read"]}`, "unsupported"},
-		"lifetime 0":      {`{"scopes":["admin:api-keys:read"],"expiration_time":0}`, "expiration_time"},
-		"lifetime 90d+1s": {`{"scopes":["admin:api-keys:read"],"expires_in":7776001}`, "expires_in"},
+		"lifetime 0":      {`{"scopes":["pci:tokens:read"],"expiration_time":0}`, "expiration_time"},
+		"lifetime 90d+1s": {`{"scopes":["pci:tokens:read"],"expires_in":7776001}`, "expires_in"},
 		"scopes not list": {`{"scopes":"pci:tokens:read"}`, "scopes"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -115,6 +115,48 @@ func TestAPIKeyBadInput(t *testing.T) {
 	wantError(t, resp, b, http.StatusForbidden)
 	resp, b = e.Do(t, "GET", "/api/admin/api-keys/key_missing", "", "x-api-key", e.AdminKey)
 	wantError(t, resp, b, http.StatusNotFound)
+}
+
+// Guardian's narrow admin scopes have no narrow cardvault equivalent: they
+// are refused, not widened to admin (a key asked for as "admin:webhooks:read"
+// must not be able to reveal cards or mint keys).
+func TestNarrowAdminScopesRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, scope := range []string{"admin:api-keys:read", "admin:api-keys:update", "admin:api-keys:delete",
+		"admin:webhooks:create", "admin:webhooks:read", "admin:webhooks:delete"} {
+		t.Run(scope, func(t *testing.T) {
+			for _, body := range []string{`{"scopes":["` + scope + `"]}`, `{"scopes":["pci:tokens:read","` + scope + `"]}`} {
+				resp, b := e.Do(t, "POST", "/api/admin/api-keys", body, "x-api-key", e.AdminKey)
+				wantError(t, resp, b, http.StatusBadRequest, scope)
+			}
+		})
+	}
+	_, b := e.Do(t, "GET", "/api/admin/api-keys?limit=100", "", "x-api-key", e.AdminKey)
+	if n := strings.Count(string(b), `"id"`); n != 1 {
+		t.Fatalf("refused scopes made keys: %s", b)
+	}
+}
+
+// Only an explicit admin, or admin:api-keys:create (which can mint any key,
+// so is worth admin already), grants admin.
+func TestAdminScopeGrants(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, scope := range []string{"admin", "admin:api-keys:create"} {
+		t.Run(scope, func(t *testing.T) {
+			resp, b := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["`+scope+`"]}`, "x-api-key", e.AdminKey)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%d %s", resp.StatusCode, b)
+			}
+			k := decode[apiKey](t, b)
+			if !slices.Contains(k.Scopes, "admin:api-keys:create") {
+				t.Fatalf("scopes %v", k.Scopes)
+			}
+			resp, b = e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["pci:tokens:read"]}`, "x-api-key", k.KeyValue)
+			if resp.StatusCode != 200 {
+				t.Fatalf("an admin key cannot make keys: %d %s", resp.StatusCode, b)
+			}
+		})
+	}
 }
 
 func TestMetadataInquiries(t *testing.T) {

@@ -10,20 +10,31 @@ import (
 // Guardian scope grants the cardvault scope that covers it, and a key's
 // scopes read back as every Guardian scope its cardvault scopes cover.
 // cardvault's own scope names are accepted as they are.
+//
+// cardvault has one administrative scope, admin, and it holds every other
+// scope (revealing cards, minting keys). A Guardian admin scope is granted
+// only where admin is what it asks for: admin:api-keys:create can mint a
+// key with any scope, so it is worth admin already. The narrower admin
+// scopes (reading, updating or deleting keys, webhooks) have no cardvault
+// equivalent that stays narrow, so they are refused (see refusedScopes)
+// rather than widened: an operator asking for a read-only key must not get
+// one that reveals cards.
 var scopeMap = map[string]vault.Scope{
 	"admin:api-keys:create":   vault.ScopeAdmin,
-	"admin:api-keys:read":     vault.ScopeAdmin,
-	"admin:api-keys:update":   vault.ScopeAdmin,
-	"admin:api-keys:delete":   vault.ScopeAdmin,
-	"admin:webhooks:create":   vault.ScopeAdmin,
-	"admin:webhooks:read":     vault.ScopeAdmin,
-	"admin:webhooks:delete":   vault.ScopeAdmin,
 	"pci:tokens:create":       vault.ScopeCardsWrite,
 	"pci:tokens:update":       vault.ScopeCardsWrite,
 	"pci:tokens:delete":       vault.ScopeCardsWrite,
 	"pci:tokens:read":         vault.ScopeCardsRead,
 	"pci:tokens:forward":      vault.ScopeForward,
 	"metadata:inquiry:create": vault.ScopeCardsRead,
+}
+
+// refusedScopes are Guardian scope names that cardvault knows but cannot
+// grant without granting far more (full admin); asking for one is a 400
+// that says so.
+var refusedScopes = []string{
+	"admin:api-keys:read", "admin:api-keys:update", "admin:api-keys:delete",
+	"admin:webhooks:create", "admin:webhooks:read", "admin:webhooks:delete",
 }
 
 // guardianScopes lists, per cardvault scope, the Guardian scopes it covers,
@@ -38,13 +49,18 @@ var guardianScopes = map[vault.Scope][]string{
 }
 
 // parseScopes maps requested scope names to cardvault scopes, refusing
-// unknown names (network-token scopes among them: cardvault has none).
+// unknown names (network-token scopes among them: cardvault has none) and
+// the admin scopes that only full admin could cover.
 func parseScopes(names []string) ([]vault.Scope, error) {
 	if len(names) == 0 {
 		return nil, badRequest("scopes", "scopes must list at least one scope")
 	}
 	var out []vault.Scope
 	for _, n := range names {
+		if slices.Contains(refusedScopes, n) {
+			return nil, badRequest("scopes", "scope %q is not supported: cardvault cannot grant it without full admin "+
+				"(which reveals cards and mints keys); ask for \"admin\" explicitly if that is meant", n)
+		}
 		s, ok := scopeMap[n]
 		if !ok && slices.Contains(vault.AllScopes, vault.Scope(n)) {
 			s, ok = vault.Scope(n), true
