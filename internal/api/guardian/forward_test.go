@@ -196,3 +196,32 @@ func TestForwardIdempotent(t *testing.T) {
 	resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{"n":"{{ account_number }}"}`, hdr...)
 	wantError(t, resp, b, http.StatusUnprocessableEntity)
 }
+
+// A forward's own header (name and value) and content type steer what the
+// provider receives: the same key with other values is another request,
+// answered 422, not the first forward's response.
+func TestForwardIdempotencyHashesControlHeaders(t *testing.T) {
+	u := newUpstream(t)
+	e := newForwardEnv(t, u)
+	tok := createToken(t, e, e.AdminKey, panBody)
+	path := "/api/pci/tokens/" + tok.ID + "/forward"
+	base := []string{"x-api-key", e.AdminKey, "x-destination-url", u.URL + "/pay", "x-idempotency-key", "pay-h",
+		"x-own-header-name", "Authorization", "x-own-header-value", "Bearer psp-key-1"}
+	if r, b := e.Do(t, "POST", path, `{"n":"{{ account_number }}"}`, base...); r.StatusCode != 201 {
+		t.Fatalf("forward: %d %s", r.StatusCode, b)
+	}
+	for name, hdr := range map[string][]string{
+		"own header value": {"x-own-header-name", "Authorization", "x-own-header-value", "Bearer psp-key-2"},
+		"own header name":  {"x-own-header-name", "X-Psp-Key", "x-own-header-value", "Bearer psp-key-1"},
+		"no own header":    {},
+		"content type":     {"x-own-header-name", "Authorization", "x-own-header-value", "Bearer psp-key-1", "content-type", "text/plain"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resp, b := e.Do(t, "POST", path, `{"n":"{{ account_number }}"}`, append(base[:6:6], hdr...)...)
+			wantError(t, resp, b, http.StatusUnprocessableEntity, "different request")
+		})
+	}
+	if _, _, hits := u.got(); hits != 1 {
+		t.Fatalf("the provider was reached %d times", hits)
+	}
+}

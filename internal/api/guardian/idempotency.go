@@ -3,10 +3,12 @@ package guardian
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -19,9 +21,10 @@ const idempotencyHeader = "X-Idempotency-Key"
 // with the same request (method, path, destination, body) answers the first
 // response again without doing the work; the same key with another request
 // is a 422. Keys live in the store for 24 h, per tenant. A 5xx is not kept,
-// so the client can retry. keep, when not nil, filters the body before it
-// is stored (to drop a secret that must be shown only once).
-func (a *API) idempotent(keep func([]byte) []byte, next http.Handler) http.Handler {
+// so the client can retry. keep, when not nil, filters the response before
+// it is stored, so that a secret shown once (a key's value, a session id)
+// is never stored for replay.
+func (a *API) idempotent(keep func(vault.IdempotentResponse) vault.IdempotentResponse, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(idempotencyHeader)
 		if key == "" {
@@ -60,7 +63,7 @@ func (a *API) idempotent(keep func([]byte) []byte, next http.Handler) http.Handl
 		} else {
 			stored := resp
 			if keep != nil {
-				stored.Body = keep(resp.Body)
+				stored = keep(resp)
 			}
 			if err := a.vault.FinishIdempotencyKey(r.Context(), claim, stored); err != nil {
 				a.log.ErrorContext(r.Context(), "store idempotent response", "request_id", server.RequestIDFrom(r.Context()), "err", err)
@@ -74,17 +77,27 @@ func (a *API) idempotent(keep func([]byte) []byte, next http.Handler) http.Handl
 	})
 }
 
-// requestHash identifies a request for replay: method, path, forward
-// destination and body.
+// requestHash identifies a request for replay: method, path, the headers
+// that steer a forward (destination, own header, the content type its body
+// is escaped for) and body.
 func requestHash(r *http.Request, body []byte) []byte {
 	h := sha256.New()
-	for _, part := range []string{r.Method, r.URL.Path, r.Header.Get("X-Destination-Url")} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+	parts := []string{r.Method, r.URL.Path}
+	for _, name := range hashedHeaders {
+		vs := r.Header.Values(name)
+		parts = append(append(parts, strconv.Itoa(len(vs))), vs...)
 	}
-	h.Write(body)
+	for _, part := range append(parts, string(body)) {
+		// Length-prefixed, so that no two requests hash the same parts.
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(part))))
+		h.Write([]byte(part))
+	}
 	return h.Sum(nil)
 }
+
+// hashedHeaders are the request headers that make a request another one:
+// a forward's control headers and the content type its body is escaped for.
+var hashedHeaders = []string{destinationHeader, ownNameHeader, ownValueHeader, "Content-Type"}
 
 // writeStored replays a stored response.
 func writeStored(w http.ResponseWriter, resp vault.IdempotentResponse) {
@@ -99,20 +112,40 @@ func writeStored(w http.ResponseWriter, resp vault.IdempotentResponse) {
 
 // withoutKeyValue drops key_value from a stored API key response: the
 // secret is shown once, not again to a retry.
-func withoutKeyValue(body []byte) []byte {
+func withoutKeyValue(resp vault.IdempotentResponse) vault.IdempotentResponse {
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return body
+	if err := json.Unmarshal(resp.Body, &m); err != nil {
+		return resp
 	}
 	if _, ok := m["key_value"]; !ok {
-		return body
+		return resp
 	}
 	delete(m, "key_value")
 	out, err := json.Marshal(m)
 	if err != nil {
-		return body
+		return resp
 	}
-	return append(out, '\n')
+	resp.Body = append(out, '\n')
+	return resp
+}
+
+// sessionShownOnce replaces a response carrying a session id by the error
+// a replay answers: the session id is a credential shown once, so it is
+// never stored, and a retry learns that the session was made but not its
+// id. Responses without a session id (a pan token, an error) are kept as
+// they are.
+func sessionShownOnce(resp vault.IdempotentResponse) vault.IdempotentResponse {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(resp.Body, &m) != nil {
+		return resp
+	}
+	if _, ok := m["session_id"]; !ok {
+		return resp
+	}
+	body, _ := json.Marshal(errorBody{Code: http.StatusConflict, Classifier: "SESSION_ID_SHOWN_ONCE",
+		Message: "the request with this idempotency key created a session, and a session id is shown only once: " +
+			"it is not replayed; create a new session with a new idempotency key"})
+	return vault.IdempotentResponse{Status: http.StatusConflict, ContentType: "application/json", Body: append(body, '\n')}
 }
 
 // tooLarge turns a body read failure into the vault's error.

@@ -2,6 +2,7 @@ package guardian_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -112,16 +113,10 @@ func TestIdempotencyRace(t *testing.T) {
 	}
 }
 
-func TestIdempotentSessionAndKeyCreate(t *testing.T) {
+func TestIdempotentKeyCreate(t *testing.T) {
 	e := newEnv(t, nil)
-	hdr := []string{"x-api-key", e.AdminKey, "x-idempotency-key", "sess-1"}
-	_, b1 := e.Do(t, "POST", "/api/pci/tokens", `{"source":{"type":"session"}}`, hdr...)
-	_, b2 := e.Do(t, "POST", "/api/pci/tokens", `{"source":{"type":"session"}}`, hdr...)
-	if string(b1) != string(b2) || !strings.Contains(string(b1), "session_id") {
-		t.Fatalf("session replay: %s / %s", b1, b2)
-	}
 	// An API key's secret is shown once: a replay answers the key without it.
-	hdr = []string{"x-api-key", e.AdminKey, "x-idempotency-key", "key-1"}
+	hdr := []string{"x-api-key", e.AdminKey, "x-idempotency-key", "key-1"}
 	r1, k1 := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["pci:tokens:read"]}`, hdr...)
 	r2, k2 := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["pci:tokens:read"]}`, hdr...)
 	first, again := decode[map[string]any](t, k1), decode[map[string]any](t, k2)
@@ -131,5 +126,66 @@ func TestIdempotentSessionAndKeyCreate(t *testing.T) {
 	resp, b := e.Do(t, "GET", "/api/admin/api-keys?limit=100", "", "x-api-key", e.AdminKey)
 	if resp.StatusCode != 200 || strings.Count(string(b), `"id"`) != 2 { // bootstrap + one
 		t.Fatalf("keys after a replayed create: %s", b)
+	}
+}
+
+// A session id is a credential shown once: a request that made a session
+// is never replayed with it (not to a retry, not to another key of the
+// tenant that sends the same key and body), and it is not kept in the
+// store; a replay answers 409 saying so.
+func TestIdempotentSessionNotReplayed(t *testing.T) {
+	e := newEnv(t, nil)
+	tok := createToken(t, e, e.AdminKey, panBody)
+	other := e.Key(t, vault.ScopeCardsWrite)
+	for name, path := range map[string]string{
+		"session source":        "/api/pci/tokens",
+		"security-code refresh": "/api/pci/tokens/" + tok.ID + "/security-code",
+	} {
+		t.Run(name, func(t *testing.T) {
+			body := ""
+			if path == "/api/pci/tokens" {
+				body = `{"source":{"type":"session"}}`
+			}
+			idem := "sess-" + strings.ReplaceAll(name, " ", "-")
+			r1, b1 := e.Do(t, "POST", path, body, "x-api-key", e.AdminKey, "x-idempotency-key", idem)
+			first := decode[map[string]string](t, b1)
+			if r1.StatusCode != 200 || first["session_id"] == "" {
+				t.Fatalf("create: %d %s", r1.StatusCode, b1)
+			}
+			for _, key := range []string{e.AdminKey, other} {
+				resp, b := e.Do(t, "POST", path, body, "x-api-key", key, "x-idempotency-key", idem)
+				wantError(t, resp, b, http.StatusConflict, "session id is shown only once")
+				if ge := decode[guardianError](t, b); *ge.Classifier != "SESSION_ID_SHOWN_ONCE" || strings.Contains(string(b), first["session_id"]) {
+					t.Fatalf("replay: %s", b)
+				}
+			}
+			recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.IdempotencyKind,
+				Page: vault.Page{Limit: 10}}, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs {
+				var d struct {
+					SealedBody []byte `json:"sealed_body"`
+				}
+				if err := json.Unmarshal(rec.Data, &d); err != nil {
+					t.Fatal(err)
+				}
+				stored, err := e.Vault.Open(context.Background(), vault.DefaultTenant, rec.ID, "response", d.SealedBody)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(string(stored), first["session_id"]) {
+					t.Fatalf("the session id is stored for replay: %s", stored)
+				}
+			}
+		})
+	}
+	// A pan source is replayed as before.
+	hdr := []string{"x-api-key", e.AdminKey, "x-idempotency-key", "pan-1"}
+	_, b1 := e.Do(t, "POST", "/api/pci/tokens", panBody, hdr...)
+	r2, b2 := e.Do(t, "POST", "/api/pci/tokens", panBody, hdr...)
+	if r2.StatusCode != 200 || string(b1) != string(b2) {
+		t.Fatalf("pan replay: %s / %s", b1, b2)
 	}
 }

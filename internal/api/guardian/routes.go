@@ -82,12 +82,12 @@ func New(v *vault.Service, d Deps) *API {
 // Routes lists the whole Guardian API.
 func (a *API) Routes(mux *server.Mux) {
 	const tokens = APIPrefix + "/pci/tokens"
-	mux.Handle("POST "+tokens, a.auth(vault.ScopeCardsWrite, a.idempotent(nil, a.createToken())))
+	mux.Handle("POST "+tokens, a.auth(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.createToken())))
 	mux.Handle("GET "+tokens, a.auth(vault.ScopeCardsRead, a.listTokens()))
 	mux.Handle("GET "+tokens+"/{id}", a.auth(vault.ScopeCardsRead, a.getToken()))
 	mux.Handle("DELETE "+tokens+"/{id}", a.auth(vault.ScopeCardsWrite, a.deleteToken()))
 	mux.Handle("GET "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsRead, a.securityCodeStatus()))
-	mux.Handle("POST "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsWrite, a.idempotent(nil, a.refreshSecurityCode())))
+	mux.Handle("POST "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.refreshSecurityCode())))
 	mux.Handle("DELETE "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsWrite, a.deleteSecurityCode()))
 	mux.Handle("POST "+tokens+"/{id}/forward", a.auth(vault.ScopeForward, a.idempotent(nil, a.forward())))
 
