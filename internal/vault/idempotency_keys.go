@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,8 @@ const (
 	idemPoll = 20 * time.Millisecond
 	// fieldIdemResponse is bound into a stored response's ciphertext.
 	fieldIdemResponse = "response"
+	// macIdemRequest separates request hashes from every other keyed hash.
+	macIdemRequest = "idempotency-request"
 )
 
 // Errors a claim can fail with; both come wrapped in an *Error (conflict).
@@ -58,7 +61,10 @@ type IdempotencyClaim struct {
 
 // idemData is what an idempotency record's Data holds.
 type idemData struct {
-	// Hash identifies the request (method, path, body): a replay must match it.
+	// Hash identifies the request (method, path, body): a replay must match
+	// it. It is keyed (the tenant's index key over the caller's hash), since
+	// the body it stands for can hold card data: a plain hash of a
+	// tokenize request could be searched for its card number and code.
 	Hash        []byte    `json:"hash"`
 	Done        bool      `json:"done"`
 	LeaseUntil  time.Time `json:"lease_until,omitzero"`
@@ -87,11 +93,17 @@ func ValidIdempotencyKey(key string) error {
 // so they hold across nodes; two concurrent claims of one key: one wins,
 // the other waits up to wait for the first response and replays it. A key
 // used with another hash fails with ErrIdempotencyMismatch; one still in
-// progress after wait with ErrIdempotencyInProgress.
+// progress after wait with ErrIdempotencyInProgress. The store keeps only a
+// keyed hash of hash.
 func (s *Service) ClaimIdempotencyKey(ctx context.Context, tenant, key string, hash []byte, wait time.Duration) (*IdempotencyClaim, error) {
 	if err := ValidIdempotencyKey(key); err != nil {
 		return nil, err
 	}
+	mac, err := s.MAC(ctx, tenant, macIdemRequest, hex.EncodeToString(hash))
+	if err != nil {
+		return nil, err
+	}
+	hash = []byte(mac)
 	giveUp := time.Now().Add(wait)
 	for {
 		now := s.Now()

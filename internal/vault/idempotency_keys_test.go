@@ -1,8 +1,13 @@
 package vault_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,5 +106,40 @@ func TestIdempotencyReleaseAndRace(t *testing.T) {
 		if _, err := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, k, []byte("h"), 0); vault.CodeOf(err) != vault.CodeInvalid {
 			t.Errorf("key %q: %v", k, err)
 		}
+	}
+}
+
+// The request hash a facade passes in stands for a body that can hold card
+// data (a tokenize request), so the store keeps only a keyed hash of it.
+func TestIdempotencyStoresKeyedRequestHash(t *testing.T) {
+	svc, store, _, _ := newService(t)
+	ctx := context.Background()
+	sum := sha256.Sum256([]byte(`{"source":{"type":"pan","account_number":"4111111111111111","security_code":"123"}}`))
+	claim, err := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, "k", sum[:], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.FinishIdempotencyKey(ctx, claim, vault.IdempotentResponse{Status: 200, Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.RecordByKey(ctx, vault.DefaultTenant, vault.IdempotencyKind, "k", svc.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Hash []byte `json:"hash"`
+	}
+	if err := json.Unmarshal(rec.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Hash) == 0 || bytes.Contains(d.Hash, sum[:]) || strings.Contains(string(d.Hash), hex.EncodeToString(sum[:])) {
+		t.Fatalf("the store keeps the caller's plain hash: %x", d.Hash)
+	}
+	// The same request still replays; another does not.
+	if again, err := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, "k", sum[:], 0); err != nil || again.Replay == nil {
+		t.Fatalf("replay %+v %v", again, err)
+	}
+	if _, err := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, "k", []byte("other"), 0); !errors.Is(err, vault.ErrIdempotencyMismatch) {
+		t.Fatalf("another request: %v", err)
 	}
 }
