@@ -2,6 +2,9 @@ package vault_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -68,5 +71,73 @@ func TestSessionAllowedOriginsRefused(t *testing.T) {
 	rs, err := store.ListRecords(ctx, vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.SessionKind, Page: vault.Page{Limit: 10}}, svc.Now())
 	if err != nil || len(rs) != 0 {
 		t.Errorf("refused sessions were stored: %d, %v", len(rs), err)
+	}
+}
+
+// A session's allowed origins decide who may frame its card form, so they
+// are sealed like a hosted form's settings: the store holds no origin in
+// the clear, a writer to the store cannot add one, and a sealed list moved
+// from another session does not open.
+func TestSessionAllowedOriginsSealed(t *testing.T) {
+	svc, store, _, _ := newService(t)
+	ctx := context.Background()
+	newSession := func(origins ...string) (vault.Session, vault.Record) {
+		t.Helper()
+		s, err := svc.CreateSession(ctx, vault.NewSession{Tenant: vault.DefaultTenant, Purpose: vault.SessionTokenize, AllowedOrigins: origins})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte("session:" + s.ID)) // the record id is the hash of the session id
+		r, err := store.GetRecord(ctx, vault.SessionKind, hex.EncodeToString(sum[:]), svc.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, r
+	}
+	shop, shopRec := newSession("https://shop.example")
+	if strings.Contains(string(shopRec.Data), "shop.example") {
+		t.Fatalf("origins stored in the clear: %s", shopRec.Data)
+	}
+
+	// A writer adds an origin in the clear to a session without origins.
+	plain, plainRec := newSession()
+	var d map[string]any
+	if err := json.Unmarshal(plainRec.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	d["allowed_origins"] = []string{"https://evil.example"}
+	plainRec.Data, _ = json.Marshal(d)
+	if _, err := store.UpdateRecord(ctx, plainRec, svc.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for name, read := range map[string]func() (vault.Session, error){
+		"browser":  func() (vault.Session, error) { return svc.Session(ctx, plain.ID) },
+		"merchant": func() (vault.Session, error) { return svc.TenantSession(ctx, vault.DefaultTenant, plain.ID) },
+	} {
+		if got, err := read(); err != nil || got.AllowedOrigins != nil {
+			t.Errorf("%s read a written origin: %q, %v", name, got.AllowedOrigins, err)
+		}
+	}
+
+	// A writer moves the shop's sealed list onto the plain session: it does
+	// not open there, and the session is refused rather than framed by it.
+	var shopData map[string]json.RawMessage
+	_ = json.Unmarshal(shopRec.Data, &shopData)
+	plainRec, err := store.GetRecord(ctx, vault.SessionKind, plainRec.ID, svc.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = map[string]any{}
+	_ = json.Unmarshal(plainRec.Data, &d)
+	d["sealed_origins"] = shopData["sealed_origins"]
+	plainRec.Data, _ = json.Marshal(d)
+	if _, err := store.UpdateRecord(ctx, plainRec, svc.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := svc.Session(ctx, plain.ID); err == nil {
+		t.Errorf("a moved origin list opened: %q", got.AllowedOrigins)
+	}
+	if got, err := svc.Session(ctx, shop.ID); err != nil || !slices.Equal(got.AllowedOrigins, []string{"https://shop.example"}) {
+		t.Errorf("shop session: %q, %v", got.AllowedOrigins, err)
 	}
 }

@@ -54,7 +54,16 @@ func (s *Service) CreateSession(ctx context.Context, in NewSession) (Session, er
 	secret := seal.RandomID(sessionIDLen)
 	id := sessionRecordID(secret)
 	d := sessionData{Purpose: in.Purpose, State: SessionPending, CardID: in.CardID, Metadata: in.Metadata,
-		TokenTTL: int64(in.TokenTTL / time.Second), Deadline: now.Add(ttl), AllowedOrigins: origins}
+		TokenTTL: int64(in.TokenTTL / time.Second), Deadline: now.Add(ttl), origins: origins}
+	if origins != nil {
+		raw, err := json.Marshal(origins)
+		if err != nil {
+			return Session{}, err
+		}
+		if d.SealedOrigins, err = s.Seal(ctx, in.Tenant, id, fieldSessionOrigins, raw); err != nil {
+			return Session{}, err
+		}
+	}
 	if in.KeyMaterial != nil {
 		if d.SealedKey, err = s.Seal(ctx, in.Tenant, id, fieldSessionKey, in.KeyMaterial); err != nil {
 			return Session{}, err
@@ -155,6 +164,15 @@ func (s *Service) loadSession(ctx context.Context, secret string) (Record, sessi
 	if err := json.Unmarshal(r.Data, &d); err != nil {
 		return Record{}, sessionData{}, fmt.Errorf("decode session: %w", err)
 	}
+	if d.SealedOrigins != nil {
+		raw, err := s.Open(ctx, r.Tenant, r.ID, fieldSessionOrigins, d.SealedOrigins)
+		if err != nil {
+			return Record{}, sessionData{}, fmt.Errorf("open session origins: %w", err)
+		}
+		if err := json.Unmarshal(raw, &d.origins); err != nil {
+			return Record{}, sessionData{}, fmt.Errorf("decode session origins: %w", err)
+		}
+	}
 	return r, d, nil
 }
 
@@ -167,7 +185,7 @@ func sessionView(r Record, d sessionData, now time.Time) Session {
 	}
 	return Session{Tenant: r.Tenant, Purpose: d.Purpose, State: st, CardID: d.CardID, Metadata: d.Metadata,
 		TokenTTL: time.Duration(d.TokenTTL) * time.Second, Attempts: d.Attempts, Reason: d.Reason,
-		CreatedAt: r.CreatedAt, ExpiresAt: d.Deadline, CompletedAt: d.CompletedAt, AllowedOrigins: d.AllowedOrigins}
+		CreatedAt: r.CreatedAt, ExpiresAt: d.Deadline, CompletedAt: d.CompletedAt, AllowedOrigins: d.origins}
 }
 
 // sessionUsable returns nil when a session can still be completed, or the

@@ -57,6 +57,8 @@ const (
 	sessionIDLen = 43
 	// fieldSessionKey is bound into the sealed key material's ciphertext.
 	fieldSessionKey = "session_key"
+	// fieldSessionOrigins is bound into the sealed allowed origins' ciphertext.
+	fieldSessionOrigins = "allowed_origins"
 )
 
 // NewSession describes a session to create.
@@ -122,8 +124,14 @@ type sessionData struct {
 	CompletedAt time.Time         `json:"completed_at,omitzero"`
 	// SealedKey is the creator's key material, sealed; nil once the session ended.
 	SealedKey []byte `json:"sealed_key,omitempty"`
-	// AllowedOrigins may frame the session's hosted form.
-	AllowedOrigins []string `json:"allowed_origins,omitempty"`
+	// SealedOrigins are the origins that may frame the session's hosted
+	// form (a JSON list), sealed to the tenant, the record and the field,
+	// so that whoever can write the store cannot add one (nor move another
+	// session's list here). A clear allowed_origins member, should a record
+	// have one, is ignored.
+	SealedOrigins []byte `json:"sealed_origins,omitempty"`
+	// origins are SealedOrigins opened by loadSession.
+	origins []string
 }
 
 // sessionRecordID is the record id of a session: the hash of its secret id.
