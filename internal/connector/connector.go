@@ -86,7 +86,8 @@ type Set struct {
 
 // Load reads and validates the connector file at path. ${NAME} in header
 // values is replaced by getenv(NAME), so secrets stay out of the file; an
-// unset or empty variable is an error. Every problem in the file is
+// unset or empty variable is an error, and so is a CARDVAULT_* name (the
+// vault's own configuration, never sent to a provider). Every problem in the file is
 // reported at once; no error ever quotes a header value.
 func Load(path string, getenv func(string) string) (*Set, error) {
 	f, err := os.Open(path)
@@ -223,14 +224,24 @@ func (c *Connector) parseBody(body string) error {
 	return nil
 }
 
-// expand replaces every ${NAME} in v by getenv(NAME). Errors name the
-// variable, never its value.
+// reservedEnvPrefix starts the names of the vault's own configuration
+// (CARDVAULT_MASTER_KEY, CARDVAULT_DATABASE_URL, CARDVAULT_BOOTSTRAP_API_KEY,
+// …), which a connector must never send to a provider.
+const reservedEnvPrefix = "CARDVAULT_"
+
+// expand replaces every ${NAME} in v by getenv(NAME). Names of the vault's
+// own configuration (reservedEnvPrefix, in any case) are refused before
+// they are read. Errors name the variable, never its value.
 func expand(v string, getenv func(string) string) (string, error) {
 	var err error
 	out := envPattern.ReplaceAllStringFunc(v, func(m string) string {
 		name := m[2 : len(m)-1]
 		if !envName.MatchString(name) {
 			err = fmt.Errorf("${%s} is not a valid environment variable name", name)
+			return ""
+		}
+		if strings.HasPrefix(strings.ToUpper(name), reservedEnvPrefix) {
+			err = fmt.Errorf("${%s} is refused: %s* variables are the vault's own configuration (its keys among them) and are never sent to a provider", name, reservedEnvPrefix)
 			return ""
 		}
 		val := getenv(name)

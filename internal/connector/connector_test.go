@@ -52,7 +52,8 @@ func TestParseAcceptsAValidConnector(t *testing.T) {
 }
 
 func TestParseRejectsBadConnectors(t *testing.T) {
-	getenv := env(map[string]string{"PSP_KEY": secretKey, "BAD": "x\ny" + secretKey})
+	getenv := env(map[string]string{"PSP_KEY": secretKey, "BAD": "x\ny" + secretKey,
+		"CARDVAULT_MASTER_KEY": secretKey, "CARDVAULT_DATABASE_URL": secretKey, "CardVault_Bootstrap_API_Key": secretKey})
 	for name, tc := range map[string]struct {
 		file []byte
 		want string
@@ -69,6 +70,9 @@ func TestParseRejectsBadConnectors(t *testing.T) {
 		"bad method":          {file(valid(map[string]any{"method": "DELETE"})), "method must be"},
 		"unset variable":      {file(valid(map[string]any{"headers": map[string]string{"X-Key": "${NOPE}"}})), "${NOPE} is not set"},
 		"bad variable name":   {file(valid(map[string]any{"headers": map[string]string{"X-Key": "${1X}"}})), "not a valid environment variable name"},
+		"vault master key":    {file(valid(map[string]any{"headers": map[string]string{"X-Key": "${CARDVAULT_MASTER_KEY}"}})), "${CARDVAULT_MASTER_KEY} is refused"},
+		"vault database url":  {file(valid(map[string]any{"headers": map[string]string{"Authorization": "Bearer ${PSP_KEY}${CARDVAULT_DATABASE_URL}"}})), "${CARDVAULT_DATABASE_URL} is refused"},
+		"vault var any case":  {file(valid(map[string]any{"headers": map[string]string{"X-Key": "${CardVault_Bootstrap_API_Key}"}})), "${CardVault_Bootstrap_API_Key} is refused"},
 		"bad header value":    {file(valid(map[string]any{"headers": map[string]string{"X-Key": "${BAD}"}})), "invalid header"},
 		"bad header name":     {file(valid(map[string]any{"headers": map[string]string{"X Key": "v"}})), "invalid header"},
 		"content-type header": {file(valid(map[string]any{"headers": map[string]string{"content-type": "text/plain"}})), "set content_type instead"},
