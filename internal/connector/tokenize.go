@@ -36,11 +36,37 @@ type Result struct {
 	Latency time.Duration
 }
 
+// ErrorKind names, in a fixed word, why a provider gave no token. Unlike
+// Reason it never holds provider text, so it may be stored in the clear.
+type ErrorKind string
+
+// The kinds of Error.
+const (
+	// KindUnknownConnector: no connector with the id is configured.
+	KindUnknownConnector ErrorKind = "unknown_connector"
+	// KindTemplate: the card lacks what the template needs (a security code).
+	KindTemplate ErrorKind = "template"
+	// KindRefused: the relay refused the destination or the request.
+	KindRefused ErrorKind = "refused"
+	// KindUnreachable: no complete answer came back (connection, timeout).
+	KindUnreachable ErrorKind = "unreachable"
+	// KindProviderStatus: the provider answered a non-2xx status.
+	KindProviderStatus ErrorKind = "provider_status"
+	// KindNotJSON: the provider's 2xx answer is not JSON.
+	KindNotJSON ErrorKind = "not_json"
+	// KindNoToken: the provider's answer has no usable token at the pointer.
+	KindNoToken ErrorKind = "no_token"
+)
+
 // Error says why a provider gave no token. Reason is safe to show to the
 // client and to log: it never holds card data, and provider text in it has
-// digit runs masked. Err is the cause, for the server log only.
+// digit runs masked; it may still hold the provider's own words, so store
+// it only sealed. Kind and Status hold no provider text. Err is the cause,
+// for the server log only.
 type Error struct {
 	Connector string
+	// Kind says in a fixed word why there is no token.
+	Kind ErrorKind
 	// Status is the provider's HTTP status, or 0 when none came back.
 	Status int
 	Reason string
@@ -77,34 +103,36 @@ func (t *Tokenizer) Tokenize(ctx context.Context, id string, c forward.Card) (Re
 		conn = t.set.get(id)
 	}
 	if conn == nil {
-		return Result{}, &Error{Connector: id, Reason: "no such connector is configured"}
+		return Result{}, &Error{Connector: id, Kind: KindUnknownConnector, Reason: "no such connector is configured"}
 	}
 	body, err := conn.body.Render(conn.contentType, forward.Values(syntax, []forward.Card{c}))
 	if err != nil {
-		return Result{}, &Error{Connector: id, Reason: "the connector's template cannot be filled: " + err.Error(), Err: err}
+		return Result{}, &Error{Connector: id, Kind: KindTemplate, Reason: "the connector's template cannot be filled: " + err.Error(), Err: err}
 	}
 	resp, err := t.relay.Do(ctx, forward.Request{Method: conn.method, URL: conn.url, Own: conn.header.Clone(),
 		Body: body, Timeout: conn.timeout})
 	var refused *forward.RefusedError
 	var upstream *forward.UpstreamError
 	switch {
-	case errors.As(err, &refused), errors.As(err, &upstream):
-		return Result{}, &Error{Connector: id, Reason: err.Error(), Err: err}
+	case errors.As(err, &refused):
+		return Result{}, &Error{Connector: id, Kind: KindRefused, Reason: err.Error(), Err: err}
+	case errors.As(err, &upstream):
+		return Result{}, &Error{Connector: id, Kind: KindUnreachable, Reason: err.Error(), Err: err}
 	case err != nil:
-		return Result{}, &Error{Connector: id, Reason: "the provider could not be reached", Err: err}
+		return Result{}, &Error{Connector: id, Kind: KindUnreachable, Reason: "the provider could not be reached", Err: err}
 	}
 	res := Result{Connector: id, Host: conn.host, Status: resp.Status, Latency: resp.Latency}
 	doc, jsonErr := decodeJSON(resp.Body)
 	if resp.Status < 200 || resp.Status > 299 {
-		return res, &Error{Connector: id, Status: resp.Status,
+		return res, &Error{Connector: id, Kind: KindProviderStatus, Status: resp.Status,
 			Reason: fmt.Sprintf("the provider answered HTTP %d", resp.Status) + conn.providerMessage(doc)}
 	}
 	if jsonErr != nil {
-		return res, &Error{Connector: id, Status: resp.Status, Reason: "the provider's response is not JSON", Err: jsonErr}
+		return res, &Error{Connector: id, Kind: KindNotJSON, Status: resp.Status, Reason: "the provider's response is not JSON", Err: jsonErr}
 	}
 	token, ok := tokenAt(conn.token, doc)
 	if !ok {
-		return res, &Error{Connector: id, Status: resp.Status,
+		return res, &Error{Connector: id, Kind: KindNoToken, Status: resp.Status,
 			Reason: "the provider's response has no token at " + conn.token.String() + conn.providerMessage(doc)}
 	}
 	res.Token = token

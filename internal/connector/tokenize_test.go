@@ -131,6 +131,10 @@ func TestTokenizeFailures(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL, closedRule := closed.URL, allowRule(t, closed)
 	closed.Close()
+	// kinds is what each failure is stored as: a fixed word, no provider text.
+	kinds := map[string]connector.ErrorKind{"declined": connector.KindProviderStatus, "no token": connector.KindNoToken,
+		"not JSON": connector.KindNotJSON, "unusable": connector.KindNoToken, "not allowed": connector.KindRefused,
+		"unreachable": connector.KindUnreachable, "no cvc held": connector.KindTemplate}
 	for name, tc := range map[string]struct {
 		target, allow string
 		over          map[string]any
@@ -161,8 +165,8 @@ func TestTokenizeFailures(t *testing.T) {
 			if !asConnectorError(err, &ce) {
 				t.Fatalf("got %v, want a *connector.Error", err)
 			}
-			if !strings.Contains(ce.Reason, tc.want) || ce.Status != tc.status || ce.Connector != "psp" {
-				t.Errorf("reason %q status %d, want %q %d", ce.Reason, ce.Status, tc.want, tc.status)
+			if !strings.Contains(ce.Reason, tc.want) || ce.Status != tc.status || ce.Connector != "psp" || ce.Kind != kinds[name] {
+				t.Errorf("reason %q status %d kind %q, want %q %d %q", ce.Reason, ce.Status, ce.Kind, tc.want, tc.status, kinds[name])
 			}
 			for _, secret := range []string{"4111111111111111", "4111 1111", "123"} {
 				if strings.Contains(ce.Error(), secret) {
@@ -187,7 +191,7 @@ func TestTokenizeUnknownConnector(t *testing.T) {
 	for _, tok := range []*connector.Tokenizer{none, connector.New(nil, nil)} {
 		_, err := tok.Tokenize(context.Background(), "psp", testCard(t, ""))
 		var ce *connector.Error
-		if !asConnectorError(err, &ce) || !strings.Contains(ce.Reason, "no such connector") {
+		if !asConnectorError(err, &ce) || !strings.Contains(ce.Reason, "no such connector") || ce.Kind != connector.KindUnknownConnector {
 			t.Errorf("unknown connector: %v", err)
 		}
 	}

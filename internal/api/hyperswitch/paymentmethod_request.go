@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/cardvault/cardvault/internal/card"
+	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -62,6 +63,10 @@ const (
 type pmPersonal struct {
 	NickName *string  `json:"nick_name,omitempty"`
 	Billing  *billing `json:"billing,omitempty"`
+	// PSPError is why the last provider tokenization failed, as the client
+	// is told: it can quote the provider's own words (digit runs masked),
+	// so it is kept sealed, never in the clear beside the card.
+	PSPError string `json:"psp_error_message,omitempty"`
 }
 
 // pmPublic is a payment method's non-personal data, kept in the clear.
@@ -77,11 +82,26 @@ type pmPublic struct {
 	NetworkTokenization  string          `json:"network_tokenization,omitempty"`
 	NetworkTransactionID string          `json:"network_transaction_id,omitempty"`
 	Acknowledgement      string          `json:"acknowledgement_status,omitempty"`
-	// PSP is the last provider tokenization attempt.
-	PSP *pspAttempt `json:"psp,omitempty"`
+	// PSP is the last provider tokenization attempt, without any provider
+	// text (see pmPersonal.PSPError).
+	PSP *pspRecord `json:"psp,omitempty"`
 }
 
-// pspAttempt is how the last provider tokenization went.
+// pspRecord is how the last provider tokenization went, as kept in the
+// clear: fixed words and the provider's status only.
+type pspRecord struct {
+	ConnectorID string `json:"connector_id"`
+	Type        string `json:"tokenization_type"`
+	// Status is succeeded or failed.
+	Status string `json:"status"`
+	// ErrorKind says in a fixed word why it failed.
+	ErrorKind connector.ErrorKind `json:"error_kind,omitempty"`
+	// ProviderStatus is the provider's HTTP status, 0 when none came back.
+	ProviderStatus int `json:"connector_status_code,omitempty"`
+}
+
+// pspAttempt is how the last provider tokenization went, as the client
+// reads it.
 type pspAttempt struct {
 	ConnectorID string `json:"connector_id"`
 	Type        string `json:"tokenization_type"`

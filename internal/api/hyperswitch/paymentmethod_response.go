@@ -121,7 +121,7 @@ func (v view) response() pmResponse {
 		PaymentMethodData: &pmData{Card: v.card()}, StorageType: v.pub.StorageType,
 		CardCVCTokenStorage: &cvcStorage{IsStored: pm.SecurityCode.Held}, NetworkTransactionID: v.pub.NetworkTransactionID,
 		Billing: v.priv.Billing, Acknowledgement: v.pub.Acknowledgement, Metadata: v.pub.Metadata,
-		LastModified: timestamp(pm.UpdatedAt), PSPTokenization: v.pub.PSP}
+		LastModified: timestamp(pm.UpdatedAt), PSPTokenization: v.pspView()}
 	if pm.SecurityCode.Held {
 		at := timestamp(pm.SecurityCode.ExpiresAt)
 		out.CardCVCTokenStorage.ExpiresAt = &at

@@ -42,11 +42,12 @@ func (a *API) tokenize(r *http.Request, c caller, pm vault.PaymentMethod, psp ps
 		return vault.PaymentMethod{}, err
 	}
 	res, err := a.connectors.Tokenize(ctx, psp.ConnectorID, forward.Card{PAN: rc.PAN, Holder: rc.Holder, Expiry: rc.Expiry, SecurityCode: cvc})
-	attempt := &pspAttempt{ConnectorID: psp.ConnectorID, Type: psp.TokenizationType, Status: pspSucceeded, ProviderStatus: res.Status}
+	attempt := &pspRecord{ConnectorID: psp.ConnectorID, Type: psp.TokenizationType, Status: pspSucceeded, ProviderStatus: res.Status}
+	reason := ""
 	var ce *connector.Error
 	switch {
 	case errors.As(err, &ce):
-		attempt.Status, attempt.Error, attempt.ProviderStatus = pspFailed, ce.Reason, ce.Status
+		attempt.Status, attempt.ErrorKind, attempt.ProviderStatus, reason = pspFailed, ce.Kind, ce.Status, ce.Reason
 		a.log.WarnContext(ctx, "psp tokenization failed", "request_id", server.RequestIDFrom(ctx), "connector", psp.ConnectorID,
 			"payment_method", pm.ID, "reason", ce.Reason, "err", server.RedactDigits(errString(ce.Err)))
 	case err != nil:
@@ -61,13 +62,34 @@ func (a *API) tokenize(r *http.Request, c caller, pm vault.PaymentMethod, psp ps
 		if err != nil {
 			return err
 		}
-		v.pub.PSP = attempt
+		// The clear part keeps only fixed words and the status; the reason
+		// (which can quote the provider) is sealed with the personal data.
+		v.pub.PSP, v.priv.PSPError = attempt, reason
 		if attempt.Status == pspSucceeded {
 			p.ConnectorTokens = withToken(p.ConnectorTokens, vault.ConnectorToken{ConnectorID: psp.ConnectorID, Token: res.Token,
 				Type: psp.TokenizationType, Status: tokenActive, CreatedAt: now})
 		}
 		return v.store(p)
 	}})
+}
+
+// pspView renders the last provider tokenization for the client: the
+// clear record with the sealed reason it failed for.
+func (v view) pspView() *pspAttempt {
+	p := v.pub.PSP
+	if p == nil {
+		return nil
+	}
+	out := &pspAttempt{ConnectorID: p.ConnectorID, Type: p.Type, Status: p.Status, ProviderStatus: p.ProviderStatus}
+	if p.Status == pspFailed {
+		out.Error = v.priv.PSPError
+		if out.Error == "" && p.ErrorKind != "" {
+			out.Error = "the provider tokenization failed (" + string(p.ErrorKind) + ")"
+		} else if out.Error == "" {
+			out.Error = "the provider tokenization failed"
+		}
+	}
+	return out
 }
 
 // withToken adds t to tokens, replacing a token of the same connector and

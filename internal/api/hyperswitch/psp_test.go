@@ -162,12 +162,12 @@ func TestProviderFailureKeepsThePaymentMethod(t *testing.T) {
 	e := newEnv(t, connectorsFor(t, p))
 	p.answer(402, `{"error":{"message":"Your card 4111111145551142 was declined."}}`)
 	for _, tc := range []struct {
-		name, connector, pan, want string
-		status                     float64
+		name, connector, pan, want, kind string
+		status                           float64
 	}{
-		{"declined", "loop", "4111111145551142", "the provider answered HTTP 402: Your card **************** was declined.", 402},
-		{"not allowed", "elsewhere", "5555555555554444", "refused", 0},
-		{"unreachable", "down", "4000056655665556", "upstream connection failed", 0},
+		{"declined", "loop", "4111111145551142", "the provider answered HTTP 402: Your card **************** was declined.", "provider_status", 402},
+		{"not allowed", "elsewhere", "5555555555554444", "refused", "refused", 0},
+		{"unreachable", "down", "4000056655665556", "upstream connection failed", "unreachable", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cus := e.newCustomer(t, "cus_"+strings.ReplaceAll(tc.name, " ", "_"))
@@ -181,8 +181,20 @@ func TestProviderFailureKeepsThePaymentMethod(t *testing.T) {
 				t.Errorf("provider status %v, want %v", code, tc.status)
 			}
 			got := e.must(t, "GET", "/v2/payment-methods/"+pm["id"].(string), "")
-			if at(got, "psp_tokenization.status") != "failed" || at(got, "payment_method_data.card.last4_digits") != tc.pan[12:] {
+			if at(got, "psp_tokenization.status") != "failed" || at(got, "payment_method_data.card.last4_digits") != tc.pan[12:] ||
+				at(got, "psp_tokenization.error_message") != msg {
 				t.Errorf("the saved payment method: %v", got)
+			}
+			// The clear part of the record keeps the status and the kind of
+			// failure, never the provider's words (they are sealed).
+			clear := storedPublic(t, e, pm["id"].(string))
+			if at(clear, "psp.error_kind") != tc.kind || at(clear, "psp.connector_status_code") != anyStatus(tc.status) {
+				t.Errorf("stored in the clear: %v", clear)
+			}
+			for _, text := range []string{"declined", "Your card", "allow", "upstream", "answered"} {
+				if raw, _ := json.Marshal(clear); strings.Contains(string(raw), text) {
+					t.Errorf("provider text %q stored in the clear: %s", text, raw)
+				}
 			}
 		})
 	}
@@ -201,4 +213,30 @@ func TestTokenizationWithoutSecurityCodeSaysWhy(t *testing.T) {
 	if form, _ := p.last(); form != nil {
 		t.Errorf("the provider was called: %v", form)
 	}
+}
+
+// storedPublic reads the clear part of a payment method's record as the
+// store holds it.
+func storedPublic(t *testing.T, e *env, id string) map[string]any {
+	t.Helper()
+	rec, err := e.Store.GetRecord(context.Background(), vault.KindPaymentMethod, id, e.Vault.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Public map[string]any `json:"public"`
+	}
+	if err := json.Unmarshal(rec.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Public
+}
+
+// anyStatus is a provider status as a decoded JSON value reads: absent
+// (nil) when zero.
+func anyStatus(s float64) any {
+	if s == 0 {
+		return nil
+	}
+	return s
 }
