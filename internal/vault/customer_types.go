@@ -63,7 +63,9 @@ func ValidProfile(id string) bool { return profilePattern.MatchString(id) }
 func ValidCustomerReference(ref string) bool { return referencePattern.MatchString(ref) }
 
 // Customer is a merchant's customer. It belongs to one profile of a tenant;
-// readers of any other profile never see it.
+// readers of any other profile never see it. A profile is a namespace the
+// caller chooses, not an access boundary: every key of the tenant may read
+// any profile. The tenant is the boundary.
 type Customer struct {
 	ID      string
 	Tenant  string

@@ -143,6 +143,8 @@ func mustPAN(t *testing.T, s string) card.PAN {
 	return p
 }
 
+// Profiles are namespaces: another profile's objects answer 404 like
+// missing ones (but see TestProfileIsNotAnAccessBoundary).
 func TestProfileIsolation(t *testing.T) {
 	e := newEnv(t, nil)
 	a := []string{"x-profile-id", "pro_a"}
@@ -180,6 +182,26 @@ func TestProfileIsolation(t *testing.T) {
 	}
 	if cards, pms := e.counts(t); cards != 1 || pms != 1 {
 		t.Errorf("store holds %d cards, %d payment methods", cards, pms)
+	}
+}
+
+// The documented security model: the tenant is the boundary, a profile is
+// a namespace the caller picks. Any key of the tenant, made for no profile
+// in particular, reads another profile's objects by naming the profile;
+// another tenant's key does not, whatever profile it names.
+func TestProfileIsNotAnAccessBoundary(t *testing.T) {
+	e := newEnv(t, nil)
+	shop := []string{"x-profile-id", "pro_shop"}
+	cus := e.newCustomer(t, "cus_1", shop...)
+	pm := e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, ""), shop...)["id"].(string)
+	reader := e.Key(t, vault.ScopeCardsRead)
+	for _, path := range []string{"/v2/customers/" + cus, "/v2/payment-methods/" + pm} {
+		if resp, b := e.Do(t, "GET", path, "", "api-key", reader, "x-profile-id", "pro_shop"); resp.StatusCode != 200 {
+			t.Errorf("another key of the tenant naming the profile: %d %s", resp.StatusCode, b)
+		}
+		if resp, b := e.Do(t, "GET", path, "", "api-key", e.TenantKey(t, "other"), "x-profile-id", "pro_shop"); resp.StatusCode != 404 {
+			t.Errorf("another tenant naming the profile: %d %s", resp.StatusCode, b)
+		}
 	}
 }
 

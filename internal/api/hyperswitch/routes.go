@@ -1,8 +1,14 @@
 // Package hyperswitch speaks Hyperswitch's v2 server-to-server vault API
 // under /v2: customers and the cards saved for them as payment methods,
 // provider (PSP) tokens through operator-configured connectors, and
-// Hyperswitch's error shape. Every object lives in a profile (x-profile-id);
-// another profile's objects do not exist for the caller.
+// Hyperswitch's error shape.
+//
+// Every object lives in a profile (x-profile-id), and another profile's
+// objects answer 404 like missing ones. A profile is a namespace, not an
+// access boundary: the caller picks it per request, and any API key of the
+// tenant can act in any of the tenant's profiles. The tenant (the key's) is
+// the security boundary; parties that must be kept apart need tenants of
+// their own.
 package hyperswitch
 
 import (
