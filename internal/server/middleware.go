@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
@@ -129,10 +130,12 @@ func SetPrincipal(ctx context.Context, p vault.Principal) context.Context {
 	return vault.WithPrincipal(ctx, p)
 }
 
-// longToken matches a path segment that may be a credential: 32 or more
-// URL-safe characters without a dash (session ids, secrets), unlike
-// UUIDs and the vault's other ids.
-var longToken = regexp.MustCompile(`[A-Za-z0-9_]{32,}`)
+// credentialLike matches a path segment that may be a credential: 32 or
+// more URL-safe characters (session ids, secrets).
+var credentialLike = regexp.MustCompile(`^[A-Za-z0-9_-]{32,}$`)
+
+// uuidLike matches the vault's UUID ids, which are not credentials.
+var uuidLike = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // logPath is the path the access log records: card-number-like digits are
 // always masked, and for requests no route matched (or that the router
@@ -140,10 +143,16 @@ var longToken = regexp.MustCompile(`[A-Za-z0-9_]{32,}`)
 // chance to hide its secrets there.
 func logPath(path, pattern string) string {
 	path = RedactDigits(path)
-	if pattern == "unmatched" {
-		path = longToken.ReplaceAllString(path, "[redacted]")
+	if pattern != "unmatched" {
+		return path
 	}
-	return path
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if credentialLike.MatchString(seg) && !uuidLike.MatchString(seg) {
+			segs[i] = "[redacted]"
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // accessLog writes one JSON line per request: never a body, never a query
