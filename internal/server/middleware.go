@@ -138,12 +138,12 @@ var credentialLike = regexp.MustCompile(`^[A-Za-z0-9_-]{32,}$`)
 var uuidLike = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // logPath is the path the access log records: card-number-like digits are
-// always masked, and for requests no route matched (or that the router
-// redirected) every credential-like segment too, since no facade had the
-// chance to hide its secrets there.
-func logPath(path, pattern string) string {
+// always masked, and for requests no route matched, or that were redirected
+// (the router's path cleaning), every credential-like segment too, since no
+// facade had the chance to hide its secrets there.
+func logPath(path, pattern string, status int) string {
 	path = RedactDigits(path)
-	if pattern != "unmatched" {
+	if pattern != "unmatched" && (status < 300 || status >= 400) {
 		return path
 	}
 	segs := strings.Split(path, "/")
@@ -177,7 +177,7 @@ func accessLog(next http.Handler, log *slog.Logger, m *metrics, mux *http.ServeM
 			slog.String("request_id", RequestIDFrom(r.Context())),
 			slog.String("method", knownMethod(r.Method)),
 			slog.String("route", pattern),
-			slog.String("path", logPath(r.URL.Path, pattern)),
+			slog.String("path", logPath(r.URL.Path, pattern, lw.status)),
 			slog.Int("status", lw.status),
 			slog.Int64("bytes", lw.bytes),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),

@@ -212,6 +212,7 @@ func TestUnmatchedPathsHideCredentialLikeSegments(t *testing.T) {
 		get(t, "GET", ts.URL+"/sessions//"+secret, "")
 		get(t, "GET", ts.URL+"/nowhere/"+secret+"/x", "")
 		get(t, "GET", ts.URL+"/t/"+secret+"/", "")
+		get(t, "GET", ts.URL+"//t/slow/../"+secret, "")
 		if strings.Contains(log.String(), secret) {
 			t.Fatalf("a credential-like segment of an unmatched path reached the log:\n%s", log)
 		}
