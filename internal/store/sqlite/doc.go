@@ -5,7 +5,9 @@
 // disk before it is acknowledged. Transactions begin IMMEDIATE, so a
 // transaction never has to upgrade a read lock and cannot fail half-way with
 // SQLITE_BUSY; other processes opening the same file wait up to the busy
-// timeout.
+// timeout. Concurrent Tx calls are group-committed: they run one after
+// another in one transaction, each in its own savepoint, and share one
+// COMMIT, so many requests cost one sync (see committer).
 //
 // Times are stored as INTEGER unix microseconds and come back in UTC,
 // truncated to the microsecond; a zero ExpiresAt or RevokedAt is NULL. Empty
