@@ -37,7 +37,9 @@ type formData struct {
 
 // CreateForm validates and stores a hosted form configuration for the
 // tenant. Its configuration is sealed under the tenant's data key, so the
-// store can neither read nor change the script the form will run.
+// store can neither read nor change the script the form will run. The id
+// of a form that exists or was deleted (see FormTombstoneKind) is a
+// conflict.
 func (s *Service) CreateForm(ctx context.Context, tenant string, in FormInput) (Form, error) {
 	f, err := newForm(in)
 	if err != nil {
@@ -56,8 +58,13 @@ func (s *Service) CreateForm(ctx context.Context, tenant string, in FormInput) (
 	if err != nil {
 		return Form{}, err
 	}
-	err = s.store.CreateRecord(ctx, Record{Tenant: tenant, Kind: FormKind, ID: f.ID, Data: sealed, Version: 1,
-		CreatedAt: f.CreatedAt, UpdatedAt: f.CreatedAt})
+	err = s.store.Tx(ctx, func(tx Store) error {
+		if err := checkFormIDFree(ctx, tx, f.ID, f.CreatedAt); err != nil {
+			return err
+		}
+		return tx.CreateRecord(ctx, Record{Tenant: tenant, Kind: FormKind, ID: f.ID, Data: sealed, Version: 1,
+			CreatedAt: f.CreatedAt, UpdatedAt: f.CreatedAt})
+	})
 	if errors.Is(err, ErrConflict) {
 		return Form{}, &Error{Code: CodeConflict, Field: "form_id", Public: "a form with this id exists", Err: err}
 	}
@@ -182,13 +189,20 @@ func (s *Service) ListForms(ctx context.Context, tenant string, p Page) ([]Form,
 	return out, nil
 }
 
-// DeleteForm removes one of the tenant's forms; pages already loaded keep
-// working until they submit, as the capture endpoint decides that.
+// DeleteForm removes one of the tenant's forms and leaves a tombstone, so
+// that its id is never reused; pages already loaded keep working until
+// they submit, as the capture endpoint decides that.
 func (s *Service) DeleteForm(ctx context.Context, tenant, id string) error {
 	if !formIDPattern.MatchString(id) {
 		return errFormNotFound
 	}
-	err := s.store.DeleteRecord(ctx, tenant, FormKind, id)
+	now := s.Now()
+	err := s.store.Tx(ctx, func(tx Store) error {
+		if err := tx.DeleteRecord(ctx, tenant, FormKind, id); err != nil {
+			return err
+		}
+		return buryForm(ctx, tx, tenant, id, now)
+	})
 	if errors.Is(err, ErrNotFound) {
 		return errFormNotFound
 	}

@@ -197,3 +197,41 @@ func FuzzParseFormOrigin(f *testing.F) {
 		}
 	})
 }
+
+// A deleted form's id is never reused: a link handed out for it must not
+// start serving another configuration (and its callbacks).
+func TestFormIDNotReusedAfterDelete(t *testing.T) {
+	svc, store, _, _ := newService(t)
+	ctx := context.Background()
+	if _, err := svc.CreateTenant(ctx, "other", "Other"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateForm(ctx, vault.DefaultTenant, vault.FormInput{ID: "checkout"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.DeleteForm(ctx, vault.DefaultTenant, "checkout"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tenant := range []string{vault.DefaultTenant, "other"} {
+		_, err := svc.CreateForm(ctx, tenant, vault.FormInput{ID: "checkout", SuccessCallback: "function(){}"})
+		if e := vault.AsError(err); err == nil || e.Code != vault.CodeConflict || e.Field != "form_id" {
+			t.Errorf("tenant %s re-created the deleted form's id: %v", tenant, err)
+		}
+	}
+	if _, err := svc.FormByID(ctx, "checkout"); vault.CodeOf(err) != vault.CodeNotFound {
+		t.Errorf("the deleted form serves: %v", err)
+	}
+	r, err := store.GetRecord(ctx, vault.FormTombstoneKind, "checkout", svc.Now())
+	if err != nil || r.Tenant != vault.DefaultTenant {
+		t.Fatalf("tombstone: %+v %v", r, err)
+	}
+	if list, err := svc.ListForms(ctx, vault.DefaultTenant, vault.Page{Limit: 10}); err != nil || len(list) != 0 {
+		t.Errorf("list after delete: %+v %v", list, err)
+	}
+	if err := svc.DeleteForm(ctx, vault.DefaultTenant, "checkout"); vault.CodeOf(err) != vault.CodeNotFound {
+		t.Errorf("deleting twice: %v", err)
+	}
+	if _, err := svc.CreateForm(ctx, vault.DefaultTenant, vault.FormInput{ID: "checkout-2"}); err != nil {
+		t.Errorf("another id: %v", err)
+	}
+}

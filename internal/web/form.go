@@ -76,8 +76,10 @@ type FormConfig struct {
 	Extra map[string]string
 	// SuccessCallback and ErrorCallback are JavaScript function
 	// expressions, function(responseData, requestData), each embedded as
-	// its own nonce'd script (see CheckScript); empty means none. The
-	// error callback runs when the vault refuses the submission.
+	// its own nonce'd script that only defines it (see CheckCallback);
+	// empty means none. The error callback runs when the vault refuses the
+	// submission. Before either runs, the card number, expiry, security
+	// code and holder inputs are cleared and disabled.
 	SuccessCallback string
 	ErrorCallback   string
 	// AllowedOrigins may frame the page (CSP frame-ancestors) and receive
@@ -173,7 +175,7 @@ type formScriptConfig struct {
 
 // RenderForm writes the capture form with status 200 and its security
 // headers. It refuses (before writing anything) a config without a nonce,
-// fields or a same-origin SubmitURL, with a callback that CheckScript
+// fields or a same-origin SubmitURL, with a callback that CheckCallback
 // refuses, or with AllowedOrigins that are not serialised origins.
 func RenderForm(w http.ResponseWriter, c FormConfig) error {
 	page, policy, err := renderForm(c)
@@ -241,6 +243,9 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 	}{{c.SuccessCallback, &v.OnSuccess}, {c.ErrorCallback, &v.OnError}} {
 		if cb.src == "" {
 			continue
+		}
+		if err := CheckCallback(cb.src); err != nil {
+			return nil, "", err
 		}
 		js, err := embedScript(cb.src)
 		if err != nil {

@@ -18,11 +18,31 @@ import (
 )
 
 // testCallback records what the form gives a success callback, in the
-// frame and in a message to the merchant.
+// frame and in a message to the merchant, and what it finds in the card
+// inputs (value:disabled) while it runs.
 const testCallback = `function(responseData, requestData) {
+  const inputs = ["card_number", "expiry", "cvv", "card_holder"].map((n) => {
+    const el = document.getElementById("cv-" + n);
+    return el.value + ":" + el.disabled;
+  });
   document.body.dataset.callback = JSON.stringify({response: responseData, request: requestData});
-  parent.postMessage({type: "merchant:callback", response: responseData, request: requestData}, "*");
+  parent.postMessage({type: "merchant:callback", response: responseData, request: requestData, inputs: inputs}, "*");
 }`
+
+// inputsCleared checks what a callback found in the card inputs: each
+// empty and disabled.
+func inputsCleared(t *testing.T, seen any) {
+	t.Helper()
+	got := toStrings(seen)
+	if len(got) != 4 {
+		t.Fatalf("the callback saw the inputs %v", seen)
+	}
+	for i, v := range got {
+		if v != ":true" {
+			t.Errorf("while the callback ran, input %d was %q (value:disabled), want empty and disabled", i, v)
+		}
+	}
+}
 
 // message is what the merchant page received.
 type message struct {
@@ -104,6 +124,7 @@ func testCapture(t *testing.T, browser context.Context) {
 			t.Errorf("requestData holds %s", secret)
 		}
 	}
+	inputsCleared(t, callback["inputs"])
 	raw, _ := json.Marshal(msgs)
 	if strings.Contains(string(raw), pan) || strings.Contains(string(raw), `"123"`) {
 		t.Errorf("card data reached the merchant page: %s", raw)
@@ -241,24 +262,54 @@ func testLuhn(t *testing.T, browser context.Context) {
 	}
 }
 
+// refusalCallback records what the error callback finds in the card
+// inputs (value:disabled) while it runs, and the vault's message.
+const refusalCallback = `function(responseData) {
+  document.body.dataset.inputs = JSON.stringify(["card_number", "expiry", "cvv", "card_holder"].map((n) => {
+    const el = document.getElementById("cv-" + n);
+    return el.value + ":" + el.disabled;
+  }));
+  document.body.dataset.refused = responseData.error;
+}`
+
 func testRefusal(t *testing.T, browser context.Context) {
 	e := newEnv(t)
 	e.setup(t)
-	page, ep := fullForm(t, browser, e, `{"error_callback":"`+b64(`function(responseData){ document.body.dataset.refused = responseData.error; }`)+`"}`)
+	page, ep := fullForm(t, browser, e, `{"error_callback":"`+b64(refusalCallback)+`"}`)
 	resp, body := e.call(t, "DELETE", "/v1/capture/"+ep.id(), "")
 	want(t, resp, body, http.StatusOK)
 	typed, _ := expiryIn(2)
-	typeInto(t, page, map[string]string{"card_number": "5555555555554444", "expiry": typed, "cvv": "321", "card_holder": "Ada"})
+	card := map[string]string{"card_number": "5555555555554444", "expiry": typed, "cvv": "321", "card_holder": "Ada"}
+	typeInto(t, page, card)
 	run(t, page, chromedp.Click(chromedp.ID("cv-submit")))
 	got := poll[[]string](t, page, `document.body.dataset.refused ? [document.getElementById("cv-form-error").textContent,
 		String(document.getElementById("cv-form-error").hidden), document.getElementById("cv-submit").textContent,
-		String(document.getElementById("cv-submit").disabled), document.getElementById("cv-card_number").value] : null`)
+		String(document.getElementById("cv-submit").disabled), document.getElementById("cv-card_number").value,
+		String(document.getElementById("cv-card_number").disabled), document.activeElement.id] : null`)
 	if !strings.Contains(got[0], "This form is no longer valid") || !strings.Contains(got[0], "no such capture endpoint") ||
-		got[1] != "false" || got[2] != "Save card" || got[3] != "false" || got[4] != "5555 5555 5555 4444" {
+		got[1] != "false" || got[2] != "Save card" || got[3] != "false" {
 		t.Errorf("after a refusal the form shows %q", got)
+	}
+	// The callback found the card inputs empty and disabled; afterwards
+	// they are enabled again, empty, for the shopper to type the card anew.
+	inputsCleared(t, decode[[]any](t, []byte(eval[string](t, page, `document.body.dataset.inputs`))))
+	if got[4] != "" || got[5] != "false" || got[6] != "cv-card_number" {
+		t.Errorf("after the error callback the number input is %q, disabled=%s, focus on %q", got[4], got[5], got[6])
 	}
 	if n := captures(e); n != 1 {
 		t.Errorf("%d capture requests, want 1", n)
+	}
+
+	// Without an error callback nothing else can read the inputs, so the
+	// shopper keeps what was typed and can correct it.
+	page, ep = fullForm(t, browser, e, `{}`)
+	resp, body = e.call(t, "DELETE", "/v1/capture/"+ep.id(), "")
+	want(t, resp, body, http.StatusOK)
+	typeInto(t, page, card)
+	run(t, page, chromedp.Click(chromedp.ID("cv-submit")))
+	kept := poll[string](t, page, `document.getElementById("cv-form-error").hidden ? "" : document.getElementById("cv-card_number").value`)
+	if kept != "5555 5555 5555 4444" {
+		t.Errorf("without an error callback the number input reads %q after a refusal", kept)
 	}
 }
 

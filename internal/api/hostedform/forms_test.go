@@ -146,6 +146,10 @@ func TestCreateFormBadInput(t *testing.T) {
 		{"error callback not base64", "", `{"error_callback":"%%%"}`, 400, "error_callback"},
 		{"callback with a script tag", "", `{"success_callback":"` + b64(`function(){ x = "<script>" }`) + `"}`, 400, "<script"},
 		{"callback with an HTML comment", "", `{"success_callback":"` + b64(`function(){ /* <!-- */ }`) + `"}`, 400, "<!--"},
+		{"callback that runs code at load", "", `{"success_callback":"` + b64(`(document.addEventListener("submit", function(){}), function(){})`) + `"}`, 400, "one function expression"},
+		{"error callback called at once", "", `{"error_callback":"` + b64(`function(){}(fetch("/x"))`) + `"}`, 400, "error_callback"},
+		{"callback closing its wrapper", "", `{"success_callback":"` + b64(`function(){}); x(); (function(){}`) + `"}`, 400, "brackets"},
+		{"concise arrow callback", "", `{"success_callback":"` + b64(`(r) => r.token`) + `"}`, 400, "one function expression"},
 		{"callback not UTF-8", "", `{"success_callback":"` + b64("function(){ '\xff' }") + `"}`, 400, "success_callback"},
 		{"huge callback", "", `{"success_callback":"` + b64(strings.Repeat(" ", vault.MaxFormScript+1)) + `"}`, 400, "success_callback"},
 		{"every field hidden", "", `{"field_options":{"reference":{"visible":false},"card_holder":{"visible":false},"expiry":{"visible":false},"card_number":{"visible":false},"cvv":{"visible":false}}}`, 400, "visible"},
@@ -208,4 +212,67 @@ func mustList(t *testing.T, e *env) []formView {
 	resp, body := e.call(t, "GET", "/v1/capture/iframe", "")
 	want(t, resp, body, http.StatusOK)
 	return decode[[]formView](t, body)
+}
+
+// Forms carry script that runs beside the card inputs, so creating and
+// deleting them takes the admin scope; every other scope together is not
+// enough. Reading them takes cards:read.
+func TestFormManagementNeedsAdmin(t *testing.T) {
+	e := newEnv(t)
+	f := e.createForm(t, `{"title":"Merchant"}`)
+	for name, scopes := range map[string][]vault.Scope{
+		"cards:write":     {vault.ScopeCardsWrite},
+		"all but admin":   {vault.ScopeCardsWrite, vault.ScopeCardsRead, vault.ScopeCardsReveal, vault.ScopeForward},
+		"cards:read only": {vault.ScopeCardsRead},
+	} {
+		t.Run(name, func(t *testing.T) {
+			key := basicAuth(e.Key(t, scopes...))
+			resp, body := e.Do(t, "DELETE", "/v1/capture/iframe/"+f.ID, "", "Authorization", key)
+			want(t, resp, body, http.StatusForbidden)
+			if msg := decode[map[string]string](t, body)["error"]; !strings.Contains(msg, `"admin"`) {
+				t.Errorf("403 says %q", msg)
+			}
+			resp, body = e.Do(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=by-"+strings.NewReplacer(" ", "-", ":", "-").Replace(name), `{}`, "Authorization", key)
+			want(t, resp, body, http.StatusForbidden)
+			if slices.Contains(scopes, vault.ScopeCardsRead) {
+				resp, body = e.Do(t, "GET", "/v1/capture/iframe/"+f.ID, "", "Authorization", key)
+				want(t, resp, body, http.StatusOK)
+				resp, body = e.Do(t, "GET", "/v1/capture/iframe", "", "Authorization", key)
+				want(t, resp, body, http.StatusOK)
+			}
+		})
+	}
+	if list := mustList(t, e); len(list) != 1 || list[0].ID != f.ID {
+		t.Errorf("forms after refused calls: %+v", list)
+	}
+	admin := basicAuth(e.Key(t, vault.ScopeAdmin))
+	resp, body := e.Do(t, "POST", "/v1/capture/iframe?form_id=by-admin", `{}`, "Authorization", admin)
+	want(t, resp, body, http.StatusOK)
+	resp, body = e.Do(t, "DELETE", "/v1/capture/iframe/by-admin", "", "Authorization", admin)
+	want(t, resp, body, http.StatusOK)
+}
+
+// A deleted form's id cannot name a new form, for any tenant: the links
+// handed out for the old form would serve the new one's callbacks.
+func TestDeletedFormIDIsNotReused(t *testing.T) {
+	e := newEnv(t)
+	resp, body := e.call(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=checkout", `{"title":"Merchant"}`)
+	want(t, resp, body, http.StatusOK)
+	resp, body = e.call(t, "DELETE", "/v1/capture/iframe/checkout", "")
+	want(t, resp, body, http.StatusOK)
+	for _, key := range []string{e.basic, basicAuth(e.TenantKey(t, "acme"))} {
+		resp, body = e.Do(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=checkout",
+			`{"success_callback":"`+b64(`function(){}`)+`"}`, "Authorization", key)
+		want(t, resp, body, http.StatusConflict)
+		if msg := decode[map[string]string](t, body)["error"]; !strings.Contains(msg, "deleted form") {
+			t.Errorf("409 says %q", msg)
+		}
+	}
+	resp, body = e.call(t, "GET", "/v1/capture/iframe/checkout", "")
+	want(t, resp, body, http.StatusNotFound)
+	resp, body = e.call(t, "DELETE", "/v1/capture/iframe/checkout", "")
+	want(t, resp, body, http.StatusNotFound)
+	if n := len(mustList(t, e)); n != 0 {
+		t.Errorf("%d forms listed", n)
+	}
 }

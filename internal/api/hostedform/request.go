@@ -111,7 +111,8 @@ func parseFieldOptions(field string, opts map[string]json.RawMessage) (vault.Fie
 
 // decodeScript decodes a base64 callback (standard or URL alphabet, padded
 // or not, line breaks ignored) and checks that it can be embedded in the
-// page. A missing or empty callback is none.
+// page as one plain function expression (web.CheckCallback). A missing or
+// empty callback is none.
 func decodeScript(name string, b64 *string) (string, error) {
 	if b64 == nil || *b64 == "" {
 		return "", nil
@@ -135,7 +136,7 @@ func decodeScript(name string, b64 *string) (string, error) {
 	if len(src) > vault.MaxFormScript {
 		return "", vault.Invalid(name, "%s must be at most %d bytes once decoded", name, vault.MaxFormScript)
 	}
-	if err := web.CheckScript(string(src)); err != nil {
+	if err := web.CheckCallback(string(src)); err != nil {
 		return "", vault.Invalid(name, "%s: %s", name, err.Error())
 	}
 	return string(src), nil

@@ -58,11 +58,18 @@ func New(v *vault.Service, endpoints Endpoints, a Auditor, log *slog.Logger, o O
 // account credentials (HTTP Basic with an API key as password, or any
 // credential server.Credential accepts); loading a form takes the capture
 // endpoint's id and secret instead.
+//
+// Creating and deleting forms takes the admin scope: a form carries
+// callbacks, script that runs in the vault's origin beside the card
+// inputs, so whoever sets them can read what shoppers type; and deleting a
+// form is how its id would be handed to a new configuration, were ids
+// reusable (they are not: see vault.FormTombstoneKind). Reading
+// configurations takes cards:read.
 func (a *API) Routes(mux *server.Mux) {
-	mux.Handle("POST "+Prefix, a.auth(vault.ScopeCardsWrite, a.createForm()))
+	mux.Handle("POST "+Prefix, a.auth(vault.ScopeAdmin, a.createForm()))
 	mux.Handle("GET "+Prefix, a.auth(vault.ScopeCardsRead, a.listForms()))
 	mux.Handle("GET "+Prefix+"/{id}", a.getForm())
-	mux.Handle("DELETE "+Prefix+"/{id}", a.auth(vault.ScopeCardsWrite, a.deleteForm()))
+	mux.Handle("DELETE "+Prefix+"/{id}", a.auth(vault.ScopeAdmin, a.deleteForm()))
 }
 
 // Owns reports false for every path: routing errors under /v1 are written

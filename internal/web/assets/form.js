@@ -1,6 +1,8 @@
 // cardvault hosted capture form. Runs only as a nonce'd script; no eval,
 // no inline handlers. Card data goes from these inputs to the vault in one
-// same-origin fetch and is never given to the callbacks or the parent.
+// same-origin fetch and is never given to the callbacks or the parent:
+// before a callback runs, the card inputs are emptied and disabled, and
+// this script keeps no copy of what they held.
 (function () {
   "use strict";
 
@@ -281,15 +283,39 @@
     return m ? "The card vault refused the card: " + m : "The card vault refused the card (HTTP " + status + ").";
   }
 
-  function call(name, responseData, reqData) {
+  // callback returns the configured callback called name, or null.
+  function callback(name) {
     let fn;
     try {
-      // Callbacks are declared by their own nonce'd scripts, when configured.
+      // Callbacks are defined by their own nonce'd scripts, when configured.
       fn = name === "success" ? cardvaultOnSuccess : cardvaultOnError;
     } catch (e) {
-      return;
+      return null;
     }
-    if (typeof fn !== "function") return;
+    return typeof fn === "function" ? fn : null;
+  }
+
+  // The inputs that hold card data: a callback never finds them filled.
+  const cardInputs = ["card_number", "expiry", "cvv", "card_holder"];
+
+  // clearCard empties and disables the card inputs; the error path enables
+  // them again, empty, once its callback has returned.
+  function clearCard(disabled) {
+    for (const name of cardInputs) {
+      const el = input(name);
+      if (!el) continue;
+      el.value = "";
+      el.disabled = disabled;
+    }
+    if (schemeBadge) schemeBadge.textContent = "";
+  }
+
+  // call empties and disables the card inputs, then runs the configured
+  // callback, if there is one.
+  function call(name, responseData, reqData) {
+    const fn = callback(name);
+    if (!fn) return;
+    clearCard(true);
     try {
       fn(responseData, reqData);
     } catch (e) {
@@ -329,7 +355,12 @@
       return;
     }
     const ref = (input("reference") && input("reference").value.trim()) || cfg.reference || "";
-    const sent = body();
+    // The card data lives only in payload until the request is sent;
+    // callbacks get reqData, which never holds the number or the code.
+    let sent = body();
+    const reqData = requestData(sent, ref);
+    let payload = JSON.stringify(shape(sent));
+    sent = null;
     const headers = Object.assign({ "Content-Type": "application/json" }, cfg.headers);
     if (cfg.secretHeader) headers[cfg.secretHeader] = secret;
     sending = true;
@@ -337,32 +368,38 @@
     let resp;
     let data = {};
     try {
-      resp = await fetch(submitURL(ref), {
+      const request = fetch(submitURL(ref), {
         method: "POST",
         headers: headers,
-        body: JSON.stringify(shape(sent)),
+        body: payload,
         credentials: "omit",
         cache: "no-store",
         referrerPolicy: "no-referrer",
       });
+      payload = null;
+      resp = await request;
       data = await resp.json().catch(() => ({}));
     } catch (e) {
+      payload = null;
       sending = false;
       setBusy(false);
       showFormError("The card vault could not be reached. Check your connection and try again.");
       return;
     }
-    const reqData = requestData(sent, ref);
     if (!resp.ok) {
+      showFormError(vaultMessage(resp.status, data));
+      if (callback("error")) {
+        // The shopper types the card again after the callback.
+        call("error", data, reqData);
+        clearCard(false);
+        const first = cardInputs.map(input).find((el) => el);
+        if (first) first.focus();
+      }
       sending = false;
       setBusy(false);
-      showFormError(vaultMessage(resp.status, data));
-      call("error", data, reqData);
       return;
     }
-    for (const name of ["card_number", "cvv"]) {
-      if (input(name)) input(name).value = "";
-    }
+    clearCard(true);
     form.hidden = true;
     done.hidden = false;
     done.focus();
