@@ -63,7 +63,9 @@ type FormInput struct {
 	Fields map[FormField]FieldOptions
 	// SuccessCallback and ErrorCallback are JavaScript function
 	// expressions, function(responseData, requestData), already decoded
-	// from base64. The caller checks that they can be embedded in a page.
+	// from base64. The caller checks that each can be embedded in a page
+	// as one plain function expression (the hosted form facade uses
+	// web.CheckCallback).
 	SuccessCallback string
 	ErrorCallback   string
 	// AllowedOrigins may frame the form; empty means only the vault itself.
