@@ -107,7 +107,7 @@ func TestSecurityCodeRefreshSession(t *testing.T) {
 	if !codeAvailable(t, e, tok.ID) {
 		t.Fatal("the refreshed code is not held")
 	}
-	resp, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
+	_, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
 	if m := decode[map[string]any](t, b); m["purpose"] != "security_code" || m["status"] != "completed" || m["token_id"] != tok.ID {
 		t.Fatalf("merchant view: %s", b)
 	}

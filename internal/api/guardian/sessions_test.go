@@ -121,13 +121,13 @@ func TestSessionTokenizeFlow(t *testing.T) {
 		tok.Card.ExpiryMonth != 7 || tok.Metadata["cart"] != "c-9" || tok.ExpiresAt == "" {
 		t.Fatalf("token from session: %s", b)
 	}
-	resp, b = e.Do(t, "GET", "/api/pci/tokens/"+tokenID+"/security-code", "", "x-api-key", e.AdminKey)
+	_, b = e.Do(t, "GET", "/api/pci/tokens/"+tokenID+"/security-code", "", "x-api-key", e.AdminKey)
 	if !strings.Contains(string(b), "true") {
 		t.Errorf("security code from the session not held: %s", b)
 	}
 
 	// The merchant reads the outcome; another tenant cannot.
-	resp, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
+	_, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
 	if m := decode[map[string]any](t, b); m["status"] != "completed" || m["token_id"] != tokenID || m["completed_at"] == nil {
 		t.Fatalf("merchant view after completion: %s", b)
 	}
