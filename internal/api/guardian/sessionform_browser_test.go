@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/browsertest"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/cardvault/cardvault/internal/vault"
@@ -24,7 +26,7 @@ type received struct {
 // headless Chromium, as a shopper would. The subtests share one browser;
 // each has its own vault and tab.
 func TestSessionFormBrowser(t *testing.T) {
-	browser := startChromium(t)
+	browser := browsertest.Start(t)
 	t.Run("a card typed in the form framed by the shop completes the session", func(t *testing.T) { testFramedSessionForm(t, browser) })
 	t.Run("a security-code session updates the token's held code", func(t *testing.T) { testSecurityCodeForm(t, browser) })
 	t.Run("a shop the session does not name cannot frame the form", func(t *testing.T) { testSessionFormBlocked(t, browser) })
@@ -35,17 +37,17 @@ func testFramedSessionForm(t *testing.T, browser context.Context) {
 	shop := newShop(t)
 	id := formSession(t, e, shop.URL)
 	shop.frame(e.URL + "/sessions/" + id + "/form")
-	page := chromeTab(t, browser)
-	chromeDo(t, page, chromedp.Navigate(shop.URL))
+	page := browsertest.Tab(t, browser)
+	browsertest.Do(t, page, chromedp.Navigate(shop.URL))
 	fr := chromeFrame(t, page, e.URL+"/sessions/")
 	if got := pageState(t, fr); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
 	year := time.Now().Year() + 3
 	typeCard(t, fr, map[string]string{"card_number": pan, "expiry": fmt.Sprintf("12%02d", year%100), "cvv": "123", "card_holder": "Ada Lovelace"})
-	chromeDo(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
+	browsertest.Do(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
 
-	msgs := chromePoll[[]received](t, page, `window.received.some((m) => m.data && m.data.session_id) ? window.received : null`)
+	msgs := browsertest.Poll[[]received](t, page, `window.received.some((m) => m.data && m.data.session_id) ? window.received : null`)
 	var captured map[string]any
 	for _, m := range msgs {
 		if m.Origin != e.URL {
@@ -63,7 +65,7 @@ func testFramedSessionForm(t *testing.T, browser context.Context) {
 	if strings.Contains(string(raw), pan) || strings.Contains(string(raw), `"123"`) {
 		t.Errorf("card data reached the shop's page: %s", raw)
 	}
-	if done := chromeEval[[]any](t, fr, `[document.getElementById("cv-done").hidden, document.getElementById("cv-card_number").value]`); done[0] != false || done[1] != "" {
+	if done := browsertest.Eval[[]any](t, fr, `[document.getElementById("cv-done").hidden, document.getElementById("cv-card_number").value]`); done[0] != false || done[1] != "" {
 		t.Errorf("after success the frame shows %v", done)
 	}
 
@@ -82,7 +84,7 @@ func testFramedSessionForm(t *testing.T, browser context.Context) {
 	}
 
 	// Loading the form again shows the error page, with no form.
-	again := chromeTab(t, browser)
+	again := browsertest.Tab(t, browser)
 	res, err := chromedp.Run(again, chromedp.NavigateResponse(e.URL+"/sessions/"+id+"/form"))
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +92,7 @@ func testFramedSessionForm(t *testing.T, browser context.Context) {
 	if got := pageState(t, again); res.Status != http.StatusGone || !strings.Contains(got, "already used") {
 		t.Errorf("reloaded: %d %s", res.Status, got)
 	}
-	if n := chromeEval[int](t, again, `document.querySelectorAll("form, input, script").length`); n != 0 {
+	if n := browsertest.Eval[int](t, again, `document.querySelectorAll("form, input, script").length`); n != 0 {
 		t.Errorf("the error page holds %d forms, inputs or scripts", n)
 	}
 	e.AssertLogClean(t, id, pan, `"123"`)
@@ -100,17 +102,17 @@ func testSecurityCodeForm(t *testing.T, browser context.Context) {
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody) // holds security code 123
 	id := refreshSession(t, e, tok.ID)
-	page := chromeTab(t, browser)
-	chromeDo(t, page, chromedp.Navigate(e.URL+"/sessions/"+id+"/form"))
+	page := browsertest.Tab(t, browser)
+	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/sessions/"+id+"/form"))
 	if got := pageState(t, page); got != "form" {
 		t.Fatalf("the form is %s", got)
 	}
-	if inputs := chromeEval[[]string](t, page, `[...document.querySelectorAll("input")].map((i) => i.id)`); len(inputs) != 1 || inputs[0] != "cv-cvv" {
+	if inputs := browsertest.Eval[[]string](t, page, `[...document.querySelectorAll("input")].map((i) => i.id)`); len(inputs) != 1 || inputs[0] != "cv-cvv" {
 		t.Fatalf("inputs %q, want only the security code", inputs)
 	}
 	typeCard(t, page, map[string]string{"cvv": "987"})
-	chromeDo(t, page, chromedp.Click(chromedp.ID("cv-submit")))
-	chromePoll[bool](t, page, `!document.getElementById("cv-done").hidden`)
+	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
+	browsertest.Poll[bool](t, page, `!document.getElementById("cv-done").hidden`)
 
 	code, err := e.Vault.SecurityCode(context.Background(), vault.DefaultTenant, tok.ID)
 	if err != nil || code.Digits() != "987" {
@@ -128,8 +130,8 @@ func testSessionFormBlocked(t *testing.T, browser context.Context) {
 	id := formSession(t, e) // through the API: no origins, only the vault may frame it
 	shop := newShop(t)
 	shop.frame(e.URL + "/sessions/" + id + "/form")
-	page := chromeTab(t, browser)
-	chromeDo(t, page, chromedp.Navigate(shop.URL))
+	page := browsertest.Tab(t, browser)
+	browsertest.Do(t, page, chromedp.Navigate(shop.URL))
 	if got := pageState(t, chromeFrame(t, page, e.URL+"/sessions/")); got != "blocked" {
 		t.Errorf("the form loaded in a frame of %s: %s", shop.URL, got)
 	}

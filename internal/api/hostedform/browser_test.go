@@ -9,106 +9,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/browsertest"
+
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
-
-// requireBrowser makes the browser tests fail, not skip, when Chromium is
-// missing; CI sets it.
-const requireBrowser = "CARDVAULT_TEST_REQUIRE_BROWSER"
-
-// tabDeadline bounds each test's tab, so a page that never gets where a
-// test waits fails that test instead of hanging the run. It is a safety
-// net, not an assertion: no step is expected to take long.
-const tabDeadline = 90 * time.Second
-
-// chromiumPath finds Debian's chromium (or another Chromium on PATH).
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "/usr/bin/chromium"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// startBrowser launches headless Chromium with a fresh profile and returns
-// a context of the browser; each test opens its own tab from it.
-func startBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath()
-	if path == "" {
-		if os.Getenv(requireBrowser) == "1" {
-			t.Fatalf("chromium is not installed and %s=1 (apt-get install -y chromium)", requireBrowser)
-		}
-		t.Skipf("chromium is not installed; set %s=1 to fail instead of skipping", requireBrowser)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
-	ctx, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
-		cancelBrowser()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
-
-// tab opens a new tab that closes when the test ends.
-func tab(t *testing.T, browser context.Context) context.Context {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser)
-	ctx, cancelDeadline := context.WithTimeout(ctx, tabDeadline)
-	t.Cleanup(func() {
-		cancelDeadline()
-		cancel()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
-
-// run runs steps and fails the test on error.
-func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// eval evaluates a JavaScript expression and returns its value.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// poll waits until expr is truthy and returns its value.
-func poll[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Poll[T](expr, chromedp.WithPollingTimeout(0)))
-	if err != nil {
-		t.Fatalf("waiting for %s: %v", expr, err)
-	}
-	return v
-}
 
 // merchant is a shop on another origin (localhost, not 127.0.0.1) whose
 // checkout page embeds the form and records every message it receives.
@@ -191,7 +101,7 @@ func frame(t *testing.T, tabCtx context.Context, prefix string) context.Context 
 // or the browser's error page (a blocked frame) and says which.
 func formState(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	return poll[string](t, ctx, `location.protocol === "chrome-error:" ? "blocked" :
+	return browsertest.Poll[string](t, ctx, `location.protocol === "chrome-error:" ? "blocked" :
 		document.readyState !== "complete" ? "" :
 		document.getElementById("cv-form") ? "form" :
 		document.querySelector(".page-error") ? "error: " + document.querySelector(".page-error").textContent : ""`)
@@ -208,7 +118,7 @@ func typeInto(t *testing.T, frameCtx context.Context, values map[string]string) 
 	t.Helper()
 	for _, name := range []string{"card_number", "expiry", "cvv", "card_holder", "reference"} {
 		if v, ok := values[name]; ok {
-			run(t, frameCtx, chromedp.SendKeys(chromedp.ID("cv-"+name), v))
+			browsertest.Do(t, frameCtx, chromedp.SendKeys(chromedp.ID("cv-"+name), v))
 		}
 	}
 }

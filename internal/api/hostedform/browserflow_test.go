@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/browsertest"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -53,7 +55,7 @@ type message struct {
 // TestBrowser runs the hosted form in headless Chromium. The subtests share
 // one browser; each has its own vault, merchant and tab.
 func TestBrowser(t *testing.T) {
-	browser := startBrowser(t)
+	browser := browsertest.Start(t)
 	t.Run("a card typed in the framed form reaches the vault", func(t *testing.T) { testCapture(t, browser) })
 	t.Run("a locked-down endpoint and a CVV-only form update just the CVV", func(t *testing.T) { testCVVUpdate(t, browser) })
 	t.Run("a Luhn error shows before any request", func(t *testing.T) { testLuhn(t, browser) })
@@ -72,30 +74,30 @@ func testCapture(t *testing.T, browser context.Context) {
 		f = e.createForm(t, `{"allowed_origins":["`+origin+`"],"success_callback":"`+b64(testCallback)+`"}`)
 		return e.URL + formPath(f.ID, ep)
 	})
-	page := tab(t, browser)
-	run(t, page, chromedp.Navigate(m.URL))
+	page := browsertest.Tab(t, browser)
+	browsertest.Do(t, page, chromedp.Navigate(m.URL))
 	fr := frame(t, page, e.URL+"/v1/capture/iframe/")
 	if got := formState(t, fr); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
-	if search := eval[string](t, fr, `location.search`); strings.Contains(search, "secret") || !strings.Contains(search, "unique_id="+ep.id()) {
+	if search := browsertest.Eval[string](t, fr, `location.search`); strings.Contains(search, "secret") || !strings.Contains(search, "unique_id="+ep.id()) {
 		t.Errorf("the address bar still reads %q", search)
 	}
 
 	typed, sent := expiryIn(3)
 	typeInto(t, fr, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace", "reference": "order-42"})
-	shown := eval[[]string](t, fr, `[document.getElementById("cv-card_number").value, document.getElementById("cv-scheme").textContent,
+	shown := browsertest.Eval[[]string](t, fr, `[document.getElementById("cv-card_number").value, document.getElementById("cv-scheme").textContent,
 		document.getElementById("cv-expiry").value]`)
 	if shown[0] != "4111 1111 1111 1111" || shown[1] != "Visa" || shown[2] != strings.Replace(sent, "/", " / ", 1) {
 		t.Errorf("while typing the form shows %q", shown)
 	}
 	// Record every state of the button, to see it disabled while sending.
-	eval[bool](t, fr, `(() => { const b = document.getElementById("cv-submit"); window.buttonStates = [];
+	browsertest.Eval[bool](t, fr, `(() => { const b = document.getElementById("cv-submit"); window.buttonStates = [];
 		new MutationObserver(() => window.buttonStates.push(b.disabled + ":" + b.textContent)).observe(b, {attributes: true, childList: true, characterData: true, subtree: true});
 		return true; })()`)
-	run(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
+	browsertest.Do(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
 
-	msgs := poll[[]message](t, page, `window.received.length >= 2 ? window.received : null`)
+	msgs := browsertest.Poll[[]message](t, page, `window.received.length >= 2 ? window.received : null`)
 	var captured, callback map[string]any
 	for _, msg := range msgs {
 		if msg.Origin != e.URL {
@@ -129,10 +131,10 @@ func testCapture(t *testing.T, browser context.Context) {
 	if strings.Contains(string(raw), pan) || strings.Contains(string(raw), `"123"`) {
 		t.Errorf("card data reached the merchant page: %s", raw)
 	}
-	if got := eval[string](t, fr, `document.body.dataset.callback ? "ran" : ""`); got != "ran" {
+	if got := browsertest.Eval[string](t, fr, `document.body.dataset.callback ? "ran" : ""`); got != "ran" {
 		t.Errorf("the callback did not run in the frame")
 	}
-	after := eval[[]any](t, fr, `[document.getElementById("cv-done").hidden, document.getElementById("cv-card_number").value,
+	after := browsertest.Eval[[]any](t, fr, `[document.getElementById("cv-done").hidden, document.getElementById("cv-card_number").value,
 		document.getElementById("cv-cvv").value, window.buttonStates]`)
 	if after[0] != false || after[1] != "" || after[2] != "" || !strings.Contains(strings.Join(toStrings(after[3]), ","), "true:Saving…") {
 		t.Errorf("after success: %v", after)
@@ -177,25 +179,25 @@ func testCVVUpdate(t *testing.T, browser context.Context) {
 			`"reference":{"visible":false},"card_holder":{"visible":false},"expiry":{"visible":false},"card_number":{"visible":false}}}`)
 		return e.URL + formPath(f.ID, ep)
 	})
-	page := tab(t, browser)
-	run(t, page, chromedp.Navigate(m.URL))
+	page := browsertest.Tab(t, browser)
+	browsertest.Do(t, page, chromedp.Navigate(m.URL))
 	fr := frame(t, page, e.URL+"/v1/capture/iframe/")
 	if got := formState(t, fr); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
-	if inputs := eval[[]string](t, fr, `[...document.querySelectorAll("input")].map(i => i.autocomplete)`); len(inputs) != 1 || inputs[0] != "cc-csc" {
+	if inputs := browsertest.Eval[[]string](t, fr, `[...document.querySelectorAll("input")].map(i => i.autocomplete)`); len(inputs) != 1 || inputs[0] != "cc-csc" {
 		t.Fatalf("the CVV-only form has inputs %q", inputs)
 	}
 	typeInto(t, fr, map[string]string{"cvv": "456"})
-	run(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
+	browsertest.Do(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
 
-	msgs := poll[[]message](t, page, `window.received.length >= 1 ? window.received : null`)
+	msgs := browsertest.Poll[[]message](t, page, `window.received.length >= 1 ? window.received : null`)
 	if msgs[0].Data["type"] != "cardvault:captured" || msgs[0].Data["token"] != s.Token || msgs[0].Data["reference"] != "my-reference" {
 		t.Errorf("the parent received %v", msgs)
 	}
 	// The seed's callback replaces the frame's page with the merchant's,
 	// which is then of the page's own origin and readable from it.
-	poll[bool](t, page, `(() => { const d = document.getElementById("card").contentDocument; return !!(d && d.getElementById("done")); })()`)
+	browsertest.Poll[bool](t, page, `(() => { const d = document.getElementById("card").contentDocument; return !!(d && d.getElementById("done")); })()`)
 	if !m.requested("/update/success?reference=my-reference") {
 		t.Errorf("the callback did not lead to the success page; the shop saw %v", m.hits)
 	}
@@ -219,8 +221,8 @@ func fullForm(t *testing.T, browser context.Context, e *env, body string, before
 	t.Helper()
 	ep := e.createEndpoint(t, "ttl", "PT10M")
 	f := e.createForm(t, body)
-	page := tab(t, browser)
-	run(t, page, append(before, chromedp.Navigate(e.URL+formPath(f.ID, ep)))...)
+	page := browsertest.Tab(t, browser)
+	browsertest.Do(t, page, append(before, chromedp.Navigate(e.URL+formPath(f.ID, ep)))...)
 	if got := formState(t, page); got != "form" {
 		t.Fatalf("the form is %s", got)
 	}
@@ -238,8 +240,8 @@ func testLuhn(t *testing.T, browser context.Context) {
 	page, _ := fullForm(t, browser, e, `{}`)
 	typed, _ := expiryIn(2)
 	typeInto(t, page, map[string]string{"card_number": "4111111111111112", "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
-	run(t, page, chromedp.Click(chromedp.ID("cv-submit")))
-	got := poll[[]string](t, page, `document.getElementById("cv-card_number-error").textContent ?
+	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
+	got := browsertest.Poll[[]string](t, page, `document.getElementById("cv-card_number-error").textContent ?
 		[document.getElementById("cv-card_number-error").textContent, document.getElementById("cv-card_number").getAttribute("aria-invalid"),
 		 document.activeElement.id, String(document.getElementById("cv-submit").disabled)] : null`)
 	if got[0] != "This card number is not valid. Check it and try again." || got[1] != "true" || got[2] != "cv-card_number" || got[3] != "false" {
@@ -250,10 +252,10 @@ func testLuhn(t *testing.T, browser context.Context) {
 	}
 
 	// The other checks speak next to their fields too.
-	run(t, page, chromedp.SetValue(chromedp.ID("cv-expiry"), ""), chromedp.SendKeys(chromedp.ID("cv-expiry"), "1320"),
+	browsertest.Do(t, page, chromedp.SetValue(chromedp.ID("cv-expiry"), ""), chromedp.SendKeys(chromedp.ID("cv-expiry"), "1320"),
 		chromedp.SetValue(chromedp.ID("cv-cvv"), ""), chromedp.SendKeys(chromedp.ID("cv-cvv"), "12"),
 		chromedp.Click(chromedp.ID("cv-submit")))
-	msgs := eval[[]string](t, page, `["expiry", "cvv"].map(n => document.getElementById("cv-" + n + "-error").textContent)`)
+	msgs := browsertest.Eval[[]string](t, page, `["expiry", "cvv"].map(n => document.getElementById("cv-" + n + "-error").textContent)`)
 	if msgs[0] != "Enter a month from 01 to 12." || msgs[1] != "Enter the 3-digit security code." {
 		t.Errorf("expiry and CVV errors: %q", msgs)
 	}
@@ -281,8 +283,8 @@ func testRefusal(t *testing.T, browser context.Context) {
 	typed, _ := expiryIn(2)
 	card := map[string]string{"card_number": "5555555555554444", "expiry": typed, "cvv": "321", "card_holder": "Ada"}
 	typeInto(t, page, card)
-	run(t, page, chromedp.Click(chromedp.ID("cv-submit")))
-	got := poll[[]string](t, page, `document.body.dataset.refused ? [document.getElementById("cv-form-error").textContent,
+	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
+	got := browsertest.Poll[[]string](t, page, `document.body.dataset.refused ? [document.getElementById("cv-form-error").textContent,
 		String(document.getElementById("cv-form-error").hidden), document.getElementById("cv-submit").textContent,
 		String(document.getElementById("cv-submit").disabled), document.getElementById("cv-card_number").value,
 		String(document.getElementById("cv-card_number").disabled), document.activeElement.id] : null`)
@@ -292,7 +294,7 @@ func testRefusal(t *testing.T, browser context.Context) {
 	}
 	// The callback found the card inputs empty and disabled; afterwards
 	// they are enabled again, empty, for the shopper to type the card anew.
-	inputsCleared(t, decode[[]any](t, []byte(eval[string](t, page, `document.body.dataset.inputs`))))
+	inputsCleared(t, decode[[]any](t, []byte(browsertest.Eval[string](t, page, `document.body.dataset.inputs`))))
 	if got[4] != "" || got[5] != "false" || got[6] != "cv-card_number" {
 		t.Errorf("after the error callback the number input is %q, disabled=%s, focus on %q", got[4], got[5], got[6])
 	}
@@ -306,8 +308,8 @@ func testRefusal(t *testing.T, browser context.Context) {
 	resp, body = e.call(t, "DELETE", "/v1/capture/"+ep.id(), "")
 	want(t, resp, body, http.StatusOK)
 	typeInto(t, page, card)
-	run(t, page, chromedp.Click(chromedp.ID("cv-submit")))
-	kept := poll[string](t, page, `document.getElementById("cv-form-error").hidden ? "" : document.getElementById("cv-card_number").value`)
+	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
+	kept := browsertest.Poll[string](t, page, `document.getElementById("cv-form-error").hidden ? "" : document.getElementById("cv-card_number").value`)
 	if kept != "5555 5555 5555 4444" {
 		t.Errorf("without an error callback the number input reads %q after a refusal", kept)
 	}
@@ -319,7 +321,7 @@ func testExpired(t *testing.T, browser context.Context) {
 	ep := e.createEndpoint(t, "ttl", "PT10M")
 	f := e.createForm(t, `{}`)
 	e.Clock.Advance(11 * time.Minute)
-	page := tab(t, browser)
+	page := browsertest.Tab(t, browser)
 	resp, err := chromedp.Run(page, chromedp.NavigateResponse(e.URL+formPath(f.ID, ep)))
 	if err != nil {
 		t.Fatal(err)
@@ -327,7 +329,7 @@ func testExpired(t *testing.T, browser context.Context) {
 	if resp.Status != http.StatusNotFound {
 		t.Errorf("status %d, want 404", resp.Status)
 	}
-	got := eval[[]string](t, page, `[String(document.querySelector("form")), String(document.querySelector("input")), document.querySelector("main").textContent]`)
+	got := browsertest.Eval[[]string](t, page, `[String(document.querySelector("form")), String(document.querySelector("input")), document.querySelector("main").textContent]`)
 	if got[0] != "null" || got[1] != "null" || !strings.Contains(got[2], "This link has expired") {
 		t.Errorf("the expired page shows %q", got)
 	}
@@ -344,8 +346,8 @@ func testFrameAncestors(t *testing.T, browser context.Context) {
 		t.Run(c.name, func(t *testing.T) {
 			f := e.createForm(t, c.body)
 			m := newMerchant(t, func(string) string { return e.URL + formPath(f.ID, ep) })
-			page := tab(t, browser)
-			run(t, page, chromedp.Navigate(m.URL))
+			page := browsertest.Tab(t, browser)
+			browsertest.Do(t, page, chromedp.Navigate(m.URL))
 			if got := formState(t, frame(t, page, e.URL+"/v1/capture/iframe/")); got != "blocked" {
 				t.Errorf("the form loaded in a frame of %s: %s", m.URL, got)
 			}
@@ -374,7 +376,7 @@ func testLayout(t *testing.T, browser context.Context) {
 		{1280, "form-desktop.png", map[string]string{"card_number": pan, "expiry": typed, "card_holder": "Ada Lovelace", "reference": "order-42"}, true},
 	} {
 		page, _ := fullForm(t, browser, e, `{"title":"Pay by card"}`, chromedp.EmulateViewport(c.width, 720))
-		got := eval[[]float64](t, page, `[document.documentElement.scrollWidth, document.querySelector("main").getBoundingClientRect().width,
+		got := browsertest.Eval[[]float64](t, page, `[document.documentElement.scrollWidth, document.querySelector("main").getBoundingClientRect().width,
 			document.getElementById("cv-card_number").getBoundingClientRect().height, document.getElementById("cv-submit").getBoundingClientRect().height]`)
 		if got[0] > float64(c.width) {
 			t.Errorf("at %d px the page scrolls sideways (%v px wide)", c.width, got[0])
@@ -387,9 +389,9 @@ func testLayout(t *testing.T, browser context.Context) {
 		}
 		typeInto(t, page, c.values)
 		if c.submit {
-			run(t, page, chromedp.Click(chromedp.ID("cv-submit")))
+			browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
 		} else {
-			run(t, page, chromedp.Blur(chromedp.ID("cv-card_holder")))
+			browsertest.Do(t, page, chromedp.Blur(chromedp.ID("cv-card_holder")))
 		}
 		shot, err := chromedp.Run(page, chromedp.FullScreenshot(100))
 		if err != nil {

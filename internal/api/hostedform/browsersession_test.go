@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cardvault/cardvault/internal/browsertest"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/cardvault/cardvault/internal/web"
@@ -18,7 +20,7 @@ import (
 // sessions use): another path, a fixed header instead of a secret, and the
 // body renamed and wrapped.
 func TestBrowserPluggableTarget(t *testing.T) {
-	browser := startBrowser(t)
+	browser := browsertest.Start(t)
 	var (
 		mu     sync.Mutex
 		body   map[string]any
@@ -48,15 +50,15 @@ func TestBrowserPluggableTarget(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	page := tab(t, browser)
-	run(t, page, chromedp.Navigate(srv.URL+"/sessions/s_1/form"))
+	page := browsertest.Tab(t, browser)
+	browsertest.Do(t, page, chromedp.Navigate(srv.URL+"/sessions/s_1/form"))
 	if got := formState(t, page); got != "form" {
 		t.Fatalf("the form is %s", got)
 	}
 	typed, sent := expiryIn(1)
 	typeInto(t, page, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
-	run(t, page, chromedp.Click(chromedp.ID("cv-submit")))
-	if got := poll[string](t, page, `document.body.dataset.done || ""`); got != "tok_1:1111" {
+	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
+	if got := browsertest.Poll[string](t, page, `document.body.dataset.done || ""`); got != "tok_1:1111" {
 		t.Errorf("the callback saw %q", got)
 	}
 	mu.Lock()

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/browsertest"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/cardvault/cardvault/internal/vault"
@@ -71,7 +73,7 @@ func readingCallback(to string) string {
 // reaches the vault and nothing else. A callback an admin does set finds
 // the card inputs empty when it is called.
 func TestWriteOnlyKeyCannotHijackHostedForm(t *testing.T) {
-	browser := startBrowser(t)
+	browser := browsertest.Start(t)
 	e := newEnv(t)
 	e.setup(t)
 	evil := newCollector(t)
@@ -105,16 +107,16 @@ func TestWriteOnlyKeyCannotHijackHostedForm(t *testing.T) {
 	want(t, resp, body, http.StatusConflict)
 
 	// The shopper uses the merchant's form: the card goes to the vault only.
-	page := tab(t, browser)
-	run(t, page, chromedp.Navigate(m.URL))
+	page := browsertest.Tab(t, browser)
+	browsertest.Do(t, page, chromedp.Navigate(m.URL))
 	fr := frame(t, page, e.URL+"/v1/capture/iframe/checkout")
 	if got := formState(t, fr); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
 	typed, _ := expiryIn(3)
 	typeInto(t, fr, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
-	run(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
-	msgs := poll[[]message](t, page, `window.received.length >= 1 ? window.received : null`)
+	browsertest.Do(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
+	msgs := browsertest.Poll[[]message](t, page, `window.received.length >= 1 ? window.received : null`)
 	if msgs[0].Data["type"] != "cardvault:captured" {
 		t.Fatalf("the merchant received %v", msgs)
 	}
@@ -132,14 +134,14 @@ func TestWriteOnlyKeyCannotHijackHostedForm(t *testing.T) {
 		want(t, resp, body, http.StatusOK)
 		return e.URL + formPath("reader", ep2)
 	})
-	page2 := tab(t, browser)
-	run(t, page2, chromedp.Navigate(m2.URL))
+	page2 := browsertest.Tab(t, browser)
+	browsertest.Do(t, page2, chromedp.Navigate(m2.URL))
 	fr2 := frame(t, page2, e.URL+"/v1/capture/iframe/reader")
 	if got := formState(t, fr2); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
 	typeInto(t, fr2, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
-	run(t, fr2, chromedp.Click(chromedp.ID("cv-submit")))
+	browsertest.Do(t, fr2, chromedp.Click(chromedp.ID("cv-submit")))
 	got := waitFor(t, page2, evil)
 	if len(got) != 1 || got[0].Get("token") == "" {
 		t.Fatalf("the collector received %v", got)
@@ -172,7 +174,7 @@ func waitFor(t *testing.T, tabCtx context.Context, c *collector) []url.Values {
 // code running at load; each would set window.ranAtLoad if any of it ran
 // before being called. Chromium must define the callback and run nothing.
 func TestBrowserCallbacksOnlyDefine(t *testing.T) {
-	browser := startBrowser(t)
+	browser := browsertest.Start(t)
 	e := newEnv(t)
 	e.setup(t)
 	for i, cb := range []string{
@@ -187,12 +189,12 @@ func TestBrowserCallbacksOnlyDefine(t *testing.T) {
 	} {
 		ep := e.createEndpoint(t, "ttl", "PT10M")
 		f := e.createForm(t, `{"success_callback":"`+b64(cb)+`"}`)
-		page := tab(t, browser)
-		run(t, page, chromedp.Navigate(e.URL+formPath(f.ID, ep)))
+		page := browsertest.Tab(t, browser)
+		browsertest.Do(t, page, chromedp.Navigate(e.URL+formPath(f.ID, ep)))
 		if got := formState(t, page); got != "form" {
 			t.Fatalf("callback %d: the form is %s", i, got)
 		}
-		if got := eval[string](t, page, `typeof cardvaultOnSuccess + ":" + typeof window.ranAtLoad`); got != "function:undefined" {
+		if got := browsertest.Eval[string](t, page, `typeof cardvaultOnSuccess + ":" + typeof window.ranAtLoad`); got != "function:undefined" {
 			t.Errorf("callback %d: after load %s (callback type:ranAtLoad type)", i, got)
 		}
 	}
