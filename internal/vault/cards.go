@@ -221,6 +221,11 @@ func (s *Service) ListCards(ctx context.Context, tenant string, p Page) ([]CardV
 	if err != nil {
 		return nil, err
 	}
+	return s.views(ctx, cards)
+}
+
+// views opens stored cards into their masked views.
+func (s *Service) views(ctx context.Context, cards []Card) ([]CardView, error) {
 	out := make([]CardView, 0, len(cards))
 	for _, c := range cards {
 		r, err := s.open(ctx, c)
@@ -243,15 +248,7 @@ func (s *Service) FindCards(ctx context.Context, tenant string, pan card.PAN) ([
 	if err != nil {
 		return nil, err
 	}
-	out := make([]CardView, 0, len(cards))
-	for _, c := range cards {
-		r, err := s.open(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r.CardView)
-	}
-	return out, nil
+	return s.views(ctx, cards)
 }
 
 // CardUpdate lists the mutable parts of a card; nil fields stay unchanged.
