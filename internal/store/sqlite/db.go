@@ -136,11 +136,12 @@ func (s *store) Ping(ctx context.Context) error {
 
 // Tx runs fn in one IMMEDIATE transaction on the writer connection,
 // group-committed with concurrent Tx calls (see committer): fn's writes are
-// durable when Tx returns nil. Inside fn, use only the Store fn is given: the
-// writer is taken, so a write through the outer DB waits until the group is
-// done. When fn returns an error or panics its writes are rolled back and the
-// error (or panic) passed on unchanged; the other calls of its group are not
-// affected.
+// durable when Tx returns nil. fn runs on the committer's goroutine. Inside
+// fn, use only the Store fn is given: a write or Tx through the outer DB
+// would wait for the group fn belongs to, and so fails only when its own
+// context ends. When fn returns an error or panics its writes are rolled
+// back and the error (or panic) passed on unchanged; the other calls of its
+// group are not affected.
 func (s *store) Tx(ctx context.Context, fn func(vault.Store) error) error {
 	return s.inTx(ctx, func(ts *store) error { return fn(ts) })
 }

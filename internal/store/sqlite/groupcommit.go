@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // maxGroup bounds how many transactions share one commit.
@@ -24,16 +26,31 @@ type committer struct {
 	running bool
 }
 
+// Job states; a queued job is claimed by either the committer (running) or
+// its caller giving up (abandoned), never both.
+const (
+	jobQueued int32 = iota
+	jobRunning
+	jobAbandoned
+)
+
 // job is one Tx call waiting for its group.
 type job struct {
 	ctx   context.Context
 	fn    func(*store) error
+	state atomic.Int32
 	err   error
 	panic any
 	done  chan struct{}
 }
 
-// run queues fn and waits for the commit of its group.
+// errGoexit reports a function that ended its goroutine (runtime.Goexit,
+// t.FailNow) instead of returning.
+var errGoexit = errors.New("sqlite: transaction function exited its goroutine")
+
+// run queues fn and waits for the commit of its group. A caller whose ctx
+// ends while fn is still queued gets ctx's error and fn never runs; once fn
+// has started, run waits for the group's outcome.
 func (c *committer) run(ctx context.Context, fn func(*store) error) error {
 	j := &job{ctx: ctx, fn: fn, done: make(chan struct{})}
 	c.mu.Lock()
@@ -43,23 +60,52 @@ func (c *committer) run(ctx context.Context, fn func(*store) error) error {
 		go c.loop()
 	}
 	c.mu.Unlock()
-	<-j.done
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
+			return ctx.Err()
+		}
+		<-j.done
+	}
 	if j.panic != nil {
 		panic(j.panic)
 	}
 	return j.err
 }
 
-// loop commits groups until the queue is empty.
+// loop commits groups until the queue is empty. If a job's function ends
+// the goroutine (runtime.Goexit), the deferred handler fails that group and
+// starts a new loop for whatever is still queued.
 func (c *committer) loop() {
+	var group []*job
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		for _, j := range group {
+			if j.err == nil && j.panic == nil {
+				j.err = errGoexit
+			}
+			close(j.done)
+		}
+		c.mu.Lock()
+		c.running = len(c.queue) > 0
+		if c.running {
+			go c.loop()
+		}
+		c.mu.Unlock()
+	}()
 	for {
 		c.mu.Lock()
 		n := min(len(c.queue), maxGroup)
-		group := c.queue[:n:n]
+		group = c.queue[:n:n]
 		c.queue = c.queue[n:]
 		if n == 0 {
 			c.running = false
 			c.mu.Unlock()
+			returned = true
 			return
 		}
 		c.mu.Unlock()
@@ -67,6 +113,7 @@ func (c *committer) loop() {
 		for _, j := range group {
 			close(j.done)
 		}
+		group = nil
 	}
 }
 
@@ -80,17 +127,29 @@ func (c *committer) commit(group []*job) {
 		}
 		return
 	}
+	finished := false
+	defer func() {
+		if !finished { // a job's function exited the goroutine
+			_ = tx.Rollback()
+		}
+	}()
+	g := &groupState{}
 	ok := 0
 	for _, j := range group {
+		if !j.state.CompareAndSwap(jobQueued, jobRunning) {
+			j.err = j.ctx.Err() // abandoned by its caller, who has returned already
+			continue
+		}
 		if err := j.ctx.Err(); err != nil {
 			j.err = err
 			continue
 		}
-		if err := runSavepoint(tx, j); err != nil { // the transaction itself broke
+		if err := runSavepoint(tx, g, j); err != nil { // the transaction itself broke
+			finished = true
 			_ = tx.Rollback()
-			for _, g := range group {
-				if g.err == nil && g.panic == nil {
-					g.err = opErr("savepoint", err)
+			for _, o := range group {
+				if o.err == nil && o.panic == nil || o == j {
+					o.err = opErr("group transaction", errors.Join(err, j.err))
 				}
 			}
 			return
@@ -99,6 +158,7 @@ func (c *committer) commit(group []*job) {
 			ok++
 		}
 	}
+	finished = true
 	if ok == 0 {
 		_ = tx.Rollback()
 		return
@@ -113,17 +173,22 @@ func (c *committer) commit(group []*job) {
 }
 
 // runSavepoint runs one job inside a savepoint, rolling back to it when the
-// job fails or panics. Statements run without the caller's cancellation: an
-// interrupted write inside a transaction would make SQLite roll back the
-// whole group. It returns an error only when the savepoint commands fail.
-func runSavepoint(tx *sql.Tx, j *job) error {
+// job fails or panics. It returns an error only when the group's transaction
+// can no longer be trusted: a savepoint command failed, or a statement
+// failed in a way that may have rolled the whole transaction back (after
+// which SQLite would run further statements outside it).
+func runSavepoint(tx *sql.Tx, g *groupState, j *job) error {
 	if _, err := tx.Exec("SAVEPOINT job"); err != nil {
 		return err
 	}
+	q := guarded{q: tx, g: g}
 	func() {
 		defer func() { j.panic = recover() }()
-		j.err = j.fn(&store{w: uncancelled{tx}, r: uncancelled{tx}})
+		j.err = j.fn(&store{w: q, r: q})
 	}()
+	if g.broken != nil {
+		return g.broken
+	}
 	if j.err != nil || j.panic != nil {
 		if _, err := tx.Exec("ROLLBACK TO job"); err != nil {
 			return fmt.Errorf("rollback to savepoint: %w", err)
@@ -133,18 +198,46 @@ func runSavepoint(tx *sql.Tx, j *job) error {
 	return err
 }
 
-// uncancelled runs statements with the caller's context values but without
-// its cancellation (see runSavepoint).
-type uncancelled struct{ q querier }
+// groupState remembers the first statement error that may have ended the
+// group's transaction.
+type groupState struct{ broken error }
 
-func (u uncancelled) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return u.q.ExecContext(context.WithoutCancel(ctx), query, args...)
+// guarded runs a job's statements on the group's transaction: without the
+// caller's cancellation (an interrupted write inside a transaction would
+// make SQLite roll back the whole group), and refusing every statement once
+// one failed in a way that may have rolled the transaction back, so that no
+// later write can slip into autocommit.
+type guarded struct {
+	q querier
+	g *groupState
 }
 
-func (u uncancelled) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return u.q.QueryContext(context.WithoutCancel(ctx), query, args...)
+// check records err when it is not one a transaction survives.
+func (u guarded) check(err error) error {
+	if err != nil && u.g.broken == nil && !errors.Is(err, sql.ErrNoRows) && !isUnique(err) {
+		u.g.broken = err
+	}
+	return err
 }
 
-func (u uncancelled) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (u guarded) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if u.g.broken != nil {
+		return nil, u.g.broken
+	}
+	res, err := u.q.ExecContext(context.WithoutCancel(ctx), query, args...)
+	return res, u.check(err)
+}
+
+func (u guarded) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if u.g.broken != nil {
+		return nil, u.g.broken
+	}
+	rows, err := u.q.QueryContext(context.WithoutCancel(ctx), query, args...)
+	return rows, u.check(err)
+}
+
+func (u guarded) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	// A *sql.Row carries its error to Scan; reads cannot end a transaction
+	// on their own, and a broken group is caught at the job's end.
 	return u.q.QueryRowContext(context.WithoutCancel(ctx), query, args...)
 }
