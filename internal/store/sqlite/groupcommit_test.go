@@ -120,7 +120,9 @@ func TestGroupCommitSurvivesGoexit(t *testing.T) {
 		t.Fatalf("the exited call's write is visible: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- db.Tx(ctx, func(tx vault.Store) error { return tx.InsertMeta(ctx, "after", []byte("v")) }) }()
+	go func() {
+		done <- db.Tx(ctx, func(tx vault.Store) error { return tx.InsertMeta(ctx, "after", []byte("v")) })
+	}()
 	select {
 	case err := <-done:
 		if err != nil {
