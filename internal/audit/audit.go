@@ -12,6 +12,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,18 +133,32 @@ func (l *Log) flush() {
 		}
 		l.mu.Unlock()
 		err := l.commit(batch)
+		if err != nil && len(batch) > 1 {
+			// One bad event (an unknown tenant, say) must not fail the others.
+			for i, p := range batch {
+				p.done <- l.commit(batch[i : i+1])
+			}
+			continue
+		}
 		for _, p := range batch {
 			p.done <- err
 		}
 	}
 }
 
-// commit writes a batch in one transaction, retrying when another node
-// moved a chain's head meanwhile.
+// commit writes a batch in one transaction, retrying (after a random pause
+// that grows) when another node moved a chain's head meanwhile. Events are
+// written, and heads locked, in tenant order, so two nodes committing
+// batches for the same tenants cannot deadlock each other.
 func (l *Log) commit(batch []*pending) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	batch = slices.Clone(batch)
+	slices.SortStableFunc(batch, func(a, b *pending) int { return strings.Compare(a.ev.Tenant, b.ev.Tenant) })
 	for attempt := 0; attempt < 20; attempt++ {
+		if attempt > 0 {
+			time.Sleep(rand.N(time.Millisecond << min(attempt, 6)))
+		}
 		err := l.store.Tx(ctx, func(tx vault.Store) error {
 			heads := map[string]*vault.Record{}
 			for _, p := range batch {
@@ -198,8 +216,8 @@ func (l *Log) append(ctx context.Context, tx vault.Store, heads map[string]*vaul
 // saveHeads moves every touched head, with a version check so that
 // concurrent writers on other nodes cannot fork a chain.
 func (l *Log) saveHeads(ctx context.Context, tx vault.Store, heads map[string]*vault.Record) error {
-	for _, hr := range heads {
-		if err := saveHead(ctx, tx, *hr); err != nil {
+	for _, tenant := range slices.Sorted(maps.Keys(heads)) {
+		if err := saveHead(ctx, tx, *heads[tenant]); err != nil {
 			return err
 		}
 	}
@@ -212,7 +230,7 @@ func saveHead(ctx context.Context, tx vault.Store, hr vault.Record) error {
 		hr.Version, hr.CreatedAt = 1, hr.UpdatedAt
 		return tx.CreateRecord(ctx, hr)
 	}
-	_, err := tx.UpdateRecord(ctx, hr, time.Time{})
+	_, err := tx.UpdateRecord(ctx, hr, hr.UpdatedAt)
 	return err
 }
 

@@ -5,9 +5,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,5 +114,46 @@ func TestVerifyNeedsTheKey(t *testing.T) {
 	forger := audit.New(s, testMAC("attacker"), nil)
 	if _, err := forger.Verify(ctx, "default"); err == nil {
 		t.Fatal("a chain verified under a key that did not make it")
+	}
+}
+
+// An event the log cannot record (its tenant has no key) fails alone; the
+// events batched with it are still written.
+func TestOneBadEventDoesNotFailItsBatch(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	good := testMAC("k1")
+	l := audit.New(s, func(ctx context.Context, tenant, domain, value string) (string, error) {
+		if tenant == "ghost" {
+			return "", errors.New("unknown tenant")
+		}
+		return good(ctx, tenant, domain, value)
+	}, nil)
+	var wg sync.WaitGroup
+	var failedGood atomic.Int64
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tenant := "default"
+			if i%25 == 0 {
+				tenant = "ghost"
+			}
+			err := l.Record(ctx, audit.Event{Tenant: tenant, Action: "forward"})
+			if tenant == "default" && err != nil {
+				failedGood.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failedGood.Load(); n != 0 {
+		t.Fatalf("%d good events failed with a bad one", n)
+	}
+	if n, err := l.Verify(ctx, "default"); err != nil || n != 96 {
+		t.Fatalf("verified %d (%v), want 96", n, err)
 	}
 }
