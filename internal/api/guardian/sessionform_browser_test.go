@@ -39,12 +39,12 @@ func testFramedSessionForm(t *testing.T, browser context.Context) {
 	shop.frame(e.URL + "/sessions/" + id + "/form")
 	page := browsertest.Tab(t, browser)
 	browsertest.Do(t, page, chromedp.Navigate(shop.URL))
-	fr := chromeFrame(t, page, e.URL+"/sessions/")
-	if got := pageState(t, fr); got != "form" {
+	fr := browsertest.Frame(t, page, e.URL+"/sessions/")
+	if got := browsertest.FormState(t, fr); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
 	year := time.Now().Year() + 3
-	typeCard(t, fr, map[string]string{"card_number": pan, "expiry": fmt.Sprintf("12%02d", year%100), "cvv": "123", "card_holder": "Ada Lovelace"})
+	browsertest.TypeCard(t, fr, map[string]string{"card_number": pan, "expiry": fmt.Sprintf("12%02d", year%100), "cvv": "123", "card_holder": "Ada Lovelace"})
 	browsertest.Do(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
 
 	msgs := browsertest.Poll[[]received](t, page, `window.received.some((m) => m.data && m.data.session_id) ? window.received : null`)
@@ -89,7 +89,7 @@ func testFramedSessionForm(t *testing.T, browser context.Context) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := pageState(t, again); res.Status != http.StatusGone || !strings.Contains(got, "already used") {
+	if got := browsertest.FormState(t, again); res.Status != http.StatusGone || !strings.Contains(got, "already used") {
 		t.Errorf("reloaded: %d %s", res.Status, got)
 	}
 	if n := browsertest.Eval[int](t, again, `document.querySelectorAll("form, input, script").length`); n != 0 {
@@ -104,13 +104,13 @@ func testSecurityCodeForm(t *testing.T, browser context.Context) {
 	id := refreshSession(t, e, tok.ID)
 	page := browsertest.Tab(t, browser)
 	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/sessions/"+id+"/form"))
-	if got := pageState(t, page); got != "form" {
+	if got := browsertest.FormState(t, page); got != "form" {
 		t.Fatalf("the form is %s", got)
 	}
 	if inputs := browsertest.Eval[[]string](t, page, `[...document.querySelectorAll("input")].map((i) => i.id)`); len(inputs) != 1 || inputs[0] != "cv-cvv" {
 		t.Fatalf("inputs %q, want only the security code", inputs)
 	}
-	typeCard(t, page, map[string]string{"cvv": "987"})
+	browsertest.TypeCard(t, page, map[string]string{"cvv": "987"})
 	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
 	browsertest.Poll[bool](t, page, `!document.getElementById("cv-done").hidden`)
 
@@ -132,7 +132,7 @@ func testSessionFormBlocked(t *testing.T, browser context.Context) {
 	shop.frame(e.URL + "/sessions/" + id + "/form")
 	page := browsertest.Tab(t, browser)
 	browsertest.Do(t, page, chromedp.Navigate(shop.URL))
-	if got := pageState(t, chromeFrame(t, page, e.URL+"/sessions/")); got != "blocked" {
+	if got := browsertest.FormState(t, browsertest.Frame(t, page, e.URL+"/sessions/")); got != "blocked" {
 		t.Errorf("the form loaded in a frame of %s: %s", shop.URL, got)
 	}
 }

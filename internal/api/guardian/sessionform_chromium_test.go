@@ -5,19 +5,12 @@ package guardian_test
 // The tests skip without chromium unless CARDVAULT_TEST_REQUIRE_BROWSER=1.
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/cardvault/cardvault/internal/browsertest"
-
-	"github.com/chromedp/cdproto/target"
-	"github.com/chromedp/chromedp"
 )
 
 // shop is a merchant on another origin (localhost, not 127.0.0.1) whose
@@ -56,52 +49,4 @@ func (s *shop) frame(src string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.src = src
-}
-
-// chromeFrame waits for the out-of-process iframe whose document comes
-// from prefix and returns a context that runs actions inside it.
-func chromeFrame(t *testing.T, tabCtx context.Context, prefix string) context.Context {
-	t.Helper()
-	for {
-		infos, err := chromedp.Targets(tabCtx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var id target.ID
-		for _, info := range infos {
-			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
-				id = info.TargetID
-			}
-		}
-		if id != "" {
-			ctx, cancel := chromedp.NewContext(tabCtx, chromedp.WithTargetID(id))
-			t.Cleanup(cancel)
-			return ctx
-		}
-		select {
-		case <-tabCtx.Done():
-			t.Fatalf("no iframe from %s appeared: %v", prefix, tabCtx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// pageState waits until the document is the form, the vault's error page
-// or the browser's error page (a blocked frame) and says which.
-func pageState(t *testing.T, ctx context.Context) string {
-	t.Helper()
-	return browsertest.Poll[string](t, ctx, `location.protocol === "chrome-error:" ? "blocked" :
-		document.readyState !== "complete" ? "" :
-		document.getElementById("cv-form") ? "form" :
-		document.querySelector(".page-error") ? "error: " + document.querySelector(".page-error").textContent : ""`)
-}
-
-// typeCard fills the form's inputs by typing, key by key.
-func typeCard(t *testing.T, frameCtx context.Context, values map[string]string) {
-	t.Helper()
-	for _, name := range []string{"card_number", "expiry", "cvv", "card_holder"} {
-		if v, ok := values[name]; ok {
-			browsertest.Do(t, frameCtx, chromedp.SendKeys(chromedp.ID("cv-"+name), v))
-		}
-	}
 }

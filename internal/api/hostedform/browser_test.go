@@ -5,7 +5,6 @@ package hostedform_test
 // card and submits it, as a shopper would.
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,11 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/cardvault/cardvault/internal/browsertest"
-
-	"github.com/chromedp/cdproto/target"
-	"github.com/chromedp/chromedp"
 )
 
 // merchant is a shop on another origin (localhost, not 127.0.0.1) whose
@@ -69,56 +63,8 @@ func (m *merchant) requested(uri string) bool {
 	return false
 }
 
-// frame waits for the out-of-process iframe whose document comes from
-// prefix and returns a context that runs actions inside it.
-func frame(t *testing.T, tabCtx context.Context, prefix string) context.Context {
-	t.Helper()
-	for {
-		infos, err := chromedp.Targets(tabCtx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var id target.ID
-		for _, info := range infos {
-			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
-				id = info.TargetID
-			}
-		}
-		if id != "" {
-			ctx, cancel := chromedp.NewContext(tabCtx, chromedp.WithTargetID(id))
-			t.Cleanup(cancel)
-			return ctx
-		}
-		select {
-		case <-tabCtx.Done():
-			t.Fatalf("no iframe from %s appeared: %v", prefix, tabCtx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// formState waits until the document is the form, the vault's error page
-// or the browser's error page (a blocked frame) and says which.
-func formState(t *testing.T, ctx context.Context) string {
-	t.Helper()
-	return browsertest.Poll[string](t, ctx, `location.protocol === "chrome-error:" ? "blocked" :
-		document.readyState !== "complete" ? "" :
-		document.getElementById("cv-form") ? "form" :
-		document.querySelector(".page-error") ? "error: " + document.querySelector(".page-error").textContent : ""`)
-}
-
 // expiryIn returns an expiry a few years ahead as typed (MMYY) and as sent (MM/YY).
 func expiryIn(years int) (typed, sent string) {
 	y := time.Now().Year() + years
 	return fmt.Sprintf("12%02d", y%100), fmt.Sprintf("12/%02d", y%100)
-}
-
-// typeInto fills the form's inputs by typing, key by key.
-func typeInto(t *testing.T, frameCtx context.Context, values map[string]string) {
-	t.Helper()
-	for _, name := range []string{"card_number", "expiry", "cvv", "card_holder", "reference"} {
-		if v, ok := values[name]; ok {
-			browsertest.Do(t, frameCtx, chromedp.SendKeys(chromedp.ID("cv-"+name), v))
-		}
-	}
 }

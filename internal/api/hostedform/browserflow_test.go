@@ -76,8 +76,8 @@ func testCapture(t *testing.T, browser context.Context) {
 	})
 	page := browsertest.Tab(t, browser)
 	browsertest.Do(t, page, chromedp.Navigate(m.URL))
-	fr := frame(t, page, e.URL+"/v1/capture/iframe/")
-	if got := formState(t, fr); got != "form" {
+	fr := browsertest.Frame(t, page, e.URL+"/v1/capture/iframe/")
+	if got := browsertest.FormState(t, fr); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
 	if search := browsertest.Eval[string](t, fr, `location.search`); strings.Contains(search, "secret") || !strings.Contains(search, "unique_id="+ep.id()) {
@@ -85,7 +85,7 @@ func testCapture(t *testing.T, browser context.Context) {
 	}
 
 	typed, sent := expiryIn(3)
-	typeInto(t, fr, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace", "reference": "order-42"})
+	browsertest.TypeCard(t, fr, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace", "reference": "order-42"})
 	shown := browsertest.Eval[[]string](t, fr, `[document.getElementById("cv-card_number").value, document.getElementById("cv-scheme").textContent,
 		document.getElementById("cv-expiry").value]`)
 	if shown[0] != "4111 1111 1111 1111" || shown[1] != "Visa" || shown[2] != strings.Replace(sent, "/", " / ", 1) {
@@ -181,14 +181,14 @@ func testCVVUpdate(t *testing.T, browser context.Context) {
 	})
 	page := browsertest.Tab(t, browser)
 	browsertest.Do(t, page, chromedp.Navigate(m.URL))
-	fr := frame(t, page, e.URL+"/v1/capture/iframe/")
-	if got := formState(t, fr); got != "form" {
+	fr := browsertest.Frame(t, page, e.URL+"/v1/capture/iframe/")
+	if got := browsertest.FormState(t, fr); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
 	if inputs := browsertest.Eval[[]string](t, fr, `[...document.querySelectorAll("input")].map(i => i.autocomplete)`); len(inputs) != 1 || inputs[0] != "cc-csc" {
 		t.Fatalf("the CVV-only form has inputs %q", inputs)
 	}
-	typeInto(t, fr, map[string]string{"cvv": "456"})
+	browsertest.TypeCard(t, fr, map[string]string{"cvv": "456"})
 	browsertest.Do(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
 
 	msgs := browsertest.Poll[[]message](t, page, `window.received.length >= 1 ? window.received : null`)
@@ -223,7 +223,7 @@ func fullForm(t *testing.T, browser context.Context, e *env, body string, before
 	f := e.createForm(t, body)
 	page := browsertest.Tab(t, browser)
 	browsertest.Do(t, page, append(before, chromedp.Navigate(e.URL+formPath(f.ID, ep)))...)
-	if got := formState(t, page); got != "form" {
+	if got := browsertest.FormState(t, page); got != "form" {
 		t.Fatalf("the form is %s", got)
 	}
 	return page, ep
@@ -239,7 +239,7 @@ func testLuhn(t *testing.T, browser context.Context) {
 	e.setup(t)
 	page, _ := fullForm(t, browser, e, `{}`)
 	typed, _ := expiryIn(2)
-	typeInto(t, page, map[string]string{"card_number": "4111111111111112", "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
+	browsertest.TypeCard(t, page, map[string]string{"card_number": "4111111111111112", "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
 	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
 	got := browsertest.Poll[[]string](t, page, `document.getElementById("cv-card_number-error").textContent ?
 		[document.getElementById("cv-card_number-error").textContent, document.getElementById("cv-card_number").getAttribute("aria-invalid"),
@@ -282,7 +282,7 @@ func testRefusal(t *testing.T, browser context.Context) {
 	want(t, resp, body, http.StatusOK)
 	typed, _ := expiryIn(2)
 	card := map[string]string{"card_number": "5555555555554444", "expiry": typed, "cvv": "321", "card_holder": "Ada"}
-	typeInto(t, page, card)
+	browsertest.TypeCard(t, page, card)
 	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
 	got := browsertest.Poll[[]string](t, page, `document.body.dataset.refused ? [document.getElementById("cv-form-error").textContent,
 		String(document.getElementById("cv-form-error").hidden), document.getElementById("cv-submit").textContent,
@@ -307,7 +307,7 @@ func testRefusal(t *testing.T, browser context.Context) {
 	page, ep = fullForm(t, browser, e, `{}`)
 	resp, body = e.call(t, "DELETE", "/v1/capture/"+ep.id(), "")
 	want(t, resp, body, http.StatusOK)
-	typeInto(t, page, card)
+	browsertest.TypeCard(t, page, card)
 	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
 	kept := browsertest.Poll[string](t, page, `document.getElementById("cv-form-error").hidden ? "" : document.getElementById("cv-card_number").value`)
 	if kept != "5555 5555 5555 4444" {
@@ -348,7 +348,7 @@ func testFrameAncestors(t *testing.T, browser context.Context) {
 			m := newMerchant(t, func(string) string { return e.URL + formPath(f.ID, ep) })
 			page := browsertest.Tab(t, browser)
 			browsertest.Do(t, page, chromedp.Navigate(m.URL))
-			if got := formState(t, frame(t, page, e.URL+"/v1/capture/iframe/")); got != "blocked" {
+			if got := browsertest.FormState(t, browsertest.Frame(t, page, e.URL+"/v1/capture/iframe/")); got != "blocked" {
 				t.Errorf("the form loaded in a frame of %s: %s", m.URL, got)
 			}
 		})
@@ -387,7 +387,7 @@ func testLayout(t *testing.T, browser context.Context) {
 		if got[2] < 44 || got[3] < 44 {
 			t.Errorf("at %d px the touch targets are %v and %v px high", c.width, got[2], got[3])
 		}
-		typeInto(t, page, c.values)
+		browsertest.TypeCard(t, page, c.values)
 		if c.submit {
 			browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
 		} else {

@@ -52,11 +52,11 @@ func TestBrowserPluggableTarget(t *testing.T) {
 
 	page := browsertest.Tab(t, browser)
 	browsertest.Do(t, page, chromedp.Navigate(srv.URL+"/sessions/s_1/form"))
-	if got := formState(t, page); got != "form" {
+	if got := browsertest.FormState(t, page); got != "form" {
 		t.Fatalf("the form is %s", got)
 	}
 	typed, sent := expiryIn(1)
-	typeInto(t, page, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
+	browsertest.TypeCard(t, page, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
 	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
 	if got := browsertest.Poll[string](t, page, `document.body.dataset.done || ""`); got != "tok_1:1111" {
 		t.Errorf("the callback saw %q", got)

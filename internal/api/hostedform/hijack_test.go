@@ -109,12 +109,12 @@ func TestWriteOnlyKeyCannotHijackHostedForm(t *testing.T) {
 	// The shopper uses the merchant's form: the card goes to the vault only.
 	page := browsertest.Tab(t, browser)
 	browsertest.Do(t, page, chromedp.Navigate(m.URL))
-	fr := frame(t, page, e.URL+"/v1/capture/iframe/checkout")
-	if got := formState(t, fr); got != "form" {
+	fr := browsertest.Frame(t, page, e.URL+"/v1/capture/iframe/checkout")
+	if got := browsertest.FormState(t, fr); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
 	typed, _ := expiryIn(3)
-	typeInto(t, fr, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
+	browsertest.TypeCard(t, fr, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
 	browsertest.Do(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
 	msgs := browsertest.Poll[[]message](t, page, `window.received.length >= 1 ? window.received : null`)
 	if msgs[0].Data["type"] != "cardvault:captured" {
@@ -136,11 +136,11 @@ func TestWriteOnlyKeyCannotHijackHostedForm(t *testing.T) {
 	})
 	page2 := browsertest.Tab(t, browser)
 	browsertest.Do(t, page2, chromedp.Navigate(m2.URL))
-	fr2 := frame(t, page2, e.URL+"/v1/capture/iframe/reader")
-	if got := formState(t, fr2); got != "form" {
+	fr2 := browsertest.Frame(t, page2, e.URL+"/v1/capture/iframe/reader")
+	if got := browsertest.FormState(t, fr2); got != "form" {
 		t.Fatalf("the framed form is %s", got)
 	}
-	typeInto(t, fr2, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
+	browsertest.TypeCard(t, fr2, map[string]string{"card_number": pan, "expiry": typed, "cvv": "123", "card_holder": "Ada Lovelace"})
 	browsertest.Do(t, fr2, chromedp.Click(chromedp.ID("cv-submit")))
 	got := waitFor(t, page2, evil)
 	if len(got) != 1 || got[0].Get("token") == "" {
@@ -191,7 +191,7 @@ func TestBrowserCallbacksOnlyDefine(t *testing.T) {
 		f := e.createForm(t, `{"success_callback":"`+b64(cb)+`"}`)
 		page := browsertest.Tab(t, browser)
 		browsertest.Do(t, page, chromedp.Navigate(e.URL+formPath(f.ID, ep)))
-		if got := formState(t, page); got != "form" {
+		if got := browsertest.FormState(t, page); got != "form" {
 			t.Fatalf("callback %d: the form is %s", i, got)
 		}
 		if got := browsertest.Eval[string](t, page, `typeof cardvaultOnSuccess + ":" + typeof window.ranAtLoad`); got != "function:undefined" {
