@@ -5,12 +5,8 @@ import (
 	"embed"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
+	"github.com/cardvault/cardvault/internal/store/migration"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -21,40 +17,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // loadMigrations returns the embedded migrations in version order.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration %s: name must start with a positive version and '_'", base)
-		}
-		body, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: strings.TrimSuffix(base, ".sql"), sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("postgres: migrations %s and %s share a version", ms[i-1].name, ms[i].name)
-		}
-	}
-	return ms, nil
+func loadMigrations() ([]migration.Migration, error) {
+	return migration.Load(migrationFiles, "migrations", "postgres")
 }
 
 // migrationLock returns the advisory lock key that serialises migrations
@@ -103,19 +68,19 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) (err error)
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&latest); err != nil {
 		return fmt.Errorf("postgres: migrate: read version: %w", err)
 	}
-	if n := len(ms); n > 0 && latest > ms[n-1].version {
-		return fmt.Errorf("postgres: migrate: database is at version %d, newer than this binary's %d", latest, ms[n-1].version)
+	if n := len(ms); n > 0 && latest > ms[n-1].Version {
+		return fmt.Errorf("postgres: migrate: database is at version %d, newer than this binary's %d", latest, ms[n-1].Version)
 	}
 	for _, m := range ms {
-		if m.version <= latest {
+		if m.Version <= latest {
 			continue
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("postgres: migrate %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("postgres: migrate %s: %w", m.Name, err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`,
-			m.version, m.name); err != nil {
-			return fmt.Errorf("postgres: migrate %s: record: %w", m.name, err)
+			m.Version, m.Name); err != nil {
+			return fmt.Errorf("postgres: migrate %s: record: %w", m.Name, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
