@@ -68,7 +68,7 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "id:      %s\ntenant:  %s\nscopes:  %s\nsecret:  %s\n", k.ID, k.Tenant, joinScopes(k.Scopes), secret)
+		fmt.Fprintf(stdout, "id:      %s\ntenant:  %s\nscopes:  %s\nsecret:  %s\n", k.ID, k.Tenant, vault.JoinScopes(k.Scopes), secret)
 		fmt.Fprintln(stderr, "The secret is shown only now; store it safely.")
 		return nil
 	case "list":
@@ -81,7 +81,7 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 				return err
 			}
 			for _, k := range page {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, joinScopes(k.Scopes),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, vault.JoinScopes(k.Scopes),
 					stamp(k.CreatedAt), stamp(k.ExpiresAt), stamp(k.RevokedAt))
 			}
 			if len(page) < 100 {
@@ -111,14 +111,5 @@ func stamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// joinScopes renders scopes comma-separated.
-func joinScopes(ss []vault.Scope) string {
-	parts := make([]string, len(ss))
-	for i, s := range ss {
-		parts[i] = string(s)
-	}
-	return strings.Join(parts, ",")
-}
-
 // scopeList names every scope for help texts.
-func scopeList() string { return joinScopes(vault.AllScopes) }
+func scopeList() string { return vault.JoinScopes(vault.AllScopes) }

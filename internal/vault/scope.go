@@ -33,7 +33,7 @@ func ParseScopes(s string) ([]Scope, error) {
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
 		sc := Scope(f)
 		if !slices.Contains(AllScopes, sc) {
-			return nil, Invalid("scopes", "unknown scope %q (known: %s)", f, joinScopes(AllScopes))
+			return nil, Invalid("scopes", "unknown scope %q (known: %s)", f, JoinScopes(AllScopes))
 		}
 		if !slices.Contains(out, sc) {
 			out = append(out, sc)
@@ -45,8 +45,9 @@ func ParseScopes(s string) ([]Scope, error) {
 	return out, nil
 }
 
-// joinScopes renders scopes comma-separated.
-func joinScopes(ss []Scope) string {
+// JoinScopes renders scopes comma-separated, the form ParseScopes reads
+// and the stores keep.
+func JoinScopes(ss []Scope) string {
 	parts := make([]string, len(ss))
 	for i, s := range ss {
 		parts[i] = string(s)
@@ -72,4 +73,18 @@ func (p Principal) Require(s Scope) error {
 		return nil
 	}
 	return &Error{Code: CodeForbidden, Public: fmt.Sprintf("this API key lacks the %q scope", s)}
+}
+
+// SplitScopes reverses JoinScopes without checking the names (they were
+// checked when stored); "" is no scopes (nil).
+func SplitScopes(s string) []Scope {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]Scope, len(parts))
+	for i, p := range parts {
+		out[i] = Scope(p)
+	}
+	return out
 }

@@ -22,7 +22,7 @@ func scanAPIKey(sc scanner) (vault.APIKey, error) {
 	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &scopes, &k.Hash, &created, &expires, &revoked); err != nil {
 		return vault.APIKey{}, err
 	}
-	k.Scopes = splitScopes(scopes)
+	k.Scopes = vault.SplitScopes(scopes)
 	k.CreatedAt = fromTS(created)
 	k.ExpiresAt = fromNullTS(expires)
 	k.RevokedAt = fromNullTS(revoked)
@@ -33,7 +33,7 @@ func scanAPIKey(sc scanner) (vault.APIKey, error) {
 func (s *store) CreateAPIKey(ctx context.Context, k vault.APIKey) error {
 	tag, err := s.q.Exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		k.ID, k.Tenant, k.Name, joinScopes(k.Scopes), k.Hash,
+		k.ID, k.Tenant, k.Name, vault.JoinScopes(k.Scopes), k.Hash,
 		ts(k.CreatedAt), nullTS(k.ExpiresAt), nullTS(k.RevokedAt))
 	return inserted("create api key", tag.RowsAffected(), err)
 }

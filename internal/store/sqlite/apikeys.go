@@ -23,7 +23,7 @@ func scanAPIKey(sc scanner) (vault.APIKey, error) {
 	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &scopes, &k.Hash, &created, &expires, &revoked); err != nil {
 		return vault.APIKey{}, err
 	}
-	k.Scopes = splitScopes(scopes)
+	k.Scopes = vault.SplitScopes(scopes)
 	k.CreatedAt = fromMicros(created)
 	k.ExpiresAt = fromNullMicros(expires)
 	k.RevokedAt = fromNullMicros(revoked)
@@ -34,7 +34,7 @@ func scanAPIKey(sc scanner) (vault.APIKey, error) {
 func (s *store) CreateAPIKey(ctx context.Context, k vault.APIKey) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Tenant, k.Name, joinScopes(k.Scopes), k.Hash,
+		k.ID, k.Tenant, k.Name, vault.JoinScopes(k.Scopes), k.Hash,
 		micros(k.CreatedAt), nullMicros(k.ExpiresAt), nullMicros(k.RevokedAt))
 	if err != nil {
 		return opErr("create api key", err)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
@@ -66,28 +65,6 @@ func unblob(b []byte) []byte {
 		return nil
 	}
 	return b
-}
-
-// joinScopes encodes scopes as a comma-separated string.
-func joinScopes(ss []vault.Scope) string {
-	parts := make([]string, len(ss))
-	for i, s := range ss {
-		parts[i] = string(s)
-	}
-	return strings.Join(parts, ",")
-}
-
-// splitScopes decodes joinScopes' output; "" is no scopes (nil).
-func splitScopes(s string) []vault.Scope {
-	if s == "" {
-		return nil
-	}
-	parts := strings.Split(s, ",")
-	out := make([]vault.Scope, len(parts))
-	for i, p := range parts {
-		out[i] = vault.Scope(p)
-	}
-	return out
 }
 
 // scanner is what *sql.Row and *sql.Rows have in common.
