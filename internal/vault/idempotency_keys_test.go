@@ -122,14 +122,18 @@ func TestIdempotencyStoresKeyedRequestHash(t *testing.T) {
 	if err := svc.FinishIdempotencyKey(ctx, claim, vault.IdempotentResponse{Status: 200, Body: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := store.RecordByKey(ctx, vault.DefaultTenant, vault.IdempotencyKind, "k", svc.Now())
+	rec, err := store.RecordByKey(ctx, vault.DefaultTenant, vault.KindIdempotency, "k", svc.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := svc.RecordPlaintext(ctx, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var d struct {
 		Hash []byte `json:"hash"`
 	}
-	if err := json.Unmarshal(rec.Data, &d); err != nil {
+	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatal(err)
 	}
 	if len(d.Hash) == 0 || bytes.Contains(d.Hash, sum[:]) || strings.Contains(string(d.Hash), hex.EncodeToString(sum[:])) {

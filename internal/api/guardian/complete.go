@@ -9,6 +9,7 @@ import (
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // Lifetimes of tokens the browser asks for (PaymentAdditionalData).
@@ -53,7 +54,7 @@ func (a *API) completeAction() http.Handler {
 			a.fail(w, r, err)
 			return
 		}
-		s, err := a.vault.Session(r.Context(), id)
+		s, err := a.sessions.Session(r.Context(), id)
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -63,7 +64,7 @@ func (a *API) completeAction() http.Handler {
 			return
 		}
 		want := actionTokenize
-		if s.Purpose == vault.SessionSecurityCode {
+		if s.Purpose == sessions.SecurityCode {
 			want = actionSecurityCode
 		}
 		if req.Action != want {
@@ -73,14 +74,14 @@ func (a *API) completeAction() http.Handler {
 		in, err := a.captured(r.Context(), s, req.Result)
 		if err != nil {
 			if vault.CodeOf(err) == vault.CodeInvalid {
-				if _, ferr := a.vault.RecordSessionFailure(r.Context(), id, "invalid card data"); ferr != nil {
+				if _, ferr := a.sessions.RecordSessionFailure(r.Context(), id, "invalid card data"); ferr != nil {
 					a.log.WarnContext(r.Context(), "count failed session attempt", "err", ferr)
 				}
 			}
 			a.fail(w, r, err)
 			return
 		}
-		done, err := a.vault.CompleteSession(r.Context(), id, in)
+		done, err := a.sessions.CompleteSession(r.Context(), id, in)
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -95,18 +96,18 @@ func (a *API) completeAction() http.Handler {
 }
 
 // unusable returns why a session cannot be completed, or nil when it can.
-func unusable(s vault.Session) error {
+func unusable(s sessions.Session) error {
 	switch s.State {
-	case vault.SessionPending:
+	case sessions.Pending:
 		return nil
-	case vault.SessionExpired:
+	case sessions.Expired:
 		return &vault.Error{Code: vault.CodeExpired, Public: "the session has expired"}
 	}
 	return vault.Errorf(vault.CodeConflict, "the session is %s and cannot be used again", s.State)
 }
 
 // captured turns an action's result into what the session stores.
-func (a *API) captured(ctx context.Context, s vault.Session, raw json.RawMessage) (vault.CardInput, error) {
+func (a *API) captured(ctx context.Context, s sessions.Session, raw json.RawMessage) (vault.CardInput, error) {
 	if isNull(raw) {
 		return vault.CardInput{}, badRequest("result", "result is required")
 	}
@@ -128,7 +129,7 @@ func (a *API) captured(ctx context.Context, s vault.Session, raw json.RawMessage
 	case res.TokenID != nil:
 		return vault.CardInput{}, badRequest("result.token_id", "cardvault stores the card itself: send enc_payload, not a token id")
 	}
-	if s.Purpose == vault.SessionSecurityCode {
+	if s.Purpose == sessions.SecurityCode {
 		c, err := a.vault.GetCard(ctx, s.Tenant, s.CardID)
 		if err != nil {
 			return vault.CardInput{}, err

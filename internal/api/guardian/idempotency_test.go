@@ -67,7 +67,7 @@ func TestIdempotentReplay(t *testing.T) {
 func TestIdempotencyStoresNoCardData(t *testing.T) {
 	e := newEnv(t, nil)
 	e.Do(t, "POST", "/api/pci/tokens", panBody, "x-api-key", e.AdminKey, "x-idempotency-key", "k-1")
-	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.IdempotencyKind, Page: vault.Page{Limit: 10}}, time.Time{})
+	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindIdempotency, Page: vault.Page{Limit: 10}}, time.Time{})
 	if err != nil || len(recs) != 1 || recs[0].Key != "k-1" {
 		t.Fatalf("records %v %v", recs, err)
 	}
@@ -159,22 +159,23 @@ func TestIdempotentSessionNotReplayed(t *testing.T) {
 					t.Fatalf("replay: %s", b)
 				}
 			}
-			recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.IdempotencyKind,
+			recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindIdempotency,
 				Page: vault.Page{Limit: 10}}, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, rec := range recs {
-				var d struct {
-					SealedBody []byte `json:"sealed_body"`
-				}
-				if err := json.Unmarshal(rec.Data, &d); err != nil {
-					t.Fatal(err)
-				}
-				stored, err := e.Vault.Open(context.Background(), vault.DefaultTenant, rec.ID, "response", d.SealedBody)
+				raw, err := e.Vault.RecordPlaintext(context.Background(), rec)
 				if err != nil {
 					t.Fatal(err)
 				}
+				var d struct {
+					Body []byte `json:"body"`
+				}
+				if err := json.Unmarshal(raw, &d); err != nil {
+					t.Fatal(err)
+				}
+				stored := d.Body
 				if strings.Contains(string(stored), first["session_id"]) {
 					t.Fatalf("the session id is stored for replay: %s", stored)
 				}

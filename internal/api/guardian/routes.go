@@ -16,6 +16,7 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // Prefixes the facade owns.
@@ -56,17 +57,18 @@ type Deps struct {
 
 // API serves the Guardian dialect.
 type API struct {
-	vault *vault.Service
-	audit Auditor
-	relay Relay
-	bins  *bintable.Table
-	log   *slog.Logger
-	wait  time.Duration
+	sessions *sessions.Service
+	vault    *vault.Service
+	audit    Auditor
+	relay    Relay
+	bins     *bintable.Table
+	log      *slog.Logger
+	wait     time.Duration
 }
 
 // New returns the Guardian facade over the vault service.
 func New(v *vault.Service, d Deps) *API {
-	a := &API{vault: v, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger, wait: d.IdempotencyWait}
+	a := &API{vault: v, sessions: sessions.New(v, d.Logger), audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger, wait: d.IdempotencyWait}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

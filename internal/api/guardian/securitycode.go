@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // Security codes are held apart from the card, sealed, until the vault's
@@ -43,8 +43,8 @@ func (a *API) refreshSecurityCode() http.Handler {
 			a.fail(w, r, err)
 			return
 		}
-		s, err := a.vault.CreateSession(r.Context(), vault.NewSession{Tenant: principal(r).Tenant,
-			Purpose: vault.SessionSecurityCode, CardID: id, KeyMaterial: newSessionKey()})
+		s, err := a.sessions.CreateSession(r.Context(), sessions.Params{Tenant: principal(r).Tenant,
+			Purpose: sessions.SecurityCode, CardID: id, KeyMaterial: newSessionKey()})
 		if err != nil {
 			a.fail(w, r, tokenNotFound(err))
 			return

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 	"github.com/cardvault/cardvault/internal/web"
 )
 
@@ -32,7 +33,7 @@ const (
 func (a *API) sessionForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		nonce := web.NewNonce()
-		s, err := a.vault.Session(r.Context(), r.PathValue("id"))
+		s, err := a.sessions.Session(r.Context(), r.PathValue("id"))
 		if err != nil {
 			a.formError(w, r, nonce, nil, err, formUnknown, "This card form does not exist. Check the link, or ask the shop for a new one.")
 			return
@@ -48,7 +49,7 @@ func (a *API) sessionForm() http.Handler {
 			return
 		}
 		switch s.Purpose {
-		case vault.SessionSecurityCode:
+		case sessions.SecurityCode:
 			c, err := a.vault.GetCard(r.Context(), s.Tenant, s.CardID)
 			if err != nil {
 				a.formError(w, r, nonce, s.AllowedOrigins, err, formGone, "The card this form was for no longer exists. Return to the shop and start again.")
@@ -79,13 +80,13 @@ var clearCardNames = map[string]string{"card_number": "account_number", "cvv": "
 
 // goneMessage tells the shopper why a session's form is gone, or returns ""
 // for a pending session.
-func goneMessage(st vault.SessionState) string {
+func goneMessage(st sessions.State) string {
 	switch st {
-	case vault.SessionPending:
+	case sessions.Pending:
 		return ""
-	case vault.SessionCompleted:
+	case sessions.Completed:
 		return "This card form was already used. Return to the shop to continue."
-	case vault.SessionExpired:
+	case sessions.Expired:
 		return "This card form has expired. Return to the shop and start again."
 	}
 	return "This card form can no longer be used. Return to the shop and start again."

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -216,7 +217,7 @@ func TestSessionFormUnavailable(t *testing.T) {
 		t.Fatalf("complete: %d %s", resp.StatusCode, b)
 	}
 	failed := formSession(t, e)
-	for range vault.MaxSessionAttempts {
+	for range sessions.MaxAttempts {
 		complete(t, e, failed, `{"action":"tokenize_card","result":{"account_number":"4111111111111112","expiry_month":1,"expiry_year":2035}}`)
 	}
 	tok := createToken(t, e, e.AdminKey, panBody)
@@ -224,11 +225,11 @@ func TestSessionFormUnavailable(t *testing.T) {
 	if resp, b := e.Do(t, "DELETE", "/api/pci/tokens/"+tok.ID, "", "x-api-key", e.AdminKey); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("delete token: %d %s", resp.StatusCode, b)
 	}
-	expired, err := e.Vault.CreateSession(ctx, vault.NewSession{Tenant: vault.DefaultTenant, Purpose: vault.SessionTokenize, TTL: time.Minute})
+	expired, err := e.Sessions.CreateSession(ctx, sessions.Params{Tenant: vault.DefaultTenant, Purpose: sessions.Tokenize, TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	framedSession, err := e.Vault.CreateSession(ctx, vault.NewSession{Tenant: vault.DefaultTenant, Purpose: vault.SessionTokenize,
+	framedSession, err := e.Sessions.CreateSession(ctx, sessions.Params{Tenant: vault.DefaultTenant, Purpose: sessions.Tokenize,
 		TTL: time.Minute, AllowedOrigins: []string{"https://shop.example"}})
 	if err != nil {
 		t.Fatal(err)

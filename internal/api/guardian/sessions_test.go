@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -210,7 +211,7 @@ func TestSessionRejectsBadCompletions(t *testing.T) {
 	key, _ := sessionKey(t, e, id, "tokenize_card")
 	// Undecryptable or invalid card data counts as a failed attempt; after
 	// MaxSessionAttempts the session fails for good.
-	for range vault.MaxSessionAttempts {
+	for range sessions.MaxAttempts {
 		complete(t, e, id, tokenizeAction("x.y.z.w.v"))
 	}
 	resp, b := browserState(t, e, id)
@@ -233,7 +234,7 @@ func TestSessionExpiry(t *testing.T) {
 	e := newEnv(t, nil)
 	id := startSession(t, e, `{"source":{"type":"session"}}`)
 	key, _ := sessionKey(t, e, id, "tokenize_card")
-	e.Clock.Advance(vault.DefaultSessionTTL)
+	e.Clock.Advance(sessions.DefaultTTL)
 	resp, b := browserState(t, e, id)
 	wantError(t, resp, b, http.StatusNotFound, "expired")
 	resp, b = complete(t, e, id, tokenizeAction(encryptJWE(t, key, []byte(cardJSON), jweOptions{})))
@@ -250,7 +251,7 @@ func TestSessionExpiry(t *testing.T) {
 	if _, err := e.Vault.CleanExpired(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if rs, _ := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.SessionKind, Page: vault.Page{Limit: 10}}, time.Time{}); len(rs) != 0 {
+	if rs, _ := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindSession, Page: vault.Page{Limit: 10}}, time.Time{}); len(rs) != 0 {
 		t.Fatalf("%d session records left", len(rs))
 	}
 }
@@ -308,7 +309,7 @@ func TestSessionIDsStayOutOfLogsAndStore(t *testing.T) {
 	if !strings.Contains(e.Log.String(), "/sessions/{session_id}") {
 		t.Fatalf("access log does not show the redacted session path:\n%s", e.Log.String())
 	}
-	rs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.SessionKind, Page: vault.Page{Limit: 10}}, time.Time{})
+	rs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindSession, Page: vault.Page{Limit: 10}}, time.Time{})
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("%d records, %v", len(rs), err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // createRequest is the body of POST /api/pci/tokens.
@@ -69,7 +70,7 @@ func (a *API) createToken() http.Handler {
 				a.fail(w, r, err)
 				return
 			}
-			s, err := a.vault.CreateSession(r.Context(), vault.NewSession{Tenant: tenant, Purpose: vault.SessionTokenize,
+			s, err := a.sessions.CreateSession(r.Context(), sessions.Params{Tenant: tenant, Purpose: sessions.Tokenize,
 				Metadata: md, TokenTTL: time.Duration(lifetime) * time.Second, KeyMaterial: newSessionKey(), AllowedOrigins: origins})
 			if err != nil {
 				a.fail(w, r, err)

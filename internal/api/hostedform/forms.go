@@ -9,10 +9,11 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
 )
 
 // maxCreateBody bounds a create request: two callbacks of at most
-// vault.MaxFormScript bytes in base64, and room for the rest.
+// forms.MaxFormScript bytes in base64, and room for the rest.
 const maxCreateBody = 64 << 10
 
 // formResponse shows a form. Create answers only type, id and link, as PCI
@@ -22,7 +23,7 @@ type formResponse struct {
 	Type            string                                 `json:"type"`
 	ID              string                                 `json:"id"`
 	Link            string                                 `json:"link"`
-	FieldOptions    map[vault.FormField]vault.FieldOptions `json:"field_options,omitempty"`
+	FieldOptions    map[forms.FormField]forms.FieldOptions `json:"field_options,omitempty"`
 	SuccessCallback string                                 `json:"success_callback,omitempty"`
 	ErrorCallback   string                                 `json:"error_callback,omitempty"`
 	AllowedOrigins  []string                               `json:"allowed_origins,omitempty"`
@@ -40,7 +41,7 @@ func (a *API) link(r *http.Request, id string) string {
 }
 
 // view renders a stored form in full.
-func (a *API) view(r *http.Request, f vault.Form) formResponse {
+func (a *API) view(r *http.Request, f forms.Form) formResponse {
 	out := formResponse{Type: f.Type, ID: f.ID, Link: a.link(r, f.ID), FieldOptions: f.Fields,
 		AllowedOrigins: f.AllowedOrigins, Title: f.Title, CreatedAt: &f.CreatedAt}
 	if f.SuccessCallback != "" {
@@ -68,7 +69,7 @@ func (a *API) createForm() http.Handler {
 			return
 		}
 		p, _ := vault.PrincipalFrom(r.Context())
-		f, err := a.vault.CreateForm(r.Context(), p.Tenant, in)
+		f, err := a.forms.CreateForm(r.Context(), p.Tenant, in)
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -98,7 +99,7 @@ func (a *API) listForms() http.Handler {
 			pg.Limit = min(n, 1000)
 		}
 		p, _ := vault.PrincipalFrom(r.Context())
-		forms, err := a.vault.ListForms(r.Context(), p.Tenant, vault.Page{After: pg.After, Limit: pg.Limit + 1})
+		forms, err := a.forms.ListForms(r.Context(), p.Tenant, vault.Page{After: pg.After, Limit: pg.Limit + 1})
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -141,7 +142,7 @@ func wantsJSON(r *http.Request) bool {
 func (a *API) showForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, _ := vault.PrincipalFrom(r.Context())
-		f, err := a.vault.Form(r.Context(), p.Tenant, r.PathValue("id"))
+		f, err := a.forms.Form(r.Context(), p.Tenant, r.PathValue("id"))
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -155,7 +156,7 @@ func (a *API) deleteForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, _ := vault.PrincipalFrom(r.Context())
 		id := r.PathValue("id")
-		if err := a.vault.DeleteForm(r.Context(), p.Tenant, id); err != nil {
+		if err := a.forms.DeleteForm(r.Context(), p.Tenant, id); err != nil {
 			a.fail(w, r, err)
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
 )
 
 // seedForm is the body of seed 001's "Create a Hosted Form" call: every
@@ -20,7 +21,7 @@ type formView struct {
 	Type            string                        `json:"type"`
 	ID              string                        `json:"id"`
 	Link            string                        `json:"link"`
-	FieldOptions    map[string]vault.FieldOptions `json:"field_options"`
+	FieldOptions    map[string]forms.FieldOptions `json:"field_options"`
 	SuccessCallback string                        `json:"success_callback"`
 	AllowedOrigins  []string                      `json:"allowed_origins"`
 }
@@ -37,7 +38,7 @@ func TestFormLifecycle(t *testing.T) {
 	resp, body := e.call(t, "GET", "/v1/capture/iframe/"+f.ID, "")
 	want(t, resp, body, http.StatusOK)
 	v := decode[formView](t, body)
-	if v.SuccessCallback != b64(seedCallback) || v.FieldOptions["cvv"] != (vault.FieldOptions{Visible: true, Validate: true}) ||
+	if v.SuccessCallback != b64(seedCallback) || v.FieldOptions["cvv"] != (forms.FieldOptions{Visible: true, Validate: true}) ||
 		v.FieldOptions["card_number"].Visible || v.Link != f.Link {
 		t.Errorf("get answered %s", body)
 	}
@@ -151,7 +152,7 @@ func TestCreateFormBadInput(t *testing.T) {
 		{"callback closing its wrapper", "", `{"success_callback":"` + b64(`function(){}); x(); (function(){}`) + `"}`, 400, "brackets"},
 		{"concise arrow callback", "", `{"success_callback":"` + b64(`(r) => r.token`) + `"}`, 400, "one function expression"},
 		{"callback not UTF-8", "", `{"success_callback":"` + b64("function(){ '\xff' }") + `"}`, 400, "success_callback"},
-		{"huge callback", "", `{"success_callback":"` + b64(strings.Repeat(" ", vault.MaxFormScript+1)) + `"}`, 400, "success_callback"},
+		{"huge callback", "", `{"success_callback":"` + b64(strings.Repeat(" ", forms.MaxFormScript+1)) + `"}`, 400, "success_callback"},
 		{"every field hidden", "", `{"field_options":{"reference":{"visible":false},"card_holder":{"visible":false},"expiry":{"visible":false},"card_number":{"visible":false},"cvv":{"visible":false}}}`, 400, "visible"},
 		{"unknown member", "", `{"colour":"red"}`, 400, `"colour"`},
 		{"external style sheets", "", `{"css_links":["https://cdn.example/a.css"]}`, 400, "css_links"},

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
 )
 
 // collector is an attacker's server: it records every query it is sent.
@@ -206,8 +207,8 @@ func TestCallbackWithLoadTimeCodeIsNotServed(t *testing.T) {
 	e := newEnv(t)
 	e.setup(t)
 	ep := e.createEndpoint(t, "ttl", "PT10M")
-	f, err := e.Vault.CreateForm(context.Background(), vault.DefaultTenant,
-		vault.FormInput{SuccessCallback: exploitCallback("https://evil.example")})
+	f, err := e.Forms.CreateForm(context.Background(), vault.DefaultTenant,
+		forms.FormInput{SuccessCallback: exploitCallback("https://evil.example")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/web"
 )
 
@@ -26,8 +27,8 @@ func (a *API) servePage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		nonce := web.NewNonce()
 		q := r.URL.Query()
-		f, err := a.vault.FormByID(r.Context(), r.PathValue("id"))
-		if err == nil && f.Type != vault.FormTypePCD {
+		f, err := a.forms.FormByID(r.Context(), r.PathValue("id"))
+		if err == nil && f.Type != forms.FormTypePCD {
 			err = vault.Errorf(vault.CodeNotFound, "form type %q is not served", f.Type)
 		}
 		if err != nil {
@@ -61,13 +62,13 @@ func (a *API) servePage() http.Handler {
 		cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=pcd",
 			SecretParam: "secret", SecretHeader: SecretHeader, SuccessCallback: f.SuccessCallback,
 			ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins}
-		if t := q.Get("title"); t != "" && len(t) <= vault.MaxFormTitle && utf8.ValidString(t) && !strings.ContainsFunc(t, isControl) {
+		if t := q.Get("title"); t != "" && len(t) <= forms.MaxFormTitle && utf8.ValidString(t) && !strings.ContainsFunc(t, isControl) {
 			cfg.Title = t
 		}
 		if ref := q.Get("reference"); ref != "" && len(ref) <= vault.MaxReferenceLen && utf8.ValidString(ref) {
 			cfg.Reference = ref
 		}
-		for _, name := range vault.FormFields {
+		for _, name := range forms.FormFields {
 			if o := f.Fields[name]; o.Visible {
 				cfg.Fields = append(cfg.Fields, web.Field{Name: string(name), Validate: o.Validate})
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
 )
 
 // Prefix is where the hosted forms live, inside PCI Vault's /v1/capture.
@@ -41,6 +42,7 @@ type Options struct {
 
 // API serves the hosted form routes.
 type API struct {
+	forms     *forms.Service
 	vault     *vault.Service
 	endpoints Endpoints
 	audit     Auditor
@@ -51,7 +53,7 @@ type API struct {
 // New returns the hosted form facade over the vault service, checking
 // capture endpoints with endpoints and auditing form changes to a.
 func New(v *vault.Service, endpoints Endpoints, a Auditor, log *slog.Logger, o Options) *API {
-	return &API{vault: v, endpoints: endpoints, audit: a, log: log, host: o.PublicHost}
+	return &API{vault: v, forms: forms.New(v), endpoints: endpoints, audit: a, log: log, host: o.PublicHost}
 }
 
 // Routes lists every hosted form route. Management routes take PCI Vault's
@@ -63,7 +65,7 @@ func New(v *vault.Service, endpoints Endpoints, a Auditor, log *slog.Logger, o O
 // callbacks, script that runs in the vault's origin beside the card
 // inputs, so whoever sets them can read what shoppers type; and deleting a
 // form is how its id would be handed to a new configuration, were ids
-// reusable (they are not: see vault.FormTombstoneKind). Reading
+// reusable (they are not: see vault.KindFormTombstone). Reading
 // configurations takes cards:read.
 func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("POST "+Prefix, a.auth(vault.ScopeAdmin, a.createForm()))

@@ -161,7 +161,7 @@ func TestBadCustomerInput(t *testing.T) {
 			}
 		})
 	}
-	list, err := e.Vault.ListCustomers(context.Background(), vault.DefaultTenant, "pro_default", vault.Page{})
+	list, err := e.Customers.ListCustomers(context.Background(), vault.DefaultTenant, "pro_default", vault.Page{})
 	if err != nil || len(list) != 1 {
 		t.Errorf("bad input saved customers: %d, %v", len(list), err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // pmCreateRequest is the body of POST /v2/payment-methods (PaymentMethodCreate).
@@ -118,7 +119,7 @@ const ntNotEnabled = "not_enabled"
 
 // newPaymentMethod is a validated create request.
 type newPaymentMethod struct {
-	in  vault.PaymentMethodInput
+	in  customers.PaymentMethodInput
 	psp *pspRequest
 }
 
@@ -153,7 +154,7 @@ func (q *pmCreateRequest) parse(profile string, connectors Tokenizer) (newPaymen
 			return newPaymentMethod{}, badValue("storage_type")
 		}
 	}
-	in := vault.PaymentMethodInput{Profile: profile, CustomerID: *q.CustomerID}
+	in := customers.PaymentMethodInput{Profile: profile, CustomerID: *q.CustomerID}
 	var priv pmPersonal
 	var err error
 	if in.Card, err = q.PaymentMethodData.Card.parseNew(&pub, &priv); err != nil {

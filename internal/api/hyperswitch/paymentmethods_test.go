@@ -103,7 +103,7 @@ func (e *env) cardOf(t *testing.T, pmID string, headers ...string) string {
 	if len(headers) == 2 {
 		profile = headers[1]
 	}
-	pm, err := e.Vault.GetPaymentMethod(context.Background(), vault.DefaultTenant, profile, pmID)
+	pm, err := e.Customers.GetPaymentMethod(context.Background(), vault.DefaultTenant, profile, pmID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -215,18 +215,22 @@ func TestTokenizationWithoutSecurityCodeSaysWhy(t *testing.T) {
 	}
 }
 
-// storedPublic reads the clear part of a payment method's record as the
-// store holds it.
+// storedPublic reads the public part of a payment method's record as the
+// store holds it, opened.
 func storedPublic(t *testing.T, e *env, id string) map[string]any {
 	t.Helper()
 	rec, err := e.Store.GetRecord(context.Background(), vault.KindPaymentMethod, id, e.Vault.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	raw, err := e.Vault.RecordPlaintext(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var d struct {
 		Public map[string]any `json:"public"`
 	}
-	if err := json.Unmarshal(rec.Data, &d); err != nil {
+	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatal(err)
 	}
 	return d.Public

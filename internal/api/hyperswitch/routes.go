@@ -21,6 +21,7 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // Prefix is where the Hyperswitch dialect lives; the facade owns all of it.
@@ -50,6 +51,7 @@ type Tokenizer interface {
 // API serves the Hyperswitch dialect.
 type API struct {
 	vault      *vault.Service
+	customers  *customers.Service
 	audit      Auditor
 	connectors Tokenizer
 	log        *slog.Logger
@@ -58,7 +60,7 @@ type API struct {
 // New returns the Hyperswitch facade over the vault service. connectors may
 // be nil: then no connector exists and psp_tokenization names an unknown one.
 func New(v *vault.Service, a Auditor, connectors Tokenizer, log *slog.Logger) *API {
-	return &API{vault: v, audit: a, connectors: connectors, log: log}
+	return &API{vault: v, customers: customers.New(v), audit: a, connectors: connectors, log: log}
 }
 
 // Routes lists the whole Hyperswitch API.
@@ -119,7 +121,7 @@ func profileOf(r *http.Request) (string, error) {
 	if p == "" {
 		return DefaultProfile, nil
 	}
-	if !vault.ValidProfile(p) {
+	if !customers.ValidProfile(p) {
 		return "", badFormat(ProfileHeader, "a profile id is 1-64 letters, digits, '_' or '-'")
 	}
 	return p, nil

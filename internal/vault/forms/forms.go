@@ -1,16 +1,15 @@
-package vault
+package forms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // formIDLen is the length of generated form ids (as long as PCI Vault's).
@@ -24,9 +23,8 @@ var formIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{3,64}$`)
 // PCI Vault; "ach" and "custom" are reserved but not served.
 var builtinForms = []string{FormTypePCD, "ach", "custom"}
 
-// formData is the sealed JSON of a stored form. V is its format version.
+// formData is a form record's value.
 type formData struct {
-	V               int                        `json:"v"`
 	Type            string                     `json:"type"`
 	Fields          map[FormField]FieldOptions `json:"fields"`
 	SuccessCallback string                     `json:"success_callback,omitempty"`
@@ -34,6 +32,17 @@ type formData struct {
 	AllowedOrigins  []string                   `json:"allowed_origins,omitempty"`
 	Title           string                     `json:"title,omitempty"`
 }
+
+// formRecords are the forms.
+var formRecords = vault.NewRecordType[formData](vault.KindForm, 1, nil, nil)
+
+// Service keeps hosted form configurations. It is safe for concurrent use.
+type Service struct {
+	v *vault.Service
+}
+
+// New returns the forms domain over the vault core v.
+func New(v *vault.Service) *Service { return &Service{v: v} }
 
 // CreateForm validates and stores a hosted form configuration for the
 // tenant. Its configuration is sealed under the tenant's data key, so the
@@ -45,28 +54,21 @@ func (s *Service) CreateForm(ctx context.Context, tenant string, in FormInput) (
 	if err != nil {
 		return Form{}, err
 	}
-	f.Tenant, f.CreatedAt = tenant, s.Now()
+	f.Tenant, f.CreatedAt = tenant, s.v.Now()
 	if f.ID == "" {
 		f.ID = seal.RandomID(formIDLen)
 	}
-	raw, err := json.Marshal(formData{V: 1, Type: f.Type, Fields: f.Fields, SuccessCallback: f.SuccessCallback,
-		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, Title: f.Title})
-	if err != nil {
-		return Form{}, err
-	}
-	sealed, err := s.Seal(ctx, tenant, f.ID, fieldForm, raw)
-	if err != nil {
-		return Form{}, err
-	}
-	err = s.store.Tx(ctx, func(tx Store) error {
-		if err := checkFormIDFree(ctx, tx, f.ID, f.CreatedAt); err != nil {
+	err = s.v.Tx(ctx, func(tx *vault.Service) error {
+		if err := checkFormIDFree(ctx, tx, f.ID); err != nil {
 			return err
 		}
-		return tx.CreateRecord(ctx, Record{Tenant: tenant, Kind: FormKind, ID: f.ID, Data: sealed, Version: 1,
-			CreatedAt: f.CreatedAt, UpdatedAt: f.CreatedAt})
+		_, err := formRecords.Put(ctx, tx, vault.Stored[formData]{Tenant: tenant, ID: f.ID, CreatedAt: f.CreatedAt,
+			Value: formData{Type: f.Type, Fields: f.Fields, SuccessCallback: f.SuccessCallback,
+				ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, Title: f.Title}})
+		return err
 	})
-	if errors.Is(err, ErrConflict) {
-		return Form{}, &Error{Code: CodeConflict, Field: "form_id", Public: "a form with this id exists", Err: err}
+	if errors.Is(err, vault.ErrConflict) {
+		return Form{}, &vault.Error{Code: vault.CodeConflict, Field: "form_id", Public: "a form with this id exists", Err: err}
 	}
 	if err != nil {
 		return Form{}, err
@@ -82,14 +84,14 @@ func newForm(in FormInput) (Form, error) {
 		f.Type = FormTypePCD
 	}
 	if f.Type != FormTypePCD {
-		return Form{}, Invalid("form_type", "form_type %q is not supported; cardvault serves %q forms", formClip(f.Type, 40), FormTypePCD)
+		return Form{}, vault.Invalid("form_type", "form_type %q is not supported; cardvault serves %q forms", formClip(f.Type, 40), FormTypePCD)
 	}
 	if f.ID != "" && (!formIDPattern.MatchString(f.ID) || slices.Contains(builtinForms, f.ID)) {
-		return Form{}, Invalid("form_id", "form_id must be 3 to 64 letters, digits, '-' or '_', and not a built-in form name")
+		return Form{}, vault.Invalid("form_id", "form_id must be 3 to 64 letters, digits, '-' or '_', and not a built-in form name")
 	}
 	for name := range in.Fields {
 		if !slices.Contains(FormFields, name) {
-			return Form{}, Invalid("field_options", "unknown field %q in field_options (known: %s)", formClip(string(name), 40), formFieldNames())
+			return Form{}, vault.Invalid("field_options", "unknown field %q in field_options (known: %s)", formClip(string(name), 40), formFieldNames())
 		}
 	}
 	visible := false
@@ -102,26 +104,26 @@ func newForm(in FormInput) (Form, error) {
 		visible = visible || o.Visible
 	}
 	if !visible {
-		return Form{}, Invalid("field_options", "at least one field must be visible")
+		return Form{}, vault.Invalid("field_options", "at least one field must be visible")
 	}
 	for name, js := range map[string]string{"success_callback": f.SuccessCallback, "error_callback": f.ErrorCallback} {
 		if len(js) > MaxFormScript {
-			return Form{}, Invalid(name, "%s must be at most %d bytes once decoded", name, MaxFormScript)
+			return Form{}, vault.Invalid(name, "%s must be at most %d bytes once decoded", name, MaxFormScript)
 		}
 		if !utf8.ValidString(js) {
-			return Form{}, Invalid(name, "%s must be UTF-8 text once decoded", name)
+			return Form{}, vault.Invalid(name, "%s must be UTF-8 text once decoded", name)
 		}
 	}
 	if len(f.Title) > MaxFormTitle || !utf8.ValidString(f.Title) || strings.ContainsFunc(f.Title, formControl) {
-		return Form{}, Invalid("title", "title must be at most %d bytes of printable text", MaxFormTitle)
+		return Form{}, vault.Invalid("title", "title must be at most %d bytes of printable text", MaxFormTitle)
 	}
-	if len(in.AllowedOrigins) > MaxFormOrigins {
-		return Form{}, Invalid("allowed_origins", "at most %d allowed origins", MaxFormOrigins)
+	if len(in.AllowedOrigins) > vault.MaxFormOrigins {
+		return Form{}, vault.Invalid("allowed_origins", "at most %d allowed origins", vault.MaxFormOrigins)
 	}
 	for i, o := range in.AllowedOrigins {
-		norm, err := ParseFormOrigin(o)
+		norm, err := vault.ParseFormOrigin(o)
 		if err != nil {
-			return Form{}, Invalid("allowed_origins", "allowed_origins[%d]: %s", i, AsError(err).Public)
+			return Form{}, vault.Invalid("allowed_origins", "allowed_origins[%d]: %s", i, vault.AsError(err).Public)
 		}
 		if !slices.Contains(f.AllowedOrigins, norm) {
 			f.AllowedOrigins = append(f.AllowedOrigins, norm)
@@ -152,14 +154,14 @@ func (s *Service) FormByID(ctx context.Context, id string) (Form, error) {
 	if !formIDPattern.MatchString(id) {
 		return Form{}, errFormNotFound
 	}
-	r, err := s.store.GetRecord(ctx, FormKind, id, s.Now())
-	if errors.Is(err, ErrNotFound) {
+	r, err := formRecords.GetAnyTenant(ctx, s.v, id)
+	if errors.Is(err, vault.ErrNotFound) {
 		return Form{}, errFormNotFound
 	}
 	if err != nil {
 		return Form{}, err
 	}
-	return s.openForm(ctx, r)
+	return formOf(r), nil
 }
 
 // BuiltinForm returns the form that serves under the id of a form type
@@ -173,18 +175,14 @@ func BuiltinForm(formType string) Form {
 }
 
 // ListForms pages through the tenant's forms in id order.
-func (s *Service) ListForms(ctx context.Context, tenant string, p Page) ([]Form, error) {
-	rs, err := s.store.ListRecords(ctx, RecordQuery{Tenant: tenant, Kind: FormKind, Page: p}, s.Now())
+func (s *Service) ListForms(ctx context.Context, tenant string, p vault.Page) ([]Form, error) {
+	rs, err := formRecords.List(ctx, s.v, tenant, "", p)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Form, 0, len(rs))
 	for _, r := range rs {
-		f, err := s.openForm(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
+		out = append(out, formOf(r))
 	}
 	return out, nil
 }
@@ -196,38 +194,27 @@ func (s *Service) DeleteForm(ctx context.Context, tenant, id string) error {
 	if !formIDPattern.MatchString(id) {
 		return errFormNotFound
 	}
-	now := s.Now()
-	err := s.store.Tx(ctx, func(tx Store) error {
-		if err := tx.DeleteRecord(ctx, tenant, FormKind, id); err != nil {
+	err := s.v.Tx(ctx, func(tx *vault.Service) error {
+		if err := formRecords.Delete(ctx, tx, tenant, id); err != nil {
 			return err
 		}
-		return buryForm(ctx, tx, tenant, id, now)
+		return buryForm(ctx, tx, tenant, id)
 	})
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, vault.ErrNotFound) {
 		return errFormNotFound
 	}
 	return err
 }
 
 // errFormNotFound answers every lookup of a form that the caller cannot see.
-var errFormNotFound = &Error{Code: CodeNotFound, Public: "form not found"}
+var errFormNotFound = &vault.Error{Code: vault.CodeNotFound, Public: "form not found"}
 
-// openForm unseals a stored form.
-func (s *Service) openForm(ctx context.Context, r Record) (Form, error) {
-	raw, err := s.Open(ctx, r.Tenant, r.ID, fieldForm, r.Data)
-	if err != nil {
-		return Form{}, fmt.Errorf("open form %s: %w", r.ID, err)
-	}
-	var d formData
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return Form{}, fmt.Errorf("decode form %s: %w", r.ID, err)
-	}
-	if d.V != 1 {
-		return Form{}, fmt.Errorf("form %s has unknown format version %d", r.ID, d.V)
-	}
+// formOf is the form a record holds.
+func formOf(r vault.Stored[formData]) Form {
+	d := r.Value
 	return Form{ID: r.ID, Tenant: r.Tenant, Type: d.Type, Fields: d.Fields, SuccessCallback: d.SuccessCallback,
 		ErrorCallback: d.ErrorCallback, AllowedOrigins: d.AllowedOrigins, Title: d.Title,
-		CreatedAt: r.CreatedAt.UTC()}, nil
+		CreatedAt: r.CreatedAt.UTC()}
 }
 
 // formFieldNames lists the known field names for error messages.

@@ -1,4 +1,4 @@
-package vault_test
+package sessions_test
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 func TestSessionAllowedOrigins(t *testing.T) {
-	svc, _, _, _ := newService(t)
+	svc := newEnv(t)
 	ctx := context.Background()
-	s, err := svc.CreateSession(ctx, vault.NewSession{Tenant: vault.DefaultTenant, Purpose: vault.SessionTokenize,
+	s, err := svc.dom.CreateSession(ctx, sessions.Params{Tenant: vault.DefaultTenant, Purpose: sessions.Tokenize,
 		AllowedOrigins: []string{"HTTPS://Shop.Example:443/", "https://shop.example", "http://127.0.0.1:8081"}})
 	if err != nil {
 		t.Fatal(err)
@@ -24,29 +25,29 @@ func TestSessionAllowedOrigins(t *testing.T) {
 	if !slices.Equal(s.AllowedOrigins, want) {
 		t.Errorf("created with %q, want %q", s.AllowedOrigins, want)
 	}
-	for name, read := range map[string]func() (vault.Session, error){
-		"browser":  func() (vault.Session, error) { return svc.Session(ctx, s.ID) },
-		"merchant": func() (vault.Session, error) { return svc.TenantSession(ctx, vault.DefaultTenant, s.ID) },
+	for name, read := range map[string]func() (sessions.Session, error){
+		"browser":  func() (sessions.Session, error) { return svc.dom.Session(ctx, s.ID) },
+		"merchant": func() (sessions.Session, error) { return svc.dom.TenantSession(ctx, vault.DefaultTenant, s.ID) },
 	} {
 		if got, err := read(); err != nil || !slices.Equal(got.AllowedOrigins, want) {
 			t.Errorf("%s read %q, %v", name, got.AllowedOrigins, err)
 		}
 	}
-	if _, err := svc.CompleteSession(ctx, s.ID, sessionCard(t)); err != nil {
+	if _, err := svc.dom.CompleteSession(ctx, s.ID, sessionCard(t)); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := svc.Session(ctx, s.ID); !slices.Equal(got.AllowedOrigins, want) {
+	if got, _ := svc.dom.Session(ctx, s.ID); !slices.Equal(got.AllowedOrigins, want) {
 		t.Errorf("a completed session lost its origins: %q", got.AllowedOrigins)
 	}
 
-	none, err := svc.CreateSession(ctx, vault.NewSession{Tenant: vault.DefaultTenant, Purpose: vault.SessionTokenize})
+	none, err := svc.dom.CreateSession(ctx, sessions.Params{Tenant: vault.DefaultTenant, Purpose: sessions.Tokenize})
 	if err != nil || none.AllowedOrigins != nil {
 		t.Errorf("without origins: %q, %v", none.AllowedOrigins, err)
 	}
 }
 
 func TestSessionAllowedOriginsRefused(t *testing.T) {
-	svc, store, _, _ := newService(t)
+	svc := newEnv(t)
 	ctx := context.Background()
 	many := make([]string, vault.MaxFormOrigins+1)
 	for i := range many {
@@ -63,12 +64,12 @@ func TestSessionAllowedOriginsRefused(t *testing.T) {
 		"query":          {"https://shop.example?x=1"},
 		"second one bad": {"https://shop.example", "ftp://shop.example"},
 	} {
-		_, err := svc.CreateSession(ctx, vault.NewSession{Tenant: vault.DefaultTenant, Purpose: vault.SessionTokenize, AllowedOrigins: origins})
+		_, err := svc.dom.CreateSession(ctx, sessions.Params{Tenant: vault.DefaultTenant, Purpose: sessions.Tokenize, AllowedOrigins: origins})
 		if e := vault.AsError(err); vault.CodeOf(err) != vault.CodeInvalid || e.Field != "allowed_origins" {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	rs, err := store.ListRecords(ctx, vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.SessionKind, Page: vault.Page{Limit: 10}}, svc.Now())
+	rs, err := svc.Store.ListRecords(ctx, vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindSession, Page: vault.Page{Limit: 10}}, svc.Vault.Now())
 	if err != nil || len(rs) != 0 {
 		t.Errorf("refused sessions were stored: %d, %v", len(rs), err)
 	}
@@ -79,16 +80,16 @@ func TestSessionAllowedOriginsRefused(t *testing.T) {
 // the clear, a writer to the store cannot add one, and a sealed list moved
 // from another session does not open.
 func TestSessionAllowedOriginsSealed(t *testing.T) {
-	svc, store, _, _ := newService(t)
+	svc := newEnv(t)
 	ctx := context.Background()
-	newSession := func(origins ...string) (vault.Session, vault.Record) {
+	newSession := func(origins ...string) (sessions.Session, vault.Record) {
 		t.Helper()
-		s, err := svc.CreateSession(ctx, vault.NewSession{Tenant: vault.DefaultTenant, Purpose: vault.SessionTokenize, AllowedOrigins: origins})
+		s, err := svc.dom.CreateSession(ctx, sessions.Params{Tenant: vault.DefaultTenant, Purpose: sessions.Tokenize, AllowedOrigins: origins})
 		if err != nil {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256([]byte("session:" + s.ID)) // the record id is the hash of the session id
-		r, err := store.GetRecord(ctx, vault.SessionKind, hex.EncodeToString(sum[:]), svc.Now())
+		r, err := svc.Store.GetRecord(ctx, vault.KindSession, hex.EncodeToString(sum[:]), svc.Vault.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,37 +108,38 @@ func TestSessionAllowedOriginsSealed(t *testing.T) {
 	}
 	d["allowed_origins"] = []string{"https://evil.example"}
 	plainRec.Data, _ = json.Marshal(d)
-	if _, err := store.UpdateRecord(ctx, plainRec, svc.Now()); err != nil {
+	if _, err := svc.Store.UpdateRecord(ctx, plainRec, svc.Vault.Now()); err != nil {
 		t.Fatal(err)
 	}
-	for name, read := range map[string]func() (vault.Session, error){
-		"browser":  func() (vault.Session, error) { return svc.Session(ctx, plain.ID) },
-		"merchant": func() (vault.Session, error) { return svc.TenantSession(ctx, vault.DefaultTenant, plain.ID) },
+	for name, read := range map[string]func() (sessions.Session, error){
+		"browser":  func() (sessions.Session, error) { return svc.dom.Session(ctx, plain.ID) },
+		"merchant": func() (sessions.Session, error) { return svc.dom.TenantSession(ctx, vault.DefaultTenant, plain.ID) },
 	} {
 		if got, err := read(); err != nil || got.AllowedOrigins != nil {
 			t.Errorf("%s read a written origin: %q, %v", name, got.AllowedOrigins, err)
 		}
 	}
 
-	// A writer moves the shop's sealed list onto the plain session: it does
-	// not open there, and the session is refused rather than framed by it.
+	// A writer moves the shop's sealed record data (and with it its origin
+	// list) onto the plain session: it does not open there, and the session
+	// is refused rather than framed by it.
 	var shopData map[string]json.RawMessage
 	_ = json.Unmarshal(shopRec.Data, &shopData)
-	plainRec, err := store.GetRecord(ctx, vault.SessionKind, plainRec.ID, svc.Now())
+	plainRec, err := svc.Store.GetRecord(ctx, vault.KindSession, plainRec.ID, svc.Vault.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	d = map[string]any{}
 	_ = json.Unmarshal(plainRec.Data, &d)
-	d["sealed_origins"] = shopData["sealed_origins"]
+	d["sealed"] = shopData["sealed"]
 	plainRec.Data, _ = json.Marshal(d)
-	if _, err := store.UpdateRecord(ctx, plainRec, svc.Now()); err != nil {
+	if _, err := svc.Store.UpdateRecord(ctx, plainRec, svc.Vault.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := svc.Session(ctx, plain.ID); err == nil {
+	if got, err := svc.dom.Session(ctx, plain.ID); err == nil {
 		t.Errorf("a moved origin list opened: %q", got.AllowedOrigins)
 	}
-	if got, err := svc.Session(ctx, shop.ID); err != nil || !slices.Equal(got.AllowedOrigins, []string{"https://shop.example"}) {
+	if got, err := svc.dom.Session(ctx, shop.ID); err != nil || !slices.Equal(got.AllowedOrigins, []string{"https://shop.example"}) {
 		t.Errorf("shop session: %q, %v", got.AllowedOrigins, err)
 	}
 }

@@ -1,30 +1,11 @@
-package vault
+package customers
 
 import (
 	"encoding/json"
 	"regexp"
 	"time"
-)
 
-// Record kinds of customers and the payment methods saved for them.
-//
-// A customer is a customer record whose Parent is its profile (so "every
-// customer of a profile" is one group) and whose Key, when the merchant gave
-// its own reference, is "profile/reference" (unique per tenant, so a
-// reference is unique per profile). A payment method is a payment_method
-// record whose Parent is its customer's id and whose Key is
-// "customer id/card fingerprint", so one card is saved at most once per
-// customer and is found again without decrypting any card.
-const (
-	KindCustomer      = "customer"
-	KindPaymentMethod = "payment_method"
-)
-
-// Field names bound into the ciphertexts of customers and payment methods.
-const (
-	fieldCustomerPersonal = "customer_personal"
-	fieldPMPersonal       = "payment_method_personal"
-	fieldPMTokens         = "connector_tokens"
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // Limits on customers and payment methods.
@@ -35,7 +16,7 @@ const (
 	MaxCustomerReferenceLen = 64
 	// MaxPersonalSize caps the sealed personal data of one object.
 	MaxPersonalSize = 16 << 10
-	// MaxPublicSize caps the clear, non-personal data of one object.
+	// MaxPublicSize caps the non-personal data of one object.
 	MaxPublicSize = 32 << 10
 	// MaxConnectorTokens caps the provider tokens kept per payment method.
 	MaxConnectorTokens = 20
@@ -78,7 +59,7 @@ type Customer struct {
 	// rest and never interpreted by the vault.
 	Personal json.RawMessage
 	// Public is the non-personal rest (description, metadata, …) as a JSON
-	// object, kept in the clear.
+	// object; sealed with the rest of the record all the same.
 	Public json.RawMessage
 	// DefaultPaymentMethod is the id of the customer's default payment
 	// method, or "".
@@ -95,12 +76,17 @@ type CustomerInput struct {
 	Public    json.RawMessage
 }
 
-// customerData is what a customer record's Data holds.
+// customerData is a customer record's value. The record's parent is the
+// profile; its key "profile/reference" when the customer has a reference.
 type customerData struct {
-	Profile   string `json:"profile"`
-	Reference string `json:"reference,omitempty"`
-	// Personal is sealed under the tenant, the record id and fieldCustomerPersonal.
-	Personal             []byte          `json:"personal"`
+	Profile              string          `json:"profile"`
+	Reference            string          `json:"reference,omitempty"`
+	Personal             json.RawMessage `json:"personal"`
 	Public               json.RawMessage `json:"public,omitempty"`
 	DefaultPaymentMethod string          `json:"default_payment_method,omitempty"`
 }
+
+// customerRecords are the customers.
+var customerRecords = vault.NewRecordType(vault.KindCustomer, 1,
+	func(d *customerData) string { return customerKey(d.Profile, d.Reference) },
+	func(d *customerData) string { return d.Profile })

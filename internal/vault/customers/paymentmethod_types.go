@@ -1,30 +1,31 @@
-package vault
+package customers
 
 import (
 	"encoding/json"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/card"
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // PaymentMethod is a card saved for a customer. The card itself lives in the
 // card store (sealed, found by fingerprint); the payment method adds what a
-// merchant keeps about it: personal data (sealed), non-personal data (in the
-// clear) and the tokens payment providers gave for the card (sealed).
+// merchant keeps about it: personal data, non-personal data and the tokens
+// payment providers gave for the card, all sealed with the record.
 type PaymentMethod struct {
 	ID         string
 	Tenant     string
 	Profile    string
 	CustomerID string
 	// Card is the saved card, masked (its holder name opened).
-	Card CardView
+	Card vault.CardView
 	// SecurityCode says whether a security code is held for the card.
-	SecurityCode SecurityCodeHold
+	SecurityCode vault.SecurityCodeHold
 	// Personal is personal data about the card (nick name, billing
 	// address, …) as a JSON object chosen by the facade; sealed at rest.
 	Personal json.RawMessage
 	// Public is the non-personal rest (type, network, issuer, metadata, …)
-	// as a JSON object, kept in the clear.
+	// as a JSON object.
 	Public json.RawMessage
 	// ConnectorTokens are the providers' own tokens for the card; sealed at rest.
 	ConnectorTokens []ConnectorToken
@@ -56,7 +57,7 @@ type PaymentMethodInput struct {
 	CustomerID string
 	// Card is the card; PAN, Expiry, Holder and SecurityCode are used
 	// (the security code is held apart with the usual expiry).
-	Card     CardInput
+	Card     vault.CardInput
 	Personal json.RawMessage
 	Public   json.RawMessage
 }
@@ -75,13 +76,22 @@ type PaymentMethodUpdate struct {
 	Change func(*PaymentMethod) error
 }
 
-// paymentMethodData is what a payment_method record's Data holds.
+// paymentMethodData is a payment method record's value. The record's
+// parent is the customer's id, its key "customer id/card fingerprint".
 type paymentMethodData struct {
-	Profile string `json:"profile"`
-	CardID  string `json:"card_id"`
-	// Personal is sealed under the tenant, the record id and fieldPMPersonal.
-	Personal []byte `json:"personal"`
-	// Tokens is the JSON list of connector tokens, sealed under fieldPMTokens.
-	Tokens []byte          `json:"tokens"`
-	Public json.RawMessage `json:"public,omitempty"`
+	Profile     string           `json:"profile"`
+	CustomerID  string           `json:"customer_id"`
+	CardID      string           `json:"card_id"`
+	Fingerprint string           `json:"fingerprint"`
+	Personal    json.RawMessage  `json:"personal"`
+	Tokens      []ConnectorToken `json:"tokens"`
+	Public      json.RawMessage  `json:"public,omitempty"`
 }
+
+// paymentMethodRecords are the payment methods.
+var paymentMethodRecords = vault.NewRecordType(vault.KindPaymentMethod, 1,
+	func(d *paymentMethodData) string { return paymentMethodKey(d.CustomerID, d.Fingerprint) },
+	func(d *paymentMethodData) string { return d.CustomerID })
+
+// paymentMethodKey is the unique key of a card saved for a customer.
+func paymentMethodKey(customerID, fingerprint string) string { return customerID + "/" + fingerprint }

@@ -1,16 +1,6 @@
-package vault
+package forms
 
 import "time"
-
-// FormKind is the record kind of hosted capture form configurations (PCI
-// Vault's "configured hosted forms"). A form's id is unique vault-wide, as
-// it appears in the public URL that loads the form.
-const FormKind = "pcivault_form"
-
-// fieldForm is bound into the sealed configuration of a form, so that the
-// store can neither read nor alter (nor move between tenants) the script
-// the form runs.
-const fieldForm = "form"
 
 // FormTypePCD is the payment card form, the only form type cardvault
 // serves. PCI Vault also knows "ach" and "custom".
@@ -45,8 +35,6 @@ type FieldOptions struct {
 const (
 	// MaxFormScript bounds each decoded callback, in bytes.
 	MaxFormScript = 16 << 10
-	// MaxFormOrigins bounds the origins allowed to frame a form.
-	MaxFormOrigins = 10
 	// MaxFormTitle bounds the title shown above a form, in bytes.
 	MaxFormTitle = 100
 )

@@ -7,6 +7,10 @@ import (
 	"strings"
 )
 
+// MaxFormOrigins bounds the origins allowed to frame a hosted form or a
+// session's form.
+const MaxFormOrigins = 10
+
 // ParseFormOrigin checks that s is one web origin, scheme://host[:port] with
 // scheme http or https and nothing after the authority but an optional
 // "/", and returns it the way a browser serialises it: lower case, default
