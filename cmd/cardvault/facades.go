@@ -17,6 +17,7 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // deps are the parts every facade is built from.
@@ -47,7 +48,7 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 			return nil, fmt.Errorf("connectors: %w", err)
 		}
 	}
-	pci := pcivault.New(d.vault, d.audit, d.log, vault.PCIVaultOptions{})
+	pci := pcivault.New(d.vault, d.audit, d.log, pv.Options{})
 	return []server.Facade{
 		native.New(d.vault, d.audit, d.log),
 		pci,

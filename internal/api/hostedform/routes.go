@@ -13,6 +13,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/forms"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // Prefix is where the hosted forms live, inside PCI Vault's /v1/capture.
@@ -26,10 +27,10 @@ type Auditor interface {
 // Endpoints checks capture endpoints: CheckCapture returns the live
 // endpoint with this unique id when secret is its secret (compared in
 // constant time); an absent or expired endpoint is a not_found
-// *vault.Error, a wrong secret an unauthorized one. *vault.PCIVault and
+// *vault.Error, a wrong secret an unauthorized one. *pv.Service and
 // the PCI Vault facade (*pcivault.API) provide it.
 type Endpoints interface {
-	CheckCapture(ctx context.Context, id, secret string) (vault.PCICapture, error)
+	CheckCapture(ctx context.Context, id, secret string) (pv.Capture, error)
 }
 
 // Options tune the facade; the zero value of each field picks a default.

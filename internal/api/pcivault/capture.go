@@ -6,6 +6,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // captureResponse is a capture endpoint: Secret only when it is created.
@@ -26,7 +27,7 @@ type lockdownInfo struct {
 	Reference string `json:"reference"`
 }
 
-func captureView(c vault.PCICapture) captureResponse {
+func captureView(c pv.Capture) captureResponse {
 	out := captureResponse{URL: Prefix + "/capture/" + c.ID, UniqueID: c.ID, Secret: c.Secret}
 	if !c.ExpiresAt.IsZero() {
 		s := c.ExpiresAt.UTC().Format(time.RFC3339)
@@ -47,7 +48,7 @@ func (a *API) createCapture() http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		ttl := vault.PCIDefaultCaptureTTL
+		ttl := pv.DefaultCaptureTTL
 		if s := q.Get("ttl"); s != "" {
 			d, err := ParseTTL(s)
 			if err != nil {
@@ -56,7 +57,7 @@ func (a *API) createCapture() http.Handler {
 			}
 			ttl = d
 		}
-		c, err := a.pci.CreateCapture(r.Context(), principal(r).Tenant, vault.PCICaptureInput{User: q.Get("user"),
+		c, err := a.pci.CreateCapture(r.Context(), principal(r).Tenant, pv.CaptureInput{User: q.Get("user"),
 			Passphrase: q.Get("passphrase"), UniqueID: q.Get("unique_id"), TTL: ttl,
 			LockToken: q.Get("token"), LockReference: q.Get("reference")})
 		if err != nil {

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // An endpoint takes at most MaxCaptures captures in its lifetime, whether
@@ -12,7 +12,7 @@ import (
 // PCI Vault's shape and writes nothing, so one secret can neither probe
 // tokens of guessed numbers nor write entries without bound.
 func TestCaptureLifetimeLimit(t *testing.T) {
-	e := newEnvWith(t, vault.PCIVaultOptions{MaxCaptures: 2})
+	e := newEnvWith(t, pv.Options{MaxCaptures: 2})
 	e.createKey(t, user, passphrase)
 	t.Run("not locked down", func(t *testing.T) {
 		ep := e.createEndpoint(t)

@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // SecretHeader carries a capture endpoint's secret.
@@ -25,7 +25,7 @@ func (a *API) capture() http.Handler {
 		c, ref, err := a.pci.Capture(r.Context(), r.PathValue("id"), r.Header.Get(SecretHeader),
 			r.URL.Query().Get("reference"), raw)
 		if err != nil {
-			if errors.Is(err, vault.ErrPCICaptureBurned) {
+			if errors.Is(err, pv.ErrCaptureBurned) {
 				a.log.WarnContext(r.Context(), "pcivault capture endpoint deleted after repeated refused card numbers",
 					"request_id", server.RequestIDFrom(r.Context()), "capture_id", server.RedactDigits(r.PathValue("id")))
 			}
@@ -63,6 +63,6 @@ func preflight() http.Handler {
 // secret (compared in constant time): not_found when it is absent or
 // expired, unauthorized when the secret is wrong. Hosted form pages use it
 // to check the endpoint they will post to.
-func (a *API) CheckCapture(ctx context.Context, id, secret string) (vault.PCICapture, error) {
+func (a *API) CheckCapture(ctx context.Context, id, secret string) (pv.Capture, error) {
 	return a.pci.CheckCapture(ctx, id, secret)
 }

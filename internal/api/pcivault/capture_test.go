@@ -12,6 +12,7 @@ import (
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -140,7 +141,7 @@ func TestListCaptures(t *testing.T) {
 func TestCheckCapture(t *testing.T) {
 	var api *pcivault.API
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		api = pcivault.New(d.Vault, d.Audit, d.Logger, vault.PCIVaultOptions{KDF: seal.TestKDFParams})
+		api = pcivault.New(d.Vault, d.Audit, d.Logger, pv.Options{KDF: seal.TestKDFParams})
 		return []server.Facade{api}
 	}})
 	pe := &env{Env: e, basic: basicAuth(e.AdminKey)}

@@ -13,6 +13,7 @@ import (
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -35,11 +36,11 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvWith(t, vault.PCIVaultOptions{})
+	return newEnvWith(t, pv.Options{})
 }
 
 // newEnvWith is newEnv with options; KDF defaults to the cheap test one.
-func newEnvWith(t *testing.T, o vault.PCIVaultOptions) *env {
+func newEnvWith(t *testing.T, o pv.Options) *env {
 	t.Helper()
 	if o.KDF == nil {
 		o.KDF = seal.TestKDFParams
@@ -164,7 +165,7 @@ func (e *env) post(t *testing.T, path, secret, data string) (*http.Response, []b
 // entries counts every entry of the tenant straight from the store.
 func (e *env) entries(t *testing.T) int {
 	t.Helper()
-	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.PCIKindEntry}, e.Clock.Now())
+	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindEntry}, e.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func (e *env) entries(t *testing.T) int {
 // endpoints counts the live capture endpoints in the store.
 func (e *env) endpoints(t *testing.T) int {
 	t.Helper()
-	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.PCIKindCapture}, e.Clock.Now())
+	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindCaptureEndpoint}, e.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 func TestCreateKey(t *testing.T) {
@@ -27,7 +28,7 @@ func TestCreateKey(t *testing.T) {
 		resp, body := e.call(t, "POST", "/v1/key", `{"user":"gen-user"}`)
 		want(t, resp, body, http.StatusOK)
 		gen, _ := decode[map[string]any](t, body)["passphrase"].(string)
-		if len(gen) < vault.PCIMinPassphrase {
+		if len(gen) < pv.MinPassphrase {
 			t.Fatalf("generated passphrase %q", gen)
 		}
 		resp, body = e.call(t, "POST", "/v1/vault"+q("user", "gen-user", "passphrase", gen), `{"card_number":"`+pan+`"}`)

@@ -46,7 +46,7 @@ func TestNothingSensitiveLeaks(t *testing.T) {
 		t.Fatalf("audit: %v", err)
 	}
 	audit, _ := json.Marshal(entries)
-	for _, kind := range []string{vault.PCIKindUser, vault.PCIKindEntry, vault.PCIKindCapture} {
+	for _, kind := range []string{vault.KindUserKey, vault.KindEntry, vault.KindCaptureEndpoint} {
 		recs, err := e.Store.ListRecords(context.Background(), recordQuery(kind), e.Clock.Now())
 		if err != nil || len(recs) == 0 {
 			t.Fatalf("records of %s: %d %v", kind, len(recs), err)

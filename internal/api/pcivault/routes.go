@@ -11,6 +11,7 @@ import (
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // Prefix is where the PCI Vault dialect lives.
@@ -24,7 +25,7 @@ type Auditor interface {
 // API serves the PCI Vault dialect.
 type API struct {
 	vault *vault.Service
-	pci   *vault.PCIVault
+	pci   *pv.Service
 	audit Auditor
 	log   *slog.Logger
 }
@@ -32,8 +33,8 @@ type API struct {
 // New returns the PCI Vault API over the vault service. The zero
 // PCIVaultOptions are the production settings; tests pass cheap KDF
 // parameters.
-func New(v *vault.Service, a Auditor, log *slog.Logger, o vault.PCIVaultOptions) *API {
-	return &API{vault: v, pci: vault.NewPCIVault(v, o), audit: a, log: log}
+func New(v *vault.Service, a Auditor, log *slog.Logger, o pv.Options) *API {
+	return &API{vault: v, pci: pv.New(v, o), audit: a, log: log}
 }
 
 // Routes lists the whole PCI Vault API. The hosted forms under

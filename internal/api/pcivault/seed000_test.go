@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // seedCard is the body the seed's fetch example sends.
@@ -75,7 +76,7 @@ func TestSeed000Step2URLAndSecretAreEnough(t *testing.T) {
 	resp, body = e.post(t, ep.URL, ep.Secret, seedCard)
 	want(t, resp, body, http.StatusOK)
 	// Neither stored record holds the secret or the passphrase.
-	for _, kind := range []string{"pcivault_capture", "pcivault_user"} {
+	for _, kind := range []string{vault.KindCaptureEndpoint, vault.KindUserKey} {
 		recs, err := e.Store.ListRecords(context.Background(), recordQuery(kind), e.Clock.Now())
 		if err != nil || len(recs) == 0 {
 			t.Fatalf("records of %s: %v", kind, err)

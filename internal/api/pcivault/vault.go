@@ -5,6 +5,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // entryResponse answers a store: the token and reference that name the data.
@@ -14,7 +15,7 @@ type entryResponse struct {
 	Reference string `json:"reference"`
 }
 
-func entryView(e vault.PCIEntryRef) entryResponse {
+func entryView(e pv.EntryRef) entryResponse {
 	return entryResponse{Token: e.Token, User: e.User, Reference: e.Reference}
 }
 
@@ -37,7 +38,7 @@ func (a *API) storeData() http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		ref, err := a.pci.StoreEntry(r.Context(), principal(r).Tenant, vault.PCIStoreInput{User: q.Get("user"),
+		ref, err := a.pci.StoreEntry(r.Context(), principal(r).Tenant, pv.StoreInput{User: q.Get("user"),
 			Passphrase: q.Get("passphrase"), Reference: q.Get("reference"), Data: raw, Number: q.Get("number")})
 		if err != nil {
 			a.fail(w, r, err)

@@ -1,27 +1,30 @@
-package vault_test
+package pcivault
 
 import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
+
+// kdfTestPass is a passphrase long enough for a user key.
+const kdfTestPass = "a passphrase that is long enough"
 
 // Argon2id parameters come from the store with the wrapped key, so a
 // tampered store must not make an unlock cost more than 256 MiB or 16
 // passes: such parameters are refused before any derivation (an internal
 // error, not a wrong passphrase), while the production defaults unlock.
 func TestPCIVaultRefusesCostlyKDFFromTheStore(t *testing.T) {
-	svc, store, _, _ := newService(t)
-	p := vault.NewPCIVault(svc, vault.PCIVaultOptions{KDF: seal.DefaultKDFParams, UnlockCacheTTL: -1})
+	svc := vaulttest.NewCore(t, vault.Options{}).Vault
+	p := New(svc, Options{KDF: seal.DefaultKDFParams, UnlockCacheTTL: -1})
 	ctx := context.Background()
-	if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
+	if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", kdfTestPass); err != nil {
 		t.Fatal(err)
 	}
-	ref, err := p.StoreEntry(ctx, vault.DefaultTenant, vault.PCIStoreInput{User: "u", Passphrase: pvPass, Data: []byte(`{"a":1}`)})
+	ref, err := p.StoreEntry(ctx, vault.DefaultTenant, StoreInput{User: "u", Passphrase: kdfTestPass, Data: []byte(`{"a":1}`)})
 	if err != nil {
 		t.Fatalf("the default parameters: %v", err)
 	}
@@ -30,22 +33,26 @@ func TestPCIVaultRefusesCostlyKDFFromTheStore(t *testing.T) {
 		"256 MiB + 1 KiB": func(kdf map[string]any) { kdf["time"] = 1; kdf["memory_kib"] = 256<<10 + 1 },
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, err := store.RecordByKey(ctx, vault.DefaultTenant, vault.PCIKindUser, "u", time.Now())
+			// Only a writer holding the tenant's data key can get this far:
+			// anyone else's change does not even open.
+			r, err := userRecords.ByKey(ctx, svc, vault.DefaultTenant, "u")
 			if err != nil {
 				t.Fatal(err)
 			}
-			var d map[string]any
-			if err := json.Unmarshal(r.Data, &d); err != nil {
+			var kdf map[string]any
+			raw, _ := json.Marshal(r.Value.KDF)
+			if err := json.Unmarshal(raw, &kdf); err != nil {
 				t.Fatal(err)
 			}
-			tamper(d["kdf"].(map[string]any))
-			if r.Data, err = json.Marshal(d); err != nil {
+			tamper(kdf)
+			raw, _ = json.Marshal(kdf)
+			if err := json.Unmarshal(raw, &r.Value.KDF); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := store.UpdateRecord(ctx, r, time.Now()); err != nil {
+			if _, err := userRecords.Update(ctx, svc, r); err != nil {
 				t.Fatal(err)
 			}
-			_, _, err = p.RevealEntry(ctx, vault.DefaultTenant, "u", pvPass, ref.Token, "")
+			_, _, err = p.RevealEntry(ctx, vault.DefaultTenant, "u", kdfTestPass, ref.Token, "")
 			if vault.CodeOf(err) != vault.CodeInternal {
 				t.Fatalf("unlock with tampered parameters: %v, want an internal error", err)
 			}

@@ -1,4 +1,4 @@
-package vault_test
+package pcivault_test
 
 import (
 	"context"
@@ -19,15 +19,17 @@ import (
 	"github.com/cardvault/cardvault/internal/store/postgres"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/pcivault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 const pvPass = "a passphrase that is long enough"
 
-// pvStores runs fn against a PCIVault on SQLite and, when
+// pvStores runs fn against a pcivault.Service on SQLite and, when
 // CARDVAULT_TEST_DATABASE_URL is set, on PostgreSQL (a fresh schema).
-func pvStores(t *testing.T, fn func(t *testing.T, p *vault.PCIVault)) {
+func pvStores(t *testing.T, fn func(t *testing.T, p *pcivault.Service)) {
 	pvServices(t, func(t *testing.T, svc *vault.Service) {
-		fn(t, vault.NewPCIVault(svc, vault.PCIVaultOptions{KDF: seal.TestKDFParams}))
+		fn(t, pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams}))
 	})
 }
 
@@ -72,7 +74,11 @@ func pvServices(t *testing.T, fn func(t *testing.T, svc *vault.Service)) {
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			store := open[name](t)
-			svc := vault.New(store, keyring(t, seal.GenerateKey()), vault.Options{})
+			keyring, err := seal.NewKeyring(1, map[uint32][]byte{1: seal.GenerateKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc := vault.New(store, keyring, vault.Options{})
 			if err := svc.Init(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -82,18 +88,18 @@ func pvServices(t *testing.T, fn func(t *testing.T, svc *vault.Service)) {
 }
 
 func TestPCIVaultConcurrentMergesAllLand(t *testing.T) {
-	pvStores(t, func(t *testing.T, p *vault.PCIVault) {
+	pvStores(t, func(t *testing.T, p *pcivault.Service) {
 		ctx := context.Background()
 		tenant := vault.DefaultTenant
 		if _, _, err := p.CreateUserKey(ctx, tenant, "u", pvPass); err != nil {
 			t.Fatal(err)
 		}
-		ref, err := p.StoreEntry(ctx, tenant, vault.PCIStoreInput{User: "u", Passphrase: pvPass, Reference: "r",
+		ref, err := p.StoreEntry(ctx, tenant, pcivault.StoreInput{User: "u", Passphrase: pvPass, Reference: "r",
 			Data: []byte(`{"card_number":"4111111111111111"}`)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := p.CreateCapture(ctx, tenant, vault.PCICaptureInput{User: "u", Passphrase: pvPass, TTL: time.Hour,
+		c, err := p.CreateCapture(ctx, tenant, pcivault.CaptureInput{User: "u", Passphrase: pvPass, TTL: time.Hour,
 			LockToken: ref.Token, LockReference: "r"})
 		if err != nil {
 			t.Fatal(err)
@@ -124,7 +130,7 @@ func TestPCIVaultConcurrentMergesAllLand(t *testing.T) {
 }
 
 func TestPCIVaultConcurrentStoresOfOnePair(t *testing.T) {
-	pvStores(t, func(t *testing.T, p *vault.PCIVault) {
+	pvStores(t, func(t *testing.T, p *pcivault.Service) {
 		ctx := context.Background()
 		tenant := vault.DefaultTenant
 		if _, _, err := p.CreateUserKey(ctx, tenant, "u", pvPass); err != nil {
@@ -134,7 +140,7 @@ func TestPCIVaultConcurrentStoresOfOnePair(t *testing.T) {
 		errs := make([]error, 6)
 		for i := range errs {
 			wg.Go(func() {
-				_, errs[i] = p.StoreEntry(ctx, tenant, vault.PCIStoreInput{User: "u", Passphrase: pvPass, Reference: "r",
+				_, errs[i] = p.StoreEntry(ctx, tenant, pcivault.StoreInput{User: "u", Passphrase: pvPass, Reference: "r",
 					Data: []byte(fmt.Sprintf(`{"card_number":"4111111111111111","v":%d}`, i))})
 			})
 		}
@@ -152,7 +158,7 @@ func TestPCIVaultConcurrentStoresOfOnePair(t *testing.T) {
 }
 
 func TestPCIVaultCaptureIDRace(t *testing.T) {
-	pvStores(t, func(t *testing.T, p *vault.PCIVault) {
+	pvStores(t, func(t *testing.T, p *pcivault.Service) {
 		ctx := context.Background()
 		if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
 			t.Fatal(err)
@@ -161,7 +167,7 @@ func TestPCIVaultCaptureIDRace(t *testing.T) {
 		errs := make([]error, 4)
 		for i := range errs {
 			wg.Go(func() {
-				_, errs[i] = p.CreateCapture(ctx, vault.DefaultTenant, vault.PCICaptureInput{User: "u", Passphrase: pvPass, UniqueID: "same"})
+				_, errs[i] = p.CreateCapture(ctx, vault.DefaultTenant, pcivault.CaptureInput{User: "u", Passphrase: pvPass, UniqueID: "same"})
 			})
 		}
 		wg.Wait()
@@ -184,15 +190,16 @@ func TestPCIVaultCaptureIDRace(t *testing.T) {
 // The zero options use the production Argon2id parameters, recorded per key
 // with a fresh salt, and no key record holds the passphrase.
 func TestPCIVaultRecordsKDFParams(t *testing.T) {
-	svc, store, _, _ := newService(t)
-	p := vault.NewPCIVault(svc, vault.PCIVaultOptions{})
+	c := vaulttest.NewCore(t, vault.Options{})
+	svc, store := c.Vault, c.Store
+	p := pcivault.New(svc, pcivault.Options{})
 	ctx := context.Background()
 	salts := map[string]bool{}
 	for _, u := range []string{"a", "b"} {
 		if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, u, pvPass); err != nil {
 			t.Fatal(err)
 		}
-		r, err := store.RecordByKey(ctx, vault.DefaultTenant, vault.PCIKindUser, u, time.Now())
+		r, err := store.RecordByKey(ctx, vault.DefaultTenant, vault.KindUserKey, u, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +211,11 @@ func TestPCIVaultRecordsKDFParams(t *testing.T) {
 				Salt      []byte `json:"salt"`
 			} `json:"kdf"`
 		}
-		if err := json.Unmarshal(r.Data, &d); err != nil {
+		plain, err := svc.RecordPlaintext(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(plain, &d); err != nil {
 			t.Fatal(err)
 		}
 		def := seal.DefaultKDFParams()
@@ -212,7 +223,7 @@ func TestPCIVaultRecordsKDFParams(t *testing.T) {
 			t.Fatalf("key %s recorded KDF %+v", u, d.KDF)
 		}
 		salts[string(d.KDF.Salt)] = true
-		if strings.Contains(string(r.Data), pvPass) {
+		if strings.Contains(string(r.Data), pvPass) || strings.Contains(string(plain), pvPass) {
 			t.Fatal("the key record holds the passphrase")
 		}
 	}

@@ -1,15 +1,16 @@
-package vault
+package pcivault
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cardvault/cardvault/internal/vault"
 
 	"github.com/cardvault/cardvault/internal/seal"
 )
@@ -64,24 +65,24 @@ func pvLayerAAD(tenant, entryID string, i int) seal.AAD {
 
 func pvEntryKeyOf(token, reference string) string { return token + ":" + reference }
 
-// pvValidReference checks a reference: at most MaxReferenceLen bytes of text
+// pvValidReference checks a reference: at most vault.MaxReferenceLen bytes of text
 // without control characters.
 func pvValidReference(ref string) error {
 	switch {
-	case len(ref) > MaxReferenceLen:
-		return Invalid("reference", "reference must be at most %d bytes", MaxReferenceLen)
+	case len(ref) > vault.MaxReferenceLen:
+		return vault.Invalid("reference", "reference must be at most %d bytes", vault.MaxReferenceLen)
 	case !utf8.ValidString(ref) || strings.IndexFunc(ref, unicode.IsControl) >= 0:
-		return Invalid("reference", "reference must be text without control characters")
+		return vault.Invalid("reference", "reference must be text without control characters")
 	}
 	return nil
 }
 
-// PCIStoreInput is data to store under a user key.
-type PCIStoreInput struct {
+// StoreInput is data to store under a user key.
+type StoreInput struct {
 	User       string
 	Passphrase string
 	Reference  string
-	// Data is the JSON object to store, at most PCIMaxData bytes.
+	// Data is the JSON object to store, at most MaxData bytes.
 	Data []byte
 	// Number, when the data holds no number field, is the card number the
 	// token is derived from (PCI Vault's number query parameter); it is not
@@ -93,30 +94,30 @@ type PCIStoreInput struct {
 // derived from the card number when the data (or in.Number) holds one, else
 // random. Storing the same token and reference again replaces the entry. A
 // reference that looks like a card number is invalid.
-func (p *PCIVault) StoreEntry(ctx context.Context, tenant string, in PCIStoreInput) (PCIEntryRef, error) {
+func (p *Service) StoreEntry(ctx context.Context, tenant string, in StoreInput) (EntryRef, error) {
 	if err := pvValidReference(in.Reference); err != nil {
-		return PCIEntryRef{}, err
+		return EntryRef{}, err
 	}
 	if err := pvNotCardLike("reference", in.Reference); err != nil {
-		return PCIEntryRef{}, err
+		return EntryRef{}, err
 	}
 	members, err := pvParseObject(in.Data)
 	if err != nil {
-		return PCIEntryRef{}, err
+		return EntryRef{}, err
 	}
 	num, numbered, err := pvNumberOf(members)
 	if err != nil {
-		return PCIEntryRef{}, err
+		return EntryRef{}, err
 	}
 	if !numbered && in.Number != "" {
 		if num, err = pvParseNumber("number", in.Number); err != nil {
-			return PCIEntryRef{}, err
+			return EntryRef{}, err
 		}
 		numbered = num.value != ""
 	}
 	u, _, err := p.unlock(ctx, tenant, in.User, in.Passphrase)
 	if err != nil {
-		return PCIEntryRef{}, err
+		return EntryRef{}, err
 	}
 	e := pvNewEntry{user: u, reference: in.Reference, data: bytes.TrimSpace(in.Data), numbered: numbered, replace: true,
 		key: func(id string) (pvEntryKey, *seal.Sealer, error) {
@@ -148,136 +149,127 @@ type pvNewEntry struct {
 	by      string
 	// inTx, when set, runs first in the transaction that writes the entry
 	// (every retry): its failure writes nothing.
-	inTx func(tx Store) error
+	inTx func(tx *vault.Service) error
 	// key returns the data key (and its sealed form) for the entry id.
 	key func(id string) (pvEntryKey, *seal.Sealer, error)
 }
 
 // writeEntry seals and stores a new entry in one transaction, replacing (or
 // refusing) one with the same token and reference.
-func (p *PCIVault) writeEntry(ctx context.Context, tenant string, e pvNewEntry, num pvNumber) (PCIEntryRef, error) {
+func (p *Service) writeEntry(ctx context.Context, tenant string, e pvNewEntry, num pvNumber) (EntryRef, error) {
 	token := pvRandomToken()
 	if e.numbered {
 		var err error
 		if token, err = p.pvTokenFor(ctx, tenant, e.user.name(), num); err != nil {
-			return PCIEntryRef{}, err
+			return EntryRef{}, err
 		}
 	}
 	id := pvEntryPrefix(e.user.rec.ID) + seal.RandomID(22)
 	k, sealer, err := e.key(id)
 	if err != nil {
-		return PCIEntryRef{}, err
+		return EntryRef{}, err
 	}
 	sealed, err := sealer.Seal(e.data, pvLayerAAD(tenant, id, 0))
 	if err != nil {
-		return PCIEntryRef{}, err
+		return EntryRef{}, err
 	}
 	now := p.s.Now()
 	d := pvEntryData{User: e.user.name(), UserID: e.user.rec.ID, Token: token, Reference: e.reference,
 		Numbered: e.numbered, Size: len(e.data), Keys: []pvEntryKey{k},
 		Layers: []pvLayer{{Key: 0, Sealed: sealed, By: e.by, At: now}}}
-	raw, err := json.Marshal(d)
-	if err != nil {
-		return PCIEntryRef{}, err
-	}
-	rec := Record{Tenant: tenant, Kind: PCIKindEntry, ID: id, Key: pvEntryKeyOf(token, e.reference), Parent: token,
-		Data: raw, Version: 1, CreatedAt: now, UpdatedAt: now}
 	err = pvRetry(func() error {
-		return p.s.store.Tx(ctx, func(tx Store) error {
+		return p.s.Tx(ctx, func(tx *vault.Service) error {
 			if e.inTx != nil {
 				if err := e.inTx(tx); err != nil {
 					return err
 				}
 			}
-			old, err := tx.RecordByKey(ctx, tenant, PCIKindEntry, rec.Key, now)
+			old, err := entryRecords.ByKey(ctx, tx, tenant, pvEntryKeyOf(token, e.reference))
 			switch {
-			case errors.Is(err, ErrNotFound):
+			case errors.Is(err, vault.ErrNotFound):
 			case err != nil:
 				return err
 			case !e.replace:
-				return Errorf(CodeConflict, "data with this token and reference is already stored; a capture endpoint cannot replace it")
+				return vault.Errorf(vault.CodeConflict, "data with this token and reference is already stored; a capture endpoint cannot replace it")
 			default:
-				err := tx.DeleteRecord(ctx, tenant, PCIKindEntry, old.ID)
-				if errors.Is(err, ErrNotFound) {
-					return ErrConflict // another writer replaced it first: try again
+				err := entryRecords.Delete(ctx, tx, tenant, old.ID)
+				if errors.Is(err, vault.ErrNotFound) {
+					return vault.ErrConflict // another writer replaced it first: try again
 				}
 				if err != nil {
 					return err
 				}
 			}
-			return tx.CreateRecord(ctx, rec)
+			_, err = entryRecords.Put(ctx, tx, vault.Stored[pvEntryData]{Tenant: tenant, ID: id, CreatedAt: now, Value: d})
+			return err
 		})
 	})
 	if err != nil {
-		return PCIEntryRef{}, domainErr(err)
+		return EntryRef{}, vault.DomainError(err)
 	}
-	return PCIEntryRef{User: d.User, Token: token, Reference: e.reference}, nil
+	return EntryRef{User: d.User, Token: token, Reference: e.reference}, nil
 }
 
 // resolveEntry finds a tenant's entry by token and reference. With an empty
 // reference it takes the entry stored without one, else the token's only
 // entry; a token with several entries then needs the reference. When
 // userID is set, entries of other users are not found.
-func (p *PCIVault) resolveEntry(ctx context.Context, q Store, tenant, userID, token, reference string) (Record, pvEntryData, error) {
+func (p *Service) resolveEntry(ctx context.Context, q *vault.Service, tenant, userID, token, reference string) (vault.Stored[pvEntryData], pvEntryData, error) {
+	var none vault.Stored[pvEntryData]
 	if !pvValidToken(token) {
-		return Record{}, pvEntryData{}, Invalid("token", "token must be 64 lowercase hexadecimal characters")
+		return none, pvEntryData{}, vault.Invalid("token", "token must be 64 lowercase hexadecimal characters")
 	}
 	if err := pvValidReference(reference); err != nil {
-		return Record{}, pvEntryData{}, err
+		return none, pvEntryData{}, err
 	}
-	now := p.s.Now()
-	rec, err := q.RecordByKey(ctx, tenant, PCIKindEntry, pvEntryKeyOf(token, reference), now)
-	if errors.Is(err, ErrNotFound) && reference == "" {
-		recs, lerr := q.ListRecords(ctx, RecordQuery{Tenant: tenant, Kind: PCIKindEntry, Parent: token, Page: Page{Limit: 2}}, now)
+	rec, err := entryRecords.ByKey(ctx, q, tenant, pvEntryKeyOf(token, reference))
+	if errors.Is(err, vault.ErrNotFound) && reference == "" {
+		recs, lerr := entryRecords.List(ctx, q, tenant, token, vault.Page{Limit: 2})
 		switch {
 		case lerr != nil:
-			return Record{}, pvEntryData{}, lerr
+			return none, pvEntryData{}, lerr
 		case len(recs) == 1:
 			rec, err = recs[0], nil
 		case len(recs) > 1:
-			return Record{}, pvEntryData{}, Invalid("reference", "several entries have this token; give the reference")
+			return none, pvEntryData{}, vault.Invalid("reference", "several entries have this token; give the reference")
 		}
 	}
-	if errors.Is(err, ErrNotFound) {
-		return Record{}, pvEntryData{}, errPVNoEntry
+	if errors.Is(err, vault.ErrNotFound) {
+		return none, pvEntryData{}, errPVNoEntry
 	}
 	if err != nil {
-		return Record{}, pvEntryData{}, err
+		return none, pvEntryData{}, err
 	}
-	var d pvEntryData
-	if err := pvDecode(rec, &d); err != nil {
-		return Record{}, pvEntryData{}, err
+	if userID != "" && rec.Value.UserID != userID {
+		return none, pvEntryData{}, errPVNoEntry
 	}
-	if userID != "" && d.UserID != userID {
-		return Record{}, pvEntryData{}, errPVNoEntry
-	}
-	return rec, d, nil
+	return rec, rec.Value, nil
 }
 
-var errPVNoEntry = &Error{Code: CodeNotFound, Public: "no data is stored with this token and reference"}
+var errPVNoEntry = &vault.Error{Code: vault.CodeNotFound, Public: "no data is stored with this token and reference"}
 
 // RevealEntry returns the JSON stored under a user key exactly as it was
 // stored, with every merge applied: fields merged later replace earlier
 // values where they stand, and new fields follow. It needs the passphrase.
 // Callers check the reveal scope and audit.
-func (p *PCIVault) RevealEntry(ctx context.Context, tenant, user, passphrase, token, reference string) (PCIEntryRef, []byte, error) {
+func (p *Service) RevealEntry(ctx context.Context, tenant, user, passphrase, token, reference string) (EntryRef, []byte, error) {
 	u, k, err := p.unlock(ctx, tenant, user, passphrase)
 	if err != nil {
-		return PCIEntryRef{}, nil, err
+		return EntryRef{}, nil, err
 	}
-	rec, d, err := p.resolveEntry(ctx, p.s.store, tenant, u.rec.ID, token, reference)
+	rec, d, err := p.resolveEntry(ctx, p.s, tenant, u.rec.ID, token, reference)
 	if err != nil {
-		return PCIEntryRef{}, nil, err
+		return EntryRef{}, nil, err
 	}
 	data, err := p.openEntry(tenant, rec.ID, d, k)
 	if err != nil {
-		return PCIEntryRef{}, nil, err
+		return EntryRef{}, nil, err
 	}
-	return PCIEntryRef{User: d.User, Token: d.Token, Reference: d.Reference}, data, nil
+	return EntryRef{User: d.User, Token: d.Token, Reference: d.Reference}, data, nil
 }
 
 // openEntry opens every data key and layer of an entry and merges them.
-func (p *PCIVault) openEntry(tenant, id string, d pvEntryData, k *seal.UnlockedKey) ([]byte, error) {
+func (p *Service) openEntry(tenant, id string, d pvEntryData, k *seal.UnlockedKey) ([]byte, error) {
 	sealers := make([]*seal.Sealer, len(d.Keys))
 	for i, ek := range d.Keys {
 		var err error
@@ -314,28 +306,25 @@ func (p *PCIVault) openEntry(tenant, id string, d pvEntryData, k *seal.UnlockedK
 // ListEntries pages through a tenant's entries (token and reference only,
 // never data), of one user when user is set; next is the cursor of the
 // following page, or "" at the end.
-func (p *PCIVault) ListEntries(ctx context.Context, tenant, user string, pg Page) ([]PCIEntryRef, string, error) {
-	var recs []Record
+func (p *Service) ListEntries(ctx context.Context, tenant, user string, pg vault.Page) ([]EntryRef, string, error) {
+	var recs []vault.Stored[pvEntryData]
 	var err error
 	if user != "" {
-		u, lerr := p.loadUser(ctx, p.s.store, tenant, user)
+		u, lerr := p.loadUser(ctx, p.s, tenant, user)
 		if lerr != nil {
 			return nil, "", lerr
 		}
-		recs, err = p.userEntries(ctx, p.s.store, tenant, u.rec.ID, pg)
+		recs, err = p.userEntries(ctx, p.s, tenant, u.rec.ID, pg)
 	} else {
-		recs, err = p.s.store.ListRecords(ctx, RecordQuery{Tenant: tenant, Kind: PCIKindEntry, Page: pg}, p.s.Now())
+		recs, err = entryRecords.List(ctx, p.s, tenant, "", pg)
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]PCIEntryRef, len(recs))
+	out := make([]EntryRef, len(recs))
 	for i, r := range recs {
-		var d pvEntryData
-		if err := pvDecode(r, &d); err != nil {
-			return nil, "", err
-		}
-		out[i] = PCIEntryRef{User: d.User, Token: d.Token, Reference: d.Reference}
+		d := r.Value
+		out[i] = EntryRef{User: d.User, Token: d.Token, Reference: d.Reference}
 	}
 	return out, pvNext(recs, pg), nil
 }
@@ -344,15 +333,15 @@ func (p *PCIVault) ListEntries(ctx context.Context, tenant, user string, pg Page
 // of the token when reference is empty, and reports how many went. When
 // user is set, only that user's entries are found. Nothing found is
 // not_found.
-func (p *PCIVault) DeleteEntries(ctx context.Context, tenant, user, token, reference string) (int, error) {
+func (p *Service) DeleteEntries(ctx context.Context, tenant, user, token, reference string) (int, error) {
 	if !pvValidToken(token) {
-		return 0, Invalid("token", "token must be 64 lowercase hexadecimal characters")
+		return 0, vault.Invalid("token", "token must be 64 lowercase hexadecimal characters")
 	}
 	if err := pvValidReference(reference); err != nil {
 		return 0, err
 	}
 	n := 0
-	err := p.s.store.Tx(ctx, func(tx Store) error {
+	err := p.s.Tx(ctx, func(tx *vault.Service) error {
 		userID := ""
 		if user != "" {
 			u, err := p.loadUser(ctx, tx, tenant, user)
@@ -367,11 +356,11 @@ func (p *PCIVault) DeleteEntries(ctx context.Context, tenant, user, token, refer
 				return err
 			}
 			n = 1
-			return tx.DeleteRecord(ctx, tenant, PCIKindEntry, rec.ID)
+			return entryRecords.Delete(ctx, tx, tenant, rec.ID)
 		}
 		if userID != "" {
 			// Tokens are derived per user, so one entry tells whose they all are.
-			recs, err := tx.ListRecords(ctx, RecordQuery{Tenant: tenant, Kind: PCIKindEntry, Parent: token, Page: Page{Limit: 1}}, p.s.Now())
+			recs, err := entryRecords.List(ctx, tx, tenant, token, vault.Page{Limit: 1})
 			if err != nil {
 				return err
 			}
@@ -380,10 +369,10 @@ func (p *PCIVault) DeleteEntries(ctx context.Context, tenant, user, token, refer
 			}
 		}
 		var err error
-		if n, err = tx.DeleteRecords(ctx, tenant, PCIKindEntry, token); err == nil && n == 0 {
+		if n, err = entryRecords.DeleteByParent(ctx, tx, tenant, token); err == nil && n == 0 {
 			return errPVNoEntry
 		}
 		return err
 	})
-	return n, domainErr(err)
+	return n, vault.DomainError(err)
 }

@@ -1,4 +1,4 @@
-package vault
+package pcivault
 
 import (
 	"crypto/hmac"

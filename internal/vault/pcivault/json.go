@@ -1,10 +1,12 @@
-package vault
+package pcivault
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
+
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // pvMember is one top-level field of a stored JSON object, its value kept
@@ -19,11 +21,11 @@ type pvMember struct {
 // objects that repeat a top-level field (two values for "card_number" would
 // let the token and the stored number disagree). Errors never quote the input.
 func pvParseObject(raw []byte) ([]pvMember, error) {
-	if len(raw) > PCIMaxData {
-		return nil, Invalid("body", "request body is larger than %d bytes (256 KiB)", PCIMaxData)
+	if len(raw) > MaxData {
+		return nil, vault.Invalid("body", "request body is larger than %d bytes (256 KiB)", MaxData)
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, Invalid("body", "request body is empty; a JSON object is required")
+		return nil, vault.Invalid("body", "request body is empty; a JSON object is required")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -32,7 +34,7 @@ func pvParseObject(raw []byte) ([]pvMember, error) {
 		return nil, pvJSONError(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, Invalid("body", "request body must be a JSON object")
+		return nil, vault.Invalid("body", "request body must be a JSON object")
 	}
 	var out []pvMember
 	seen := map[string]bool{}
@@ -43,10 +45,10 @@ func pvParseObject(raw []byte) ([]pvMember, error) {
 		}
 		key, ok := tok.(string)
 		if !ok {
-			return nil, Invalid("body", "malformed JSON object")
+			return nil, vault.Invalid("body", "malformed JSON object")
 		}
 		if seen[key] {
-			return nil, Invalid("body", "a field appears more than once in the JSON object")
+			return nil, vault.Invalid("body", "a field appears more than once in the JSON object")
 		}
 		seen[key] = true
 		var v json.RawMessage
@@ -59,7 +61,7 @@ func pvParseObject(raw []byte) ([]pvMember, error) {
 		return nil, pvJSONError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, Invalid("body", "request body has data after the JSON object")
+		return nil, vault.Invalid("body", "request body has data after the JSON object")
 	}
 	return out, nil
 }
@@ -69,11 +71,11 @@ func pvJSONError(err error) error {
 	var syntax *json.SyntaxError
 	switch {
 	case errors.As(err, &syntax):
-		return Invalid("body", "malformed JSON at byte %d", syntax.Offset)
+		return vault.Invalid("body", "malformed JSON at byte %d", syntax.Offset)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return Invalid("body", "malformed JSON: unexpected end of input")
+		return vault.Invalid("body", "malformed JSON: unexpected end of input")
 	}
-	return Invalid("body", "malformed JSON")
+	return vault.Invalid("body", "malformed JSON")
 }
 
 // pvMerge returns base with every field of update applied in turn: a field

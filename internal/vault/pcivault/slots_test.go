@@ -1,4 +1,4 @@
-package vault
+package pcivault
 
 import (
 	"context"
@@ -6,10 +6,12 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // With every run slot taken and the wait queue full, a caller fails at
-// once with ErrPCIBusy; waiters run once a slot frees, and a waiter whose
+// once with ErrBusy; waiters run once a slot frees, and a waiter whose
 // context ends leaves the queue.
 func TestPVSlotsBoundTheQueue(t *testing.T) {
 	s := newPVSlots(1, 2)
@@ -27,11 +29,11 @@ func TestPVSlotsBoundTheQueue(t *testing.T) {
 		runtime.Gosched()
 	}
 	called := false
-	if _, err := pvWithSlot(context.Background(), s, func() (int, error) { called = true; return 0, nil }); !errors.Is(err, ErrPCIBusy) || called {
+	if _, err := pvWithSlot(context.Background(), s, func() (int, error) { called = true; return 0, nil }); !errors.Is(err, ErrBusy) || called {
 		t.Fatalf("a caller beyond the queue: %v (ran %v)", err, called)
 	}
-	if CodeOf(ErrPCIBusy) != CodeUnavailable || ErrPCIBusy.Public != "busy, try again" {
-		t.Fatalf("ErrPCIBusy is %v", ErrPCIBusy)
+	if vault.CodeOf(ErrBusy) != vault.CodeUnavailable || ErrBusy.Public != "busy, try again" {
+		t.Fatalf("ErrBusy is %v", ErrBusy)
 	}
 	<-s.run // the run in progress ends
 	wg.Wait()

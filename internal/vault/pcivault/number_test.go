@@ -1,8 +1,10 @@
-package vault
+package pcivault
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 func TestPVNumbers(t *testing.T) {
@@ -60,8 +62,8 @@ func TestPVNumbers(t *testing.T) {
 		if err == nil {
 			_, _, err = pvPickNumber(ns)
 		}
-		e := AsError(err)
-		if err == nil || e.Code != CodeInvalid || e.Field != field {
+		e := vault.AsError(err)
+		if err == nil || e.Code != vault.CodeInvalid || e.Field != field {
 			t.Errorf("%s: %v, want invalid %s", in, err, field)
 			continue
 		}

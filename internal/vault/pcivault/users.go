@@ -1,19 +1,20 @@
-package vault
+package pcivault
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cardvault/cardvault/internal/vault"
+
 	"github.com/cardvault/cardvault/internal/seal"
 )
 
-// PCIUser is a user key as listers see it: never its key material.
-type PCIUser struct {
+// User is a user key as listers see it: never its key material.
+type User struct {
 	Name      string
 	CreatedAt time.Time
 }
@@ -23,6 +24,8 @@ type PCIUser struct {
 // Argon2id parameters that derive it. Nothing in it opens data without the
 // passphrase.
 type pvUserData struct {
+	// Name is the user (key name), the record's lookup key.
+	Name           string `json:"name"`
 	Public         []byte `json:"public"`
 	WrappedPrivate []byte `json:"wrapped_private"`
 	KDF            pvKDF  `json:"kdf"`
@@ -38,11 +41,11 @@ type pvKDF struct {
 
 // pvUser is a loaded user key.
 type pvUser struct {
-	rec  Record
+	rec  vault.Stored[pvUserData]
 	data pvUserData
 }
 
-func (u pvUser) name() string { return u.rec.Key }
+func (u pvUser) name() string { return u.data.Name }
 
 func (u pvUser) userKey() seal.UserKey {
 	k := u.data.KDF
@@ -50,40 +53,40 @@ func (u pvUser) userKey() seal.UserKey {
 		KDF: seal.KDFParams{Time: k.Time, MemoryKiB: k.MemoryKiB, Threads: k.Threads, Salt: k.Salt}}
 }
 
-func pvUserDataOf(k seal.UserKey) pvUserData {
-	return pvUserData{Public: k.Public, WrappedPrivate: k.WrappedPrivate,
+func pvUserDataOf(name string, k seal.UserKey) pvUserData {
+	return pvUserData{Name: name, Public: k.Public, WrappedPrivate: k.WrappedPrivate,
 		KDF: pvKDF{Time: k.KDF.Time, MemoryKiB: k.KDF.MemoryKiB, Threads: k.KDF.Threads, Salt: k.KDF.Salt}}
 }
 
 var (
-	errPVUnknownUser     = &Error{Code: CodeNotFound, Public: "unknown user"}
-	errPVWrongPassphrase = &Error{Code: CodeUnauthorized, Public: "wrong passphrase"}
+	errPVUnknownUser     = &vault.Error{Code: vault.CodeNotFound, Public: "unknown user"}
+	errPVWrongPassphrase = &vault.Error{Code: vault.CodeUnauthorized, Public: "wrong passphrase"}
 )
 
-// pvValidUser checks a user (key name): 1 to PCIMaxUserLen bytes of valid
+// pvValidUser checks a user (key name): 1 to MaxUserLen bytes of valid
 // UTF-8 without control characters.
 func pvValidUser(user string) error {
 	switch {
 	case user == "":
-		return Invalid("user", "user is required")
-	case len(user) > PCIMaxUserLen:
-		return Invalid("user", "user must be at most %d bytes", PCIMaxUserLen)
+		return vault.Invalid("user", "user is required")
+	case len(user) > MaxUserLen:
+		return vault.Invalid("user", "user must be at most %d bytes", MaxUserLen)
 	case !utf8.ValidString(user) || strings.IndexFunc(user, unicode.IsControl) >= 0:
-		return Invalid("user", "user must be text without control characters")
+		return vault.Invalid("user", "user must be text without control characters")
 	}
 	return nil
 }
 
-// pvValidPassphrase checks a new passphrase: at least PCIMinPassphrase
-// characters, at most PCIMaxPassphrase bytes.
+// pvValidPassphrase checks a new passphrase: at least MinPassphrase
+// characters, at most MaxPassphrase bytes.
 func pvValidPassphrase(field, pass string) error {
 	switch {
 	case !utf8.ValidString(pass):
-		return Invalid(field, "%s must be valid UTF-8", field)
-	case utf8.RuneCountInString(pass) < PCIMinPassphrase:
-		return Invalid(field, "%s must be at least %d characters", field, PCIMinPassphrase)
-	case len(pass) > PCIMaxPassphrase:
-		return Invalid(field, "%s must be at most %d bytes", field, PCIMaxPassphrase)
+		return vault.Invalid(field, "%s must be valid UTF-8", field)
+	case utf8.RuneCountInString(pass) < MinPassphrase:
+		return vault.Invalid(field, "%s must be at least %d characters", field, MinPassphrase)
+	case len(pass) > MaxPassphrase:
+		return vault.Invalid(field, "%s must be at most %d bytes", field, MaxPassphrase)
 	}
 	return nil
 }
@@ -92,12 +95,12 @@ func pvValidPassphrase(field, pass string) error {
 // passphrase; when passphrase is empty one is generated and returned (the
 // only time it is shown). An existing user is a conflict; a user name that
 // looks like a card number is invalid.
-func (p *PCIVault) CreateUserKey(ctx context.Context, tenant, user, passphrase string) (PCIUser, string, error) {
+func (p *Service) CreateUserKey(ctx context.Context, tenant, user, passphrase string) (User, string, error) {
 	if err := pvValidUser(user); err != nil {
-		return PCIUser{}, "", err
+		return User{}, "", err
 	}
 	if err := pvNotCardLike("user", user); err != nil {
-		return PCIUser{}, "", err
+		return User{}, "", err
 	}
 	generated := ""
 	if passphrase == "" {
@@ -105,61 +108,56 @@ func (p *PCIVault) CreateUserKey(ctx context.Context, tenant, user, passphrase s
 		passphrase = generated
 	}
 	if err := pvValidPassphrase("passphrase", passphrase); err != nil {
-		return PCIUser{}, "", err
+		return User{}, "", err
 	}
-	if _, err := p.s.keysFor(ctx, tenant); err != nil {
-		return PCIUser{}, "", err
+	if _, err := p.s.Fingerprint(ctx, tenant, ""); err != nil { // an unknown tenant fails here
+		return User{}, "", err
 	}
-	if _, err := p.s.store.RecordByKey(ctx, tenant, PCIKindUser, user, p.s.Now()); err == nil {
-		return PCIUser{}, "", Errorf(CodeConflict, "a key for this user already exists")
+	if _, err := userRecords.ByKey(ctx, p.s, tenant, user); err == nil {
+		return User{}, "", vault.Errorf(vault.CodeConflict, "a key for this user already exists")
 	}
 	k, err := pvWithSlot(ctx, p.slots, func() (seal.UserKey, error) { return seal.NewUserKey(passphrase, p.kdf()) })
 	if err != nil {
-		return PCIUser{}, "", err
-	}
-	data, err := json.Marshal(pvUserDataOf(k))
-	if err != nil {
-		return PCIUser{}, "", err
+		return User{}, "", err
 	}
 	now := p.s.Now()
-	rec := Record{Tenant: tenant, Kind: PCIKindUser, ID: "pvu_" + seal.RandomID(22), Key: user, Data: data,
-		Version: 1, CreatedAt: now, UpdatedAt: now}
-	if err := p.s.store.CreateRecord(ctx, rec); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return PCIUser{}, "", &Error{Code: CodeConflict, Public: "a key for this user already exists", Err: err}
-		}
-		return PCIUser{}, "", err
+	_, err = userRecords.Put(ctx, p.s, vault.Stored[pvUserData]{Tenant: tenant, ID: "pvu_" + seal.RandomID(22),
+		CreatedAt: now, Value: pvUserDataOf(user, k)})
+	if errors.Is(err, vault.ErrConflict) {
+		return User{}, "", &vault.Error{Code: vault.CodeConflict, Public: "a key for this user already exists", Err: err}
 	}
-	return PCIUser{Name: user, CreatedAt: now}, generated, nil
+	if err != nil {
+		return User{}, "", err
+	}
+	return User{Name: user, CreatedAt: now}, generated, nil
 }
 
 // loadUser returns a tenant's user key; unknown users are not_found.
-func (p *PCIVault) loadUser(ctx context.Context, q Store, tenant, user string) (pvUser, error) {
+func (p *Service) loadUser(ctx context.Context, q *vault.Service, tenant, user string) (pvUser, error) {
 	if err := pvValidUser(user); err != nil {
 		return pvUser{}, err
 	}
-	rec, err := q.RecordByKey(ctx, tenant, PCIKindUser, user, p.s.Now())
-	if errors.Is(err, ErrNotFound) {
+	rec, err := userRecords.ByKey(ctx, q, tenant, user)
+	if errors.Is(err, vault.ErrNotFound) {
 		return pvUser{}, errPVUnknownUser
 	}
 	if err != nil {
 		return pvUser{}, err
 	}
-	u := pvUser{rec: rec}
-	return u, pvDecode(rec, &u.data)
+	return pvUser{rec: rec, data: rec.Value}, nil
 }
 
 // unlock loads user and opens its private key with passphrase: unknown user
 // is not_found, a missing passphrase invalid, a wrong one unauthorized.
-func (p *PCIVault) unlock(ctx context.Context, tenant, user, passphrase string) (pvUser, *seal.UnlockedKey, error) {
-	u, err := p.loadUser(ctx, p.s.store, tenant, user)
+func (p *Service) unlock(ctx context.Context, tenant, user, passphrase string) (pvUser, *seal.UnlockedKey, error) {
+	u, err := p.loadUser(ctx, p.s, tenant, user)
 	if err != nil {
 		return pvUser{}, nil, err
 	}
 	if passphrase == "" {
-		return pvUser{}, nil, Invalid("passphrase", "passphrase is required")
+		return pvUser{}, nil, vault.Invalid("passphrase", "passphrase is required")
 	}
-	if len(passphrase) > PCIMaxPassphrase {
+	if len(passphrase) > MaxPassphrase {
 		return pvUser{}, nil, errPVWrongPassphrase
 	}
 	slot := p.cache.slot(tenant, u.rec.ID, u.data.WrappedPrivate, passphrase)
@@ -179,20 +177,20 @@ func (p *PCIVault) unlock(ctx context.Context, tenant, user, passphrase string) 
 
 // ListUserKeys pages through a tenant's user keys (names only) in record
 // order; next is the cursor of the following page, or "" at the end.
-func (p *PCIVault) ListUserKeys(ctx context.Context, tenant string, pg Page) ([]PCIUser, string, error) {
-	recs, err := p.s.store.ListRecords(ctx, RecordQuery{Tenant: tenant, Kind: PCIKindUser, Page: pg}, p.s.Now())
+func (p *Service) ListUserKeys(ctx context.Context, tenant string, pg vault.Page) ([]User, string, error) {
+	recs, err := userRecords.List(ctx, p.s, tenant, "", pg)
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]PCIUser, len(recs))
+	out := make([]User, len(recs))
 	for i, r := range recs {
-		out[i] = PCIUser{Name: r.Key, CreatedAt: r.CreatedAt}
+		out[i] = User{Name: r.Value.Name, CreatedAt: r.CreatedAt}
 	}
 	return out, pvNext(recs, pg), nil
 }
 
 // pvNext returns the cursor after a full page, or "" after the last one.
-func pvNext(recs []Record, pg Page) string {
+func pvNext[T any](recs []vault.Stored[T], pg vault.Page) string {
 	if len(recs) == 0 || pg.Limit <= 0 || len(recs) < pg.Limit {
 		return ""
 	}
@@ -202,7 +200,7 @@ func pvNext(recs []Record, pg Page) string {
 // ChangePassphrase rewraps a user's private key under newPass after checking
 // oldPass. The key pair does not change, so stored data and capture
 // endpoints keep working and nothing is re-encrypted.
-func (p *PCIVault) ChangePassphrase(ctx context.Context, tenant, user, oldPass, newPass string) error {
+func (p *Service) ChangePassphrase(ctx context.Context, tenant, user, oldPass, newPass string) error {
 	if err := pvValidPassphrase("new_passphrase", newPass); err != nil {
 		return err
 	}
@@ -217,30 +215,28 @@ func (p *PCIVault) ChangePassphrase(ctx context.Context, tenant, user, oldPass, 
 	if err != nil {
 		return err
 	}
-	if u.rec.Data, err = json.Marshal(pvUserDataOf(k)); err != nil {
-		return err
+	u.rec.Value = pvUserDataOf(u.name(), k)
+	_, err = userRecords.Update(ctx, p.s, u.rec)
+	if errors.Is(err, vault.ErrConflict) {
+		return &vault.Error{Code: vault.CodeConflict, Public: "the key changed meanwhile; try again", Err: err}
 	}
-	_, err = p.s.store.UpdateRecord(ctx, u.rec, p.s.Now())
-	if errors.Is(err, ErrConflict) {
-		return &Error{Code: CodeConflict, Public: "the key changed meanwhile; try again", Err: err}
-	}
-	return notFound(err, "unknown user")
+	return vault.NotFound(err, "unknown user")
 }
 
 // DeleteUserKey removes a user key and its capture endpoints. While data is
 // stored under the key it refuses (conflict) unless safe is false, in which
 // case the data goes too, all in one transaction. It reports how many
 // entries went.
-func (p *PCIVault) DeleteUserKey(ctx context.Context, tenant, user string, safe bool) (int, error) {
+func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe bool) (int, error) {
 	deleted := 0
-	err := p.s.store.Tx(ctx, func(tx Store) error {
+	err := p.s.Tx(ctx, func(tx *vault.Service) error {
 		deleted = 0
 		u, err := p.loadUser(ctx, tx, tenant, user)
 		if err != nil {
 			return err
 		}
 		for {
-			recs, err := p.userEntries(ctx, tx, tenant, u.rec.ID, Page{Limit: 500})
+			recs, err := p.userEntries(ctx, tx, tenant, u.rec.ID, vault.Page{Limit: 500})
 			if err != nil {
 				return err
 			}
@@ -248,32 +244,32 @@ func (p *PCIVault) DeleteUserKey(ctx context.Context, tenant, user string, safe 
 				break
 			}
 			if safe {
-				return Errorf(CodeConflict, "data is stored under this key; delete it first or pass safe=false")
+				return vault.Errorf(vault.CodeConflict, "data is stored under this key; delete it first or pass safe=false")
 			}
 			for _, r := range recs {
-				if err := tx.DeleteRecord(ctx, tenant, PCIKindEntry, r.ID); err != nil {
+				if err := entryRecords.Delete(ctx, tx, tenant, r.ID); err != nil {
 					return err
 				}
 				deleted++
 			}
 		}
-		if _, err := tx.DeleteRecords(ctx, tenant, PCIKindCapture, u.rec.ID); err != nil {
+		if _, err := captureRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
 			return err
 		}
-		return tx.DeleteRecord(ctx, tenant, PCIKindUser, u.rec.ID)
+		return userRecords.Delete(ctx, tx, tenant, u.rec.ID)
 	})
-	return deleted, domainErr(err)
+	return deleted, vault.DomainError(err)
 }
 
 // userEntries returns a page of a user's entries: the ids that start with
 // the user record's id, in id order. pg.After, when set, must lie in that
 // range.
-func (p *PCIVault) userEntries(ctx context.Context, q Store, tenant, userID string, pg Page) ([]Record, error) {
+func (p *Service) userEntries(ctx context.Context, q *vault.Service, tenant, userID string, pg vault.Page) ([]vault.Stored[pvEntryData], error) {
 	prefix := pvEntryPrefix(userID)
 	if pg.After < prefix {
 		pg.After = prefix
 	}
-	recs, err := q.ListRecords(ctx, RecordQuery{Tenant: tenant, Kind: PCIKindEntry, Page: pg}, p.s.Now())
+	recs, err := entryRecords.List(ctx, q, tenant, "", pg)
 	if err != nil {
 		return nil, err
 	}

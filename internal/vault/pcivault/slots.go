@@ -1,21 +1,23 @@
-package vault
+package pcivault
 
 import (
 	"context"
 	"sync/atomic"
+
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
-// ErrPCIBusy answers an operation that needs an Argon2id run while every
-// run slot is taken and PCIVaultOptions.MaxUnlockWaiters callers already
+// ErrBusy answers an operation that needs an Argon2id run while every
+// run slot is taken and Options.MaxUnlockWaiters callers already
 // wait for one.
-var ErrPCIBusy = &Error{Code: CodeUnavailable, Public: "busy, try again"}
+var ErrBusy = &vault.Error{Code: vault.CodeUnavailable, Public: "busy, try again"}
 
 // pvSlots bounds Argon2id work, which costs 64 MiB and tens of
 // milliseconds per run by default: at most cap(run) runs at once, and at
 // most maxWait callers waiting for a slot. The slots are shared by every
 // tenant, so a bounded queue keeps one tenant's flood of unlocks from
 // piling up goroutines (and their requests) without limit: callers beyond
-// it fail at once with ErrPCIBusy.
+// it fail at once with ErrBusy.
 type pvSlots struct {
 	run     chan struct{}
 	maxWait int64
@@ -28,7 +30,7 @@ func newPVSlots(runs, maxWait int) *pvSlots {
 
 // pvWithSlot runs an Argon2id-heavy fn once a slot of s is free: at once
 // when one is, after waiting when fewer than s.maxWait others wait, and
-// not at all (ErrPCIBusy) otherwise, or when ctx ends first.
+// not at all (ErrBusy) otherwise, or when ctx ends first.
 func pvWithSlot[T any](ctx context.Context, s *pvSlots, fn func() (T, error)) (T, error) {
 	var zero T
 	select {
@@ -36,7 +38,7 @@ func pvWithSlot[T any](ctx context.Context, s *pvSlots, fn func() (T, error)) (T
 	default:
 		if s.waiting.Add(1) > s.maxWait {
 			s.waiting.Add(-1)
-			return zero, ErrPCIBusy
+			return zero, ErrBusy
 		}
 		select {
 		case s.run <- struct{}{}:

@@ -1,9 +1,11 @@
-package vault
+package pcivault
 
 import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 func TestPVParseObject(t *testing.T) {
@@ -29,11 +31,11 @@ func TestPVParseObject(t *testing.T) {
 	}
 	for _, bad := range []string{``, ` `, `[]`, `"x"`, `1`, `null`, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":1}x`,
 		`{"a":1}{}`, `{"a":1,"a":2}`, `{"a":1,"\u0061":2}`, `{1:2}`} {
-		if _, err := pvParseObject([]byte(bad)); CodeOf(err) != CodeInvalid {
+		if _, err := pvParseObject([]byte(bad)); vault.CodeOf(err) != vault.CodeInvalid {
 			t.Errorf("pvParseObject(%q) = %v, want invalid", bad, err)
 		}
 	}
-	if _, err := pvParseObject(bytes.Repeat([]byte(" "), PCIMaxData+1)); CodeOf(err) != CodeInvalid {
+	if _, err := pvParseObject(bytes.Repeat([]byte(" "), MaxData+1)); vault.CodeOf(err) != vault.CodeInvalid {
 		t.Errorf("an over-long body was accepted")
 	}
 }
@@ -63,7 +65,7 @@ func FuzzPVParseObject(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		ms, err := pvParseObject(raw)
 		if err != nil {
-			if CodeOf(err) != CodeInvalid {
+			if vault.CodeOf(err) != vault.CodeInvalid {
 				t.Fatalf("error %v is not invalid", err)
 			}
 			return

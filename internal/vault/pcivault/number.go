@@ -1,9 +1,11 @@
-package vault
+package pcivault
 
 import (
 	"context"
 	"encoding/json"
 	"strings"
+
+	"github.com/cardvault/cardvault/internal/vault"
 
 	"github.com/cardvault/cardvault/internal/card"
 )
@@ -51,7 +53,7 @@ func pvNumbers(members []pvMember) ([]pvNumber, error) {
 				return nil, err
 			}
 			if len(out) > first && (n.kind != out[first].kind || n.value != out[first].value) {
-				return nil, Invalid(m.Key, "%s and %s hold different numbers", out[first].field, m.Key)
+				return nil, vault.Invalid(m.Key, "%s and %s hold different numbers", out[first].field, m.Key)
 			}
 			out = append(out, n)
 		}
@@ -72,13 +74,13 @@ func pvNumberText(field string, v json.RawMessage) (string, error) {
 	case v[0] == '"':
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return "", Invalid(field, "%s must be a string", field)
+			return "", vault.Invalid(field, "%s must be a string", field)
 		}
 		return s, nil
 	case v[0] == '-' || ('0' <= v[0] && v[0] <= '9'):
 		return string(v), nil
 	}
-	return "", Invalid(field, "%s must be a string", field)
+	return "", vault.Invalid(field, "%s must be a string", field)
 }
 
 // pvParseNumber normalises one number given in field (a number field name
@@ -90,13 +92,13 @@ func pvParseNumber(field, s string) (pvNumber, error) {
 	if pvIsAccountField(field) {
 		v, ok := pvAccountNumber(s)
 		if !ok {
-			return pvNumber{}, Invalid(field, "%s must be 4 to 34 letters or digits (spaces and dashes allowed)", field)
+			return pvNumber{}, vault.Invalid(field, "%s must be 4 to 34 letters or digits (spaces and dashes allowed)", field)
 		}
 		return pvNumber{field: field, kind: "account", value: v}, nil
 	}
 	pan, err := card.ParsePAN(s)
 	if err != nil {
-		return pvNumber{}, Invalid(field, "%s: %s", field, err.Error())
+		return pvNumber{}, vault.Invalid(field, "%s: %s", field, err.Error())
 	}
 	return pvNumber{field: field, kind: "pan", value: pan.Digits()}, nil
 }
@@ -134,7 +136,7 @@ func pvPickNumber(ns []pvNumber) (pvNumber, bool, error) {
 		case first.value == "":
 			first = n
 		case n.kind != first.kind || n.value != first.value:
-			return pvNumber{}, false, Invalid(n.field, "%s and %s hold different numbers", first.field, n.field)
+			return pvNumber{}, false, vault.Invalid(n.field, "%s and %s hold different numbers", first.field, n.field)
 		}
 	}
 	return first, first.value != "", nil
@@ -144,7 +146,7 @@ func pvPickNumber(ns []pvNumber) (pvNumber, bool, error) {
 // tenant's keyed hash, separated by user and by number kind, so the same
 // card under two users (or two tenants) has unrelated tokens, and the same
 // card written with or without spaces and dashes has the same token.
-func (p *PCIVault) pvTokenFor(ctx context.Context, tenant, user string, n pvNumber) (string, error) {
+func (p *Service) pvTokenFor(ctx context.Context, tenant, user string, n pvNumber) (string, error) {
 	return p.pvSum(ctx, tenant, "pcivault-token:"+user, n.kind+":"+n.value)
 }
 

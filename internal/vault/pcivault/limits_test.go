@@ -1,4 +1,4 @@
-package vault_test
+package pcivault_test
 
 import (
 	"context"
@@ -10,22 +10,23 @@ import (
 
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // lockedCapture stores a card under user "u" and returns an endpoint locked
 // down to it.
-func lockedCapture(t *testing.T, p *vault.PCIVault) vault.PCICapture {
+func lockedCapture(t *testing.T, p *pcivault.Service) pcivault.Capture {
 	t.Helper()
 	ctx := context.Background()
 	if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
 		t.Fatal(err)
 	}
-	ref, err := p.StoreEntry(ctx, vault.DefaultTenant, vault.PCIStoreInput{User: "u", Passphrase: pvPass, Reference: "r",
+	ref, err := p.StoreEntry(ctx, vault.DefaultTenant, pcivault.StoreInput{User: "u", Passphrase: pvPass, Reference: "r",
 		Data: []byte(`{"card_number":"4111111111111111"}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := p.CreateCapture(ctx, vault.DefaultTenant, vault.PCICaptureInput{User: "u", Passphrase: pvPass, TTL: time.Hour,
+	c, err := p.CreateCapture(ctx, vault.DefaultTenant, pcivault.CaptureInput{User: "u", Passphrase: pvPass, TTL: time.Hour,
 		LockToken: ref.Token, LockReference: "r"})
 	if err != nil {
 		t.Fatal(err)
@@ -35,13 +36,13 @@ func lockedCapture(t *testing.T, p *vault.PCIVault) vault.PCICapture {
 
 // Refused guesses are counted in the store, so two nodes (two PCIVaults on
 // one store) share the bound, and guesses sent at once cannot outrun it:
-// at most PCIMaxRefusedMerges of them are answered, the rest find no
+// at most pcivault.MaxRefusedMerges of them are answered, the rest find no
 // endpoint.
 func TestPCIVaultRefusedMergesAreBoundedAcrossNodes(t *testing.T) {
 	pvServices(t, func(t *testing.T, svc *vault.Service) {
 		ctx := context.Background()
-		p := vault.NewPCIVault(svc, vault.PCIVaultOptions{KDF: seal.TestKDFParams})
-		other := vault.NewPCIVault(svc, vault.PCIVaultOptions{KDF: seal.TestKDFParams})
+		p := pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams})
+		other := pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams})
 		c := lockedCapture(t, p)
 		guess := []byte(`{"card_number":"5555555555554444"}`)
 		if _, _, err := other.Capture(ctx, c.ID, c.Secret, "", guess); vault.CodeOf(err) != vault.CodeInvalid {
@@ -67,8 +68,8 @@ func TestPCIVaultRefusedMergesAreBoundedAcrossNodes(t *testing.T) {
 				t.Fatalf("guess: %v", err)
 			}
 		}
-		if refused > vault.PCIMaxRefusedMerges {
-			t.Fatalf("%d guesses were answered, want at most %d", refused, vault.PCIMaxRefusedMerges)
+		if refused > pcivault.MaxRefusedMerges {
+			t.Fatalf("%d guesses were answered, want at most %d", refused, pcivault.MaxRefusedMerges)
 		}
 		if _, err := p.CheckCapture(ctx, c.ID, c.Secret); vault.CodeOf(err) != vault.CodeNotFound {
 			t.Fatalf("the endpoint survived: %v", err)
@@ -77,14 +78,14 @@ func TestPCIVaultRefusedMergesAreBoundedAcrossNodes(t *testing.T) {
 }
 
 // By default an endpoint that is not locked down takes 100 captures, then
-// refuses with ErrPCICaptureLimit and writes nothing.
+// refuses with pcivault.ErrCaptureLimit and writes nothing.
 func TestPCIVaultDefaultCaptureLimit(t *testing.T) {
-	pvStores(t, func(t *testing.T, p *vault.PCIVault) {
+	pvStores(t, func(t *testing.T, p *pcivault.Service) {
 		ctx := context.Background()
 		if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
 			t.Fatal(err)
 		}
-		c, err := p.CreateCapture(ctx, vault.DefaultTenant, vault.PCICaptureInput{User: "u", Passphrase: pvPass})
+		c, err := p.CreateCapture(ctx, vault.DefaultTenant, pcivault.CaptureInput{User: "u", Passphrase: pvPass})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +94,7 @@ func TestPCIVaultDefaultCaptureLimit(t *testing.T) {
 			if i < 100 && err != nil {
 				t.Fatalf("capture %d: %v", i+1, err)
 			}
-			if i == 100 && !errors.Is(err, vault.ErrPCICaptureLimit) {
+			if i == 100 && !errors.Is(err, pcivault.ErrCaptureLimit) {
 				t.Fatalf("capture 101: %v", err)
 			}
 		}

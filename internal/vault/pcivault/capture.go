@@ -1,11 +1,12 @@
-package vault
+package pcivault
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"regexp"
 	"time"
+
+	"github.com/cardvault/cardvault/internal/vault"
 
 	"github.com/cardvault/cardvault/internal/seal"
 )
@@ -26,10 +27,10 @@ type pvCaptureData struct {
 	SecretHash      []byte      `json:"secret_hash"`
 	Lockdown        *pvLockdown `json:"lockdown,omitempty"`
 	// Refused counts merges refused because their card number was not
-	// the locked entry's; see PCIMaxRefusedMerges.
+	// the locked entry's; see MaxRefusedMerges.
 	Refused int `json:"refused,omitempty"`
 	// Captures counts the captures the endpoint has taken; see
-	// PCIVaultOptions.MaxCaptures.
+	// Options.MaxCaptures.
 	Captures int `json:"captures,omitempty"`
 }
 
@@ -54,7 +55,7 @@ var pvCardLike = regexp.MustCompile(`\d(?:[ -]?\d){11,}`)
 // stored before the check stays reachable by its name.
 func pvNotCardLike(field, s string) error {
 	if pvCardLike.MatchString(s) {
-		return Invalid(field, "%s must not look like a card number (12 or more digits in a row, spaces or dashes between them allowed)", field)
+		return vault.Invalid(field, "%s must not look like a card number (12 or more digits in a row, spaces or dashes between them allowed)", field)
 	}
 	return nil
 }
@@ -63,8 +64,8 @@ func pvNotCardLike(field, s string) error {
 // resources (hosted forms), so no endpoint may take them.
 var pvReservedCaptureIDs = map[string]bool{"iframe": true}
 
-// PCICaptureInput describes a capture endpoint to create.
-type PCICaptureInput struct {
+// CaptureInput describes a capture endpoint to create.
+type CaptureInput struct {
 	User       string
 	Passphrase string
 	// UniqueID is the caller's choice of id; empty picks a random one of
@@ -79,8 +80,8 @@ type PCICaptureInput struct {
 	LockReference string
 }
 
-// PCICapture is a capture endpoint as its owner sees it.
-type PCICapture struct {
+// Capture is a capture endpoint as its owner sees it.
+type Capture struct {
 	ID     string
 	Tenant string
 	User   string
@@ -90,58 +91,55 @@ type PCICapture struct {
 	// ExpiresAt is zero for an endpoint that never expires.
 	ExpiresAt time.Time
 	// Lockdown names the entry a locked-down endpoint updates.
-	Lockdown *PCIEntryRef
+	Lockdown *EntryRef
 }
 
 // CreateCapture makes a capture endpoint for a user key, after checking the
 // passphrase. The id is unique vault-wide: one in use (by any tenant, until
 // it is deleted or its expired endpoint is cleaned) is a conflict.
-func (p *PCIVault) CreateCapture(ctx context.Context, tenant string, in PCICaptureInput) (PCICapture, error) {
+func (p *Service) CreateCapture(ctx context.Context, tenant string, in CaptureInput) (Capture, error) {
 	id := in.UniqueID
 	if id == "" {
 		id = seal.RandomID(22)
 	} else if !pvCaptureIDPattern.MatchString(id) || pvReservedCaptureIDs[id] || pvCardLike.MatchString(id) {
-		return PCICapture{}, Invalid("unique_id", "unique_id must be 1 to 64 letters, digits, '-' or '_', not a reserved word, and not look like a card number")
+		return Capture{}, vault.Invalid("unique_id", "unique_id must be 1 to 64 letters, digits, '-' or '_', not a reserved word, and not look like a card number")
 	}
-	if in.TTL < 0 || in.TTL > PCIMaxCaptureTTL {
-		return PCICapture{}, Invalid("ttl", "ttl must be between 0 (never expires) and %s", PCIMaxCaptureTTL)
+	if in.TTL < 0 || in.TTL > MaxCaptureTTL {
+		return Capture{}, vault.Invalid("ttl", "ttl must be between 0 (never expires) and %s", MaxCaptureTTL)
 	}
 	u, _, err := p.unlock(ctx, tenant, in.User, in.Passphrase)
 	if err != nil {
-		return PCICapture{}, err
+		return Capture{}, err
 	}
 	var lock *pvLockdown
 	if in.LockToken != "" {
-		_, d, err := p.resolveEntry(ctx, p.s.store, tenant, u.rec.ID, in.LockToken, in.LockReference)
+		_, d, err := p.resolveEntry(ctx, p.s, tenant, u.rec.ID, in.LockToken, in.LockReference)
 		if err != nil {
-			return PCICapture{}, err
+			return Capture{}, err
 		}
 		lock = &pvLockdown{Token: d.Token, Reference: d.Reference}
 	} else if in.LockReference != "" {
-		return PCICapture{}, Invalid("token", "a reference to lock the endpoint to needs its token")
+		return Capture{}, vault.Invalid("token", "a reference to lock the endpoint to needs its token")
 	}
 	secret := seal.NewSecret()
-	info := seal.AAD{Tenant: tenant, Record: PCIKindCapture + "/" + id + "/" + seal.RandomID(16), Field: "endpoint-key"}.Bytes()
+	info := seal.AAD{Tenant: tenant, Record: vault.KindCaptureEndpoint + "/" + id + "/" + seal.RandomID(16), Field: "endpoint-key"}.Bytes()
 	ek, err := seal.NewEndpointKey(u.data.Public, secret, info)
 	if err != nil {
-		return PCICapture{}, err
-	}
-	data, err := json.Marshal(pvCaptureData{User: u.name(), UserID: u.rec.ID, Info: info, SealedToUser: ek.SealedToUser,
-		WrappedBySecret: ek.WrappedBySecret, SecretHash: seal.HashSecret(secret), Lockdown: lock})
-	if err != nil {
-		return PCICapture{}, err
+		return Capture{}, err
 	}
 	now := p.s.Now()
-	rec := Record{Tenant: tenant, Kind: PCIKindCapture, ID: id, Parent: u.rec.ID, Data: data, Version: 1,
-		CreatedAt: now, UpdatedAt: now}
+	rec := vault.Stored[pvCaptureData]{Tenant: tenant, ID: id, CreatedAt: now,
+		Value: pvCaptureData{User: u.name(), UserID: u.rec.ID, Info: info, SealedToUser: ek.SealedToUser,
+			WrappedBySecret: ek.WrappedBySecret, SecretHash: seal.HashSecret(secret), Lockdown: lock}}
 	if in.TTL > 0 {
 		rec.ExpiresAt = now.Add(in.TTL)
 	}
-	if err := p.s.store.CreateRecord(ctx, rec); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return PCICapture{}, &Error{Code: CodeConflict, Field: "unique_id", Public: "this unique_id is already in use", Err: err}
-		}
-		return PCICapture{}, err
+	rec, err = captureRecords.Put(ctx, p.s, rec)
+	if errors.Is(err, vault.ErrConflict) {
+		return Capture{}, &vault.Error{Code: vault.CodeConflict, Field: "unique_id", Public: "this unique_id is already in use", Err: err}
+	}
+	if err != nil {
+		return Capture{}, err
 	}
 	out := pvCaptureView(rec, pvCaptureData{User: u.name(), Lockdown: lock})
 	out.Secret = secret
@@ -149,10 +147,10 @@ func (p *PCIVault) CreateCapture(ctx context.Context, tenant string, in PCICaptu
 }
 
 // pvCaptureView renders an endpoint record without its key material.
-func pvCaptureView(r Record, d pvCaptureData) PCICapture {
-	c := PCICapture{ID: r.ID, Tenant: r.Tenant, User: d.User, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
+func pvCaptureView(r vault.Stored[pvCaptureData], d pvCaptureData) Capture {
+	c := Capture{ID: r.ID, Tenant: r.Tenant, User: d.User, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
 	if d.Lockdown != nil {
-		c.Lockdown = &PCIEntryRef{User: d.User, Token: d.Lockdown.Token, Reference: d.Lockdown.Reference}
+		c.Lockdown = &EntryRef{User: d.User, Token: d.Lockdown.Token, Reference: d.Lockdown.Reference}
 	}
 	return c
 }
@@ -160,77 +158,71 @@ func pvCaptureView(r Record, d pvCaptureData) PCICapture {
 // ListCaptures pages through a tenant's live capture endpoints in id order,
 // of one user when user is set, without secrets; next is the cursor of the
 // following page, or "" at the end.
-func (p *PCIVault) ListCaptures(ctx context.Context, tenant, user string, pg Page) ([]PCICapture, string, error) {
-	q := RecordQuery{Tenant: tenant, Kind: PCIKindCapture, Page: pg}
+func (p *Service) ListCaptures(ctx context.Context, tenant, user string, pg vault.Page) ([]Capture, string, error) {
+	parent := ""
 	if user != "" {
-		u, err := p.loadUser(ctx, p.s.store, tenant, user)
+		u, err := p.loadUser(ctx, p.s, tenant, user)
 		if err != nil {
 			return nil, "", err
 		}
-		q.Parent = u.rec.ID
+		parent = u.rec.ID
 	}
-	recs, err := p.s.store.ListRecords(ctx, q, p.s.Now())
+	recs, err := captureRecords.List(ctx, p.s, tenant, parent, pg)
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]PCICapture, len(recs))
+	out := make([]Capture, len(recs))
 	for i, r := range recs {
-		var d pvCaptureData
-		if err := pvDecode(r, &d); err != nil {
-			return nil, "", err
-		}
-		out[i] = pvCaptureView(r, d)
+		out[i] = pvCaptureView(r, r.Value)
 	}
 	return out, pvNext(recs, pg), nil
 }
 
 // DeleteCapture removes one of a tenant's capture endpoints, expired or not,
 // which frees its id at once.
-func (p *PCIVault) DeleteCapture(ctx context.Context, tenant, id string) error {
+func (p *Service) DeleteCapture(ctx context.Context, tenant, id string) error {
 	if !pvCaptureIDPattern.MatchString(id) {
 		return errPVNoCapture
 	}
-	err := p.s.store.DeleteRecord(ctx, tenant, PCIKindCapture, id)
-	if errors.Is(err, ErrNotFound) {
+	err := captureRecords.Delete(ctx, p.s, tenant, id)
+	if errors.Is(err, vault.ErrNotFound) {
 		return errPVNoCapture
 	}
 	return err
 }
 
 var (
-	errPVNoCapture = &Error{Code: CodeNotFound, Public: "no such capture endpoint (it may have expired or been deleted)"}
-	errPVBadSecret = &Error{Code: CodeUnauthorized, Public: "wrong or missing capture secret"}
+	errPVNoCapture = &vault.Error{Code: vault.CodeNotFound, Public: "no such capture endpoint (it may have expired or been deleted)"}
+	errPVBadSecret = &vault.Error{Code: vault.CodeUnauthorized, Public: "wrong or missing capture secret"}
 )
 
 // capture loads a live endpoint and checks its secret in constant time.
-func (p *PCIVault) capture(ctx context.Context, id, secret string) (Record, pvCaptureData, error) {
+func (p *Service) capture(ctx context.Context, id, secret string) (vault.Stored[pvCaptureData], pvCaptureData, error) {
+	var none vault.Stored[pvCaptureData]
 	if !pvCaptureIDPattern.MatchString(id) {
-		return Record{}, pvCaptureData{}, errPVNoCapture
+		return none, pvCaptureData{}, errPVNoCapture
 	}
-	rec, err := p.s.store.GetRecord(ctx, PCIKindCapture, id, p.s.Now())
-	if errors.Is(err, ErrNotFound) {
-		return Record{}, pvCaptureData{}, errPVNoCapture
+	// The endpoint's id and secret are the credential: no tenant is known yet.
+	rec, err := captureRecords.GetAnyTenant(ctx, p.s, id)
+	if errors.Is(err, vault.ErrNotFound) {
+		return none, pvCaptureData{}, errPVNoCapture
 	}
 	if err != nil {
-		return Record{}, pvCaptureData{}, err
+		return none, pvCaptureData{}, err
 	}
-	var d pvCaptureData
-	if err := pvDecode(rec, &d); err != nil {
-		return Record{}, pvCaptureData{}, err
+	if secret == "" || !seal.VerifySecret(secret, rec.Value.SecretHash) {
+		return none, pvCaptureData{}, errPVBadSecret
 	}
-	if secret == "" || !seal.VerifySecret(secret, d.SecretHash) {
-		return Record{}, pvCaptureData{}, errPVBadSecret
-	}
-	return rec, d, nil
+	return rec, rec.Value, nil
 }
 
 // CheckCapture returns a live capture endpoint whose secret is secret, for
 // pages (hosted forms) that post to it: not_found when it is absent or
 // expired, unauthorized when the secret is wrong.
-func (p *PCIVault) CheckCapture(ctx context.Context, id, secret string) (PCICapture, error) {
+func (p *Service) CheckCapture(ctx context.Context, id, secret string) (Capture, error) {
 	rec, d, err := p.capture(ctx, id, secret)
 	if err != nil {
-		return PCICapture{}, err
+		return Capture{}, err
 	}
 	return pvCaptureView(rec, d), nil
 }
