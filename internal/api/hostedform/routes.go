@@ -69,10 +69,12 @@ func New(v *vault.Service, endpoints Endpoints, a Auditor, log *slog.Logger, o O
 // reusable (they are not: see vault.KindFormTombstone). Reading
 // configurations takes cards:read.
 func (a *API) Routes(mux *server.Mux) {
-	mux.Handle("POST "+Prefix, a.auth(vault.ScopeAdmin, a.createForm()))
-	mux.Handle("GET "+Prefix, a.auth(vault.ScopeCardsRead, a.listForms()))
-	mux.Handle("GET "+Prefix+"/{id}", a.getForm())
-	mux.Handle("DELETE "+Prefix+"/{id}", a.auth(vault.ScopeAdmin, a.deleteForm()))
+	// fail sends the Basic challenge with every 401.
+	rt := server.Routes{Auth: a.vault, Fail: a.fail}
+	mux.Handle("POST "+Prefix, rt.Key(vault.ScopeAdmin, a.createForm))
+	mux.Handle("GET "+Prefix, rt.Key(vault.ScopeCardsRead, a.listForms))
+	mux.Handle("GET "+Prefix+"/{id}", a.getForm(rt))
+	mux.Handle("DELETE "+Prefix+"/{id}", rt.Key(vault.ScopeAdmin, a.deleteForm))
 }
 
 // Owns reports false for every path: routing errors under /v1 are written
@@ -97,35 +99,10 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	a.WriteError(w, r, status, e.Public)
 }
 
-// auth authenticates the caller and requires scope before next runs.
-func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, err := a.authenticate(r, scope)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// authenticate checks the request's credential and scope and returns a
-// context carrying the principal.
-func (a *API) authenticate(r *http.Request, scope vault.Scope) (context.Context, error) {
-	p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Require(scope); err != nil {
-		return nil, err
-	}
-	return server.SetPrincipal(r.Context(), p), nil
-}
-
 // record audits an action by the request's caller; a failure to audit
 // fails the request, so nothing goes unrecorded.
 func (a *API) record(r *http.Request, action string, targets ...string) error {
-	p, _ := vault.PrincipalFrom(r.Context())
+	p := server.Principal(r)
 	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: targets, RequestID: server.RequestIDFrom(r.Context())})
 }
