@@ -46,53 +46,45 @@ type payload struct {
 // completeAction completes a session with the card (or security code)
 // the browser captured: POST /sessions/{id}/complete-action. It answers the
 // session's new state.
-func (a *API) completeAction() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		req, err := server.Decode[completeRequest](r, false)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		s, err := a.sessions.Session(r.Context(), id)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := unusable(s); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		want := actionTokenize
-		if s.Purpose == sessions.SecurityCode {
-			want = actionSecurityCode
-		}
-		if req.Action != want {
-			a.fail(w, r, badRequest("action", "this session expects the action %s", want))
-			return
-		}
-		in, err := a.captured(r.Context(), s, req.Result)
-		if err != nil {
-			if vault.CodeOf(err) == vault.CodeInvalid {
-				if _, ferr := a.sessions.RecordSessionFailure(r.Context(), id, "invalid card data"); ferr != nil {
-					a.log.WarnContext(r.Context(), "count failed session attempt", "err", ferr)
-				}
+func (a *API) completeAction(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	req, err := server.Decode[completeRequest](r, false)
+	if err != nil {
+		return err
+	}
+	s, err := a.sessions.Session(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := unusable(s); err != nil {
+		return err
+	}
+	want := actionTokenize
+	if s.Purpose == sessions.SecurityCode {
+		want = actionSecurityCode
+	}
+	if req.Action != want {
+		return badRequest("action", "this session expects the action %s", want)
+	}
+	in, err := a.captured(r.Context(), s, req.Result)
+	if err != nil {
+		if vault.CodeOf(err) == vault.CodeInvalid {
+			if _, ferr := a.sessions.RecordSessionFailure(r.Context(), id, "invalid card data"); ferr != nil {
+				a.log.WarnContext(r.Context(), "count failed session attempt", "err", ferr)
 			}
-			a.fail(w, r, err)
-			return
 		}
-		done, err := a.sessions.CompleteSession(r.Context(), id, in)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		st, err := a.state(r, done)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		server.Encode(w, http.StatusOK, st)
-	})
+		return err
+	}
+	done, err := a.sessions.CompleteSession(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	st, err := a.state(r, done)
+	if err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, st)
+	return nil
 }
 
 // unusable returns why a session cannot be completed, or nil when it can.
