@@ -65,20 +65,22 @@ func New(v *vault.Service, a Auditor, connectors Tokenizer, log *slog.Logger) *A
 
 // Routes lists the whole Hyperswitch API.
 func (a *API) Routes(mux *server.Mux) {
+	rt := server.Routes{Auth: a.vault, Fail: a.fail}
 	read, write := vault.ScopeCardsRead, vault.ScopeCardsWrite
-	mux.Handle("POST "+Prefix+"/customers", a.serve(write, a.createCustomer))
-	mux.Handle("GET "+Prefix+"/customers/list", a.serve(read, a.listCustomers))
-	mux.Handle("GET "+Prefix+"/customers/{id}", a.serve(read, a.getCustomer))
-	mux.Handle("PUT "+Prefix+"/customers/{id}", a.serve(write, a.updateCustomer))
-	mux.Handle("PATCH "+Prefix+"/customers/{id}", a.serve(write, a.updateCustomer))
-	mux.Handle("DELETE "+Prefix+"/customers/{id}", a.serve(write, a.deleteCustomer))
-	mux.Handle("GET "+Prefix+"/customers/{id}/saved-payment-methods", a.serve(read, a.listPaymentMethods))
-	mux.Handle("POST "+Prefix+"/payment-methods", a.serve(write, a.createPaymentMethod))
-	mux.Handle("GET "+Prefix+"/payment-methods/{id}", a.serve(read, a.getPaymentMethod))
-	mux.Handle("PATCH "+Prefix+"/payment-methods/{id}/update-saved-payment-method", a.serve(write, a.updatePaymentMethod))
-	mux.Handle("PUT "+Prefix+"/payment-methods/{id}/update-saved-payment-method", a.serve(write, a.updatePaymentMethod))
-	mux.Handle("DELETE "+Prefix+"/payment-methods/{id}", a.serve(write, a.deletePaymentMethod))
-	mux.Handle("GET "+Prefix+"/payment-methods/{id}/check-network-token-status", a.serve(read, a.networkTokenStatus))
+	serve := func(scope vault.Scope, h handler) http.Handler { return rt.Key(scope, inProfile(h)) }
+	mux.Handle("POST "+Prefix+"/customers", serve(write, a.createCustomer))
+	mux.Handle("GET "+Prefix+"/customers/list", serve(read, a.listCustomers))
+	mux.Handle("GET "+Prefix+"/customers/{id}", serve(read, a.getCustomer))
+	mux.Handle("PUT "+Prefix+"/customers/{id}", serve(write, a.updateCustomer))
+	mux.Handle("PATCH "+Prefix+"/customers/{id}", serve(write, a.updateCustomer))
+	mux.Handle("DELETE "+Prefix+"/customers/{id}", serve(write, a.deleteCustomer))
+	mux.Handle("GET "+Prefix+"/customers/{id}/saved-payment-methods", serve(read, a.listPaymentMethods))
+	mux.Handle("POST "+Prefix+"/payment-methods", serve(write, a.createPaymentMethod))
+	mux.Handle("GET "+Prefix+"/payment-methods/{id}", serve(read, a.getPaymentMethod))
+	mux.Handle("PATCH "+Prefix+"/payment-methods/{id}/update-saved-payment-method", serve(write, a.updatePaymentMethod))
+	mux.Handle("PUT "+Prefix+"/payment-methods/{id}/update-saved-payment-method", serve(write, a.updatePaymentMethod))
+	mux.Handle("DELETE "+Prefix+"/payment-methods/{id}", serve(write, a.deletePaymentMethod))
+	mux.Handle("GET "+Prefix+"/payment-methods/{id}/check-network-token-status", serve(read, a.networkTokenStatus))
 }
 
 // Owns reports whether path is under /v2.
@@ -90,29 +92,20 @@ type caller struct {
 	Profile string
 }
 
-// handler serves one route for an authenticated caller; a returned error is
-// written by fail.
+// handler serves one route for an authenticated caller in its profile; a
+// returned error is written by fail.
 type handler func(w http.ResponseWriter, r *http.Request, c caller) error
 
-// serve authenticates the caller (api-key header, or Authorization:
-// api-key=…), requires scope, reads the profile and runs h.
-func (a *API) serve(scope vault.Scope, h handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
-		if err == nil {
-			r = r.WithContext(server.SetPrincipal(r.Context(), p))
-			err = p.Require(scope)
-		}
-		if err == nil {
-			var profile string
-			if profile, err = profileOf(r); err == nil {
-				err = h(w, r, caller{Principal: p, Profile: profile})
-			}
-		}
+// inProfile reads the profile header and runs h for the caller Key
+// authenticated (api-key header, or Authorization: api-key=…).
+func inProfile(h handler) server.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		profile, err := profileOf(r)
 		if err != nil {
-			a.fail(w, r, err)
+			return err
 		}
-	})
+		return h(w, r, caller{Principal: server.Principal(r), Profile: profile})
+	}
 }
 
 // profileOf reads the profile header; absent means DefaultProfile.
