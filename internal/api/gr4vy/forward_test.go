@@ -277,7 +277,8 @@ func TestForwardWhenTheAuditFails(t *testing.T) {
 	relay := forward.NewRelay(list, forward.Options{})
 	t.Cleanup(relay.Close)
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{gr4vy.New(d.Vault, relay, failingAudit{}, d.Logger)}
+		d.Relay, d.Audit = relay, failingAudit{}
+		return []server.Facade{gr4vy.New(d)}
 	}})
 	key := e.Key(t, vault.ScopeForward)
 	id := storeCard(t, e, vault.DefaultTenant, visaPAN, "01/2030", "", "")

@@ -37,7 +37,8 @@ func newEnv(t *testing.T, allow string, o forward.Options) *vaulttest.Env {
 	relay := forward.NewRelay(list, o)
 	t.Cleanup(relay.Close)
 	return vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{gr4vy.New(d.Vault, relay, d.Audit, d.Logger)}
+		d.Relay = relay
+		return []server.Facade{gr4vy.New(d)}
 	}})
 }
 

@@ -4,12 +4,10 @@
 package gr4vy
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
-	"github.com/cardvault/cardvault/internal/audit"
-	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -20,31 +18,21 @@ const (
 	pathVaultForward   = "/vault-forward"
 )
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
-// Forwarder sends a rendered forward to its destination (Do) or checks it
-// without sending anything (Prepare, for dry runs). *forward.Relay is one.
-type Forwarder interface {
-	Do(ctx context.Context, req forward.Request) (*forward.Response, error)
-	Prepare(ctx context.Context, req forward.Request) (*forward.Outbound, error)
-}
-
 // API serves the Gr4vy dialect.
 type API struct {
 	vault *vault.Service
-	relay Forwarder
-	audit Auditor
+	relay api.Forwarder
+	audit api.Recorder
 	log   *slog.Logger
 }
 
-// New returns the Gr4vy facade over the vault service. relay sends vault
-// forwards; when it is nil every forward is refused.
-func New(v *vault.Service, relay Forwarder, a Auditor, log *slog.Logger) *API {
-	return &API{vault: v, relay: relay, audit: a, log: log}
+// New returns the Gr4vy facade over d.Vault; d.Relay sends vault
+// forwards, and when it is nil every forward is refused.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, relay: d.Relay, audit: d.Audit, log: d.Logger()}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Gr4vy API that cardvault serves.
 func (a *API) Routes(mux *server.Mux) {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/api/guardian"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
@@ -28,10 +29,13 @@ const (
 )
 
 // newEnv starts a vault with the Guardian facade; relay may be nil.
-func newEnv(t *testing.T, relay guardian.Relay) *vaulttest.Env {
+func newEnv(t *testing.T, relay api.Forwarder) *vaulttest.Env {
 	t.Helper()
 	return vaulttest.New(t, vaulttest.Options{MaxBody: 64 << 10, Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{guardian.New(d.Vault, guardian.Deps{Logger: d.Logger, Audit: d.Audit, Relay: relay})}
+		if relay != nil {
+			d.Relay = relay
+		}
+		return []server.Facade{guardian.New(d)}
 	}})
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/bintable"
 	"github.com/cardvault/cardvault/internal/forward"
@@ -27,11 +28,6 @@ const (
 	SessionPrefix = "/sessions"
 )
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
 // Relay sends a rendered forward to an allow-listed destination
 // (*forward.Relay).
 type Relay interface {
@@ -40,38 +36,23 @@ type Relay interface {
 
 var _ Relay = (*forward.Relay)(nil)
 
-// Deps are what the facade is built from.
-type Deps struct {
-	// Logger receives operational messages; nil means slog.Default().
-	Logger *slog.Logger
-	// Audit records forwards and key changes; it must not be nil.
-	Audit Auditor
-	// Relay sends forwards; nil means forwarding answers 503.
-	Relay Relay
-	// BINs answers metadata inquiries; nil means bintable.Default().
-	BINs *bintable.Table
-	// IdempotencyWait bounds how long a request waits for another request
-	// with the same idempotency key to finish; 0 means 10 s.
-	IdempotencyWait time.Duration
-}
-
 // API serves the Guardian dialect.
 type API struct {
 	sessions *sessions.Service
 	vault    *vault.Service
-	audit    Auditor
+	audit    api.Recorder
 	relay    Relay
 	bins     *bintable.Table
 	log      *slog.Logger
 	wait     time.Duration
 }
 
-// New returns the Guardian facade over the vault service.
-func New(v *vault.Service, d Deps) *API {
-	a := &API{vault: v, sessions: sessions.New(v, d.Logger), audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger, wait: d.IdempotencyWait}
-	if a.log == nil {
-		a.log = slog.Default()
-	}
+// New returns the Guardian facade over d.Vault and d.Sessions. d.Relay
+// sends forwards (nil: forwarding answers 503); d.BINs answers metadata
+// inquiries (nil: bintable.Default()).
+func New(d api.Deps) *API {
+	a := &API{vault: d.Vault, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
+		wait: d.IdempotencyWait}
 	if a.bins == nil {
 		a.bins = bintable.Default()
 	}
@@ -80,6 +61,8 @@ func New(v *vault.Service, d Deps) *API {
 	}
 	return a
 }
+
+var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Guardian API.
 func (a *API) Routes(mux *server.Mux) {

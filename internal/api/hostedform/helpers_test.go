@@ -9,9 +9,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/api/hostedform"
 	"github.com/cardvault/cardvault/internal/api/pcivault"
-	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
-	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -35,8 +33,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		pci := pcivault.New(d.Vault, d.Audit, d.Logger, pv.Options{KDF: seal.TestKDFParams})
-		return []server.Facade{hostedform.New(d.Vault, pci, d.Audit, d.Logger, hostedform.Options{}), pci}
+		return []server.Facade{hostedform.New(d), pcivault.New(d)}
 	}})
 	return &env{Env: e, basic: basicAuth(e.AdminKey)}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -19,11 +20,6 @@ import (
 // Prefix is where the hosted forms live, inside PCI Vault's /v1/capture.
 const Prefix = "/v1/capture/iframe"
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
 // Endpoints checks capture endpoints: CheckCapture returns the live
 // endpoint with this unique id when secret is its secret (compared in
 // constant time); an absent or expired endpoint is a not_found
@@ -33,29 +29,23 @@ type Endpoints interface {
 	CheckCapture(ctx context.Context, id, secret string) (pv.Capture, error)
 }
 
-// Options tune the facade; the zero value of each field picks a default.
-type Options struct {
-	// PublicHost is the host[:port] (and optional path prefix) clients
-	// reach the vault at, used in the link of a form; empty means the Host
-	// of each request.
-	PublicHost string
-}
-
 // API serves the hosted form routes.
 type API struct {
 	forms     *forms.Service
 	vault     *vault.Service
 	endpoints Endpoints
-	audit     Auditor
+	audit     api.Recorder
 	log       *slog.Logger
 	host      string
 }
 
-// New returns the hosted form facade over the vault service, checking
-// capture endpoints with endpoints and auditing form changes to a.
-func New(v *vault.Service, endpoints Endpoints, a Auditor, log *slog.Logger, o Options) *API {
-	return &API{vault: v, forms: forms.New(v), endpoints: endpoints, audit: a, log: log, host: o.PublicHost}
+// New returns the hosted form facade over d.Vault and d.Forms, checking
+// capture endpoints with d.PCI and auditing form changes to d.Audit.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, forms: d.Forms, endpoints: d.PCI, audit: d.Audit, log: d.Logger(), host: d.PublicHost}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // Routes lists every hosted form route. Management routes take PCI Vault's
 // account credentials (HTTP Basic with an API key as password, or any

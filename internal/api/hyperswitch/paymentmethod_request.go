@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -125,7 +126,7 @@ type newPaymentMethod struct {
 
 // parse validates a create request and turns it into the vault's input.
 // Nothing is stored before every field passed.
-func (q *pmCreateRequest) parse(profile string, connectors Tokenizer) (newPaymentMethod, error) {
+func (q *pmCreateRequest) parse(profile string, connectors api.Tokenizer) (newPaymentMethod, error) {
 	switch {
 	case q.PaymentMethodType == nil:
 		return newPaymentMethod{}, missing("payment_method_type")
@@ -195,7 +196,7 @@ func (q *pmCreateRequest) parse(profile string, connectors Tokenizer) (newPaymen
 }
 
 // check validates a psp_tokenization request against the configured connectors.
-func (p *pspRequest) check(connectors Tokenizer) error {
+func (p *pspRequest) check(connectors api.Tokenizer) error {
 	switch {
 	case p == nil:
 		return nil

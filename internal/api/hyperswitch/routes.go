@@ -12,13 +12,10 @@
 package hyperswitch
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
-	"github.com/cardvault/cardvault/internal/audit"
-	"github.com/cardvault/cardvault/internal/connector"
-	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/customers"
@@ -33,35 +30,23 @@ const ProfileHeader = "X-Profile-Id"
 // DefaultProfile is the profile of requests that send no ProfileHeader.
 const DefaultProfile = "pro_default"
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
-// Tokenizer asks payment providers for their own token of a card through
-// the operator's connectors.
-type Tokenizer interface {
-	// Has reports whether a connector with this id is configured.
-	Has(id string) bool
-	// Tokenize sends the card to the connector's provider and returns the
-	// provider's token, or a *connector.Error saying why there is none.
-	Tokenize(ctx context.Context, id string, c forward.Card) (connector.Result, error)
-}
-
 // API serves the Hyperswitch dialect.
 type API struct {
 	vault      *vault.Service
 	customers  *customers.Service
-	audit      Auditor
-	connectors Tokenizer
+	audit      api.Recorder
+	connectors api.Tokenizer
 	log        *slog.Logger
 }
 
-// New returns the Hyperswitch facade over the vault service. connectors may
-// be nil: then no connector exists and psp_tokenization names an unknown one.
-func New(v *vault.Service, a Auditor, connectors Tokenizer, log *slog.Logger) *API {
-	return &API{vault: v, customers: customers.New(v), audit: a, connectors: connectors, log: log}
+// New returns the Hyperswitch facade over d.Vault and d.Customers.
+// d.Connectors may be nil: then no connector exists and psp_tokenization
+// names an unknown one.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, customers: d.Customers, audit: d.Audit, connectors: d.Connectors, log: d.Logger()}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Hyperswitch API.
 func (a *API) Routes(mux *server.Mux) {

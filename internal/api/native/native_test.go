@@ -22,7 +22,7 @@ const (
 
 func newEnv(t *testing.T) *vaulttest.Env {
 	return vaulttest.New(t, vaulttest.Options{MaxBody: 4096, Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{native.New(d.Vault, d.Audit, d.Logger)}
+		return []server.Facade{native.New(d)}
 	}})
 }
 

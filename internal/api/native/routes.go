@@ -3,10 +3,10 @@
 package native
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -15,22 +15,19 @@ import (
 // Prefix is where the native API lives.
 const Prefix = "/cardvault/v1"
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
 // API serves the native dialect.
 type API struct {
 	vault *vault.Service
-	audit Auditor
+	audit api.Recorder
 	log   *slog.Logger
 }
 
-// New returns the native API over the vault service.
-func New(v *vault.Service, a Auditor, log *slog.Logger) *API {
-	return &API{vault: v, audit: a, log: log}
+// New returns the native API over d.Vault, auditing to d.Audit.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, audit: d.Audit, log: d.Logger()}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // record audits an action by the request's caller; a failure to audit
 // fails the request, so nothing audited goes unrecorded.

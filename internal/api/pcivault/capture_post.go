@@ -1,7 +1,6 @@
 package pcivault
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
@@ -54,12 +53,4 @@ func preflight() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
-}
-
-// CheckCapture returns the live capture endpoint id when secret is its
-// secret (compared in constant time): not_found when it is absent or
-// expired, unauthorized when the secret is wrong. Hosted form pages use it
-// to check the endpoint they will post to.
-func (a *API) CheckCapture(ctx context.Context, id, secret string) (pv.Capture, error) {
-	return a.pci.CheckCapture(ctx, id, secret)
 }

@@ -9,10 +9,8 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
-	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
-	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -139,11 +137,10 @@ func TestListCaptures(t *testing.T) {
 }
 
 func TestCheckCapture(t *testing.T) {
-	var api *pcivault.API
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		api = pcivault.New(d.Vault, d.Audit, d.Logger, pv.Options{KDF: seal.TestKDFParams})
-		return []server.Facade{api}
+		return []server.Facade{pcivault.New(d)}
 	}})
+	api := e.PCI
 	pe := &env{Env: e, basic: basicAuth(e.AdminKey)}
 	pe.createKey(t, user, passphrase)
 	ep := pe.createEndpoint(t, "unique_id", "form-target", "ttl", "1h")

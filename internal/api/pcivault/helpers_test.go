@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
-	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
@@ -42,11 +41,8 @@ func newEnv(t *testing.T) *env {
 // newEnvWith is newEnv with options; KDF defaults to the cheap test one.
 func newEnvWith(t *testing.T, o pv.Options) *env {
 	t.Helper()
-	if o.KDF == nil {
-		o.KDF = seal.TestKDFParams
-	}
-	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{pcivault.New(d.Vault, d.Audit, d.Logger, o)}
+	e := vaulttest.New(t, vaulttest.Options{PCIVault: o, Facades: func(d vaulttest.Deps) []server.Facade {
+		return []server.Facade{pcivault.New(d)}
 	}})
 	return &env{Env: e, basic: basicAuth(e.AdminKey)}
 }

@@ -4,10 +4,10 @@
 package pcivault
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -17,25 +17,20 @@ import (
 // Prefix is where the PCI Vault dialect lives.
 const Prefix = "/v1"
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
 // API serves the PCI Vault dialect.
 type API struct {
 	vault *vault.Service
 	pci   *pv.Service
-	audit Auditor
+	audit api.Recorder
 	log   *slog.Logger
 }
 
-// New returns the PCI Vault API over the vault service. The zero
-// PCIVaultOptions are the production settings; tests pass cheap KDF
-// parameters.
-func New(v *vault.Service, a Auditor, log *slog.Logger, o pv.Options) *API {
-	return &API{vault: v, pci: pv.New(v, o), audit: a, log: log}
+// New returns the PCI Vault API over d.Vault and d.PCI, auditing to d.Audit.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, pci: d.PCI, audit: d.Audit, log: d.Logger()}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole PCI Vault API. The hosted forms under
 // /v1/capture/iframe are not here; their literal segment outranks {id}.

@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
-	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
-	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -192,7 +190,7 @@ func TestUnlockedEndpointCannotReplaceData(t *testing.T) {
 func TestHostedFormRoutesAreNotBlocked(t *testing.T) {
 	forms := formsStub{}
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{pcivault.New(d.Vault, d.Audit, d.Logger, pv.Options{KDF: seal.TestKDFParams}), forms}
+		return []server.Facade{pcivault.New(d), forms}
 	}})
 	for _, r := range [][2]string{{"POST", "/v1/capture/iframe"}, {"GET", "/v1/capture/iframe"},
 		{"GET", "/v1/capture/iframe/MmRMVP4UjYD8g5kVUcmx4Z"}, {"DELETE", "/v1/capture/iframe/MmRMVP4UjYD8g5kVUcmx4Z"}} {

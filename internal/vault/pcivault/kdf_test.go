@@ -1,4 +1,4 @@
-package pcivault
+package pcivault_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -19,12 +20,12 @@ const kdfTestPass = "a passphrase that is long enough"
 // error, not a wrong passphrase), while the production defaults unlock.
 func TestPCIVaultRefusesCostlyKDFFromTheStore(t *testing.T) {
 	svc := vaulttest.NewCore(t, vault.Options{}).Vault
-	p := New(svc, Options{KDF: seal.DefaultKDFParams, UnlockCacheTTL: -1})
+	p := pcivault.New(svc, pcivault.Options{KDF: seal.DefaultKDFParams, UnlockCacheTTL: -1})
 	ctx := context.Background()
 	if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", kdfTestPass); err != nil {
 		t.Fatal(err)
 	}
-	ref, err := p.StoreEntry(ctx, vault.DefaultTenant, StoreInput{User: "u", Passphrase: kdfTestPass, Data: []byte(`{"a":1}`)})
+	ref, err := p.StoreEntry(ctx, vault.DefaultTenant, pcivault.StoreInput{User: "u", Passphrase: kdfTestPass, Data: []byte(`{"a":1}`)})
 	if err != nil {
 		t.Fatalf("the default parameters: %v", err)
 	}
@@ -35,7 +36,7 @@ func TestPCIVaultRefusesCostlyKDFFromTheStore(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			// Only a writer holding the tenant's data key can get this far:
 			// anyone else's change does not even open.
-			r, err := userRecords.ByKey(ctx, svc, vault.DefaultTenant, "u")
+			r, err := pcivault.UserRecords.ByKey(ctx, svc, vault.DefaultTenant, "u")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +50,7 @@ func TestPCIVaultRefusesCostlyKDFFromTheStore(t *testing.T) {
 			if err := json.Unmarshal(raw, &r.Value.KDF); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := userRecords.Update(ctx, svc, r); err != nil {
+			if _, err := pcivault.UserRecords.Update(ctx, svc, r); err != nil {
 				t.Fatal(err)
 			}
 			_, _, err = p.RevealEntry(ctx, vault.DefaultTenant, "u", kdfTestPass, ref.Token, "")
