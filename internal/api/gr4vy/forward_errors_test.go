@@ -17,6 +17,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestForwardBadInputSendsNothing(t *testing.T) {
@@ -103,7 +104,7 @@ func TestForwardBadInputSendsNothing(t *testing.T) {
 	// Unknown and foreign ids get the very same answer.
 	_, a := forwardTo(t, e, key, u, []string{missing}, ok)
 	_, b := forwardTo(t, e, key, u, []string{foreign}, ok)
-	if decode[gr4vyError](t, a).Message != decode[gr4vyError](t, b).Message {
+	if vaulttest.Decode[gr4vyError](t, a).Message != vaulttest.Decode[gr4vyError](t, b).Message {
 		t.Errorf("unknown and foreign ids are told apart: %s vs %s", a, b)
 	}
 	// A held code that expired is refused like one never given.
@@ -260,7 +261,7 @@ func TestForwardDryRun(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Vault-Forward-Dry-Run") != "true" {
 				t.Fatalf("dry run: %d %s", resp.StatusCode, got)
 			}
-			d := decode[dry](t, got)
+			d := vaulttest.Decode[dry](t, got)
 			wantBody := `{"a":"411111******1111","e":"00/00","m":0,"h":"A** L**","c":"***","b":"378282*****0005"}`
 			if d.Type != "vault-forward-dry-run" || d.Method != "PUT" || d.URL != u.URL+"/charges?ref=1" || d.Body != wantBody ||
 				d.TimeoutSeconds != tc.timeout || len(d.PaymentMethods) != 2 {

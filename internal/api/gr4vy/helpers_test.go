@@ -2,7 +2,6 @@ package gr4vy_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -117,16 +116,6 @@ func storeCard(t *testing.T, e *vaulttest.Env, tenant, number, expiry, holder, c
 	return c.ID
 }
 
-// decode parses a JSON body or fails the test.
-func decode[T any](t *testing.T, b []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
-}
-
 // gr4vyError is Gr4vy's error shape.
 type gr4vyError struct {
 	Type    string `json:"type"`
@@ -151,7 +140,7 @@ func assertError(t *testing.T, resp *http.Response, body []byte, status int, cod
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("error content type %q, want JSON", ct)
 	}
-	e := decode[gr4vyError](t, body)
+	e := vaulttest.Decode[gr4vyError](t, body)
 	if e.Type != "error" || e.Code != code || e.Status != status || !strings.Contains(e.Message, want) {
 		t.Errorf("error %s, want type error, code %q, status %d, message containing %q", body, code, status, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // apiKey is an API key as a client reads it.
@@ -27,7 +28,7 @@ func TestAPIKeyAdministration(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("create: %d %s", resp.StatusCode, b)
 	}
-	k := decode[apiKey](t, b)
+	k := vaulttest.Decode[apiKey](t, b)
 	if k.KeyValue == "" || k.ID == "" || k.ExpiresAt == "" || k.Masked != "" ||
 		!slices.Contains(k.Scopes, "pci:tokens:read") || !slices.Contains(k.Scopes, "pci:tokens:forward") || slices.Contains(k.Scopes, "pci:tokens:create") {
 		t.Fatalf("created key %s", b)
@@ -43,12 +44,12 @@ func TestAPIKeyAdministration(t *testing.T) {
 
 	// Get and list never show the secret.
 	resp, b = e.Do(t, "GET", "/api/admin/api-keys/"+k.ID, "", admin...)
-	got := decode[apiKey](t, b)
+	got := vaulttest.Decode[apiKey](t, b)
 	if resp.StatusCode != 200 || got.KeyValue != "" || got.Masked == "" || strings.Contains(string(b), k.KeyValue) || got.ExpiresAt == "" {
 		t.Fatalf("get: %d %s", resp.StatusCode, b)
 	}
 	resp, b = e.Do(t, "GET", "/api/admin/api-keys?limit=1", "", admin...)
-	page := decode[struct {
+	page := vaulttest.Decode[struct {
 		Data  []apiKey `json:"data"`
 		Links struct {
 			Next string `json:"next"`
@@ -86,7 +87,7 @@ func TestAPIKeyAdministration(t *testing.T) {
 func TestAPIKeyExpiry(t *testing.T) {
 	e := newEnv(t, nil)
 	_, b := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["cards:read"],"expires_in":60}`, "x-api-key", e.AdminKey)
-	k := decode[apiKey](t, b)
+	k := vaulttest.Decode[apiKey](t, b)
 	if resp, _ := e.Do(t, "GET", "/api/pci/tokens", "", "x-api-key", k.KeyValue); resp.StatusCode != 200 {
 		t.Fatal("a fresh key does not work")
 	}
@@ -147,7 +148,7 @@ func TestAdminScopeGrants(t *testing.T) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("%d %s", resp.StatusCode, b)
 			}
-			k := decode[apiKey](t, b)
+			k := vaulttest.Decode[apiKey](t, b)
 			if !slices.Contains(k.Scopes, "admin:api-keys:create") {
 				t.Fatalf("scopes %v", k.Scopes)
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestIdempotentReplay(t *testing.T) {
@@ -32,7 +33,7 @@ func TestIdempotentReplay(t *testing.T) {
 	resp, b := e.Do(t, "POST", "/api/pci/tokens", other, hdr...)
 	wantError(t, resp, b, http.StatusUnprocessableEntity, "different request")
 	// Same key on another operation is another request too.
-	tok := decode[token](t, b1)
+	tok := vaulttest.Decode[token](t, b1)
 	resp, b = e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/security-code", "", hdr...)
 	wantError(t, resp, b, http.StatusUnprocessableEntity)
 
@@ -47,14 +48,14 @@ func TestIdempotentReplay(t *testing.T) {
 	// Keys are per tenant: another tenant's same key is its own.
 	acme := []string{"x-api-key", e.TenantKey(t, "acme"), "x-idempotency-key", "order_12345_retry_001"}
 	resp, b = e.Do(t, "POST", "/api/pci/tokens", panBody, acme...)
-	if resp.StatusCode != 200 || decode[token](t, b).ID == tok.ID {
+	if resp.StatusCode != 200 || vaulttest.Decode[token](t, b).ID == tok.ID {
 		t.Fatalf("another tenant got the replay: %s", b)
 	}
 
 	// Keys are kept for 24 h, then the same key does the work again.
 	e.Clock.Advance(vault.IdempotencyTTL + time.Second)
 	resp, b = e.Do(t, "POST", "/api/pci/tokens", panBody, hdr...)
-	if resp.StatusCode != 200 || decode[token](t, b).ID == tok.ID {
+	if resp.StatusCode != 200 || vaulttest.Decode[token](t, b).ID == tok.ID {
 		t.Fatalf("a key older than 24 h replayed: %s", b)
 	}
 
@@ -119,7 +120,7 @@ func TestIdempotentKeyCreate(t *testing.T) {
 	hdr := []string{"x-api-key", e.AdminKey, "x-idempotency-key", "key-1"}
 	r1, k1 := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["pci:tokens:read"]}`, hdr...)
 	r2, k2 := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["pci:tokens:read"]}`, hdr...)
-	first, again := decode[map[string]any](t, k1), decode[map[string]any](t, k2)
+	first, again := vaulttest.Decode[map[string]any](t, k1), vaulttest.Decode[map[string]any](t, k2)
 	if r1.StatusCode != 200 || r2.StatusCode != 200 || first["key_value"] == nil || again["key_value"] != nil || first["id"] != again["id"] {
 		t.Fatalf("key create replay: %s / %s", k1, k2)
 	}
@@ -148,14 +149,14 @@ func TestIdempotentSessionNotReplayed(t *testing.T) {
 			}
 			idem := "sess-" + strings.ReplaceAll(name, " ", "-")
 			r1, b1 := e.Do(t, "POST", path, body, "x-api-key", e.AdminKey, "x-idempotency-key", idem)
-			first := decode[map[string]string](t, b1)
+			first := vaulttest.Decode[map[string]string](t, b1)
 			if r1.StatusCode != 200 || first["session_id"] == "" {
 				t.Fatalf("create: %d %s", r1.StatusCode, b1)
 			}
 			for _, key := range []string{e.AdminKey, other} {
 				resp, b := e.Do(t, "POST", path, body, "x-api-key", key, "x-idempotency-key", idem)
 				wantError(t, resp, b, http.StatusConflict, "session id is shown only once")
-				if ge := decode[guardianError](t, b); *ge.Classifier != "SESSION_ID_SHOWN_ONCE" || strings.Contains(string(b), first["session_id"]) {
+				if ge := vaulttest.Decode[guardianError](t, b); *ge.Classifier != "SESSION_ID_SHOWN_ONCE" || strings.Contains(string(b), first["session_id"]) {
 					t.Fatalf("replay: %s", b)
 				}
 			}

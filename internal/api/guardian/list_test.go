@@ -26,7 +26,7 @@ func listPage(t *testing.T, e *vaulttest.Env, key, path string) tokenPage {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("list %s: %d %s", path, resp.StatusCode, body)
 	}
-	return decode[tokenPage](t, body)
+	return vaulttest.Decode[tokenPage](t, body)
 }
 
 // nextPath turns an absolute next link into a path on the test server,

@@ -29,7 +29,7 @@ func codeAvailable(t *testing.T, e *vaulttest.Env, id string) bool {
 	if resp.StatusCode != 200 {
 		t.Fatalf("security code status: %d %s", resp.StatusCode, b)
 	}
-	return decode[map[string]bool](t, b)["security_code_available"]
+	return vaulttest.Decode[map[string]bool](t, b)["security_code_available"]
 }
 
 func TestSecurityCodeExpiresFromTheStore(t *testing.T) {
@@ -83,7 +83,7 @@ func TestSecurityCodeRefreshSession(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("refresh: %d %s", resp.StatusCode, b)
 	}
-	id := decode[map[string]string](t, b)["session_id"]
+	id := vaulttest.Decode[map[string]string](t, b)["session_id"]
 
 	key, st := sessionKey(t, e, id, "refresh_security_code")
 	d := st.Data
@@ -101,14 +101,14 @@ func TestSecurityCodeRefreshSession(t *testing.T) {
 	wantError(t, resp, b, http.StatusBadRequest, "4 digits")
 
 	resp, b = complete(t, e, id, `{"action":"refresh_security_code","result":{"enc_payload":"`+encryptJWE(t, key, []byte(`{"security_code":"4321"}`), jweOptions{})+`"}}`)
-	if st := decode[sdkState](t, b); resp.StatusCode != 200 || st.Status != "success" || st.Data["token_id"] != tok.ID {
+	if st := vaulttest.Decode[sdkState](t, b); resp.StatusCode != 200 || st.Status != "success" || st.Data["token_id"] != tok.ID {
 		t.Fatalf("refresh completion: %d %s", resp.StatusCode, b)
 	}
 	if !codeAvailable(t, e, tok.ID) {
 		t.Fatal("the refreshed code is not held")
 	}
 	_, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
-	if m := decode[map[string]any](t, b); m["purpose"] != "security_code" || m["status"] != "completed" || m["token_id"] != tok.ID {
+	if m := vaulttest.Decode[map[string]any](t, b); m["purpose"] != "security_code" || m["status"] != "completed" || m["token_id"] != tok.ID {
 		t.Fatalf("merchant view: %s", b)
 	}
 	// The held code reaches nothing but a forward: no read shows it.

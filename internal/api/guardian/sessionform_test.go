@@ -27,7 +27,7 @@ func formSession(t testing.TB, e *vaulttest.Env, origins ...string) string {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("create session: %d %s", resp.StatusCode, b)
 	}
-	return decode[map[string]string](t, b)["session_id"]
+	return vaulttest.Decode[map[string]string](t, b)["session_id"]
 }
 
 // refreshSession starts a security-code session for a token through the API.
@@ -37,7 +37,7 @@ func refreshSession(t testing.TB, e *vaulttest.Env, tokenID string) string {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("refresh: %d %s", resp.StatusCode, b)
 	}
-	return decode[map[string]string](t, b)["session_id"]
+	return vaulttest.Decode[map[string]string](t, b)["session_id"]
 }
 
 // formPage is a loaded session form page.
@@ -106,7 +106,7 @@ func (p formPage) config(t testing.TB) formConfig {
 	if m == nil {
 		t.Fatalf("no form configuration in %s", p.body)
 	}
-	return decode[formConfig](t, []byte(m[1]))
+	return vaulttest.Decode[formConfig](t, []byte(m[1]))
 }
 
 // inputs lists the form's card inputs.
@@ -163,9 +163,9 @@ func TestSessionFormTokenize(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("complete-action with the form's body: %d %s", resp.StatusCode, b)
 	}
-	tokenID, _ := decode[sdkState](t, b).Data["token_id"].(string)
+	tokenID, _ := vaulttest.Decode[sdkState](t, b).Data["token_id"].(string)
 	_, b = e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", e.AdminKey)
-	if tok := decode[token](t, b); tok.Card.Masked != "411111******1111" || tok.Card.CardholderName != "Ada Lovelace" ||
+	if tok := vaulttest.Decode[token](t, b); tok.Card.Masked != "411111******1111" || tok.Card.CardholderName != "Ada Lovelace" ||
 		tok.Card.ExpiryMonth != 12 || tok.Card.ExpiryYear != 2037 {
 		t.Errorf("token from the form's body: %s", b)
 	}

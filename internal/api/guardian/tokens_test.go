@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestTokenLifecycle(t *testing.T) {
@@ -30,7 +31,7 @@ func TestTokenLifecycle(t *testing.T) {
 	}
 
 	resp, body := e.Do(t, "GET", "/api/pci/tokens/"+tok.ID, "", "x-api-key", reader)
-	if resp.StatusCode != 200 || decode[token](t, body).Card.Masked != "411111******1111" {
+	if resp.StatusCode != 200 || vaulttest.Decode[token](t, body).Card.Masked != "411111******1111" {
 		t.Fatalf("get: %d %s", resp.StatusCode, body)
 	}
 	if strings.Contains(string(body), pan) || strings.Contains(string(body), `"123"`) {

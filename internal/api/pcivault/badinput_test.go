@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // badBodies are the bodies the issue names as bad input, each a 400 with
@@ -161,7 +162,7 @@ func TestCardLikeNamesAreRefused(t *testing.T) {
 		})
 	}
 	resp, body := e.call(t, "GET", "/v1/key", "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if strings.Contains(string(body), "4111") || e.entries(t) != 0 {
 		t.Fatalf("a refused name was written: keys %s, %d entries", body, e.entries(t))
 	}

@@ -90,14 +90,14 @@ func TestCaptureTenants(t *testing.T) {
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t, "unique_id", "shared-name")
-	other := basicAuth(e.TenantKey(t, "other"))
+	other := vaulttest.BasicAuth(e.TenantKey(t, "other"))
 	resp, body := e.Do(t, "POST", "/v1/key", `{"user":"`+user+`","passphrase":"`+passphrase+`"}`, "Authorization", other)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 
 	resp, body = e.Do(t, "POST", "/v1/capture"+q("user", user, "passphrase", passphrase, "unique_id", "shared-name"), "", "Authorization", other)
 	wantError(t, resp, body, http.StatusConflict)
 	resp, body = e.Do(t, "GET", "/v1/capture", "", "Authorization", other)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if strings.Contains(string(body), "shared-name") {
 		t.Fatalf("another tenant lists the endpoint: %s", body)
 	}
@@ -106,9 +106,9 @@ func TestCaptureTenants(t *testing.T) {
 
 	// Data captured lands in the endpoint's tenant.
 	resp, body = e.post(t, ep.URL, ep.Secret, seedCard)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.Do(t, "GET", "/v1/vault", "", "Authorization", other)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if string(body) != "{}\n" {
 		t.Fatalf("another tenant sees captured data: %s", body)
 	}
@@ -121,8 +121,8 @@ func TestListCaptures(t *testing.T) {
 	e.createEndpoint(t, "unique_id", "plain", "ttl", "0")
 	e.createEndpoint(t, "unique_id", "locked", "token", s.Token, "reference", "ref")
 	resp, body := e.call(t, "GET", "/v1/capture", "")
-	want(t, resp, body, http.StatusOK)
-	list := decode[[]map[string]any](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	list := vaulttest.Decode[[]map[string]any](t, body)
 	if len(list) != 2 || list[0]["unique_id"] != "locked" || list[1]["unique_id"] != "plain" {
 		t.Fatalf("list: %s", body)
 	}
@@ -130,7 +130,7 @@ func TestListCaptures(t *testing.T) {
 		t.Fatalf("list entries: %s", body)
 	}
 	resp, body = e.call(t, "GET", "/v1/capture?limit=1", "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if next := resp.Header.Get(pcivault.NextTokenHeader); next != "locked" {
 		t.Fatalf("next token %q", next)
 	}
@@ -141,7 +141,7 @@ func TestCheckCapture(t *testing.T) {
 		return []server.Facade{pcivault.New(d)}
 	}})
 	api := e.PCI
-	pe := &env{Env: e, basic: basicAuth(e.AdminKey)}
+	pe := &env{Env: e, basic: vaulttest.BasicAuth(e.AdminKey)}
 	pe.createKey(t, user, passphrase)
 	ep := pe.createEndpoint(t, "unique_id", "form-target", "ttl", "1h")
 	ctx := context.Background()

@@ -2,7 +2,6 @@ package pcivault_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -44,13 +43,7 @@ func newEnvWith(t *testing.T, o pv.Options) *env {
 	e := vaulttest.New(t, vaulttest.Options{PCIVault: o, Facades: func(d vaulttest.Deps) []server.Facade {
 		return []server.Facade{pcivault.New(d)}
 	}})
-	return &env{Env: e, basic: basicAuth(e.AdminKey)}
-}
-
-// basicAuth makes an HTTP Basic header whose password is an API key, as a
-// PCI Vault client sends its account username and password.
-func basicAuth(key string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte("my-account:"+key))
+	return &env{Env: e, basic: vaulttest.BasicAuth(e.AdminKey)}
 }
 
 // call sends an account request (Basic auth) and returns status and body.
@@ -59,18 +52,10 @@ func (e *env) call(t *testing.T, method, path, body string) (*http.Response, []b
 	return e.Do(t, method, path, body, "Authorization", e.basic)
 }
 
-// want fails the test unless the response has the status.
-func want(t *testing.T, resp *http.Response, body []byte, status int) {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("%s %s: %d %s, want %d", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, body, status)
-	}
-}
-
 // wantError checks a failure: the status and PCI Vault's {"error": "..."} shape.
 func wantError(t *testing.T, resp *http.Response, body []byte, status int) string {
 	t.Helper()
-	want(t, resp, body, status)
+	vaulttest.WantStatus(t, resp, body, status)
 	var eb map[string]any
 	if err := json.Unmarshal(body, &eb); err != nil || len(eb) != 1 {
 		t.Fatalf("error body %s is not {\"error\": ...}", body)
@@ -80,15 +65,6 @@ func wantError(t *testing.T, resp *http.Response, body []byte, status int) strin
 		t.Fatalf("error body %s has no message", body)
 	}
 	return msg
-}
-
-func decode[T any](t *testing.T, b []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
 }
 
 // q builds a query string.
@@ -104,7 +80,7 @@ func q(kv ...string) string {
 func (e *env) createKey(t *testing.T, user, pass string) {
 	t.Helper()
 	resp, body := e.call(t, "POST", "/v1/key", `{"user":"`+user+`","passphrase":"`+pass+`"}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 }
 
 type stored struct {
@@ -117,15 +93,15 @@ type stored struct {
 func (e *env) store(t *testing.T, reference, data string) stored {
 	t.Helper()
 	resp, body := e.call(t, "POST", "/v1/vault"+q("user", user, "passphrase", passphrase, "reference", reference), data)
-	want(t, resp, body, http.StatusOK)
-	return decode[stored](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	return vaulttest.Decode[stored](t, body)
 }
 
 // reveal returns what GET /v1/vault answers for token and reference.
 func (e *env) reveal(t *testing.T, token, reference string) string {
 	t.Helper()
 	resp, body := e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", passphrase, "token", token, "reference", reference), "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	return string(body)
 }
 
@@ -146,8 +122,8 @@ type lockdownInfo struct {
 func (e *env) createEndpoint(t *testing.T, extra ...string) endpoint {
 	t.Helper()
 	resp, body := e.call(t, "POST", "/v1/capture"+q(append([]string{"user", user, "passphrase", passphrase}, extra...)...), "")
-	want(t, resp, body, http.StatusOK)
-	return decode[endpoint](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	return vaulttest.Decode[endpoint](t, body)
 }
 
 // post sends data to a capture endpoint the way a browser's fetch does:

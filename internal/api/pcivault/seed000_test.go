@@ -12,6 +12,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // seedCard is the body the seed's fetch example sends.
@@ -26,8 +27,8 @@ func TestSeed000Step1CreateEndpoint(t *testing.T) {
 	e.createKey(t, user, passphrase)
 	before := e.Clock.Now()
 	resp, body := e.call(t, "POST", "/v1/capture"+q("user", user, "passphrase", passphrase, "ttl", "45m"), "")
-	want(t, resp, body, http.StatusOK)
-	ep := decode[endpoint](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	ep := vaulttest.Decode[endpoint](t, body)
 	if !endpointURL.MatchString(ep.URL) || len(ep.Secret) < 32 || ep.Lockdown != nil {
 		t.Fatalf("create answered %s", body)
 	}
@@ -68,13 +69,13 @@ func TestSeed000Step2URLAndSecretAreEnough(t *testing.T) {
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
 	resp, body := e.call(t, "GET", "/v1/capture", "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if strings.Contains(string(body), ep.Secret) || !strings.Contains(string(body), ep.UniqueID) {
 		t.Fatalf("endpoint list: %s", body)
 	}
 	// No account credentials, no key, no passphrase: only URL and secret.
 	resp, body = e.post(t, ep.URL, ep.Secret, seedCard)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	// Neither stored record holds the secret or the passphrase.
 	for _, kind := range []string{vault.KindCaptureEndpoint, vault.KindUserKey} {
 		recs, err := e.Store.ListRecords(context.Background(), recordQuery(kind), e.Clock.Now())
@@ -110,11 +111,11 @@ func TestSeed000Step3ThirdPartyPostsWithFetch(t *testing.T) {
 	}
 
 	resp, body = e.post(t, ep.URL, ep.Secret, seedCard)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("the POST answer cannot be read by the page: %v", resp.Header)
 	}
-	got := decode[map[string]string](t, body)
+	got := vaulttest.Decode[map[string]string](t, body)
 	if len(got) != 3 || !tokenPattern.MatchString(got["token"]) || got["user"] != user || got["reference"] != ep.UniqueID {
 		t.Fatalf("capture answered %s", body)
 	}
@@ -131,8 +132,8 @@ func TestSeed000Step3ThirdPartyPostsWithFetch(t *testing.T) {
 	})
 	t.Run("the third party overrides the reference", func(t *testing.T) {
 		resp, body := e.post(t, ep.URL+q("reference", "customer-42"), ep.Secret, seedCard)
-		want(t, resp, body, http.StatusOK)
-		got2 := decode[map[string]string](t, body)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		got2 := vaulttest.Decode[map[string]string](t, body)
 		if got2["reference"] != "customer-42" || got2["token"] != got["token"] {
 			t.Fatalf("capture with reference answered %s", body)
 		}
@@ -140,7 +141,7 @@ func TestSeed000Step3ThirdPartyPostsWithFetch(t *testing.T) {
 	t.Run("the form's own query parameters are accepted", func(t *testing.T) {
 		resp, body := e.post(t, ep.URL+q("form_type", "pcd", "reference", "form-ref"), ep.Secret,
 			`{"card_number":"4111111111111111","card_holder":"J DOE","cvv":"123","expiry":"06/25"}`)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	})
 }
 
@@ -150,12 +151,12 @@ func TestSeed000Step4ListTokensAndReferences(t *testing.T) {
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
 	resp, body := e.post(t, ep.URL, ep.Secret, seedCard)
-	want(t, resp, body, http.StatusOK)
-	got := decode[stored](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	got := vaulttest.Decode[stored](t, body)
 
 	resp, body = e.call(t, "GET", "/v1/vault", "")
-	want(t, resp, body, http.StatusOK)
-	list := decode[map[string][]lockdownInfo](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	list := vaulttest.Decode[map[string][]lockdownInfo](t, body)
 	if len(list[user]) != 1 || list[user][0].Token != got.Token || list[user][0].Reference != ep.UniqueID {
 		t.Fatalf("list answered %s", body)
 	}
@@ -171,10 +172,10 @@ func TestSeed000Step5DeleteEndpoint(t *testing.T) {
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t, "unique_id", "one-time")
 	resp, body := e.post(t, ep.URL, ep.Secret, seedCard)
-	want(t, resp, body, http.StatusOK)
-	got := decode[stored](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	got := vaulttest.Decode[stored](t, body)
 	resp, body = e.call(t, "DELETE", ep.URL, "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.post(t, ep.URL+q("reference", "after"), ep.Secret, seedCard)
 	wantError(t, resp, body, http.StatusNotFound)
 	resp, body = e.call(t, "DELETE", ep.URL, "")
@@ -190,7 +191,7 @@ func TestSeed000Step5DeleteEndpoint(t *testing.T) {
 
 	t.Run("query form", func(t *testing.T) {
 		resp, body := e.call(t, "DELETE", "/v1/capture"+q("unique_id", "one-time"), "")
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		if e.endpoints(t) != 0 {
 			t.Fatal("endpoint still listed")
 		}
@@ -206,7 +207,7 @@ func TestSeed000Step5EndpointExpires(t *testing.T) {
 	ep := e.createEndpoint(t, "unique_id", "short-lived", "ttl", "PT10M")
 	e.Clock.Advance(9 * time.Minute)
 	resp, body := e.post(t, ep.URL, ep.Secret, seedCard)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 
 	e.Clock.Advance(2 * time.Minute)
 	resp, body = e.post(t, ep.URL+q("reference", "late"), ep.Secret, seedCard)
@@ -230,7 +231,7 @@ func TestSeed000Step5EndpointExpires(t *testing.T) {
 	resp, body = e.post(t, again.URL, again.Secret, seedCard)
 	wantError(t, resp, body, http.StatusUnauthorized) // the old secret does not open the new endpoint
 	resp, body = e.post(t, taken.URL, taken.Secret, `{"note":"new endpoint"}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 }
 
 // The capture route does not need (or honour) account credentials.
@@ -239,7 +240,7 @@ func TestCaptureNeedsNoAccount(t *testing.T) {
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
 	resp, body := e.Do(t, "POST", ep.URL, seedCard, pcivault.SecretHeader, ep.Secret)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.Do(t, "POST", ep.URL, seedCard, "Authorization", e.basic)
 	wantError(t, resp, body, http.StatusUnauthorized)
 }

@@ -68,8 +68,8 @@ func TestSeed001Step2PostUpdateWithFetch(t *testing.T) {
 		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
 	resp, body := e.post(t, ep.URL, ep.Secret, `{"card_expiry": "06-2025", "cvv": "145"}`)
-	want(t, resp, body, http.StatusOK)
-	got := decode[map[string]string](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	got := vaulttest.Decode[map[string]string](t, body)
 	if got["user"] != user || got["token"] != s.Token || got["reference"] != "my-reference" {
 		t.Fatalf("update answered %s", body)
 	}
@@ -88,7 +88,7 @@ func TestLockedDownMergeFieldByField(t *testing.T) {
 	e, s, ep := lockedEnv(t)
 	for _, update := range []string{`{"cvv":"321"}`, `{"note":{"a":[1, 2]}}`, `{"cvv":"999"}`} {
 		resp, body := e.post(t, ep.URL, ep.Secret, update)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	}
 	const wantData = `{"card_number":"4111 1111 1111 1111","card_holder":"J DOE","card_expiry":"06-2025","cvv":"999","note":{"a":[1, 2]}}`
 	if out := e.reveal(t, s.Token, "my-reference"); out != wantData {
@@ -96,18 +96,18 @@ func TestLockedDownMergeFieldByField(t *testing.T) {
 	}
 	t.Run("the same number in another spelling is not a change", func(t *testing.T) {
 		resp, body := e.post(t, ep.URL, ep.Secret, `{"card_number":"4111-1111-1111-1111"}`)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		if out := e.reveal(t, s.Token, "my-reference"); !strings.Contains(out, `"card_number":"4111-1111-1111-1111"`) {
 			t.Fatalf("merged data %s", out)
 		}
 	})
 	t.Run("the merge survives a passphrase change", func(t *testing.T) {
 		resp, body := e.call(t, "PUT", "/v1/key", `{"user":"`+user+`","old_passphrase":"`+passphrase+`","new_passphrase":"AnotherLongPassphrase123"}`)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		resp, body = e.post(t, ep.URL, ep.Secret, `{"cvv":"777"}`)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		resp, body = e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", "AnotherLongPassphrase123", "token", s.Token, "reference", "my-reference"), "")
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		if !strings.Contains(string(body), `"cvv":"777"`) || !strings.Contains(string(body), `"card_holder":"J DOE"`) {
 			t.Fatalf("after the passphrase change: %s", body)
 		}
@@ -160,7 +160,7 @@ func TestLockedDownNumberIsImmutable(t *testing.T) {
 	})
 	t.Run("the locked entry is gone", func(t *testing.T) {
 		resp, body := e.call(t, "DELETE", "/v1/vault"+q("token", s.Token, "reference", "my-reference"), "")
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		resp, body = e.post(t, ep.URL, ep.Secret, `{"cvv":"145"}`)
 		wantError(t, resp, body, http.StatusNotFound)
 		if e.entries(t) != 1 { // the no-number entry of the subtest above
@@ -199,7 +199,7 @@ func TestHostedFormRoutesAreNotBlocked(t *testing.T) {
 			t.Errorf("%s %s reached %d %s, not the forms facade", r[0], r[1], resp.StatusCode, body)
 		}
 	}
-	pe := &env{Env: e, basic: basicAuth(e.AdminKey)}
+	pe := &env{Env: e, basic: vaulttest.BasicAuth(e.AdminKey)}
 	pe.createKey(t, user, passphrase)
 	resp, body := pe.call(t, "POST", "/v1/capture"+q("user", user, "passphrase", passphrase, "unique_id", "iframe"), "")
 	wantError(t, resp, body, http.StatusBadRequest)
@@ -228,7 +228,7 @@ func (formsStub) WriteError(w http.ResponseWriter, r *http.Request, status int, 
 func TestLockedDownRefusedNumbersBurnTheEndpoint(t *testing.T) {
 	e, s, ep := lockedEnv(t)
 	resp, body := e.post(t, ep.URL, ep.Secret, `{"card_number":"`+spacedPAN+`"}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.post(t, ep.URL, ep.Secret, `{"card_number":"4111111111111112"}`)
 	wantError(t, resp, body, http.StatusBadRequest)
 	before := e.reveal(t, s.Token, "my-reference")
