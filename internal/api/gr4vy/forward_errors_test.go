@@ -21,6 +21,7 @@ import (
 )
 
 func TestForwardBadInputSendsNothing(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{})
 	key := e.Key(t, vault.ScopeForward)
@@ -128,6 +129,7 @@ func TestForwardBadInputSendsNothing(t *testing.T) {
 }
 
 func TestForwardSSRFRefusals(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	port := u.Listener.Addr().(*net.TCPAddr).Port
 	portStr := strings.TrimPrefix(u.URL, "http://127.0.0.1")
@@ -179,6 +181,7 @@ func TestForwardSSRFRefusals(t *testing.T) {
 }
 
 func TestForwardWithoutResponse(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	slow := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -229,6 +232,7 @@ func TestForwardWithoutResponse(t *testing.T) {
 }
 
 func TestForwardDryRun(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{MaxTimeout: 60 * time.Second})
 	key := e.Key(t, vault.ScopeForward)

@@ -28,6 +28,7 @@ var (
 )
 
 func TestPaymentMethodLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	writer := e.Key(t, vault.ScopeCardsWrite)
 	reader := e.Key(t, vault.ScopeCardsRead)
@@ -101,6 +102,7 @@ func assertNoCardData(t *testing.T, body []byte) {
 }
 
 func TestPaymentMethodFollowsSpecSchema(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	key := e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)
 	// A card stored elsewhere without expiry or reference still renders validly.
@@ -129,6 +131,7 @@ func TestPaymentMethodFollowsSpecSchema(t *testing.T) {
 }
 
 func TestSchemesUseGr4vyNames(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	key := e.Key(t, vault.ScopeCardsWrite)
 	for number, scheme := range map[string]string{
@@ -150,6 +153,7 @@ func TestSchemesUseGr4vyNames(t *testing.T) {
 }
 
 func TestListPagination(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	key := e.Key(t, vault.ScopeCardsRead)
 	var ids []string
@@ -199,6 +203,7 @@ func TestListPagination(t *testing.T) {
 }
 
 func TestListFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	key := e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)
 	for _, ref := range []string{"a", "b", "a", "c", "a"} {
@@ -239,6 +244,7 @@ func TestListFilters(t *testing.T) {
 }
 
 func TestTenantsAreIsolated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	mine := storeCard(t, e, vault.DefaultTenant, visaPAN, "12/39", "", "")
 	other := e.TenantKey(t, "other")
@@ -260,6 +266,7 @@ func TestTenantsAreIsolated(t *testing.T) {
 }
 
 func TestPaymentMethodBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	writer := e.Key(t, vault.ScopeCardsWrite)
 	reader := e.Key(t, vault.ScopeCardsRead)
@@ -340,6 +347,7 @@ func TestPaymentMethodBadInput(t *testing.T) {
 // (The shared access log still records the raw method: reported, not
 // asserted here.)
 func TestMethodNotEchoed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	resp, body := e.Do(t, visaPAN, "/payment-methods", "", "Authorization", "Bearer "+e.Key(t, vault.ScopeCardsRead))
 	assertError(t, resp, body, http.StatusMethodNotAllowed, "method_not_allowed", "not allowed")

@@ -22,6 +22,7 @@ type apiKey struct {
 }
 
 func TestAPIKeyAdministration(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	admin := []string{"x-admin-token", e.AdminKey}
 	resp, b := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["pci:tokens:read","pci:tokens:forward"],"expiration_time":3600}`, admin...)
@@ -85,6 +86,7 @@ func TestAPIKeyAdministration(t *testing.T) {
 }
 
 func TestAPIKeyExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	_, b := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["cards:read"],"expires_in":60}`, "x-api-key", e.AdminKey)
 	k := vaulttest.Decode[apiKey](t, b)
@@ -97,6 +99,7 @@ func TestAPIKeyExpiry(t *testing.T) {
 }
 
 func TestAPIKeyBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for name, tc := range map[string]struct{ body, want string }{
 		"no scopes":       {`{}`, "at least one scope"},
@@ -122,6 +125,7 @@ func TestAPIKeyBadInput(t *testing.T) {
 // are refused, not widened to admin (a key asked for as "admin:webhooks:read"
 // must not be able to reveal cards or mint keys).
 func TestNarrowAdminScopesRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, scope := range []string{"admin:api-keys:read", "admin:api-keys:update", "admin:api-keys:delete",
 		"admin:webhooks:create", "admin:webhooks:read", "admin:webhooks:delete"} {
@@ -141,6 +145,7 @@ func TestNarrowAdminScopesRefused(t *testing.T) {
 // Only an explicit admin, or admin:api-keys:create (which can mint any key,
 // so is worth admin already), grants admin.
 func TestAdminScopeGrants(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, scope := range []string{"admin", "admin:api-keys:create"} {
 		t.Run(scope, func(t *testing.T) {
@@ -161,6 +166,7 @@ func TestAdminScopeGrants(t *testing.T) {
 }
 
 func TestMetadataInquiries(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	reader := e.Key(t, vault.ScopeCardsRead)
 	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"5200828282828210","expiry_month":12,"expiry_year":2039}}`)

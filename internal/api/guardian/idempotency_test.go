@@ -14,6 +14,7 @@ import (
 )
 
 func TestIdempotentReplay(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	hdr := []string{"x-api-key", e.AdminKey, "x-idempotency-key", "order_12345_retry_001"}
 	resp1, b1 := e.Do(t, "POST", "/api/pci/tokens", panBody, hdr...)
@@ -66,6 +67,7 @@ func TestIdempotentReplay(t *testing.T) {
 }
 
 func TestIdempotencyStoresNoCardData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.Do(t, "POST", "/api/pci/tokens", panBody, "x-api-key", e.AdminKey, "x-idempotency-key", "k-1")
 	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindIdempotency, Page: vault.Page{Limit: 10}}, time.Time{})
@@ -86,6 +88,7 @@ func TestIdempotencyStoresNoCardData(t *testing.T) {
 }
 
 func TestIdempotencyRace(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	const n = 8
 	type reply struct {
@@ -115,6 +118,7 @@ func TestIdempotencyRace(t *testing.T) {
 }
 
 func TestIdempotentKeyCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	// An API key's secret is shown once: a replay answers the key without it.
 	hdr := []string{"x-api-key", e.AdminKey, "x-idempotency-key", "key-1"}
@@ -135,6 +139,7 @@ func TestIdempotentKeyCreate(t *testing.T) {
 // tenant that sends the same key and body), and it is not kept in the
 // store; a replay answers 409 saying so.
 func TestIdempotentSessionNotReplayed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody)
 	other := e.Key(t, vault.ScopeCardsWrite)

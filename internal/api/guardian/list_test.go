@@ -41,6 +41,7 @@ func nextPath(t *testing.T, e *vaulttest.Env, next string) string {
 }
 
 func TestListPagination(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	var ids []string
 	for range 5 {
@@ -82,6 +83,7 @@ func TestListPagination(t *testing.T) {
 }
 
 func TestListUnderChurn(t *testing.T) {
+	t.Parallel()
 	// Between every two pages, tokens are deleted (seen and unseen ones)
 	// and new ones inserted. Every token that survives to the end and
 	// existed at the start is seen exactly once; nothing is seen twice.
@@ -148,6 +150,7 @@ func TestListUnderChurn(t *testing.T) {
 }
 
 func TestListIsPerTenant(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	acme := e.TenantKey(t, "acme")
 	for i := range 3 {

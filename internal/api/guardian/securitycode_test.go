@@ -33,6 +33,7 @@ func codeAvailable(t *testing.T, e *vaulttest.Env, id string) bool {
 }
 
 func TestSecurityCodeExpiresFromTheStore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody)
 	if !codeAvailable(t, e, tok.ID) || storedCodes(t, e) != 1 {
@@ -56,6 +57,7 @@ func TestSecurityCodeExpiresFromTheStore(t *testing.T) {
 }
 
 func TestSecurityCodeDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody)
 	resp, b := e.Do(t, "DELETE", "/api/pci/tokens/"+tok.ID+"/security-code", "", "x-api-key", e.AdminKey)
@@ -74,6 +76,7 @@ func TestSecurityCodeDelete(t *testing.T) {
 }
 
 func TestSecurityCodeRefreshSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"378282246310005","expiry_month":3,"expiry_year":2038}}`)
 	if codeAvailable(t, e, tok.ID) {

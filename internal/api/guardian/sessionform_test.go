@@ -131,6 +131,7 @@ func wantErrorPage(t testing.TB, p formPage, status int, want string) {
 }
 
 func TestSessionFormTokenize(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := formSession(t, e)
 	p := loadForm(t, e, id)
@@ -179,6 +180,7 @@ func TestSessionFormTokenize(t *testing.T) {
 }
 
 func TestSessionFormSecurityCode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"378282246310005","expiry_month":3,"expiry_year":2038}}`)
 	id := refreshSession(t, e, tok.ID)
@@ -209,6 +211,7 @@ func TestSessionFormSecurityCode(t *testing.T) {
 }
 
 func TestSessionFormUnavailable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 
@@ -268,6 +271,7 @@ func TestSessionFormUnavailable(t *testing.T) {
 }
 
 func TestSessionFormAllowedOrigins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := formSession(t, e, "https://Shop.Example:443", "http://127.0.0.1:9000", "https://shop.example")
 	p := loadForm(t, e, id)

@@ -83,6 +83,7 @@ func tokenizeAction(payload string) string {
 }
 
 func TestSessionTokenizeFlow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := startSession(t, e, `{"source":{"type":"session"},"metadata":{"cart":"c-9"},"expires_in":3600}`)
 
@@ -150,6 +151,7 @@ func TestSessionTokenizeFlow(t *testing.T) {
 }
 
 func TestSessionJWEVariants(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, o := range []jweOptions{{"ECDH-ES", "A128GCM"}, {"ECDH-ES", "A256GCM"}, {"ECDH-ES+A256KW", "A256GCM"}, {"ECDH-ES+A256KW", "A128GCM"}} {
 		t.Run(o.alg+"/"+o.enc, func(t *testing.T) {
@@ -180,6 +182,7 @@ func TestSessionJWEVariants(t *testing.T) {
 }
 
 func TestSessionRejectsBadCompletions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	other := startSession(t, e, `{"source":{"type":"session"}}`)
 	otherKey, _ := sessionKey(t, e, other, "tokenize_card")
@@ -231,6 +234,7 @@ func TestSessionRejectsBadCompletions(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := startSession(t, e, `{"source":{"type":"session"}}`)
 	key, _ := sessionKey(t, e, id, "tokenize_card")
@@ -257,6 +261,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestConcurrentCompletionsOneWins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := startSession(t, e, `{"source":{"type":"session"}}`)
 	key, _ := sessionKey(t, e, id, "tokenize_card")
@@ -293,6 +298,7 @@ func TestConcurrentCompletionsOneWins(t *testing.T) {
 }
 
 func TestSessionIDsStayOutOfLogsAndStore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := startSession(t, e, `{"source":{"type":"session"}}`)
 	browserState(t, e, id)

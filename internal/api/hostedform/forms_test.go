@@ -28,6 +28,7 @@ type formView struct {
 }
 
 func TestFormLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := e.createForm(t, seedForm)
 	host := strings.TrimPrefix(e.URL, "http://")
@@ -94,6 +95,7 @@ func TestFormLifecycle(t *testing.T) {
 }
 
 func TestCreateFormChoices(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	t.Run("no body makes the full form", func(t *testing.T) {
 		f := e.createForm(t, "")
@@ -131,6 +133,7 @@ func TestCreateFormChoices(t *testing.T) {
 }
 
 func TestCreateFormBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	reader := vaulttest.BasicAuth(e.Key(t, vault.ScopeCardsRead))
 	cases := []struct {
@@ -220,6 +223,7 @@ func mustList(t *testing.T, e *env) []formView {
 // deleting them takes the admin scope; every other scope together is not
 // enough. Reading them takes cards:read.
 func TestFormManagementNeedsAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := e.createForm(t, `{"title":"Merchant"}`)
 	for name, scopes := range map[string][]vault.Scope{
@@ -257,6 +261,7 @@ func TestFormManagementNeedsAdmin(t *testing.T) {
 // A deleted form's id cannot name a new form, for any tenant: the links
 // handed out for the old form would serve the new one's callbacks.
 func TestDeletedFormIDIsNotReused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, body := e.call(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=checkout", `{"title":"Merchant"}`)
 	vaulttest.WantStatus(t, resp, body, http.StatusOK)

@@ -17,6 +17,7 @@ func (e *env) load(t *testing.T, path string) (*http.Response, string) {
 }
 
 func TestServeForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup(t)
 	f := e.createForm(t, `{"allowed_origins":["https://shop.example","http://localhost:8081"],"success_callback":"`+b64(seedCallback)+`"}`)
@@ -64,6 +65,7 @@ func TestServeForm(t *testing.T) {
 }
 
 func TestServeSeedFormHidesFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup(t)
 	f := e.createForm(t, seedForm)
@@ -85,6 +87,7 @@ func TestServeSeedFormHidesFields(t *testing.T) {
 }
 
 func TestServeFormRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup(t)
 	f := e.createForm(t, `{"allowed_origins":["https://shop.example"]}`)

@@ -105,6 +105,7 @@ func psp(connectorID string) string {
 }
 
 func TestConnectorRoundTrip(t *testing.T) {
+	t.Parallel()
 	p := newProvider(t)
 	e := newEnv(t, connectorsFor(t, p))
 	cus := e.newCustomer(t, "cus_1")
@@ -158,6 +159,7 @@ func TestConnectorRoundTrip(t *testing.T) {
 }
 
 func TestProviderFailureKeepsThePaymentMethod(t *testing.T) {
+	t.Parallel()
 	p := newProvider(t)
 	e := newEnv(t, connectorsFor(t, p))
 	p.answer(402, `{"error":{"message":"Your card 4111111145551142 was declined."}}`)
@@ -202,6 +204,7 @@ func TestProviderFailureKeepsThePaymentMethod(t *testing.T) {
 }
 
 func TestTokenizationWithoutSecurityCodeSaysWhy(t *testing.T) {
+	t.Parallel()
 	p := newProvider(t)
 	e := newEnv(t, connectorsFor(t, p))
 	cus := e.newCustomer(t, "cus_1")

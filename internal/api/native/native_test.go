@@ -34,6 +34,7 @@ type errBody struct {
 }
 
 func TestCardLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	writer := e.Key(t, vault.ScopeCardsWrite)
 	reader := e.Key(t, vault.ScopeCardsRead)
@@ -97,6 +98,7 @@ func TestCardLifecycle(t *testing.T) {
 }
 
 func TestCredentialStyles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	key := e.Key(t, vault.ScopeCardsRead)
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("anyone:"+key))
@@ -117,6 +119,7 @@ func TestCredentialStyles(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	writer := e.Key(t, vault.ScopeCardsWrite)
 	reader := e.Key(t, vault.ScopeCardsRead)
@@ -175,6 +178,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestKeysAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, body := e.Do(t, "POST", "/cardvault/v1/keys", `{"name":"shop","scopes":["cards:read","forward"]}`, "X-Api-Key", e.AdminKey)
 	if resp.StatusCode != http.StatusCreated {

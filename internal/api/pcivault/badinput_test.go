@@ -36,6 +36,7 @@ var badBodies = []struct {
 }
 
 func TestBadBodies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
@@ -86,6 +87,7 @@ func checkBad(t *testing.T, e *env, resp *http.Response, body []byte, reason str
 }
 
 func TestBadParameters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ok := `{"card_number":"4111111111111111"}`
@@ -135,6 +137,7 @@ func TestBadParameters(t *testing.T) {
 // targets and logs, so new ones that look like card numbers are refused,
 // and nothing is written or audited.
 func TestCardLikeNamesAreRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)

@@ -13,6 +13,7 @@ import (
 // PCI Vault's shape and writes nothing, so one secret can neither probe
 // tokens of guessed numbers nor write entries without bound.
 func TestCaptureLifetimeLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, pv.Options{MaxCaptures: 2})
 	e.createKey(t, user, passphrase)
 	t.Run("not locked down", func(t *testing.T) {

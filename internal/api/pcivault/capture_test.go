@@ -15,6 +15,7 @@ import (
 )
 
 func TestCaptureSecret(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
@@ -38,6 +39,7 @@ func TestCaptureSecret(t *testing.T) {
 }
 
 func TestCaptureTTLSpellings(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	for ttl, d := range map[string]time.Duration{
@@ -57,6 +59,7 @@ func TestCaptureTTLSpellings(t *testing.T) {
 
 // Two creates racing for one unique_id: exactly one wins, the other is a 409.
 func TestCaptureIDReservedUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	for round := range 5 {
@@ -87,6 +90,7 @@ func TestCaptureIDReservedUnderConcurrency(t *testing.T) {
 
 // Capture ids are unique across tenants; endpoint management is per tenant.
 func TestCaptureTenants(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t, "unique_id", "shared-name")
@@ -115,6 +119,7 @@ func TestCaptureTenants(t *testing.T) {
 }
 
 func TestListCaptures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	s := e.store(t, "ref", storedCard)
@@ -137,6 +142,7 @@ func TestListCaptures(t *testing.T) {
 }
 
 func TestCheckCapture(t *testing.T) {
+	t.Parallel()
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		return []server.Facade{pcivault.New(d)}
 	}})

@@ -172,6 +172,7 @@ func TestLockedDownNumberIsImmutable(t *testing.T) {
 // An endpoint that is not locked down cannot touch existing data, even when
 // posting the same card under the same reference.
 func TestUnlockedEndpointCannotReplaceData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	s := e.store(t, "my-reference", storedCard)
@@ -188,6 +189,7 @@ func TestUnlockedEndpointCannotReplaceData(t *testing.T) {
 // literal "iframe" routes outrank {id} on the same mux, and no capture
 // endpoint can take the id "iframe".
 func TestHostedFormRoutesAreNotBlocked(t *testing.T) {
+	t.Parallel()
 	forms := formsStub{}
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		return []server.Facade{pcivault.New(d), forms}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestCreateKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	t.Run("JSON body, as PCI Vault documents", func(t *testing.T) {
 		resp, body := e.call(t, "POST", "/v1/key", `{"user":"body-user","passphrase":"`+passphrase+`"}`)
@@ -61,6 +62,7 @@ func TestCreateKey(t *testing.T) {
 }
 
 func TestListKeysPaginated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, u := range []string{"alice", "bob", "carol"} {
 		e.createKey(t, u, passphrase)
@@ -97,6 +99,7 @@ func TestListKeysPaginated(t *testing.T) {
 }
 
 func TestChangePassphrase(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	s := e.store(t, "ref", `{"card_number":"`+pan+`"}`)
@@ -121,6 +124,7 @@ func TestChangePassphrase(t *testing.T) {
 }
 
 func TestDeleteKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	e.store(t, "ref", `{"card_number":"`+pan+`"}`)
@@ -154,6 +158,7 @@ func TestDeleteKey(t *testing.T) {
 }
 
 func TestAccountAuthAndScopes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	s := e.store(t, "ref", `{"card_number":"`+pan+`"}`)

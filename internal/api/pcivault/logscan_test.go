@@ -15,6 +15,7 @@ import (
 // code, passphrase or capture secret in the log, the audit log or (in the
 // clear) the store.
 func TestNothingSensitiveLeaks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	s := e.store(t, "ref", `{"card_number":"`+spacedPAN+`","cvv":"8642","card_holder":"Zebedee Quux"}`)

@@ -23,6 +23,7 @@ var endpointURL = regexp.MustCompile(`^/v1/capture/[A-Za-z0-9_-]{22}$`)
 // Step 1: the server creates a unique endpoint with key, passphrase and
 // ttl=45m (Basic auth), and gets back the URL, a secret and the expiry.
 func TestSeed000Step1CreateEndpoint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	before := e.Clock.Now()
@@ -65,6 +66,7 @@ func TestSeed000Step1CreateEndpoint(t *testing.T) {
 // Step 2: the URL and secret are all a third party needs; the secret is
 // shown once and never listed.
 func TestSeed000Step2URLAndSecretAreEnough(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
@@ -94,6 +96,7 @@ func TestSeed000Step2URLAndSecretAreEnough(t *testing.T) {
 // preflight, then a POST whose body is JSON.stringify(...) with the secret
 // header. The vault answers token, user and reference (= the endpoint id).
 func TestSeed000Step3ThirdPartyPostsWithFetch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t, "ttl", "45m")
@@ -147,6 +150,7 @@ func TestSeed000Step3ThirdPartyPostsWithFetch(t *testing.T) {
 
 // Step 4: the server finds the token and reference by listing the vault.
 func TestSeed000Step4ListTokensAndReferences(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
@@ -168,6 +172,7 @@ func TestSeed000Step4ListTokensAndReferences(t *testing.T) {
 // Step 5: the server deletes the endpoint; it stops working and its id is
 // free again.
 func TestSeed000Step5DeleteEndpoint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t, "unique_id", "one-time")
@@ -202,6 +207,7 @@ func TestSeed000Step5DeleteEndpoint(t *testing.T) {
 // and is cleaned in the background, which frees its id. An id whose
 // endpoint expired is also cleaned (and so freed) when it is asked for again.
 func TestSeed000Step5EndpointExpires(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t, "unique_id", "short-lived", "ttl", "PT10M")
@@ -236,6 +242,7 @@ func TestSeed000Step5EndpointExpires(t *testing.T) {
 
 // The capture route does not need (or honour) account credentials.
 func TestCaptureNeedsNoAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)

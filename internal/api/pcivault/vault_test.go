@@ -12,6 +12,7 @@ import (
 )
 
 func TestStoreReturnsDataExactly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	for name, data := range map[string]string{
@@ -34,6 +35,7 @@ func TestStoreReturnsDataExactly(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	e.createKey(t, "second-user", passphrase)
@@ -97,6 +99,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestStoreSamePairReplaces(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	a := e.store(t, "ref", `{"card_number":"`+pan+`","cvv":"111"}`)
@@ -123,6 +126,7 @@ func TestStoreSamePairReplaces(t *testing.T) {
 }
 
 func TestRevealIsAuditedAndGuarded(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	e.createKey(t, "second-user", passphrase)
@@ -166,6 +170,7 @@ func TestRevealIsAuditedAndGuarded(t *testing.T) {
 }
 
 func TestListAndDeleteData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	e.createKey(t, "second-user", passphrase)
