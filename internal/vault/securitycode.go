@@ -20,13 +20,6 @@ type heldCode struct {
 // securityCodes are the held security codes.
 var securityCodes = NewRecordType(KindSecurityCode, 1, nil, func(h *heldCode) string { return h.CardID })
 
-// on returns a copy of s whose calls go through st (a transaction).
-func (s *Service) on(st Store) *Service {
-	c := *s
-	c.store = st
-	return &c
-}
-
 // HoldSecurityCode keeps a card's security code apart from the card, sealed,
 // until the service's security-code TTL passes; a new code replaces the old.
 func (s *Service) HoldSecurityCode(ctx context.Context, tenant, cardID string, code card.SecurityCode) error {

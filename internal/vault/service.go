@@ -56,8 +56,8 @@ func New(store Store, keyring *seal.Keyring, o Options) *Service {
 // precision every store keeps).
 func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// Store returns the store the service runs on, for facades that keep their
-// own records through the service's sealing helpers.
+// Store returns the store the service runs on, for packages that keep a
+// record layout of their own (the audit log); domains use RecordType.
 func (s *Service) Store() Store { return s.store }
 
 // Tx runs fn in one store transaction with a Service whose every call goes
@@ -65,11 +65,14 @@ func (s *Service) Store() Store { return s.store }
 // committed together, or nothing is when fn returns an error. Calling Tx on
 // tx joins the same transaction.
 func (s *Service) Tx(ctx context.Context, fn func(tx *Service) error) error {
-	return s.store.Tx(ctx, func(st Store) error {
-		c := *s
-		c.store = st
-		return fn(&c)
-	})
+	return s.store.Tx(ctx, func(st Store) error { return fn(s.on(st)) })
+}
+
+// on returns a copy of s whose calls go through st (a transaction).
+func (s *Service) on(st Store) *Service {
+	c := *s
+	c.store = st
+	return &c
 }
 
 // Init verifies that the master key matches the store (recording a check
