@@ -134,14 +134,17 @@ func newForm(in FormInput) (Form, error) {
 
 // Form returns one of the tenant's forms.
 func (s *Service) Form(ctx context.Context, tenant, id string) (Form, error) {
-	f, err := s.FormByID(ctx, id)
+	if !formIDPattern.MatchString(id) || slices.Contains(builtinForms, id) {
+		return Form{}, errFormNotFound
+	}
+	r, err := formRecords.Get(ctx, s.v, tenant, id)
+	if errors.Is(err, vault.ErrNotFound) {
+		return Form{}, errFormNotFound
+	}
 	if err != nil {
 		return Form{}, err
 	}
-	if f.Builtin || f.Tenant != tenant {
-		return Form{}, errFormNotFound
-	}
-	return f, nil
+	return formOf(r), nil
 }
 
 // FormByID returns any tenant's form, or a built-in one, for serving it to
