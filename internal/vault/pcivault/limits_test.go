@@ -2,7 +2,7 @@ package pcivault_test
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
