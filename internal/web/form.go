@@ -85,6 +85,11 @@ type FormConfig struct {
 	// AllowedOrigins may frame the page (CSP frame-ancestors) and receive
 	// its message; nil means only the page's own origin.
 	AllowedOrigins []string
+	// FramedByAnyHTTPS, when AllowedOrigins is empty, lets any https
+	// origin (and the page's own) frame the page, as PCI Vault's forms
+	// are. The message still goes only to the page's own origin, never to
+	// a parent nobody listed. false keeps AllowedOrigins' default.
+	FramedByAnyHTTPS bool
 	// Body reshapes the submitted JSON for endpoints that expect other
 	// names or an envelope; the zero value sends PCI Vault's shape as is.
 	Body BodyShape
@@ -190,7 +195,7 @@ func RenderForm(w http.ResponseWriter, c FormConfig) error {
 
 // renderForm builds the page and its policy.
 func renderForm(c FormConfig) ([]byte, string, error) {
-	policy, err := Policy(c.Nonce, c.AllowedOrigins)
+	policy, err := Policy(c.Nonce, framers(c.AllowedOrigins, c.FramedByAnyHTTPS))
 	if err != nil {
 		return nil, "", err
 	}

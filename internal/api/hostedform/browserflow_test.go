@@ -342,7 +342,7 @@ func testFrameAncestors(t *testing.T, browser context.Context) {
 	ep := e.createEndpoint(t, "ttl", "PT10M")
 	for _, c := range []struct{ name, body string }{
 		{"another origin is listed", `{"allowed_origins":["https://shop.example"]}`},
-		{"no origin is listed", `{}`},
+		{"no origin is listed, and the merchant is not https", `{}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := e.createForm(t, c.body)

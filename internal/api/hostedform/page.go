@@ -20,6 +20,9 @@ const SecretHeader = "X-PCIVault-Capture-Secret"
 
 // servePage loads a form for a shopper: GET
 // /v1/capture/iframe/{id}?unique_id=…&secret=…[&reference=…][&title=…].
+// As at PCI Vault, any https origin may frame it unless the form lists
+// allowed_origins; its message goes only to those listed (or to the vault
+// itself), never to whichever page framed it.
 // The secret is checked here and again when the form posts; the page's
 // script keeps it in memory and removes it from the address bar. The
 // access log never sees it: it records no query strings.
@@ -60,7 +63,7 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=pcd",
 		SecretParam: "secret", SecretHeader: SecretHeader, SuccessCallback: f.SuccessCallback,
-		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins}
+		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, FramedByAnyHTTPS: true}
 	if t := q.Get("title"); t != "" && len(t) <= forms.MaxFormTitle && utf8.ValidString(t) && !strings.ContainsFunc(t, isControl) {
 		cfg.Title = t
 	}
@@ -85,7 +88,8 @@ func (a *API) pageError(w http.ResponseWriter, r *http.Request, nonce string, or
 	if status >= 500 {
 		message = e.Public
 	}
-	if err := web.RenderError(w, web.ErrorPage{Nonce: nonce, Status: status, Message: message, AllowedOrigins: origins}); err != nil {
+	page := web.ErrorPage{Nonce: nonce, Status: status, Message: message, AllowedOrigins: origins, FramedByAnyHTTPS: true}
+	if err := web.RenderError(w, page); err != nil {
 		a.log.ErrorContext(r.Context(), "render error page", "err", err)
 		a.WriteError(w, r, http.StatusInternalServerError, e.Public)
 	}
