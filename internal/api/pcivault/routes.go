@@ -51,6 +51,14 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("DELETE "+Prefix+"/capture/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteCapture))
 	mux.Handle("POST "+Prefix+"/capture/{id}", cors(rt.Serve(a.capture)))
 	mux.Handle("OPTIONS "+Prefix+"/capture/{id}", cors(preflight()))
+
+	mux.Handle("POST "+Prefix+"/retrieve", rt.Key(vault.ScopeCardsReveal, a.createRetrieve))
+	mux.Handle("GET "+Prefix+"/retrieve/{id}", retrieveCORS(rt.Serve(a.retrieve)))
+	mux.Handle("OPTIONS "+Prefix+"/retrieve/{id}", retrieveCORS(preflight()))
+	mux.Handle("DELETE "+Prefix+"/retrieve/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteRetrieve))
+
+	mux.Handle("GET "+Prefix+"/whoami", rt.Key("", a.whoami))
+	mux.Handle("GET "+Prefix+"/passphrase", rt.Key("", a.passphrase))
 }
 
 // Owns reports whether path is under /v1.
