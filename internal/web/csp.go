@@ -43,6 +43,12 @@ func framers(allowed []string, anyHTTPS bool) []string {
 // as https://shop.example, Self or AnyHTTPS) or, when there are none, by the
 // vault itself.
 func Policy(nonce string, frameAncestors []string) (string, error) {
+	return policy(nonce, frameAncestors, nil)
+}
+
+// policy is Policy whose style-src also admits styleOrigins (https
+// origins of style sheets the page links, from StyleOrigins).
+func policy(nonce string, frameAncestors, styleOrigins []string) (string, error) {
 	if !nonceRE.MatchString(nonce) {
 		return "", errors.New("web: the nonce must be at least 16 base64url characters")
 	}
@@ -56,7 +62,14 @@ func Policy(nonce string, frameAncestors []string) (string, error) {
 		ancestors = strings.Join(frameAncestors, " ")
 	}
 	n := "'nonce-" + nonce + "'"
-	return "default-src 'none'; script-src " + n + "; style-src " + n +
+	styles := n
+	for _, o := range styleOrigins {
+		if !strings.HasPrefix(o, "https://") || !originRE.MatchString(o) {
+			return "", errors.New("web: a style origin is not an https origin")
+		}
+		styles += " " + o
+	}
+	return "default-src 'none'; script-src " + n + "; style-src " + styles +
 		"; connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors " + ancestors, nil
 }
 

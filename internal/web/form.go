@@ -90,6 +90,17 @@ type FormConfig struct {
 	// are. The message still goes only to the page's own origin, never to
 	// a parent nobody listed. false keeps AllowedOrigins' default.
 	FramedByAnyHTTPS bool
+	// StyleLinks are https style sheets the page links after its own
+	// (PCI Vault's css_links; see CheckStyleLink); their origins join
+	// style-src. nil links none.
+	StyleLinks []string
+	// Style is a style sheet embedded after the page's own, under the
+	// page's nonce (PCI Vault's embedded_css; see CheckStyle); empty adds
+	// none.
+	Style string
+	// HideScheme hides the card scheme badge next to the number (PCI
+	// Vault's hide_card); false shows it.
+	HideScheme bool
 	// Body reshapes the submitted JSON for endpoints that expect other
 	// names or an envelope; the zero value sends PCI Vault's shape as is.
 	Body BodyShape
@@ -157,6 +168,10 @@ type formView struct {
 	OnError   template.JS
 	Config    formScriptConfig
 	Reference string
+	// StyleLinks, Style and HideScheme are FormConfig's, checked.
+	StyleLinks []string
+	Style      template.CSS
+	HideScheme bool
 }
 
 // formScriptConfig is the JSON the form's script reads from the page.
@@ -195,7 +210,14 @@ func RenderForm(w http.ResponseWriter, c FormConfig) error {
 
 // renderForm builds the page and its policy.
 func renderForm(c FormConfig) ([]byte, string, error) {
-	policy, err := Policy(c.Nonce, framers(c.AllowedOrigins, c.FramedByAnyHTTPS))
+	origins, err := styleOrigins(c.StyleLinks)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := CheckStyle(c.Style); err != nil {
+		return nil, "", errors.New("web: style " + err.Error())
+	}
+	policy, err := policy(c.Nonce, framers(c.AllowedOrigins, c.FramedByAnyHTTPS), origins)
 	if err != nil {
 		return nil, "", err
 	}
@@ -210,7 +232,7 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 		return nil, "", err
 	}
 	v := formView{Nonce: c.Nonce, Title: c.Title, Show: map[string]bool{}, Reference: c.Reference,
-		CSS: p.css, Script: p.script,
+		CSS: p.css, Script: p.script, StyleLinks: c.StyleLinks, Style: template.CSS(c.Style), HideScheme: c.HideScheme,
 		Config: formScriptConfig{SubmitURL: c.SubmitURL, Headers: c.Headers, SecretParam: c.SecretParam,
 			SecretHeader: c.SecretHeader, Reference: c.Reference, Extra: c.Extra, Validate: map[string]bool{},
 			Origins: c.AllowedOrigins, MessageType: MessageType, Schemes: schemeRanges, SchemeInfo: schemeInfos,

@@ -54,8 +54,14 @@ window.addEventListener("message", function (e) { window.received.push({origin: 
 </script></body></html>`, r.URL.Query().Get("src"))
 	}))
 	t.Cleanup(shop.Close)
+	styles := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css")
+		fmt.Fprint(w, `h1{color:rgb(4, 5, 6)}`)
+	}))
+	t.Cleanup(styles.Close)
 	browser := browsertest.Start(t, browsertest.MapHosts(map[string]string{
-		"mywebsite.com": site.Listener.Addr().String(), "shop.test": shop.Listener.Addr().String()})...)
+		"mywebsite.com": site.Listener.Addr().String(), "shop.test": shop.Listener.Addr().String(),
+		"styles.test": styles.Listener.Addr().String()})...)
 
 	e := newEnv(t)
 	e.setup(t)
@@ -95,6 +101,21 @@ window.addEventListener("message", function (e) { window.received.push({origin: 
 		browsertest.Do(t, page, chromedp.Navigate("https://shop.test/?"+q("src", e.URL+formPath(f.ID, ep))[1:]))
 		if got := browsertest.FormState(t, browsertest.Frame(t, page, e.URL+"/v1/capture/iframe/")); got != "blocked" {
 			t.Errorf("a form listing only https://other.example loaded in https://shop.test: %s", got)
+		}
+	})
+	t.Run("css_links and embedded_css apply under the policy", func(t *testing.T) {
+		f := e.createForm(t, styledForm("https://styles.test/form.css"))
+		ep := e.createEndpoint(t, "ttl", "PT10M")
+		page := browsertest.Tab(t, browser)
+		browsertest.Do(t, page, chromedp.Navigate("https://shop.test/?"+q("src", e.URL+formPath(f.ID, ep))[1:]))
+		fr := browsertest.Frame(t, page, e.URL+"/v1/capture/iframe/")
+		if got := browsertest.FormState(t, fr); got != "form" {
+			t.Fatalf("the styled form is %s", got)
+		}
+		got := browsertest.Poll[[]string](t, fr, `getComputedStyle(document.querySelector("h1")).color === "rgb(4, 5, 6)" ?
+			[getComputedStyle(document.querySelector("main")).borderTopColor, String(document.getElementById("cv-scheme").hidden)] : null`)
+		if got[0] != "rgb(1, 2, 3)" || got[1] != "true" {
+			t.Errorf("embedded_css and hide_card give %q", got)
 		}
 	})
 	e.AssertLogClean(t, ep.Secret, pan, "456")

@@ -63,7 +63,8 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=pcd",
 		SecretParam: "secret", SecretHeader: SecretHeader, SuccessCallback: f.SuccessCallback,
-		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, FramedByAnyHTTPS: true}
+		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, FramedByAnyHTTPS: true,
+		StyleLinks: f.Style.CSSLinks, Style: f.Style.EmbeddedCSS, HideScheme: f.Style.HideCard}
 	if t := q.Get("title"); t != "" && len(t) <= forms.MaxFormTitle && utf8.ValidString(t) && !strings.ContainsFunc(t, isControl) {
 		cfg.Title = t
 	}

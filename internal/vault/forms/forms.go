@@ -31,6 +31,7 @@ type formData struct {
 	ErrorCallback   string                     `json:"error_callback,omitempty"`
 	AllowedOrigins  []string                   `json:"allowed_origins,omitempty"`
 	Title           string                     `json:"title,omitempty"`
+	Style           Style                      `json:"style"`
 }
 
 // formRecords are the forms.
@@ -64,7 +65,7 @@ func (s *Service) CreateForm(ctx context.Context, tenant string, in FormInput) (
 		}
 		_, err := formRecords.Put(ctx, tx, vault.Stored[formData]{Tenant: tenant, ID: f.ID, CreatedAt: f.CreatedAt,
 			Value: formData{Type: f.Type, Fields: f.Fields, SuccessCallback: f.SuccessCallback,
-				ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, Title: f.Title}})
+				ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, Title: f.Title, Style: f.Style}})
 		return err
 	})
 	if errors.Is(err, vault.ErrConflict) {
@@ -79,7 +80,18 @@ func (s *Service) CreateForm(ctx context.Context, tenant string, in FormInput) (
 // newForm validates in and fills in defaults.
 func newForm(in FormInput) (Form, error) {
 	f := Form{ID: in.ID, Type: in.Type, SuccessCallback: in.SuccessCallback, ErrorCallback: in.ErrorCallback,
-		Title: strings.TrimSpace(in.Title), Fields: map[FormField]FieldOptions{}}
+		Title: strings.TrimSpace(in.Title), Fields: map[FormField]FieldOptions{}, Style: in.Style}
+	if len(in.Style.CSSLinks) > MaxFormCSSLinks {
+		return Form{}, vault.Invalid("css_links", "at most %d css_links", MaxFormCSSLinks)
+	}
+	for _, l := range in.Style.CSSLinks {
+		if len(l) > MaxFormCSSLink || !utf8.ValidString(l) {
+			return Form{}, vault.Invalid("css_links", "each css_links entry must be at most %d bytes of text", MaxFormCSSLink)
+		}
+	}
+	if len(in.Style.EmbeddedCSS) > MaxFormCSS || !utf8.ValidString(in.Style.EmbeddedCSS) {
+		return Form{}, vault.Invalid("embedded_css", "embedded_css must be at most %d bytes of UTF-8 text once decoded", MaxFormCSS)
+	}
 	if f.Type == "" {
 		f.Type = FormTypePCD
 	}
@@ -216,7 +228,7 @@ var errFormNotFound = &vault.Error{Code: vault.CodeNotFound, Public: "form not f
 func formOf(r vault.Stored[formData]) Form {
 	d := r.Value
 	return Form{ID: r.ID, Tenant: r.Tenant, Type: d.Type, Fields: d.Fields, SuccessCallback: d.SuccessCallback,
-		ErrorCallback: d.ErrorCallback, AllowedOrigins: d.AllowedOrigins, Title: d.Title,
+		ErrorCallback: d.ErrorCallback, AllowedOrigins: d.AllowedOrigins, Title: d.Title, Style: d.Style,
 		CreatedAt: r.CreatedAt.UTC()}
 }
 

@@ -37,7 +37,26 @@ const (
 	MaxFormScript = 16 << 10
 	// MaxFormTitle bounds the title shown above a form, in bytes.
 	MaxFormTitle = 100
+	// MaxFormCSSLinks bounds a form's style sheet links; MaxFormCSSLink
+	// each link, in bytes.
+	MaxFormCSSLinks = 5
+	MaxFormCSSLink  = 2048
+	// MaxFormCSS bounds a form's embedded style sheet, in bytes.
+	MaxFormCSS = 64 << 10
 )
+
+// Style is how a form looks beyond its fields (PCI Vault's css_links,
+// embedded_css and hide_card). The caller checks that the links and the
+// style sheet can be put in a page (the hosted form facade uses
+// web.CheckStyleLink and web.CheckStyle).
+type Style struct {
+	// CSSLinks are https style sheets the page loads after its own.
+	CSSLinks []string `json:"css_links,omitempty"`
+	// EmbeddedCSS is a style sheet embedded after the page's own.
+	EmbeddedCSS string `json:"embedded_css,omitempty"`
+	// HideCard hides the card scheme badge.
+	HideCard bool `json:"hide_card,omitempty"`
+}
 
 // FormInput describes a form to create.
 type FormInput struct {
@@ -60,6 +79,8 @@ type FormInput struct {
 	AllowedOrigins []string
 	// Title is shown above the form; empty picks a default.
 	Title string
+	// Style is the form's own look; the zero value is the page's own.
+	Style Style
 }
 
 // Form is a stored hosted form configuration.
@@ -74,6 +95,7 @@ type Form struct {
 	// AllowedOrigins are normalised origins (scheme://host[:port]).
 	AllowedOrigins []string
 	Title          string
+	Style          Style
 	CreatedAt      time.Time
 	// Builtin is true for the forms that exist without being created
 	// ("pcd"); they belong to no tenant.
