@@ -87,7 +87,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 		return Principal{}, errBadKey
 	}
 	k, err := s.store.APIKeyByHash(ctx, seal.HashSecret(secret))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrIntegrity) {
+		// A row that fails its integrity check (logged and reported by the
+		// store wrapper) is never trusted: the caller sees an unknown key.
 		return Principal{}, errBadKey
 	}
 	if err != nil {
@@ -113,5 +115,5 @@ func (s *Service) GetAPIKey(ctx context.Context, tenant, id string) (APIKey, err
 
 // RevokeAPIKey stops a key from working at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, tenant, id string) error {
-	return domainErr(s.store.RevokeAPIKey(ctx, tenant, id, s.Now()))
+	return domainErr(s.store.RevokeAPIKey(ctx, tenant, id, s.Now(), nil))
 }
