@@ -134,6 +134,12 @@ func TestServeHelpDocumentsEveryVariable(t *testing.T) {
 			t.Errorf("serve --help does not document %s (named in the README)", v[1])
 		}
 	}
+	// And the other way: every variable serve --help lists has a README row.
+	for _, v := range regexp.MustCompile(`env (CARDVAULT_[A-Z_]+)`).FindAllStringSubmatch(out.String(), -1) {
+		if !strings.Contains(string(readme), "| `"+v[1]+"`") && !strings.Contains(string(readme), ", `"+v[1]+"`") {
+			t.Errorf("README has no configuration row for %s (listed by serve --help)", v[1])
+		}
+	}
 }
 
 func TestServeRefusesBadConfigAllAtOnce(t *testing.T) {
