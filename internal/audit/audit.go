@@ -228,7 +228,7 @@ func (l *Log) append(ctx context.Context, b *txBatch, ev Event) error {
 		Data: data, Version: 1, CreatedAt: now, UpdatedAt: now}); err != nil {
 		return err
 	}
-	hr.Data, _ = json.Marshal(l.sealHead(ev.Tenant, head{Seq: e.Seq, Hash: e.Hash, At: now}))
+	hr.Data, _ = json.Marshal(head{Seq: e.Seq, Hash: e.Hash, At: now}) // sealed once per batch, in saveHeads
 	hr.UpdatedAt = now
 	return nil
 }
@@ -238,7 +238,13 @@ func (l *Log) append(ctx context.Context, b *txBatch, ev Event) error {
 // registry when a tenant joined it.
 func (l *Log) saveHeads(ctx context.Context, b *txBatch) error {
 	for _, tenant := range slices.Sorted(maps.Keys(b.heads)) {
-		if err := saveHead(ctx, b.tx, *b.heads[tenant]); err != nil {
+		hr := *b.heads[tenant]
+		var h head
+		if err := json.Unmarshal(hr.Data, &h); err != nil {
+			return err
+		}
+		hr.Data, _ = json.Marshal(l.sealHead(tenant, h))
+		if err := saveHead(ctx, b.tx, hr); err != nil {
 			return err
 		}
 	}
