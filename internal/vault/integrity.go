@@ -45,7 +45,10 @@ func (s *Service) Keyring() *seal.Keyring { return s.keyring }
 
 // OnIntegrityFailure sets fn to be called (after the failure is logged)
 // whenever a row fails its integrity check; cmd/cardvault records an audit
-// event there. fn must not block for long.
+// event there. When the failing read was made inside a transaction, fn runs
+// on its own goroutine with a context that is not cancelled with the
+// request, so that it may write to the store (the transaction may hold the
+// only writer).
 func (s *Service) OnIntegrityFailure(fn func(context.Context, IntegrityFailure)) {
 	if g, ok := s.store.(*checkedStore); ok {
 		g.alarm.fn.Store(&fn)
@@ -59,11 +62,15 @@ type alarm struct {
 }
 
 // raise logs and reports one failed row and returns the error to give back.
-func (a *alarm) raise(ctx context.Context, f IntegrityFailure) error {
+func (a *alarm) raise(ctx context.Context, inTx bool, f IntegrityFailure) error {
 	a.log.Error("integrity check failed: a row was written or edited outside the vault and is refused",
 		"action", f.Action, "tenant", f.Tenant, "id", f.ID)
 	if fn := a.fn.Load(); fn != nil {
-		(*fn)(ctx, f)
+		if inTx {
+			go (*fn)(context.WithoutCancel(ctx), f)
+		} else {
+			(*fn)(ctx, f)
+		}
 	}
 	return fmt.Errorf("%w: %s %s/%s", ErrIntegrity, f.Action, f.Tenant, f.ID)
 }
@@ -74,6 +81,7 @@ type checkedStore struct {
 	Store
 	keys  *seal.Keyring
 	alarm *alarm
+	inTx  bool
 }
 
 // withIntegrity wraps store so that API keys and cards carry integrity tags.
@@ -84,7 +92,7 @@ func withIntegrity(store Store, keys *seal.Keyring, log *slog.Logger) Store {
 // Tx runs fn with a transaction that checks tags too.
 func (g *checkedStore) Tx(ctx context.Context, fn func(Store) error) error {
 	return g.Store.Tx(ctx, func(tx Store) error {
-		return fn(&checkedStore{Store: tx, keys: g.keys, alarm: g.alarm})
+		return fn(&checkedStore{Store: tx, keys: g.keys, alarm: g.alarm, inTx: true})
 	})
 }
 
@@ -113,7 +121,7 @@ func cardMessage(c Card) []byte {
 // checkKey returns k, or the integrity error when its tag fails.
 func (g *checkedStore) checkKey(ctx context.Context, k APIKey) (APIKey, error) {
 	if !g.keys.VerifyMAC(apiKeyDomain, apiKeyMessage(k), k.Integrity) {
-		return APIKey{}, g.alarm.raise(ctx, IntegrityFailure{Action: "key.integrity_failed", Tenant: k.Tenant, ID: k.ID})
+		return APIKey{}, g.alarm.raise(ctx, g.inTx, IntegrityFailure{Action: "key.integrity_failed", Tenant: k.Tenant, ID: k.ID})
 	}
 	return k, nil
 }
@@ -121,7 +129,7 @@ func (g *checkedStore) checkKey(ctx context.Context, k APIKey) (APIKey, error) {
 // checkCard returns c, or the integrity error when its tag fails.
 func (g *checkedStore) checkCard(ctx context.Context, c Card) (Card, error) {
 	if !g.keys.VerifyMAC(cardDomain, cardMessage(c), c.Integrity) {
-		return Card{}, g.alarm.raise(ctx, IntegrityFailure{Action: "card.integrity_failed", Tenant: c.Tenant, ID: c.ID})
+		return Card{}, g.alarm.raise(ctx, g.inTx, IntegrityFailure{Action: "card.integrity_failed", Tenant: c.Tenant, ID: c.ID})
 	}
 	return c, nil
 }

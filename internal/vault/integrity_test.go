@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/store/tamper"
@@ -181,4 +182,43 @@ func TestCardRowsAreBoundToTheVault(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A row that fails inside a transaction (an update reads the card first)
+// is refused without deadlocking on the store's writer, and its audit
+// event is still written once the transaction has ended.
+func TestIntegrityFailureInsideATransactionIsAudited(t *testing.T) {
+	eachTamperedStore(t, func(t *testing.T, g *guarded) {
+		ctx := context.Background()
+		log := audit.New(g.svc.Store(), g.svc.MAC, g.svc.Keyring(), nil)
+		recorded := make(chan error, 10)
+		g.svc.OnIntegrityFailure(func(ctx context.Context, f vault.IntegrityFailure) {
+			recorded <- log.Record(ctx, audit.Event{Tenant: f.Tenant, Actor: "system", Action: f.Action, Targets: []string{f.ID}})
+		})
+		pan, _ := card.ParsePAN("4111111111111111")
+		c, err := g.svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: pan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.db.Exec(t, `UPDATE cards SET last4 = '0000' WHERE id = ?`, c.ID)
+		ref := "new"
+		if _, err := g.svc.UpdateCard(ctx, vault.DefaultTenant, c.ID, vault.CardUpdate{Reference: &ref}); !errors.Is(err, vault.ErrIntegrity) {
+			t.Fatalf("UpdateCard of an edited card: %v", err)
+		}
+		select {
+		case err := <-recorded:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the audit event was never written")
+		}
+		var actions []string
+		if err := log.Each(ctx, vault.DefaultTenant, func(e audit.Entry) error { actions = append(actions, e.Action); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(actions) != 1 || actions[0] != "card.integrity_failed" {
+			t.Fatalf("audit chain: %v", actions)
+		}
+	})
 }
