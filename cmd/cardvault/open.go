@@ -48,8 +48,10 @@ func openStore(ctx context.Context, c config.Config) (storeCloser, error) {
 // checkMasterKeyFirst compares the master key with an existing store's check
 // value before the store is opened, so that a wrong key is refused before
 // anything (a migration, a default tenant) is written. A store that does
-// not exist yet passes; Init records its check value.
-func checkMasterKeyFirst(ctx context.Context, c config.Config, keyring *seal.Keyring) error {
+// not exist yet passes; Init records its check value. When the check value
+// cannot be read this way, start-up goes on and Init checks the key (before
+// serving, but after migrations), with a warning.
+func checkMasterKeyFirst(ctx context.Context, c config.Config, keyring *seal.Keyring, log *slog.Logger) error {
 	var check []byte
 	var err error
 	if c.DatabaseURL != "" {
@@ -61,7 +63,8 @@ func checkMasterKeyFirst(ctx context.Context, c config.Config, keyring *seal.Key
 	case errors.Is(err, vault.ErrNotFound):
 		return nil
 	case err != nil:
-		return err
+		log.Warn("could not read the master key check before opening the store; checking it after", "err", err)
+		return nil
 	}
 	if err := keyring.VerifyCheck(check); err != nil {
 		return fmt.Errorf("refusing to start, nothing was written: %w", err)
@@ -167,7 +170,7 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkMasterKeyFirst(ctx, c, keyring); err != nil {
+	if err := checkMasterKeyFirst(ctx, c, keyring, log); err != nil {
 		return nil, nil, err
 	}
 	store, err := openStore(ctx, c)
