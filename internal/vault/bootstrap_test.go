@@ -12,7 +12,7 @@ import (
 // stops working, and naming a revoked value again fails with the fix.
 func TestBootstrapKeyIsReplacedNotAccumulated(t *testing.T) {
 	ctx := context.Background()
-	svc, _, _, _ := newService(t)
+	svc, _, _ := newService(t)
 	first := "first-bootstrap-value-0123456789abcdef"
 	second := "second-bootstrap-value-0123456789abcdef"
 	if err := svc.EnsureBootstrapKey(ctx, first); err != nil {
