@@ -72,6 +72,7 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	}
 	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 	auditIntegrityFailures(svc, auditLog, log)
+	auditNotices(svc, auditLog)
 	fs, err := facades(deps{vault: svc, audit: auditLog, log: log, getenv: getenv}, c)
 	if err != nil {
 		return fail(err)
