@@ -129,4 +129,3 @@ func genFormTemplate(r *rand.Rand) string {
 func genTextTemplate(r *rand.Rand) string {
 	return []string{"Name: ", "holder ", "<<", "card|", "{", ""}[r.IntN(6)] + phHolder + " " + word(r) + " " + phNumber + " " + phMonth
 }
-
