@@ -297,3 +297,17 @@ func FuzzKind(f *testing.F) {
 		}
 	})
 }
+
+// A placeholder right after a backslash in a JSON string cannot be escaped
+// safely (an escaped quote would pair with the template's backslash and
+// close the string), so such a template is not JSON, and a hostile holder
+// is refused.
+func TestPlaceholderAfterBackslashIsNotJSON(t *testing.T) {
+	tpl := mustParse(t, `["\{{ CARD_HOLDER_NAME_1 }}", "]`)
+	if k := tpl.Kind(); k != forward.Raw {
+		t.Fatalf("Kind = %v, want raw", k)
+	}
+	if out := renderWith(t, tpl, "application/json", cards(t)[:1], `",1,`); out != nil {
+		t.Fatalf("rendered %s", out)
+	}
+}

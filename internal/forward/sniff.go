@@ -71,6 +71,8 @@ func (t *Template) sniffJSON() bool {
 		switch {
 		case seg.ph == nil:
 			b = append(b, seg.lit...)
+		case seg.ph.afterEscape:
+			return false
 		case !seg.ph.inString:
 			b = append(b, jsonStandIn...)
 		}
