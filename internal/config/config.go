@@ -40,6 +40,12 @@ type Config struct {
 	// TrustedProxies: comma-separated addresses/prefixes whose
 	// X-Forwarded-For is believed (ratelimit.ParsePrefixes).
 	TrustedProxies string
+	// PublicURL is the scheme and host (no path) that links and session
+	// base_url are built from; empty means "not configured" (see publicurl.go).
+	PublicURL string
+	// TrustHostHeader opts in to building links from the request's Host
+	// header when PublicURL is empty.
+	TrustHostHeader bool
 }
 
 // Default rate limits.
@@ -96,6 +102,10 @@ var options = []option{
 	{name: "rate-limit-ip", usage: "requests per client address (IPv6: per /64), every route: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitIP }, DefaultRateLimitIP)},
 	{name: "rate-limit-card-writes", usage: "card-creating requests per API key: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitCardWrites }, DefaultRateLimitCardWrites)},
 	{name: "trusted-proxies", usage: "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; default none", bind: str(func(c *Config) *string { return &c.TrustedProxies }, "")},
+	{name: "public-url", usage: "scheme and host clients reach the vault at (https://vault.example.com), used in links and session base_url; never taken from the Host header", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
+	{name: "trust-host-header", usage: "build links from the request's Host header when public-url is unset (only behind a proxy that sets Host)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+		fs.BoolVar(&c.TrustHostHeader, name, false, usage)
+	}},
 }
 
 // Load parses args (flags) over getenv (CARDVAULT_* variables) over
@@ -170,6 +180,14 @@ func (c Config) validate() []error {
 	if _, err := ratelimit.ParsePrefixes(c.TrustedProxies); err != nil {
 		p = append(p, fmt.Errorf("trusted-proxies: %v", err))
 	}
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			p = append(p, err)
+		}
+		if c.TrustHostHeader {
+			p = append(p, errors.New("public-url and trust-host-header: set one, not both (public-url is the safe choice)"))
+		}
+	}
 	return p
 }
 
@@ -184,7 +202,8 @@ func (c Config) Dump() string {
 		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
 		"shutdown-timeout": c.ShutdownTimeout.String(), "rate-limit": c.RateLimit.String(),
 		"rate-limit-ip": c.RateLimitIP.String(), "rate-limit-card-writes": c.RateLimitCardWrites.String(),
-		"trusted-proxies": c.TrustedProxies,
+		"trusted-proxies": c.TrustedProxies, "public-url": c.PublicURL,
+		"trust-host-header": fmt.Sprint(c.TrustHostHeader),
 	}
 	var b strings.Builder
 	for _, o := range options {
