@@ -10,6 +10,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/cardvault/cardvault/internal/ratelimit"
 )
 
 // Config is the operator contract of `cardvault serve`.
@@ -30,6 +32,14 @@ type Config struct {
 	SecurityCodeTTL time.Duration
 	CleanupInterval time.Duration
 	ShutdownTimeout time.Duration
+	// Rate limits (see internal/ratelimit): per API key on every route, per
+	// client address on every route, per API key on card-creating routes.
+	RateLimit           ratelimit.Limit
+	RateLimitIP         ratelimit.Limit
+	RateLimitCardWrites ratelimit.Limit
+	// TrustedProxies: comma-separated addresses/prefixes whose
+	// X-Forwarded-For is believed (ratelimit.ParsePrefixes).
+	TrustedProxies string
 	// PublicURL is the scheme and host (no path) that links and session
 	// base_url are built from; empty means "not configured" (see publicurl.go).
 	PublicURL string
@@ -37,6 +47,13 @@ type Config struct {
 	// header when PublicURL is empty.
 	TrustHostHeader bool
 }
+
+// Default rate limits.
+var (
+	DefaultRateLimit           = ratelimit.Limit{Rate: 100, Burst: 200}
+	DefaultRateLimitIP         = ratelimit.Limit{Rate: 200, Burst: 400}
+	DefaultRateLimitCardWrites = ratelimit.Limit{Rate: 5, Burst: 50}
+)
 
 // option is one setting: its flag name, environment variable and help.
 type option struct {
@@ -59,6 +76,10 @@ func dur(p func(*Config) *time.Duration, def time.Duration) func(*flag.FlagSet, 
 	return func(fs *flag.FlagSet, c *Config, name, usage string) { fs.DurationVar(p(c), name, def, usage) }
 }
 
+func limit(p func(*Config) *ratelimit.Limit, def ratelimit.Limit) func(*flag.FlagSet, *Config, string, string) {
+	return func(fs *flag.FlagSet, c *Config, name, usage string) { *p(c) = def; fs.Var(p(c), name, usage) }
+}
+
 // options lists every setting, in the order --help shows them.
 var options = []option{
 	{name: "listen", usage: "address to listen on", bind: str(func(c *Config) *string { return &c.Listen }, "127.0.0.1:8080")},
@@ -77,6 +98,10 @@ var options = []option{
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
+	{name: "rate-limit", usage: "requests per API key, every route: COUNT/PERIOD[:BURST] (100/s:200, 300/1m) or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimit }, DefaultRateLimit)},
+	{name: "rate-limit-ip", usage: "requests per client address (IPv6: per /64), every route: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitIP }, DefaultRateLimitIP)},
+	{name: "rate-limit-card-writes", usage: "card-creating requests per API key: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitCardWrites }, DefaultRateLimitCardWrites)},
+	{name: "trusted-proxies", usage: "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; default none", bind: str(func(c *Config) *string { return &c.TrustedProxies }, "")},
 	{name: "public-url", usage: "scheme and host clients reach the vault at (https://vault.example.com), used in links and session base_url; never taken from the Host header", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
 	{name: "trust-host-header", usage: "build links from the request's Host header when public-url is unset (only behind a proxy that sets Host)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.BoolVar(&c.TrustHostHeader, name, false, usage)
@@ -152,6 +177,9 @@ func (c Config) validate() []error {
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
+	if _, err := ratelimit.ParsePrefixes(c.TrustedProxies); err != nil {
+		p = append(p, fmt.Errorf("trusted-proxies: %v", err))
+	}
 	if c.PublicURL != "" {
 		if err := checkPublicURL(c.PublicURL); err != nil {
 			p = append(p, err)
@@ -172,7 +200,9 @@ func (c Config) Dump() string {
 		"bin-table": c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
-		"shutdown-timeout": c.ShutdownTimeout.String(), "public-url": c.PublicURL,
+		"shutdown-timeout": c.ShutdownTimeout.String(), "rate-limit": c.RateLimit.String(),
+		"rate-limit-ip": c.RateLimitIP.String(), "rate-limit-card-writes": c.RateLimitCardWrites.String(),
+		"trusted-proxies": c.TrustedProxies, "public-url": c.PublicURL,
 		"trust-host-header": fmt.Sprint(c.TrustHostHeader),
 	}
 	var b strings.Builder

@@ -63,6 +63,31 @@ func TestDumpRedactsSecrets(t *testing.T) {
 	}
 }
 
+func TestRateLimits(t *testing.T) {
+	c, err := Load("serve", []string{"--rate-limit-card-writes=off"}, getenv(map[string]string{
+		"CARDVAULT_RATE_LIMIT":      "300/1m:10",
+		"CARDVAULT_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimit.Rate != 5 || c.RateLimit.Burst != 10 || !c.RateLimitCardWrites.Off() || c.RateLimitIP != DefaultRateLimitIP {
+		t.Fatalf("limits %+v %+v %+v", c.RateLimit, c.RateLimitCardWrites, c.RateLimitIP)
+	}
+	if d := c.Dump(); !strings.Contains(d, "rate-limit=5/s:10\n") || !strings.Contains(d, "rate-limit-card-writes=off\n") {
+		t.Errorf("dump:\n%s", d)
+	}
+	_, err = Load("serve", nil, getenv(map[string]string{
+		"CARDVAULT_RATE_LIMIT_IP":   "fast",
+		"CARDVAULT_TRUSTED_PROXIES": "proxy.example",
+	}), io.Discard)
+	for _, want := range []string{"CARDVAULT_RATE_LIMIT_IP", "trusted-proxies"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
 func TestPublicURL(t *testing.T) {
 	for raw, ok := range map[string]bool{
 		"https://vault.example.com":       true,
