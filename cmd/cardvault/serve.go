@@ -70,10 +70,16 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 			return fail(fmt.Errorf("bootstrap API key: %w", err))
 		}
 	}
-	fs, err := facades(deps{vault: svc, audit: audit.New(svc.Store(), svc.MAC, nil), log: log, getenv: getenv}, c)
+	d := deps{vault: svc, audit: audit.New(svc.Store(), svc.MAC, nil), log: log, getenv: getenv}
+	fs, err := facades(d, c)
 	if err != nil {
 		return fail(err)
 	}
+	extra, err := surfaces(d, c, reg)
+	if err != nil {
+		return fail(err)
+	}
+	fs = append(fs, extra...)
 	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {

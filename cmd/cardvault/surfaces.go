@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
+)
+
+// surfaces builds the operator surfaces mounted beside the APIs: the
+// operational metrics every feature reports to. It returns the extra
+// facades to mount after the API facades.
+func surfaces(d deps, c config.Config, reg *prometheus.Registry) ([]server.Facade, error) {
+	hosts, err := forwardHosts(c.ForwardAllow)
+	if err != nil {
+		return nil, err
+	}
+	_ = server.NewOpsMetrics(reg, hosts)
+	return nil, nil
+}
+
+// forwardHosts lists the allowlist's rules as host:port, the values of the
+// host label of cardvault_forward_requests_total.
+func forwardHosts(spec string) ([]string, error) {
+	allow, err := forward.ParseAllowlist(spec)
+	if err != nil {
+		return nil, fmt.Errorf("forward-allow: %w", err)
+	}
+	var hosts []string
+	for rule := range strings.SplitSeq(allow.String(), ",") {
+		if _, host, ok := strings.Cut(rule, "://"); ok {
+			hosts = append(hosts, host)
+		}
+	}
+	return hosts, nil
+}
