@@ -123,3 +123,19 @@ func TestAlertRulesWithPromtool(t *testing.T) {
 		}
 	}
 }
+
+func TestServeMountsTheOpenAPIDocuments(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, _ := runServe(t, ctx, envOf("CARDVAULT_DATA_DIR", t.TempDir()))
+	for _, path := range []string{"/openapi/cardvault.json", "/openapi/gr4vy.json", "/openapi/guardian"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+}

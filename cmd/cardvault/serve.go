@@ -75,7 +75,7 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	if err != nil {
 		return fail(err)
 	}
-	extra, err := surfaces(d, c, reg)
+	extra, err := surfaces(ctx, d, c, reg)
 	if err != nil {
 		return fail(err)
 	}

@@ -1,26 +1,33 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cardvault/cardvault/internal/apidoc"
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 )
 
 // surfaces builds the operator surfaces mounted beside the APIs: the
-// operational metrics every feature reports to. It returns the extra
-// facades to mount after the API facades.
-func surfaces(d deps, c config.Config, reg *prometheus.Registry) ([]server.Facade, error) {
+// operational metrics every feature reports to and the OpenAPI documents
+// with their reference pages. It returns the extra facades to mount after
+// the API facades.
+func surfaces(ctx context.Context, d deps, c config.Config, reg *prometheus.Registry) ([]server.Facade, error) {
 	hosts, err := forwardHosts(c.ForwardAllow)
 	if err != nil {
 		return nil, err
 	}
 	_ = server.NewOpsMetrics(reg, hosts)
-	return nil, nil
+	docs, err := apidoc.New(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []server.Facade{docs}, nil
 }
 
 // forwardHosts lists the allowlist's rules as host:port, the values of the
