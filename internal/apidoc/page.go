@@ -14,10 +14,10 @@ import (
 // pageOp is one operation as the reference page shows it.
 type pageOp struct {
 	Method, Path, Summary, Description, Scope, Note, Refused, Extension string
-	Params                                                             []pageParam
-	Request                                                            string
-	Responses                                                          []pageResponse
-	Anchor                                                             string
+	Params                                                              []pageParam
+	Request                                                             string
+	Responses                                                           []pageResponse
+	Anchor                                                              string
 }
 
 type pageParam struct{ Name, In, Type, Description string }

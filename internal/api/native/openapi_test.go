@@ -57,7 +57,10 @@ func TestExchangesMatchTheOpenAPIDocument(t *testing.T) {
 	}{
 		{func() error { _, err := c.GetCard(ctx, card.ID); return err }, client.CodeUnauthorized},
 		{func() error { _, err := admin.GetCard(ctx, "card_missing"); return err }, client.CodeNotFound},
-		{func() error { _, err := admin.CreateCard(ctx, client.CardInput{Number: "4111111111111112"}); return err }, client.CodeInvalid},
+		{func() error {
+			_, err := admin.CreateCard(ctx, client.CardInput{Number: "4111111111111112"})
+			return err
+		}, client.CodeInvalid},
 	}
 	for i, r := range refusals {
 		if got := client.ErrorCode(r.call()); got != r.code {

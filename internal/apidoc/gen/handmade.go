@@ -8,7 +8,7 @@ import (
 // hop is one operation of a dialect without a vendor OpenAPI file.
 type hop struct {
 	method, path, summary, scope string
-	query, headers              []string
+	query, headers               []string
 	// body says the operation takes a JSON body; status is its success.
 	body   bool
 	status int
