@@ -9,13 +9,15 @@ import (
 
 	"github.com/cardvault/cardvault/internal/apidoc"
 	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/console"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 )
 
 // surfaces builds the operator surfaces mounted beside the APIs: the
 // operational metrics every feature reports to and the OpenAPI documents
-// with their reference pages. It returns the extra facades to mount after
+// with their reference pages, and the operator console when
+// CARDVAULT_CONSOLE=on. It returns the extra facades to mount after
 // the API facades.
 func surfaces(ctx context.Context, d deps, c config.Config, reg *prometheus.Registry) ([]server.Facade, error) {
 	hosts, err := forwardHosts(c.ForwardAllow)
@@ -27,7 +29,12 @@ func surfaces(ctx context.Context, d deps, c config.Config, reg *prometheus.Regi
 	if err != nil {
 		return nil, err
 	}
-	return []server.Facade{docs}, nil
+	out := []server.Facade{docs}
+	if c.Console == "on" {
+		out = append(out, console.New(console.Deps{Keys: d.vault, Audit: d.audit, Metrics: reg, Logger: d.log}, console.Options{}))
+		d.log.Info("operator console enabled", "path", console.Prefix)
+	}
+	return out, nil
 }
 
 // forwardHosts lists the allowlist's rules as host:port, the values of the

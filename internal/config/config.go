@@ -30,6 +30,8 @@ type Config struct {
 	SecurityCodeTTL time.Duration
 	CleanupInterval time.Duration
 	ShutdownTimeout time.Duration
+	// Console is "on" to serve the operator console at /console.
+	Console string
 }
 
 // option is one setting: its flag name, environment variable and help.
@@ -70,6 +72,7 @@ var options = []option{
 	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, "info")},
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
+	{name: "console", usage: "on: serve the operator console at /console (admin keys only); off by default", bind: str(func(c *Config) *string { return &c.Console }, "off")},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
 }
 
@@ -139,6 +142,9 @@ func (c Config) validate() []error {
 	if c.CleanupInterval < time.Second {
 		p = append(p, errors.New("cleanup-interval: must be at least 1s"))
 	}
+	if c.Console != "on" && c.Console != "off" {
+		p = append(p, fmt.Errorf("console: %q is not on or off", c.Console))
+	}
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
@@ -154,7 +160,7 @@ func (c Config) Dump() string {
 		"bin-table": c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
-		"shutdown-timeout": c.ShutdownTimeout.String(),
+		"shutdown-timeout": c.ShutdownTimeout.String(), "console": c.Console,
 	}
 	var b strings.Builder
 	for _, o := range options {
