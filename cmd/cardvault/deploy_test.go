@@ -139,3 +139,23 @@ func TestServeMountsTheOpenAPIDocuments(t *testing.T) {
 		}
 	}
 }
+
+func TestConsoleIsOffUnlessAskedFor(t *testing.T) {
+	for _, c := range []struct {
+		setting string
+		want    int
+	}{{"", http.StatusNotFound}, {"off", http.StatusNotFound}, {"on", http.StatusOK}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		addr, done := runServe(t, ctx, envOf("CARDVAULT_DATA_DIR", t.TempDir(), "CARDVAULT_CONSOLE", c.setting))
+		resp, err := http.Get("http://" + addr + "/console/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("CARDVAULT_CONSOLE=%q: /console/login answered %d, want %d", c.setting, resp.StatusCode, c.want)
+		}
+		cancel()
+		<-done
+	}
+}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"math"
 	"net/http"
 	"slices"
@@ -106,7 +107,9 @@ func summarize(families []*dto.MetricFamily, up time.Duration) healthData {
 	for _, rr := range routes {
 		d.Routes = append(d.Routes, *rr)
 	}
-	slices.SortFunc(d.Routes, func(a, b routeRow) int { return int(b.Count - a.Count) })
+	slices.SortFunc(d.Routes, func(a, b routeRow) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Route, b.Route))
+	})
 	for op, a := range ops {
 		row := storeRow{Op: op, Count: a.count, Errors: a.errs}
 		if a.count > 0 {

@@ -2,8 +2,10 @@ package console
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -27,7 +29,8 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"pct": func(f float64) float64 { return f * 100 },
+	"pct":  func(f float64) float64 { return f * 100 },
+	"slug": func(v any) string { return strings.NewReplacer(":", "-", " ", "-").Replace(fmt.Sprint(v)) },
 }
 
 // render writes a page with the console's browser headers; a signed-in
@@ -48,7 +51,9 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: with no-referrer a browser sends
+	// "Origin: null" on form posts, and the same-origin check needs it.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
