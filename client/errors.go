@@ -18,6 +18,9 @@ const (
 	CodeRateLimited  = "rate_limited"
 	CodeUnavailable  = "unavailable"
 	CodeInternal     = "internal"
+	// CodeUnexpected marks a 4xx answer that did not come in the vault's
+	// error shape (a proxy's page, say).
+	CodeUnexpected = "unexpected"
 )
 
 // Error is an answer of the vault other than success. Its message is the
@@ -85,7 +88,7 @@ func apiError(resp *http.Response, raw []byte) *Error {
 	}
 	e.Code = CodeInternal
 	if resp.StatusCode < 500 {
-		e.Code = http.StatusText(resp.StatusCode)
+		e.Code = CodeUnexpected
 	}
 	e.Message = "unexpected answer: " + resp.Status
 	return e
