@@ -50,7 +50,8 @@ func build(title, about string, ops []hop, errSchema obj, security obj, catchAll
 		if o.refused == "" {
 			ok := obj{"description": "Success."}
 			if status != 204 {
-				ok["content"] = obj{"application/json": obj{"schema": obj{"type": "object"}}}
+				ok["content"] = obj{"application/json": obj{"schema": obj{"type": []any{"object", "array"},
+					"description": "The vendor's shape; see docs/compat/."}}}
 			}
 			responses[strconv.Itoa(status)] = ok
 		}
@@ -101,12 +102,12 @@ func pcivault() obj {
 		{method: "delete", path: "/v1/capture/{id}", summary: "Delete a capture endpoint", scope: w},
 		{method: "post", path: "/v1/capture/{id}", summary: "Post card data to a capture endpoint", query: []string{"reference"}, headers: []string{"X-PCIVault-Capture-Secret"}, body: true,
 			public: "authenticated by the endpoint's capture secret, not an API key; CORS open"},
-		{method: "options", path: "/v1/capture/{id}", summary: "CORS preflight of a capture post", public: "CORS preflight"},
+		{method: "options", path: "/v1/capture/{id}", summary: "CORS preflight of a capture post", public: "CORS preflight", status: 204},
 		{method: "post", path: "/v1/capture/iframe", summary: "Create a hosted capture form", scope: admin, body: true},
 		{method: "get", path: "/v1/capture/iframe", summary: "List hosted capture forms", scope: r, query: []string{"limit", "next_token"}},
 		{method: "get", path: "/v1/capture/iframe/{id}", summary: "The hosted form page (HTML, strict CSP)", query: []string{"unique_id", "secret", "reference", "title", "form_id", "form_type"},
 			public: "a browser page; the capture endpoint's secret authorises it"},
-		{method: "delete", path: "/v1/capture/iframe/{id}", summary: "Delete a hosted capture form", scope: admin, status: 204},
+		{method: "delete", path: "/v1/capture/iframe/{id}", summary: "Delete a hosted capture form", scope: admin},
 	}, obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{"type": "string"}}},
 		obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "X-API-KEY"}}, nil)
 }
@@ -115,17 +116,17 @@ func pcivault() obj {
 func guardian() obj {
 	w, r, admin, fwd := "cards:write", "cards:read", "admin", "forward"
 	return build("Hellgate Guardian", "Guardian's PCI tokens, security codes, forwards, sessions, metadata inquiries and admin API keys, served by cardvault. Request and response bodies: docs/compat/guardian.md.", []hop{
-		{method: "post", path: "/api/pci/tokens", summary: "Create a PCI token (import a card, or start a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true, status: 201},
+		{method: "post", path: "/api/pci/tokens", summary: "Create a PCI token (import a card, or start a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "get", path: "/api/pci/tokens", summary: "List PCI tokens", scope: r, query: []string{"after", "limit"}},
 		{method: "get", path: "/api/pci/tokens/{id}", summary: "Get a PCI token (masked)", scope: r},
 		{method: "delete", path: "/api/pci/tokens/{id}", summary: "Delete a PCI token", scope: w, status: 204},
 		{method: "get", path: "/api/pci/tokens/{id}/security-code", summary: "Whether a security code is held", scope: r},
-		{method: "post", path: "/api/pci/tokens/{id}/security-code", summary: "Refresh the security code (starts a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true, status: 201},
+		{method: "post", path: "/api/pci/tokens/{id}/security-code", summary: "Refresh the security code (starts a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "delete", path: "/api/pci/tokens/{id}/security-code", summary: "Delete the held security code", scope: w, status: 204},
 		{method: "post", path: "/api/pci/tokens/{id}/forward", summary: "Forward a request with the card injected", scope: fwd, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "get", path: "/api/sessions/{id}", summary: "A session's status, for the merchant", scope: r},
 		{method: "post", path: "/api/metadata/inquiries", summary: "Card metadata from a number or a token", scope: r, headers: []string{"Idempotency-Key"}, body: true},
-		{method: "post", path: "/api/admin/api-keys", summary: "Create an API key (shown once)", scope: admin, headers: []string{"Idempotency-Key"}, body: true, status: 201},
+		{method: "post", path: "/api/admin/api-keys", summary: "Create an API key (shown once)", scope: admin, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "get", path: "/api/admin/api-keys", summary: "List API keys", scope: admin},
 		{method: "get", path: "/api/admin/api-keys/{id}", summary: "Get an API key", scope: admin},
 		{method: "patch", path: "/api/admin/api-keys/{id}", summary: "Change an API key's scopes", scope: admin, refused: "501 NOT_IMPLEMENTED: changing an API key's scopes"},
@@ -133,8 +134,8 @@ func guardian() obj {
 		{method: "get", path: "/sessions/{id}", summary: "A session, for the browser SDK", public: "the session id is the credential; CORS open"},
 		{method: "post", path: "/sessions/{id}/complete-action", summary: "Complete a session with card data (browser SDK)", body: true, public: "the session id is the credential; CORS open"},
 		{method: "get", path: "/sessions/{id}/form", summary: "cardvault's own hosted card form for a session (HTML, strict CSP)", public: "cardvault extension: the session id is the credential"},
-		{method: "options", path: "/sessions/{id}", summary: "CORS preflight", public: "CORS preflight"},
-		{method: "options", path: "/sessions/{id}/complete-action", summary: "CORS preflight", public: "CORS preflight"},
+		{method: "options", path: "/sessions/{id}", summary: "CORS preflight", public: "CORS preflight", status: 204},
+		{method: "options", path: "/sessions/{id}/complete-action", summary: "CORS preflight", public: "CORS preflight", status: 204},
 	}, obj{"type": "object", "required": []any{"code", "classifier", "message"}, "properties": obj{
 		"code": obj{"type": "integer"}, "classifier": obj{"type": "string"}, "message": obj{"type": "string"}}},
 		obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "X-Api-Key"}},

@@ -128,6 +128,12 @@ func hyperswitch(ref string) (obj, error) {
 			if operation, ok := o.(obj); ok {
 				params, _ := operation["parameters"].([]any)
 				if hasParam(params, "x-profile-id") {
+					for _, p := range params { // optional: cardvault defaults it
+						if m, ok := p.(obj); ok && strings.EqualFold(fmt.Sprint(m["name"]), "x-profile-id") {
+							m["required"] = false
+							m["x-cardvault-extension"] = "optional: cardvault uses pro_default when absent"
+						}
+					}
 					continue
 				}
 				operation["parameters"] = append(params, obj{"name": "X-Profile-Id", "in": "header",
@@ -136,6 +142,36 @@ func hyperswitch(ref string) (obj, error) {
 			}
 		}
 	}
+	// Errors: the vendor's document declares few error answers, and its
+	// GenericErrorResponseOpenApi is not the shape Hyperswitch sends; every
+	// operation gets a default answer in the wire shape.
+	d["components"].(obj)["schemas"].(obj)["WireError"] = obj{"type": "object", "required": []any{"error"},
+		"x-cardvault-note": "the error shape Hyperswitch and cardvault send",
+		"properties": obj{"error": obj{"type": "object", "required": []any{"type", "message", "code"}, "additionalProperties": false,
+			"properties": obj{"type": obj{"type": "string"}, "message": obj{"type": "string"}, "code": obj{"type": "string"}}}}}
+	for _, it := range d["paths"].(obj) {
+		for _, o := range it.(obj) {
+			if operation, ok := o.(obj); ok {
+				responses := operation["responses"].(obj)
+				if _, ok := responses["default"]; !ok {
+					responses["default"] = obj{"description": "An error.", "content": obj{"application/json": obj{
+						"schema": obj{"$ref": "#/components/schemas/WireError"}}}}
+				}
+			}
+		}
+	}
+	// A vault never returns a card number or security code: the raw card
+	// data (and the network transaction id, optional in Hyperswitch's own
+	// code) are not required in cardvault's answers.
+	pmr := d["components"].(obj)["schemas"].(obj)["PaymentMethodResponse"].(obj)
+	var req []any
+	for _, n := range pmr["required"].([]any) {
+		if n != "raw_payment_method_data" && n != "network_transaction_id" {
+			req = append(req, n)
+		}
+	}
+	pmr["required"] = req
+	pmr["x-cardvault-note"] = "raw_payment_method_data (card number, security code) is never returned; network_transaction_id is optional"
 	d["components"].(obj)["securitySchemes"] = obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "api-key"}}
 	d["security"] = []any{obj{"api_key": []any{}}}
 	return to31(d).(obj), nil
