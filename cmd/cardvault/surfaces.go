@@ -24,6 +24,10 @@ func surfaces(ctx context.Context, d deps, c config.Config, reg *prometheus.Regi
 	if err != nil {
 		return nil, err
 	}
+	// The operational series exist from start (at zero) so that the alert
+	// rules in deploy/ see them. No feature reports to them yet: when rate
+	// limits, key suspensions, the relay, the audit log and rotation do,
+	// build this in deps (facades.go) and pass it to them.
 	_ = server.NewOpsMetrics(reg, hosts)
 	docs, err := apidoc.New(ctx)
 	if err != nil {

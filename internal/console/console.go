@@ -93,6 +93,7 @@ func New(d Deps, o Options) *Console {
 
 // Routes registers the console's pages.
 func (c *Console) Routes(mux *server.Mux) {
+	mux.Handle("GET "+Prefix, http.RedirectHandler(Prefix+"/", http.StatusSeeOther))
 	mux.Handle("GET "+Prefix+"/{$}", c.signedIn(c.home()))
 	mux.Handle("GET "+Prefix+"/console.css", stylesheet())
 	mux.Handle("GET "+Prefix+"/login", c.loginPage())

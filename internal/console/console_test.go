@@ -139,8 +139,14 @@ func TestSignInRefusesWrongAndNonAdminKeys(t *testing.T) {
 	if len(got) != 2 || got[0] != "unknown: unknown key" || !strings.HasSuffix(got[1], ": not an admin key") || strings.HasPrefix(got[1], "unknown") {
 		t.Errorf("audited refusals: %q", got)
 	}
-	if resp, _ := b.do("GET", "/console/keys", nil); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := b.do("GET", "/console/keys", nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/login" {
 		t.Errorf("keys page without a session: %d, want a redirect to sign in", resp.StatusCode)
+	}
+	if resp, _ := b.do("GET", "/console", nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/" {
+		t.Errorf("/console: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, page := b.do("GET", "/console/nothing", nil); resp.StatusCode != http.StatusNotFound || !strings.Contains(page, "<!doctype html>") {
+		t.Errorf("unknown console page: %d", resp.StatusCode)
 	}
 	e.AssertLogClean(t, reader)
 }
