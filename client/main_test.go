@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/api/native"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/seal"
@@ -53,7 +54,7 @@ func runWithVault(m *testing.M) int {
 	}
 	al := audit.New(store, svc.MAC, nil)
 	h := server.New(server.Config{Logger: log, Registry: prometheus.NewRegistry(), Ready: svc,
-		Facades: []server.Facade{native.New(svc, al, log)}})
+		Facades: []server.Facade{native.New(api.Deps{Vault: svc, Audit: al, Log: log})}})
 	ts := httptest.NewServer(h)
 	defer ts.Close()
 	vaultURL = ts.URL

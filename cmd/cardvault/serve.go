@@ -70,12 +70,13 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 			return fail(fmt.Errorf("bootstrap API key: %w", err))
 		}
 	}
-	d := deps{vault: svc, audit: audit.New(svc.Store(), svc.MAC, nil), log: log, getenv: getenv}
-	fs, err := facades(d, c)
+	auditLog := audit.New(svc.Store(), svc.MAC, nil)
+	d := deps{vault: svc, audit: auditLog, log: log, getenv: getenv}
+	extra, err := surfaces(ctx, &d, auditLog, c, reg)
 	if err != nil {
 		return fail(err)
 	}
-	extra, err := surfaces(ctx, d, c, reg)
+	fs, err := facades(d, c)
 	if err != nil {
 		return fail(err)
 	}

@@ -15,36 +15,17 @@ import (
 	"github.com/cardvault/cardvault/internal/api/native"
 	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/apidoc"
-	"github.com/cardvault/cardvault/internal/bintable"
-	"github.com/cardvault/cardvault/internal/connector"
-	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // dialects builds, per document, the facades whose routes it documents.
 var dialects = map[string]func(vaulttest.Deps) []server.Facade{
-	"cardvault": func(d vaulttest.Deps) []server.Facade { return []server.Facade{native.New(d.Vault, d.Audit, d.Logger)} },
-	"pcivault": func(d vaulttest.Deps) []server.Facade {
-		pci := pcivault.New(d.Vault, d.Audit, d.Logger, vault.PCIVaultOptions{})
-		return []server.Facade{pci, hostedform.New(d.Vault, pci, d.Audit, d.Logger, hostedform.Options{})}
-	},
-	"gr4vy": func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{gr4vy.New(d.Vault, relay(), d.Audit, d.Logger)}
-	},
-	"guardian": func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{guardian.New(d.Vault, guardian.Deps{Logger: d.Logger, Audit: d.Audit, Relay: relay(), BINs: bintable.Default()})}
-	},
-	"hyperswitch": func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{hyperswitch.New(d.Vault, d.Audit, connector.New(nil, relay()), d.Logger)}
-	},
-}
-
-// relay is a forward relay that allows nothing.
-func relay() *forward.Relay {
-	allow, _ := forward.ParseAllowlist("")
-	return forward.NewRelay(allow, forward.Options{})
+	"cardvault":   func(d vaulttest.Deps) []server.Facade { return []server.Facade{native.New(d)} },
+	"pcivault":    func(d vaulttest.Deps) []server.Facade { return []server.Facade{pcivault.New(d), hostedform.New(d)} },
+	"gr4vy":       func(d vaulttest.Deps) []server.Facade { return []server.Facade{gr4vy.New(d)} },
+	"guardian":    func(d vaulttest.Deps) []server.Facade { return []server.Facade{guardian.New(d)} },
+	"hyperswitch": func(d vaulttest.Deps) []server.Facade { return []server.Facade{hyperswitch.New(d)} },
 }
 
 // wildcard matches a path parameter in a route or document path.

@@ -28,8 +28,8 @@ func newEnv(t *testing.T) *vaulttest.Env {
 	env = vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		gather := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return env.Registry.Gather() })
 		return []server.Facade{
-			native.New(d.Vault, d.Audit, d.Logger),
-			console.New(console.Deps{Keys: d.Vault, Audit: d.Audit, Metrics: gather, Logger: d.Logger,
+			native.New(d),
+			console.New(console.Deps{Keys: d.Vault, Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
 				Now: func() time.Time {
 					if env == nil { // while the environment is built
 						return time.Now()
