@@ -52,7 +52,7 @@ func runWithVault(m *testing.M) int {
 	if err := svc.EnsureBootstrapKey(ctx, adminKey); err != nil {
 		panic(err)
 	}
-	al := audit.New(store, svc.MAC, nil)
+	al := audit.New(store, svc.MAC, svc.Keyring(), nil)
 	h := server.New(server.Config{Logger: log, Registry: prometheus.NewRegistry(), Ready: svc,
 		Facades: []server.Facade{native.New(api.Deps{Vault: svc, Audit: al, Log: log})}})
 	ts := httptest.NewServer(h)

@@ -70,7 +70,8 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 			return fail(fmt.Errorf("bootstrap API key: %w", err))
 		}
 	}
-	auditLog := audit.New(svc.Store(), svc.MAC, nil)
+	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
+	auditIntegrityFailures(svc, auditLog, log)
 	d := deps{vault: svc, audit: auditLog, log: log, getenv: getenv}
 	extra, err := surfaces(ctx, &d, auditLog, c, reg)
 	if err != nil {

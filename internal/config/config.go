@@ -32,6 +32,12 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Console is "on" to serve the operator console at /console.
 	Console string
+	// PublicURL is the scheme and host (no path) that links and session
+	// base_url are built from; empty means "not configured" (see publicurl.go).
+	PublicURL string
+	// TrustHostHeader opts in to building links from the request's Host
+	// header when PublicURL is empty.
+	TrustHostHeader bool
 }
 
 // option is one setting: its flag name, environment variable and help.
@@ -74,6 +80,10 @@ var options = []option{
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
 	{name: "console", usage: "on: serve the operator console at /console (admin keys only); off by default", bind: str(func(c *Config) *string { return &c.Console }, "off")},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
+	{name: "public-url", usage: "scheme and host clients reach the vault at (https://vault.example.com), used in links and session base_url; never taken from the Host header", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
+	{name: "trust-host-header", usage: "build links from the request's Host header when public-url is unset (only behind a proxy that sets Host)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+		fs.BoolVar(&c.TrustHostHeader, name, false, usage)
+	}},
 }
 
 // Load parses args (flags) over getenv (CARDVAULT_* variables) over
@@ -148,6 +158,14 @@ func (c Config) validate() []error {
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			p = append(p, err)
+		}
+		if c.TrustHostHeader {
+			p = append(p, errors.New("public-url and trust-host-header: set one, not both (public-url is the safe choice)"))
+		}
+	}
 	return p
 }
 
@@ -160,7 +178,8 @@ func (c Config) Dump() string {
 		"bin-table": c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
-		"shutdown-timeout": c.ShutdownTimeout.String(), "console": c.Console,
+		"shutdown-timeout": c.ShutdownTimeout.String(), "public-url": c.PublicURL,
+		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console,
 	}
 	var b strings.Builder
 	for _, o := range options {
