@@ -39,7 +39,8 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 	}
 	out := []server.Facade{docs}
 	if c.Console == "on" {
-		out = append(out, console.New(console.Deps{Keys: d.vault, Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log}, console.Options{}))
+		out = append(out, console.New(console.Deps{Keys: d.vault, Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
+			console.Options{PublicURL: c.PublicURL}))
 		d.log.Info("operator console enabled", "path", console.Prefix)
 	}
 	return out, nil

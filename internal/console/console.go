@@ -57,6 +57,10 @@ type Options struct {
 	SessionTTL time.Duration
 	// SessionMax is how long a session lives at most (default 8h).
 	SessionMax time.Duration
+	// PublicURL is the scheme and host browsers reach the vault at
+	// (CARDVAULT_PUBLIC_URL); a post whose Origin is exactly it is same-origin
+	// even when a proxy rewrote the Host. Empty: only the request's Host counts.
+	PublicURL string
 }
 
 // Console serves the operator console. It is a server.Facade.

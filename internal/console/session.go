@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -154,7 +155,7 @@ const maxForm = 16 << 10
 
 // checkPost returns why a post is refused, or "".
 func (c *Console) checkPost(r *http.Request, token string) string {
-	if !sameOrigin(r) {
+	if !sameOrigin(r, c.o.PublicURL) {
 		return "request from another origin"
 	}
 	r.Body = http.MaxBytesReader(nil, r.Body, maxForm)
@@ -171,12 +172,16 @@ func (c *Console) checkPost(r *http.Request, token string) string {
 // sameOrigin refuses a post a browser sent from another origin: by
 // Sec-Fetch-Site when present, else by Origin when present. (A post with
 // neither comes from a non-browser client and still needs the CSRF token.)
-func sameOrigin(r *http.Request) bool {
+// The Origin must name the request's own host, or be publicURL.
+func sameOrigin(r *http.Request, publicURL string) bool {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		return false
 	}
 	origin := r.Header.Get("Origin")
 	if origin == "" {
+		return true
+	}
+	if publicURL != "" && origin == strings.TrimSuffix(publicURL, "/") {
 		return true
 	}
 	// Compare hosts: behind a TLS-terminating proxy the vault sees http
