@@ -73,10 +73,16 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 	auditIntegrityFailures(svc, auditLog, log)
 	auditNotices(svc, auditLog)
-	fs, err := facades(deps{vault: svc, audit: auditLog, log: log, getenv: getenv}, c)
+	d := deps{vault: svc, audit: auditLog, log: log, getenv: getenv}
+	extra, err := surfaces(ctx, &d, auditLog, c, reg)
 	if err != nil {
 		return fail(err)
 	}
+	fs, err := facades(d, c)
+	if err != nil {
+		return fail(err)
+	}
+	fs = append(fs, extra...)
 	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {

@@ -40,6 +40,8 @@ type Config struct {
 	// TrustedProxies: comma-separated addresses/prefixes whose
 	// X-Forwarded-For is believed (ratelimit.ParsePrefixes).
 	TrustedProxies string
+	// Console is "on" to serve the operator console at /console.
+	Console string
 	// PublicURL is the scheme and host (no path) that links and session
 	// base_url are built from; empty means "not configured" (see publicurl.go).
 	PublicURL string
@@ -97,6 +99,7 @@ var options = []option{
 	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, "info")},
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
+	{name: "console", usage: "on: serve the operator console at /console (admin keys only); off by default", bind: str(func(c *Config) *string { return &c.Console }, "off")},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
 	{name: "rate-limit", usage: "requests per API key, every route: COUNT/PERIOD[:BURST] (100/s:200, 300/1m) or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimit }, DefaultRateLimit)},
 	{name: "rate-limit-ip", usage: "requests per client address (IPv6: per /64), every route: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitIP }, DefaultRateLimitIP)},
@@ -174,6 +177,9 @@ func (c Config) validate() []error {
 	if c.CleanupInterval < time.Second {
 		p = append(p, errors.New("cleanup-interval: must be at least 1s"))
 	}
+	if c.Console != "on" && c.Console != "off" {
+		p = append(p, fmt.Errorf("console: %q is not on or off", c.Console))
+	}
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
@@ -203,7 +209,7 @@ func (c Config) Dump() string {
 		"shutdown-timeout": c.ShutdownTimeout.String(), "rate-limit": c.RateLimit.String(),
 		"rate-limit-ip": c.RateLimitIP.String(), "rate-limit-card-writes": c.RateLimitCardWrites.String(),
 		"trusted-proxies": c.TrustedProxies, "public-url": c.PublicURL,
-		"trust-host-header": fmt.Sprint(c.TrustHostHeader),
+		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console,
 	}
 	var b strings.Builder
 	for _, o := range options {
