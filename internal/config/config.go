@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -30,6 +32,8 @@ type Config struct {
 	SecurityCodeTTL time.Duration
 	CleanupInterval time.Duration
 	ShutdownTimeout time.Duration
+	APIKeyCacheTTL  time.Duration
+	PprofListen     string
 }
 
 // option is one setting: its flag name, environment variable and help.
@@ -71,6 +75,8 @@ var options = []option{
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
+	{name: "api-key-cache-ttl", usage: "how long an API key read from the store is reused; a key revoked on another node works here at most this much longer (0 turns the cache off)", bind: dur(func(c *Config) *time.Duration { return &c.APIKeyCacheTTL }, 2*time.Second)},
+	{name: "pprof-listen", usage: "loopback address (127.0.0.1:6060) on which to serve Go profiles (net/http/pprof); off when empty", bind: str(func(c *Config) *string { return &c.PprofListen }, "")},
 }
 
 // Load parses args (flags) over getenv (CARDVAULT_* variables) over
@@ -142,7 +148,28 @@ func (c Config) validate() []error {
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
+	if c.APIKeyCacheTTL < 0 || c.APIKeyCacheTTL > time.Minute {
+		p = append(p, errors.New("api-key-cache-ttl: must be between 0 (off) and 1m"))
+	}
+	if c.PprofListen != "" && !IsLoopback(c.PprofListen) {
+		p = append(p, fmt.Errorf("pprof-listen: %q is not a loopback address (use 127.0.0.1:PORT, [::1]:PORT or localhost:PORT)", c.PprofListen))
+	}
 	return p
+}
+
+// IsLoopback reports whether addr is host:port with a loopback host: an IP
+// in 127.0.0.0/8 or ::1, or localhost. An empty host (every interface) is
+// not loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // Dump renders the configuration as "name=value" lines with secrets
@@ -154,7 +181,8 @@ func (c Config) Dump() string {
 		"bin-table": c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
-		"shutdown-timeout": c.ShutdownTimeout.String(),
+		"shutdown-timeout": c.ShutdownTimeout.String(), "api-key-cache-ttl": c.APIKeyCacheTTL.String(),
+		"pprof-listen": c.PprofListen,
 	}
 	var b strings.Builder
 	for _, o := range options {
