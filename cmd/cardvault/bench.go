@@ -66,7 +66,7 @@ func benchmark(ctx context.Context, args []string, getenv func(string) string, s
 		return usageError("bench: --key is required with --url")
 	}
 	fmt.Fprintf(stdout, "workers: %d, duration per scenario: %s\n\n", f.workers, f.duration)
-	prep := &benchPrep{target: target, upstream: upstreamURL, relay: relayURL, duration: f.duration}
+	prep := &benchPrep{target: target, upstream: upstreamURL, relay: relayURL, duration: f.duration, workers: f.workers}
 	results := map[string]bench.Result{}
 	var ordered []bench.Result
 	for _, name := range strings.Split(f.scenarios, ",") {
@@ -173,6 +173,7 @@ type benchPrep struct {
 	target          bench.Target
 	upstream, relay string
 	duration        time.Duration
+	workers         int
 	pci             *bench.PCIVault
 }
 
@@ -226,7 +227,7 @@ func (p *benchPrep) scenario(ctx context.Context, name string) (bench.Op, error)
 			return nil, err
 		}
 		// Enough endpoints (100 posts each) for 2,000 captures/s.
-		n := max(16, int(p.duration.Seconds()*2000/100))
+		n := max(p.workers, int(p.duration.Seconds()*2000/100))
 		eps, err := bench.CaptureEndpoints(ctx, t, u, n)
 		if err != nil {
 			return nil, fmt.Errorf("prepare capture: %w", err)

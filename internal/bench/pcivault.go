@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // PCIVault is a PCI Vault user (a key pair under a passphrase) that the
@@ -132,6 +133,7 @@ func Capture(t Target, p PCIVault, endpoints []CaptureEndpoint) Op {
 		next atomic.Int64
 		mu   sync.Mutex
 		eps  = slices.Clone(endpoints)
+		run  = "capture-" + strconv.FormatInt(time.Now().UnixNano(), 36) // references unique across runs
 	)
 	return func(ctx context.Context, w, i int) error {
 		k := int(next.Add(1) - 1)
@@ -148,7 +150,7 @@ func Capture(t Target, p PCIVault, endpoints []CaptureEndpoint) Op {
 		ep := eps[k/capturesPerEndpoint]
 		mu.Unlock()
 		body := `{"card_number":"` + testPANs[k%len(testPANs)] + `","card_holder":"J DOE","card_expiry":"12/2039"}`
-		_, err := third.do(ctx, http.MethodPost, ep.Path+"?reference=bench-"+strconv.Itoa(k), []byte(body), http.StatusOK,
+		_, err := third.do(ctx, http.MethodPost, ep.Path+"?reference="+run+"-"+strconv.Itoa(k), []byte(body), http.StatusOK,
 			"Content-Type", "text/plain;charset=UTF-8", "X-PCIVault-Capture-Secret", ep.Secret)
 		return err
 	}
