@@ -40,25 +40,39 @@ func (c *stmtCache) lookup(query string) *sql.Stmt {
 // stmt returns the statement of query, preparing it on first use; nil when
 // the cache is full or preparing failed (the caller then runs the query
 // unprepared, which reports the same error). Preparing takes a connection of
-// the pool, so it must not be called while holding the pool's only one.
+// the pool, so it must not be called while holding the pool's only one; the
+// lock is not held while preparing, since a caller holding a connection
+// (a group commit, a reader iterating rows) may be waiting for the lock.
 func (c *stmtCache) stmt(ctx context.Context, query string) *sql.Stmt {
 	if s := c.lookup(query); s != nil {
 		return s
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s := c.stmts[query]; s != nil {
-		return s
-	}
-	if len(c.stmts) >= maxStatements {
+	if c.full() {
 		return nil
 	}
 	s, err := c.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev := c.stmts[query]; prev != nil { // prepared meanwhile by another caller
+		s.Close()
+		return prev
+	}
+	if len(c.stmts) >= maxStatements {
+		s.Close()
+		return nil
+	}
 	c.stmts[query] = s
 	return s
+}
+
+// full reports whether the cache holds maxStatements statements.
+func (c *stmtCache) full() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.stmts) >= maxStatements
 }
 
 // warm prepares queries that ran unprepared inside a transaction, once the

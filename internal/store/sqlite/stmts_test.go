@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -107,5 +108,39 @@ func BenchmarkGetRecord(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// A first use of a write query outside a transaction, while a group commit
+// holds the writer connection and looks statements up, completes: the
+// cache's lock is not held while a statement is prepared.
+func TestPreparingDoesNotBlockARunningGroup(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t, filepath.Join(t.TempDir(), "s.db"))
+	if err := db.InsertMeta(ctx, "warm", []byte("v")); err != nil { // the insert query is known
+		t.Fatal(err)
+	}
+	inTx, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Tx(ctx, func(tx vault.Store) error {
+			close(inTx)
+			<-release
+			return tx.InsertMeta(ctx, "in-tx", []byte("v")) // looks its statement up
+		})
+	}()
+	<-inTx
+	outside := make(chan error, 1)
+	go func() { // a query never prepared on the writer: waits for the connection
+		_, err := db.UpdateRecord(ctx, vault.Record{Tenant: "t", Kind: "k", ID: "none", Version: 1}, time.Now())
+		outside <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let it reach PrepareContext; a missed race only weakens the test
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-outside; !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("update of a missing record: %v", err)
 	}
 }
