@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -123,35 +122,54 @@ func CaptureEndpoints(ctx context.Context, t Target, p PCIVault, n int) ([]Captu
 
 // Capture posts a card per call to a capture endpoint, the way a third
 // party's page does (no API key, the endpoint's secret header, its own
-// reference). Calls take the endpoints in turn, capturesPerEndpoint each;
+// reference). Each worker posts to an endpoint of its own, as each
+// customer's form would (concurrent posts to one endpoint contend for its
+// capture count), and takes the next one after capturesPerEndpoint posts;
 // once all are used up, a call makes a new endpoint first (inside its timed
 // call), so give enough endpoints for the run.
 func Capture(t Target, p PCIVault, endpoints []CaptureEndpoint) Op {
 	third := t
 	third.Key = "" // a third party has no API key
+	type slot struct {
+		ep   CaptureEndpoint
+		used int
+	}
 	var (
-		next atomic.Int64
-		mu   sync.Mutex
-		eps  = slices.Clone(endpoints)
-		run  = "capture-" + strconv.FormatInt(time.Now().UnixNano(), 36) // references unique across runs
+		mu    sync.Mutex
+		next  int
+		slots = map[int]*slot{}
+		posts atomic.Int64
+		run   = "capture-" + strconv.FormatInt(time.Now().UnixNano(), 36) // references unique across runs
 	)
 	return func(ctx context.Context, w, i int) error {
-		k := int(next.Add(1) - 1)
 		mu.Lock()
-		for k/capturesPerEndpoint >= len(eps) {
-			mu.Unlock()
+		s := slots[w]
+		if s == nil {
+			s = &slot{used: capturesPerEndpoint}
+			slots[w] = s
+		}
+		var fresh bool
+		if s.used >= capturesPerEndpoint {
+			if next < len(endpoints) {
+				s.ep, s.used = endpoints[next], 0
+				next++
+			} else {
+				fresh = true
+			}
+		}
+		mu.Unlock()
+		if fresh {
 			ep, err := CreateCaptureEndpoint(ctx, t, p)
 			if err != nil {
 				return err
 			}
-			mu.Lock()
-			eps = append(eps, ep)
+			s.ep, s.used = ep, 0
 		}
-		ep := eps[k/capturesPerEndpoint]
-		mu.Unlock()
-		body := `{"card_number":"` + testPANs[k%len(testPANs)] + `","card_holder":"J DOE","card_expiry":"12/2039"}`
-		_, err := third.do(ctx, http.MethodPost, ep.Path+"?reference="+run+"-"+strconv.Itoa(k), []byte(body), http.StatusOK,
-			"Content-Type", "text/plain;charset=UTF-8", "X-PCIVault-Capture-Secret", ep.Secret)
+		s.used++
+		k := posts.Add(1)
+		body := `{"card_number":"` + testPANs[k%int64(len(testPANs))] + `","card_holder":"J DOE","card_expiry":"12/2039"}`
+		_, err := third.do(ctx, http.MethodPost, s.ep.Path+"?reference="+run+"-"+strconv.FormatInt(k, 10), []byte(body), http.StatusOK,
+			"Content-Type", "text/plain;charset=UTF-8", "X-PCIVault-Capture-Secret", s.ep.Secret)
 		return err
 	}
 }
