@@ -14,7 +14,9 @@
 #
 # Settings (environment): DURATION (10s per scenario), WORKERS (64 connections),
 # SERVER (the binary that serves; default: this tree's build; set it to an older
-# build to measure before/after with the same load generator).
+# build to measure before/after with the same load generator), ONLY=postgres
+# (skip the SQLite run), LABEL (appended
+# to the file and marker names, e.g. LABEL=-before writes bench/sqlite-before.*).
 set -eu
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -28,7 +30,7 @@ KEY=bench-key-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 # run_store NAME SCENARIOS [DATABASE_URL]
 run_store() {
-	name=$1 scenarios=$2 url=${3:-}
+	name=$1${LABEL:-} scenarios=$2 url=${3:-}
 	data=$(mktemp -d)
 	CARDVAULT_LISTEN=$LISTEN CARDVAULT_DATA_DIR=$data CARDVAULT_DATABASE_URL=$url \
 		CARDVAULT_MASTER_KEY=$(head -c 32 /dev/urandom | base64) \
@@ -49,7 +51,7 @@ run_store() {
 	"$BIN" bench --url "http://$LISTEN" --key "$KEY" --upstream "$UPSTREAM" --rss-pid $pid \
 		--duration "$DURATION" --workers "$WORKERS" --scenarios "$scenarios" \
 		--markdown "bench/$name.md" --svg "bench/$name.svg" \
-		--title "cardvault on $name: $WORKERS connections, $DURATION per scenario ($(date -u +%Y-%m-%d))" \
+		--title "cardvault ($name): $WORKERS connections, $DURATION per scenario ($(date -u +%Y-%m-%d))" \
 		>"bench/$name.txt" 2>/dev/null
 	kill $pid
 	wait $pid 2>/dev/null || true
@@ -76,7 +78,9 @@ splice() {
 	mv bench/README.md.new bench/README.md
 }
 
-run_store sqlite tokenize,reveal,reveal-pcivault,capture,direct,relay,forward
+if [ "${ONLY:-}" != postgres ]; then
+	run_store sqlite tokenize,reveal,reveal-pcivault,capture,direct,relay,forward
+fi
 if [ -n "${CARDVAULT_BENCH_DATABASE_URL:-}" ]; then
 	run_store postgres tokenize,reveal,reveal-pcivault,capture,relay,forward "$CARDVAULT_BENCH_DATABASE_URL"
 fi
