@@ -56,10 +56,11 @@ type loaded struct {
 	bytes        int64 // the store's size on disk
 }
 
-// BenchmarkScale measures GetCard, a ListCards page (from a random place)
-// and CardsByFingerprint on stores of 1,000 and 1,000,000 cards, on SQLite
-// and (with CARDVAULT_TEST_DATABASE_URL) PostgreSQL, and reports the
-// store's bytes per card. Loading a million cards takes a minute or more
+// BenchmarkScale measures GetCard, a ListCards page (from a spread of
+// places) and CardsByFingerprint on stores of 1,000 and 1,000,000 cards,
+// on SQLite and (with CARDVAULT_TEST_DATABASE_URL) PostgreSQL, alternating
+// between the two sizes, and reports the time per call on each, their
+// ratio and the store's bytes per card. Loading a million cards takes a minute or more
 // per store; run it on purpose:
 //
 //	go test -run '^$' -bench Scale -benchtime 2000x ./internal/store/scale
@@ -84,55 +85,69 @@ func BenchmarkScale(b *testing.B) {
 		}
 		for _, op := range []struct {
 			name string
-			run  func(b *testing.B, l loaded, n int)
-		}{{"get", benchGet}, {"list-page", benchList}, {"fingerprint", benchFingerprint}} {
-			for i, n := range ns {
-				b.Run(fmt.Sprintf("%s/%s/cards=%d", st.name, op.name, n), func(b *testing.B) {
-					op.run(b, ls[i], n)
-					b.ReportMetric(float64(ls[i].bytes)/float64(n), "bytes/card")
-				})
+			run  func(ctx context.Context, l loaded, n, i int) error
+		}{{"get", get}, {"list-page", listPage}, {"fingerprint", byFingerprint}} {
+			b.Run(st.name+"/"+op.name, func(b *testing.B) {
+				interleave(b, ns, ls, op.run)
+			})
+		}
+	}
+}
+
+// block is how many calls run on one store before switching to the next.
+const block = 50
+
+// interleave runs op on every store in turn, block calls at a time, until
+// b.N calls were made on each, and reports the mean time per call on each
+// store and the ratio of the largest to the smallest: alternating keeps
+// machine load from favouring one size.
+func interleave(b *testing.B, ns []int, ls []loaded, op func(ctx context.Context, l loaded, n, i int) error) {
+	ctx := b.Context()
+	spent := make([]time.Duration, len(ns))
+	b.ResetTimer()
+	for done := 0; done < b.N; done += block {
+		for k, n := range ns {
+			start := time.Now()
+			for i := done; i < min(done+block, b.N); i++ {
+				if err := op(ctx, ls[k], n, i); err != nil {
+					b.Fatal(err)
+				}
 			}
+			spent[k] += time.Since(start)
 		}
 	}
+	for k, n := range ns {
+		b.ReportMetric(float64(spent[k].Nanoseconds())/float64(b.N), fmt.Sprintf("ns/op@%d", n))
+		b.ReportMetric(float64(ls[k].bytes)/float64(n), fmt.Sprintf("bytes/card@%d", n))
+	}
+	last := len(ns) - 1
+	b.ReportMetric(float64(spent[last])/float64(spent[0]), "large/small")
+	b.ReportMetric(0, "ns/op") // the per-size figures above are the result
 }
 
-// benchGet reads cards by id, spread over the whole store.
-func benchGet(b *testing.B, l loaded, n int) {
-	ctx, now := b.Context(), time.Now()
-	i := 0
-	for b.Loop() {
-		if _, err := l.store.GetCard(ctx, tenant, cardID((i*7919)%n), now); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+// get reads a card by id, spread over the whole store.
+func get(ctx context.Context, l loaded, n, i int) error {
+	_, err := l.store.GetCard(ctx, tenant, cardID((i*7919)%n), time.Now())
+	return err
 }
 
-// benchList reads 100-card pages starting at places spread over the store.
-func benchList(b *testing.B, l loaded, n int) {
-	ctx, now := b.Context(), time.Now()
-	i := 0
-	for b.Loop() {
-		after := cardID((i * 7919) % max(n-100, 1))
-		page, err := l.store.ListCards(ctx, tenant, vault.Page{After: after, Limit: 100}, now)
-		if err != nil || len(page) != 100 {
-			b.Fatalf("page after %s: %d cards, %v", after, len(page), err)
-		}
-		i++
+// listPage reads a 100-card page starting at a place spread over the store.
+func listPage(ctx context.Context, l loaded, n, i int) error {
+	after := cardID((i * 7919) % max(n-100, 1))
+	page, err := l.store.ListCards(ctx, tenant, vault.Page{After: after, Limit: 100}, time.Now())
+	if err == nil && len(page) != 100 {
+		err = fmt.Errorf("page after %s: %d cards", after, len(page))
 	}
+	return err
 }
 
-// benchFingerprint looks cards up by fingerprint.
-func benchFingerprint(b *testing.B, l loaded, n int) {
-	ctx, now := b.Context(), time.Now()
-	i := 0
-	for b.Loop() {
-		cards, err := l.store.CardsByFingerprint(ctx, tenant, l.fingerprints[i%len(l.fingerprints)], now)
-		if err != nil || len(cards) != 1 {
-			b.Fatalf("fingerprint lookup: %d cards, %v", len(cards), err)
-		}
-		i++
+// byFingerprint looks a card up by fingerprint.
+func byFingerprint(ctx context.Context, l loaded, n, i int) error {
+	cards, err := l.store.CardsByFingerprint(ctx, tenant, l.fingerprints[i%len(l.fingerprints)], time.Now())
+	if err == nil && len(cards) != 1 {
+		err = fmt.Errorf("fingerprint lookup: %d cards", len(cards))
 	}
+	return err
 }
 
 // randomHex returns n random bytes in hex.
