@@ -34,6 +34,12 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	APIKeyCacheTTL  time.Duration
 	PprofListen     string
+	// PublicURL is the scheme and host (no path) that links and session
+	// base_url are built from; empty means "not configured" (see publicurl.go).
+	PublicURL string
+	// TrustHostHeader opts in to building links from the request's Host
+	// header when PublicURL is empty.
+	TrustHostHeader bool
 }
 
 // option is one setting: its flag name, environment variable and help.
@@ -77,6 +83,10 @@ var options = []option{
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
 	{name: "api-key-cache-ttl", usage: "how long an API key read from the store is reused; a key revoked on another node works here at most this much longer (0 turns the cache off)", bind: dur(func(c *Config) *time.Duration { return &c.APIKeyCacheTTL }, 2*time.Second)},
 	{name: "pprof-listen", usage: "loopback address (127.0.0.1:6060) on which to serve Go profiles (net/http/pprof); off when empty", bind: str(func(c *Config) *string { return &c.PprofListen }, "")},
+	{name: "public-url", usage: "scheme and host clients reach the vault at (https://vault.example.com), used in links and session base_url; never taken from the Host header", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
+	{name: "trust-host-header", usage: "build links from the request's Host header when public-url is unset (only behind a proxy that sets Host)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+		fs.BoolVar(&c.TrustHostHeader, name, false, usage)
+	}},
 }
 
 // Load parses args (flags) over getenv (CARDVAULT_* variables) over
@@ -154,6 +164,14 @@ func (c Config) validate() []error {
 	if c.PprofListen != "" && !IsLoopback(c.PprofListen) {
 		p = append(p, fmt.Errorf("pprof-listen: %q is not a loopback address (use 127.0.0.1:PORT, [::1]:PORT or localhost:PORT)", c.PprofListen))
 	}
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			p = append(p, err)
+		}
+		if c.TrustHostHeader {
+			p = append(p, errors.New("public-url and trust-host-header: set one, not both (public-url is the safe choice)"))
+		}
+	}
 	return p
 }
 
@@ -182,7 +200,8 @@ func (c Config) Dump() string {
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
 		"shutdown-timeout": c.ShutdownTimeout.String(), "api-key-cache-ttl": c.APIKeyCacheTTL.String(),
-		"pprof-listen": c.PprofListen,
+		"pprof-listen": c.PprofListen, "public-url": c.PublicURL,
+		"trust-host-header": fmt.Sprint(c.TrustHostHeader),
 	}
 	var b strings.Builder
 	for _, o := range options {

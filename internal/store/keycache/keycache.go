@@ -67,8 +67,8 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, er
 }
 
 // RevokeAPIKey revokes the key in the store and drops it from the cache.
-func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time) error {
-	err := s.Store.RevokeAPIKey(ctx, tenant, id, at)
+func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
+	err := s.Store.RevokeAPIKey(ctx, tenant, id, at, integrity)
 	s.cache.drop(tenant, id)
 	return err
 }
@@ -97,8 +97,8 @@ type txStore struct {
 }
 
 // RevokeAPIKey revokes in the transaction and drops the key from the cache.
-func (t *txStore) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time) error {
-	err := t.Store.RevokeAPIKey(ctx, tenant, id, at)
+func (t *txStore) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
+	err := t.Store.RevokeAPIKey(ctx, tenant, id, at, integrity)
 	*t.revoked = append(*t.revoked, vault.APIKey{Tenant: tenant, ID: id})
 	t.cache.drop(tenant, id)
 	return err

@@ -105,9 +105,9 @@ func TestRevocationOnThisNodeIsSeenAtOnce(t *testing.T) {
 			at := time.Unix(1_800_000_000, 0)
 			var err error
 			if inTx {
-				err = s.Tx(ctx, func(tx vault.Store) error { return tx.RevokeAPIKey(ctx, k.Tenant, k.ID, at) })
+				err = s.Tx(ctx, func(tx vault.Store) error { return tx.RevokeAPIKey(ctx, k.Tenant, k.ID, at, []byte("tag")) })
 			} else {
-				err = s.RevokeAPIKey(ctx, k.Tenant, k.ID, at)
+				err = s.RevokeAPIKey(ctx, k.Tenant, k.ID, at, []byte("tag"))
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -129,7 +129,7 @@ func TestRevocationOnAnotherNodeIsSeenWithinTheTTL(t *testing.T) {
 	b, _ := node(t, shared, 2*time.Second, 0, clk)
 	k := newKey(t, a, "key_1")
 	lookup(t, a, k.Hash) // node a caches the live key
-	if err := b.RevokeAPIKey(ctx, k.Tenant, k.ID, time.Unix(1_800_000_000, 0)); err != nil {
+	if err := b.RevokeAPIKey(ctx, k.Tenant, k.ID, time.Unix(1_800_000_000, 0), []byte("tag")); err != nil {
 		t.Fatal(err)
 	}
 	if got := lookup(t, b, k.Hash); got.RevokedAt.IsZero() {
