@@ -84,8 +84,13 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	}
 	fs = append(fs, extra...)
 	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs})
+	_, stopPprof, err := servePprof(c.PprofListen, log)
+	if err != nil {
+		return fail(err)
+	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
+		stopPprof()
 		return fail(err)
 	}
 	srv := &http.Server{
@@ -100,7 +105,7 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	cleanCtx, stopCleaner := context.WithCancel(context.Background())
 	go svc.RunCleaner(cleanCtx, c.CleanupInterval)
 	v := &running{addr: ln.Addr().String(), srv: srv, done: make(chan error, 1), log: log,
-		close: func() { stopCleaner(); store.Close() }}
+		close: func() { stopCleaner(); stopPprof(); store.Close() }}
 	go func() {
 		if c.TLSCert != "" {
 			v.done <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)

@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -41,7 +43,9 @@ type Config struct {
 	// X-Forwarded-For is believed (ratelimit.ParsePrefixes).
 	TrustedProxies string
 	// Console is "on" to serve the operator console at /console.
-	Console string
+	Console        string
+	APIKeyCacheTTL time.Duration
+	PprofListen    string
 	// PublicURL is the scheme and host (no path) that links and session
 	// base_url are built from; empty means "not configured" (see publicurl.go).
 	PublicURL string
@@ -105,6 +109,8 @@ var options = []option{
 	{name: "rate-limit-ip", usage: "requests per client address (IPv6: per /64), every route: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitIP }, DefaultRateLimitIP)},
 	{name: "rate-limit-card-writes", usage: "card-creating requests per API key: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitCardWrites }, DefaultRateLimitCardWrites)},
 	{name: "trusted-proxies", usage: "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; default none", bind: str(func(c *Config) *string { return &c.TrustedProxies }, "")},
+	{name: "api-key-cache-ttl", usage: "how long an API key read from the store is reused; a key revoked on another node works here at most this much longer (0 turns the cache off)", bind: dur(func(c *Config) *time.Duration { return &c.APIKeyCacheTTL }, 2*time.Second)},
+	{name: "pprof-listen", usage: "loopback address (127.0.0.1:6060) on which to serve Go profiles (net/http/pprof); off when empty", bind: str(func(c *Config) *string { return &c.PprofListen }, "")},
 	{name: "public-url", usage: "scheme and host clients reach the vault at (https://vault.example.com), used in links and session base_url; never taken from the Host header", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
 	{name: "trust-host-header", usage: "build links from the request's Host header when public-url is unset (only behind a proxy that sets Host)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.BoolVar(&c.TrustHostHeader, name, false, usage)
@@ -186,6 +192,12 @@ func (c Config) validate() []error {
 	if _, err := ratelimit.ParsePrefixes(c.TrustedProxies); err != nil {
 		p = append(p, fmt.Errorf("trusted-proxies: %v", err))
 	}
+	if c.APIKeyCacheTTL < 0 || c.APIKeyCacheTTL > time.Minute {
+		p = append(p, errors.New("api-key-cache-ttl: must be between 0 (off) and 1m"))
+	}
+	if c.PprofListen != "" && !IsLoopback(c.PprofListen) {
+		p = append(p, fmt.Errorf("pprof-listen: %q is not a loopback address (use 127.0.0.1:PORT, [::1]:PORT or localhost:PORT)", c.PprofListen))
+	}
 	if c.PublicURL != "" {
 		if err := checkPublicURL(c.PublicURL); err != nil {
 			p = append(p, err)
@@ -195,6 +207,21 @@ func (c Config) validate() []error {
 		}
 	}
 	return p
+}
+
+// IsLoopback reports whether addr is host:port with a loopback host: an IP
+// in 127.0.0.0/8 or ::1, or localhost. An empty host (every interface) is
+// not loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // Dump renders the configuration as "name=value" lines with secrets
@@ -210,6 +237,7 @@ func (c Config) Dump() string {
 		"rate-limit-ip": c.RateLimitIP.String(), "rate-limit-card-writes": c.RateLimitCardWrites.String(),
 		"trusted-proxies": c.TrustedProxies, "public-url": c.PublicURL,
 		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console,
+		"api-key-cache-ttl": c.APIKeyCacheTTL.String(), "pprof-listen": c.PprofListen,
 	}
 	var b strings.Builder
 	for _, o := range options {
