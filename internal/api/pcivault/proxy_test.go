@@ -73,7 +73,7 @@ func TestProxy(t *testing.T) {
 	fwd := vaulttest.BasicAuth(e.Key(t, vault.ScopeForward))
 	query := q("user", user, "passphrase", passphrase, "token", s.Token, "reference", "cust-1", "url", p.URL+"/pay?x=1")
 
-	tpl := `{"card":{"number":"{{ card_number }}","name":"{{card_holder}}","month":{{ expiry_month | unwrap }},"year":"{{ expiry_year }}","cvc":"{{ cvv }}"},"amount":100}`
+	tpl := `{"card":{"number":"{{ card_number }}","name":"{{card_holder}}","month":"{{ expiry_month | unwrap }}","year":"{{ expiry_year }}","cvc":"{{ cvv }}"},"amount":100}`
 	resp, body := e.Do(t, "POST", "/v1/proxy/post"+query, tpl, "Authorization", fwd, "Content-Type", "application/json",
 		"X-PCIVault-Proxy-Header-Authorization", "Bearer psp-secret", "X-PCIVault-Proxy-Header-X-Last-Four", "{{ card_number }}",
 		"X-Other", "not passed on")
