@@ -20,8 +20,17 @@ const (
 	FieldReference  = "reference"
 )
 
+// The inputs of a bank account (ACH) form.
+const (
+	FieldAccountHolder = "account_holder"
+	FieldRoutingNumber = "routing_number"
+	FieldAccountNumber = "account_number"
+	FieldAccountType   = "account_type"
+)
+
 // fieldOrder is the order inputs appear in, whatever order the config lists.
-var fieldOrder = []string{FieldCardNumber, FieldExpiry, FieldCVV, FieldCardHolder, FieldReference}
+var fieldOrder = []string{FieldCardNumber, FieldExpiry, FieldCVV, FieldCardHolder,
+	FieldAccountHolder, FieldRoutingNumber, FieldAccountNumber, FieldAccountType, FieldReference}
 
 // MessageType is the type of the message a form posts to its parent window
 // after a successful submission: {type, token, reference}.
@@ -252,8 +261,14 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 	}
 	v.ExpiryRow = v.Show[FieldExpiry] || v.Show[FieldCVV]
 	v.Submit, v.Config.Busy = "Update card", "Updating…"
-	if v.Show[FieldCardNumber] {
+	switch {
+	case v.Show[FieldCardNumber]:
 		v.Submit, v.Config.Busy = "Save card", "Saving…"
+	case v.Show[FieldAccountNumber]:
+		v.Submit, v.Config.Busy = "Save account", "Saving…"
+	}
+	if v.Title == "Card details" && (v.Show[FieldAccountNumber] || v.Show[FieldRoutingNumber]) {
+		v.Title = "Bank account details"
 	}
 	if v.Config.Headers == nil {
 		v.Config.Headers = map[string]string{}

@@ -142,7 +142,8 @@ func TestCreateFormBadInput(t *testing.T) {
 		mention           string
 	}{
 		{"unknown form type", "?form_type=xyz", `{}`, 400, "form_type"},
-		{"ach form type", "?form_type=ach", `{}`, 400, `"ach"`},
+		{"custom form type", "?form_type=custom", `{}`, 400, `"custom"`},
+		{"card field on an ach form", "?form_type=ach", `{"field_options":{"cvv":{"visible":true}}}`, 400, "cvv"},
 		{"unknown field", "", `{"field_options":{"pin":{"visible":true}}}`, 400, `"pin"`},
 		{"unknown field option", "", `{"field_options":{"cvv":{"visible":true,"colour":"red"}}}`, 400, `"colour"`},
 		{"option not a boolean", "", `{"field_options":{"cvv":{"visible":"yes"}}}`, 400, "field_options.cvv.visible"},

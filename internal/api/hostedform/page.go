@@ -30,7 +30,7 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
 	nonce := web.NewNonce()
 	q := r.URL.Query()
 	f, err := a.forms.FormByID(r.Context(), r.PathValue("id"))
-	if err == nil && f.Type != forms.FormTypePCD {
+	if err == nil && f.Type != forms.FormTypePCD && f.Type != forms.FormTypeACH {
 		err = vault.Errorf(vault.CodeNotFound, "form type %q is not served", f.Type)
 	}
 	if err != nil {
@@ -61,7 +61,7 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
 		a.pageError(w, r, nonce, f.AllowedOrigins, err, msg)
 		return nil
 	}
-	cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=pcd",
+	cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=" + f.Type,
 		SecretParam: "secret", SecretHeader: SecretHeader, SuccessCallback: f.SuccessCallback,
 		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, FramedByAnyHTTPS: true,
 		StyleLinks: f.Style.CSSLinks, Style: f.Style.EmbeddedCSS, HideScheme: f.Style.HideCard}
@@ -71,7 +71,7 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
 	if ref := q.Get("reference"); ref != "" && len(ref) <= vault.MaxReferenceLen && utf8.ValidString(ref) {
 		cfg.Reference = ref
 	}
-	for _, name := range forms.FormFields {
+	for _, name := range forms.FieldsOf(f.Type) {
 		if o := f.Fields[name]; o.Visible {
 			cfg.Fields = append(cfg.Fields, web.Field{Name: string(name), Validate: o.Validate})
 		}

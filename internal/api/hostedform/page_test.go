@@ -119,7 +119,7 @@ func TestServeFormRefusals(t *testing.T) {
 		{"expired endpoint", formPath(f.ID, short), 404, "expired"},
 		{"unknown form", formPath("nope-nope", live), 404, "does not exist"},
 		{"another tenant's endpoint", formPath(f.ID, foreign), 404, "expired"},
-		{"unserved built-in form", formPath("ach", live), 404, "does not exist"},
+		{"unserved built-in form", formPath("custom", live), 404, "does not exist"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

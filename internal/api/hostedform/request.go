@@ -93,7 +93,7 @@ func parseCreate(raw []byte, formType, formID string) (forms.FormInput, error) {
 		}
 		in.Fields[forms.FormField(name)] = o
 	}
-	if req.DisableLuhn {
+	if req.DisableLuhn && formType != forms.FormTypeACH {
 		o, given := in.Fields[forms.FormCardNumber]
 		if !given {
 			o.Visible = true

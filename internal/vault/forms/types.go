@@ -2,9 +2,13 @@ package forms
 
 import "time"
 
-// FormTypePCD is the payment card form, the only form type cardvault
-// serves. PCI Vault also knows "ach" and "custom".
-const FormTypePCD = "pcd"
+// The form types cardvault serves: the payment card form and the bank
+// account (ACH) form. PCI Vault also knows "custom" (the caller's script),
+// which is refused.
+const (
+	FormTypePCD = "pcd"
+	FormTypeACH = "ach"
+)
 
 // FormField names an input of a hosted form.
 type FormField string
@@ -18,8 +22,30 @@ const (
 	FormReference  FormField = "reference"
 )
 
-// FormFields lists every form field in the order a form shows them.
+// The inputs of a bank account (ACH) form, named as PCI Vault's ACH form
+// posts them.
+const (
+	FormAccountHolder FormField = "account_holder"
+	FormRoutingNumber FormField = "routing_number"
+	FormAccountNumber FormField = "account_number"
+	FormAccountType   FormField = "account_type"
+)
+
+// FormFields lists every field of a card form in the order it shows them.
 var FormFields = []FormField{FormCardNumber, FormExpiry, FormCVV, FormCardHolder, FormReference}
+
+// ACHFields lists every field of a bank account form in the order it
+// shows them.
+var ACHFields = []FormField{FormAccountHolder, FormRoutingNumber, FormAccountNumber, FormAccountType, FormReference}
+
+// FieldsOf returns the fields of a form type (FormFields for any type
+// but FormTypeACH).
+func FieldsOf(formType string) []FormField {
+	if formType == FormTypeACH {
+		return ACHFields
+	}
+	return FormFields
+}
 
 // FieldOptions configure one input of a form.
 type FieldOptions struct {
