@@ -30,6 +30,7 @@ type Config struct {
 	SecurityCodeTTL time.Duration
 	CleanupInterval time.Duration
 	ShutdownTimeout time.Duration
+	DrainDelay      time.Duration
 }
 
 // option is one setting: its flag name, environment variable and help.
@@ -70,6 +71,7 @@ var options = []option{
 	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, "info")},
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
+	{name: "drain-delay", usage: "on SIGTERM, how long /readyz answers 503 (so load balancers stop sending) before the listener closes", bind: dur(func(c *Config) *time.Duration { return &c.DrainDelay }, 0)},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
 }
 
@@ -138,6 +140,9 @@ func (c Config) validate() []error {
 	}
 	if c.CleanupInterval < time.Second {
 		p = append(p, errors.New("cleanup-interval: must be at least 1s"))
+	}
+	if c.DrainDelay < 0 {
+		p = append(p, errors.New("drain-delay: must not be negative"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))

@@ -16,7 +16,8 @@ import (
 // concurrent use, also by several processes on several machines.
 type DB struct {
 	store
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	schema string // "" for the connection's default search_path
 }
 
 var _ vault.Store = (*DB)(nil)
@@ -58,23 +59,20 @@ func open(ctx context.Context, url, schema string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
-	if schema != "" {
-		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
-	}
+	configure(cfg, schema)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: open: connect: %w", err)
+		return nil, explainOpen(fmt.Errorf("postgres: open: connect: %w", err))
 	}
 	if err := migrate(ctx, pool, schema); err != nil {
 		pool.Close()
-		return nil, err
+		return nil, explainOpen(err)
 	}
-	return &DB{store: store{pool: pool, q: pool}, pool: pool}, nil
+	return &DB{store: store{pool: pool, q: pool}, pool: pool, schema: schema}, nil
 }
 
 // Close closes every connection of the pool, waiting for those in use to
@@ -84,11 +82,16 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// Ping reports whether the database answers a query.
+// Ping reports whether the database answers a query and accepts writes:
+// a standby (or a session forced read-only) is vault.ErrUnavailable, so
+// that /readyz is 503 while no writable primary is reachable.
 func (s *store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.q.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+	var readOnly string
+	if err := s.q.QueryRow(ctx, "SELECT current_setting('transaction_read_only')").Scan(&readOnly); err != nil {
 		return opErr("ping", err)
+	}
+	if readOnly == "on" {
+		return fmt.Errorf("postgres: ping: %w: the database is read-only (a standby, or no writable primary among the hosts)", vault.ErrUnavailable)
 	}
 	return nil
 }

@@ -1,0 +1,52 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// defaultConnectTimeout bounds one connection attempt when the URL sets no
+// connect_timeout, so that a dead host fails a request (503) and a readiness
+// probe quickly instead of hanging until the client gives up.
+const defaultConnectTimeout = 5 * time.Second
+
+// configure applies the vault's connection settings to a parsed pool
+// configuration. Everything the URL says wins, except synchronous_commit,
+// which is always on: a write is acknowledged only once it is durable (and,
+// with a synchronous standby, replicated).
+func configure(cfg *pgxpool.Config, schema string) {
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	if schema != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+}
+
+// explainOpen turns the errors an operator meets when pointing the vault at
+// the wrong kind of server into messages that say what to change. Others
+// pass through unchanged.
+func explainOpen(err error) error {
+	msg := err.Error()
+	var pe *pgconn.PgError
+	switch {
+	case errors.Is(err, pgconn.ErrReadOnlyConnection):
+		return fmt.Errorf("postgres: no writable primary among the hosts of the database URL "+
+			"(every host that answered is a standby or read-only); the vault needs the primary: %w", err)
+	case errors.As(err, &pe) && pe.Code == "25006":
+		return fmt.Errorf("postgres: the database is read-only (a standby?); point the database URL at the primary, "+
+			"or list every host with target_session_attrs=read-write: %w", err)
+	case strings.Contains(msg, "statement pooling mode"):
+		return fmt.Errorf("postgres: the connection pooler is in statement pooling mode, which forbids transactions; "+
+			"the vault needs pool_mode=transaction (with default_query_exec_mode=exec in the database URL) "+
+			"or pool_mode=session: %w", err)
+	}
+	return err
+}
