@@ -110,7 +110,6 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 // node out of rotation before its listener closes.
 func (v *running) drain(delay time.Duration) {
 	v.handler.Drain()
-	v.srv.SetKeepAlivesEnabled(false)
 	if delay > 0 {
 		v.log.Info("draining: /readyz answers 503, still serving", "drain_delay", delay.String())
 		time.Sleep(delay)

@@ -63,7 +63,7 @@ type Server struct {
 
 // Drain makes /readyz answer 503 from now on, so that load balancers stop
 // sending new requests before the process stops listening. Requests keep
-// being served meanwhile.
+// being served meanwhile, each answer closing its connection.
 func (s *Server) Drain() { s.draining.Store(true) }
 
 // Patterns lists every registered route pattern, in registration order.
@@ -88,7 +88,19 @@ func New(c Config) *Server {
 	h = limitBody(h, c.MaxBody, c.Facades)
 	h = recoverPanics(h, c.Logger, c.Facades)
 	h = accessLog(h, c.Logger, m, mux.ServeMux)
-	return &Server{Handler: requestID(h), mux: mux, draining: draining}
+	return &Server{Handler: closeWhileDraining(requestID(h), draining), mux: mux, draining: draining}
+}
+
+// closeWhileDraining asks clients to close their connection after each
+// response once Drain was called, so that keep-alive connections leave the
+// node before it stops listening, each at a request boundary.
+func closeWhileDraining(next http.Handler, draining *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // routed serves through mux, but answers unknown routes (404) and wrong

@@ -263,7 +263,7 @@ func TestDrainTurnsReadyzFirst(t *testing.T) {
 		!strings.Contains(body, "draining") || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("/readyz while draining: %d %s", resp.StatusCode, body)
 	}
-	if resp, _ := get(t, "GET", ts.URL+"/healthz", ""); resp.StatusCode != http.StatusOK {
-		t.Errorf("/healthz while draining: %d", resp.StatusCode)
+	if resp, _ := get(t, "GET", ts.URL+"/healthz", ""); resp.StatusCode != http.StatusOK || !resp.Close {
+		t.Errorf("/healthz while draining: %d, connection close %v; want 200 closing the connection", resp.StatusCode, resp.Close)
 	}
 }
