@@ -23,10 +23,11 @@ type load struct {
 	errs     []string // transport errors and unexpected answers, for the failure message
 }
 
-// ack is one acknowledged write.
+// ack is one acknowledged write: when its request started and when the
+// answer came.
 type ack struct {
-	id string
-	at time.Time
+	id       string
+	sent, at time.Time
 }
 
 // startLoad runs workers goroutines; each calls send in a loop and records
@@ -45,8 +46,9 @@ func startLoad(workers int, send func(worker int, client *http.Client) answer) *
 					return
 				default:
 				}
+				sent := time.Now()
 				a := send(w, client)
-				l.record(a)
+				l.record(a, sent)
 				if a.status == http.StatusServiceUnavailable || a.err != nil {
 					time.Sleep(20 * time.Millisecond) // back off as Retry-After asks, briefly
 				}
@@ -56,8 +58,8 @@ func startLoad(workers int, send func(worker int, client *http.Client) answer) *
 	return l
 }
 
-// record files one answer.
-func (l *load) record(a answer) {
+// record files one answer to a request sent at sent.
+func (l *load) record(a answer, sent time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if a.err != nil {
@@ -72,7 +74,7 @@ func (l *load) record(a answer) {
 			l.errs = append(l.errs, "201 without an id: "+a.body)
 			return
 		}
-		l.acked = append(l.acked, ack{id: c.ID, at: time.Now()})
+		l.acked = append(l.acked, ack{id: c.ID, sent: sent, at: time.Now()})
 	case http.StatusServiceUnavailable:
 		if a.retryAfter == "" {
 			l.noRetry++
@@ -103,13 +105,14 @@ func (l *load) waitAcks(t *testing.T, n int, since time.Time) {
 	t.Fatalf("fewer than %d writes acknowledged within 60s after %s: %s", n, since.Format(time.RFC3339Nano), l.summary())
 }
 
-// firstAckAfter returns when the first write after since was acknowledged.
+// firstAckAfter returns when the first write sent after since was
+// acknowledged.
 func (l *load) firstAckAfter(since time.Time) time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var first time.Time
 	for _, a := range l.acked {
-		if a.at.After(since) && (first.IsZero() || a.at.Before(first)) {
+		if a.sent.After(since) && (first.IsZero() || a.at.Before(first)) {
 			first = a.at
 		}
 	}
