@@ -101,6 +101,10 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 			v.done <- srv.Serve(ln)
 		}
 	}()
+	if p, ok := store.(interface{ BehindPooler() bool }); ok && p.BehindPooler() {
+		log.Info("the database URL leads to a connection pooler: statements run unprepared " +
+			"(pgx default_query_exec_mode=exec unless the URL sets one)")
+	}
 	log.Info("listening", "addr", v.addr, "tls", c.TLSCert != "", "store", storeName(c), "version", version)
 	return v, nil
 }

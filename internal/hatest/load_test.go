@@ -75,6 +75,7 @@ func (l *load) record(a answer, sent time.Time) {
 			return
 		}
 		l.acked = append(l.acked, ack{id: c.ID, sent: sent, at: time.Now()})
+	case http.StatusOK: // a call that makes no card of its own (a Guardian token)
 	case http.StatusServiceUnavailable:
 		if a.retryAfter == "" {
 			l.noRetry++

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -49,4 +50,42 @@ func explainOpen(err error) error {
 			"or pool_mode=session: %w", err)
 	}
 	return err
+}
+
+// behindPooler reports whether the pool's connections go through a
+// connection pooler such as PgBouncer: a pooler hands the client its own
+// backend key, so the process id the client was given at start-up is not
+// that of the server process that runs its statements.
+func behindPooler(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	var pooled bool
+	err := pool.AcquireFunc(ctx, func(c *pgxpool.Conn) error {
+		var pid uint32
+		// The simple protocol prepares nothing, which any pooler mode allows.
+		if err := c.QueryRow(ctx, `SELECT pg_backend_pid()`, pgx.QueryExecModeSimpleProtocol).Scan(&pid); err != nil {
+			return err
+		}
+		pooled = pid != c.Conn().PgConn().PID()
+		return nil
+	})
+	return pooled, err
+}
+
+// setsExecMode reports whether the database URL chooses pgx's query
+// execution mode itself, which then wins over detection.
+func setsExecMode(url string) bool { return strings.Contains(url, "default_query_exec_mode") }
+
+// checkDurable refuses a server whose sessions would acknowledge a commit
+// before it is durable. The vault asks for synchronous_commit=on at
+// connection start, but a pooler may be told to ignore that parameter, and
+// then the server's own setting applies.
+func checkDurable(ctx context.Context, pool *pgxpool.Pool) error {
+	var sc string
+	if err := pool.QueryRow(ctx, `SHOW synchronous_commit`, pgx.QueryExecModeSimpleProtocol).Scan(&sc); err != nil {
+		return explainOpen(fmt.Errorf("postgres: open: %w", err))
+	}
+	if sc != "on" && sc != "remote_apply" {
+		return fmt.Errorf("postgres: open: synchronous_commit is %q on this server; the vault acknowledges a write only "+
+			"once it is durable: set synchronous_commit = on (in postgresql.conf, or ALTER ROLE … SET synchronous_commit = on)", sc)
+	}
+	return nil
 }

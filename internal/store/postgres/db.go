@@ -18,7 +18,14 @@ type DB struct {
 	store
 	pool   *pgxpool.Pool
 	schema string // "" for the connection's default search_path
+	pooled bool   // connections go through a pooler such as PgBouncer
 }
+
+// BehindPooler reports whether the database URL leads to a connection
+// pooler (such as PgBouncer) rather than to PostgreSQL itself; statements
+// then run unprepared (pgx's exec mode) unless the URL chose a
+// default_query_exec_mode.
+func (db *DB) BehindPooler() bool { return db.pooled }
 
 var _ vault.Store = (*DB)(nil)
 
@@ -64,15 +71,30 @@ func open(ctx context.Context, url, schema string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	pooled, err := behindPooler(ctx, pool)
+	if err != nil {
 		pool.Close()
 		return nil, explainOpen(fmt.Errorf("postgres: open: connect: %w", err))
+	}
+	if pooled && !setsExecMode(url) {
+		// Named prepared statements live on one server connection, which a
+		// pooler in transaction mode does not keep for the client: run each
+		// statement unprepared, in one round trip.
+		pool.Close()
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+		if pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("postgres: open: %w", err)
+		}
+	}
+	if err := checkDurable(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
 	}
 	if err := migrate(ctx, pool, schema); err != nil {
 		pool.Close()
 		return nil, explainOpen(err)
 	}
-	return &DB{store: store{pool: pool, q: pool}, pool: pool, schema: schema}, nil
+	return &DB{store: store{pool: pool, q: pool}, pool: pool, schema: schema, pooled: pooled}, nil
 }
 
 // Close closes every connection of the pool, waiting for those in use to

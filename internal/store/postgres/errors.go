@@ -30,6 +30,9 @@ func opErr(op string, err error) error {
 		return conflict(op)
 	case isUnavailable(err):
 		return fmt.Errorf("postgres: %s: %w (%w)", op, vault.ErrUnavailable, err)
+	case isLostStatement(err):
+		return fmt.Errorf("postgres: %s: %w (a connection pooler in transaction mode? "+
+			"remove default_query_exec_mode from the database URL, or set it to exec)", op, err)
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
@@ -48,6 +51,14 @@ func conflict(op string) error {
 func isUnique(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == uniqueViolation
+}
+
+// isLostStatement reports whether err is pgx's statement cache meeting a
+// server connection that is not the one it prepared on: what a pooler in
+// transaction mode does to named prepared statements.
+func isLostStatement(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "26000" || pe.Code == "42P05") && strings.Contains(pe.Message, "stmtcache_")
 }
 
 // unavailableStates are the SQLSTATEs that say the server cannot serve this
