@@ -17,11 +17,11 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/cardvault ./cmd/cardvault \
- && sh deploy/container/rootfs.sh /out/cardvault /out/rootfs
+ && sh deploy/container/rootfs.sh /out/cardvault /out/image
 
 FROM scratch
-COPY --from=build /out/rootfs/ /
-COPY --from=build --chown=65532:65532 /out/rootfs/data/ /data/
+COPY --from=build /out/image/rootfs/ /
+COPY --from=build --chown=65532:65532 /out/image/data /data
 USER 65532:65532
 ENV CARDVAULT_LISTEN=0.0.0.0:8080 \
     CARDVAULT_DATA_DIR=/data \

@@ -27,7 +27,7 @@ func TestContainerImage(t *testing.T) {
 		t.Skip("podman is not installed")
 	}
 	ctx := t.TempDir()
-	bin := filepath.Join(ctx, "cardvault")
+	bin := filepath.Join(t.TempDir(), "cardvault")
 	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version=9.9.9-image", "-o", bin, "../../cmd/cardvault")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -43,7 +43,7 @@ func TestContainerImage(t *testing.T) {
 		}
 	}
 	f.Close()
-	run(t, "sh", "../../deploy/container/rootfs.sh", bin, filepath.Join(ctx, "rootfs"))
+	run(t, "sh", "../../deploy/container/rootfs.sh", bin, ctx)
 
 	const image = "localhost/cardvault-hatest:image"
 	run(t, podman, "build", "-q", "-f", "../../deploy/container/Containerfile.prebuilt", "-t", image, ctx)
