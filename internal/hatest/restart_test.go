@@ -3,6 +3,7 @@ package hatest
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,4 +68,40 @@ func countCards(t *testing.T, url string, ids []string) (present, total int) {
 		t.Fatal(err)
 	}
 	return present, total
+}
+
+// While the database is down every dialect answers 503 with Retry-After in
+// its own error shape (authentication reads the store first, so this is the
+// path every request takes), and once it is back the same node serves
+// again without a restart.
+func TestDatabaseDownEveryDialect(t *testing.T) {
+	requireHA(t)
+	pg := newPrimary(t, "")
+	n := newNode(t, "a", "CARDVAULT_DATABASE_URL="+pg.URL(), "CARDVAULT_MASTER_KEY="+masterKey())
+	n.start(t)
+	n.waitReady(t)
+	client := &http.Client{Timeout: 30 * time.Second}
+	pg.stopQuietly()
+	if readyz(n) != http.StatusServiceUnavailable {
+		t.Errorf("/readyz is not 503 with the database down")
+	}
+	for _, tc := range []struct{ dialect, path, body, hdr, shape string }{
+		{"native", "/cardvault/v1/cards", cardBody, "", `"code":"unavailable"`},
+		{"PCI Vault", "/v1/vault?user=u&passphrase=ALongEnoughPassphraseForTheTest", `{"card_number":"4111111111111111"}`, "", `{"error":"`},
+		{"Guardian", "/api/pci/tokens", `{"source":{"type":"pan","account_number":"4111111111111111","expiry_month":12,"expiry_year":2039}}`, "", `"classifier":"SERVICE_UNAVAILABLE"`},
+		{"Gr4vy", "/payment-methods", `{"method":"card","number":"4111111111111111","expiration_date":"12/39"}`, "", `"code":"service_unavailable"`},
+		{"Hyperswitch", "/v2/payment-methods", `{}`, "pro_shop", `"error":{`},
+	} {
+		a := do(client, "POST", n.URL()+tc.path, tc.body, "x-profile-id", tc.hdr)
+		if a.err != nil || a.status != http.StatusServiceUnavailable || a.retryAfter == "" || !strings.Contains(a.body, tc.shape) {
+			t.Errorf("%s with the database down: %d Retry-After %q %s (%v); want 503 with Retry-After in the shape %s",
+				tc.dialect, a.status, a.retryAfter, a.body, a.err, tc.shape)
+		}
+	}
+	pg.start(t)
+	n.waitReady(t)
+	mustStatus(t, do(client, "POST", n.URL()+"/cardvault/v1/cards", cardBody), http.StatusCreated)
+	if strings.Contains(n.Logs(), "4111111111111111") {
+		t.Error("a card number reached the log")
+	}
 }
