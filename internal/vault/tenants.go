@@ -5,12 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/cardvault/cardvault/internal/seal"
 )
 
 // tenantIDPattern is what a tenant id may look like.
 var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// keyCache holds every loaded tenant's keys.
+type keyCache struct {
+	mu      sync.Mutex
+	tenants map[string]*tenantKeys
+}
 
 // tenantKeys is a tenant's unwrapped key material, cached in memory.
 type tenantKeys struct {
@@ -52,9 +59,9 @@ func (s *Service) CreateTenant(ctx context.Context, id, name string) (Tenant, er
 
 // keysFor returns the tenant's unwrapped keys, loading them once.
 func (s *Service) keysFor(ctx context.Context, tenant string) (*tenantKeys, error) {
-	s.mu.Lock()
-	tk, ok := s.tenants[tenant]
-	s.mu.Unlock()
+	s.keys.mu.Lock()
+	tk, ok := s.keys.tenants[tenant]
+	s.keys.mu.Unlock()
 	if ok {
 		return tk, nil
 	}
@@ -82,9 +89,9 @@ func (s *Service) keysFor(ctx context.Context, tenant string) (*tenantKeys, erro
 		return nil, fmt.Errorf("unwrap index key of tenant %q: %w", tenant, err)
 	}
 	tk = &tenantKeys{sealer: seal.NewSealer(dks[0], dks[1:]...), index: ik}
-	s.mu.Lock()
-	s.tenants[tenant] = tk
-	s.mu.Unlock()
+	s.keys.mu.Lock()
+	s.keys.tenants[tenant] = tk
+	s.keys.mu.Unlock()
 	return tk, nil
 }
 
