@@ -44,6 +44,9 @@ func explainOpen(err error) error {
 	case errors.As(err, &pe) && pe.Code == "25006":
 		return fmt.Errorf("postgres: the database is read-only (a standby?); point the database URL at the primary, "+
 			"or list every host with target_session_attrs=read-write: %w", err)
+	case strings.Contains(msg, "unsupported startup parameter"):
+		return fmt.Errorf("postgres: the connection pooler rejects a start-up parameter the vault sends; for PgBouncer add "+
+			"ignore_startup_parameters = synchronous_commit to pgbouncer.ini and keep synchronous_commit = on on the server: %w", err)
 	case strings.Contains(msg, "statement pooling mode"):
 		return fmt.Errorf("postgres: the connection pooler is in statement pooling mode, which forbids transactions; "+
 			"the vault needs pool_mode=transaction (with default_query_exec_mode=exec in the database URL) "+

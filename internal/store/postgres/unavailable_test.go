@@ -150,3 +150,23 @@ func TestCleanUpOneNodeAtATime(t *testing.T) {
 		t.Errorf("DeleteExpired after the other node died = %d, %v; want 1, nil", n, err)
 	}
 }
+
+func TestExplainOpen(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("connect: %w", pgconn.ErrReadOnlyConnection), "no writable primary"},
+		{&pgconn.PgError{Code: "25006", Message: "cannot execute CREATE TABLE in a read-only transaction"}, "read-only"},
+		{errors.New("FATAL: unsupported startup parameter: synchronous_commit (SQLSTATE 08P01)"), "ignore_startup_parameters = synchronous_commit"},
+		{errors.New("ERROR: transaction blocks not allowed in statement pooling mode (SQLSTATE 08P01)"), "pool_mode=transaction"},
+	} {
+		if got := explainOpen(tc.err).Error(); !strings.Contains(got, tc.want) {
+			t.Errorf("explainOpen(%v) = %q, want it to say %q", tc.err, got, tc.want)
+		}
+	}
+	plain := errors.New("something else")
+	if explainOpen(plain) != plain {
+		t.Error("explainOpen changed an error it has nothing to say about")
+	}
+}
