@@ -78,7 +78,7 @@ func TestContainerImage(t *testing.T) {
 }
 
 // run runs a command and returns its standard output, failing on error.
-func run(t *testing.T, name string, args ...string) string {
+func run(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	var stderr strings.Builder

@@ -86,7 +86,7 @@ func (l *load) record(a answer, sent time.Time) {
 }
 
 // waitAcks waits until n writes were acknowledged after since.
-func (l *load) waitAcks(t *testing.T, n int, since time.Time) {
+func (l *load) waitAcks(t testing.TB, n int, since time.Time) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
@@ -162,7 +162,7 @@ func (l *load) summary() string {
 
 // requireOnly fails the test if any answer was other than 201 or (when
 // allow503) a 503 carrying Retry-After, or if a transport error occurred.
-func (l *load) requireOnly(t *testing.T, allow503 bool) {
+func (l *load) requireOnly(t testing.TB, allow503 bool) {
 	t.Helper()
 	l.mu.Lock()
 	bad := len(l.errs) > 0 || l.noRetry > 0 || (!allow503 && l.statuses[http.StatusServiceUnavailable] > 0)

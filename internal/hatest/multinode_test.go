@@ -171,7 +171,7 @@ func cleanerLockKey() int64 {
 var cleanupCount = regexp.MustCompile(`cardvault_store_operation_duration_seconds_count\{op="delete_expired",outcome="ok"\} (\d+)`)
 
 // cleanups returns how many clean-up batches the node has run.
-func cleanups(t *testing.T, n *node) int {
+func cleanups(t testing.TB, n *node) int {
 	t.Helper()
 	ans := do(http.DefaultClient, "GET", n.URL()+"/metrics", "")
 	m := cleanupCount.FindStringSubmatch(ans.body)
@@ -183,7 +183,7 @@ func cleanups(t *testing.T, n *node) int {
 }
 
 // waitFor polls cond until it holds, failing after a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !cond() {
@@ -195,7 +195,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // mustStatus fails the test unless the answer has the status.
-func mustStatus(t *testing.T, a answer, status int) answer {
+func mustStatus(t testing.TB, a answer, status int) answer {
 	t.Helper()
 	if a.err != nil || a.status != status {
 		t.Fatalf("got %d %s (%v), want %d", a.status, a.body, a.err, status)
@@ -204,7 +204,7 @@ func mustStatus(t *testing.T, a answer, status int) answer {
 }
 
 // decodeJSON decodes body into v, failing the test on error.
-func decodeJSON(t *testing.T, body string, v any) {
+func decodeJSON(t testing.TB, body string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("decode %s: %v", body, err)
@@ -213,7 +213,7 @@ func decodeJSON(t *testing.T, body string, v any) {
 
 // query runs one query with args on its own connection and scans its one
 // row into dest.
-func query(t *testing.T, url, sql string, args []any, dest ...any) {
+func query(t testing.TB, url, sql string, args []any, dest ...any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -228,7 +228,7 @@ func query(t *testing.T, url, sql string, args []any, dest ...any) {
 }
 
 // execSQL runs one statement on its own connection.
-func execSQL(t *testing.T, url, sql string, args ...any) {
+func execSQL(t testing.TB, url, sql string, args ...any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -29,7 +29,7 @@ var (
 )
 
 // vaultBinary builds cmd/cardvault once per test run and returns its path.
-func vaultBinary(t *testing.T) string {
+func vaultBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "cardvault-ha-bin-")
@@ -70,7 +70,7 @@ type node struct {
 }
 
 // newNode prepares a vault node on a fresh loopback port; start runs it.
-func newNode(t *testing.T, name string, env ...string) *node {
+func newNode(t testing.TB, name string, env ...string) *node {
 	t.Helper()
 	n := &node{name: name, addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), env: env}
 	t.Cleanup(func() { n.kill() })
@@ -81,7 +81,7 @@ func newNode(t *testing.T, name string, env ...string) *node {
 func (n *node) URL() string { return "http://" + n.addr }
 
 // start runs the node's process (it does not wait for it to be ready).
-func (n *node) start(t *testing.T) {
+func (n *node) start(t testing.TB) {
 	t.Helper()
 	cmd := exec.Command(vaultBinary(t), "serve", "--listen="+n.addr)
 	cmd.Env = append(append(os.Environ(), "CARDVAULT_BOOTSTRAP_API_KEY="+apiKey, "CARDVAULT_FORWARD_DEFAULTS=off"), n.env...)
@@ -118,7 +118,7 @@ func (n *node) Logs() string {
 }
 
 // waitReady waits until /readyz answers 200, failing if the process exits.
-func (n *node) waitReady(t *testing.T) {
+func (n *node) waitReady(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
@@ -136,7 +136,7 @@ func (n *node) waitReady(t *testing.T) {
 }
 
 // wait waits for the process to exit and returns its error.
-func (n *node) wait(t *testing.T, within time.Duration) error {
+func (n *node) wait(t testing.TB, within time.Duration) error {
 	t.Helper()
 	select {
 	case err := <-n.done:
@@ -149,7 +149,7 @@ func (n *node) wait(t *testing.T, within time.Duration) error {
 }
 
 // signal sends sig to the process.
-func (n *node) signal(t *testing.T, sig syscall.Signal) {
+func (n *node) signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
 	n.mu.Lock()
 	defer n.mu.Unlock()

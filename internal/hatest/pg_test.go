@@ -15,7 +15,7 @@ import (
 
 // requireHA skips the test unless this machine can run private PostgreSQL
 // servers, or fails it when CARDVAULT_TEST_REQUIRE_HA=1 says it must run.
-func requireHA(t *testing.T) {
+func requireHA(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers and vault processes")
@@ -57,7 +57,7 @@ func version(path string) int {
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -69,7 +69,7 @@ func freePort(t *testing.T) int {
 
 // postgresDir makes a temporary directory owned by the postgres user,
 // removed when the test ends.
-func postgresDir(t *testing.T) string {
+func postgresDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "cardvault-ha-")
 	if err != nil {
@@ -89,7 +89,7 @@ func postgresDir(t *testing.T) string {
 }
 
 // asPostgres runs one of PostgreSQL's programs as the postgres user.
-func asPostgres(t *testing.T, program string, args ...string) string {
+func asPostgres(t testing.TB, program string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(pgBinDir(), program)}, args...)...).CombinedOutput()
 	if err != nil {
@@ -115,7 +115,7 @@ func (p *pgServer) Host() string { return fmt.Sprintf("127.0.0.1:%d", p.port) }
 
 // newPrimary initialises and starts a primary that streams WAL. With
 // syncStandby set, a commit waits until that standby has flushed it.
-func newPrimary(t *testing.T, syncStandby string) *pgServer {
+func newPrimary(t testing.TB, syncStandby string) *pgServer {
 	t.Helper()
 	root := postgresDir(t)
 	p := &pgServer{dir: filepath.Join(root, "primary"), port: freePort(t), name: "primary"}
@@ -140,7 +140,7 @@ synchronous_standby_names = '%s'
 
 // newStandby clones primary with pg_basebackup and starts it as a
 // streaming standby named name.
-func (p *pgServer) newStandby(t *testing.T, name string) *pgServer {
+func (p *pgServer) newStandby(t testing.TB, name string) *pgServer {
 	t.Helper()
 	s := &pgServer{dir: filepath.Join(filepath.Dir(p.dir), name), port: freePort(t), name: name}
 	asPostgres(t, "pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(p.port), "-U", "postgres",
@@ -156,27 +156,27 @@ primary_conninfo = 'host=127.0.0.1 port=%d user=postgres application_name=%s'
 }
 
 // start starts the server and waits until it accepts connections.
-func (p *pgServer) start(t *testing.T) {
+func (p *pgServer) start(t testing.TB) {
 	t.Helper()
 	asPostgres(t, "pg_ctl", "start", "-w", "-t", "60", "-D", p.dir, "-l", filepath.Join(filepath.Dir(p.dir), p.name+".log"))
 }
 
 // stopImmediately stops the server abruptly, as a crash or a lost machine
 // would: no checkpoint, clients cut off.
-func (p *pgServer) stopImmediately(t *testing.T) {
+func (p *pgServer) stopImmediately(t testing.TB) {
 	t.Helper()
 	asPostgres(t, "pg_ctl", "stop", "-m", "immediate", "-w", "-D", p.dir)
 }
 
 // restartImmediately stops the server abruptly and starts it again.
-func (p *pgServer) restartImmediately(t *testing.T) {
+func (p *pgServer) restartImmediately(t testing.TB) {
 	t.Helper()
 	asPostgres(t, "pg_ctl", "restart", "-m", "immediate", "-w", "-t", "60", "-D", p.dir,
 		"-l", filepath.Join(filepath.Dir(p.dir), p.name+".log"))
 }
 
 // promote turns a standby into a primary and waits until it is one.
-func (p *pgServer) promote(t *testing.T) {
+func (p *pgServer) promote(t testing.TB) {
 	t.Helper()
 	asPostgres(t, "pg_ctl", "promote", "-w", "-t", "60", "-D", p.dir)
 }
@@ -188,7 +188,7 @@ func (p *pgServer) stopQuietly() {
 }
 
 // appendFile appends text to a file, failing the test on error.
-func appendFile(t *testing.T, path, text string) {
+func appendFile(t testing.TB, path, text string) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 // requirePgBouncer skips the test without the pgbouncer binary, unless
 // CARDVAULT_TEST_REQUIRE_PGBOUNCER=1 demands it.
-func requirePgBouncer(t *testing.T) string {
+func requirePgBouncer(t testing.TB) string {
 	t.Helper()
 	requireHA(t)
 	path, err := exec.LookPath("pgbouncer")
@@ -34,7 +34,7 @@ func requirePgBouncer(t *testing.T) string {
 // startPgBouncer runs PgBouncer in front of pg, as the postgres user, with
 // two databases: "vault" in transaction pooling mode and "vault_statement"
 // in statement pooling mode. It returns PgBouncer's host:port.
-func startPgBouncer(t *testing.T, bin string, pg *pgServer) string {
+func startPgBouncer(t testing.TB, bin string, pg *pgServer) string {
 	t.Helper()
 	dir := postgresDir(t)
 	port := freePort(t)

@@ -54,7 +54,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 
 // countCards returns how many of ids are in the cards table, and how many
 // cards there are in all.
-func countCards(t *testing.T, url string, ids []string) (present, total int) {
+func countCards(t testing.TB, url string, ids []string) (present, total int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

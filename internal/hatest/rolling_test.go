@@ -24,7 +24,7 @@ type balancer struct {
 }
 
 // newBalancer health-checks nodes every 25 ms until the test ends.
-func newBalancer(t *testing.T, nodes ...*node) *balancer {
+func newBalancer(t testing.TB, nodes ...*node) *balancer {
 	b := &balancer{nodes: nodes, ready: make([]atomic.Bool, len(nodes)), drained: make([]atomic.Bool, len(nodes)),
 		stop: make(chan struct{})}
 	b.done.Add(1)
