@@ -145,7 +145,21 @@ func TestCleanUpOneNodeAtATime(t *testing.T) {
 	if n, err := db.DeleteExpired(ctx, time.Now(), 100); err != nil || n != 0 {
 		t.Errorf("DeleteExpired while another node cleans = %d, %v; want 0, nil", n, err)
 	}
-	other.Close(ctx) // the other node dies
+	pid := other.PgConn().PID()
+	other.Close(ctx) // the other node dies; its backend exits (and unlocks) a moment later
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		var alive bool
+		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, pid).Scan(&alive); err != nil {
+			t.Fatal(err)
+		}
+		if !alive {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the other node's backend did not exit")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n, err := db.DeleteExpired(ctx, time.Now(), 100); err != nil || n != 1 {
 		t.Errorf("DeleteExpired after the other node died = %d, %v; want 1, nil", n, err)
 	}
