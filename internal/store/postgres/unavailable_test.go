@@ -68,7 +68,8 @@ func TestConnectionKilledMidTransaction(t *testing.T) {
 		if err := s.(*store).tx.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
 			return err
 		}
-		if _, err := db.pool.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		// Terminate it and wait for it to be gone (what a restart does).
+		if _, err := db.pool.Exec(ctx, `SELECT pg_terminate_backend($1, 30000)`, pid); err != nil {
 			t.Fatalf("terminate backend: %v", err)
 		}
 		return s.CreateCard(ctx, vault.Card{Tenant: "a", ID: "second", CreatedAt: now, UpdatedAt: now})
