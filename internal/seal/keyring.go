@@ -16,6 +16,8 @@ import (
 type Keyring struct {
 	current uint32
 	aeads   map[uint32]cipher.AEAD
+	// derived holds the integrity and checkpoint keys of each version (integrity.go).
+	derived map[uint32]derivedKeys
 }
 
 // NewKeyring returns a keyring holding keys, each exactly 32 bytes, with
@@ -26,13 +28,16 @@ func NewKeyring(current uint32, keys map[uint32][]byte) (*Keyring, error) {
 	if _, ok := keys[current]; !ok {
 		return nil, fmt.Errorf("seal: current master key version %d is not in the keyring", current)
 	}
-	k := &Keyring{current: current, aeads: make(map[uint32]cipher.AEAD, len(keys))}
+	k := &Keyring{current: current, aeads: make(map[uint32]cipher.AEAD, len(keys)), derived: make(map[uint32]derivedKeys, len(keys))}
 	for v, key := range keys {
 		a, err := newAEAD(bytes.Clone(key))
 		if err != nil {
 			return nil, fmt.Errorf("seal: master key version %d: %w", v, err)
 		}
 		k.aeads[v] = a
+		if k.derived[v], err = deriveKeys(key); err != nil {
+			return nil, fmt.Errorf("seal: master key version %d: %w", v, err)
+		}
 	}
 	return k, nil
 }

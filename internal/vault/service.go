@@ -49,6 +49,7 @@ func New(store Store, keyring *seal.Keyring, o Options) *Service {
 	if s.cvvTTL <= 0 {
 		s.cvvTTL = 2 * time.Hour
 	}
+	s.store = withIntegrity(store, keyring, s.log) // integrity.go: tags on API keys and cards
 	return s
 }
 

@@ -87,7 +87,7 @@ func New(tb testing.TB, o Options) *Env {
 	if err := e.Vault.Init(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	e.Audit = audit.New(store, e.Vault.MAC, e.Clock.Now)
+	e.Audit = audit.New(store, e.Vault.MAC, e.Vault.Keyring(), e.Clock.Now)
 	e.AdminKey = "test-admin-key-" + seal.NewSecret()
 	if err := e.Vault.EnsureBootstrapKey(ctx, e.AdminKey); err != nil {
 		tb.Fatal(err)
