@@ -46,6 +46,8 @@ type Config struct {
 	Console        string
 	APIKeyCacheTTL time.Duration
 	PprofListen    string
+	// DrainDelay is how long /readyz answers 503 on SIGTERM before the listener closes.
+	DrainDelay time.Duration
 	// PublicURL is the scheme and host (no path) that links and session
 	// base_url are built from; empty means "not configured" (see publicurl.go).
 	PublicURL string
@@ -104,6 +106,7 @@ var options = []option{
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
 	{name: "console", usage: "on: serve the operator console at /console (admin keys only); off by default", bind: str(func(c *Config) *string { return &c.Console }, "off")},
+	{name: "drain-delay", usage: "on SIGTERM, how long /readyz answers 503 (so load balancers stop sending) before the listener closes", bind: dur(func(c *Config) *time.Duration { return &c.DrainDelay }, 0)},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
 	{name: "rate-limit", usage: "requests per API key, every route: COUNT/PERIOD[:BURST] (100/s:200, 300/1m) or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimit }, DefaultRateLimit)},
 	{name: "rate-limit-ip", usage: "requests per client address (IPv6: per /64), every route: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitIP }, DefaultRateLimitIP)},
@@ -186,6 +189,9 @@ func (c Config) validate() []error {
 	if c.Console != "on" && c.Console != "off" {
 		p = append(p, fmt.Errorf("console: %q is not on or off", c.Console))
 	}
+	if c.DrainDelay < 0 {
+		p = append(p, errors.New("drain-delay: must not be negative"))
+	}
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
@@ -238,6 +244,7 @@ func (c Config) Dump() string {
 		"trusted-proxies": c.TrustedProxies, "public-url": c.PublicURL,
 		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console,
 		"api-key-cache-ttl": c.APIKeyCacheTTL.String(), "pprof-listen": c.PprofListen,
+		"drain-delay": c.DrainDelay.String(),
 	}
 	var b strings.Builder
 	for _, o := range options {
