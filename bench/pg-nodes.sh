@@ -23,6 +23,7 @@ export CARDVAULT_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
 export CARDVAULT_BOOTSTRAP_API_KEY=$api
 export CARDVAULT_FORWARD_ALLOW=http://127.0.0.1:55901,http://127.0.0.1:55902
 export CARDVAULT_LOG_LEVEL=warn
+export CARDVAULT_RATE_LIMIT=off CARDVAULT_RATE_LIMIT_IP=off CARDVAULT_RATE_LIMIT_CARD_WRITES=off
 for n in a:58081 b:58082; do
   name=${n%%:*} port=${n#*:}
   "$dir/cv" serve --listen=127.0.0.1:$port 2>"$dir/$name.log" &

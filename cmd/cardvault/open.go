@@ -183,7 +183,8 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 		vs = metered.New(store, reg)
 	}
 	vs = keycache.New(vs, c.APIKeyCacheTTL, keycache.DefaultMaxKeys)
-	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL})
+	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL,
+		Enumeration: enumerationLimits(c)})
 	if err := svc.Init(ctx); err != nil {
 		store.Close()
 		if errors.Is(err, seal.ErrWrongMasterKey) {

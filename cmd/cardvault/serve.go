@@ -74,10 +74,13 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	}
 	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 	auditIntegrityFailures(svc, auditLog, log)
-	auditNotices(svc, auditLog)
 	d := deps{vault: svc, audit: auditLog, log: log, getenv: getenv}
 	extra, err := surfaces(ctx, &d, auditLog, c, reg)
 	if err != nil {
+		return fail(err)
+	}
+	auditNotices(svc, d.audit, d.ops)
+	if d.limits, err = rateLimits(c, d.ops); err != nil {
 		return fail(err)
 	}
 	fs, err := facades(d, c)
@@ -85,7 +88,8 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 		return fail(err)
 	}
 	fs = append(fs, extra...)
-	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs})
+	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs,
+		AddrLimit: d.limits.addr, ClientAddr: d.limits.client})
 	_, stopPprof, err := servePprof(c.PprofListen, log)
 	if err != nil {
 		return fail(err)

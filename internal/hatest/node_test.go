@@ -84,7 +84,9 @@ func (n *node) URL() string { return "http://" + n.addr }
 func (n *node) start(t testing.TB) {
 	t.Helper()
 	cmd := exec.Command(vaultBinary(t), "serve", "--listen="+n.addr)
-	cmd.Env = append(append(os.Environ(), "CARDVAULT_BOOTSTRAP_API_KEY="+apiKey, "CARDVAULT_FORWARD_DEFAULTS=off"), n.env...)
+	cmd.Env = append(append(os.Environ(), "CARDVAULT_BOOTSTRAP_API_KEY="+apiKey, "CARDVAULT_FORWARD_DEFAULTS=off",
+		// Load tests: one key and one address send far more than the default limits allow.
+		"CARDVAULT_RATE_LIMIT=off", "CARDVAULT_RATE_LIMIT_IP=off", "CARDVAULT_RATE_LIMIT_CARD_WRITES=off"), n.env...)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cardvault/cardvault/internal/ratelimit"
 )
 
 // DefaultMaxBody is the request body limit when Config.MaxBody is zero.
@@ -40,6 +42,10 @@ type Config struct {
 	// Facades are mounted in order; the first that Owns a path writes its
 	// routing errors. Paths no facade owns get the native error shape.
 	Facades []Facade
+	// AddrLimit limits every request per client address (ClientAddr says
+	// which), before authentication; nil limits nothing.
+	AddrLimit  Limiter
+	ClientAddr ratelimit.ClientAddr
 }
 
 // Mux is the router facades register on; it remembers every pattern.
@@ -87,6 +93,7 @@ func New(c Config) *Server {
 	var h http.Handler = routed(mux.ServeMux, c.Facades)
 	h = limitBody(h, c.MaxBody, c.Facades)
 	h = recoverPanics(h, c.Logger, c.Facades)
+	h = LimitByAddr(c.AddrLimit, c.ClientAddr, RefuseInShape(c.Facades), h)
 	h = accessLog(h, c.Logger, m, mux.ServeMux)
 	return &Server{Handler: closeWhileDraining(requestID(h), draining), mux: mux, draining: draining}
 }
