@@ -1,9 +1,11 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -47,7 +49,7 @@ type KeyLimits struct {
 func (rt Routes) Serve(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
-			rt.Fail(w, r, err)
+			rt.Fail(w, r, maskPublic(err))
 		}
 	})
 }
@@ -92,4 +94,19 @@ func (rt Routes) credential(r *http.Request) string {
 func Principal(r *http.Request) vault.Principal {
 	p, _ := vault.PrincipalFrom(r.Context())
 	return p
+}
+
+// maskPublic returns err with a public message and field that can never
+// echo a card number a caller sent where none belongs (card.MaskPANs): the
+// one place every facade's handler errors pass through.
+func maskPublic(err error) error {
+	var ve *vault.Error
+	if !errors.As(err, &ve) {
+		return err
+	}
+	public, field := card.MaskPANs(ve.Public), card.MaskPANs(ve.Field)
+	if public == ve.Public && field == ve.Field {
+		return err
+	}
+	return &vault.Error{Code: ve.Code, Public: public, Field: field, Err: err}
 }
