@@ -52,6 +52,7 @@ Usage:
                                                    make an API key (its secret is printed once)
   cardvault keys list                              list API keys (never their secrets)
   cardvault keys revoke ID                         revoke an API key
+  cardvault keys create-master                     make the master key in the PKCS#11 token (CARDVAULT_KEK_PROVIDER=pkcs11)
   cardvault audit verify|list [--tenant=T]         check the audit chain, or print it as JSON lines
   cardvault bench [--url=U --key=K] [--scenarios=tokenize,reveal,direct,forward] [--duration=10s] [--workers=16]
                                                    measure requests/s and latency percentiles

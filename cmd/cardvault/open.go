@@ -42,9 +42,9 @@ func openStore(ctx context.Context, c config.Config) (storeCloser, error) {
 	return sqlite.Open(ctx, filepath.Join(c.DataDir, "cardvault.db"))
 }
 
-// loadKeyring reads the master key from the configuration, or, for the
+// loadMasterKey reads the master key from the configuration, or, for the
 // embedded store only, from (or into) a 0600 key file in the data directory.
-func loadKeyring(c config.Config, log *slog.Logger) (*seal.Keyring, error) {
+func loadMasterKey(c config.Config, log *slog.Logger) ([]byte, error) {
 	var b64 string
 	switch {
 	case c.MasterKey != "":
@@ -68,7 +68,7 @@ func loadKeyring(c config.Config, log *slog.Logger) (*seal.Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	return seal.NewKeyring(1, map[uint32][]byte{1: key})
+	return key, nil
 }
 
 // keyFileInDataDir returns the data directory's key file, creating it with
@@ -114,14 +114,16 @@ func keyFileInDataDir(dir string, log *slog.Logger) (string, error) {
 // openVault opens the store and the vault service on it, checking the master key.
 // With a registry, store calls are timed into it.
 func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prometheus.Registerer) (*vault.Service, storeCloser, error) {
-	keyring, err := loadKeyring(c, log)
+	keyring, kek, err := openKeyring(c, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := openStore(ctx, c)
+	plain, err := openStore(ctx, c)
 	if err != nil {
+		kek.Close()
 		return nil, nil, err
 	}
+	store := withKEK{plain, kek}
 	var vs vault.Store = store
 	if reg != nil {
 		vs = metered.New(store, reg)

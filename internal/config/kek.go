@@ -1,0 +1,42 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+)
+
+// KEK providers.
+const (
+	// KEKEnv keeps the master key in CARDVAULT_MASTER_KEY(_FILE).
+	KEKEnv = "env"
+	// KEKPKCS11 keeps the master key in a PKCS#11 token.
+	KEKPKCS11 = "pkcs11"
+)
+
+// validateKEK reports inconsistencies in the master key settings.
+func (c Config) validateKEK() []error {
+	var p []error
+	if c.MasterKeyPrevious != "" && c.MasterKeyPreviousFile != "" {
+		p = append(p, errors.New("master-key-previous and master-key-previous-file: set one, not both"))
+	}
+	switch c.KEKProvider {
+	case KEKEnv:
+		for _, s := range []struct{ name, v string }{{"pkcs11-module", c.PKCS11Module}, {"pkcs11-token-label", c.PKCS11TokenLabel}, {"pkcs11-pin-file", c.PKCS11PINFile}} {
+			if name, v := s.name, s.v; v != "" {
+				p = append(p, fmt.Errorf("%s: set, but kek-provider is env (set kek-provider=pkcs11 to use the token)", name))
+			}
+		}
+	case KEKPKCS11:
+		for _, s := range []struct{ name, v string }{{"pkcs11-module", c.PKCS11Module}, {"pkcs11-token-label", c.PKCS11TokenLabel}, {"pkcs11-pin-file", c.PKCS11PINFile}, {"pkcs11-key-label", c.PKCS11KeyLabel}} {
+			if name, v := s.name, s.v; v == "" {
+				p = append(p, fmt.Errorf("%s: required when kek-provider is pkcs11", name))
+			}
+		}
+		if c.MasterKey != "" || c.MasterKeyFile != "" {
+			p = append(p, errors.New("master-key: the current master key is in the PKCS#11 token; give a local key only as master-key-previous while rotating"))
+		}
+	default:
+		p = append(p, fmt.Errorf("kek-provider: %q is not one of env, pkcs11", c.KEKProvider))
+	}
+	return p
+}
