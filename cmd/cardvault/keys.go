@@ -58,6 +58,8 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 	defer store.Close()
 
 	switch sub {
+	case "status":
+		return keyStatus(ctx, svc, stdout)
 	case "create":
 		parsed, err := vault.ParseScopes(*scopes)
 		if err != nil {

@@ -53,6 +53,10 @@ Usage:
   cardvault keys list                              list API keys (never their secrets)
   cardvault keys revoke ID                         revoke an API key
   cardvault keys create-master                     make the master key in the PKCS#11 token (CARDVAULT_KEK_PROVIDER=pkcs11)
+  cardvault keys status                            per tenant and key version: master key, cards sealed with it
+  cardvault rotate master                          re-wrap every key under CARDVAULT_MASTER_KEY (old one in CARDVAULT_MASTER_KEY_PREVIOUS)
+  cardvault tenants create|list|disable [NAME] [--name=DISPLAY]
+                                                   manage tenants; disabling stops their API keys at once
   cardvault audit verify|list [--tenant=T]         check the audit chain, or print it as JSON lines
   cardvault bench [--url=U --key=K] [--scenarios=tokenize,reveal,direct,forward] [--duration=10s] [--workers=16]
                                                    measure requests/s and latency percentiles
@@ -75,6 +79,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keys(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "rotate":
+		return rotateCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "tenants":
+		return tenantsCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return benchmark(ctx, args[1:], getenv, stdout, stderr)
 	case "version":

@@ -97,6 +97,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	if !seal.VerifySecret(secret, k.Hash) || !k.RevokedAt.IsZero() || (!k.ExpiresAt.IsZero() && !k.ExpiresAt.After(now)) {
 		return Principal{}, errBadKey
 	}
+	if s.tenantDisabled(ctx, k.Tenant) {
+		return Principal{}, errBadKey
+	}
 	return Principal{Tenant: k.Tenant, KeyID: k.ID, Scopes: k.Scopes}, nil
 }
 

@@ -125,3 +125,21 @@ func (s *Service) MAC(ctx context.Context, tenant, domain, value string) (string
 	}
 	return tk.index.Sum(domain, value), nil
 }
+
+// ListTenants pages through tenants in id order.
+func (s *Service) ListTenants(ctx context.Context, p Page) ([]Tenant, error) {
+	return s.store.ListTenants(ctx, p)
+}
+
+// DisableTenant stops every API key of the tenant at once, on every node
+// (Authenticate reads the tenant on each request). Its data stays.
+func (s *Service) DisableTenant(ctx context.Context, id string) error {
+	return domainErr(s.store.DisableTenant(ctx, id, s.Now()))
+}
+
+// tenantDisabled reports whether a tenant is disabled (or unreadable, which
+// is treated the same: a key is refused rather than let through).
+func (s *Service) tenantDisabled(ctx context.Context, id string) bool {
+	t, err := s.store.GetTenant(ctx, id)
+	return err != nil || !t.DisabledAt.IsZero()
+}
