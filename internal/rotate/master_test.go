@@ -5,8 +5,8 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/rotate"
