@@ -26,6 +26,10 @@ type Status struct {
 	Until  time.Time `json:"until"`
 	Done   int       `json:"done"`
 	Total  int       `json:"total"`
+	// Run names one rotation across its interruptions and resumptions.
+	Run string `json:"run,omitempty"`
+	// Finished is set when the rotation completed.
+	Finished bool `json:"finished,omitempty"`
 }
 
 // ErrBusy means another runner holds the rotation lock.
@@ -37,6 +41,8 @@ type lock struct {
 	now   func() time.Time
 	cur   []byte // the row's value as last written by us
 	st    Status
+	// prev is the status found when the lock was taken.
+	prev Status
 }
 
 // acquire claims the lock for holder, taking it over when it is free,
@@ -44,7 +50,7 @@ type lock struct {
 // another live runner has it: two runners never both proceed, because every
 // write is a compare and swap on the value last read.
 func acquire(ctx context.Context, store vault.Store, kind, holder string, now func() time.Time) (*lock, error) {
-	l := &lock{store: store, now: now, st: Status{Kind: kind, Holder: holder}}
+	l := &lock{store: store, now: now, st: Status{Kind: kind, Holder: holder, Run: now().UTC().Format(time.RFC3339Nano)}}
 	old, err := store.GetMeta(ctx, lockKey)
 	if errors.Is(err, vault.ErrNotFound) {
 		next := l.value()
@@ -63,6 +69,10 @@ func acquire(ctx context.Context, store vault.Store, kind, holder string, now fu
 	if json.Unmarshal(old, &held) == nil && held.Holder != "" && held.Until.After(now()) {
 		return nil, fmt.Errorf("%w: %s rotation by %s, %d/%d done, lease until %s", ErrBusy,
 			held.Kind, held.Holder, held.Done, held.Total, held.Until.UTC().Format(time.RFC3339))
+	}
+	l.prev = held
+	if held.Kind == kind && !held.Finished && held.Run != "" {
+		l.st.Run = held.Run // resume the interrupted rotation
 	}
 	next := l.value()
 	if err := store.ReplaceMeta(ctx, lockKey, old, next); errors.Is(err, vault.ErrConflict) {
@@ -95,10 +105,12 @@ func (l *lock) progress(ctx context.Context, done, total int) error {
 	return nil
 }
 
+// finish marks the rotation complete, so the next one starts afresh.
+func (l *lock) finish() { l.st.Finished = true }
+
 // release frees the lock (keeping the final counts for status readers).
 func (l *lock) release(ctx context.Context) error {
-	l.st.Holder = ""
-	b, _ := json.Marshal(Status{Kind: l.st.Kind, Done: l.st.Done, Total: l.st.Total})
+	b, _ := json.Marshal(Status{Kind: l.st.Kind, Done: l.st.Done, Total: l.st.Total, Run: l.st.Run, Finished: l.st.Finished})
 	return l.store.ReplaceMeta(ctx, lockKey, l.cur, b)
 }
 

@@ -100,6 +100,7 @@ func (m *Master) Run(ctx context.Context) (Result, error) {
 		}
 		res.CheckResealed = true
 	}
+	l.finish()
 	return res, nil
 }
 

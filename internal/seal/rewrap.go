@@ -21,3 +21,8 @@ func (k *Keyring) rewrap(blob, context []byte) ([]byte, error) {
 	defer clear(pt)
 	return k.Wrap(pt, context)
 }
+
+// BlobKeyVersion returns the key version (master key ID or data key
+// version) that a blob made by this package names, without opening it. It
+// fails for blobs of the wrong shape.
+func BlobKeyVersion(blob []byte) (uint32, error) { return blobVersion(blob) }
