@@ -3,8 +3,8 @@ package rotate_test
 import (
 	"context"
 	"fmt"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/rotate"
