@@ -55,6 +55,8 @@ Usage:
   cardvault keys create-master                     make the master key in the PKCS#11 token (CARDVAULT_KEK_PROVIDER=pkcs11)
   cardvault keys status                            per tenant and key version: master key, cards sealed with it
   cardvault rotate master                          re-wrap every key under CARDVAULT_MASTER_KEY (old one in CARDVAULT_MASTER_KEY_PREVIOUS)
+  cardvault rotate data [--tenant=T] [--settle=70s]
+                                                   new data key version; re-seal cards under it
   cardvault tenants create|list|disable [NAME] [--name=DISPLAY]
                                                    manage tenants; disabling stops their API keys at once
   cardvault audit verify|list [--tenant=T]         check the audit chain, or print it as JSON lines

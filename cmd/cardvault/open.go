@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/store/metered"
 	"github.com/cardvault/cardvault/internal/store/postgres"
@@ -127,6 +128,7 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 	var vs vault.Store = store
 	if reg != nil {
 		vs = metered.New(store, reg)
+		reg.MustRegister(rotate.NewCollector(ctx, store))
 	}
 	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL})
 	if err := svc.Init(ctx); err != nil {

@@ -22,26 +22,8 @@ func tenantsCmd(ctx context.Context, args []string, getenv func(string) string, 
 	fs := flag.NewFlagSet("tenants "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "display name of a new tenant (default: its id)")
-	var storeArgs, ownArgs, positional []string
-	rest := args[1:]
-	for i := 0; i < len(rest); i++ {
-		a := rest[i]
-		n := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
-		if strings.HasPrefix(a, "-") && fs.Lookup(n) == nil {
-			storeArgs = append(storeArgs, a)
-			if !strings.Contains(a, "=") && i+1 < len(rest) {
-				i++
-				storeArgs = append(storeArgs, rest[i])
-			}
-			continue
-		}
-		if strings.HasPrefix(a, "-") {
-			ownArgs = append(ownArgs, a)
-		} else {
-			positional = append(positional, a)
-		}
-	}
-	if err := fs.Parse(append(ownArgs, positional...)); err != nil {
+	storeArgs, ownArgs := splitArgs(fs, args[1:])
+	if err := fs.Parse(ownArgs); err != nil {
 		return err
 	}
 	c, err := config.Load("tenants "+sub, storeArgs, getenv, stderr)
