@@ -4,67 +4,20 @@ package pkcs11_test
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/kek/pkcs11"
+	"github.com/cardvault/cardvault/internal/kek/pkcs11/softhsmtest"
 	"github.com/cardvault/cardvault/internal/seal"
 )
 
-var (
-	hsmOnce sync.Once
-	hsmDir  string
-	hsmErr  error
-	tokens  int
-)
-
-// softHSM returns the configuration of a fresh SoftHSM2 token with a
-// master key made by CreateKey. SoftHSM2 reads SOFTHSM2_CONF once per
-// process, so every test shares one token directory; each gets its own
-// token. It skips without SoftHSM2 unless CARDVAULT_TEST_REQUIRE_PKCS11=1.
+// softHSM returns a fresh SoftHSM2 token holding a master key made by CreateKey.
 func softHSM(t *testing.T) pkcs11.Config {
 	t.Helper()
-	module := os.Getenv("CARDVAULT_TEST_PKCS11_MODULE")
-	for _, m := range []string{"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"} {
-		if module == "" {
-			if _, err := os.Stat(m); err == nil {
-				module = m
-			}
-		}
-	}
-	util, lookErr := exec.LookPath("softhsm2-util")
-	if module == "" || lookErr != nil {
-		if os.Getenv("CARDVAULT_TEST_REQUIRE_PKCS11") == "1" {
-			t.Fatal("SoftHSM2 is required (CARDVAULT_TEST_REQUIRE_PKCS11=1) but not installed: apt-get install softhsm2")
-		}
-		t.Skip("SoftHSM2 not installed (apt-get install softhsm2)")
-	}
-	hsmOnce.Do(func() {
-		if hsmDir, hsmErr = os.MkdirTemp("", "cardvault-softhsm-"); hsmErr != nil {
-			return
-		}
-		conf := filepath.Join(hsmDir, "softhsm2.conf")
-		if err := os.Mkdir(filepath.Join(hsmDir, "tokens"), 0o700); err != nil {
-			hsmErr = err
-			return
-		}
-		hsmErr = os.WriteFile(conf, []byte("directories.tokendir = "+filepath.Join(hsmDir, "tokens")+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600)
-		os.Setenv("SOFTHSM2_CONF", conf)
-	})
-	if hsmErr != nil {
-		t.Fatal(hsmErr)
-	}
-	tokens++
-	c := pkcs11.Config{Module: module, TokenLabel: fmt.Sprintf("cardvault-test-%d", tokens), PIN: "4321-user", KeyLabel: "cardvault-kek"}
-	out, err := exec.Command(util, "--init-token", "--free", "--label", c.TokenLabel, "--pin", c.PIN, "--so-pin", "8765-so").CombinedOutput()
-	if err != nil {
-		t.Fatalf("softhsm2-util --init-token: %v: %s", err, out)
-	}
+	c := softhsmtest.Token(t)
 	if err := pkcs11.CreateKey(c); err != nil {
 		t.Fatalf("CreateKey: %v", err)
 	}
