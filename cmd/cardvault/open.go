@@ -130,7 +130,7 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 		vs = metered.New(store, reg)
 		reg.MustRegister(rotate.NewCollector(ctx, store))
 	}
-	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL})
+	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL, KeyRefresh: c.KeyRefresh})
 	if err := svc.Init(ctx); err != nil {
 		store.Close()
 		if errors.Is(err, seal.ErrWrongMasterKey) {

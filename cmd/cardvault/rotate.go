@@ -27,7 +27,7 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("rotate "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	tenant := fs.String("tenant", "", "rotate data: only this tenant (default: every tenant)")
-	settle := fs.Duration("settle", 70*time.Second, "rotate data: wait this long after adding a version, so every node seals new writes with it (nodes look every minute)")
+	settle := fs.Duration("settle", -1, "rotate data: wait this long after adding a version, so every node seals new writes with it (default: key-refresh + 10s)")
 	storeArgs, ownArgs := splitArgs(fs, args[1:])
 	if err := fs.Parse(ownArgs); err != nil {
 		return err
@@ -35,6 +35,9 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	c, err := config.Load("rotate "+sub, storeArgs, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	if *settle < 0 {
+		*settle = c.KeyRefresh + 10*time.Second
 	}
 	if sub == "master" && c.MasterKeyPrevious == "" && c.MasterKeyPreviousFile == "" {
 		return usageError("rotate master: give the new key as the master key and the old one in CARDVAULT_MASTER_KEY_PREVIOUS")

@@ -39,8 +39,10 @@ type Config struct {
 	MaxBody          int64
 	LogLevel         string
 	SecurityCodeTTL  time.Duration
-	CleanupInterval  time.Duration
-	ShutdownTimeout  time.Duration
+	// KeyRefresh is how often a node looks for new data key versions.
+	KeyRefresh      time.Duration
+	CleanupInterval time.Duration
+	ShutdownTimeout time.Duration
 }
 
 // option is one setting: its flag name, environment variable and help.
@@ -87,6 +89,7 @@ var options = []option{
 	{name: "max-body", usage: "largest request body in bytes", bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.Int64Var(&c.MaxBody, name, 1<<20, usage) }},
 	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, "info")},
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
+	{name: "key-refresh", usage: "how often a node looks for data key versions added by cardvault rotate data", bind: dur(func(c *Config) *time.Duration { return &c.KeyRefresh }, time.Minute)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
 }
@@ -175,7 +178,7 @@ func (c Config) Dump() string {
 		"pkcs11-pin-file": c.PKCS11PINFile, "pkcs11-key-label": c.PKCS11KeyLabel, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
 		"bin-table": c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
-		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
+		"security-code-ttl": c.SecurityCodeTTL.String(), "key-refresh": c.KeyRefresh.String(), "cleanup-interval": c.CleanupInterval.String(),
 		"shutdown-timeout": c.ShutdownTimeout.String(),
 	}
 	var b strings.Builder

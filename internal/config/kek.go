@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // KEK providers.
@@ -16,6 +17,9 @@ const (
 // validateKEK reports inconsistencies in the master key settings.
 func (c Config) validateKEK() []error {
 	var p []error
+	if c.KeyRefresh < time.Second || c.KeyRefresh > time.Hour {
+		p = append(p, errors.New("key-refresh: must be between 1s and 1h"))
+	}
 	if c.MasterKeyPrevious != "" && c.MasterKeyPreviousFile != "" {
 		p = append(p, errors.New("master-key-previous and master-key-previous-file: set one, not both"))
 	}

@@ -10,7 +10,7 @@ import (
 
 // AddDataKey makes a new data key version for the tenant, wrapped under
 // the current master key: new writes use it at once on this node and
-// within keyRefresh on every other. It returns the new version. Two calls
+// within Options.KeyRefresh on every other. It returns the new version. Two calls
 // racing make one version; the loser gets a conflict.
 func (s *Service) AddDataKey(ctx context.Context, tenant string) (uint32, error) {
 	keys, err := s.store.ListKeys(ctx, tenant, PurposeData)

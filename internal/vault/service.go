@@ -22,6 +22,10 @@ type Options struct {
 	Logger *slog.Logger
 	// SecurityCodeTTL is how long a security code is held; default 2 h.
 	SecurityCodeTTL time.Duration
+	// KeyRefresh is how often a tenant's data key versions are looked up
+	// again, so that a version added by a rotation is used for new writes;
+	// default 1 min.
+	KeyRefresh time.Duration
 }
 
 // Service is the vault core. It is safe for concurrent use.
@@ -31,6 +35,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	cvvTTL  time.Duration
+	refresh time.Duration
 
 	mu      sync.Mutex
 	tenants map[string]*tenantKeys
@@ -49,6 +54,9 @@ func New(store Store, keyring *seal.Keyring, o Options) *Service {
 	}
 	if s.cvvTTL <= 0 {
 		s.cvvTTL = 2 * time.Hour
+	}
+	if s.refresh = o.KeyRefresh; s.refresh <= 0 {
+		s.refresh = time.Minute
 	}
 	return s
 }

@@ -24,11 +24,6 @@ type tenantKeys struct {
 	loaded   time.Time
 }
 
-// keyRefresh is how long a node trusts its cached list of a tenant's data
-// key versions: a version added by `cardvault rotate data` on any node is
-// used for new writes everywhere within this time.
-const keyRefresh = time.Minute
-
 // CreateTenant creates a tenant with its first data key and its index key,
 // all in one transaction. An existing id is a conflict.
 func (s *Service) CreateTenant(ctx context.Context, id, name string) (Tenant, error) {
@@ -62,7 +57,9 @@ func (s *Service) CreateTenant(ctx context.Context, id, name string) (Tenant, er
 }
 
 // keysFor returns the tenant's unwrapped keys, loading them once and
-// looking for new data key versions every keyRefresh. If that look fails
+// looking for new data key versions every Options.KeyRefresh: a version
+// added by `cardvault rotate data` on any node is used for new writes
+// everywhere within that time. If that look fails
 // (the store or the master key's provider is briefly away, or this node
 // still runs with only the previous master key during a rotation) the
 // cached keys keep serving.
@@ -70,7 +67,7 @@ func (s *Service) keysFor(ctx context.Context, tenant string) (*tenantKeys, erro
 	s.mu.Lock()
 	tk, ok := s.tenants[tenant]
 	s.mu.Unlock()
-	if ok && s.now().Sub(tk.loaded) < keyRefresh {
+	if ok && s.now().Sub(tk.loaded) < s.refresh {
 		return tk, nil
 	}
 	fresh, err := s.loadKeys(ctx, tenant, tk)

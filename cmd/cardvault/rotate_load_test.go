@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cardvault/cardvault/internal/seal"
+)
+
+// Both rotations run while clients store and reveal cards: no request
+// fails, and every acknowledged card reads back with its number.
+func TestRotationsUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const admin = "dev-root-key-0123456789abcdef0123456789"
+	dir := t.TempDir()
+	oldKey := base64.StdEncoding.EncodeToString(seal.GenerateKey())
+	newKey := base64.StdEncoding.EncodeToString(seal.GenerateKey())
+	// The store was made under the old key; the nodes were then rolled onto both.
+	if err := run(ctx, []string{"tenants", "list"}, envOf("CARDVAULT_DATA_DIR", dir, "CARDVAULT_MASTER_KEY", oldKey), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	during := envOf("CARDVAULT_DATA_DIR", dir, "CARDVAULT_MASTER_KEY", newKey, "CARDVAULT_MASTER_KEY_PREVIOUS", oldKey,
+		"CARDVAULT_BOOTSTRAP_API_KEY", admin, "CARDVAULT_KEY_REFRESH", "1s")
+	addr, _ := runServe(t, ctx, during)
+
+	pans := []string{"4111111111111111", "5555555555554444", "378282246310005", "4242424242424242", "6011111111111117"}
+	var (
+		mu       sync.Mutex
+		acked    = map[string]string{} // id → number
+		failures atomic.Int64
+		firstErr atomic.Value
+		stop     = make(chan struct{})
+		wg       sync.WaitGroup
+	)
+	fail := func(format string, a ...any) {
+		failures.Add(1)
+		firstErr.CompareAndSwap(nil, fmt.Sprintf(format, a...))
+	}
+	do := func(method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("x-api-key", admin)
+		req.Header.Set("content-type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				pan := pans[rand.IntN(len(pans))]
+				code, out := do("POST", "/cardvault/v1/cards", `{"number":"`+pan+`","expiry":"12/40","holder":"Load"}`)
+				if code != http.StatusCreated {
+					fail("create: %d %v", code, out)
+					continue
+				}
+				mu.Lock()
+				acked[out["id"].(string)] = pan
+				var id, want string
+				for id, want = range acked {
+					break
+				}
+				mu.Unlock()
+				if code, out := do("GET", "/cardvault/v1/cards/"+id+"/reveal", ""); code != http.StatusOK || out["number"] != want {
+					fail("reveal %s: %d", id, code)
+				}
+			}
+		})
+	}
+	var stdout strings.Builder
+	if err := run(ctx, []string{"rotate", "master"}, during, &stdout, io.Discard); err != nil {
+		t.Errorf("rotate master under load: %v", err)
+	}
+	if err := run(ctx, []string{"rotate", "data", "--settle=2s"}, during, &stdout, io.Discard); err != nil {
+		t.Errorf("rotate data under load: %v", err)
+	}
+	close(stop)
+	wg.Wait()
+	if n := failures.Load(); n > 0 {
+		t.Fatalf("%d requests failed during the rotations; first: %v", n, firstErr.Load())
+	}
+	if len(acked) < 10 {
+		t.Fatalf("only %d cards stored during the rotations: the load did not run", len(acked))
+	}
+	for id, want := range acked {
+		if code, out := do("GET", "/cardvault/v1/cards/"+id+"/reveal", ""); code != http.StatusOK || out["number"] != want {
+			t.Fatalf("acknowledged card %s after the rotations: %d", id, code)
+		}
+	}
+	// The new key alone reads everything; keys status counts no card under v1.
+	stdout.Reset()
+	after := envOf("CARDVAULT_DATA_DIR", dir, "CARDVAULT_MASTER_KEY", newKey)
+	if err := run(ctx, []string{"keys", "status"}, after, &stdout, io.Discard); err != nil {
+		t.Fatalf("new key alone: %v", err)
+	}
+	if !regexpMatch(`default\s+data\s+1\s+\S+ \(current\)\s+\S+\s+0\n`, stdout.String()) {
+		t.Fatalf("cards left under data key v1 after rotate data:\n%s", stdout.String())
+	}
+	t.Logf("%d cards stored and read during both rotations", len(acked))
+}
