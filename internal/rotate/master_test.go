@@ -3,7 +3,6 @@ package rotate_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/seal"
-	"github.com/cardvault/cardvault/internal/store/sqlite"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -22,15 +20,10 @@ type fixture struct {
 	cardID   string
 }
 
-func newFixture(t *testing.T) fixture {
+func newFixture(t *testing.T, open func(t *testing.T) vault.Store) fixture {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cardvault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	f := fixture{store: st}
+	f := fixture{store: open(t)}
 	f.old, _ = seal.NewLocalKEK(seal.GenerateKey())
 	f.new, _ = seal.NewLocalKEK(seal.GenerateKey())
 	svc := f.service(t, f.old)
@@ -78,105 +71,115 @@ func (f fixture) wantReadable(t *testing.T, what string, current seal.KEK, previ
 }
 
 func TestRotateMaster(t *testing.T) {
-	f := newFixture(t)
-	res, err := f.master(t).Run(t.Context())
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if res.Rewrapped != 4 || !res.CheckResealed { // two tenants × (data, index)
-		t.Fatalf("Run = %+v, want 4 keys re-wrapped and the check re-sealed", res)
-	}
-	f.wantReadable(t, "new key alone", f.new)
-	err = f.service(t, f.old).Init(t.Context())
-	if !errors.Is(err, seal.ErrWrongMasterKey) {
-		t.Fatalf("old key alone after rotation: Init = %v, want ErrWrongMasterKey", err)
-	}
-	again, err := f.master(t).Run(t.Context())
-	if err != nil || again.Rewrapped != 0 || again.CheckResealed || again.Already != 4 {
-		t.Fatalf("second run = %+v, %v; want nothing to do", again, err)
-	}
+	eachStore(t, func(t *testing.T, open func(t *testing.T) vault.Store) {
+		f := newFixture(t, open)
+		res, err := f.master(t).Run(t.Context())
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if res.Rewrapped != 4 || !res.CheckResealed { // two tenants × (data, index)
+			t.Fatalf("Run = %+v, want 4 keys re-wrapped and the check re-sealed", res)
+		}
+		f.wantReadable(t, "new key alone", f.new)
+		err = f.service(t, f.old).Init(t.Context())
+		if !errors.Is(err, seal.ErrWrongMasterKey) {
+			t.Fatalf("old key alone after rotation: Init = %v, want ErrWrongMasterKey", err)
+		}
+		again, err := f.master(t).Run(t.Context())
+		if err != nil || again.Rewrapped != 0 || again.CheckResealed || again.Already != 4 {
+			t.Fatalf("second run = %+v, %v; want nothing to do", again, err)
+		}
+	})
 }
 
 func TestRotateMasterInterruptedAndResumed(t *testing.T) {
-	f := newFixture(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	m := f.master(t)
-	m.Progress = func(done, total int) {
-		if done == 1 {
-			cancel() // as if SIGINT or power loss after the first key
+	eachStore(t, func(t *testing.T, open func(t *testing.T) vault.Store) {
+		f := newFixture(t, open)
+		ctx, cancel := context.WithCancel(t.Context())
+		m := f.master(t)
+		m.Progress = func(done, total int) {
+			if done == 1 {
+				cancel() // as if SIGINT or power loss after the first key
+			}
 		}
-	}
-	if _, err := m.Run(ctx); err == nil {
-		t.Fatal("interrupted run reported success")
-	}
-	// Half way: the old key still starts the vault (the check is re-sealed
-	// last), and old+new reads everything.
-	f.wantReadable(t, "old and new during the rotation", f.new, f.old)
-	if err := f.service(t, f.new).Init(t.Context()); !errors.Is(err, seal.ErrWrongMasterKey) {
-		t.Fatalf("new key alone before the rotation finished: %v", err)
-	}
-	res, err := f.master(t).Run(t.Context())
-	if err != nil || res.Rewrapped != 3 || !res.CheckResealed {
-		t.Fatalf("resumed run = %+v, %v; want the 3 remaining keys and the check", res, err)
-	}
-	f.wantReadable(t, "new key alone after resuming", f.new)
+		if _, err := m.Run(ctx); err == nil {
+			t.Fatal("interrupted run reported success")
+		}
+		// Half way: the old key still starts the vault (the check is re-sealed
+		// last), and old+new reads everything.
+		f.wantReadable(t, "old and new during the rotation", f.new, f.old)
+		if err := f.service(t, f.new).Init(t.Context()); !errors.Is(err, seal.ErrWrongMasterKey) {
+			t.Fatalf("new key alone before the rotation finished: %v", err)
+		}
+		res, err := f.master(t).Run(t.Context())
+		if err != nil || res.Rewrapped != 3 || !res.CheckResealed {
+			t.Fatalf("resumed run = %+v, %v; want the 3 remaining keys and the check", res, err)
+		}
+		f.wantReadable(t, "new key alone after resuming", f.new)
+	})
 }
 
 func TestRotateMasterAfterAKilledRunner(t *testing.T) {
-	f := newFixture(t)
-	// A runner killed with SIGKILL leaves its lease behind.
-	dead := []byte(`{"kind":"master","holder":"node-a pid 7","until":"` + time.Now().Add(rotate.Lease).UTC().Format(time.RFC3339Nano) + `"}`)
-	if err := f.store.InsertMeta(t.Context(), "rotation_lock", dead); err != nil {
-		t.Fatal(err)
-	}
-	_, err := f.master(t).Run(t.Context())
-	if !errors.Is(err, rotate.ErrBusy) || !strings.Contains(err.Error(), "node-a pid 7") {
-		t.Fatalf("run during a live lease: %v, want ErrBusy naming the holder", err)
-	}
-	m := f.master(t)
-	m.Now = func() time.Time { return time.Now().Add(rotate.Lease + time.Second) }
-	if res, err := m.Run(t.Context()); err != nil || res.Rewrapped != 4 {
-		t.Fatalf("run after the lease expired = %+v, %v", res, err)
-	}
-	f.wantReadable(t, "new key alone", f.new)
+	eachStore(t, func(t *testing.T, open func(t *testing.T) vault.Store) {
+		f := newFixture(t, open)
+		// A runner killed with SIGKILL leaves its lease behind.
+		dead := []byte(`{"kind":"master","holder":"node-a pid 7","until":"` + time.Now().Add(rotate.Lease).UTC().Format(time.RFC3339Nano) + `"}`)
+		if err := f.store.InsertMeta(t.Context(), "rotation_lock", dead); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.master(t).Run(t.Context())
+		if !errors.Is(err, rotate.ErrBusy) || !strings.Contains(err.Error(), "node-a pid 7") {
+			t.Fatalf("run during a live lease: %v, want ErrBusy naming the holder", err)
+		}
+		m := f.master(t)
+		m.Now = func() time.Time { return time.Now().Add(rotate.Lease + time.Second) }
+		if res, err := m.Run(t.Context()); err != nil || res.Rewrapped != 4 {
+			t.Fatalf("run after the lease expired = %+v, %v", res, err)
+		}
+		f.wantReadable(t, "new key alone", f.new)
+	})
 }
 
 func TestRotateMasterWrongPreviousKey(t *testing.T) {
-	f := newFixture(t)
-	stranger, _ := seal.NewLocalKEK(seal.GenerateKey())
-	kr, _ := seal.NewKeyringOf(f.new, stranger)
-	_, err := (&rotate.Master{Store: f.store, Keyring: kr, Holder: "test"}).Run(t.Context())
-	if err == nil || !errors.Is(err, seal.ErrWrongMasterKey) {
-		t.Fatalf("wrong previous key: %v, want a refusal naming the master key", err)
-	}
-	f.wantReadable(t, "after the refused rotation", f.old)
+	eachStore(t, func(t *testing.T, open func(t *testing.T) vault.Store) {
+		f := newFixture(t, open)
+		stranger, _ := seal.NewLocalKEK(seal.GenerateKey())
+		kr, _ := seal.NewKeyringOf(f.new, stranger)
+		_, err := (&rotate.Master{Store: f.store, Keyring: kr, Holder: "test"}).Run(t.Context())
+		if err == nil || !errors.Is(err, seal.ErrWrongMasterKey) {
+			t.Fatalf("wrong previous key: %v, want a refusal naming the master key", err)
+		}
+		f.wantReadable(t, "after the refused rotation", f.old)
+	})
 }
 
 func TestOneRunnerWins(t *testing.T) {
-	f := newFixture(t)
-	kr, _ := seal.NewKeyringOf(f.new, f.old)
-	hold := make(chan struct{})
-	started := make(chan struct{})
-	first := &rotate.Master{Store: f.store, Keyring: kr, Holder: "node-a", Progress: func(done, total int) {
-		if done == 1 {
-			close(started)
-			<-hold
+	eachStore(t, func(t *testing.T, open func(t *testing.T) vault.Store) {
+		f := newFixture(t, open)
+		kr, _ := seal.NewKeyringOf(f.new, f.old)
+		hold := make(chan struct{})
+		started := make(chan struct{})
+		first := &rotate.Master{Store: f.store, Keyring: kr, Holder: "node-a", Progress: func(done, total int) {
+			if done == 1 {
+				close(started)
+				<-hold
+			}
+		}}
+		errc := make(chan error, 1)
+		go func() { _, err := first.Run(t.Context()); errc <- err }()
+		<-started
+		_, err := (&rotate.Master{Store: f.store, Keyring: kr, Holder: "node-b"}).Run(t.Context())
+		if !errors.Is(err, rotate.ErrBusy) {
+			t.Fatalf("second runner: %v, want ErrBusy", err)
 		}
-	}}
-	errc := make(chan error, 1)
-	go func() { _, err := first.Run(t.Context()); errc <- err }()
-	<-started
-	_, err := (&rotate.Master{Store: f.store, Keyring: kr, Holder: "node-b"}).Run(t.Context())
-	if !errors.Is(err, rotate.ErrBusy) {
-		t.Fatalf("second runner: %v, want ErrBusy", err)
-	}
-	st, _ := rotate.Current(t.Context(), f.store)
-	if st.Holder != "node-a" || st.Kind != "master" || st.Total != 4 {
-		t.Fatalf("lock status = %+v", st)
-	}
-	close(hold)
-	if err := <-errc; err != nil {
-		t.Fatalf("first runner: %v", err)
-	}
-	f.wantReadable(t, "after the winner finished", f.new)
+		st, _ := rotate.Current(t.Context(), f.store)
+		if st.Holder != "node-a" || st.Kind != "master" || st.Total != 4 {
+			t.Fatalf("lock status = %+v", st)
+		}
+		close(hold)
+		if err := <-errc; err != nil {
+			t.Fatalf("first runner: %v", err)
+		}
+		f.wantReadable(t, "after the winner finished", f.new)
+	})
 }
