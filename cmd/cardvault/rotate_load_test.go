@@ -2,18 +2,25 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/store/postgres"
 )
 
 // Both rotations run while clients store and reveal cards: no request
@@ -22,17 +29,21 @@ func TestRotationsUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
+	t.Run("sqlite", func(t *testing.T) { rotationsUnderLoad(t, "CARDVAULT_DATA_DIR", t.TempDir()) })
+	t.Run("postgres", func(t *testing.T) { rotationsUnderLoad(t, "CARDVAULT_DATABASE_URL", freshDatabase(t)) })
+}
+
+func rotationsUnderLoad(t *testing.T, storeVar, storeValue string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const admin = "dev-root-key-0123456789abcdef0123456789"
-	dir := t.TempDir()
 	oldKey := base64.StdEncoding.EncodeToString(seal.GenerateKey())
 	newKey := base64.StdEncoding.EncodeToString(seal.GenerateKey())
 	// The store was made under the old key; the nodes were then rolled onto both.
-	if err := run(ctx, []string{"tenants", "list"}, envOf("CARDVAULT_DATA_DIR", dir, "CARDVAULT_MASTER_KEY", oldKey), io.Discard, io.Discard); err != nil {
+	if err := run(ctx, []string{"tenants", "list"}, envOf(storeVar, storeValue, "CARDVAULT_MASTER_KEY", oldKey), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	during := envOf("CARDVAULT_DATA_DIR", dir, "CARDVAULT_MASTER_KEY", newKey, "CARDVAULT_MASTER_KEY_PREVIOUS", oldKey,
+	during := envOf(storeVar, storeValue, "CARDVAULT_MASTER_KEY", newKey, "CARDVAULT_MASTER_KEY_PREVIOUS", oldKey,
 		"CARDVAULT_BOOTSTRAP_API_KEY", admin, "CARDVAULT_KEY_REFRESH", "1s")
 	addr, _ := runServe(t, ctx, during)
 
@@ -111,7 +122,7 @@ func TestRotationsUnderLoad(t *testing.T) {
 	}
 	// The new key alone reads everything; keys status counts no card under v1.
 	stdout.Reset()
-	after := envOf("CARDVAULT_DATA_DIR", dir, "CARDVAULT_MASTER_KEY", newKey)
+	after := envOf(storeVar, storeValue, "CARDVAULT_MASTER_KEY", newKey)
 	if err := run(ctx, []string{"keys", "status"}, after, &stdout, io.Discard); err != nil {
 		t.Fatalf("new key alone: %v", err)
 	}
@@ -119,4 +130,39 @@ func TestRotationsUnderLoad(t *testing.T) {
 		t.Fatalf("cards left under data key v1 after rotate data:\n%s", stdout.String())
 	}
 	t.Logf("%d cards stored and read during both rotations", len(acked))
+}
+
+// freshDatabase returns CARDVAULT_TEST_DATABASE_URL pointed at a new,
+// migrated schema that is dropped after the test; it skips without
+// PostgreSQL unless CARDVAULT_TEST_REQUIRE_POSTGRES=1.
+func freshDatabase(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("CARDVAULT_TEST_DATABASE_URL")
+	if url == "" {
+		if os.Getenv("CARDVAULT_TEST_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("PostgreSQL is required but CARDVAULT_TEST_DATABASE_URL is not set")
+		}
+		t.Skip("CARDVAULT_TEST_DATABASE_URL is not set")
+	}
+	b := make([]byte, 8)
+	crand.Read(b)
+	schema := "cmd_" + hex.EncodeToString(b)
+	db, err := postgres.OpenSchema(t.Context(), url, schema)
+	if err != nil {
+		t.Fatalf("PostgreSQL at CARDVAULT_TEST_DATABASE_URL: %v", err)
+	}
+	db.Close()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if conn, err := pgx.Connect(ctx, url); err == nil {
+			conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+			conn.Close(ctx)
+		}
+	})
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "search_path=" + schema
 }
