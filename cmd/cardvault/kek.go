@@ -37,11 +37,14 @@ func openKeyring(c config.Config, log *slog.Logger) (*seal.Keyring, io.Closer, e
 		}
 	}
 	var previous []seal.KEK
-	if c.MasterKeyPrevious != "" || c.MasterKeyPreviousFile != "" {
+	if c.MasterKeyPrevious != "" || c.MasterKeyPreviousFile != "" || c.PKCS11PreviousKeyLabel != "" {
 		p, err := previousKEK(c)
 		if err != nil {
 			closer.Close()
 			return nil, nil, err
+		}
+		if pc, ok := p.(io.Closer); ok { // closed first: the current key's session owns the module
+			closer = closers{pc, closer}
 		}
 		if p.ID() == current.ID() {
 			closer.Close()
@@ -57,8 +60,14 @@ func openKeyring(c config.Config, log *slog.Logger) (*seal.Keyring, io.Closer, e
 	return kr, closer, nil
 }
 
-// previousKEK reads CARDVAULT_MASTER_KEY_PREVIOUS(_FILE).
+// previousKEK reads CARDVAULT_MASTER_KEY_PREVIOUS(_FILE), or opens the
+// previous key on the token (CARDVAULT_PKCS11_PREVIOUS_KEY_LABEL).
 func previousKEK(c config.Config) (seal.KEK, error) {
+	if c.PKCS11PreviousKeyLabel != "" {
+		prev := c
+		prev.PKCS11KeyLabel = c.PKCS11PreviousKeyLabel
+		return openPKCS11(prev)
+	}
 	b64 := c.MasterKeyPrevious
 	if c.MasterKeyPreviousFile != "" {
 		raw, err := os.ReadFile(c.MasterKeyPreviousFile)
@@ -78,6 +87,17 @@ func previousKEK(c config.Config) (seal.KEK, error) {
 type closingKEK interface {
 	seal.KEK
 	io.Closer
+}
+
+// closers closes each in order.
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var errs []error
+	for _, c := range cs {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
 }
 
 type nopCloser struct{}

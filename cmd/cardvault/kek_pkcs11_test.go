@@ -62,6 +62,27 @@ func TestPKCS11MasterKeyEndToEnd(t *testing.T) {
 	if err := run(ctx, []string{"keys", "list"}, before, io.Discard, io.Discard); err == nil {
 		t.Fatal("old local key alone accepted after moving into the token")
 	}
+
+	// At the end of its cryptoperiod the token key is replaced by another
+	// key on the same token.
+	next := append(hsm[:len(hsm):len(hsm)], "CARDVAULT_PKCS11_KEY_LABEL", "e2e-master-2")
+	if err := run(ctx, []string{"keys", "create-master"}, envOf(next...), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"rotate", "master"}, envOf(append(next, "CARDVAULT_PKCS11_PREVIOUS_KEY_LABEL", "e2e-master")...), &out, io.Discard); err != nil {
+		t.Fatalf("rotate master between two token keys: %v", err)
+	}
+	if !strings.Contains(out.String(), "4 keys re-wrapped") {
+		t.Fatalf("rotate master said %q", out.String())
+	}
+	if err := run(ctx, []string{"keys", "list"}, envOf(next...), io.Discard, io.Discard); err != nil {
+		t.Fatalf("second token key alone: %v", err)
+	}
+	if err := run(ctx, []string{"keys", "list"}, envOf(hsm...), io.Discard, io.Discard); err == nil {
+		t.Fatal("first token key alone accepted after rotating away from it")
+	}
+
 	wrongPIN := filepath.Join(t.TempDir(), "pin")
 	os.WriteFile(wrongPIN, []byte("0000-wrong\n"), 0o600)
 	bad := envOf(append(hsm[:len(hsm):len(hsm)], "CARDVAULT_PKCS11_PIN_FILE", wrongPIN)...)

@@ -39,8 +39,9 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if *settle < 0 {
 		*settle = c.KeyRefresh + 10*time.Second
 	}
-	if sub == "master" && c.MasterKeyPrevious == "" && c.MasterKeyPreviousFile == "" {
-		return usageError("rotate master: give the new key as the master key and the old one in CARDVAULT_MASTER_KEY_PREVIOUS")
+	if sub == "master" && c.MasterKeyPrevious == "" && c.MasterKeyPreviousFile == "" && c.PKCS11PreviousKeyLabel == "" {
+		return usageError("rotate master: give the new key as the master key and the old one in CARDVAULT_MASTER_KEY_PREVIOUS " +
+			"(or CARDVAULT_PKCS11_PREVIOUS_KEY_LABEL when both are on the token)")
 	}
 	svc, store, err := openVault(ctx, c, newLogger(stderr, c.LogLevel), nil)
 	if err != nil {

@@ -30,15 +30,18 @@ type Config struct {
 	PKCS11TokenLabel string
 	PKCS11PINFile    string
 	PKCS11KeyLabel   string
-	BootstrapAPIKey  string
-	ForwardAllow     string
-	BINTable         string
-	Connectors       string
-	TLSCert          string
-	TLSKey           string
-	MaxBody          int64
-	LogLevel         string
-	SecurityCodeTTL  time.Duration
+	// PKCS11PreviousKeyLabel names the master key being rotated away from
+	// when both live on the token.
+	PKCS11PreviousKeyLabel string
+	BootstrapAPIKey        string
+	ForwardAllow           string
+	BINTable               string
+	Connectors             string
+	TLSCert                string
+	TLSKey                 string
+	MaxBody                int64
+	LogLevel               string
+	SecurityCodeTTL        time.Duration
 	// KeyRefresh is how often a node looks for new data key versions.
 	KeyRefresh      time.Duration
 	CleanupInterval time.Duration
@@ -80,6 +83,7 @@ var options = []option{
 	{name: "pkcs11-token-label", usage: "label of the PKCS#11 token holding the master key", bind: str(func(c *Config) *string { return &c.PKCS11TokenLabel }, "")},
 	{name: "pkcs11-pin-file", usage: "file holding the PKCS#11 user PIN", bind: str(func(c *Config) *string { return &c.PKCS11PINFile }, "")},
 	{name: "pkcs11-key-label", usage: "label of the master key (AES-256, non-extractable) on the token", bind: str(func(c *Config) *string { return &c.PKCS11KeyLabel }, "cardvault-master")},
+	{name: "pkcs11-previous-key-label", usage: "label of the previous master key on the same token, while rotating from it (cardvault rotate master)", bind: str(func(c *Config) *string { return &c.PKCS11PreviousKeyLabel }, "")},
 	{name: "bootstrap-api-key", usage: "an admin API key with exactly this value exists after start (at least 32 characters)", secret: true, bind: str(func(c *Config) *string { return &c.BootstrapAPIKey }, "")},
 	{name: "forward-allow", usage: "comma-separated forward destinations: host[:port], *.domain, or http://host:port for plain HTTP", bind: str(func(c *Config) *string { return &c.ForwardAllow }, "")},
 	{name: "bin-table", usage: "CSV file of BIN ranges for metadata inquiries (range start, range end, scheme, funding, issuer, country); default: the built-in test ranges", bind: str(func(c *Config) *string { return &c.BINTable }, "")},
@@ -175,7 +179,8 @@ func (c Config) Dump() string {
 		"master-key-file": c.MasterKeyFile, "master-key-previous": c.MasterKeyPrevious,
 		"master-key-previous-file": c.MasterKeyPreviousFile, "kek-provider": c.KEKProvider,
 		"pkcs11-module": c.PKCS11Module, "pkcs11-token-label": c.PKCS11TokenLabel,
-		"pkcs11-pin-file": c.PKCS11PINFile, "pkcs11-key-label": c.PKCS11KeyLabel, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
+		"pkcs11-pin-file": c.PKCS11PINFile, "pkcs11-key-label": c.PKCS11KeyLabel,
+		"pkcs11-previous-key-label": c.PKCS11PreviousKeyLabel, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
 		"bin-table": c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "key-refresh": c.KeyRefresh.String(), "cleanup-interval": c.CleanupInterval.String(),

@@ -25,7 +25,7 @@ func (c Config) validateKEK() []error {
 	}
 	switch c.KEKProvider {
 	case KEKEnv:
-		for _, s := range []struct{ name, v string }{{"pkcs11-module", c.PKCS11Module}, {"pkcs11-token-label", c.PKCS11TokenLabel}, {"pkcs11-pin-file", c.PKCS11PINFile}} {
+		for _, s := range []struct{ name, v string }{{"pkcs11-module", c.PKCS11Module}, {"pkcs11-token-label", c.PKCS11TokenLabel}, {"pkcs11-pin-file", c.PKCS11PINFile}, {"pkcs11-previous-key-label", c.PKCS11PreviousKeyLabel}} {
 			if name, v := s.name, s.v; v != "" {
 				p = append(p, fmt.Errorf("%s: set, but kek-provider is env (set kek-provider=pkcs11 to use the token)", name))
 			}
@@ -35,6 +35,12 @@ func (c Config) validateKEK() []error {
 			if name, v := s.name, s.v; v == "" {
 				p = append(p, fmt.Errorf("%s: required when kek-provider is pkcs11", name))
 			}
+		}
+		if c.PKCS11PreviousKeyLabel != "" && (c.MasterKeyPrevious != "" || c.MasterKeyPreviousFile != "") {
+			p = append(p, errors.New("pkcs11-previous-key-label and master-key-previous: give one previous master key"))
+		}
+		if c.PKCS11PreviousKeyLabel == c.PKCS11KeyLabel && c.PKCS11KeyLabel != "" {
+			p = append(p, errors.New("pkcs11-previous-key-label: must differ from pkcs11-key-label"))
 		}
 		if c.MasterKey != "" || c.MasterKeyFile != "" {
 			p = append(p, errors.New("master-key: the current master key is in the PKCS#11 token; give a local key only as master-key-previous while rotating"))

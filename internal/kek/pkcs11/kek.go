@@ -304,7 +304,7 @@ func (k *KEK) Close() error {
 	if k == nil || k.ctx == nil {
 		return nil
 	}
-	if len(k.all) > 0 {
+	if len(k.all) > 0 && k.owner { // login state is shared by every session of the process
 		_ = k.ctx.Logout(k.all[0])
 	}
 	for _, sh := range k.all {
