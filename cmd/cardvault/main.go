@@ -59,6 +59,10 @@ Usage:
                                                    new data key version; re-seal cards under it
   cardvault tenants create|list|disable [NAME] [--name=DISPLAY]
                                                    manage tenants; disabling stops their API keys at once
+  cardvault export --tenant=T --recipient=AGE_PUBLIC_KEY --out=FILE
+                                                   every card of a tenant, age-encrypted JSON lines
+  cardvault import --tenant=T --identity=AGE_IDENTITY_FILE FILE
+                                                   cards of a cardvault export, keeping their ids
   cardvault audit verify|list [--tenant=T]         check the audit chain, or print it as JSON lines
   cardvault bench [--url=U --key=K] [--scenarios=tokenize,reveal,direct,forward] [--duration=10s] [--workers=16]
                                                    measure requests/s and latency percentiles
@@ -85,6 +89,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return rotateCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "tenants":
 		return tenantsCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return benchmark(ctx, args[1:], getenv, stdout, stderr)
 	case "version":

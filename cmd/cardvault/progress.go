@@ -19,10 +19,10 @@ func newProgress(w io.Writer, label string) *progressLine {
 	return &progressLine{w: w, label: label, start: time.Now()}
 }
 
-// update redraws the line.
+// update redraws the line; a negative total means unknown.
 func (p *progressLine) update(done, total int) {
 	now := time.Now()
-	if done < total && now.Sub(p.last) < 200*time.Millisecond {
+	if (total < 0 || done < total) && now.Sub(p.last) < 200*time.Millisecond {
 		return
 	}
 	p.last = now
@@ -31,6 +31,10 @@ func (p *progressLine) update(done, total int) {
 	if elapsed > 0 && done > 0 {
 		rate = float64(done) / elapsed
 		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
+	}
+	if total < 0 { // unknown total: count and rate only
+		fmt.Fprintf(p.w, "\r%s: %d, %.0f/s   ", p.label, done, rate)
+		return
 	}
 	pct := 100.0
 	if total > 0 {
