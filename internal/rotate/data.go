@@ -120,12 +120,12 @@ func (d *Data) tenant(ctx context.Context, l *lock, tenant string) (DataResult, 
 			return res, err
 		}
 		raw, _ = json.Marshal(st)
-		if err := sleep(ctx, d.Settle); err != nil {
+		if err := l.hold(ctx, d.Settle); err != nil {
 			return res, err
 		}
 	}
 	res.Version = st.Version
-	total, err := d.count(ctx, tenant, st.Version)
+	total, err := d.count(ctx, l, tenant, st.Version)
 	if err != nil {
 		return res, err
 	}
@@ -157,7 +157,7 @@ func (d *Data) tenant(ctx context.Context, l *lock, tenant string) (DataResult, 
 			}
 			after = next
 		}
-		left, err := d.count(ctx, tenant, st.Version)
+		left, err := d.count(ctx, l, tenant, st.Version)
 		if err != nil {
 			return res, err
 		}
@@ -170,8 +170,8 @@ func (d *Data) tenant(ctx context.Context, l *lock, tenant string) (DataResult, 
 }
 
 // count returns how many of the tenant's live cards have a field sealed
-// under another data key version than v.
-func (d *Data) count(ctx context.Context, tenant string, v uint32) (int, error) {
+// under another data key version than v, renewing the lease as it goes.
+func (d *Data) count(ctx context.Context, l *lock, tenant string, v uint32) (int, error) {
 	n, p := 0, vault.Page{Limit: 1000}
 	for {
 		cards, err := d.Service.Store().ListCards(ctx, tenant, p, d.now())
@@ -190,6 +190,9 @@ func (d *Data) count(ctx context.Context, tenant string, v uint32) (int, error) 
 			return n, nil
 		}
 		p.After = cards[len(cards)-1].ID
+		if err := l.progress(ctx, l.st.Done, l.st.Total); err != nil {
+			return 0, err
+		}
 	}
 }
 
@@ -210,18 +213,4 @@ func putMeta(ctx context.Context, s vault.Store, key string, old []byte, v any) 
 		return s.InsertMeta(ctx, key, b)
 	}
 	return s.ReplaceMeta(ctx, key, old, b)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

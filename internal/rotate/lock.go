@@ -105,6 +105,26 @@ func (l *lock) progress(ctx context.Context, done, total int) error {
 	return nil
 }
 
+// hold waits d while renewing the lease, so that a long wait (the settle
+// time of a data rotation) does not let another runner take over.
+func (l *lock) hold(ctx context.Context, d time.Duration) error {
+	for d > 0 {
+		step := min(d, Lease/3)
+		t := time.NewTimer(step)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+		d -= step
+		if err := l.progress(ctx, l.st.Done, l.st.Total); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // finish marks the rotation complete, so the next one starts afresh.
 func (l *lock) finish() { l.st.Finished = true }
 
