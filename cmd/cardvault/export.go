@@ -67,7 +67,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		err = os.Rename(tmp.Name(), *out)
 	}
 	fmt.Fprintln(stderr)
-	log := audit.New(svc.Store(), svc.MAC, nil)
+	log := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 	detail := map[string]string{"cards": strconv.Itoa(n), "recipient": *recipient}
 	if err != nil {
 		detail["outcome"] = "failed"
@@ -141,7 +141,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	})
 	fmt.Fprintln(stderr)
 	err = errors.Join(err, rejects.Close())
-	log := audit.New(svc.Store(), svc.MAC, nil)
+	log := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 	detail := map[string]string{"imported": strconv.Itoa(sum.Imported), "duplicates": strconv.Itoa(sum.Duplicates), "rejected": strconv.Itoa(sum.Rejected)}
 	if err != nil {
 		detail["outcome"] = "stopped"

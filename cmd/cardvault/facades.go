@@ -4,31 +4,36 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/api/gr4vy"
 	"github.com/cardvault/cardvault/internal/api/guardian"
 	"github.com/cardvault/cardvault/internal/api/hostedform"
 	"github.com/cardvault/cardvault/internal/api/hyperswitch"
 	"github.com/cardvault/cardvault/internal/api/native"
 	"github.com/cardvault/cardvault/internal/api/pcivault"
-	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/bintable"
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
+	"github.com/cardvault/cardvault/internal/vault/forms"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // deps are the parts every facade is built from.
 type deps struct {
 	vault *vault.Service
-	audit *audit.Log
+	audit api.Recorder
 	log   *slog.Logger
 	// getenv resolves ${VAR} references in the connector file.
 	getenv func(string) string
 }
 
-// facades builds every API dialect the vault serves, in mount order.
+// facades builds every domain on the vault core and every API dialect the
+// vault serves, in mount order, all from one api.Deps.
 func facades(d deps, c config.Config) ([]server.Facade, error) {
 	allow, err := forward.ParseAllowlist(c.ForwardAllow)
 	if err != nil {
@@ -47,13 +52,16 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 			return nil, fmt.Errorf("connectors: %w", err)
 		}
 	}
-	pci := pcivault.New(d.vault, d.audit, d.log, vault.PCIVaultOptions{})
+	v := d.vault
+	all := api.Deps{Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
+		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
+		BINs: bins}
 	return []server.Facade{
-		native.New(d.vault, d.audit, d.log),
-		pci,
-		hostedform.New(d.vault, pci, d.audit, d.log, hostedform.Options{}),
-		gr4vy.New(d.vault, relay, d.audit, d.log),
-		guardian.New(d.vault, guardian.Deps{Logger: d.log, Audit: d.audit, Relay: relay, BINs: bins}),
-		hyperswitch.New(d.vault, d.audit, connector.New(connectors, relay), d.log),
+		native.New(all),
+		pcivault.New(all),
+		hostedform.New(all),
+		gr4vy.New(all),
+		guardian.New(all),
+		hyperswitch.New(all),
 	}, nil
 }

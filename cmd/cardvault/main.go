@@ -63,7 +63,10 @@ Usage:
                                                    every card of a tenant, age-encrypted JSON lines
   cardvault import --tenant=T --identity=AGE_IDENTITY_FILE FILE
                                                    cards of a cardvault export, keeping their ids
-  cardvault audit verify|list [--tenant=T]         check the audit chain, or print it as JSON lines
+  cardvault audit verify [--tenant=T] [--checkpoint=FILE]
+                                                   check every audit chain (against a checkpoint)
+  cardvault audit list [--tenant=T]                print an audit chain as JSON lines
+  cardvault audit checkpoint                       print a signed statement of every chain's head
   cardvault bench [--url=U --key=K] [--scenarios=tokenize,reveal,direct,forward] [--duration=10s] [--workers=16]
                                                    measure requests/s and latency percentiles
   cardvault version                                print the version

@@ -31,6 +31,9 @@ type storeCloser interface {
 	Close() error
 }
 
+// dbFile is the embedded store's database file in the data directory.
+func dbFile(c config.Config) string { return filepath.Join(c.DataDir, "cardvault.db") }
+
 // openStore picks the store: PostgreSQL when a database URL is set, the
 // embedded SQLite file otherwise.
 func openStore(ctx context.Context, c config.Config) (storeCloser, error) {
@@ -40,7 +43,48 @@ func openStore(ctx context.Context, c config.Config) (storeCloser, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	return sqlite.Open(ctx, filepath.Join(c.DataDir, "cardvault.db"))
+	return sqlite.Open(ctx, dbFile(c))
+}
+
+// checkMasterKeyFirst compares the master key with an existing store's check
+// value before the store is opened, so that a wrong key is refused before
+// anything (a migration, a default tenant) is written. A store that does
+// not exist yet passes; Init records its check value. When the check value
+// cannot be read this way, start-up goes on and Init checks the key (before
+// serving, but after migrations), with a warning.
+func checkMasterKeyFirst(ctx context.Context, c config.Config, keyring *seal.Keyring, log *slog.Logger) error {
+	var check []byte
+	var err error
+	if c.DatabaseURL != "" {
+		check, err = postgres.ReadMeta(ctx, c.DatabaseURL, vault.MetaMasterKeyCheck)
+	} else {
+		check, err = sqlite.ReadMeta(ctx, dbFile(c), vault.MetaMasterKeyCheck)
+	}
+	switch {
+	case errors.Is(err, vault.ErrNotFound):
+		return nil
+	case err != nil:
+		log.Warn("could not read the master key check before opening the store; checking it after", "err", err)
+		return nil
+	}
+	if err := keyring.VerifyCheck(check); err != nil {
+		return fmt.Errorf("refusing to start, nothing was written: %w", err)
+	}
+	return nil
+}
+
+// warnOpenDataDir logs a warning when the data directory can be read or
+// entered by other users (the files in it are 0600 regardless).
+func warnOpenDataDir(c config.Config, log *slog.Logger) {
+	if c.DatabaseURL != "" {
+		return
+	}
+	fi, err := os.Stat(c.DataDir)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.Warn("the data directory is open to other users; its files are created 0600, but restrict it too",
+		"path", c.DataDir, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()), "fix", "chmod 700 "+c.DataDir)
 }
 
 // loadMasterKey reads the master key from the configuration, or, for the
@@ -61,7 +105,7 @@ func loadMasterKey(c config.Config, log *slog.Logger) ([]byte, error) {
 			"(make one with: head -c 32 /dev/urandom | base64)")
 	default:
 		var err error
-		if b64, err = keyFileInDataDir(c.DataDir, log); err != nil {
+		if b64, err = keyFileInDataDir(c.DataDir, dbFile(c), log); err != nil {
 			return nil, err
 		}
 	}
@@ -73,8 +117,10 @@ func loadMasterKey(c config.Config, log *slog.Logger) ([]byte, error) {
 }
 
 // keyFileInDataDir returns the data directory's key file, creating it with
-// a fresh key (mode 0600) and a loud warning when it does not exist.
-func keyFileInDataDir(dir string, log *slog.Logger) (string, error) {
+// a fresh key (mode 0600) and a loud warning when it does not exist and
+// neither does the store: a store without its key file is refused, with
+// nothing written, since a new key could never open it.
+func keyFileInDataDir(dir, db string, log *slog.Logger) (string, error) {
 	path := filepath.Join(dir, masterKeyFile)
 	raw, err := os.ReadFile(path)
 	if err == nil {
@@ -82,6 +128,11 @@ func keyFileInDataDir(dir string, log *slog.Logger) (string, error) {
 	}
 	if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("read master key file: %w", err)
+	}
+	if _, err := os.Stat(db); err == nil {
+		return "", fmt.Errorf("refusing to start, nothing was written: the data directory holds a store (%s) but no master key "+
+			"file (%s) and no master key is configured; set CARDVAULT_MASTER_KEY or CARDVAULT_MASTER_KEY_FILE to the key that "+
+			"store was made with", db, path)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create data directory: %w", err)
@@ -115,8 +166,13 @@ func keyFileInDataDir(dir string, log *slog.Logger) (string, error) {
 // openVault opens the store and the vault service on it, checking the master key.
 // With a registry, store calls are timed into it.
 func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prometheus.Registerer) (*vault.Service, storeCloser, error) {
+	warnOpenDataDir(c, log)
 	keyring, kek, err := openKeyring(c, log)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkMasterKeyFirst(ctx, c, keyring, log); err != nil {
+		kek.Close()
 		return nil, nil, err
 	}
 	plain, err := openStore(ctx, c)

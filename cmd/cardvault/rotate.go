@@ -50,7 +50,7 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	defer store.Close()
 	host, _ := os.Hostname()
 	holder := host + " pid " + strconv.Itoa(os.Getpid())
-	log := audit.New(svc.Store(), svc.MAC, nil)
+	log := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 	record := func(tenant, action string, detail map[string]string, runErr error) error {
 		if runErr != nil {
 			detail["outcome"] = "interrupted"

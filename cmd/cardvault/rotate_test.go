@@ -21,6 +21,9 @@ func TestRotateMasterCommand(t *testing.T) {
 	if err := run(ctx, []string{"tenants", "create", "shop-b", "--name=Shop B"}, before, &out, io.Discard); err != nil {
 		t.Fatalf("tenants create: %v", err)
 	}
+	if err := run(ctx, []string{"keys", "create", "--scopes=cards:read", "--name=before"}, before, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	during := envOf("CARDVAULT_DATA_DIR", dir, "CARDVAULT_MASTER_KEY", newKey, "CARDVAULT_MASTER_KEY_PREVIOUS", oldKey)
 	out.Reset()
 	var progress strings.Builder
@@ -37,6 +40,11 @@ func TestRotateMasterCommand(t *testing.T) {
 	}
 	if strings.Count(out.String(), "(current)") != 4 || !strings.Contains(out.String(), "rotation: last was master, 4/4") {
 		t.Fatalf("keys status:\n%s", out.String())
+	}
+	// API keys made before the rotation keep their integrity tags.
+	out.Reset()
+	if err := run(ctx, []string{"keys", "list"}, after, &out, io.Discard); err != nil || !strings.Contains(out.String(), "before") {
+		t.Fatalf("keys list with the new key alone: %v\n%s", err, out.String())
 	}
 	err := run(ctx, []string{"keys", "list"}, before, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "master key does not match") {

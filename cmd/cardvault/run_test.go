@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"database/sql"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -121,7 +122,7 @@ func TestServeHelpDocumentsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := regexp.MustCompile("`(CARDVAULT_[A-Z_]+)`").FindAllStringSubmatch(string(readme), -1)
+	vars := regexp.MustCompile("`(CARDVAULT_[A-Z0-9_]+)`").FindAllStringSubmatch(string(readme), -1)
 	if len(vars) < 10 {
 		t.Fatalf("README names only %d variables", len(vars))
 	}
@@ -131,6 +132,12 @@ func TestServeHelpDocumentsEveryVariable(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), v[1]) {
 			t.Errorf("serve --help does not document %s (named in the README)", v[1])
+		}
+	}
+	// And the other way: every variable serve --help lists has a README row.
+	for _, v := range regexp.MustCompile(`env (CARDVAULT_[A-Z0-9_]+)`).FindAllStringSubmatch(out.String(), -1) {
+		if !strings.Contains(string(readme), "| `"+v[1]+"`") && !strings.Contains(string(readme), ", `"+v[1]+"`") {
+			t.Errorf("README has no configuration row for %s (listed by serve --help)", v[1])
 		}
 	}
 }
@@ -272,5 +279,46 @@ func TestAuditCommands(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), `"action":"card.reveal"`); n != 3 || strings.Contains(out.String(), "4111111111111111") {
 		t.Fatalf("audit list printed:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"audit", "checkpoint"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	cpFile := filepath.Join(t.TempDir(), "checkpoint.json")
+	os.WriteFile(cpFile, []byte(out.String()), 0o600)
+	out.Reset()
+	if err := run(context.Background(), []string{"audit", "verify", "--checkpoint", cpFile}, env, &out, io.Discard); err != nil {
+		t.Fatalf("verify against a fresh checkpoint: %v\n%s", err, out.String())
+	}
+	forged := filepath.Join(t.TempDir(), "forged.json")
+	cp, _ := os.ReadFile(cpFile)
+	os.WriteFile(forged, []byte(strings.Replace(string(cp), `"seq": 3`, `"seq": 2`, 1)), 0o600)
+	if err := run(context.Background(), []string{"audit", "verify", "--checkpoint=" + forged}, env, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "refused") {
+		t.Fatalf("a forged checkpoint was accepted: %v", err)
+	}
+
+	// Cut the newest entry and point the head back, as sqlite3 would.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "cardvault.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var prev []byte
+	if err := db.QueryRow(`SELECT data FROM records WHERE kind = 'audit' AND id LIKE '%/00000000000000000002'`).Scan(&prev); err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Hash string `json:"hash"`
+	}
+	json.Unmarshal(prev, &e)
+	db.Exec(`DELETE FROM records WHERE kind = 'audit' AND id LIKE '%/00000000000000000003'`)
+	db.Exec(`UPDATE records SET data = ? WHERE kind = 'audit_head'`, []byte(`{"seq":2,"hash":"`+e.Hash+`"}`))
+	for _, args := range [][]string{{"audit", "verify"}, {"audit", "verify", "--checkpoint", cpFile}} {
+		out.Reset()
+		err := run(context.Background(), args, env, &out, io.Discard)
+		if err == nil || !strings.Contains(out.String(), "BROKEN") {
+			t.Fatalf("%v after truncation: %v\n%s", args, err, out.String())
+		}
 	}
 }

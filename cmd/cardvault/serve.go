@@ -70,7 +70,9 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 			return fail(fmt.Errorf("bootstrap API key: %w", err))
 		}
 	}
-	fs, err := facades(deps{vault: svc, audit: audit.New(svc.Store(), svc.MAC, nil), log: log, getenv: getenv}, c)
+	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
+	auditIntegrityFailures(svc, auditLog, log)
+	fs, err := facades(deps{vault: svc, audit: auditLog, log: log, getenv: getenv}, c)
 	if err != nil {
 		return fail(err)
 	}

@@ -35,7 +35,7 @@ func tenantsCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer store.Close()
-	log := audit.New(svc.Store(), svc.MAC, nil)
+	log := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 
 	switch sub {
 	case "create", "disable":

@@ -4,11 +4,17 @@
 // the previous entry's hash, so a removed or altered entry breaks the chain
 // and Verify finds it, even after someone with write access to the database
 // recomputed plain hashes.
+//
+// The chain is anchored (anchor.go) so that cutting it is found too: each
+// tenant's head carries a MAC over its sequence number and hash, a
+// vault-wide registry (also MACed) lists every tenant that has a chain, and
+// a signed checkpoint (checkpoint.go) that the operator keeps outside the
+// database pins every head at a moment, so that even a rollback of the whole
+// database to an older copy is found by VerifyCheckpoint.
 package audit
 
 import (
 	"context"
-	"crypto/hmac"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,8 +30,9 @@ import (
 
 // Record kinds the log keeps in the store.
 const (
-	kindEntry = "audit"
-	kindHead  = "audit_head"
+	kindEntry    = "audit"
+	kindHead     = "audit_head"
+	kindRegistry = "audit_registry"
 )
 
 // Event is what happened. It must never hold card data: name cards by id.
@@ -51,10 +58,14 @@ type Entry struct {
 	Hash     string    `json:"hash"`
 }
 
-// head is the latest link of a tenant's chain.
+// head is the latest link of a tenant's chain. MAC (anchor.go) binds the
+// tenant, sequence number, hash and time under a key derived from the
+// master key; heads written before anchoring have none.
 type head struct {
-	Seq  int64  `json:"seq"`
-	Hash string `json:"hash"`
+	Seq  int64     `json:"seq"`
+	Hash string    `json:"hash"`
+	At   time.Time `json:"at,omitzero"`
+	MAC  []byte    `json:"mac,omitempty"`
 }
 
 // MACFunc returns a keyed hash of value under a secret key of the tenant,
@@ -74,6 +85,7 @@ const macDomain = "audit-chain/v1"
 type Log struct {
 	store vault.Store
 	mac   MACFunc
+	keys  Keys
 	now   func() time.Time
 
 	mu       sync.Mutex
@@ -90,14 +102,15 @@ type pending struct {
 // maxBatch bounds how many events one transaction writes.
 const maxBatch = 256
 
-// New returns a Log over store whose links are keyed hashes made by mac, so
-// that someone who can write the database but does not hold the keys
-// cannot rewrite the chain. now defaults to time.Now.
-func New(store vault.Store, mac MACFunc, now func() time.Time) *Log {
+// New returns a Log over store whose links are keyed hashes made by mac,
+// and whose heads, registry and checkpoints are MACed and signed with keys,
+// so that someone who can write the database but does not hold the keys
+// can neither rewrite nor cut the chain unnoticed. now defaults to time.Now.
+func New(store vault.Store, mac MACFunc, keys Keys, now func() time.Time) *Log {
 	if now == nil {
 		now = time.Now
 	}
-	return &Log{store: store, mac: mac, now: now}
+	return &Log{store: store, mac: mac, keys: keys, now: now}
 }
 
 // Record appends an event to its tenant's chain and returns once it is
@@ -160,13 +173,13 @@ func (l *Log) commit(batch []*pending) error {
 			time.Sleep(rand.N(time.Millisecond << min(attempt, 6)))
 		}
 		err := l.store.Tx(ctx, func(tx vault.Store) error {
-			heads := map[string]*vault.Record{}
+			b := &txBatch{tx: tx, heads: map[string]*vault.Record{}}
 			for _, p := range batch {
-				if err := l.append(ctx, tx, heads, p.ev); err != nil {
+				if err := l.append(ctx, b, p.ev); err != nil {
 					return err
 				}
 			}
-			return l.saveHeads(ctx, tx, heads)
+			return l.saveHeads(ctx, b)
 		})
 		if !errors.Is(err, vault.ErrConflict) {
 			return err
@@ -175,26 +188,33 @@ func (l *Log) commit(batch []*pending) error {
 	return errors.New("audit: chain stayed contended")
 }
 
-// append links one entry after its tenant's head, kept in heads for the
-// rest of the batch.
-func (l *Log) append(ctx context.Context, tx vault.Store, heads map[string]*vault.Record, ev Event) error {
+// txBatch is what one batch's transaction keeps between appends: the heads
+// it moved and, once needed, the registry.
+type txBatch struct {
+	tx    vault.Store
+	heads map[string]*vault.Record
+	reg   *registry // nil until a new or unanchored chain needs it
+}
+
+// append links one entry after its tenant's head, kept in the batch for
+// the rest of it. It refuses to extend a head whose MAC fails, and to start
+// a chain again for a tenant the registry says had one.
+func (l *Log) append(ctx context.Context, b *txBatch, ev Event) error {
 	now := l.now().UTC().Truncate(time.Microsecond)
-	hr, ok := heads[ev.Tenant]
+	hr, ok := b.heads[ev.Tenant]
 	if !ok {
-		r, err := tx.GetRecord(ctx, kindHead, ev.Tenant, time.Time{})
-		switch {
-		case errors.Is(err, vault.ErrNotFound):
-			r = vault.Record{Tenant: ev.Tenant, Kind: kindHead, ID: ev.Tenant, Version: 0, Data: []byte("{}")}
-		case err != nil:
+		r, err := l.loadHeadForAppend(ctx, b, ev.Tenant)
+		if err != nil {
 			return err
 		}
 		hr = &r
-		heads[ev.Tenant] = hr
+		b.heads[ev.Tenant] = hr
 	}
 	var h head
 	if err := json.Unmarshal(hr.Data, &h); err != nil {
 		return fmt.Errorf("audit: corrupt head: %w", err)
 	}
+	tx := b.tx
 	e := Entry{Event: ev, Seq: h.Seq + 1, At: now, PrevHash: h.Hash}
 	var err error
 	if e.Hash, err = l.hash(ctx, e); err != nil {
@@ -208,18 +228,28 @@ func (l *Log) append(ctx context.Context, tx vault.Store, heads map[string]*vaul
 		Data: data, Version: 1, CreatedAt: now, UpdatedAt: now}); err != nil {
 		return err
 	}
-	hr.Data, _ = json.Marshal(head{Seq: e.Seq, Hash: e.Hash})
+	hr.Data, _ = json.Marshal(head{Seq: e.Seq, Hash: e.Hash, At: now}) // sealed once per batch, in saveHeads
 	hr.UpdatedAt = now
 	return nil
 }
 
 // saveHeads moves every touched head, with a version check so that
-// concurrent writers on other nodes cannot fork a chain.
-func (l *Log) saveHeads(ctx context.Context, tx vault.Store, heads map[string]*vault.Record) error {
-	for _, tenant := range slices.Sorted(maps.Keys(heads)) {
-		if err := saveHead(ctx, tx, *heads[tenant]); err != nil {
+// concurrent writers on other nodes cannot fork a chain, and saves the
+// registry when a tenant joined it.
+func (l *Log) saveHeads(ctx context.Context, b *txBatch) error {
+	for _, tenant := range slices.Sorted(maps.Keys(b.heads)) {
+		hr := *b.heads[tenant]
+		var h head
+		if err := json.Unmarshal(hr.Data, &h); err != nil {
 			return err
 		}
+		hr.Data, _ = json.Marshal(l.sealHead(tenant, h))
+		if err := saveHead(ctx, b.tx, hr); err != nil {
+			return err
+		}
+	}
+	if b.reg != nil && b.reg.dirty {
+		return l.saveRegistry(ctx, b.tx, b.reg, l.now().UTC().Truncate(time.Microsecond))
 	}
 	return nil
 }
@@ -281,50 +311,4 @@ func (l *Log) Each(ctx context.Context, tenant string, fn func(Entry) error) err
 		}
 		after = entryID(tenant, page[len(page)-1].Seq)
 	}
-}
-
-// Verify walks a tenant's whole chain and reports the first broken link:
-// an altered entry, a missing one, or a head that does not match the end.
-func (l *Log) Verify(ctx context.Context, tenant string) (int64, error) {
-	var prev Entry
-	after := ""
-	for {
-		page, err := l.store.ListRecords(ctx, vault.RecordQuery{Tenant: tenant, Kind: kindEntry, Page: vault.Page{After: after, Limit: 500}}, time.Time{})
-		if err != nil {
-			return prev.Seq, err
-		}
-		for _, r := range page {
-			var e Entry
-			if err := json.Unmarshal(r.Data, &e); err != nil {
-				return prev.Seq, fmt.Errorf("audit: entry %s is corrupt", r.ID)
-			}
-			want, err := l.hash(ctx, e)
-			if err != nil {
-				return prev.Seq, err
-			}
-			switch {
-			case e.Seq != prev.Seq+1:
-				return prev.Seq, fmt.Errorf("audit: entry %d is missing", prev.Seq+1)
-			case e.PrevHash != prev.Hash || !hmac.Equal([]byte(want), []byte(e.Hash)):
-				return prev.Seq, fmt.Errorf("audit: entry %d was altered", e.Seq)
-			}
-			prev = e
-			after = r.ID
-		}
-		if len(page) < 500 {
-			break
-		}
-	}
-	hr, err := l.store.GetRecord(ctx, kindHead, tenant, time.Time{})
-	if errors.Is(err, vault.ErrNotFound) && prev.Seq == 0 {
-		return 0, nil
-	}
-	if err != nil {
-		return prev.Seq, err
-	}
-	var h head
-	if err := json.Unmarshal(hr.Data, &h); err != nil || h.Seq != prev.Seq || h.Hash != prev.Hash {
-		return prev.Seq, fmt.Errorf("audit: the chain ends at %d but its head says %d", prev.Seq, h.Seq)
-	}
-	return prev.Seq, nil
 }

@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -25,7 +27,17 @@ func newLog(t *testing.T) (*audit.Log, vault.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return audit.New(s, testMAC("k1"), nil), s
+	return audit.New(s, testMAC("k1"), testKeys(t, 1), nil), s
+}
+
+// testKeys is a keyring on a master key made from seed.
+func testKeys(tb testing.TB, seed byte) *seal.Keyring {
+	tb.Helper()
+	k, err := seal.NewKeyring(1, map[uint32][]byte{1: bytes.Repeat([]byte{seed}, seal.KeySize)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
 }
 
 func TestChainHoldsUnderConcurrentWriters(t *testing.T) {
@@ -111,7 +123,7 @@ func TestVerifyNeedsTheKey(t *testing.T) {
 	if _, err := l.Verify(ctx, "default"); err != nil {
 		t.Fatal(err)
 	}
-	forger := audit.New(s, testMAC("attacker"), nil)
+	forger := audit.New(s, testMAC("attacker"), testKeys(t, 1), nil)
 	if _, err := forger.Verify(ctx, "default"); err == nil {
 		t.Fatal("a chain verified under a key that did not make it")
 	}
@@ -132,7 +144,7 @@ func TestOneBadEventDoesNotFailItsBatch(t *testing.T) {
 			return "", errors.New("unknown tenant")
 		}
 		return good(ctx, tenant, domain, value)
-	}, nil)
+	}, testKeys(t, 1), nil)
 	var wg sync.WaitGroup
 	var failedGood atomic.Int64
 	for i := range 100 {

@@ -46,6 +46,12 @@ type Config struct {
 	KeyRefresh      time.Duration
 	CleanupInterval time.Duration
 	ShutdownTimeout time.Duration
+	// PublicURL is the scheme and host (no path) that links and session
+	// base_url are built from; empty means "not configured" (see publicurl.go).
+	PublicURL string
+	// TrustHostHeader opts in to building links from the request's Host
+	// header when PublicURL is empty.
+	TrustHostHeader bool
 }
 
 // option is one setting: its flag name, environment variable and help.
@@ -96,6 +102,10 @@ var options = []option{
 	{name: "key-refresh", usage: "how often a node looks for data key versions added by cardvault rotate data", bind: dur(func(c *Config) *time.Duration { return &c.KeyRefresh }, time.Minute)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
+	{name: "public-url", usage: "scheme and host clients reach the vault at (https://vault.example.com), used in links and session base_url; never taken from the Host header", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
+	{name: "trust-host-header", usage: "build links from the request's Host header when public-url is unset (only behind a proxy that sets Host)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+		fs.BoolVar(&c.TrustHostHeader, name, false, usage)
+	}},
 }
 
 // Load parses args (flags) over getenv (CARDVAULT_* variables) over
@@ -168,6 +178,14 @@ func (c Config) validate() []error {
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			p = append(p, err)
+		}
+		if c.TrustHostHeader {
+			p = append(p, errors.New("public-url and trust-host-header: set one, not both (public-url is the safe choice)"))
+		}
+	}
 	return p
 }
 
@@ -184,7 +202,8 @@ func (c Config) Dump() string {
 		"bin-table": c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "key-refresh": c.KeyRefresh.String(), "cleanup-interval": c.CleanupInterval.String(),
-		"shutdown-timeout": c.ShutdownTimeout.String(),
+		"shutdown-timeout": c.ShutdownTimeout.String(), "public-url": c.PublicURL,
+		"trust-host-header": fmt.Sprint(c.TrustHostHeader),
 	}
 	var b strings.Builder
 	for _, o := range options {

@@ -62,3 +62,38 @@ func TestDumpRedactsSecrets(t *testing.T) {
 		t.Errorf("dump:\n%s", d)
 	}
 }
+
+func TestPublicURL(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://vault.example.com":       true,
+		"https://vault.example.com/":      true,
+		"http://127.0.0.1:8080":           true,
+		"vault.example.com":               false,
+		"ftp://vault.example.com":         false,
+		"https://":                        false,
+		"https://user:pw@vault.example":   false,
+		"https://vault.example.com/path":  false,
+		"https://vault.example.com/?a=b":  false,
+		"https://vault.example.com#frag":  false,
+		"https://vault.example.com:99999": true, // url.Parse accepts; the port is the operator's
+	} {
+		c, err := Load("serve", nil, getenv(map[string]string{"CARDVAULT_PUBLIC_URL": raw}), io.Discard)
+		if (err == nil) != ok {
+			t.Errorf("%q: %v, want ok=%v", raw, err, ok)
+		}
+		if ok && c.PublicBase() != strings.TrimSuffix(raw, "/") {
+			t.Errorf("%q: base %q", raw, c.PublicBase())
+		}
+	}
+	c, err := Load("serve", []string{"--trust-host-header"}, getenv(nil), io.Discard)
+	if err != nil || !c.TrustHostHeader || c.PublicURL != "" {
+		t.Fatalf("trust-host-header alone: %+v %v", c, err)
+	}
+	_, err = Load("serve", nil, getenv(map[string]string{"CARDVAULT_PUBLIC_URL": "https://v.example", "CARDVAULT_TRUST_HOST_HEADER": "true"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "set one, not both") {
+		t.Fatalf("both set: %v", err)
+	}
+	if c.Dump() == "" || !strings.Contains(c.Dump(), "trust-host-header=true") {
+		t.Errorf("dump:\n%s", c.Dump())
+	}
+}

@@ -55,6 +55,11 @@ func TestRotateData(t *testing.T) {
 		f := newFixture(t, open)
 		nodeA := f.service(t, f.old)
 		nodeB := f.service(t, f.old) // another node, its keys cached before the rotation
+		for _, n := range []*vault.Service{nodeA, nodeB} {
+			if err := n.Init(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
 		ids := append(addCards(t, nodeA, 9), f.cardID)
 		if _, err := nodeB.RevealCard(t.Context(), "shop-b", ids[0]); err != nil {
 			t.Fatal(err)

@@ -90,6 +90,9 @@ func (m *Master) Run(ctx context.Context) (Result, error) {
 			}
 		}
 	}
+	if err := m.rewrapSeed(ctx); err != nil {
+		return res, err
+	}
 	if v, _ := m.Keyring.KeyVersion(check); v != m.Keyring.CurrentVersion() {
 		fresh, err := m.Keyring.NewCheck()
 		if err != nil {
@@ -102,6 +105,29 @@ func (m *Master) Run(ctx context.Context) (Result, error) {
 	}
 	l.finish()
 	return res, nil
+}
+
+// rewrapSeed moves the integrity seed (vault.MetaIntegritySeed) to the
+// current master key, before the check value.
+func (m *Master) rewrapSeed(ctx context.Context) error {
+	seed, err := m.Store.GetMeta(ctx, vault.MetaIntegritySeed)
+	if errors.Is(err, vault.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if v, _ := m.Keyring.KeyVersion(seed); v == m.Keyring.CurrentVersion() {
+		return nil
+	}
+	next, err := m.Keyring.RewrapIntegritySeed(seed)
+	if err != nil {
+		return fmt.Errorf("re-wrap the integrity seed: %w", err)
+	}
+	if err := m.Store.ReplaceMeta(ctx, vault.MetaIntegritySeed, seed, next); err != nil && !errors.Is(err, vault.ErrConflict) {
+		return fmt.Errorf("re-wrap the integrity seed: %w", err)
+	}
+	return nil
 }
 
 // pending lists the wrapped keys not under the current master key.

@@ -50,6 +50,10 @@ type KEK interface {
 type LocalKEK struct {
 	id   uint32
 	aead cipher.AEAD
+	// derived are the integrity keys derived from the key itself, used
+	// until the vault installs its integrity seed (Keyring.UseIntegritySeed)
+	// and to verify tags made before it had one.
+	derived derivedKeys
 }
 
 var _ KEK = (*LocalKEK)(nil)
@@ -71,7 +75,11 @@ func newLocalKEK(id uint32, key []byte) (*LocalKEK, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &LocalKEK{id: id, aead: a}, nil
+	d, err := deriveKeys(key)
+	if err != nil {
+		return nil, err
+	}
+	return &LocalKEK{id: id, aead: a, derived: d}, nil
 }
 
 // ID returns the key's identifier.

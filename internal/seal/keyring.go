@@ -18,6 +18,8 @@ type Keyring struct {
 	current uint32
 	// keks holds the current KEK first, then the others in the order given.
 	keks []KEK
+	// integ holds the integrity and checkpoint keys (integrity.go).
+	integ *integrityKeys
 }
 
 // NewKeyring returns a keyring of local master keys, each exactly 32 bytes,
@@ -29,7 +31,7 @@ func NewKeyring(current uint32, keys map[uint32][]byte) (*Keyring, error) {
 	if _, ok := keys[current]; !ok {
 		return nil, fmt.Errorf("seal: current master key version %d is not in the keyring", current)
 	}
-	k := &Keyring{current: current}
+	k := &Keyring{current: current, integ: newIntegrityKeys()}
 	for _, v := range slices.Sorted(maps.Keys(keys)) {
 		kek, err := newLocalKEK(v, bytes.Clone(keys[v]))
 		if err != nil {
@@ -40,7 +42,9 @@ func NewKeyring(current uint32, keys map[uint32][]byte) (*Keyring, error) {
 		} else {
 			k.keks = append(k.keks, kek)
 		}
+		k.integ.derived[v] = kek.derived
 	}
+	k.integ.current, k.integ.set = current, true
 	return k, nil
 }
 
@@ -57,7 +61,16 @@ func NewKeyringOf(current KEK, previous ...KEK) (*Keyring, error) {
 			return nil, errors.New("seal: nil previous master key")
 		}
 	}
-	return &Keyring{current: current.ID(), keks: append([]KEK{current}, previous...)}, nil
+	k := &Keyring{current: current.ID(), keks: append([]KEK{current}, previous...), integ: newIntegrityKeys()}
+	for _, kek := range slices.Backward(k.keks) { // the current key's wins an ID collision
+		if l, ok := kek.(*LocalKEK); ok {
+			k.integ.derived[l.ID()] = l.derived
+		}
+	}
+	if _, ok := k.integ.derived[k.current]; ok {
+		k.integ.current, k.integ.set = k.current, true
+	}
+	return k, nil
 }
 
 // ParseMasterKey decodes a master key given as base64 (standard or URL

@@ -19,10 +19,19 @@ type Authenticator interface {
 // WWW-Authenticate challenge of the given scheme ("Bearer", "Basic").
 func RequireKey(auth Authenticator, challenge string, scope vault.Scope,
 	fail func(http.ResponseWriter, *http.Request, error), next http.Handler) http.Handler {
+	return requireKey(auth, Credential, challenge, scope, fail, next)
+}
+
+// requireKey is RequireKey with the credential taken by credential; an
+// empty challenge sends no WWW-Authenticate header.
+func requireKey(auth Authenticator, credential func(*http.Request) string, challenge string, scope vault.Scope,
+	fail func(http.ResponseWriter, *http.Request, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := auth.Authenticate(r.Context(), Credential(r))
+		p, err := auth.Authenticate(r.Context(), credential(r))
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", challenge+` realm="cardvault"`)
+			if challenge != "" {
+				w.Header().Set("WWW-Authenticate", challenge+` realm="cardvault"`)
+			}
 			fail(w, r, err)
 			return
 		}

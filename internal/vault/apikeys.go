@@ -51,8 +51,15 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (APIKey, strin
 	return k, secret, nil
 }
 
+// bootstrapIDPrefix starts the id of every bootstrap key; ids are covered
+// by the key's integrity tag, so the store cannot make a key pass for one.
+const bootstrapIDPrefix = "key_bootstrap_"
+
 // EnsureBootstrapKey makes sure an admin key of the default tenant with
-// exactly this secret exists (it is created on first use and kept after).
+// exactly this secret exists (it is created on first use and kept after),
+// and that it is the only live bootstrap key: one made from an earlier
+// value is revoked, so changing the value replaces the key. A value whose
+// key was revoked is refused with the way out.
 func (s *Service) EnsureBootstrapKey(ctx context.Context, secret string) error {
 	if len(secret) < MinBootstrapKeyLen {
 		return Invalid("bootstrap_api_key", "the bootstrap API key must be at least %d characters", MinBootstrapKeyLen)
@@ -61,17 +68,45 @@ func (s *Service) EnsureBootstrapKey(ctx context.Context, secret string) error {
 	k, err := s.store.APIKeyByHash(ctx, hash)
 	switch {
 	case err == nil && k.RevokedAt.IsZero():
-		return nil
+		return s.revokeOtherBootstrapKeys(ctx, k.ID)
 	case err == nil:
-		return Errorf(CodeConflict, "the bootstrap API key %s was revoked; choose another value", k.ID)
+		return Errorf(CodeConflict, "the bootstrap API key %s was revoked, so this value can never work again: "+
+			"set CARDVAULT_BOOTSTRAP_API_KEY to a new value (head -c 32 /dev/urandom | base64) or unset it", k.ID)
 	case !errors.Is(err, ErrNotFound):
 		return err
 	}
 	sum := sha256.Sum256(hash)
-	k = APIKey{ID: "key_bootstrap_" + hex.EncodeToString(sum[:6]), Tenant: DefaultTenant, Name: "bootstrap",
+	k = APIKey{ID: bootstrapIDPrefix + hex.EncodeToString(sum[:6]), Tenant: DefaultTenant, Name: "bootstrap",
 		Scopes: []Scope{ScopeAdmin}, Hash: hash, CreatedAt: s.Now()}
 	if err := s.store.CreateAPIKey(ctx, k); err != nil && !errors.Is(err, ErrConflict) {
 		return err
+	}
+	return s.revokeOtherBootstrapKeys(ctx, k.ID)
+}
+
+// revokeOtherBootstrapKeys revokes every live bootstrap key but keep.
+func (s *Service) revokeOtherBootstrapKeys(ctx context.Context, keep string) error {
+	var stale []string
+	for after := ""; ; {
+		page, err := s.store.ListAPIKeys(ctx, DefaultTenant, Page{After: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, k := range page {
+			if strings.HasPrefix(k.ID, bootstrapIDPrefix) && k.ID != keep && k.RevokedAt.IsZero() {
+				stale = append(stale, k.ID)
+			}
+		}
+		if len(page) < 500 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	for _, id := range stale {
+		if err := s.store.RevokeAPIKey(ctx, DefaultTenant, id, s.Now(), nil); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		s.log.Warn("revoked the previous bootstrap API key: CARDVAULT_BOOTSTRAP_API_KEY changed", "key", id)
 	}
 	return nil
 }
@@ -87,7 +122,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 		return Principal{}, errBadKey
 	}
 	k, err := s.store.APIKeyByHash(ctx, seal.HashSecret(secret))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrIntegrity) {
+		// A row that fails its integrity check (logged and reported by the
+		// store wrapper) is never trusted: the caller sees an unknown key.
 		return Principal{}, errBadKey
 	}
 	if err != nil {
@@ -116,5 +153,5 @@ func (s *Service) GetAPIKey(ctx context.Context, tenant, id string) (APIKey, err
 
 // RevokeAPIKey stops a key from working at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, tenant, id string) error {
-	return domainErr(s.store.RevokeAPIKey(ctx, tenant, id, s.Now()))
+	return domainErr(s.store.RevokeAPIKey(ctx, tenant, id, s.Now(), nil))
 }

@@ -318,7 +318,7 @@ func (s *Service) DeleteCard(ctx context.Context, tenant, id string) error {
 		if err := tx.DeleteCard(ctx, tenant, id); err != nil {
 			return notFound(err, "card not found")
 		}
-		_, err := tx.DeleteRecords(ctx, tenant, kindSecurityCode, id)
+		_, err := tx.DeleteRecords(ctx, tenant, KindSecurityCode, id)
 		return err
 	})
 	return domainErr(err)

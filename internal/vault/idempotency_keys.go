@@ -4,16 +4,11 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/seal"
 )
-
-// IdempotencyKind is the record kind of idempotency keys.
-const IdempotencyKind = "idempotency"
 
 // Idempotency limits.
 const (
@@ -26,8 +21,6 @@ const (
 	idemLease = time.Minute
 	// idemPoll is how often a request waiting for an in-progress key looks again.
 	idemPoll = 20 * time.Millisecond
-	// fieldIdemResponse is bound into a stored response's ciphertext.
-	fieldIdemResponse = "response"
 	// macIdemRequest separates request hashes from every other keyed hash.
 	macIdemRequest = "idempotency-request"
 )
@@ -55,12 +48,13 @@ type IdempotencyClaim struct {
 	// Replay, when not nil, is the first request's response: send it as it
 	// is and do nothing else.
 	Replay *IdempotentResponse
-	rec    Record
-	data   idemData
+	rec    Stored[idemData]
 }
 
-// idemData is what an idempotency record's Data holds.
+// idemData is an idempotency record's value.
 type idemData struct {
+	// Key is the client's idempotency key, the record's lookup key.
+	Key string `json:"key"`
 	// Hash identifies the request (method, path, body): a replay must match
 	// it. It is keyed (the tenant's index key over the caller's hash), since
 	// the body it stands for can hold card data: a plain hash of a
@@ -70,9 +64,12 @@ type idemData struct {
 	LeaseUntil  time.Time `json:"lease_until,omitzero"`
 	Status      int       `json:"status,omitempty"`
 	ContentType string    `json:"content_type,omitempty"`
-	// SealedBody is the response body sealed under the tenant's data key.
-	SealedBody []byte `json:"sealed_body,omitempty"`
+	// Body is the response body.
+	Body []byte `json:"body,omitempty"`
 }
+
+// idempotencyKeys are the idempotency records.
+var idempotencyKeys = NewRecordType(KindIdempotency, 1, func(d *idemData) string { return d.Key }, nil)
 
 // ValidIdempotencyKey checks a client's key: 1 to MaxIdempotencyKeyLen
 // printable ASCII characters.
@@ -107,16 +104,10 @@ func (s *Service) ClaimIdempotencyKey(ctx context.Context, tenant, key string, h
 	giveUp := time.Now().Add(wait)
 	for {
 		now := s.Now()
-		d := idemData{Hash: hash, LeaseUntil: now.Add(idemLease)}
-		raw, err := json.Marshal(d)
-		if err != nil {
-			return nil, err
-		}
-		rec := Record{Tenant: tenant, Kind: IdempotencyKind, ID: "idem_" + seal.RandomID(24), Key: key, Data: raw,
-			Version: 1, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
-		err = s.store.CreateRecord(ctx, rec)
+		rec, err := idempotencyKeys.Put(ctx, s, Stored[idemData]{Tenant: tenant, ID: "idem_" + seal.RandomID(24),
+			CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL), Value: idemData{Key: key, Hash: hash, LeaseUntil: now.Add(idemLease)}})
 		if err == nil {
-			return &IdempotencyClaim{rec: rec, data: d}, nil
+			return &IdempotencyClaim{rec: rec}, nil
 		}
 		if !errors.Is(err, ErrConflict) {
 			return nil, domainErr(err)
@@ -140,44 +131,34 @@ func (s *Service) ClaimIdempotencyKey(ctx context.Context, tenant, key string, h
 // existingClaim looks at the record holding key: a replay, a mismatch, a
 // stale claim taken over, or (nil, nil) to wait and look again.
 func (s *Service) existingClaim(ctx context.Context, tenant, key string, hash []byte, now time.Time) (*IdempotencyClaim, error) {
-	rec, err := s.store.RecordByKey(ctx, tenant, IdempotencyKind, key, now)
+	rec, err := idempotencyKeys.ByKey(ctx, s, tenant, key)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil // released or expired meanwhile: claim again
 	}
 	if err != nil {
 		return nil, domainErr(err)
 	}
-	var d idemData
-	if err := json.Unmarshal(rec.Data, &d); err != nil {
-		return nil, fmt.Errorf("decode idempotency record: %w", err)
-	}
+	d := rec.Value
 	if subtle.ConstantTimeCompare(d.Hash, hash) != 1 {
 		return nil, &Error{Code: CodeConflict, Err: ErrIdempotencyMismatch,
 			Public: "this idempotency key was already used with a different request"}
 	}
 	if d.Done {
-		body, err := s.Open(ctx, tenant, rec.ID, fieldIdemResponse, d.SealedBody)
-		if err != nil {
-			return nil, err
-		}
-		return &IdempotencyClaim{Replay: &IdempotentResponse{Status: d.Status, ContentType: d.ContentType, Body: body}}, nil
+		return &IdempotencyClaim{Replay: &IdempotentResponse{Status: d.Status, ContentType: d.ContentType, Body: d.Body}}, nil
 	}
 	if now.Before(d.LeaseUntil) {
 		return nil, nil
 	}
 	// The first request's node stopped without finishing: take the key over.
-	d.LeaseUntil = now.Add(idemLease)
-	if rec.Data, err = json.Marshal(d); err != nil {
-		return nil, err
-	}
-	rec, err = s.store.UpdateRecord(ctx, rec, now)
+	rec.Value.LeaseUntil = now.Add(idemLease)
+	rec, err = idempotencyKeys.Update(ctx, s, rec)
 	if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, domainErr(err)
 	}
-	return &IdempotencyClaim{rec: rec, data: d}, nil
+	return &IdempotencyClaim{rec: rec}, nil
 }
 
 // FinishIdempotencyKey stores the response of a claimed request for replay.
@@ -185,17 +166,10 @@ func (s *Service) FinishIdempotencyKey(ctx context.Context, c *IdempotencyClaim,
 	if c == nil || c.Replay != nil {
 		return errors.New("finish idempotency key: not a claim")
 	}
-	sealed, err := s.Seal(ctx, c.rec.Tenant, c.rec.ID, fieldIdemResponse, resp.Body)
-	if err != nil {
-		return err
-	}
-	d := c.data
-	d.Done, d.LeaseUntil, d.Status, d.ContentType, d.SealedBody = true, time.Time{}, resp.Status, resp.ContentType, sealed
 	rec := c.rec
-	if rec.Data, err = json.Marshal(d); err != nil {
-		return err
-	}
-	_, err = s.store.UpdateRecord(ctx, rec, s.Now())
+	d := &rec.Value
+	d.Done, d.LeaseUntil, d.Status, d.ContentType, d.Body = true, time.Time{}, resp.Status, resp.ContentType, resp.Body
+	_, err := idempotencyKeys.Update(ctx, s, rec)
 	return domainErr(err)
 }
 
@@ -206,7 +180,7 @@ func (s *Service) ReleaseIdempotencyKey(ctx context.Context, c *IdempotencyClaim
 	if c == nil || c.Replay != nil {
 		return nil
 	}
-	err := s.store.DeleteRecord(ctx, c.rec.Tenant, IdempotencyKind, c.rec.ID)
+	err := idempotencyKeys.Delete(ctx, s, c.rec.Tenant, c.rec.ID)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 func TestIdempotencyClaimFinishReplay(t *testing.T) {
-	svc, _, c, _ := newService(t)
+	svc, _, c := newService(t)
 	ctx := context.Background()
 	hash := []byte("request-hash-1")
 	claim, err := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, "k", hash, 0)
@@ -45,20 +45,20 @@ func TestIdempotencyClaimFinishReplay(t *testing.T) {
 		t.Fatalf("other tenant %+v %v", other, err)
 	}
 	// After 24 h the key is free again.
-	c.t = c.t.Add(vault.IdempotencyTTL)
+	c.Advance(vault.IdempotencyTTL)
 	if fresh, err := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, "k", []byte("new"), 0); err != nil || fresh.Replay != nil {
 		t.Fatalf("claim after expiry %+v %v", fresh, err)
 	}
 }
 
 func TestIdempotencyStaleClaimIsTakenOver(t *testing.T) {
-	svc, _, c, _ := newService(t)
+	svc, _, c := newService(t)
 	ctx := context.Background()
 	if _, err := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, "k", []byte("h"), 0); err != nil {
 		t.Fatal(err)
 	}
 	// The first request's node died: after the lease, the key can be claimed.
-	c.t = c.t.Add(2 * time.Minute)
+	c.Advance(2 * time.Minute)
 	claim, err := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, "k", []byte("h"), 0)
 	if err != nil || claim.Replay != nil {
 		t.Fatalf("takeover %+v %v", claim, err)
@@ -69,7 +69,7 @@ func TestIdempotencyStaleClaimIsTakenOver(t *testing.T) {
 }
 
 func TestIdempotencyReleaseAndRace(t *testing.T) {
-	svc, _, _, _ := newService(t)
+	svc, _, _ := newService(t)
 	ctx := context.Background()
 	claim, _ := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, "k", []byte("h"), 0)
 	if err := svc.ReleaseIdempotencyKey(ctx, claim); err != nil {
@@ -112,7 +112,7 @@ func TestIdempotencyReleaseAndRace(t *testing.T) {
 // The request hash a facade passes in stands for a body that can hold card
 // data (a tokenize request), so the store keeps only a keyed hash of it.
 func TestIdempotencyStoresKeyedRequestHash(t *testing.T) {
-	svc, store, _, _ := newService(t)
+	svc, store, _ := newService(t)
 	ctx := context.Background()
 	sum := sha256.Sum256([]byte(`{"source":{"type":"pan","account_number":"4111111111111111","security_code":"123"}}`))
 	claim, err := svc.ClaimIdempotencyKey(ctx, vault.DefaultTenant, "k", sum[:], 0)
@@ -122,14 +122,18 @@ func TestIdempotencyStoresKeyedRequestHash(t *testing.T) {
 	if err := svc.FinishIdempotencyKey(ctx, claim, vault.IdempotentResponse{Status: 200, Body: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := store.RecordByKey(ctx, vault.DefaultTenant, vault.IdempotencyKind, "k", svc.Now())
+	rec, err := store.RecordByKey(ctx, vault.DefaultTenant, vault.KindIdempotency, "k", svc.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := svc.RecordPlaintext(ctx, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var d struct {
 		Hash []byte `json:"hash"`
 	}
-	if err := json.Unmarshal(rec.Data, &d); err != nil {
+	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatal(err)
 	}
 	if len(d.Hash) == 0 || bytes.Contains(d.Hash, sum[:]) || strings.Contains(string(d.Hash), hex.EncodeToString(sum[:])) {

@@ -5,15 +5,20 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/cardvault/cardvault/internal/card"
 )
 
-// kindSecurityCode is the record kind of security-code holds. A hold's id and
-// parent are its card's id.
-const kindSecurityCode = "security_code"
+// heldCode is a security code held apart from its card; the record's id
+// and parent are the card's id.
+type heldCode struct {
+	CardID string `json:"card_id"`
+	Code   string `json:"code"`
+}
 
-// fieldSecurityCode is bound into a held code's ciphertext.
-const fieldSecurityCode = "security_code"
+// securityCodes are the held security codes.
+var securityCodes = NewRecordType(KindSecurityCode, 1, nil, func(h *heldCode) string { return h.CardID })
 
 // HoldSecurityCode keeps a card's security code apart from the card, sealed,
 // until the service's security-code TTL passes; a new code replaces the old.
@@ -29,15 +34,13 @@ func (s *Service) HoldSecurityCode(ctx context.Context, tenant, cardID string, c
 
 // holdSecurityCode writes a hold inside the caller's transaction.
 func (s *Service) holdSecurityCode(ctx context.Context, tx Store, tenant, cardID string, code card.SecurityCode, now time.Time) error {
-	sealed, err := s.Seal(ctx, tenant, cardID, fieldSecurityCode, []byte(code.Digits()))
-	if err != nil {
+	v := s.on(tx)
+	if err := securityCodes.DeleteIfPresent(ctx, v, tenant, cardID); err != nil {
 		return err
 	}
-	if err := tx.DeleteRecord(ctx, tenant, kindSecurityCode, cardID); err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	return tx.CreateRecord(ctx, Record{Tenant: tenant, Kind: kindSecurityCode, ID: cardID, Parent: cardID,
-		Data: sealed, Version: 1, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.cvvTTL)})
+	_, err := securityCodes.Put(ctx, v, Stored[heldCode]{Tenant: tenant, ID: cardID, CreatedAt: now,
+		ExpiresAt: now.Add(s.cvvTTL), Value: heldCode{CardID: cardID, Code: code.Digits()}})
+	return err
 }
 
 // SecurityCodeHold says whether a security code is held for a card, and until when.
@@ -48,31 +51,57 @@ type SecurityCodeHold struct {
 
 // SecurityCodeStatus reports whether a live security code is held for a card.
 func (s *Service) SecurityCodeStatus(ctx context.Context, tenant, cardID string) (SecurityCodeHold, error) {
-	r, err := s.store.GetRecord(ctx, kindSecurityCode, cardID, s.Now())
-	if errors.Is(err, ErrNotFound) || (err == nil && r.Tenant != tenant) {
+	h, err := securityCodes.Get(ctx, s, tenant, cardID)
+	if errors.Is(err, ErrNotFound) {
 		return SecurityCodeHold{}, nil
 	}
 	if err != nil {
 		return SecurityCodeHold{}, err
 	}
-	return SecurityCodeHold{Held: true, ExpiresAt: r.ExpiresAt}, nil
+	return SecurityCodeHold{Held: true, ExpiresAt: h.ExpiresAt}, nil
 }
 
 // SecurityCode returns a held security code for injection into a forward.
 // It is never to be returned by a read API. Absent or expired: not_found.
 func (s *Service) SecurityCode(ctx context.Context, tenant, cardID string) (card.SecurityCode, error) {
-	r, err := s.store.GetRecord(ctx, kindSecurityCode, cardID, s.Now())
-	if err != nil || r.Tenant != tenant {
+	h, err := securityCodes.Get(ctx, s, tenant, cardID)
+	if errors.Is(err, ErrNotFound) {
 		return card.SecurityCode{}, &Error{Code: CodeNotFound, Public: "no security code is held for this card", Err: err}
 	}
-	raw, err := s.Open(ctx, tenant, cardID, fieldSecurityCode, r.Data)
 	if err != nil {
 		return card.SecurityCode{}, err
 	}
-	return card.ParseSecurityCode(string(raw), card.Unknown)
+	return card.ParseSecurityCode(h.Value.Code, card.Unknown)
 }
 
 // DropSecurityCode deletes a held security code; not_found if none is held.
 func (s *Service) DropSecurityCode(ctx context.Context, tenant, cardID string) error {
-	return notFound(s.store.DeleteRecord(ctx, tenant, kindSecurityCode, cardID), "no security code is held for this card")
+	return notFound(securityCodes.Delete(ctx, s, tenant, cardID), "no security code is held for this card")
+}
+
+// SecurityCodeAvailable reports whether a live security code is held for a
+// tenant's card. A hold that has expired is deleted from the store there and
+// then (not only hidden, and not only later by the cleaner). An unknown card
+// is not_found.
+func (s *Service) SecurityCodeAvailable(ctx context.Context, tenant, cardID string) (SecurityCodeHold, error) {
+	if _, err := uuid.Parse(cardID); err != nil {
+		return SecurityCodeHold{}, &Error{Code: CodeNotFound, Public: "card not found"}
+	}
+	var hold SecurityCodeHold
+	err := s.Tx(ctx, func(tx *Service) error {
+		if _, err := tx.store.GetCard(ctx, tenant, cardID, tx.Now()); err != nil {
+			return notFound(err, "card not found")
+		}
+		h, err := securityCodes.Get(ctx, tx, tenant, cardID)
+		switch {
+		case err == nil:
+			hold = SecurityCodeHold{Held: true, ExpiresAt: h.ExpiresAt}
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		// Nothing live: drop an expired hold that may still be stored.
+		return securityCodes.DeleteIfPresent(ctx, tx, tenant, cardID)
+	})
+	return hold, domainErr(err)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/seal"
@@ -36,16 +35,16 @@ type Service struct {
 	log     *slog.Logger
 	cvvTTL  time.Duration
 	refresh time.Duration
-
-	mu      sync.Mutex
-	tenants map[string]*tenantKeys
+	// keys is shared by every copy Tx makes, so a Service holds no
+	// mutable state by value.
+	keys *keyCache
 }
 
 // New returns a Service over store, sealing with keys from keyring. Call
 // Init before serving requests.
 func New(store Store, keyring *seal.Keyring, o Options) *Service {
 	s := &Service{store: store, keyring: keyring, now: o.Now, log: o.Logger, cvvTTL: o.SecurityCodeTTL,
-		tenants: map[string]*tenantKeys{}}
+		keys: &keyCache{tenants: map[string]*tenantKeys{}}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -58,6 +57,7 @@ func New(store Store, keyring *seal.Keyring, o Options) *Service {
 	if s.refresh = o.KeyRefresh; s.refresh <= 0 {
 		s.refresh = time.Minute
 	}
+	s.store = withIntegrity(store, keyring, s.log) // integrity.go: tags on API keys and cards
 	return s
 }
 
@@ -65,9 +65,24 @@ func New(store Store, keyring *seal.Keyring, o Options) *Service {
 // precision every store keeps).
 func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// Store returns the store the service runs on, for facades that keep their
-// own records through the service's sealing helpers.
+// Store returns the store the service runs on, for packages that keep a
+// record layout of their own (the audit log); domains use RecordType.
 func (s *Service) Store() Store { return s.store }
+
+// Tx runs fn in one store transaction with a Service whose every call goes
+// through it: what fn writes through tx (records, cards, security codes) is
+// committed together, or nothing is when fn returns an error. Calling Tx on
+// tx joins the same transaction.
+func (s *Service) Tx(ctx context.Context, fn func(tx *Service) error) error {
+	return s.store.Tx(ctx, func(st Store) error { return fn(s.on(st)) })
+}
+
+// on returns a copy of s whose calls go through st (a transaction).
+func (s *Service) on(st Store) *Service {
+	c := *s
+	c.store = st
+	return &c
+}
 
 // Init verifies that the master key matches the store (recording a check
 // value on first start) and makes sure the default tenant exists. A wrong
@@ -87,6 +102,9 @@ func (s *Service) Init(ctx context.Context) error {
 		return fmt.Errorf("read master key check: %w", err)
 	}
 	if err := s.keyring.VerifyCheck(check); err != nil {
+		return err
+	}
+	if err := s.useIntegritySeed(ctx); err != nil {
 		return err
 	}
 	if _, err := s.CreateTenant(ctx, DefaultTenant, "Default tenant"); err != nil && CodeOf(err) != CodeConflict {

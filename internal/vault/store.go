@@ -57,9 +57,9 @@ type Store interface {
 	GetAPIKey(ctx context.Context, tenant, id string) (APIKey, error)
 	// ListAPIKeys pages through a tenant's keys in id order.
 	ListAPIKeys(ctx context.Context, tenant string, p Page) ([]APIKey, error)
-	// RevokeAPIKey marks a key revoked at the given time; ErrNotFound if it
-	// does not exist or is already revoked.
-	RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time) error
+	// RevokeAPIKey marks a key revoked at the given time and replaces its
+	// Integrity tag; ErrNotFound if it does not exist or is already revoked.
+	RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error
 
 	// CreateCard stores a card; ErrConflict if its id exists.
 	CreateCard(ctx context.Context, c Card) error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/seal"
@@ -13,6 +14,12 @@ import (
 
 // tenantIDPattern is what a tenant id may look like.
 var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// keyCache holds every loaded tenant's keys.
+type keyCache struct {
+	mu      sync.Mutex
+	tenants map[string]*tenantKeys
+}
 
 // tenantKeys is a tenant's unwrapped key material, cached in memory.
 type tenantKeys struct {
@@ -64,9 +71,9 @@ func (s *Service) CreateTenant(ctx context.Context, id, name string) (Tenant, er
 // still runs with only the previous master key during a rotation) the
 // cached keys keep serving.
 func (s *Service) keysFor(ctx context.Context, tenant string) (*tenantKeys, error) {
-	s.mu.Lock()
-	tk, ok := s.tenants[tenant]
-	s.mu.Unlock()
+	s.keys.mu.Lock()
+	tk, ok := s.keys.tenants[tenant]
+	s.keys.mu.Unlock()
 	if ok && s.now().Sub(tk.loaded) < s.refresh {
 		return tk, nil
 	}
@@ -78,17 +85,17 @@ func (s *Service) keysFor(ctx context.Context, tenant string) (*tenantKeys, erro
 		}
 		return nil, err
 	}
-	s.mu.Lock()
-	s.tenants[tenant] = fresh
-	s.mu.Unlock()
+	s.keys.mu.Lock()
+	s.keys.tenants[tenant] = fresh
+	s.keys.mu.Unlock()
 	return fresh, nil
 }
 
 // forgetKeys makes the next keysFor of the tenant reload from the store.
 func (s *Service) forgetKeys(tenant string) {
-	s.mu.Lock()
-	delete(s.tenants, tenant)
-	s.mu.Unlock()
+	s.keys.mu.Lock()
+	delete(s.keys.tenants, tenant)
+	s.keys.mu.Unlock()
 }
 
 // loadKeys reads and unwraps a tenant's keys; when the data key versions

@@ -46,6 +46,9 @@ type APIKey struct {
 	ExpiresAt time.Time
 	// RevokedAt, when not zero, is when the key was revoked.
 	RevokedAt time.Time
+	// Integrity is the vault's MAC over every other field (integrity.go);
+	// the store keeps it and never makes one.
+	Integrity []byte
 }
 
 // Card is a stored card as the store sees it: sealed fields and the clear
@@ -72,6 +75,9 @@ type Card struct {
 	UpdatedAt    time.Time
 	// ExpiresAt, when not zero, is when the card is deleted.
 	ExpiresAt time.Time
+	// Integrity is the vault's MAC over the clear columns (integrity.go);
+	// the store keeps it and never makes one.
+	Integrity []byte
 }
 
 // Record is a generic stored object that the vault's other domains

@@ -3,35 +3,22 @@ package vault_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/seal"
-	"github.com/cardvault/cardvault/internal/store/sqlite"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
-// clock is a movable clock.
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time { return c.t }
-
-func newService(t *testing.T) (*vault.Service, vault.Store, *clock, string) {
+// newService starts a core on a fresh SQLite store, its clock stopped at
+// vaulttest.CoreEpoch, and runs the test in parallel with the others.
+func newService(t *testing.T) (*vault.Service, vault.Store, *vaulttest.Clock) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "v.db")
-	store, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	c := &clock{t: time.Date(2030, 6, 15, 12, 0, 0, 0, time.UTC)}
-	svc := vault.New(store, keyring(t, seal.GenerateKey()), vault.Options{Now: c.now, SecurityCodeTTL: time.Hour})
-	if err := svc.Init(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return svc, store, c, path
+	t.Parallel()
+	c := vaulttest.NewCore(t, vault.Options{SecurityCodeTTL: time.Hour})
+	return c.Vault, c.Store, c.Clock
 }
 
 func keyring(t *testing.T, key []byte) *seal.Keyring {
@@ -43,17 +30,8 @@ func keyring(t *testing.T, key []byte) *seal.Keyring {
 	return k
 }
 
-func mustPAN(t *testing.T, s string) card.PAN {
-	t.Helper()
-	p, err := card.ParsePAN(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestWrongMasterKeyIsRefused(t *testing.T) {
-	_, store, _, _ := newService(t)
+	_, store, _ := newService(t)
 	other := vault.New(store, keyring(t, seal.GenerateKey()), vault.Options{})
 	if err := other.Init(context.Background()); !errors.Is(err, seal.ErrWrongMasterKey) {
 		t.Fatalf("Init with another master key: %v, want ErrWrongMasterKey", err)
@@ -62,15 +40,15 @@ func TestWrongMasterKeyIsRefused(t *testing.T) {
 
 func TestCardsAreSealedAndTenantBound(t *testing.T) {
 	ctx := context.Background()
-	svc, store, _, _ := newService(t)
+	svc, store, _ := newService(t)
 	if _, err := svc.CreateTenant(ctx, "acme", "Acme"); err != nil {
 		t.Fatal(err)
 	}
-	a, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: mustPAN(t, "4111111111111111"), Holder: "Ada"})
+	a, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: vaulttest.MustPAN(t, "4111111111111111"), Holder: "Ada"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: mustPAN(t, "5555555555554444")})
+	b, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: vaulttest.MustPAN(t, "5555555555554444")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,20 +79,20 @@ func TestCardsAreSealedAndTenantBound(t *testing.T) {
 
 func TestFingerprintFindsSameCardOnly(t *testing.T) {
 	ctx := context.Background()
-	svc, _, _, _ := newService(t)
+	svc, _, _ := newService(t)
 	for _, n := range []string{"4111111111111111", "4111 1111 1111 1111", "5555555555554444"} {
-		if _, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: mustPAN(t, n)}); err != nil {
+		if _, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: vaulttest.MustPAN(t, n)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	found, err := svc.FindCards(ctx, vault.DefaultTenant, mustPAN(t, "4111-1111-1111-1111"))
+	found, err := svc.FindCards(ctx, vault.DefaultTenant, vaulttest.MustPAN(t, "4111-1111-1111-1111"))
 	if err != nil || len(found) != 2 {
 		t.Fatalf("found %d cards (%v), want 2", len(found), err)
 	}
 	if _, err := svc.CreateTenant(ctx, "acme", ""); err != nil {
 		t.Fatal(err)
 	}
-	if found, _ := svc.FindCards(ctx, "acme", mustPAN(t, "4111111111111111")); len(found) != 0 {
+	if found, _ := svc.FindCards(ctx, "acme", vaulttest.MustPAN(t, "4111111111111111")); len(found) != 0 {
 		t.Fatal("fingerprint search crossed tenants")
 	}
 	fpA, _ := svc.Fingerprint(ctx, vault.DefaultTenant, "4111111111111111")
@@ -126,9 +104,9 @@ func TestFingerprintFindsSameCardOnly(t *testing.T) {
 
 func TestSecurityCodeIsHeldApartAndExpires(t *testing.T) {
 	ctx := context.Background()
-	svc, store, c, _ := newService(t)
+	svc, store, c := newService(t)
 	code, _ := card.ParseSecurityCode("123", card.Visa)
-	v, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: mustPAN(t, "4111111111111111"), SecurityCode: code})
+	v, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: vaulttest.MustPAN(t, "4111111111111111"), SecurityCode: code})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +117,7 @@ func TestSecurityCodeIsHeldApartAndExpires(t *testing.T) {
 	if _, err := svc.SecurityCode(ctx, "other", v.ID); err == nil {
 		t.Fatal("another tenant read the code")
 	}
-	c.t = c.t.Add(time.Hour + time.Second)
+	c.Advance(time.Hour + time.Second)
 	if st, _ := svc.SecurityCodeStatus(ctx, vault.DefaultTenant, v.ID); st.Held {
 		t.Fatal("code still held after its TTL")
 	}
@@ -156,9 +134,9 @@ func TestSecurityCodeIsHeldApartAndExpires(t *testing.T) {
 
 func TestAPIKeys(t *testing.T) {
 	ctx := context.Background()
-	svc, _, c, _ := newService(t)
+	svc, _, c := newService(t)
 	k, secret, err := svc.CreateAPIKey(ctx, vault.NewAPIKey{Tenant: vault.DefaultTenant, Scopes: []vault.Scope{vault.ScopeCardsRead},
-		ExpiresAt: c.t.Add(time.Hour)})
+		ExpiresAt: c.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +144,7 @@ func TestAPIKeys(t *testing.T) {
 	if err != nil || p.KeyID != k.ID || !p.Can(vault.ScopeCardsRead) || p.Can(vault.ScopeCardsReveal) {
 		t.Fatalf("authenticate: %+v %v", p, err)
 	}
-	c.t = c.t.Add(2 * time.Hour)
+	c.Advance(2 * time.Hour)
 	if _, err := svc.Authenticate(ctx, secret); vault.CodeOf(err) != vault.CodeUnauthorized {
 		t.Fatalf("expired key: %v", err)
 	}

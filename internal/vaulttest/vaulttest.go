@@ -20,11 +20,16 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
+	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/pcivault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // Env is a running vault for one test.
@@ -38,16 +43,19 @@ type Env struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
 	Audit    *audit.Log
+	// Customers, Sessions, Forms and PCI are the domains on Vault.
+	Customers *customers.Service
+	Sessions  *sessions.Service
+	Forms     *forms.Service
+	PCI       *pcivault.Service
 	// Clock is the vault's clock; tests move it with Advance.
 	Clock *Clock
 }
 
-// Deps are the parts a facade is built from.
-type Deps struct {
-	Vault  *vault.Service
-	Logger *slog.Logger
-	Audit  *audit.Log
-}
+// Deps are the parts a facade is built from: the core, its domains, the
+// audit log and the logger of the environment. Tests add what else their
+// facade needs (a relay, connectors) before calling its New.
+type Deps = api.Deps
 
 // Options change what New builds.
 type Options struct {
@@ -55,6 +63,9 @@ type Options struct {
 	Facades func(Deps) []server.Facade
 	// MaxBody caps request bodies; zero keeps the server default.
 	MaxBody int64
+	// PCIVault tunes the PCI Vault domain; a nil KDF means the cheap
+	// seal.TestKDFParams.
+	PCIVault pcivault.Options
 }
 
 // New starts a vault on a fresh SQLite store and returns it with an admin key.
@@ -76,14 +87,20 @@ func New(tb testing.TB, o Options) *Env {
 	if err := e.Vault.Init(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	e.Audit = audit.New(store, e.Vault.MAC, e.Clock.Now)
+	e.Audit = audit.New(store, e.Vault.MAC, e.Vault.Keyring(), e.Clock.Now)
 	e.AdminKey = "test-admin-key-" + seal.NewSecret()
 	if err := e.Vault.EnsureBootstrapKey(ctx, e.AdminKey); err != nil {
 		tb.Fatal(err)
 	}
+	if o.PCIVault.KDF == nil {
+		o.PCIVault.KDF = seal.TestKDFParams
+	}
+	e.Customers, e.Sessions, e.Forms = customers.New(e.Vault), sessions.New(e.Vault, e.Logger), forms.New(e.Vault)
+	e.PCI = pcivault.New(e.Vault, o.PCIVault)
 	var facades []server.Facade
 	if o.Facades != nil {
-		facades = o.Facades(Deps{Vault: e.Vault, Logger: e.Logger, Audit: e.Audit})
+		facades = o.Facades(Deps{Vault: e.Vault, Customers: e.Customers, Sessions: e.Sessions, Forms: e.Forms,
+			PCI: e.PCI, Log: e.Logger, Audit: e.Audit})
 	}
 	e.Server = server.New(server.Config{Logger: e.Logger, Registry: e.Registry, Ready: e.Vault, MaxBody: o.MaxBody, Facades: facades})
 	ts := httptest.NewServer(e.Server)
@@ -187,17 +204,30 @@ func (b *SyncBuffer) String() string {
 	return b.buf.String()
 }
 
-// Clock is a settable clock for expiry tests; it starts at the real time.
+// Clock is a settable clock for expiry tests; it starts at the real time,
+// or stands still at the time Stop gave it.
 type Clock struct {
-	mu sync.Mutex
-	d  time.Duration
+	mu      sync.Mutex
+	d       time.Duration
+	stopped time.Time
 }
 
-// Now returns the real time moved on by every Advance so far.
+// Now returns the real time (or the stopped time) moved on by every
+// Advance so far.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.stopped.IsZero() {
+		return c.stopped.Add(c.d)
+	}
 	return time.Now().Add(c.d)
+}
+
+// Stop makes the clock stand still at t, from where Advance moves it.
+func (c *Clock) Stop(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped, c.d = t, 0
 }
 
 // Advance moves the clock forward by d.

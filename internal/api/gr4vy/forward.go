@@ -22,64 +22,54 @@ const actionForward = "forward"
 // vaultForward injects stored cards into the caller's request and relays it:
 // POST /vault-forward. Everything that can be checked is checked before
 // any card is read; nothing is sent upstream unless every check passed.
-func (a *API) vaultForward() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		spec, err := parseForwardHeaders(r.Header)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		body, err := readRawBody(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		tpl, err := forward.Parse(body)
-		if err != nil {
-			a.fail(w, r, templateErr(err))
-			return
-		}
-		needs, err := tpl.Check(forward.Gr4vy, len(spec.IDs))
-		if err != nil {
-			a.fail(w, r, templateErr(err))
-			return
-		}
-		cards, err := a.loadCards(r.Context(), principal(r).Tenant, spec.IDs, needs)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		// The provider's headers; the body's media type is the provider's
-		// content-type header when given, else this request's own.
-		own := spec.Header.Clone()
-		if own.Get("Content-Type") == "" && r.Header.Get("Content-Type") != "" {
-			own.Set("Content-Type", r.Header.Get("Content-Type"))
-		}
-		lookup := forward.Values(forward.Gr4vy, cards)
-		if spec.DryRun {
-			lookup = forward.Masked(forward.Gr4vy, cards)
-		}
-		rendered, err := tpl.Render(own.Get("Content-Type"), lookup)
-		if err != nil {
-			a.fail(w, r, templateErr(err))
-			return
-		}
-		req := forward.Request{Method: spec.Method, URL: spec.URL, Own: own, Body: rendered, Timeout: spec.Timeout,
-			Secrets: []string{server.Credential(r)}}
-		if spec.DryRun {
-			a.dryRun(w, r, spec, req)
-			return
-		}
-		a.send(w, r, spec, req)
-	})
+func (a *API) vaultForward(w http.ResponseWriter, r *http.Request) error {
+	spec, err := parseForwardHeaders(r.Header)
+	if err != nil {
+		return err
+	}
+	body, err := readRawBody(r)
+	if err != nil {
+		return err
+	}
+	tpl, err := forward.Parse(body)
+	if err != nil {
+		return templateErr(err)
+	}
+	needs, err := tpl.Check(forward.Gr4vy, len(spec.IDs))
+	if err != nil {
+		return templateErr(err)
+	}
+	cards, err := a.loadCards(r.Context(), server.Principal(r).Tenant, spec.IDs, needs)
+	if err != nil {
+		return err
+	}
+	// The provider's headers; the body's media type is the provider's
+	// content-type header when given, else this request's own.
+	own := spec.Header.Clone()
+	if own.Get("Content-Type") == "" && r.Header.Get("Content-Type") != "" {
+		own.Set("Content-Type", r.Header.Get("Content-Type"))
+	}
+	lookup := forward.Values(forward.Gr4vy, cards)
+	if spec.DryRun {
+		lookup = forward.Masked(forward.Gr4vy, cards)
+	}
+	rendered, err := tpl.Render(own.Get("Content-Type"), lookup)
+	if err != nil {
+		return templateErr(err)
+	}
+	req := forward.Request{Method: spec.Method, URL: spec.URL, Own: own, Body: rendered, Timeout: spec.Timeout,
+		Secrets: []string{server.Credential(r)}}
+	if spec.DryRun {
+		return a.dryRun(w, r, spec, req)
+	}
+	return a.send(w, r, spec, req)
 }
 
 // send relays the request and answers with the upstream's response, or
 // with x-vault-forward-error when none came back.
-func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req forward.Request) {
+func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req forward.Request) error {
 	if a.relay == nil {
-		a.refused(w, r, spec, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
-		return
+		return a.refused(w, r, spec, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
 	}
 	start := time.Now()
 	resp, err := a.relay.Do(r.Context(), req)
@@ -87,7 +77,7 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req
 	var upstream *forward.UpstreamError
 	switch {
 	case errors.As(err, &refused):
-		a.refused(w, r, spec, refused)
+		return a.refused(w, r, spec, refused)
 	case errors.As(err, &upstream):
 		a.log.WarnContext(r.Context(), "forward got no response", "request_id", server.RequestIDFrom(r.Context()),
 			"host", spec.Host, "kind", string(upstream.Kind), "err", server.RedactDigits(fmt.Sprint(upstream.Err)))
@@ -95,23 +85,23 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req
 			"latency_ms": millis(time.Since(start))})
 		writeNoResponse(w, upstream)
 	case err != nil:
-		a.fail(w, r, err)
+		return err
 	default:
 		a.recordSent(r, spec, map[string]string{"outcome": "sent", "status": strconv.Itoa(resp.Status),
 			"latency_ms": millis(resp.Latency)})
 		writeUpstream(w, resp)
 	}
+	return nil
 }
 
 // refused answers a forward the relay would not send: a destination the
 // allowlist or the SSRF guard refuses, or a request it cannot send. The
 // refusal is audited before the answer; if that fails, so does the request.
-func (a *API) refused(w http.ResponseWriter, r *http.Request, spec forwardSpec, e *forward.RefusedError) {
+func (a *API) refused(w http.ResponseWriter, r *http.Request, spec forwardSpec, e *forward.RefusedError) error {
 	if err := a.record(r, spec, map[string]string{"outcome": "refused"}); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	a.fail(w, r, &vault.Error{Code: vault.CodeForbidden, Public: e.Error(), Err: e})
+	return &vault.Error{Code: vault.CodeForbidden, Public: e.Error(), Err: e}
 }
 
 // loadCards reads every named card of the tenant (each must exist: one
@@ -189,7 +179,7 @@ func (a *API) recordSent(r *http.Request, spec forwardSpec, detail map[string]st
 // record audits one forward: tenant, key, destination host, method, card
 // ids and the outcome. Never the body, the URL's path or any header value.
 func (a *API) record(r *http.Request, spec forwardSpec, detail map[string]string) error {
-	p := principal(r)
+	p := server.Principal(r)
 	detail["dialect"] = "gr4vy"
 	detail["host"] = spec.Host
 	detail["method"] = spec.Method

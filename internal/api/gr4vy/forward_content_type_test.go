@@ -14,6 +14,7 @@ import (
 // the provider receives, so a forwarded content-type with more than one
 // value (which one would the provider read?) is a 400 and nothing is sent.
 func TestForwardContentTypeGivenOnce(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{})
 	key := e.Key(t, vault.ScopeForward)

@@ -17,9 +17,11 @@ import (
 
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestForwardBadInputSendsNothing(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{})
 	key := e.Key(t, vault.ScopeForward)
@@ -103,7 +105,7 @@ func TestForwardBadInputSendsNothing(t *testing.T) {
 	// Unknown and foreign ids get the very same answer.
 	_, a := forwardTo(t, e, key, u, []string{missing}, ok)
 	_, b := forwardTo(t, e, key, u, []string{foreign}, ok)
-	if decode[gr4vyError](t, a).Message != decode[gr4vyError](t, b).Message {
+	if vaulttest.Decode[gr4vyError](t, a).Message != vaulttest.Decode[gr4vyError](t, b).Message {
 		t.Errorf("unknown and foreign ids are told apart: %s vs %s", a, b)
 	}
 	// A held code that expired is refused like one never given.
@@ -127,6 +129,7 @@ func TestForwardBadInputSendsNothing(t *testing.T) {
 }
 
 func TestForwardSSRFRefusals(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	port := u.Listener.Addr().(*net.TCPAddr).Port
 	portStr := strings.TrimPrefix(u.URL, "http://127.0.0.1")
@@ -178,6 +181,7 @@ func TestForwardSSRFRefusals(t *testing.T) {
 }
 
 func TestForwardWithoutResponse(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	slow := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -228,6 +232,7 @@ func TestForwardWithoutResponse(t *testing.T) {
 }
 
 func TestForwardDryRun(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{MaxTimeout: 60 * time.Second})
 	key := e.Key(t, vault.ScopeForward)
@@ -260,7 +265,7 @@ func TestForwardDryRun(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Vault-Forward-Dry-Run") != "true" {
 				t.Fatalf("dry run: %d %s", resp.StatusCode, got)
 			}
-			d := decode[dry](t, got)
+			d := vaulttest.Decode[dry](t, got)
 			wantBody := `{"a":"411111******1111","e":"00/00","m":0,"h":"A** L**","c":"***","b":"378282*****0005"}`
 			if d.Type != "vault-forward-dry-run" || d.Method != "PUT" || d.URL != u.URL+"/charges?ref=1" || d.Body != wantBody ||
 				d.TimeoutSeconds != tc.timeout || len(d.PaymentMethods) != 2 {

@@ -61,33 +61,28 @@ type dryRunBody struct {
 
 // dryRun checks the forward as it would be sent (allowlist, SSRF guard,
 // DNS) and answers with it, rendered with masked values. Nothing is sent.
-func (a *API) dryRun(w http.ResponseWriter, r *http.Request, spec forwardSpec, req forward.Request) {
+func (a *API) dryRun(w http.ResponseWriter, r *http.Request, spec forwardSpec, req forward.Request) error {
 	if a.relay == nil {
-		a.refused(w, r, spec, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
-		return
+		return a.refused(w, r, spec, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
 	}
 	out, err := a.relay.Prepare(r.Context(), req)
 	var refused *forward.RefusedError
 	var upstream *forward.UpstreamError
 	switch {
 	case errors.As(err, &refused):
-		a.refused(w, r, spec, refused)
-		return
+		return a.refused(w, r, spec, refused)
 	case errors.As(err, &upstream):
 		if err := a.record(r, spec, map[string]string{"outcome": "dry_run", "error": string(upstream.Kind)}); err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		w.Header().Set(hdrDryRun, "true")
 		writeNoResponse(w, upstream)
-		return
+		return nil
 	case err != nil:
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if err := a.record(r, spec, map[string]string{"outcome": "dry_run"}); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	headers := map[string][]string{}
 	for name, vs := range out.Header {
@@ -99,6 +94,7 @@ func (a *API) dryRun(w http.ResponseWriter, r *http.Request, spec forwardSpec, r
 	w.Header().Set(hdrDryRun, "true")
 	server.Encode(w, http.StatusOK, dryRunBody{Type: "vault-forward-dry-run", Method: out.Method, URL: out.URL,
 		Headers: headers, Body: string(out.Body), TimeoutSeconds: out.Timeout.Seconds(), PaymentMethods: spec.IDs})
+	return nil
 }
 
 // sensitiveHeader reports whether a header's value looks like a credential,

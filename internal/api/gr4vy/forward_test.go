@@ -31,6 +31,7 @@ func forwardTo(t *testing.T, e *vaulttest.Env, key string, u *upstream, ids []st
 }
 
 func TestForwardEveryPlaceholder(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{})
 	key := e.Key(t, vault.ScopeForward)
@@ -86,6 +87,7 @@ func TestForwardEveryPlaceholder(t *testing.T) {
 }
 
 func TestForwardSeveralCardsInHeaderOrder(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{})
 	key := e.Key(t, vault.ScopeForward)
@@ -119,6 +121,7 @@ func TestForwardSeveralCardsInHeaderOrder(t *testing.T) {
 }
 
 func TestForwardHeaderRules(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Set-Cookie", "a=1")
 		w.Header().Add("Set-Cookie", "b=2")
@@ -190,6 +193,7 @@ func TestForwardHeaderRules(t *testing.T) {
 }
 
 func TestForwardRelaysWhateverTheUpstreamAnswers(t *testing.T) {
+	t.Parallel()
 	other := newUpstream(t, nil)
 	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -228,6 +232,7 @@ func TestForwardRelaysWhateverTheUpstreamAnswers(t *testing.T) {
 }
 
 func TestForwardIsAudited(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{})
 	key := e.Key(t, vault.ScopeForward)
@@ -269,6 +274,7 @@ func (failingAudit) Record(context.Context, audit.Event) error {
 }
 
 func TestForwardWhenTheAuditFails(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t, nil)
 	list, err := forward.ParseAllowlist(u.rule())
 	if err != nil {
@@ -277,7 +283,8 @@ func TestForwardWhenTheAuditFails(t *testing.T) {
 	relay := forward.NewRelay(list, forward.Options{})
 	t.Cleanup(relay.Close)
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{gr4vy.New(d.Vault, relay, failingAudit{}, d.Logger)}
+		d.Relay, d.Audit = relay, failingAudit{}
+		return []server.Facade{gr4vy.New(d)}
 	}})
 	key := e.Key(t, vault.ScopeForward)
 	id := storeCard(t, e, vault.DefaultTenant, visaPAN, "01/2030", "", "")

@@ -2,7 +2,6 @@ package gr4vy_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -37,7 +36,8 @@ func newEnv(t *testing.T, allow string, o forward.Options) *vaulttest.Env {
 	relay := forward.NewRelay(list, o)
 	t.Cleanup(relay.Close)
 	return vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{gr4vy.New(d.Vault, relay, d.Audit, d.Logger)}
+		d.Relay = relay
+		return []server.Facade{gr4vy.New(d)}
 	}})
 }
 
@@ -116,16 +116,6 @@ func storeCard(t *testing.T, e *vaulttest.Env, tenant, number, expiry, holder, c
 	return c.ID
 }
 
-// decode parses a JSON body or fails the test.
-func decode[T any](t *testing.T, b []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
-}
-
 // gr4vyError is Gr4vy's error shape.
 type gr4vyError struct {
 	Type    string `json:"type"`
@@ -150,7 +140,7 @@ func assertError(t *testing.T, resp *http.Response, body []byte, status int, cod
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("error content type %q, want JSON", ct)
 	}
-	e := decode[gr4vyError](t, body)
+	e := vaulttest.Decode[gr4vyError](t, body)
 	if e.Type != "error" || e.Code != code || e.Status != status || !strings.Contains(e.Message, want) {
 		t.Errorf("error %s, want type error, code %q, status %d, message containing %q", body, code, status, want)
 	}

@@ -100,30 +100,27 @@ func decodeCursor(s string) (string, error) {
 }
 
 // listPaymentMethods pages through masked cards: GET /payment-methods.
-func (a *API) listPaymentMethods() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lq, err := parseListQuery(r.URL.Query())
+func (a *API) listPaymentMethods(w http.ResponseWriter, r *http.Request) error {
+	lq, err := parseListQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	out := paymentMethods{Items: []paymentMethod{}, Limit: lq.limit}
+	if !lq.none {
+		cards, next, err := a.page(r.Context(), server.Principal(r).Tenant, lq)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
-		out := paymentMethods{Items: []paymentMethod{}, Limit: lq.limit}
-		if !lq.none {
-			cards, next, err := a.page(r.Context(), principal(r).Tenant, lq)
-			if err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			for _, c := range cards {
-				out.Items = append(out.Items, toPaymentMethod(c))
-			}
-			if next != "" {
-				cur := encodeCursor(next)
-				out.NextCursor = &cur
-			}
+		for _, c := range cards {
+			out.Items = append(out.Items, toPaymentMethod(c))
 		}
-		server.Encode(w, http.StatusOK, out)
-	})
+		if next != "" {
+			cur := encodeCursor(next)
+			out.NextCursor = &cur
+		}
+	}
+	server.Encode(w, http.StatusOK, out)
+	return nil
 }
 
 // page returns up to lq.limit matching cards after lq.after, and the id to

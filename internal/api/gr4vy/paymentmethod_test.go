@@ -11,6 +11,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 const createBody = `{"method":"card","number":"4111111111111111","expiration_date":"12/39","security_code":"123","external_identifier":"card-12345","card_type":"credit"}`
@@ -27,6 +28,7 @@ var (
 )
 
 func TestPaymentMethodLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	writer := e.Key(t, vault.ScopeCardsWrite)
 	reader := e.Key(t, vault.ScopeCardsRead)
@@ -35,7 +37,7 @@ func TestPaymentMethodLifecycle(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d %s", resp.StatusCode, body)
 	}
-	pm := decode[map[string]any](t, body)
+	pm := vaulttest.Decode[map[string]any](t, body)
 	id, _ := pm["id"].(string)
 	if _, err := uuid.Parse(id); err != nil {
 		t.Fatalf("id %q is not a UUID", id)
@@ -65,7 +67,7 @@ func TestPaymentMethodLifecycle(t *testing.T) {
 		t.Fatalf("get: %d %s, want the created object %s", resp.StatusCode, got, body)
 	}
 	resp, list := e.Do(t, "GET", "/payment-methods", "", "Authorization", "Bearer "+reader)
-	items := decode[struct{ Items []map[string]any }](t, list).Items
+	items := vaulttest.Decode[struct{ Items []map[string]any }](t, list).Items
 	if resp.StatusCode != http.StatusOK || len(items) != 1 || items[0]["id"] != id {
 		t.Fatalf("list: %d %s", resp.StatusCode, list)
 	}
@@ -100,6 +102,7 @@ func assertNoCardData(t *testing.T, body []byte) {
 }
 
 func TestPaymentMethodFollowsSpecSchema(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	key := e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)
 	// A card stored elsewhere without expiry or reference still renders validly.
@@ -107,7 +110,7 @@ func TestPaymentMethodFollowsSpecSchema(t *testing.T) {
 	_, created := e.Do(t, "POST", "/payment-methods", createBody, "Authorization", "Bearer "+key)
 	_, fetched := e.Do(t, "GET", "/payment-methods/"+bare, "", "Authorization", "Bearer "+key)
 	for name, b := range map[string][]byte{"created": created, "stored without expiry": fetched} {
-		pm := decode[map[string]any](t, b)
+		pm := vaulttest.Decode[map[string]any](t, b)
 		for k := range pm {
 			if !slices.Contains(pmProperties, k) {
 				t.Errorf("%s: property %q is not in the spec (additionalProperties is false)", name, k)
@@ -122,12 +125,13 @@ func TestPaymentMethodFollowsSpecSchema(t *testing.T) {
 			t.Errorf("%s: expiration_date %q is not MM/YY", name, exp)
 		}
 	}
-	if pm := decode[map[string]any](t, fetched); pm["expiration_date"] != nil || pm["external_identifier"] != nil || pm["scheme"] != "mastercard" {
+	if pm := vaulttest.Decode[map[string]any](t, fetched); pm["expiration_date"] != nil || pm["external_identifier"] != nil || pm["scheme"] != "mastercard" {
 		t.Errorf("card without expiry: %v", pm)
 	}
 }
 
 func TestSchemesUseGr4vyNames(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	key := e.Key(t, vault.ScopeCardsWrite)
 	for number, scheme := range map[string]string{
@@ -142,13 +146,14 @@ func TestSchemesUseGr4vyNames(t *testing.T) {
 		"9999999999999995": "other",
 	} {
 		resp, body := e.Do(t, "POST", "/payment-methods", `{"number":"`+number+`","expiration_date":"01/40"}`, "Authorization", "Bearer "+key)
-		if got := decode[map[string]any](t, body)["scheme"]; resp.StatusCode != http.StatusCreated || got != scheme {
+		if got := vaulttest.Decode[map[string]any](t, body)["scheme"]; resp.StatusCode != http.StatusCreated || got != scheme {
 			t.Errorf("%s…: %d scheme %v, want %q", number[:6], resp.StatusCode, got, scheme)
 		}
 	}
 }
 
 func TestListPagination(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	key := e.Key(t, vault.ScopeCardsRead)
 	var ids []string
@@ -168,7 +173,7 @@ func TestListPagination(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || n > 3 {
 			t.Fatalf("page %d: %d %s", n, resp.StatusCode, body)
 		}
-		p := decode[page](t, body)
+		p := vaulttest.Decode[page](t, body)
 		if p.Limit != 2 || p.PreviousCursor != nil || len(p.Items) > 2 {
 			t.Errorf("page %d: %s", n, body)
 		}
@@ -188,16 +193,17 @@ func TestListPagination(t *testing.T) {
 	}
 	// Exactly a page's worth: no empty trailing page.
 	resp, body := e.Do(t, "GET", "/payment-methods?limit=5", "", "Authorization", "Bearer "+key)
-	if p := decode[page](t, body); resp.StatusCode != 200 || len(p.Items) != 5 || p.NextCursor != nil {
+	if p := vaulttest.Decode[page](t, body); resp.StatusCode != 200 || len(p.Items) != 5 || p.NextCursor != nil {
 		t.Fatalf("limit=5 over 5 cards: %s", body)
 	}
 	resp, body = e.Do(t, "GET", "/payment-methods", "", "Authorization", "Bearer "+key)
-	if p := decode[page](t, body); resp.StatusCode != 200 || p.Limit != 20 || len(p.Items) != 5 {
+	if p := vaulttest.Decode[page](t, body); resp.StatusCode != 200 || p.Limit != 20 || len(p.Items) != 5 {
 		t.Fatalf("default limit: %s", body)
 	}
 }
 
 func TestListFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	key := e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)
 	for _, ref := range []string{"a", "b", "a", "c", "a"} {
@@ -210,7 +216,7 @@ func TestListFilters(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d %s", query, resp.StatusCode, body)
 		}
-		return len(decode[struct{ Items []any }](t, body).Items)
+		return len(vaulttest.Decode[struct{ Items []any }](t, body).Items)
 	}
 	for query, want := range map[string]int{
 		"external_identifier=a":           3,
@@ -229,7 +235,7 @@ func TestListFilters(t *testing.T) {
 	}
 	// Following the filtered cursor finds the third match.
 	_, body := e.Do(t, "GET", "/payment-methods?external_identifier=a&limit=2", "", "X-Api-Key", key)
-	next := decode[struct {
+	next := vaulttest.Decode[struct {
 		NextCursor string `json:"next_cursor"`
 	}](t, body).NextCursor
 	if n := count("external_identifier=a&limit=2&cursor=" + next); next == "" || n != 1 {
@@ -238,6 +244,7 @@ func TestListFilters(t *testing.T) {
 }
 
 func TestTenantsAreIsolated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	mine := storeCard(t, e, vault.DefaultTenant, visaPAN, "12/39", "", "")
 	other := e.TenantKey(t, "other")
@@ -246,11 +253,11 @@ func TestTenantsAreIsolated(t *testing.T) {
 	resp, body = e.Do(t, "DELETE", "/payment-methods/"+mine, "", "Authorization", "Bearer "+other)
 	assertError(t, resp, body, http.StatusNotFound, "not_found", "could not be found")
 	resp, body = e.Do(t, "GET", "/payment-methods", "", "Authorization", "Bearer "+other)
-	if n := len(decode[struct{ Items []any }](t, body).Items); resp.StatusCode != 200 || n != 0 {
+	if n := len(vaulttest.Decode[struct{ Items []any }](t, body).Items); resp.StatusCode != 200 || n != 0 {
 		t.Fatalf("other tenant lists %d cards: %s", n, body)
 	}
 	resp, body = e.Do(t, "POST", "/payment-methods", createBody, "Authorization", "Bearer "+other)
-	if pm := decode[map[string]any](t, body); resp.StatusCode != 201 || pm["merchant_account_id"] != "other" {
+	if pm := vaulttest.Decode[map[string]any](t, body); resp.StatusCode != 201 || pm["merchant_account_id"] != "other" {
 		t.Fatalf("create in other tenant: %d %s", resp.StatusCode, body)
 	}
 	if _, err := e.Vault.GetCard(t.Context(), vault.DefaultTenant, mine); err != nil {
@@ -259,6 +266,7 @@ func TestTenantsAreIsolated(t *testing.T) {
 }
 
 func TestPaymentMethodBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	writer := e.Key(t, vault.ScopeCardsWrite)
 	reader := e.Key(t, vault.ScopeCardsRead)
@@ -339,6 +347,7 @@ func TestPaymentMethodBadInput(t *testing.T) {
 // (The shared access log still records the raw method: reported, not
 // asserted here.)
 func TestMethodNotEchoed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	resp, body := e.Do(t, visaPAN, "/payment-methods", "", "Authorization", "Bearer "+e.Key(t, vault.ScopeCardsRead))
 	assertError(t, resp, body, http.StatusMethodNotAllowed, "method_not_allowed", "not allowed")

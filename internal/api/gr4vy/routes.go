@@ -4,12 +4,10 @@
 package gr4vy
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
-	"github.com/cardvault/cardvault/internal/audit"
-	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -20,39 +18,30 @@ const (
 	pathVaultForward   = "/vault-forward"
 )
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
-// Forwarder sends a rendered forward to its destination (Do) or checks it
-// without sending anything (Prepare, for dry runs). *forward.Relay is one.
-type Forwarder interface {
-	Do(ctx context.Context, req forward.Request) (*forward.Response, error)
-	Prepare(ctx context.Context, req forward.Request) (*forward.Outbound, error)
-}
-
 // API serves the Gr4vy dialect.
 type API struct {
 	vault *vault.Service
-	relay Forwarder
-	audit Auditor
+	relay api.Forwarder
+	audit api.Recorder
 	log   *slog.Logger
 }
 
-// New returns the Gr4vy facade over the vault service. relay sends vault
-// forwards; when it is nil every forward is refused.
-func New(v *vault.Service, relay Forwarder, a Auditor, log *slog.Logger) *API {
-	return &API{vault: v, relay: relay, audit: a, log: log}
+// New returns the Gr4vy facade over d.Vault; d.Relay sends vault
+// forwards, and when it is nil every forward is refused.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, relay: d.Relay, audit: d.Audit, log: d.Logger()}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Gr4vy API that cardvault serves.
 func (a *API) Routes(mux *server.Mux) {
-	mux.Handle("POST "+pathPaymentMethods, a.auth(vault.ScopeCardsWrite, a.createPaymentMethod()))
-	mux.Handle("GET "+pathPaymentMethods, a.auth(vault.ScopeCardsRead, a.listPaymentMethods()))
-	mux.Handle("GET "+pathPaymentMethods+"/{id}", a.auth(vault.ScopeCardsRead, a.getPaymentMethod()))
-	mux.Handle("DELETE "+pathPaymentMethods+"/{id}", a.auth(vault.ScopeCardsWrite, a.deletePaymentMethod()))
-	mux.Handle("POST "+pathVaultForward, a.auth(vault.ScopeForward, a.vaultForward()))
+	rt := server.Routes{Auth: a.vault, Fail: a.fail, Challenge: "Bearer"}
+	mux.Handle("POST "+pathPaymentMethods, rt.Key(vault.ScopeCardsWrite, a.createPaymentMethod))
+	mux.Handle("GET "+pathPaymentMethods, rt.Key(vault.ScopeCardsRead, a.listPaymentMethods))
+	mux.Handle("GET "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsRead, a.getPaymentMethod))
+	mux.Handle("DELETE "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deletePaymentMethod))
+	mux.Handle("POST "+pathVaultForward, rt.Key(vault.ScopeForward, a.vaultForward))
 }
 
 // Owns reports whether path belongs to the Gr4vy dialect.
@@ -63,17 +52,4 @@ func (a *API) Owns(path string) bool {
 // WriteError writes Gr4vy's error shape for a routing or middleware error.
 func (a *API) WriteError(w http.ResponseWriter, r *http.Request, status int, message string) {
 	writeError(w, status, server.RedactDigits(message), nil)
-}
-
-// auth authenticates the bearer key and requires scope before next runs.
-// Gr4vy's optional x-gr4vy-merchant-account-id header is accepted and
-// ignored: the key's tenant is the merchant account.
-func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
-	return server.RequireKey(a.vault, "Bearer", scope, a.fail, next)
-}
-
-// principal returns the caller that auth stored.
-func principal(r *http.Request) vault.Principal {
-	p, _ := vault.PrincipalFrom(r.Context())
-	return p
 }

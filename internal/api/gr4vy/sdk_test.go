@@ -52,6 +52,7 @@ type sdkErr struct {
 // when node or the installed SDK is missing, unless
 // CARDVAULT_TEST_REQUIRE_SDK=1 (CI), where it fails instead.
 func TestOfficialSDK(t *testing.T) {
+	t.Parallel()
 	node, err := exec.LookPath("node")
 	if err == nil {
 		_, err = os.Stat(filepath.Join(sdkDir, "node_modules", "@gr4vy", "sdk", "package.json"))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // apiKey is an API key as a client reads it.
@@ -21,13 +22,14 @@ type apiKey struct {
 }
 
 func TestAPIKeyAdministration(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	admin := []string{"x-admin-token", e.AdminKey}
 	resp, b := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["pci:tokens:read","pci:tokens:forward"],"expiration_time":3600}`, admin...)
 	if resp.StatusCode != 200 {
 		t.Fatalf("create: %d %s", resp.StatusCode, b)
 	}
-	k := decode[apiKey](t, b)
+	k := vaulttest.Decode[apiKey](t, b)
 	if k.KeyValue == "" || k.ID == "" || k.ExpiresAt == "" || k.Masked != "" ||
 		!slices.Contains(k.Scopes, "pci:tokens:read") || !slices.Contains(k.Scopes, "pci:tokens:forward") || slices.Contains(k.Scopes, "pci:tokens:create") {
 		t.Fatalf("created key %s", b)
@@ -43,12 +45,12 @@ func TestAPIKeyAdministration(t *testing.T) {
 
 	// Get and list never show the secret.
 	resp, b = e.Do(t, "GET", "/api/admin/api-keys/"+k.ID, "", admin...)
-	got := decode[apiKey](t, b)
+	got := vaulttest.Decode[apiKey](t, b)
 	if resp.StatusCode != 200 || got.KeyValue != "" || got.Masked == "" || strings.Contains(string(b), k.KeyValue) || got.ExpiresAt == "" {
 		t.Fatalf("get: %d %s", resp.StatusCode, b)
 	}
 	resp, b = e.Do(t, "GET", "/api/admin/api-keys?limit=1", "", admin...)
-	page := decode[struct {
+	page := vaulttest.Decode[struct {
 		Data  []apiKey `json:"data"`
 		Links struct {
 			Next string `json:"next"`
@@ -84,9 +86,10 @@ func TestAPIKeyAdministration(t *testing.T) {
 }
 
 func TestAPIKeyExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	_, b := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["cards:read"],"expires_in":60}`, "x-api-key", e.AdminKey)
-	k := decode[apiKey](t, b)
+	k := vaulttest.Decode[apiKey](t, b)
 	if resp, _ := e.Do(t, "GET", "/api/pci/tokens", "", "x-api-key", k.KeyValue); resp.StatusCode != 200 {
 		t.Fatal("a fresh key does not work")
 	}
@@ -96,6 +99,7 @@ func TestAPIKeyExpiry(t *testing.T) {
 }
 
 func TestAPIKeyBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for name, tc := range map[string]struct{ body, want string }{
 		"no scopes":       {`{}`, "at least one scope"},
@@ -121,6 +125,7 @@ func TestAPIKeyBadInput(t *testing.T) {
 // are refused, not widened to admin (a key asked for as "admin:webhooks:read"
 // must not be able to reveal cards or mint keys).
 func TestNarrowAdminScopesRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, scope := range []string{"admin:api-keys:read", "admin:api-keys:update", "admin:api-keys:delete",
 		"admin:webhooks:create", "admin:webhooks:read", "admin:webhooks:delete"} {
@@ -140,6 +145,7 @@ func TestNarrowAdminScopesRefused(t *testing.T) {
 // Only an explicit admin, or admin:api-keys:create (which can mint any key,
 // so is worth admin already), grants admin.
 func TestAdminScopeGrants(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, scope := range []string{"admin", "admin:api-keys:create"} {
 		t.Run(scope, func(t *testing.T) {
@@ -147,7 +153,7 @@ func TestAdminScopeGrants(t *testing.T) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("%d %s", resp.StatusCode, b)
 			}
-			k := decode[apiKey](t, b)
+			k := vaulttest.Decode[apiKey](t, b)
 			if !slices.Contains(k.Scopes, "admin:api-keys:create") {
 				t.Fatalf("scopes %v", k.Scopes)
 			}
@@ -160,6 +166,7 @@ func TestAdminScopeGrants(t *testing.T) {
 }
 
 func TestMetadataInquiries(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	reader := e.Key(t, vault.ScopeCardsRead)
 	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"5200828282828210","expiry_month":12,"expiry_year":2039}}`)

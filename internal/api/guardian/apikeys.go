@@ -40,97 +40,83 @@ func keyView(k vault.APIKey) keyResponse {
 }
 
 // createKey makes an API key and shows its secret once: POST /api/admin/api-keys.
-func (a *API) createKey() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := server.Decode[keyRequest](r, false)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		scopes, err := parseScopes(req.Scopes)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		lifetime, err := parseLifetime(req.ExpirationTime, req.ExpiresIn, maxKeyLifetime)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		in := vault.NewAPIKey{Tenant: principal(r).Tenant, Scopes: scopes}
-		if lifetime > 0 {
-			in.ExpiresAt = a.vault.Now().Add(time.Duration(lifetime) * time.Second)
-		}
-		k, secret, err := a.vault.CreateAPIKey(r.Context(), in)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.record(r, "api_key.create", nil, k.ID); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		out := keyView(k)
-		out.KeyValue, out.Masked = secret, ""
-		server.Encode(w, http.StatusOK, out)
-	})
+func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
+	req, err := server.Decode[keyRequest](r, false)
+	if err != nil {
+		return err
+	}
+	scopes, err := parseScopes(req.Scopes)
+	if err != nil {
+		return err
+	}
+	lifetime, err := parseLifetime(req.ExpirationTime, req.ExpiresIn, maxKeyLifetime)
+	if err != nil {
+		return err
+	}
+	in := vault.NewAPIKey{Tenant: server.Principal(r).Tenant, Scopes: scopes}
+	if lifetime > 0 {
+		in.ExpiresAt = a.vault.Now().Add(time.Duration(lifetime) * time.Second)
+	}
+	k, secret, err := a.vault.CreateAPIKey(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	if err := a.record(r, "api_key.create", nil, k.ID); err != nil {
+		return err
+	}
+	out := keyView(k)
+	out.KeyValue, out.Masked = secret, ""
+	server.Encode(w, http.StatusOK, out)
+	return nil
 }
 
 // listKeys pages through the tenant's live keys: GET /api/admin/api-keys.
-func (a *API) listKeys() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := page(r, false)
-		if err != nil {
-			a.fail(w, r, err)
-			return
+func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r, false)
+	if err != nil {
+		return err
+	}
+	keys, err := a.vault.ListAPIKeys(r.Context(), server.Principal(r).Tenant, p)
+	if err != nil {
+		return err
+	}
+	out := listResponse[keyResponse]{Data: []keyResponse{}}
+	for _, k := range keys {
+		if k.RevokedAt.IsZero() {
+			out.Data = append(out.Data, keyView(k))
 		}
-		keys, err := a.vault.ListAPIKeys(r.Context(), principal(r).Tenant, p)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		out := listResponse[keyResponse]{Data: []keyResponse{}}
-		for _, k := range keys {
-			if k.RevokedAt.IsZero() {
-				out.Data = append(out.Data, keyView(k))
-			}
-		}
-		if len(keys) == p.Limit {
-			out.Links.Next = nextURL(r, keys[len(keys)-1].ID, p.Limit)
-		}
-		server.Encode(w, http.StatusOK, out)
-	})
+	}
+	if len(keys) == p.Limit {
+		out.Links.Next = nextURL(r, keys[len(keys)-1].ID, p.Limit)
+	}
+	server.Encode(w, http.StatusOK, out)
+	return nil
 }
 
 // getKey shows one live key: GET /api/admin/api-keys/{id}.
-func (a *API) getKey() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k, err := a.vault.GetAPIKey(r.Context(), principal(r).Tenant, r.PathValue("id"))
-		if err == nil && !k.RevokedAt.IsZero() {
-			err = vault.ErrNotFound
-		}
-		if err != nil {
-			a.fail(w, r, keyNotFound(err))
-			return
-		}
-		server.Encode(w, http.StatusOK, keyView(k))
-	})
+func (a *API) getKey(w http.ResponseWriter, r *http.Request) error {
+	k, err := a.vault.GetAPIKey(r.Context(), server.Principal(r).Tenant, r.PathValue("id"))
+	if err == nil && !k.RevokedAt.IsZero() {
+		err = vault.ErrNotFound
+	}
+	if err != nil {
+		return keyNotFound(err)
+	}
+	server.Encode(w, http.StatusOK, keyView(k))
+	return nil
 }
 
 // deleteKey revokes a key at once: DELETE /api/admin/api-keys/{id}.
-func (a *API) deleteKey() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		if err := a.vault.RevokeAPIKey(r.Context(), principal(r).Tenant, id); err != nil {
-			a.fail(w, r, keyNotFound(err))
-			return
-		}
-		if err := a.record(r, "api_key.revoke", nil, id); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+func (a *API) deleteKey(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := a.vault.RevokeAPIKey(r.Context(), server.Principal(r).Tenant, id); err != nil {
+		return keyNotFound(err)
+	}
+	if err := a.record(r, "api_key.revoke", nil, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // keyNotFound names the key in a not-found error.

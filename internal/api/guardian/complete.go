@@ -9,6 +9,7 @@ import (
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // Lifetimes of tokens the browser asks for (PaymentAdditionalData).
@@ -45,68 +46,60 @@ type payload struct {
 // completeAction completes a session with the card (or security code)
 // the browser captured: POST /sessions/{id}/complete-action. It answers the
 // session's new state.
-func (a *API) completeAction() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		req, err := server.Decode[completeRequest](r, false)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		s, err := a.vault.Session(r.Context(), id)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := unusable(s); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		want := actionTokenize
-		if s.Purpose == vault.SessionSecurityCode {
-			want = actionSecurityCode
-		}
-		if req.Action != want {
-			a.fail(w, r, badRequest("action", "this session expects the action %s", want))
-			return
-		}
-		in, err := a.captured(r.Context(), s, req.Result)
-		if err != nil {
-			if vault.CodeOf(err) == vault.CodeInvalid {
-				if _, ferr := a.vault.RecordSessionFailure(r.Context(), id, "invalid card data"); ferr != nil {
-					a.log.WarnContext(r.Context(), "count failed session attempt", "err", ferr)
-				}
+func (a *API) completeAction(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	req, err := server.Decode[completeRequest](r, false)
+	if err != nil {
+		return err
+	}
+	s, err := a.sessions.Session(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := unusable(s); err != nil {
+		return err
+	}
+	want := actionTokenize
+	if s.Purpose == sessions.SecurityCode {
+		want = actionSecurityCode
+	}
+	if req.Action != want {
+		return badRequest("action", "this session expects the action %s", want)
+	}
+	in, err := a.captured(r.Context(), s, req.Result)
+	if err != nil {
+		if vault.CodeOf(err) == vault.CodeInvalid {
+			if _, ferr := a.sessions.RecordSessionFailure(r.Context(), id, "invalid card data"); ferr != nil {
+				a.log.WarnContext(r.Context(), "count failed session attempt", "err", ferr)
 			}
-			a.fail(w, r, err)
-			return
 		}
-		done, err := a.vault.CompleteSession(r.Context(), id, in)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		st, err := a.state(r, done)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		server.Encode(w, http.StatusOK, st)
-	})
+		return err
+	}
+	done, err := a.sessions.CompleteSession(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	st, err := a.state(r, done)
+	if err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, st)
+	return nil
 }
 
 // unusable returns why a session cannot be completed, or nil when it can.
-func unusable(s vault.Session) error {
+func unusable(s sessions.Session) error {
 	switch s.State {
-	case vault.SessionPending:
+	case sessions.Pending:
 		return nil
-	case vault.SessionExpired:
+	case sessions.Expired:
 		return &vault.Error{Code: vault.CodeExpired, Public: "the session has expired"}
 	}
 	return vault.Errorf(vault.CodeConflict, "the session is %s and cannot be used again", s.State)
 }
 
 // captured turns an action's result into what the session stores.
-func (a *API) captured(ctx context.Context, s vault.Session, raw json.RawMessage) (vault.CardInput, error) {
+func (a *API) captured(ctx context.Context, s sessions.Session, raw json.RawMessage) (vault.CardInput, error) {
 	if isNull(raw) {
 		return vault.CardInput{}, badRequest("result", "result is required")
 	}
@@ -128,7 +121,7 @@ func (a *API) captured(ctx context.Context, s vault.Session, raw json.RawMessage
 	case res.TokenID != nil:
 		return vault.CardInput{}, badRequest("result.token_id", "cardvault stores the card itself: send enc_payload, not a token id")
 	}
-	if s.Purpose == vault.SessionSecurityCode {
+	if s.Purpose == sessions.SecurityCode {
 		c, err := a.vault.GetCard(ctx, s.Tenant, s.CardID)
 		if err != nil {
 			return vault.CardInput{}, err

@@ -28,63 +28,53 @@ var vaultHeaders = []string{destinationHeader, ownNameHeader, ownValueHeader, id
 // to the destination, answering the provider's status and body as they
 // are: POST /api/pci/tokens/{id}/forward. Each forward is audited before it
 // is sent (nothing is sent if that fails) and its outcome after.
-func (a *API) forward() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := tokenID(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		dest := r.Header.Get(destinationHeader)
-		u, perr := url.Parse(dest)
-		if dest == "" || perr != nil || u.Host == "" {
-			a.fail(w, r, badRequest("x-destination-url", "x-destination-url must be the absolute URL to forward to"))
-			return
-		}
-		if a.relay == nil {
-			a.fail(w, r, &apiError{status: http.StatusServiceUnavailable, classifier: "FORWARD_NOT_CONFIGURED",
-				message: "forwarding is not configured on this vault"})
-			return
-		}
-		own, err := ownHeader(r.Header)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		contentType, err := sentContentType(r.Header, own)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			a.fail(w, r, tooLarge(err))
-			return
-		}
-		rendered, err := a.render(r, id, body, contentType)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		header := r.Header.Clone()
-		for _, h := range vaultHeaders {
-			header.Del(h)
-		}
-		if err := a.record(r, "forward", map[string]string{"destination_host": u.Host}, id); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		resp, err := a.relay.Do(r.Context(), forward.Request{Method: http.MethodPost, URL: dest, Header: header,
-			Own: own, Body: rendered, Secrets: []string{credential(r)}})
-		a.recordOutcome(r, u.Host, id, resp, err)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		writeProviderHeader(w.Header(), resp.Header)
-		w.WriteHeader(resp.Status)
-		_, _ = w.Write(resp.Body)
-	})
+func (a *API) forward(w http.ResponseWriter, r *http.Request) error {
+	id, err := tokenID(r)
+	if err != nil {
+		return err
+	}
+	dest := r.Header.Get(destinationHeader)
+	u, perr := url.Parse(dest)
+	if dest == "" || perr != nil || u.Host == "" {
+		return badRequest("x-destination-url", "x-destination-url must be the absolute URL to forward to")
+	}
+	if a.relay == nil {
+		return &apiError{status: http.StatusServiceUnavailable, classifier: "FORWARD_NOT_CONFIGURED",
+			message: "forwarding is not configured on this vault"}
+	}
+	own, err := ownHeader(r.Header)
+	if err != nil {
+		return err
+	}
+	contentType, err := sentContentType(r.Header, own)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return tooLarge(err)
+	}
+	rendered, err := a.render(r, id, body, contentType)
+	if err != nil {
+		return err
+	}
+	header := r.Header.Clone()
+	for _, h := range vaultHeaders {
+		header.Del(h)
+	}
+	if err := a.record(r, "forward", map[string]string{"destination_host": u.Host}, id); err != nil {
+		return err
+	}
+	resp, err := a.relay.Do(r.Context(), forward.Request{Method: http.MethodPost, URL: dest, Header: header,
+		Own: own, Body: rendered, Secrets: []string{credential(r)}})
+	a.recordOutcome(r, u.Host, id, resp, err)
+	if err != nil {
+		return err
+	}
+	writeProviderHeader(w.Header(), resp.Header)
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.Body)
+	return nil
 }
 
 // ownHeader reads x-own-header-name / -value: a header set on the forward
@@ -150,7 +140,7 @@ func (a *API) render(r *http.Request, id string, body []byte, contentType string
 	if err != nil {
 		return nil, err
 	}
-	tenant := principal(r).Tenant
+	tenant := server.Principal(r).Tenant
 	c, err := a.vault.RevealCard(r.Context(), tenant, id)
 	if err != nil {
 		return nil, tokenNotFound(err)

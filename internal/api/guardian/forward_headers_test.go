@@ -17,6 +17,7 @@ import (
 // transport or content policy, steer the connection, allow caching, or
 // replace the vault's request id and framing.
 func TestForwardAnswerHeaders(t *testing.T) {
+	t.Parallel()
 	const answer = `{"outcome":"authorised"}`
 	passed := map[string]string{
 		"Content-Type":     "application/vnd.psp+json",
@@ -110,6 +111,7 @@ func TestForwardAnswerHeaders(t *testing.T) {
 // Content-Type the provider receives: x-own-header's when it names
 // Content-Type, else the request's, which must then be given once.
 func TestForwardRendersForTheSentContentType(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t)
 	e := newForwardEnv(t, u)
 	tok := createToken(t, e, e.AdminKey, strings.Replace(panBody, `"Ada Lovelace"`, `"Ada \",\"amount\":1,\"x\":\""`, 1))

@@ -64,6 +64,7 @@ const forwardBody = `{"transactionReference":"My reference","instruction":{"paym
 	`"value":{"currency":"EUR","amount":1000}}`
 
 func TestForward(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t)
 	e := newForwardEnv(t, u)
 	tok := createToken(t, e, e.AdminKey, panBody)
@@ -121,6 +122,7 @@ func TestForward(t *testing.T) {
 }
 
 func TestForwardWithoutCodeOrToken(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t)
 	e := newForwardEnv(t, u)
 	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"4111111111111111","expiry_month":12,"expiry_year":2039}}`)
@@ -158,6 +160,7 @@ func TestForwardWithoutCodeOrToken(t *testing.T) {
 }
 
 func TestForwardNotConfigured(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody)
 	resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{}`, "x-api-key", e.AdminKey, "x-destination-url", "https://psp.example/pay")
@@ -165,6 +168,7 @@ func TestForwardNotConfigured(t *testing.T) {
 }
 
 func TestForwardUpstreamDown(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t)
 	e := newForwardEnv(t, u)
 	tok := createToken(t, e, e.AdminKey, panBody)
@@ -179,6 +183,7 @@ func TestForwardUpstreamDown(t *testing.T) {
 }
 
 func TestForwardIdempotent(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t)
 	e := newForwardEnv(t, u)
 	tok := createToken(t, e, e.AdminKey, panBody)
@@ -201,6 +206,7 @@ func TestForwardIdempotent(t *testing.T) {
 // provider receives: the same key with other values is another request,
 // answered 422, not the first forward's response.
 func TestForwardIdempotencyHashesControlHeaders(t *testing.T) {
+	t.Parallel()
 	u := newUpstream(t)
 	e := newForwardEnv(t, u)
 	tok := createToken(t, e, e.AdminKey, panBody)

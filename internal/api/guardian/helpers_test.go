@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/api/guardian"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
@@ -28,20 +29,14 @@ const (
 )
 
 // newEnv starts a vault with the Guardian facade; relay may be nil.
-func newEnv(t *testing.T, relay guardian.Relay) *vaulttest.Env {
+func newEnv(t *testing.T, relay api.Forwarder) *vaulttest.Env {
 	t.Helper()
 	return vaulttest.New(t, vaulttest.Options{MaxBody: 64 << 10, Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{guardian.New(d.Vault, guardian.Deps{Logger: d.Logger, Audit: d.Audit, Relay: relay})}
+		if relay != nil {
+			d.Relay = relay
+		}
+		return []server.Facade{guardian.New(d)}
 	}})
-}
-
-func decode[T any](t testing.TB, b []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
 }
 
 // guardianError is Guardian's error shape.
@@ -58,7 +53,7 @@ func wantError(t testing.TB, resp *http.Response, body []byte, status int, want 
 	if resp.StatusCode != status {
 		t.Fatalf("status %d, want %d: %s", resp.StatusCode, status, body)
 	}
-	e := decode[guardianError](t, body)
+	e := vaulttest.Decode[guardianError](t, body)
 	if e.Code == nil || *e.Code != status || e.Classifier == nil || *e.Classifier == "" || e.Message == nil {
 		t.Fatalf("not Guardian's error shape: %s", body)
 	}
@@ -91,7 +86,7 @@ func createToken(t testing.TB, e *vaulttest.Env, key, body string) token {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("create token: %d %s", resp.StatusCode, b)
 	}
-	return decode[token](t, b)
+	return vaulttest.Decode[token](t, b)
 }
 
 // auditActions lists the actions audited for the default tenant.

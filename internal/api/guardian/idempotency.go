@@ -24,34 +24,35 @@ const idempotencyHeader = "X-Idempotency-Key"
 // so the client can retry. keep, when not nil, filters the response before
 // it is stored, so that a secret shown once (a key's value, a session id)
 // is never stored for replay.
-func (a *API) idempotent(keep func(vault.IdempotentResponse) vault.IdempotentResponse, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//
+// The response kept is the one the client gets, errors included: next's
+// error is written into it in Guardian's shape.
+func (a *API) idempotent(keep func(vault.IdempotentResponse) vault.IdempotentResponse, next server.HandlerFunc) server.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		key := r.Header.Get(idempotencyHeader)
 		if key == "" {
-			next.ServeHTTP(w, r)
-			return
+			return next(w, r)
 		}
 		if err := vault.ValidIdempotencyKey(key); err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			a.fail(w, r, tooLarge(err))
-			return
+			return tooLarge(err)
 		}
-		claim, err := a.vault.ClaimIdempotencyKey(r.Context(), principal(r).Tenant, key, requestHash(r, body), a.wait)
+		claim, err := a.vault.ClaimIdempotencyKey(r.Context(), server.Principal(r).Tenant, key, requestHash(r, body), a.wait)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		if claim.Replay != nil {
 			writeStored(w, *claim.Replay)
-			return
+			return nil
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rec := &recorder{header: http.Header{}}
-		next.ServeHTTP(rec, r)
+		if err := next(rec, r); err != nil {
+			a.fail(rec, r, err)
+		}
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
@@ -74,7 +75,8 @@ func (a *API) idempotent(keep func(vault.IdempotentResponse) vault.IdempotentRes
 		}
 		w.WriteHeader(rec.status)
 		_, _ = w.Write(resp.Body)
-	})
+		return nil
+	}
 }
 
 // requestHash identifies a request for replay: method, path, the headers

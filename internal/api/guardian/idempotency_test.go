@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestIdempotentReplay(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	hdr := []string{"x-api-key", e.AdminKey, "x-idempotency-key", "order_12345_retry_001"}
 	resp1, b1 := e.Do(t, "POST", "/api/pci/tokens", panBody, hdr...)
@@ -32,7 +34,7 @@ func TestIdempotentReplay(t *testing.T) {
 	resp, b := e.Do(t, "POST", "/api/pci/tokens", other, hdr...)
 	wantError(t, resp, b, http.StatusUnprocessableEntity, "different request")
 	// Same key on another operation is another request too.
-	tok := decode[token](t, b1)
+	tok := vaulttest.Decode[token](t, b1)
 	resp, b = e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/security-code", "", hdr...)
 	wantError(t, resp, b, http.StatusUnprocessableEntity)
 
@@ -47,14 +49,14 @@ func TestIdempotentReplay(t *testing.T) {
 	// Keys are per tenant: another tenant's same key is its own.
 	acme := []string{"x-api-key", e.TenantKey(t, "acme"), "x-idempotency-key", "order_12345_retry_001"}
 	resp, b = e.Do(t, "POST", "/api/pci/tokens", panBody, acme...)
-	if resp.StatusCode != 200 || decode[token](t, b).ID == tok.ID {
+	if resp.StatusCode != 200 || vaulttest.Decode[token](t, b).ID == tok.ID {
 		t.Fatalf("another tenant got the replay: %s", b)
 	}
 
 	// Keys are kept for 24 h, then the same key does the work again.
 	e.Clock.Advance(vault.IdempotencyTTL + time.Second)
 	resp, b = e.Do(t, "POST", "/api/pci/tokens", panBody, hdr...)
-	if resp.StatusCode != 200 || decode[token](t, b).ID == tok.ID {
+	if resp.StatusCode != 200 || vaulttest.Decode[token](t, b).ID == tok.ID {
 		t.Fatalf("a key older than 24 h replayed: %s", b)
 	}
 
@@ -65,9 +67,10 @@ func TestIdempotentReplay(t *testing.T) {
 }
 
 func TestIdempotencyStoresNoCardData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.Do(t, "POST", "/api/pci/tokens", panBody, "x-api-key", e.AdminKey, "x-idempotency-key", "k-1")
-	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.IdempotencyKind, Page: vault.Page{Limit: 10}}, time.Time{})
+	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindIdempotency, Page: vault.Page{Limit: 10}}, time.Time{})
 	if err != nil || len(recs) != 1 || recs[0].Key != "k-1" {
 		t.Fatalf("records %v %v", recs, err)
 	}
@@ -85,6 +88,7 @@ func TestIdempotencyStoresNoCardData(t *testing.T) {
 }
 
 func TestIdempotencyRace(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	const n = 8
 	type reply struct {
@@ -114,12 +118,13 @@ func TestIdempotencyRace(t *testing.T) {
 }
 
 func TestIdempotentKeyCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	// An API key's secret is shown once: a replay answers the key without it.
 	hdr := []string{"x-api-key", e.AdminKey, "x-idempotency-key", "key-1"}
 	r1, k1 := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["pci:tokens:read"]}`, hdr...)
 	r2, k2 := e.Do(t, "POST", "/api/admin/api-keys", `{"scopes":["pci:tokens:read"]}`, hdr...)
-	first, again := decode[map[string]any](t, k1), decode[map[string]any](t, k2)
+	first, again := vaulttest.Decode[map[string]any](t, k1), vaulttest.Decode[map[string]any](t, k2)
 	if r1.StatusCode != 200 || r2.StatusCode != 200 || first["key_value"] == nil || again["key_value"] != nil || first["id"] != again["id"] {
 		t.Fatalf("key create replay: %s / %s", k1, k2)
 	}
@@ -134,6 +139,7 @@ func TestIdempotentKeyCreate(t *testing.T) {
 // tenant that sends the same key and body), and it is not kept in the
 // store; a replay answers 409 saying so.
 func TestIdempotentSessionNotReplayed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody)
 	other := e.Key(t, vault.ScopeCardsWrite)
@@ -148,33 +154,34 @@ func TestIdempotentSessionNotReplayed(t *testing.T) {
 			}
 			idem := "sess-" + strings.ReplaceAll(name, " ", "-")
 			r1, b1 := e.Do(t, "POST", path, body, "x-api-key", e.AdminKey, "x-idempotency-key", idem)
-			first := decode[map[string]string](t, b1)
+			first := vaulttest.Decode[map[string]string](t, b1)
 			if r1.StatusCode != 200 || first["session_id"] == "" {
 				t.Fatalf("create: %d %s", r1.StatusCode, b1)
 			}
 			for _, key := range []string{e.AdminKey, other} {
 				resp, b := e.Do(t, "POST", path, body, "x-api-key", key, "x-idempotency-key", idem)
 				wantError(t, resp, b, http.StatusConflict, "session id is shown only once")
-				if ge := decode[guardianError](t, b); *ge.Classifier != "SESSION_ID_SHOWN_ONCE" || strings.Contains(string(b), first["session_id"]) {
+				if ge := vaulttest.Decode[guardianError](t, b); *ge.Classifier != "SESSION_ID_SHOWN_ONCE" || strings.Contains(string(b), first["session_id"]) {
 					t.Fatalf("replay: %s", b)
 				}
 			}
-			recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.IdempotencyKind,
+			recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindIdempotency,
 				Page: vault.Page{Limit: 10}}, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, rec := range recs {
-				var d struct {
-					SealedBody []byte `json:"sealed_body"`
-				}
-				if err := json.Unmarshal(rec.Data, &d); err != nil {
-					t.Fatal(err)
-				}
-				stored, err := e.Vault.Open(context.Background(), vault.DefaultTenant, rec.ID, "response", d.SealedBody)
+				raw, err := e.Vault.RecordPlaintext(context.Background(), rec)
 				if err != nil {
 					t.Fatal(err)
 				}
+				var d struct {
+					Body []byte `json:"body"`
+				}
+				if err := json.Unmarshal(raw, &d); err != nil {
+					t.Fatal(err)
+				}
+				stored := d.Body
 				if strings.Contains(string(stored), first["session_id"]) {
 					t.Fatalf("the session id is stored for replay: %s", stored)
 				}

@@ -26,7 +26,7 @@ func listPage(t *testing.T, e *vaulttest.Env, key, path string) tokenPage {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("list %s: %d %s", path, resp.StatusCode, body)
 	}
-	return decode[tokenPage](t, body)
+	return vaulttest.Decode[tokenPage](t, body)
 }
 
 // nextPath turns an absolute next link into a path on the test server,
@@ -41,6 +41,7 @@ func nextPath(t *testing.T, e *vaulttest.Env, next string) string {
 }
 
 func TestListPagination(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	var ids []string
 	for range 5 {
@@ -82,6 +83,7 @@ func TestListPagination(t *testing.T) {
 }
 
 func TestListUnderChurn(t *testing.T) {
+	t.Parallel()
 	// Between every two pages, tokens are deleted (seen and unseen ones)
 	// and new ones inserted. Every token that survives to the end and
 	// existed at the start is seen exactly once; nothing is seen twice.
@@ -148,6 +150,7 @@ func TestListUnderChurn(t *testing.T) {
 }
 
 func TestListIsPerTenant(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	acme := e.TenantKey(t, "acme")
 	for i := range 3 {

@@ -38,53 +38,44 @@ type inquiryResponse struct {
 
 // inquire looks up card metadata from a PAN (never stored) or a PCI token
 // of the caller's tenant: POST /api/metadata/inquiries.
-func (a *API) inquire() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := server.Decode[inquiryRequest](r, false)
+func (a *API) inquire(w http.ResponseWriter, r *http.Request) error {
+	req, err := server.Decode[inquiryRequest](r, false)
+	if err != nil {
+		return err
+	}
+	if isNull(req.Source) {
+		return badRequest("source", "source is required, with type pan or pci_token")
+	}
+	var src inquirySource
+	if err := json.Unmarshal(req.Source, &src); err != nil {
+		return badRequest("source", "source must be an object with a type (pan or pci_token)")
+	}
+	var pan card.PAN
+	switch src.Type {
+	case "pan":
+		if pan, err = src.parsePAN("source."); err != nil {
+			return err
+		}
+	case "pci_token":
+		id := firstOf(src.ID, src.TokenID, src.PCITokenID)
+		if err := checkUUID(id, "source.id"); err != nil {
+			return err
+		}
+		// The number is opened only to look its ranges up; the caller
+		// sees no more than a masked read shows.
+		c, err := a.vault.RevealCard(r.Context(), server.Principal(r).Tenant, id)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return tokenNotFound(err)
 		}
-		if isNull(req.Source) {
-			a.fail(w, r, badRequest("source", "source is required, with type pan or pci_token"))
-			return
-		}
-		var src inquirySource
-		if err := json.Unmarshal(req.Source, &src); err != nil {
-			a.fail(w, r, badRequest("source", "source must be an object with a type (pan or pci_token)"))
-			return
-		}
-		var pan card.PAN
-		switch src.Type {
-		case "pan":
-			if pan, err = src.parsePAN("source."); err != nil {
-				a.fail(w, r, err)
-				return
-			}
-		case "pci_token":
-			id := firstOf(src.ID, src.TokenID, src.PCITokenID)
-			if err := checkUUID(id, "source.id"); err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			// The number is opened only to look its ranges up; the caller
-			// sees no more than a masked read shows.
-			c, err := a.vault.RevealCard(r.Context(), principal(r).Tenant, id)
-			if err != nil {
-				a.fail(w, r, tokenNotFound(err))
-				return
-			}
-			pan = c.PAN
-		case "network_token":
-			a.fail(w, r, &apiError{status: http.StatusNotImplemented, classifier: "NOT_IMPLEMENTED",
-				message: "network tokens are not supported by cardvault"})
-			return
-		default:
-			a.fail(w, r, badRequest("source.type", "unknown source type %q; use pan or pci_token", clip(src.Type)))
-			return
-		}
-		server.Encode(w, http.StatusOK, a.describe(pan))
-	})
+		pan = c.PAN
+	case "network_token":
+		return &apiError{status: http.StatusNotImplemented, classifier: "NOT_IMPLEMENTED",
+			message: "network tokens are not supported by cardvault"}
+	default:
+		return badRequest("source.type", "unknown source type %q; use pan or pci_token", clip(src.Type))
+	}
+	server.Encode(w, http.StatusOK, a.describe(pan))
+	return nil
 }
 
 // describe answers what is known about a card number, without the number.

@@ -1,19 +1,16 @@
 package guardian
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/ecdh"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
 	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -22,28 +19,23 @@ import (
 // content encryption every JWE library must offer.
 func sealCBC(t testing.TB, priv []byte, plaintext []byte) string {
 	t.Helper()
-	k, _ := ecdh.P256().NewPrivateKey(priv)
-	eph, _ := ecdh.P256().GenerateKey(rand.Reader)
-	z, _ := eph.ECDH(k.PublicKey())
-	epub := eph.PublicKey().Bytes()
-	b64 := base64.RawURLEncoding
-	hdr, _ := json.Marshal(map[string]any{"alg": "ECDH-ES", "enc": "A128CBC-HS256",
-		"epk": map[string]string{"kty": "EC", "crv": "P-256", "x": b64.EncodeToString(epub[1:33]), "y": b64.EncodeToString(epub[33:])}})
-	h64 := b64.EncodeToString(hdr)
-	cek := concatKDF(z, "A128CBC-HS256", nil, nil, 32)
-	iv := make([]byte, 16)
-	rand.Read(iv)
-	pad := 16 - len(plaintext)%16
-	padded := append(append([]byte(nil), plaintext...), []byte(strings.Repeat(string(rune(pad)), pad))...)
-	block, _ := aes.NewCipher(cek[16:])
-	ct := make([]byte, len(padded))
-	cipher.NewCBCEncrypter(block, iv).CryptBlocks(ct, padded)
-	m := hmac.New(sha256.New, cek[:16])
-	m.Write([]byte(h64))
-	m.Write(iv)
-	m.Write(ct)
-	m.Write(binary.BigEndian.AppendUint64(nil, uint64(len(h64))*8))
-	return strings.Join([]string{h64, "", b64.EncodeToString(iv), b64.EncodeToString(ct), b64.EncodeToString(m.Sum(nil)[:16])}, ".")
+	k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := jose.NewEncrypter(jose.A128CBC_HS256, jose.Recipient{Algorithm: jose.ECDH_ES, Key: &k.PublicKey}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := e.Encrypt(plaintext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := obj.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestJWECBCAndTampering(t *testing.T) {

@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/bintable"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // Prefixes the facade owns.
@@ -26,11 +28,6 @@ const (
 	SessionPrefix = "/sessions"
 )
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
 // Relay sends a rendered forward to an allow-listed destination
 // (*forward.Relay).
 type Relay interface {
@@ -39,37 +36,23 @@ type Relay interface {
 
 var _ Relay = (*forward.Relay)(nil)
 
-// Deps are what the facade is built from.
-type Deps struct {
-	// Logger receives operational messages; nil means slog.Default().
-	Logger *slog.Logger
-	// Audit records forwards and key changes; it must not be nil.
-	Audit Auditor
-	// Relay sends forwards; nil means forwarding answers 503.
-	Relay Relay
-	// BINs answers metadata inquiries; nil means bintable.Default().
-	BINs *bintable.Table
-	// IdempotencyWait bounds how long a request waits for another request
-	// with the same idempotency key to finish; 0 means 10 s.
-	IdempotencyWait time.Duration
-}
-
 // API serves the Guardian dialect.
 type API struct {
-	vault *vault.Service
-	audit Auditor
-	relay Relay
-	bins  *bintable.Table
-	log   *slog.Logger
-	wait  time.Duration
+	sessions *sessions.Service
+	vault    *vault.Service
+	audit    api.Recorder
+	relay    Relay
+	bins     *bintable.Table
+	log      *slog.Logger
+	wait     time.Duration
 }
 
-// New returns the Guardian facade over the vault service.
-func New(v *vault.Service, d Deps) *API {
-	a := &API{vault: v, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger, wait: d.IdempotencyWait}
-	if a.log == nil {
-		a.log = slog.Default()
-	}
+// New returns the Guardian facade over d.Vault and d.Sessions. d.Relay
+// sends forwards (nil: forwarding answers 503); d.BINs answers metadata
+// inquiries (nil: bintable.Default()).
+func New(d api.Deps) *API {
+	a := &API{vault: d.Vault, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
+		wait: d.IdempotencyWait}
 	if a.bins == nil {
 		a.bins = bintable.Default()
 	}
@@ -79,63 +62,49 @@ func New(v *vault.Service, d Deps) *API {
 	return a
 }
 
+var _ server.Facade = (*API)(nil)
+
 // Routes lists the whole Guardian API.
 func (a *API) Routes(mux *server.Mux) {
+	rt := server.Routes{Auth: a.vault, Fail: a.fail, Credential: credential}
 	const tokens = APIPrefix + "/pci/tokens"
-	mux.Handle("POST "+tokens, a.auth(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.createToken())))
-	mux.Handle("GET "+tokens, a.auth(vault.ScopeCardsRead, a.listTokens()))
-	mux.Handle("GET "+tokens+"/{id}", a.auth(vault.ScopeCardsRead, a.getToken()))
-	mux.Handle("DELETE "+tokens+"/{id}", a.auth(vault.ScopeCardsWrite, a.deleteToken()))
-	mux.Handle("GET "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsRead, a.securityCodeStatus()))
-	mux.Handle("POST "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.refreshSecurityCode())))
-	mux.Handle("DELETE "+tokens+"/{id}/security-code", a.auth(vault.ScopeCardsWrite, a.deleteSecurityCode()))
-	mux.Handle("POST "+tokens+"/{id}/forward", a.auth(vault.ScopeForward, a.idempotent(nil, a.forward())))
+	mux.Handle("POST "+tokens, rt.Key(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.createToken)))
+	mux.Handle("GET "+tokens, rt.Key(vault.ScopeCardsRead, a.listTokens))
+	mux.Handle("GET "+tokens+"/{id}", rt.Key(vault.ScopeCardsRead, a.getToken))
+	mux.Handle("DELETE "+tokens+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteToken))
+	mux.Handle("GET "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsRead, a.securityCodeStatus))
+	mux.Handle("POST "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.refreshSecurityCode)))
+	mux.Handle("DELETE "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.deleteSecurityCode))
+	mux.Handle("POST "+tokens+"/{id}/forward", rt.Key(vault.ScopeForward, a.idempotent(nil, a.forward)))
 
-	mux.Handle("GET "+APIPrefix+"/sessions/{id}", hideSessionID(a.auth(vault.ScopeCardsRead, a.merchantSession())))
+	mux.Handle("GET "+APIPrefix+"/sessions/{id}", hideSessionID(rt.Key(vault.ScopeCardsRead, a.merchantSession)))
 
-	mux.Handle("POST "+APIPrefix+"/metadata/inquiries", a.auth(vault.ScopeCardsRead, a.idempotent(nil, a.inquire())))
+	mux.Handle("POST "+APIPrefix+"/metadata/inquiries", rt.Key(vault.ScopeCardsRead, a.idempotent(nil, a.inquire)))
 
 	const keys = APIPrefix + "/admin/api-keys"
-	mux.Handle("POST "+keys, a.auth(vault.ScopeAdmin, a.idempotent(withoutKeyValue, a.createKey())))
-	mux.Handle("GET "+keys, a.auth(vault.ScopeAdmin, a.listKeys()))
-	mux.Handle("GET "+keys+"/{id}", a.auth(vault.ScopeAdmin, a.getKey()))
-	mux.Handle("PATCH "+keys+"/{id}", a.auth(vault.ScopeAdmin, a.notImplemented("changing an API key's scopes")))
-	mux.Handle("DELETE "+keys+"/{id}", a.auth(vault.ScopeAdmin, a.deleteKey()))
+	mux.Handle("POST "+keys, rt.Key(vault.ScopeAdmin, a.idempotent(withoutKeyValue, a.createKey)))
+	mux.Handle("GET "+keys, rt.Key(vault.ScopeAdmin, a.listKeys))
+	mux.Handle("GET "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.getKey))
+	mux.Handle("PATCH "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.notImplemented("changing an API key's scopes")))
+	mux.Handle("DELETE "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.deleteKey))
 
-	mux.Handle(APIPrefix+"/network/", a.notImplemented("network tokens"))
+	mux.Handle(APIPrefix+"/network/", rt.Serve(a.notImplemented("network tokens")))
 
-	mux.Handle("GET "+SessionPrefix+"/{id}", hideSessionID(cors(a.browserSession())))
-	mux.Handle("POST "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(a.completeAction())))
-	mux.Handle("GET "+SessionPrefix+"/{id}/form", hideSessionID(a.sessionForm()))
+	mux.Handle("GET "+SessionPrefix+"/{id}", hideSessionID(cors(rt.Serve(a.browserSession))))
+	mux.Handle("POST "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(rt.Serve(a.completeAction))))
+	mux.Handle("GET "+SessionPrefix+"/{id}/form", hideSessionID(rt.Serve(a.sessionForm)))
 	mux.Handle("OPTIONS "+SessionPrefix+"/{id}", hideSessionID(cors(preflight())))
 	mux.Handle("OPTIONS "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(preflight())))
 	// Every other request naming a session still keeps its id out of the log.
 	mux.Handle(SessionPrefix+"/{id}", hideSessionID(a.wrongMethod("GET, OPTIONS")))
 	mux.Handle(SessionPrefix+"/{id}/complete-action", hideSessionID(a.wrongMethod("POST, OPTIONS")))
-	mux.Handle(SessionPrefix+"/{id}/{rest...}", hideSessionID(a.noRoute()))
+	mux.Handle(SessionPrefix+"/{id}/{rest...}", hideSessionID(rt.Serve(a.noRoute)))
 	mux.Handle(APIPrefix+"/sessions/{id}", hideSessionID(a.wrongMethod("GET")))
 }
 
 // Owns reports whether path is under /api or /sessions.
 func (a *API) Owns(path string) bool {
 	return server.HasPrefix(path, APIPrefix) || server.HasPrefix(path, SessionPrefix)
-}
-
-// auth authenticates the caller (x-api-key, or x-admin-token, or any
-// credential style the server knows) and requires scope before next runs.
-func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.vault.Authenticate(r.Context(), credential(r))
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := p.Require(scope); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(server.SetPrincipal(r.Context(), p)))
-	})
 }
 
 // credential returns the vault key a request carries: x-api-key first,
@@ -150,16 +119,10 @@ func credential(r *http.Request) string {
 	return server.Credential(r)
 }
 
-// principal returns the caller that auth stored.
-func principal(r *http.Request) vault.Principal {
-	p, _ := vault.PrincipalFrom(r.Context())
-	return p
-}
-
 // record audits an action by the request's caller; a failure to audit
 // fails the request, so nothing audited goes unrecorded.
 func (a *API) record(r *http.Request, action string, detail map[string]string, targets ...string) error {
-	p := principal(r)
+	p := server.Principal(r)
 	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: targets, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
 }
@@ -173,16 +136,16 @@ func (a *API) wrongMethod(allow string) http.Handler {
 }
 
 // noRoute answers 404 for a path no operation has.
-func (a *API) noRoute() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.WriteError(w, r, http.StatusNotFound, "no such route")
-	})
+func (a *API) noRoute(w http.ResponseWriter, r *http.Request) error {
+	a.WriteError(w, r, http.StatusNotFound, "no such route")
+	return nil
 }
 
 // notImplemented answers 501 for an operation of the document that
 // cardvault does not offer.
-func (a *API) notImplemented(what string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (a *API) notImplemented(what string) server.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		writeError(w, r, http.StatusNotImplemented, "NOT_IMPLEMENTED", what+" is not supported by cardvault")
-	})
+		return nil
+	}
 }

@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // Security codes are held apart from the card, sealed, until the vault's
@@ -18,59 +18,49 @@ type securityCodeResponse struct {
 
 // securityCodeStatus says whether a code is held (an expired one is deleted
 // from the store on the way): GET /api/pci/tokens/{id}/security-code.
-func (a *API) securityCodeStatus() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := tokenID(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		hold, err := a.vault.SecurityCodeAvailable(r.Context(), principal(r).Tenant, id)
-		if err != nil {
-			a.fail(w, r, tokenNotFound(err))
-			return
-		}
-		server.Encode(w, http.StatusOK, securityCodeResponse{Available: hold.Held})
-	})
+func (a *API) securityCodeStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := tokenID(r)
+	if err != nil {
+		return err
+	}
+	hold, err := a.vault.SecurityCodeAvailable(r.Context(), server.Principal(r).Tenant, id)
+	if err != nil {
+		return tokenNotFound(err)
+	}
+	server.Encode(w, http.StatusOK, securityCodeResponse{Available: hold.Held})
+	return nil
 }
 
 // refreshSecurityCode starts a session that collects only the security
 // code, through the same browser flow as a card: POST …/security-code.
-func (a *API) refreshSecurityCode() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := tokenID(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		s, err := a.vault.CreateSession(r.Context(), vault.NewSession{Tenant: principal(r).Tenant,
-			Purpose: vault.SessionSecurityCode, CardID: id, KeyMaterial: newSessionKey()})
-		if err != nil {
-			a.fail(w, r, tokenNotFound(err))
-			return
-		}
-		server.Encode(w, http.StatusOK, sessionResponse{SessionID: s.ID})
-	})
+func (a *API) refreshSecurityCode(w http.ResponseWriter, r *http.Request) error {
+	id, err := tokenID(r)
+	if err != nil {
+		return err
+	}
+	s, err := a.sessions.CreateSession(r.Context(), sessions.Params{Tenant: server.Principal(r).Tenant,
+		Purpose: sessions.SecurityCode, CardID: id, KeyMaterial: newSessionKey()})
+	if err != nil {
+		return tokenNotFound(err)
+	}
+	server.Encode(w, http.StatusOK, sessionResponse{SessionID: s.ID})
+	return nil
 }
 
 // deleteSecurityCode removes a held code: DELETE …/security-code. An
 // unknown token, or a token without a code, is a 404.
-func (a *API) deleteSecurityCode() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := tokenID(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		tenant := principal(r).Tenant
-		if _, err := a.vault.SecurityCodeAvailable(r.Context(), tenant, id); err != nil {
-			a.fail(w, r, tokenNotFound(err))
-			return
-		}
-		if err := a.vault.DropSecurityCode(r.Context(), tenant, id); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+func (a *API) deleteSecurityCode(w http.ResponseWriter, r *http.Request) error {
+	id, err := tokenID(r)
+	if err != nil {
+		return err
+	}
+	tenant := server.Principal(r).Tenant
+	if _, err := a.vault.SecurityCodeAvailable(r.Context(), tenant, id); err != nil {
+		return tokenNotFound(err)
+	}
+	if err := a.vault.DropSecurityCode(r.Context(), tenant, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -29,10 +29,11 @@ func codeAvailable(t *testing.T, e *vaulttest.Env, id string) bool {
 	if resp.StatusCode != 200 {
 		t.Fatalf("security code status: %d %s", resp.StatusCode, b)
 	}
-	return decode[map[string]bool](t, b)["security_code_available"]
+	return vaulttest.Decode[map[string]bool](t, b)["security_code_available"]
 }
 
 func TestSecurityCodeExpiresFromTheStore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody)
 	if !codeAvailable(t, e, tok.ID) || storedCodes(t, e) != 1 {
@@ -56,6 +57,7 @@ func TestSecurityCodeExpiresFromTheStore(t *testing.T) {
 }
 
 func TestSecurityCodeDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody)
 	resp, b := e.Do(t, "DELETE", "/api/pci/tokens/"+tok.ID+"/security-code", "", "x-api-key", e.AdminKey)
@@ -74,6 +76,7 @@ func TestSecurityCodeDelete(t *testing.T) {
 }
 
 func TestSecurityCodeRefreshSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"378282246310005","expiry_month":3,"expiry_year":2038}}`)
 	if codeAvailable(t, e, tok.ID) {
@@ -83,7 +86,7 @@ func TestSecurityCodeRefreshSession(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("refresh: %d %s", resp.StatusCode, b)
 	}
-	id := decode[map[string]string](t, b)["session_id"]
+	id := vaulttest.Decode[map[string]string](t, b)["session_id"]
 
 	key, st := sessionKey(t, e, id, "refresh_security_code")
 	d := st.Data
@@ -101,14 +104,14 @@ func TestSecurityCodeRefreshSession(t *testing.T) {
 	wantError(t, resp, b, http.StatusBadRequest, "4 digits")
 
 	resp, b = complete(t, e, id, `{"action":"refresh_security_code","result":{"enc_payload":"`+encryptJWE(t, key, []byte(`{"security_code":"4321"}`), jweOptions{})+`"}}`)
-	if st := decode[sdkState](t, b); resp.StatusCode != 200 || st.Status != "success" || st.Data["token_id"] != tok.ID {
+	if st := vaulttest.Decode[sdkState](t, b); resp.StatusCode != 200 || st.Status != "success" || st.Data["token_id"] != tok.ID {
 		t.Fatalf("refresh completion: %d %s", resp.StatusCode, b)
 	}
 	if !codeAvailable(t, e, tok.ID) {
 		t.Fatal("the refreshed code is not held")
 	}
 	_, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
-	if m := decode[map[string]any](t, b); m["purpose"] != "security_code" || m["status"] != "completed" || m["token_id"] != tok.ID {
+	if m := vaulttest.Decode[map[string]any](t, b); m["purpose"] != "security_code" || m["status"] != "completed" || m["token_id"] != tok.ID {
 		t.Fatalf("merchant view: %s", b)
 	}
 	// The held code reaches nothing but a forward: no read shows it.

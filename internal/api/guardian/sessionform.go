@@ -6,6 +6,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 	"github.com/cardvault/cardvault/internal/web"
 )
 
@@ -29,44 +30,43 @@ const (
 )
 
 // sessionForm serves a pending session's form: GET /sessions/{id}/form.
-func (a *API) sessionForm() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		nonce := web.NewNonce()
-		s, err := a.vault.Session(r.Context(), r.PathValue("id"))
+func (a *API) sessionForm(w http.ResponseWriter, r *http.Request) error {
+	nonce := web.NewNonce()
+	s, err := a.sessions.Session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.formError(w, r, nonce, nil, err, formUnknown, "This card form does not exist. Check the link, or ask the shop for a new one.")
+		return nil
+	}
+	if msg := goneMessage(s.State); msg != "" {
+		a.formPage(w, r, web.ErrorPage{Nonce: nonce, Status: formGone, Message: msg, AllowedOrigins: s.AllowedOrigins})
+		return nil
+	}
+	cfg := web.FormConfig{Nonce: nonce, AllowedOrigins: s.AllowedOrigins,
+		SubmitURL: SessionPrefix + "/" + url.PathEscape(s.ID) + "/complete-action"}
+	if cfg.SuccessCallback, err = capturedScript(s.ID, s.AllowedOrigins); err != nil {
+		a.formError(w, r, nonce, s.AllowedOrigins, err, 0, "")
+		return nil
+	}
+	switch s.Purpose {
+	case sessions.SecurityCode:
+		c, err := a.vault.GetCard(r.Context(), s.Tenant, s.CardID)
 		if err != nil {
-			a.formError(w, r, nonce, nil, err, formUnknown, "This card form does not exist. Check the link, or ask the shop for a new one.")
-			return
+			a.formError(w, r, nonce, s.AllowedOrigins, err, formGone, "The card this form was for no longer exists. Return to the shop and start again.")
+			return nil
 		}
-		if msg := goneMessage(s.State); msg != "" {
-			a.formPage(w, r, web.ErrorPage{Nonce: nonce, Status: formGone, Message: msg, AllowedOrigins: s.AllowedOrigins})
-			return
-		}
-		cfg := web.FormConfig{Nonce: nonce, AllowedOrigins: s.AllowedOrigins,
-			SubmitURL: SessionPrefix + "/" + url.PathEscape(s.ID) + "/complete-action"}
-		if cfg.SuccessCallback, err = capturedScript(s.ID, s.AllowedOrigins); err != nil {
-			a.formError(w, r, nonce, s.AllowedOrigins, err, 0, "")
-			return
-		}
-		switch s.Purpose {
-		case vault.SessionSecurityCode:
-			c, err := a.vault.GetCard(r.Context(), s.Tenant, s.CardID)
-			if err != nil {
-				a.formError(w, r, nonce, s.AllowedOrigins, err, formGone, "The card this form was for no longer exists. Return to the shop and start again.")
-				return
-			}
-			cfg.Title = "Security code for the card ending " + c.Last4
-			cfg.Fields = []web.Field{{Name: web.FieldCVV, Validate: true}}
-			cfg.Body = web.BodyShape{Rename: map[string]string{"cvv": "security_code"},
-				WrapIn: "result", Wrap: map[string]string{"action": actionSecurityCode}}
-		default:
-			cfg.Fields = []web.Field{{Name: web.FieldCardNumber, Validate: true}, {Name: web.FieldExpiry, Validate: true},
-				{Name: web.FieldCVV, Validate: true}, {Name: web.FieldCardHolder, Validate: true}}
-			cfg.Body = web.BodyShape{Rename: clearCardNames, WrapIn: "result", Wrap: map[string]string{"action": actionTokenize}}
-		}
-		if err := web.RenderForm(w, cfg); err != nil {
-			a.formError(w, r, nonce, nil, err, 0, "")
-		}
-	})
+		cfg.Title = "Security code for the card ending " + c.Last4
+		cfg.Fields = []web.Field{{Name: web.FieldCVV, Validate: true}}
+		cfg.Body = web.BodyShape{Rename: map[string]string{"cvv": "security_code"},
+			WrapIn: "result", Wrap: map[string]string{"action": actionSecurityCode}}
+	default:
+		cfg.Fields = []web.Field{{Name: web.FieldCardNumber, Validate: true}, {Name: web.FieldExpiry, Validate: true},
+			{Name: web.FieldCVV, Validate: true}, {Name: web.FieldCardHolder, Validate: true}}
+		cfg.Body = web.BodyShape{Rename: clearCardNames, WrapIn: "result", Wrap: map[string]string{"action": actionTokenize}}
+	}
+	if err := web.RenderForm(w, cfg); err != nil {
+		a.formError(w, r, nonce, nil, err, 0, "")
+	}
+	return nil
 }
 
 // clearCardNames renames the form's fields to the clear card fields that
@@ -79,13 +79,13 @@ var clearCardNames = map[string]string{"card_number": "account_number", "cvv": "
 
 // goneMessage tells the shopper why a session's form is gone, or returns ""
 // for a pending session.
-func goneMessage(st vault.SessionState) string {
+func goneMessage(st sessions.State) string {
 	switch st {
-	case vault.SessionPending:
+	case sessions.Pending:
 		return ""
-	case vault.SessionCompleted:
+	case sessions.Completed:
 		return "This card form was already used. Return to the shop to continue."
-	case vault.SessionExpired:
+	case sessions.Expired:
 		return "This card form has expired. Return to the shop and start again."
 	}
 	return "This card form can no longer be used. Return to the shop and start again."

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/browsertest"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 
 	"github.com/chromedp/chromedp"
 
@@ -71,11 +72,11 @@ func testFramedSessionForm(t *testing.T, browser context.Context) {
 
 	// The merchant reads the completed session and its token.
 	resp, b := e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
-	if m := decode[map[string]any](t, b); resp.StatusCode != http.StatusOK || m["status"] != "completed" || m["token_id"] != tokenID {
+	if m := vaulttest.Decode[map[string]any](t, b); resp.StatusCode != http.StatusOK || m["status"] != "completed" || m["token_id"] != tokenID {
 		t.Fatalf("merchant view: %d %s", resp.StatusCode, b)
 	}
 	resp, b = e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", e.AdminKey)
-	if tok := decode[token](t, b); resp.StatusCode != http.StatusOK || tok.Card.Masked != "411111******1111" ||
+	if tok := vaulttest.Decode[token](t, b); resp.StatusCode != http.StatusOK || tok.Card.Masked != "411111******1111" ||
 		tok.Card.CardholderName != "Ada Lovelace" || tok.Card.ExpiryMonth != 12 || tok.Card.ExpiryYear != year || tok.Card.Scheme != "visa" {
 		t.Fatalf("token: %d %s", resp.StatusCode, b)
 	}
@@ -119,7 +120,7 @@ func testSecurityCodeForm(t *testing.T, browser context.Context) {
 		t.Fatalf("held code after the form: %v", err)
 	}
 	resp, b := e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
-	if m := decode[map[string]any](t, b); resp.StatusCode != http.StatusOK || m["status"] != "completed" || m["purpose"] != "security_code" || m["token_id"] != tok.ID {
+	if m := vaulttest.Decode[map[string]any](t, b); resp.StatusCode != http.StatusOK || m["status"] != "completed" || m["purpose"] != "security_code" || m["token_id"] != tok.ID {
 		t.Fatalf("merchant view: %d %s", resp.StatusCode, b)
 	}
 	e.AssertLogClean(t, id, `"987"`)

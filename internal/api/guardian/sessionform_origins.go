@@ -12,7 +12,7 @@ import (
 // of strings. The vault checks and normalises each origin when it creates
 // the session (vault.ParseFormOrigin), so this only reads the JSON.
 //
-// createToken passes the result as vault.NewSession.AllowedOrigins for a
+// createToken passes the result as sessions.Params.AllowedOrigins for a
 // session source and refuses the member on a pan source.
 func parseAllowedOrigins(raw json.RawMessage) ([]string, error) {
 	if isNull(raw) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -26,7 +27,7 @@ func formSession(t testing.TB, e *vaulttest.Env, origins ...string) string {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("create session: %d %s", resp.StatusCode, b)
 	}
-	return decode[map[string]string](t, b)["session_id"]
+	return vaulttest.Decode[map[string]string](t, b)["session_id"]
 }
 
 // refreshSession starts a security-code session for a token through the API.
@@ -36,7 +37,7 @@ func refreshSession(t testing.TB, e *vaulttest.Env, tokenID string) string {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("refresh: %d %s", resp.StatusCode, b)
 	}
-	return decode[map[string]string](t, b)["session_id"]
+	return vaulttest.Decode[map[string]string](t, b)["session_id"]
 }
 
 // formPage is a loaded session form page.
@@ -105,7 +106,7 @@ func (p formPage) config(t testing.TB) formConfig {
 	if m == nil {
 		t.Fatalf("no form configuration in %s", p.body)
 	}
-	return decode[formConfig](t, []byte(m[1]))
+	return vaulttest.Decode[formConfig](t, []byte(m[1]))
 }
 
 // inputs lists the form's card inputs.
@@ -130,6 +131,7 @@ func wantErrorPage(t testing.TB, p formPage, status int, want string) {
 }
 
 func TestSessionFormTokenize(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := formSession(t, e)
 	p := loadForm(t, e, id)
@@ -162,9 +164,9 @@ func TestSessionFormTokenize(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("complete-action with the form's body: %d %s", resp.StatusCode, b)
 	}
-	tokenID, _ := decode[sdkState](t, b).Data["token_id"].(string)
+	tokenID, _ := vaulttest.Decode[sdkState](t, b).Data["token_id"].(string)
 	_, b = e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", e.AdminKey)
-	if tok := decode[token](t, b); tok.Card.Masked != "411111******1111" || tok.Card.CardholderName != "Ada Lovelace" ||
+	if tok := vaulttest.Decode[token](t, b); tok.Card.Masked != "411111******1111" || tok.Card.CardholderName != "Ada Lovelace" ||
 		tok.Card.ExpiryMonth != 12 || tok.Card.ExpiryYear != 2037 {
 		t.Errorf("token from the form's body: %s", b)
 	}
@@ -178,6 +180,7 @@ func TestSessionFormTokenize(t *testing.T) {
 }
 
 func TestSessionFormSecurityCode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"378282246310005","expiry_month":3,"expiry_year":2038}}`)
 	id := refreshSession(t, e, tok.ID)
@@ -208,6 +211,7 @@ func TestSessionFormSecurityCode(t *testing.T) {
 }
 
 func TestSessionFormUnavailable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 
@@ -216,7 +220,7 @@ func TestSessionFormUnavailable(t *testing.T) {
 		t.Fatalf("complete: %d %s", resp.StatusCode, b)
 	}
 	failed := formSession(t, e)
-	for range vault.MaxSessionAttempts {
+	for range sessions.MaxAttempts {
 		complete(t, e, failed, `{"action":"tokenize_card","result":{"account_number":"4111111111111112","expiry_month":1,"expiry_year":2035}}`)
 	}
 	tok := createToken(t, e, e.AdminKey, panBody)
@@ -224,11 +228,11 @@ func TestSessionFormUnavailable(t *testing.T) {
 	if resp, b := e.Do(t, "DELETE", "/api/pci/tokens/"+tok.ID, "", "x-api-key", e.AdminKey); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("delete token: %d %s", resp.StatusCode, b)
 	}
-	expired, err := e.Vault.CreateSession(ctx, vault.NewSession{Tenant: vault.DefaultTenant, Purpose: vault.SessionTokenize, TTL: time.Minute})
+	expired, err := e.Sessions.CreateSession(ctx, sessions.Params{Tenant: vault.DefaultTenant, Purpose: sessions.Tokenize, TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	framedSession, err := e.Vault.CreateSession(ctx, vault.NewSession{Tenant: vault.DefaultTenant, Purpose: vault.SessionTokenize,
+	framedSession, err := e.Sessions.CreateSession(ctx, sessions.Params{Tenant: vault.DefaultTenant, Purpose: sessions.Tokenize,
 		TTL: time.Minute, AllowedOrigins: []string{"https://shop.example"}})
 	if err != nil {
 		t.Fatal(err)
@@ -267,6 +271,7 @@ func TestSessionFormUnavailable(t *testing.T) {
 }
 
 func TestSessionFormAllowedOrigins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := formSession(t, e, "https://Shop.Example:443", "http://127.0.0.1:9000", "https://shop.example")
 	p := loadForm(t, e, id)

@@ -8,6 +8,7 @@ import (
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // The session endpoints are what @starfish-codes/hellgate calls from the
@@ -57,38 +58,35 @@ const (
 )
 
 // browserSession answers the session's state: GET /sessions/{id}.
-func (a *API) browserSession() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := a.vault.Session(r.Context(), r.PathValue("id"))
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		st, err := a.state(r, s)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		server.Encode(w, http.StatusOK, st)
-	})
+func (a *API) browserSession(w http.ResponseWriter, r *http.Request) error {
+	s, err := a.sessions.Session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	st, err := a.state(r, s)
+	if err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, st)
+	return nil
 }
 
 // state renders a session as the SDK expects it. An expired session is
 // not found, which the SDK reports as "doesn't exist or has expired".
-func (a *API) state(r *http.Request, s vault.Session) (sessionState, error) {
+func (a *API) state(r *http.Request, s sessions.Session) (sessionState, error) {
 	switch s.State {
-	case vault.SessionCompleted:
+	case sessions.Completed:
 		return sessionState{Status: "success", Data: resultData{TokenID: s.CardID}}, nil
-	case vault.SessionFailed:
+	case sessions.Failed:
 		return sessionState{Status: "failure", Data: resultData{Reason: s.Reason, ReasonCode: "SESSION_FAILED"}}, nil
-	case vault.SessionExpired:
+	case sessions.Expired:
 		return sessionState{}, &vault.Error{Code: vault.CodeExpired, Public: "the session has expired"}
 	}
 	key, err := publicJWK(s.KeyMaterial)
 	if err != nil {
 		return sessionState{}, err
 	}
-	if s.Purpose == vault.SessionSecurityCode {
+	if s.Purpose == sessions.SecurityCode {
 		c, err := a.vault.GetCard(r.Context(), s.Tenant, s.CardID)
 		if err != nil {
 			return sessionState{}, err
@@ -121,23 +119,21 @@ type merchantSessionResponse struct {
 
 // merchantSession lets the session's creator follow it and, once it is
 // complete, learn its token: GET /api/sessions/{id}.
-func (a *API) merchantSession() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := a.vault.TenantSession(r.Context(), principal(r).Tenant, r.PathValue("id"))
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		out := merchantSessionResponse{SessionID: s.ID, Status: string(s.State), Purpose: string(s.Purpose),
-			Reason: s.Reason, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt}
-		if s.State == vault.SessionCompleted || s.Purpose == vault.SessionSecurityCode {
-			out.TokenID = s.CardID
-		}
-		if !s.CompletedAt.IsZero() {
-			out.CompletedAt = &s.CompletedAt
-		}
-		server.Encode(w, http.StatusOK, out)
-	})
+func (a *API) merchantSession(w http.ResponseWriter, r *http.Request) error {
+	s, err := a.sessions.TenantSession(r.Context(), server.Principal(r).Tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := merchantSessionResponse{SessionID: s.ID, Status: string(s.State), Purpose: string(s.Purpose),
+		Reason: s.Reason, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt}
+	if s.State == sessions.Completed || s.Purpose == sessions.SecurityCode {
+		out.TokenID = s.CardID
+	}
+	if !s.CompletedAt.IsZero() {
+		out.CompletedAt = &s.CompletedAt
+	}
+	server.Encode(w, http.StatusOK, out)
+	return nil
 }
 
 // cors lets any origin call a browser route, without credentials.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -27,7 +28,7 @@ func startSession(t *testing.T, e *vaulttest.Env, body string) string {
 	if resp.StatusCode != 200 {
 		t.Fatalf("create session: %d %s", resp.StatusCode, b)
 	}
-	m := decode[map[string]any](t, b)
+	m := vaulttest.Decode[map[string]any](t, b)
 	id, _ := m["session_id"].(string)
 	if len(m) != 1 || len(id) != 43 {
 		t.Fatalf("session create answered %s", b)
@@ -52,7 +53,7 @@ func sessionKey(t *testing.T, e *vaulttest.Env, id, action string) (map[string]a
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET /sessions: %d %s", resp.StatusCode, b)
 	}
-	st := decode[sdkState](t, b)
+	st := vaulttest.Decode[sdkState](t, b)
 	if st.NextAction == nil || *st.NextAction != action {
 		t.Fatalf("state %s, want next_action %s", b, action)
 	}
@@ -82,6 +83,7 @@ func tokenizeAction(payload string) string {
 }
 
 func TestSessionTokenizeFlow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := startSession(t, e, `{"source":{"type":"session"},"metadata":{"cart":"c-9"},"expires_in":3600}`)
 
@@ -100,7 +102,7 @@ func TestSessionTokenizeFlow(t *testing.T) {
 
 	// The merchant sees it pending.
 	resp, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
-	if m := decode[map[string]any](t, b); resp.StatusCode != 200 || m["status"] != "pending" || m["purpose"] != "tokenize" || m["token_id"] != nil {
+	if m := vaulttest.Decode[map[string]any](t, b); resp.StatusCode != 200 || m["status"] != "pending" || m["purpose"] != "tokenize" || m["token_id"] != nil {
 		t.Fatalf("merchant view: %d %s", resp.StatusCode, b)
 	}
 
@@ -108,7 +110,7 @@ func TestSessionTokenizeFlow(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("complete-action: %d %s", resp.StatusCode, b)
 	}
-	done := decode[sdkState](t, b)
+	done := vaulttest.Decode[sdkState](t, b)
 	tokenID, _ := done.Data["token_id"].(string)
 	if !strings.Contains(string(b), `"next_action":null`) || done.Status != "success" || tokenID == "" {
 		t.Fatalf("final state %s", b)
@@ -116,7 +118,7 @@ func TestSessionTokenizeFlow(t *testing.T) {
 
 	// The token exists with the session's metadata and lifetime, and its code is held.
 	resp, b = e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", e.AdminKey)
-	tok := decode[token](t, b)
+	tok := vaulttest.Decode[token](t, b)
 	if resp.StatusCode != 200 || tok.Card.Masked != "411111******1111" || tok.Card.CardholderName != "Grace Hopper" ||
 		tok.Card.ExpiryMonth != 7 || tok.Metadata["cart"] != "c-9" || tok.ExpiresAt == "" {
 		t.Fatalf("token from session: %s", b)
@@ -128,7 +130,7 @@ func TestSessionTokenizeFlow(t *testing.T) {
 
 	// The merchant reads the outcome; another tenant cannot.
 	_, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
-	if m := decode[map[string]any](t, b); m["status"] != "completed" || m["token_id"] != tokenID || m["completed_at"] == nil {
+	if m := vaulttest.Decode[map[string]any](t, b); m["status"] != "completed" || m["token_id"] != tokenID || m["completed_at"] == nil {
 		t.Fatalf("merchant view after completion: %s", b)
 	}
 	resp, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.TenantKey(t, "acme"))
@@ -139,7 +141,7 @@ func TestSessionTokenizeFlow(t *testing.T) {
 	wantError(t, resp, b, http.StatusConflict, "cannot be used again")
 	// The SDK reloading the page still sees the result.
 	resp, b = browserState(t, e, id)
-	if st := decode[sdkState](t, b); resp.StatusCode != 200 || st.NextAction != nil || st.Status != "success" || st.Data["token_id"] != tokenID {
+	if st := vaulttest.Decode[sdkState](t, b); resp.StatusCode != 200 || st.NextAction != nil || st.Status != "success" || st.Data["token_id"] != tokenID {
 		t.Fatalf("state after completion: %s", b)
 	}
 	if cards, _ := e.Vault.ListCards(context.Background(), vault.DefaultTenant, vault.Page{Limit: 10}); len(cards) != 1 {
@@ -149,6 +151,7 @@ func TestSessionTokenizeFlow(t *testing.T) {
 }
 
 func TestSessionJWEVariants(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, o := range []jweOptions{{"ECDH-ES", "A128GCM"}, {"ECDH-ES", "A256GCM"}, {"ECDH-ES+A256KW", "A256GCM"}, {"ECDH-ES+A256KW", "A128GCM"}} {
 		t.Run(o.alg+"/"+o.enc, func(t *testing.T) {
@@ -170,15 +173,16 @@ func TestSessionJWEVariants(t *testing.T) {
 	t.Run("holder in additional_data, ephemeral token", func(t *testing.T) {
 		id := startSession(t, e, `{"source":{"type":"session"}}`)
 		resp, b := complete(t, e, id, `{"action":"tokenize_card","result":{"account_number":"5555555555554444","expiry_month":1,"expiry_year":2035,"security_code":"999","ephemeral":true,"additional_data":{"cardholder_name":"Ann Lee"}}}`)
-		st := decode[sdkState](t, b)
+		st := vaulttest.Decode[sdkState](t, b)
 		_, b = e.Do(t, "GET", "/api/pci/tokens/"+st.Data["token_id"].(string), "", "x-api-key", e.AdminKey)
-		if tok := decode[token](t, b); resp.StatusCode != 200 || tok.Card.CardholderName != "Ann Lee" || tok.ExpiresAt == "" {
+		if tok := vaulttest.Decode[token](t, b); resp.StatusCode != 200 || tok.Card.CardholderName != "Ann Lee" || tok.ExpiresAt == "" {
 			t.Fatalf("%d %s", resp.StatusCode, b)
 		}
 	})
 }
 
 func TestSessionRejectsBadCompletions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	other := startSession(t, e, `{"source":{"type":"session"}}`)
 	otherKey, _ := sessionKey(t, e, other, "tokenize_card")
@@ -210,11 +214,11 @@ func TestSessionRejectsBadCompletions(t *testing.T) {
 	key, _ := sessionKey(t, e, id, "tokenize_card")
 	// Undecryptable or invalid card data counts as a failed attempt; after
 	// MaxSessionAttempts the session fails for good.
-	for range vault.MaxSessionAttempts {
+	for range sessions.MaxAttempts {
 		complete(t, e, id, tokenizeAction("x.y.z.w.v"))
 	}
 	resp, b := browserState(t, e, id)
-	if st := decode[sdkState](t, b); resp.StatusCode != 200 || st.NextAction != nil || st.Status != "failure" {
+	if st := vaulttest.Decode[sdkState](t, b); resp.StatusCode != 200 || st.NextAction != nil || st.Status != "failure" {
 		t.Fatalf("state after too many attempts: %s", b)
 	}
 	resp, b = complete(t, e, id, tokenizeAction(encryptJWE(t, key, []byte(cardJSON), jweOptions{})))
@@ -230,16 +234,17 @@ func TestSessionRejectsBadCompletions(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := startSession(t, e, `{"source":{"type":"session"}}`)
 	key, _ := sessionKey(t, e, id, "tokenize_card")
-	e.Clock.Advance(vault.DefaultSessionTTL)
+	e.Clock.Advance(sessions.DefaultTTL)
 	resp, b := browserState(t, e, id)
 	wantError(t, resp, b, http.StatusNotFound, "expired")
 	resp, b = complete(t, e, id, tokenizeAction(encryptJWE(t, key, []byte(cardJSON), jweOptions{})))
 	wantError(t, resp, b, http.StatusNotFound, "expired")
 	resp, b = e.Do(t, "GET", "/api/sessions/"+id, "", "x-api-key", e.AdminKey)
-	if m := decode[map[string]any](t, b); resp.StatusCode != 200 || m["status"] != "expired" {
+	if m := vaulttest.Decode[map[string]any](t, b); resp.StatusCode != 200 || m["status"] != "expired" {
 		t.Fatalf("merchant view of an expired session: %s", b)
 	}
 	if cards, _ := e.Vault.ListCards(context.Background(), vault.DefaultTenant, vault.Page{Limit: 10}); len(cards) != 0 {
@@ -250,12 +255,13 @@ func TestSessionExpiry(t *testing.T) {
 	if _, err := e.Vault.CleanExpired(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if rs, _ := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.SessionKind, Page: vault.Page{Limit: 10}}, time.Time{}); len(rs) != 0 {
+	if rs, _ := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindSession, Page: vault.Page{Limit: 10}}, time.Time{}); len(rs) != 0 {
 		t.Fatalf("%d session records left", len(rs))
 	}
 }
 
 func TestConcurrentCompletionsOneWins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := startSession(t, e, `{"source":{"type":"session"}}`)
 	key, _ := sessionKey(t, e, id, "tokenize_card")
@@ -292,6 +298,7 @@ func TestConcurrentCompletionsOneWins(t *testing.T) {
 }
 
 func TestSessionIDsStayOutOfLogsAndStore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := startSession(t, e, `{"source":{"type":"session"}}`)
 	browserState(t, e, id)
@@ -308,7 +315,7 @@ func TestSessionIDsStayOutOfLogsAndStore(t *testing.T) {
 	if !strings.Contains(e.Log.String(), "/sessions/{session_id}") {
 		t.Fatalf("access log does not show the redacted session path:\n%s", e.Log.String())
 	}
-	rs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.SessionKind, Page: vault.Page{Limit: 10}}, time.Time{})
+	rs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindSession, Page: vault.Page{Limit: 10}}, time.Time{})
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("%d records, %v", len(rs), err)
 	}

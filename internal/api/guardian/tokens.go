@@ -9,6 +9,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
 // createRequest is the body of POST /api/pci/tokens.
@@ -35,71 +36,60 @@ type sessionResponse struct {
 
 // createToken stores a card (pan source) or starts a capture session
 // (session source): POST /api/pci/tokens.
-func (a *API) createToken() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := server.Decode[createRequest](r, false)
+func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
+	req, err := server.Decode[createRequest](r, false)
+	if err != nil {
+		return err
+	}
+	lifetime, err := parseLifetime(req.ExpirationTime, req.ExpiresIn, maxTokenLifetime)
+	if err != nil {
+		return err
+	}
+	md, err := parseMetadata(req.Metadata)
+	if err != nil {
+		return err
+	}
+	if isNull(req.Source) {
+		return badRequest("source", "source is required, with type pan or session")
+	}
+	var src source
+	if err := json.Unmarshal(req.Source, &src); err != nil {
+		return badRequest("source", "source must be an object with a type (pan or session)")
+	}
+	tenant := server.Principal(r).Tenant
+	switch src.Type {
+	case "session", "":
+		origins, err := parseAllowedOrigins(src.AllowedOrigins)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
-		lifetime, err := parseLifetime(req.ExpirationTime, req.ExpiresIn, maxTokenLifetime)
+		s, err := a.sessions.CreateSession(r.Context(), sessions.Params{Tenant: tenant, Purpose: sessions.Tokenize,
+			Metadata: md, TokenTTL: time.Duration(lifetime) * time.Second, KeyMaterial: newSessionKey(), AllowedOrigins: origins})
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
-		md, err := parseMetadata(req.Metadata)
+		server.Encode(w, http.StatusOK, sessionResponse{SessionID: s.ID})
+	case "pan":
+		if !isNull(src.AllowedOrigins) {
+			return badRequest("source.allowed_origins", "source.allowed_origins is for a session source")
+		}
+		in, err := src.input("source.")
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
-		if isNull(req.Source) {
-			a.fail(w, r, badRequest("source", "source is required, with type pan or session"))
-			return
+		in.Metadata = md
+		if lifetime > 0 {
+			in.ExpiresAt = a.vault.Now().Add(time.Duration(lifetime) * time.Second)
 		}
-		var src source
-		if err := json.Unmarshal(req.Source, &src); err != nil {
-			a.fail(w, r, badRequest("source", "source must be an object with a type (pan or session)"))
-			return
+		c, err := a.vault.CreateCard(r.Context(), tenant, in)
+		if err != nil {
+			return err
 		}
-		tenant := principal(r).Tenant
-		switch src.Type {
-		case "session", "":
-			origins, err := parseAllowedOrigins(src.AllowedOrigins)
-			if err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			s, err := a.vault.CreateSession(r.Context(), vault.NewSession{Tenant: tenant, Purpose: vault.SessionTokenize,
-				Metadata: md, TokenTTL: time.Duration(lifetime) * time.Second, KeyMaterial: newSessionKey(), AllowedOrigins: origins})
-			if err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			server.Encode(w, http.StatusOK, sessionResponse{SessionID: s.ID})
-		case "pan":
-			if !isNull(src.AllowedOrigins) {
-				a.fail(w, r, badRequest("source.allowed_origins", "source.allowed_origins is for a session source"))
-				return
-			}
-			in, err := src.input("source.")
-			if err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			in.Metadata = md
-			if lifetime > 0 {
-				in.ExpiresAt = a.vault.Now().Add(time.Duration(lifetime) * time.Second)
-			}
-			c, err := a.vault.CreateCard(r.Context(), tenant, in)
-			if err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			server.Encode(w, http.StatusOK, tokenView(c))
-		default:
-			a.fail(w, r, badRequest("source.type", "unknown source type %q; use pan or session", clip(src.Type)))
-		}
-	})
+		server.Encode(w, http.StatusOK, tokenView(c))
+	default:
+		return badRequest("source.type", "unknown source type %q; use pan or session", clip(src.Type))
+	}
+	return nil
 }
 
 // tokenID reads and checks the {id} path value: a UUID, or a 400.
@@ -109,37 +99,31 @@ func tokenID(r *http.Request) (string, error) {
 }
 
 // getToken returns a masked token: GET /api/pci/tokens/{id}.
-func (a *API) getToken() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := tokenID(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		c, err := a.vault.GetCard(r.Context(), principal(r).Tenant, id)
-		if err != nil {
-			a.fail(w, r, tokenNotFound(err))
-			return
-		}
-		server.Encode(w, http.StatusOK, tokenView(c))
-	})
+func (a *API) getToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := tokenID(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.vault.GetCard(r.Context(), server.Principal(r).Tenant, id)
+	if err != nil {
+		return tokenNotFound(err)
+	}
+	server.Encode(w, http.StatusOK, tokenView(c))
+	return nil
 }
 
 // deleteToken removes a token and any security code held for it:
 // DELETE /api/pci/tokens/{id}.
-func (a *API) deleteToken() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := tokenID(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.vault.DeleteCard(r.Context(), principal(r).Tenant, id); err != nil {
-			a.fail(w, r, tokenNotFound(err))
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+func (a *API) deleteToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := tokenID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.vault.DeleteCard(r.Context(), server.Principal(r).Tenant, id); err != nil {
+		return tokenNotFound(err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // listResponse is a page of a list with the link to the next one.
@@ -155,27 +139,24 @@ type links struct {
 
 // listTokens pages through masked tokens in id order (keyset, so pages are
 // stable while tokens come and go): GET /api/pci/tokens?after=&limit=.
-func (a *API) listTokens() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := page(r, true)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		cards, err := a.vault.ListCards(r.Context(), principal(r).Tenant, p)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		out := listResponse[tokenResponse]{Data: make([]tokenResponse, len(cards))}
-		for i, c := range cards {
-			out.Data[i] = tokenView(c)
-		}
-		if len(cards) == p.Limit {
-			out.Links.Next = nextURL(r, cards[len(cards)-1].ID, p.Limit)
-		}
-		server.Encode(w, http.StatusOK, out)
-	})
+func (a *API) listTokens(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r, true)
+	if err != nil {
+		return err
+	}
+	cards, err := a.vault.ListCards(r.Context(), server.Principal(r).Tenant, p)
+	if err != nil {
+		return err
+	}
+	out := listResponse[tokenResponse]{Data: make([]tokenResponse, len(cards))}
+	for i, c := range cards {
+		out.Data[i] = tokenView(c)
+	}
+	if len(cards) == p.Limit {
+		out.Links.Next = nextURL(r, cards[len(cards)-1].ID, p.Limit)
+	}
+	server.Encode(w, http.StatusOK, out)
+	return nil
 }
 
 // page reads ?limit= (1..100, default 20) and ?after= (a UUID when uuidAfter).

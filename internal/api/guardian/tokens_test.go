@@ -12,9 +12,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestTokenLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	writer := e.Key(t, vault.ScopeCardsWrite)
 	reader := e.Key(t, vault.ScopeCardsRead)
@@ -30,7 +32,7 @@ func TestTokenLifecycle(t *testing.T) {
 	}
 
 	resp, body := e.Do(t, "GET", "/api/pci/tokens/"+tok.ID, "", "x-api-key", reader)
-	if resp.StatusCode != 200 || decode[token](t, body).Card.Masked != "411111******1111" {
+	if resp.StatusCode != 200 || vaulttest.Decode[token](t, body).Card.Masked != "411111******1111" {
 		t.Fatalf("get: %d %s", resp.StatusCode, body)
 	}
 	if strings.Contains(string(body), pan) || strings.Contains(string(body), `"123"`) {
@@ -60,6 +62,7 @@ func TestTokenLifecycle(t *testing.T) {
 }
 
 func TestAdminTokenHeaderAuthenticates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	resp, body := e.Do(t, "POST", "/api/pci/tokens", panBody, "x-admin-token", e.AdminKey)
 	if resp.StatusCode != 200 {
@@ -72,6 +75,7 @@ func TestAdminTokenHeaderAuthenticates(t *testing.T) {
 }
 
 func TestTokenExpirationTime(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, field := range []string{"expiration_time", "expires_in"} {
 		t.Run(field, func(t *testing.T) {
@@ -96,6 +100,7 @@ func TestTokenExpirationTime(t *testing.T) {
 }
 
 func TestCreateTokenBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	src := func(extra string) string {
 		return `{"source":{"type":"pan","account_number":"4111111111111111","expiry_month":12,"expiry_year":2039` + extra + `}}`
@@ -162,6 +167,7 @@ func TestCreateTokenBadInput(t *testing.T) {
 }
 
 func TestTokenIDsAndTenants(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody)
 	other := e.TenantKey(t, "acme")
@@ -190,6 +196,7 @@ func TestTokenIDsAndTenants(t *testing.T) {
 }
 
 func TestUnknownRoutesInGuardianShape(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, tc := range []struct {
 		method, path string

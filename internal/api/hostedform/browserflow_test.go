@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/browsertest"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 
 	"github.com/chromedp/chromedp"
 )
@@ -279,7 +280,7 @@ func testRefusal(t *testing.T, browser context.Context) {
 	e.setup(t)
 	page, ep := fullForm(t, browser, e, `{"error_callback":"`+b64(refusalCallback)+`"}`)
 	resp, body := e.call(t, "DELETE", "/v1/capture/"+ep.id(), "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	typed, _ := expiryIn(2)
 	card := map[string]string{"card_number": "5555555555554444", "expiry": typed, "cvv": "321", "card_holder": "Ada"}
 	browsertest.TypeCard(t, page, card)
@@ -294,7 +295,7 @@ func testRefusal(t *testing.T, browser context.Context) {
 	}
 	// The callback found the card inputs empty and disabled; afterwards
 	// they are enabled again, empty, for the shopper to type the card anew.
-	inputsCleared(t, decode[[]any](t, []byte(browsertest.Eval[string](t, page, `document.body.dataset.inputs`))))
+	inputsCleared(t, vaulttest.Decode[[]any](t, []byte(browsertest.Eval[string](t, page, `document.body.dataset.inputs`))))
 	if got[4] != "" || got[5] != "false" || got[6] != "cv-card_number" {
 		t.Errorf("after the error callback the number input is %q, disabled=%s, focus on %q", got[4], got[5], got[6])
 	}
@@ -306,7 +307,7 @@ func testRefusal(t *testing.T, browser context.Context) {
 	// shopper keeps what was typed and can correct it.
 	page, ep = fullForm(t, browser, e, `{}`)
 	resp, body = e.call(t, "DELETE", "/v1/capture/"+ep.id(), "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	browsertest.TypeCard(t, page, card)
 	browsertest.Do(t, page, chromedp.Click(chromedp.ID("cv-submit")))
 	kept := browsertest.Poll[string](t, page, `document.getElementById("cv-form-error").hidden ? "" : document.getElementById("cv-card_number").value`)

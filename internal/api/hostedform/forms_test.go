@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // seedForm is the body of seed 001's "Create a Hosted Form" call: every
@@ -20,12 +22,13 @@ type formView struct {
 	Type            string                        `json:"type"`
 	ID              string                        `json:"id"`
 	Link            string                        `json:"link"`
-	FieldOptions    map[string]vault.FieldOptions `json:"field_options"`
+	FieldOptions    map[string]forms.FieldOptions `json:"field_options"`
 	SuccessCallback string                        `json:"success_callback"`
 	AllowedOrigins  []string                      `json:"allowed_origins"`
 }
 
 func TestFormLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := e.createForm(t, seedForm)
 	host := strings.TrimPrefix(e.URL, "http://")
@@ -35,46 +38,46 @@ func TestFormLifecycle(t *testing.T) {
 	}
 
 	resp, body := e.call(t, "GET", "/v1/capture/iframe/"+f.ID, "")
-	want(t, resp, body, http.StatusOK)
-	v := decode[formView](t, body)
-	if v.SuccessCallback != b64(seedCallback) || v.FieldOptions["cvv"] != (vault.FieldOptions{Visible: true, Validate: true}) ||
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	v := vaulttest.Decode[formView](t, body)
+	if v.SuccessCallback != b64(seedCallback) || v.FieldOptions["cvv"] != (forms.FieldOptions{Visible: true, Validate: true}) ||
 		v.FieldOptions["card_number"].Visible || v.Link != f.Link {
 		t.Errorf("get answered %s", body)
 	}
 
 	other := e.createForm(t, `{"allowed_origins":["https://shop.example"]}`)
 	resp, body = e.call(t, "GET", "/v1/capture/iframe", "")
-	want(t, resp, body, http.StatusOK)
-	list := decode[[]formView](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	list := vaulttest.Decode[[]formView](t, body)
 	ids := []string{list[0].ID, list[1].ID}
 	if len(list) != 2 || !slices.Contains(ids, f.ID) || !slices.Contains(ids, other.ID) {
 		t.Fatalf("list answered %s", body)
 	}
 	resp, body = e.call(t, "GET", "/v1/capture/iframe?limit=1", "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	next := resp.Header.Get("X-PCIVault-Next-Token")
 	resp, body2 := e.call(t, "GET", "/v1/capture/iframe"+q("limit", "1", "next_token", next), "")
-	want(t, resp, body2, http.StatusOK)
-	if len(decode[[]formView](t, body)) != 1 || len(decode[[]formView](t, body2)) != 1 || next == "" ||
+	vaulttest.WantStatus(t, resp, body2, http.StatusOK)
+	if len(vaulttest.Decode[[]formView](t, body)) != 1 || len(vaulttest.Decode[[]formView](t, body2)) != 1 || next == "" ||
 		resp.Header.Get("X-PCIVault-Next-Token") != "" {
 		t.Errorf("paging: %s then %s", body, body2)
 	}
 
 	// Another tenant neither sees nor deletes the form.
-	otherKey := basicAuth(e.TenantKey(t, "acme"))
+	otherKey := vaulttest.BasicAuth(e.TenantKey(t, "acme"))
 	resp, body = e.Do(t, "GET", "/v1/capture/iframe/"+f.ID, "", "Authorization", otherKey)
-	want(t, resp, body, http.StatusNotFound)
+	vaulttest.WantStatus(t, resp, body, http.StatusNotFound)
 	resp, body = e.Do(t, "DELETE", "/v1/capture/iframe/"+f.ID, "", "Authorization", otherKey)
-	want(t, resp, body, http.StatusNotFound)
+	vaulttest.WantStatus(t, resp, body, http.StatusNotFound)
 
 	resp, body = e.call(t, "DELETE", "/v1/capture/iframe/"+f.ID, "")
-	want(t, resp, body, http.StatusOK)
-	if got := decode[map[string]any](t, body); got["id"] != f.ID || got["deleted"] != true {
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	if got := vaulttest.Decode[map[string]any](t, body); got["id"] != f.ID || got["deleted"] != true {
 		t.Errorf("delete answered %s", body)
 	}
 	resp, body = e.call(t, "GET", "/v1/capture/iframe/"+f.ID, "")
-	want(t, resp, body, http.StatusNotFound)
-	if decode[map[string]string](t, body)["error"] == "" {
+	vaulttest.WantStatus(t, resp, body, http.StatusNotFound)
+	if vaulttest.Decode[map[string]string](t, body)["error"] == "" {
 		t.Errorf("not found in the wrong shape: %s", body)
 	}
 
@@ -92,12 +95,13 @@ func TestFormLifecycle(t *testing.T) {
 }
 
 func TestCreateFormChoices(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	t.Run("no body makes the full form", func(t *testing.T) {
 		f := e.createForm(t, "")
 		resp, body := e.call(t, "GET", "/v1/capture/iframe/"+f.ID, "")
-		want(t, resp, body, http.StatusOK)
-		for name, o := range decode[formView](t, body).FieldOptions {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		for name, o := range vaulttest.Decode[formView](t, body).FieldOptions {
 			if !o.Visible || !o.Validate {
 				t.Errorf("%s: %+v", name, o)
 			}
@@ -106,31 +110,32 @@ func TestCreateFormChoices(t *testing.T) {
 	t.Run("form_id, form_type left out, disable_luhn, url-safe base64 without padding", func(t *testing.T) {
 		resp, body := e.call(t, "POST", "/v1/capture/iframe?form_id=checkout-1",
 			`{"disable_luhn":true,"force_keypad":true,"strip_spaces":true,"error_callback":"ZnVuY3Rpb24oKXt9"}`)
-		want(t, resp, body, http.StatusOK)
-		if f := decode[created](t, body); f.ID != "checkout-1" || f.Type != "pcd" {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		if f := vaulttest.Decode[created](t, body); f.ID != "checkout-1" || f.Type != "pcd" {
 			t.Fatalf("created %s", body)
 		}
 		resp, body = e.call(t, "GET", "/v1/capture/iframe/checkout-1", "")
-		want(t, resp, body, http.StatusOK)
-		if o := decode[formView](t, body).FieldOptions["card_number"]; !o.Visible || o.Validate {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		if o := vaulttest.Decode[formView](t, body).FieldOptions["card_number"]; !o.Visible || o.Validate {
 			t.Errorf("disable_luhn gave %+v", o)
 		}
 		resp, body = e.call(t, "POST", "/v1/capture/iframe?form_id=checkout-1", "")
-		want(t, resp, body, http.StatusConflict)
+		vaulttest.WantStatus(t, resp, body, http.StatusConflict)
 	})
 	t.Run("origins are normalised", func(t *testing.T) {
 		f := e.createForm(t, `{"allowed_origins":["HTTPS://Shop.Example:443","http://localhost:8081/"]}`)
 		resp, body := e.call(t, "GET", "/v1/capture/iframe/"+f.ID, "")
-		want(t, resp, body, http.StatusOK)
-		if got := decode[formView](t, body).AllowedOrigins; !slices.Equal(got, []string{"https://shop.example", "http://localhost:8081"}) {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		if got := vaulttest.Decode[formView](t, body).AllowedOrigins; !slices.Equal(got, []string{"https://shop.example", "http://localhost:8081"}) {
 			t.Errorf("origins %q", got)
 		}
 	})
 }
 
 func TestCreateFormBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	reader := basicAuth(e.Key(t, vault.ScopeCardsRead))
+	reader := vaulttest.BasicAuth(e.Key(t, vault.ScopeCardsRead))
 	cases := []struct {
 		name, query, body string
 		status            int
@@ -151,7 +156,7 @@ func TestCreateFormBadInput(t *testing.T) {
 		{"callback closing its wrapper", "", `{"success_callback":"` + b64(`function(){}); x(); (function(){}`) + `"}`, 400, "brackets"},
 		{"concise arrow callback", "", `{"success_callback":"` + b64(`(r) => r.token`) + `"}`, 400, "one function expression"},
 		{"callback not UTF-8", "", `{"success_callback":"` + b64("function(){ '\xff' }") + `"}`, 400, "success_callback"},
-		{"huge callback", "", `{"success_callback":"` + b64(strings.Repeat(" ", vault.MaxFormScript+1)) + `"}`, 400, "success_callback"},
+		{"huge callback", "", `{"success_callback":"` + b64(strings.Repeat(" ", forms.MaxFormScript+1)) + `"}`, 400, "success_callback"},
 		{"every field hidden", "", `{"field_options":{"reference":{"visible":false},"card_holder":{"visible":false},"expiry":{"visible":false},"card_number":{"visible":false},"cvv":{"visible":false}}}`, 400, "visible"},
 		{"unknown member", "", `{"colour":"red"}`, 400, `"colour"`},
 		{"external style sheets", "", `{"css_links":["https://cdn.example/a.css"]}`, 400, "css_links"},
@@ -169,8 +174,8 @@ func TestCreateFormBadInput(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			resp, body := e.call(t, "POST", "/v1/capture/iframe"+c.query, c.body)
-			want(t, resp, body, c.status)
-			msg := decode[map[string]string](t, body)["error"]
+			vaulttest.WantStatus(t, resp, body, c.status)
+			msg := vaulttest.Decode[map[string]string](t, body)["error"]
 			if !strings.Contains(msg, c.mention) {
 				t.Errorf("error %q does not mention %s", msg, c.mention)
 			}
@@ -178,27 +183,27 @@ func TestCreateFormBadInput(t *testing.T) {
 	}
 	t.Run("no credentials", func(t *testing.T) {
 		resp, body := e.Do(t, "POST", "/v1/capture/iframe?form_type=pcd", `{}`)
-		want(t, resp, body, http.StatusUnauthorized)
+		vaulttest.WantStatus(t, resp, body, http.StatusUnauthorized)
 		if !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
 			t.Errorf("no Basic challenge: %v", resp.Header)
 		}
 	})
 	t.Run("read-only key", func(t *testing.T) {
 		resp, body := e.Do(t, "POST", "/v1/capture/iframe", `{}`, "Authorization", reader)
-		want(t, resp, body, http.StatusForbidden)
+		vaulttest.WantStatus(t, resp, body, http.StatusForbidden)
 		resp, body = e.Do(t, "GET", "/v1/capture/iframe", "", "Authorization", reader)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	})
 	t.Run("unknown form", func(t *testing.T) {
 		resp, body := e.call(t, "GET", "/v1/capture/iframe/nope-nope", "")
-		want(t, resp, body, http.StatusNotFound)
+		vaulttest.WantStatus(t, resp, body, http.StatusNotFound)
 		resp, body = e.call(t, "DELETE", "/v1/capture/iframe/nope-nope", "")
-		want(t, resp, body, http.StatusNotFound)
+		vaulttest.WantStatus(t, resp, body, http.StatusNotFound)
 	})
 	t.Run("wrong method in PCI Vault's shape", func(t *testing.T) {
 		resp, body := e.call(t, "PUT", "/v1/capture/iframe/x", "")
-		want(t, resp, body, http.StatusMethodNotAllowed)
-		if decode[map[string]string](t, body)["error"] == "" {
+		vaulttest.WantStatus(t, resp, body, http.StatusMethodNotAllowed)
+		if vaulttest.Decode[map[string]string](t, body)["error"] == "" {
 			t.Errorf("405 body %s", body)
 		}
 	})
@@ -210,14 +215,15 @@ func TestCreateFormBadInput(t *testing.T) {
 func mustList(t *testing.T, e *env) []formView {
 	t.Helper()
 	resp, body := e.call(t, "GET", "/v1/capture/iframe", "")
-	want(t, resp, body, http.StatusOK)
-	return decode[[]formView](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	return vaulttest.Decode[[]formView](t, body)
 }
 
 // Forms carry script that runs beside the card inputs, so creating and
 // deleting them takes the admin scope; every other scope together is not
 // enough. Reading them takes cards:read.
 func TestFormManagementNeedsAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := e.createForm(t, `{"title":"Merchant"}`)
 	for name, scopes := range map[string][]vault.Scope{
@@ -226,52 +232,53 @@ func TestFormManagementNeedsAdmin(t *testing.T) {
 		"cards:read only": {vault.ScopeCardsRead},
 	} {
 		t.Run(name, func(t *testing.T) {
-			key := basicAuth(e.Key(t, scopes...))
+			key := vaulttest.BasicAuth(e.Key(t, scopes...))
 			resp, body := e.Do(t, "DELETE", "/v1/capture/iframe/"+f.ID, "", "Authorization", key)
-			want(t, resp, body, http.StatusForbidden)
-			if msg := decode[map[string]string](t, body)["error"]; !strings.Contains(msg, `"admin"`) {
+			vaulttest.WantStatus(t, resp, body, http.StatusForbidden)
+			if msg := vaulttest.Decode[map[string]string](t, body)["error"]; !strings.Contains(msg, `"admin"`) {
 				t.Errorf("403 says %q", msg)
 			}
 			resp, body = e.Do(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=by-"+strings.NewReplacer(" ", "-", ":", "-").Replace(name), `{}`, "Authorization", key)
-			want(t, resp, body, http.StatusForbidden)
+			vaulttest.WantStatus(t, resp, body, http.StatusForbidden)
 			if slices.Contains(scopes, vault.ScopeCardsRead) {
 				resp, body = e.Do(t, "GET", "/v1/capture/iframe/"+f.ID, "", "Authorization", key)
-				want(t, resp, body, http.StatusOK)
+				vaulttest.WantStatus(t, resp, body, http.StatusOK)
 				resp, body = e.Do(t, "GET", "/v1/capture/iframe", "", "Authorization", key)
-				want(t, resp, body, http.StatusOK)
+				vaulttest.WantStatus(t, resp, body, http.StatusOK)
 			}
 		})
 	}
 	if list := mustList(t, e); len(list) != 1 || list[0].ID != f.ID {
 		t.Errorf("forms after refused calls: %+v", list)
 	}
-	admin := basicAuth(e.Key(t, vault.ScopeAdmin))
+	admin := vaulttest.BasicAuth(e.Key(t, vault.ScopeAdmin))
 	resp, body := e.Do(t, "POST", "/v1/capture/iframe?form_id=by-admin", `{}`, "Authorization", admin)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.Do(t, "DELETE", "/v1/capture/iframe/by-admin", "", "Authorization", admin)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 }
 
 // A deleted form's id cannot name a new form, for any tenant: the links
 // handed out for the old form would serve the new one's callbacks.
 func TestDeletedFormIDIsNotReused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, body := e.call(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=checkout", `{"title":"Merchant"}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.call(t, "DELETE", "/v1/capture/iframe/checkout", "")
-	want(t, resp, body, http.StatusOK)
-	for _, key := range []string{e.basic, basicAuth(e.TenantKey(t, "acme"))} {
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	for _, key := range []string{e.basic, vaulttest.BasicAuth(e.TenantKey(t, "acme"))} {
 		resp, body = e.Do(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=checkout",
 			`{"success_callback":"`+b64(`function(){}`)+`"}`, "Authorization", key)
-		want(t, resp, body, http.StatusConflict)
-		if msg := decode[map[string]string](t, body)["error"]; !strings.Contains(msg, "deleted form") {
+		vaulttest.WantStatus(t, resp, body, http.StatusConflict)
+		if msg := vaulttest.Decode[map[string]string](t, body)["error"]; !strings.Contains(msg, "deleted form") {
 			t.Errorf("409 says %q", msg)
 		}
 	}
 	resp, body = e.call(t, "GET", "/v1/capture/iframe/checkout", "")
-	want(t, resp, body, http.StatusNotFound)
+	vaulttest.WantStatus(t, resp, body, http.StatusNotFound)
 	resp, body = e.call(t, "DELETE", "/v1/capture/iframe/checkout", "")
-	want(t, resp, body, http.StatusNotFound)
+	vaulttest.WantStatus(t, resp, body, http.StatusNotFound)
 	if n := len(mustList(t, e)); n != 0 {
 		t.Errorf("%d forms listed", n)
 	}

@@ -2,16 +2,13 @@ package hostedform_test
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/api/hostedform"
 	"github.com/cardvault/cardvault/internal/api/pcivault"
-	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -35,38 +32,15 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		pci := pcivault.New(d.Vault, d.Audit, d.Logger, vault.PCIVaultOptions{KDF: seal.TestKDFParams})
-		return []server.Facade{hostedform.New(d.Vault, pci, d.Audit, d.Logger, hostedform.Options{}), pci}
+		return []server.Facade{hostedform.New(d), pcivault.New(d)}
 	}})
-	return &env{Env: e, basic: basicAuth(e.AdminKey)}
-}
-
-// basicAuth makes the HTTP Basic header a PCI Vault client sends, with an
-// API key as the password.
-func basicAuth(key string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte("my-account:"+key))
+	return &env{Env: e, basic: vaulttest.BasicAuth(e.AdminKey)}
 }
 
 // call sends an account request (Basic auth).
 func (e *env) call(t *testing.T, method, path, body string) (*http.Response, []byte) {
 	t.Helper()
 	return e.Do(t, method, path, body, "Authorization", e.basic)
-}
-
-func want(t *testing.T, resp *http.Response, body []byte, status int) {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("%s %s: %d %s, want %d", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, body, status)
-	}
-}
-
-func decode[T any](t *testing.T, b []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
 }
 
 // q builds a query string.
@@ -84,7 +58,7 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 func (e *env) setup(t *testing.T) {
 	t.Helper()
 	resp, body := e.call(t, "POST", "/v1/key", `{"user":"`+user+`","passphrase":"`+passphrase+`"}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 }
 
 type stored struct {
@@ -97,16 +71,16 @@ type stored struct {
 func (e *env) store(t *testing.T, reference, data string) stored {
 	t.Helper()
 	resp, body := e.call(t, "POST", "/v1/vault"+q("user", user, "passphrase", passphrase, "reference", reference), data)
-	want(t, resp, body, http.StatusOK)
-	return decode[stored](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	return vaulttest.Decode[stored](t, body)
 }
 
 // reveal reads stored data back through the PCI Vault API.
 func (e *env) reveal(t *testing.T, token, reference string) map[string]any {
 	t.Helper()
 	resp, body := e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", passphrase, "token", token, "reference", reference), "")
-	want(t, resp, body, http.StatusOK)
-	return decode[map[string]any](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	return vaulttest.Decode[map[string]any](t, body)
 }
 
 type endpoint struct {
@@ -121,8 +95,8 @@ func (ep endpoint) id() string { return ep.URL[len("/v1/capture/"):] }
 func (e *env) createEndpoint(t *testing.T, extra ...string) endpoint {
 	t.Helper()
 	resp, body := e.call(t, "POST", "/v1/capture"+q(append([]string{"user", user, "passphrase", passphrase}, extra...)...), "")
-	want(t, resp, body, http.StatusOK)
-	return decode[endpoint](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	return vaulttest.Decode[endpoint](t, body)
 }
 
 type created struct {
@@ -135,8 +109,8 @@ type created struct {
 func (e *env) createForm(t *testing.T, body string) created {
 	t.Helper()
 	resp, b := e.call(t, "POST", "/v1/capture/iframe?form_type=pcd", body)
-	want(t, resp, b, http.StatusOK)
-	return decode[created](t, b)
+	vaulttest.WantStatus(t, resp, b, http.StatusOK)
+	return vaulttest.Decode[created](t, b)
 }
 
 // formPath is the path that loads a form for a capture endpoint.

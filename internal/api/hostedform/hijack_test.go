@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/browsertest"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
 )
 
 // collector is an attacker's server: it records every query it is sent.
@@ -80,31 +82,31 @@ func TestWriteOnlyKeyCannotHijackHostedForm(t *testing.T) {
 	ep := e.createEndpoint(t, "ttl", "PT10M")
 	m := newMerchant(t, func(origin string) string {
 		resp, body := e.call(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=checkout", `{"allowed_origins":["`+origin+`"]}`)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		return e.URL + formPath("checkout", ep)
 	})
 
 	// The attacker holds cards:write only.
-	w := basicAuth(e.Key(t, vault.ScopeCardsWrite))
+	w := vaulttest.BasicAuth(e.Key(t, vault.ScopeCardsWrite))
 	attack := `{"allowed_origins":["` + m.URL + `"],"success_callback":"` + b64(exploitCallback(evil.URL)) + `"}`
 	resp, body := e.Do(t, "DELETE", "/v1/capture/iframe/checkout", "", "Authorization", w)
-	want(t, resp, body, http.StatusForbidden)
+	vaulttest.WantStatus(t, resp, body, http.StatusForbidden)
 	resp, body = e.Do(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=checkout", attack, "Authorization", w)
-	want(t, resp, body, http.StatusForbidden)
+	vaulttest.WantStatus(t, resp, body, http.StatusForbidden)
 	resp, body = e.Do(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=checkout-2", attack, "Authorization", w)
-	want(t, resp, body, http.StatusForbidden)
+	vaulttest.WantStatus(t, resp, body, http.StatusForbidden)
 
 	// Even an admin cannot set a callback that runs at load, nor give a
 	// deleted form's id to another configuration.
 	resp, body = e.call(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=checkout-2", attack)
-	want(t, resp, body, http.StatusBadRequest)
+	vaulttest.WantStatus(t, resp, body, http.StatusBadRequest)
 	resp, body = e.call(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=old-checkout", `{}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.call(t, "DELETE", "/v1/capture/iframe/old-checkout", "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.call(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=old-checkout",
 		`{"success_callback":"`+b64(readingCallback(evil.URL))+`"}`)
-	want(t, resp, body, http.StatusConflict)
+	vaulttest.WantStatus(t, resp, body, http.StatusConflict)
 
 	// The shopper uses the merchant's form: the card goes to the vault only.
 	page := browsertest.Tab(t, browser)
@@ -131,7 +133,7 @@ func TestWriteOnlyKeyCannotHijackHostedForm(t *testing.T) {
 	m2 := newMerchant(t, func(origin string) string {
 		resp, body := e.call(t, "POST", "/v1/capture/iframe?form_type=pcd&form_id=reader",
 			`{"allowed_origins":["`+origin+`"],"success_callback":"`+b64(readingCallback(evil.URL))+`"}`)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		return e.URL + formPath("reader", ep2)
 	})
 	page2 := browsertest.Tab(t, browser)
@@ -206,8 +208,8 @@ func TestCallbackWithLoadTimeCodeIsNotServed(t *testing.T) {
 	e := newEnv(t)
 	e.setup(t)
 	ep := e.createEndpoint(t, "ttl", "PT10M")
-	f, err := e.Vault.CreateForm(context.Background(), vault.DefaultTenant,
-		vault.FormInput{SuccessCallback: exploitCallback("https://evil.example")})
+	f, err := e.Forms.CreateForm(context.Background(), vault.DefaultTenant,
+		forms.FormInput{SuccessCallback: exploitCallback("https://evil.example")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/web"
 )
 
@@ -22,60 +23,59 @@ const SecretHeader = "X-PCIVault-Capture-Secret"
 // The secret is checked here and again when the form posts; the page's
 // script keeps it in memory and removes it from the address bar. The
 // access log never sees it: it records no query strings.
-func (a *API) servePage() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		nonce := web.NewNonce()
-		q := r.URL.Query()
-		f, err := a.vault.FormByID(r.Context(), r.PathValue("id"))
-		if err == nil && f.Type != vault.FormTypePCD {
-			err = vault.Errorf(vault.CodeNotFound, "form type %q is not served", f.Type)
+func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
+	nonce := web.NewNonce()
+	q := r.URL.Query()
+	f, err := a.forms.FormByID(r.Context(), r.PathValue("id"))
+	if err == nil && f.Type != forms.FormTypePCD {
+		err = vault.Errorf(vault.CodeNotFound, "form type %q is not served", f.Type)
+	}
+	if err != nil {
+		a.pageError(w, r, nonce, nil, err, "This form does not exist. Check the link you were given.")
+		return nil
+	}
+	id, secret := q.Get("unique_id"), q.Get("secret")
+	switch {
+	case id == "":
+		a.pageError(w, r, nonce, f.AllowedOrigins, vault.Invalid("unique_id", "unique_id is required"),
+			"This link is incomplete: it names no capture endpoint (unique_id).")
+		return nil
+	case secret == "":
+		a.pageError(w, r, nonce, f.AllowedOrigins, vault.Errorf(vault.CodeUnauthorized, "secret is required"),
+			"This link is incomplete: it carries no secret.")
+		return nil
+	}
+	ep, err := a.endpoints.CheckCapture(r.Context(), id, secret)
+	if err == nil && !f.Builtin && ep.Tenant != f.Tenant {
+		// Another tenant's endpoint: answer as if it did not exist.
+		err = vault.Errorf(vault.CodeNotFound, "capture endpoint not found")
+	}
+	if err != nil {
+		msg := "This link has expired or was already used. Ask for a new one."
+		if vault.CodeOf(err) == vault.CodeUnauthorized {
+			msg = "This link is not valid. Check that you copied all of it, or ask for a new one."
 		}
-		if err != nil {
-			a.pageError(w, r, nonce, nil, err, "This form does not exist. Check the link you were given.")
-			return
+		a.pageError(w, r, nonce, f.AllowedOrigins, err, msg)
+		return nil
+	}
+	cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=pcd",
+		SecretParam: "secret", SecretHeader: SecretHeader, SuccessCallback: f.SuccessCallback,
+		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins}
+	if t := q.Get("title"); t != "" && len(t) <= forms.MaxFormTitle && utf8.ValidString(t) && !strings.ContainsFunc(t, isControl) {
+		cfg.Title = t
+	}
+	if ref := q.Get("reference"); ref != "" && len(ref) <= vault.MaxReferenceLen && utf8.ValidString(ref) {
+		cfg.Reference = ref
+	}
+	for _, name := range forms.FormFields {
+		if o := f.Fields[name]; o.Visible {
+			cfg.Fields = append(cfg.Fields, web.Field{Name: string(name), Validate: o.Validate})
 		}
-		id, secret := q.Get("unique_id"), q.Get("secret")
-		switch {
-		case id == "":
-			a.pageError(w, r, nonce, f.AllowedOrigins, vault.Invalid("unique_id", "unique_id is required"),
-				"This link is incomplete: it names no capture endpoint (unique_id).")
-			return
-		case secret == "":
-			a.pageError(w, r, nonce, f.AllowedOrigins, vault.Errorf(vault.CodeUnauthorized, "secret is required"),
-				"This link is incomplete: it carries no secret.")
-			return
-		}
-		ep, err := a.endpoints.CheckCapture(r.Context(), id, secret)
-		if err == nil && !f.Builtin && ep.Tenant != f.Tenant {
-			// Another tenant's endpoint: answer as if it did not exist.
-			err = vault.Errorf(vault.CodeNotFound, "capture endpoint not found")
-		}
-		if err != nil {
-			msg := "This link has expired or was already used. Ask for a new one."
-			if vault.CodeOf(err) == vault.CodeUnauthorized {
-				msg = "This link is not valid. Check that you copied all of it, or ask for a new one."
-			}
-			a.pageError(w, r, nonce, f.AllowedOrigins, err, msg)
-			return
-		}
-		cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=pcd",
-			SecretParam: "secret", SecretHeader: SecretHeader, SuccessCallback: f.SuccessCallback,
-			ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins}
-		if t := q.Get("title"); t != "" && len(t) <= vault.MaxFormTitle && utf8.ValidString(t) && !strings.ContainsFunc(t, isControl) {
-			cfg.Title = t
-		}
-		if ref := q.Get("reference"); ref != "" && len(ref) <= vault.MaxReferenceLen && utf8.ValidString(ref) {
-			cfg.Reference = ref
-		}
-		for _, name := range vault.FormFields {
-			if o := f.Fields[name]; o.Visible {
-				cfg.Fields = append(cfg.Fields, web.Field{Name: string(name), Validate: o.Validate})
-			}
-		}
-		if err := web.RenderForm(w, cfg); err != nil {
-			a.pageError(w, r, nonce, nil, err, "This form cannot be shown.")
-		}
-	})
+	}
+	if err := web.RenderForm(w, cfg); err != nil {
+		a.pageError(w, r, nonce, nil, err, "This form cannot be shown.")
+	}
+	return nil
 }
 
 // pageError answers a page load with an error page (no form) whose status

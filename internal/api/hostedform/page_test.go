@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // load fetches a form page as a browser would.
@@ -15,6 +17,7 @@ func (e *env) load(t *testing.T, path string) (*http.Response, string) {
 }
 
 func TestServeForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup(t)
 	f := e.createForm(t, `{"allowed_origins":["https://shop.example","http://localhost:8081"],"success_callback":"`+b64(seedCallback)+`"}`)
@@ -62,6 +65,7 @@ func TestServeForm(t *testing.T) {
 }
 
 func TestServeSeedFormHidesFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup(t)
 	f := e.createForm(t, seedForm)
@@ -83,17 +87,18 @@ func TestServeSeedFormHidesFields(t *testing.T) {
 }
 
 func TestServeFormRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup(t)
 	f := e.createForm(t, `{"allowed_origins":["https://shop.example"]}`)
 	live := e.createEndpoint(t, "ttl", "PT1H")
 	short := e.createEndpoint(t, "ttl", "PT10M")
-	acme := basicAuth(e.TenantKey(t, "acme"))
+	acme := vaulttest.BasicAuth(e.TenantKey(t, "acme"))
 	resp, body := e.Do(t, "POST", "/v1/key", `{"user":"`+user+`","passphrase":"`+passphrase+`"}`, "Authorization", acme)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.Do(t, "POST", "/v1/capture"+q("user", user, "passphrase", passphrase), "", "Authorization", acme)
-	want(t, resp, body, http.StatusOK)
-	foreign := decode[endpoint](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	foreign := vaulttest.Decode[endpoint](t, body)
 
 	e.Clock.Advance(20 * time.Minute)
 	cases := []struct {

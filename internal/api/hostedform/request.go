@@ -7,6 +7,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/web"
 )
 
@@ -46,51 +47,51 @@ var unsupported = []struct {
 }
 
 // parseCreate turns a request body and the form_type and form_id query
-// parameters into a vault.FormInput, naming the first bad input.
-func parseCreate(raw []byte, formType, formID string) (vault.FormInput, error) {
+// parameters into a forms.FormInput, naming the first bad input.
+func parseCreate(raw []byte, formType, formID string) (forms.FormInput, error) {
 	var req createRequest
 	if len(strings.TrimSpace(string(raw))) == 0 {
 		raw = []byte("{}") // every member is optional, so no body is an empty one
 	}
 	if err := server.DecodeBytes(raw, &req, true); err != nil {
-		return vault.FormInput{}, err
+		return forms.FormInput{}, err
 	}
 	for _, u := range unsupported {
 		if v := u.get(&req); len(v) > 0 && string(v) != "null" {
-			return vault.FormInput{}, vault.Invalid(u.name, "%s is not supported: %s", u.name, u.why)
+			return forms.FormInput{}, vault.Invalid(u.name, "%s is not supported: %s", u.name, u.why)
 		}
 	}
-	in := vault.FormInput{ID: formID, Type: formType, AllowedOrigins: req.AllowedOrigins, Title: req.Title,
-		Fields: map[vault.FormField]vault.FieldOptions{}}
+	in := forms.FormInput{ID: formID, Type: formType, AllowedOrigins: req.AllowedOrigins, Title: req.Title,
+		Fields: map[forms.FormField]forms.FieldOptions{}}
 	var err error
 	if in.SuccessCallback, err = decodeScript("success_callback", req.SuccessCallback); err != nil {
-		return vault.FormInput{}, err
+		return forms.FormInput{}, err
 	}
 	if in.ErrorCallback, err = decodeScript("error_callback", req.ErrorCallback); err != nil {
-		return vault.FormInput{}, err
+		return forms.FormInput{}, err
 	}
 	for name, opts := range req.FieldOptions {
 		o, err := parseFieldOptions(name, opts)
 		if err != nil {
-			return vault.FormInput{}, err
+			return forms.FormInput{}, err
 		}
-		in.Fields[vault.FormField(name)] = o
+		in.Fields[forms.FormField(name)] = o
 	}
 	if req.DisableLuhn {
-		o, given := in.Fields[vault.FormCardNumber]
+		o, given := in.Fields[forms.FormCardNumber]
 		if !given {
 			o.Visible = true
 		}
 		o.Validate = false
-		in.Fields[vault.FormCardNumber] = o
+		in.Fields[forms.FormCardNumber] = o
 	}
 	return in, nil
 }
 
 // parseFieldOptions reads {"visible": bool, "validate": bool}; both default
 // to true, and any other option is refused by name.
-func parseFieldOptions(field string, opts map[string]json.RawMessage) (vault.FieldOptions, error) {
-	o := vault.FieldOptions{Visible: true, Validate: true}
+func parseFieldOptions(field string, opts map[string]json.RawMessage) (forms.FieldOptions, error) {
+	o := forms.FieldOptions{Visible: true, Validate: true}
 	for k, v := range opts {
 		var dst *bool
 		switch k {
@@ -133,8 +134,8 @@ func decodeScript(name string, b64 *string) (string, error) {
 	if err != nil {
 		return "", vault.Invalid(name, "%s must be base64-encoded JavaScript", name)
 	}
-	if len(src) > vault.MaxFormScript {
-		return "", vault.Invalid(name, "%s must be at most %d bytes once decoded", name, vault.MaxFormScript)
+	if len(src) > forms.MaxFormScript {
+		return "", vault.Invalid(name, "%s must be at most %d bytes once decoded", name, forms.MaxFormScript)
 	}
 	if err := web.CheckCallback(string(src)); err != nil {
 		return "", vault.Invalid(name, "%s: %s", name, err.Error())

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/web"
 )
 
@@ -30,7 +31,7 @@ func FuzzParseCreate(f *testing.F) {
 			return
 		}
 		for _, js := range []string{in.SuccessCallback, in.ErrorCallback} {
-			if web.CheckScript(js) != nil || len(js) > vault.MaxFormScript {
+			if web.CheckScript(js) != nil || len(js) > forms.MaxFormScript {
 				t.Fatalf("accepted a callback that cannot be embedded: %q", js)
 			}
 		}

@@ -9,50 +9,43 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // Prefix is where the hosted forms live, inside PCI Vault's /v1/capture.
 const Prefix = "/v1/capture/iframe"
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
 // Endpoints checks capture endpoints: CheckCapture returns the live
 // endpoint with this unique id when secret is its secret (compared in
 // constant time); an absent or expired endpoint is a not_found
-// *vault.Error, a wrong secret an unauthorized one. *vault.PCIVault and
+// *vault.Error, a wrong secret an unauthorized one. *pv.Service and
 // the PCI Vault facade (*pcivault.API) provide it.
 type Endpoints interface {
-	CheckCapture(ctx context.Context, id, secret string) (vault.PCICapture, error)
-}
-
-// Options tune the facade; the zero value of each field picks a default.
-type Options struct {
-	// PublicHost is the host[:port] (and optional path prefix) clients
-	// reach the vault at, used in the link of a form; empty means the Host
-	// of each request.
-	PublicHost string
+	CheckCapture(ctx context.Context, id, secret string) (pv.Capture, error)
 }
 
 // API serves the hosted form routes.
 type API struct {
+	forms     *forms.Service
 	vault     *vault.Service
 	endpoints Endpoints
-	audit     Auditor
+	audit     api.Recorder
 	log       *slog.Logger
 	host      string
 }
 
-// New returns the hosted form facade over the vault service, checking
-// capture endpoints with endpoints and auditing form changes to a.
-func New(v *vault.Service, endpoints Endpoints, a Auditor, log *slog.Logger, o Options) *API {
-	return &API{vault: v, endpoints: endpoints, audit: a, log: log, host: o.PublicHost}
+// New returns the hosted form facade over d.Vault and d.Forms, checking
+// capture endpoints with d.PCI and auditing form changes to d.Audit.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, forms: d.Forms, endpoints: d.PCI, audit: d.Audit, log: d.Logger(), host: d.PublicHost}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // Routes lists every hosted form route. Management routes take PCI Vault's
 // account credentials (HTTP Basic with an API key as password, or any
@@ -63,13 +56,15 @@ func New(v *vault.Service, endpoints Endpoints, a Auditor, log *slog.Logger, o O
 // callbacks, script that runs in the vault's origin beside the card
 // inputs, so whoever sets them can read what shoppers type; and deleting a
 // form is how its id would be handed to a new configuration, were ids
-// reusable (they are not: see vault.FormTombstoneKind). Reading
+// reusable (they are not: see vault.KindFormTombstone). Reading
 // configurations takes cards:read.
 func (a *API) Routes(mux *server.Mux) {
-	mux.Handle("POST "+Prefix, a.auth(vault.ScopeAdmin, a.createForm()))
-	mux.Handle("GET "+Prefix, a.auth(vault.ScopeCardsRead, a.listForms()))
-	mux.Handle("GET "+Prefix+"/{id}", a.getForm())
-	mux.Handle("DELETE "+Prefix+"/{id}", a.auth(vault.ScopeAdmin, a.deleteForm()))
+	// fail sends the Basic challenge with every 401.
+	rt := server.Routes{Auth: a.vault, Fail: a.fail}
+	mux.Handle("POST "+Prefix, rt.Key(vault.ScopeAdmin, a.createForm))
+	mux.Handle("GET "+Prefix, rt.Key(vault.ScopeCardsRead, a.listForms))
+	mux.Handle("GET "+Prefix+"/{id}", a.getForm(rt))
+	mux.Handle("DELETE "+Prefix+"/{id}", rt.Key(vault.ScopeAdmin, a.deleteForm))
 }
 
 // Owns reports false for every path: routing errors under /v1 are written
@@ -94,35 +89,10 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	a.WriteError(w, r, status, e.Public)
 }
 
-// auth authenticates the caller and requires scope before next runs.
-func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, err := a.authenticate(r, scope)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// authenticate checks the request's credential and scope and returns a
-// context carrying the principal.
-func (a *API) authenticate(r *http.Request, scope vault.Scope) (context.Context, error) {
-	p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Require(scope); err != nil {
-		return nil, err
-	}
-	return server.SetPrincipal(r.Context(), p), nil
-}
-
 // record audits an action by the request's caller; a failure to audit
 // fails the request, so nothing goes unrecorded.
 func (a *API) record(r *http.Request, action string, targets ...string) error {
-	p, _ := vault.PrincipalFrom(r.Context())
+	p := server.Principal(r)
 	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: targets, RequestID: server.RequestIDFrom(r.Context())})
 }

@@ -8,6 +8,7 @@ import (
 )
 
 func TestAuthenticationAndScopes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	reader := e.Key(t, vault.ScopeCardsRead)
 	writer := e.Key(t, vault.ScopeCardsWrite)
@@ -45,6 +46,7 @@ func TestAuthenticationAndScopes(t *testing.T) {
 }
 
 func TestRoutingErrorsUseHyperswitchShape(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, tc := range []struct {
 		method, path, body string
@@ -66,6 +68,7 @@ func TestRoutingErrorsUseHyperswitchShape(t *testing.T) {
 }
 
 func TestLogsHoldNoCardOrPersonalData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	cus := e.newCustomer(t, "cus_1")
 	pm := e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, ""))["id"].(string)

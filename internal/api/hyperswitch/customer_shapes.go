@@ -3,7 +3,7 @@ package hyperswitch
 import (
 	"encoding/json"
 
-	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // customerRequest is the body of POST /v2/customers (CustomerRequest) and,
@@ -63,7 +63,7 @@ func (q *customerRequest) check(create bool) error {
 	case !create && q.MerchantReferenceID != nil:
 		return unsupported("merchant_reference_id cannot be changed")
 	}
-	if q.MerchantReferenceID != nil && !vault.ValidCustomerReference(*q.MerchantReferenceID) {
+	if q.MerchantReferenceID != nil && !customers.ValidCustomerReference(*q.MerchantReferenceID) {
 		return badFormat("merchant_reference_id", "expected 1-64 letters, digits, '_' or '-'")
 	}
 	for _, f := range []struct {
@@ -148,7 +148,7 @@ type customerResponse struct {
 // toCustomerResponse renders a customer. A customer created without a
 // merchant reference answers with its own id there, which the document
 // requires.
-func toCustomerResponse(c vault.Customer) (customerResponse, error) {
+func toCustomerResponse(c customers.Customer) (customerResponse, error) {
 	var p personal
 	var pub public
 	if err := json.Unmarshal(c.Personal, &p); err != nil {

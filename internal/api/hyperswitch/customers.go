@@ -7,6 +7,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // createCustomer stores a customer: POST /v2/customers.
@@ -21,7 +22,7 @@ func (a *API) createCustomer(w http.ResponseWriter, r *http.Request, c caller) e
 	var p personal
 	var pub public
 	q.apply(&p, &pub)
-	in := vault.CustomerInput{Profile: c.Profile}
+	in := customers.CustomerInput{Profile: c.Profile}
 	if q.MerchantReferenceID != nil {
 		in.Reference = *q.MerchantReferenceID
 	}
@@ -31,7 +32,7 @@ func (a *API) createCustomer(w http.ResponseWriter, r *http.Request, c caller) e
 	if in.Public, err = json.Marshal(pub); err != nil {
 		return err
 	}
-	cus, err := a.vault.CreateCustomer(r.Context(), c.Tenant, in)
+	cus, err := a.customers.CreateCustomer(r.Context(), c.Tenant, in)
 	if err != nil {
 		return err
 	}
@@ -39,7 +40,7 @@ func (a *API) createCustomer(w http.ResponseWriter, r *http.Request, c caller) e
 }
 
 // encodeCustomer writes a customer with 200, as the document says.
-func encodeCustomer(w http.ResponseWriter, cus vault.Customer) error {
+func encodeCustomer(w http.ResponseWriter, cus customers.Customer) error {
 	out, err := toCustomerResponse(cus)
 	if err != nil {
 		return err
@@ -50,7 +51,7 @@ func encodeCustomer(w http.ResponseWriter, cus vault.Customer) error {
 
 // getCustomer returns a customer: GET /v2/customers/{id}.
 func (a *API) getCustomer(w http.ResponseWriter, r *http.Request, c caller) error {
-	cus, err := a.vault.GetCustomer(r.Context(), c.Tenant, c.Profile, r.PathValue("id"))
+	cus, err := a.customers.GetCustomer(r.Context(), c.Tenant, c.Profile, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -67,7 +68,7 @@ func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request, c caller) e
 	if err := q.check(false); err != nil {
 		return err
 	}
-	cus, err := a.vault.UpdateCustomer(r.Context(), c.Tenant, c.Profile, r.PathValue("id"), func(cus *vault.Customer) error {
+	cus, err := a.customers.UpdateCustomer(r.Context(), c.Tenant, c.Profile, r.PathValue("id"), func(cus *customers.Customer) error {
 		var p personal
 		var pub public
 		if err := json.Unmarshal(cus.Personal, &p); err != nil {
@@ -99,7 +100,7 @@ func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request, c caller) e
 // cards: DELETE /v2/customers/{id}.
 func (a *API) deleteCustomer(w http.ResponseWriter, r *http.Request, c caller) error {
 	id := r.PathValue("id")
-	del, err := a.vault.DeleteCustomer(r.Context(), c.Tenant, c.Profile, id)
+	del, err := a.customers.DeleteCustomer(r.Context(), c.Tenant, c.Profile, id)
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request, c caller) er
 	}
 	after := query.Get("starting_after")
 	for offset > 0 {
-		skip, err := a.vault.ListCustomers(r.Context(), c.Tenant, c.Profile, vault.Page{After: after, Limit: min(offset, maxListLimit)})
+		skip, err := a.customers.ListCustomers(r.Context(), c.Tenant, c.Profile, vault.Page{After: after, Limit: min(offset, maxListLimit)})
 		if err != nil {
 			return err
 		}
@@ -147,7 +148,7 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request, c caller) er
 		offset -= len(skip)
 		after = skip[len(skip)-1].ID
 	}
-	list, err := a.vault.ListCustomers(r.Context(), c.Tenant, c.Profile, vault.Page{After: after, Limit: limit})
+	list, err := a.customers.ListCustomers(r.Context(), c.Tenant, c.Profile, vault.Page{After: after, Limit: limit})
 	if err != nil {
 		return err
 	}

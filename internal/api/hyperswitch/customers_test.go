@@ -11,6 +11,7 @@ import (
 )
 
 func TestCustomerLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	pro := []string{"x-profile-id", "pro_abcdefghijklmnop"}
 
@@ -54,6 +55,7 @@ func TestCustomerLifecycle(t *testing.T) {
 }
 
 func TestCustomerPersonalDataIsSealedAtRest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := e.newCustomer(t, "cus_sealed")
 	r, err := e.Store.GetRecord(context.Background(), vault.KindCustomer, id, e.Vault.Now())
@@ -68,6 +70,7 @@ func TestCustomerPersonalDataIsSealedAtRest(t *testing.T) {
 }
 
 func TestDuplicateMerchantReferenceIsConflict(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.newCustomer(t, "cus_dup")
 	status, b := e.call(t, "POST", "/v2/customers", strings.Replace(seedCustomer, "customer_1742551597", "cus_dup", 1))
@@ -79,6 +82,7 @@ func TestDuplicateMerchantReferenceIsConflict(t *testing.T) {
 }
 
 func TestCustomerWithoutReferenceAnswersItsID(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	c := e.must(t, "POST", "/v2/customers", `{"name":"Ann","email":"ann@example.com"}`)
 	if c["merchant_reference_id"] != c["id"] {
@@ -87,6 +91,7 @@ func TestCustomerWithoutReferenceAnswersItsID(t *testing.T) {
 }
 
 func TestListCustomersPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	var ids []string
 	for i := range 5 {
@@ -128,6 +133,7 @@ func TestListCustomersPages(t *testing.T) {
 }
 
 func TestBadCustomerInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	id := e.newCustomer(t, "cus_1")
 	for _, tc := range []struct {
@@ -161,7 +167,7 @@ func TestBadCustomerInput(t *testing.T) {
 			}
 		})
 	}
-	list, err := e.Vault.ListCustomers(context.Background(), vault.DefaultTenant, "pro_default", vault.Page{})
+	list, err := e.Customers.ListCustomers(context.Background(), vault.DefaultTenant, "pro_default", vault.Page{})
 	if err != nil || len(list) != 1 {
 		t.Errorf("bad input saved customers: %d, %v", len(list), err)
 	}

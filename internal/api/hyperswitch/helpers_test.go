@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/api/hyperswitch"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -88,10 +89,13 @@ type env struct {
 }
 
 // newEnv starts a vault; connectors may be nil.
-func newEnv(t *testing.T, connectors hyperswitch.Tokenizer) *env {
+func newEnv(t *testing.T, connectors api.Tokenizer) *env {
 	t.Helper()
 	e := vaulttest.New(t, vaulttest.Options{MaxBody: 64 << 10, Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{hyperswitch.New(d.Vault, d.Audit, connectors, d.Logger)}
+		if connectors != nil {
+			d.Connectors = connectors
+		}
+		return []server.Facade{hyperswitch.New(d)}
 	}})
 	return &env{Env: e, key: e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)}
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // pmCreateRequest is the body of POST /v2/payment-methods (PaymentMethodCreate).
@@ -118,13 +120,13 @@ const ntNotEnabled = "not_enabled"
 
 // newPaymentMethod is a validated create request.
 type newPaymentMethod struct {
-	in  vault.PaymentMethodInput
+	in  customers.PaymentMethodInput
 	psp *pspRequest
 }
 
 // parse validates a create request and turns it into the vault's input.
 // Nothing is stored before every field passed.
-func (q *pmCreateRequest) parse(profile string, connectors Tokenizer) (newPaymentMethod, error) {
+func (q *pmCreateRequest) parse(profile string, connectors api.Tokenizer) (newPaymentMethod, error) {
 	switch {
 	case q.PaymentMethodType == nil:
 		return newPaymentMethod{}, missing("payment_method_type")
@@ -153,7 +155,7 @@ func (q *pmCreateRequest) parse(profile string, connectors Tokenizer) (newPaymen
 			return newPaymentMethod{}, badValue("storage_type")
 		}
 	}
-	in := vault.PaymentMethodInput{Profile: profile, CustomerID: *q.CustomerID}
+	in := customers.PaymentMethodInput{Profile: profile, CustomerID: *q.CustomerID}
 	var priv pmPersonal
 	var err error
 	if in.Card, err = q.PaymentMethodData.Card.parseNew(&pub, &priv); err != nil {
@@ -194,7 +196,7 @@ func (q *pmCreateRequest) parse(profile string, connectors Tokenizer) (newPaymen
 }
 
 // check validates a psp_tokenization request against the configured connectors.
-func (p *pspRequest) check(connectors Tokenizer) error {
+func (p *pspRequest) check(connectors api.Tokenizer) error {
 	switch {
 	case p == nil:
 		return nil

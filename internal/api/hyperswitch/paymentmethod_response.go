@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 
-	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // pmResponse is Hyperswitch's PaymentMethodResponse. The card is masked:
@@ -81,13 +81,13 @@ const ntNotEnabledMessage = "network tokenization is not enabled on this vault; 
 
 // view is a payment method with its sealed and clear parts decoded.
 type view struct {
-	pm   vault.PaymentMethod
+	pm   customers.PaymentMethod
 	pub  pmPublic
 	priv pmPersonal
 }
 
 // viewOf opens the facade's parts of a payment method.
-func viewOf(pm vault.PaymentMethod) (view, error) {
+func viewOf(pm customers.PaymentMethod) (view, error) {
 	v := view{pm: pm}
 	if err := json.Unmarshal(pm.Public, &v.pub); err != nil {
 		return view{}, err
@@ -159,7 +159,7 @@ func (v view) listItem(defaultID string) pmListItem {
 	return pmListItem{ID: pm.ID, CustomerID: pm.CustomerID, PaymentMethodType: v.pub.Type,
 		PaymentMethodSubtype: v.pub.Subtype, RecurringEnabled: true, PaymentMethodData: &pmData{Card: v.card()},
 		Created: timestamp(pm.CreatedAt), RequiresCVV: !pm.SecurityCode.Held, IsDefault: pm.ID == defaultID,
-		Billing: v.priv.Billing, PSPTokenizationEnabled: slices.ContainsFunc(pm.ConnectorTokens, func(t vault.ConnectorToken) bool {
+		Billing: v.priv.Billing, PSPTokenizationEnabled: slices.ContainsFunc(pm.ConnectorTokens, func(t customers.ConnectorToken) bool {
 			return t.Type == tokenMultiUse && t.Status == tokenActive
 		})}
 }

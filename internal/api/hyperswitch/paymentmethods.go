@@ -6,6 +6,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // createPaymentMethod saves a card for a customer and, when asked, gets a
@@ -20,7 +21,7 @@ func (a *API) createPaymentMethod(w http.ResponseWriter, r *http.Request, c call
 	if err != nil {
 		return err
 	}
-	pm, _, err := a.vault.CreatePaymentMethod(r.Context(), c.Tenant, n.in)
+	pm, _, err := a.customers.CreatePaymentMethod(r.Context(), c.Tenant, n.in)
 	if err != nil {
 		return err
 	}
@@ -33,7 +34,7 @@ func (a *API) createPaymentMethod(w http.ResponseWriter, r *http.Request, c call
 }
 
 // encodePaymentMethod writes a payment method with 200.
-func encodePaymentMethod(w http.ResponseWriter, pm vault.PaymentMethod) error {
+func encodePaymentMethod(w http.ResponseWriter, pm customers.PaymentMethod) error {
 	v, err := viewOf(pm)
 	if err != nil {
 		return err
@@ -44,7 +45,7 @@ func encodePaymentMethod(w http.ResponseWriter, pm vault.PaymentMethod) error {
 
 // getPaymentMethod returns a payment method, masked: GET /v2/payment-methods/{id}.
 func (a *API) getPaymentMethod(w http.ResponseWriter, r *http.Request, c caller) error {
-	pm, err := a.vault.GetPaymentMethod(r.Context(), c.Tenant, c.Profile, r.PathValue("id"))
+	pm, err := a.customers.GetPaymentMethod(r.Context(), c.Tenant, c.Profile, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func (a *API) updatePaymentMethod(w http.ResponseWriter, r *http.Request, c call
 	if err != nil {
 		return err
 	}
-	pm, err := a.vault.UpdatePaymentMethod(r.Context(), c.Tenant, c.Profile, r.PathValue("id"), u)
+	pm, err := a.customers.UpdatePaymentMethod(r.Context(), c.Tenant, c.Profile, r.PathValue("id"), u)
 	if err != nil {
 		return err
 	}
@@ -90,8 +91,8 @@ func (a *API) updatePaymentMethod(w http.ResponseWriter, r *http.Request, c call
 }
 
 // parse validates an update and turns it into the vault's change.
-func (q *pmUpdateRequest) parse() (vault.PaymentMethodUpdate, error) {
-	var u vault.PaymentMethodUpdate
+func (q *pmUpdateRequest) parse() (customers.PaymentMethodUpdate, error) {
+	var u customers.PaymentMethodUpdate
 	var priv pmPersonal
 	var in vault.CardInput
 	if q.PaymentMethodData != nil && q.PaymentMethodData.Card != nil {
@@ -129,7 +130,7 @@ func (q *pmUpdateRequest) parse() (vault.PaymentMethodUpdate, error) {
 	if s := q.AcknowledgementStatus; s != nil && *s != "authenticated" && *s != "failed" {
 		return u, badValue("acknowledgement_status")
 	}
-	u.Change = func(pm *vault.PaymentMethod) error {
+	u.Change = func(pm *customers.PaymentMethod) error {
 		v, err := viewOf(*pm)
 		if err != nil {
 			return err
@@ -152,7 +153,7 @@ func (q *pmUpdateRequest) parse() (vault.PaymentMethodUpdate, error) {
 }
 
 // connectorToken validates connector_token_details, or returns nil.
-func (q *pmUpdateRequest) connectorToken() (*vault.ConnectorToken, error) {
+func (q *pmUpdateRequest) connectorToken() (*customers.ConnectorToken, error) {
 	d := q.ConnectorTokenDetails
 	if d == nil {
 		return nil, nil
@@ -160,14 +161,14 @@ func (q *pmUpdateRequest) connectorToken() (*vault.ConnectorToken, error) {
 	if d.Token == "" {
 		return nil, missing("connector_token_details.token")
 	}
-	t := vault.ConnectorToken{Token: d.Token, Type: tokenMultiUse, Status: tokenActive}
+	t := customers.ConnectorToken{Token: d.Token, Type: tokenMultiUse, Status: tokenActive}
 	for _, f := range []struct {
 		name string
 		v    *string
 		dst  *string
 	}{{"connector_token_details.token", &d.Token, nil}, {"connector_token_details.connector_token_request_reference_id", d.Reference, &t.Reference},
 		{"connector_token_details.connector_id", d.ConnectorID, &t.ConnectorID}} {
-		if err := text(f.name, f.v, vault.MaxConnectorTokenLen); err != nil {
+		if err := text(f.name, f.v, customers.MaxConnectorTokenLen); err != nil {
 			return nil, err
 		}
 		if f.v != nil && f.dst != nil {
@@ -184,7 +185,7 @@ func (q *pmUpdateRequest) connectorToken() (*vault.ConnectorToken, error) {
 }
 
 // store writes v's parts back into pm.
-func (v view) store(pm *vault.PaymentMethod) error {
+func (v view) store(pm *customers.PaymentMethod) error {
 	var err error
 	if pm.Public, err = json.Marshal(v.pub); err != nil {
 		return err
@@ -197,7 +198,7 @@ func (v view) store(pm *vault.PaymentMethod) error {
 // DELETE /v2/payment-methods/{id}.
 func (a *API) deletePaymentMethod(w http.ResponseWriter, r *http.Request, c caller) error {
 	id := r.PathValue("id")
-	if err := a.vault.DeletePaymentMethod(r.Context(), c.Tenant, c.Profile, id); err != nil {
+	if err := a.customers.DeletePaymentMethod(r.Context(), c.Tenant, c.Profile, id); err != nil {
 		return err
 	}
 	server.Encode(w, http.StatusOK, map[string]string{"id": id})
@@ -211,14 +212,14 @@ const maxSavedPaymentMethods = 1000
 // GET /v2/customers/{id}/saved-payment-methods.
 func (a *API) listPaymentMethods(w http.ResponseWriter, r *http.Request, c caller) error {
 	id := r.PathValue("id")
-	cus, err := a.vault.GetCustomer(r.Context(), c.Tenant, c.Profile, id)
+	cus, err := a.customers.GetCustomer(r.Context(), c.Tenant, c.Profile, id)
 	if err != nil {
 		return err
 	}
 	items := []pmListItem{}
 	p := vault.Page{Limit: 100}
 	for len(items) < maxSavedPaymentMethods {
-		pms, err := a.vault.ListPaymentMethods(r.Context(), c.Tenant, c.Profile, id, p)
+		pms, err := a.customers.ListPaymentMethods(r.Context(), c.Tenant, c.Profile, id, p)
 		if err != nil {
 			return err
 		}
@@ -242,7 +243,7 @@ func (a *API) listPaymentMethods(w http.ResponseWriter, r *http.Request, c calle
 // GET /v2/payment-methods/{id}/check-network-token-status. Until the
 // network-token service exists, it is always a failure response saying so.
 func (a *API) networkTokenStatus(w http.ResponseWriter, r *http.Request, c caller) error {
-	if _, err := a.vault.GetPaymentMethod(r.Context(), c.Tenant, c.Profile, r.PathValue("id")); err != nil {
+	if _, err := a.customers.GetPaymentMethod(r.Context(), c.Tenant, c.Profile, r.PathValue("id")); err != nil {
 		return err
 	}
 	server.Encode(w, http.StatusOK, map[string]string{"type": "failure_response", "error_message": ntNotEnabledMessage})

@@ -11,6 +11,7 @@ import (
 )
 
 func TestPaymentMethodLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	pro := []string{"x-profile-id", "pro_abcdefghijklmnop"}
 	cus := e.newCustomer(t, "customer_1742551597", pro...)
@@ -103,7 +104,7 @@ func (e *env) cardOf(t *testing.T, pmID string, headers ...string) string {
 	if len(headers) == 2 {
 		profile = headers[1]
 	}
-	pm, err := e.Vault.GetPaymentMethod(context.Background(), vault.DefaultTenant, profile, pmID)
+	pm, err := e.Customers.GetPaymentMethod(context.Background(), vault.DefaultTenant, profile, pmID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +112,7 @@ func (e *env) cardOf(t *testing.T, pmID string, headers ...string) string {
 }
 
 func TestSameCardTwiceReturnsTheExistingPaymentMethod(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	cus := e.newCustomer(t, "cus_1")
 	first := e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, ""))
@@ -146,6 +148,7 @@ func mustPAN(t *testing.T, s string) card.PAN {
 // Profiles are namespaces: another profile's objects answer 404 like
 // missing ones (but see TestProfileIsNotAnAccessBoundary).
 func TestProfileIsolation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	a := []string{"x-profile-id", "pro_a"}
 	b := []string{"x-profile-id", "pro_b"}
@@ -190,6 +193,7 @@ func TestProfileIsolation(t *testing.T) {
 // in particular, reads another profile's objects by naming the profile;
 // another tenant's key does not, whatever profile it names.
 func TestProfileIsNotAnAccessBoundary(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	shop := []string{"x-profile-id", "pro_shop"}
 	cus := e.newCustomer(t, "cus_1", shop...)
@@ -206,6 +210,7 @@ func TestProfileIsNotAnAccessBoundary(t *testing.T) {
 }
 
 func TestCardNumberIsImmutable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	cus := e.newCustomer(t, "cus_1")
 	id := e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, ""))["id"].(string)
@@ -227,6 +232,7 @@ func TestCardNumberIsImmutable(t *testing.T) {
 }
 
 func TestBadPaymentMethodInputSavesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	cus := e.newCustomer(t, "cus_1")
 	seed := seedPaymentMethod(cus, "")
@@ -283,6 +289,7 @@ func TestBadPaymentMethodInputSavesNothing(t *testing.T) {
 }
 
 func TestBadUpdateChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	cus := e.newCustomer(t, "cus_1")
 	id := e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, ""))["id"].(string)
@@ -311,6 +318,7 @@ func TestBadUpdateChangesNothing(t *testing.T) {
 }
 
 func TestNetworkTokenizationIsNotEnabled(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	cus := e.newCustomer(t, "cus_1")
 	pm := e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, `, "network_tokenization": {"enable": "Enable"}`))
@@ -328,6 +336,7 @@ func TestNetworkTokenizationIsNotEnabled(t *testing.T) {
 }
 
 func TestDeletingCustomerDeletesItsPaymentMethods(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	cus := e.newCustomer(t, "cus_1")
 	e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, ""))

@@ -10,6 +10,7 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // PSP tokenization outcomes.
@@ -24,22 +25,22 @@ const (
 // an error of the request: the payment method stays saved and says why.
 // The card leaves the vault only after the audit log has recorded that it
 // will.
-func (a *API) tokenize(r *http.Request, c caller, pm vault.PaymentMethod, psp pspRequest) (vault.PaymentMethod, error) {
+func (a *API) tokenize(r *http.Request, c caller, pm customers.PaymentMethod, psp pspRequest) (customers.PaymentMethod, error) {
 	ctx := r.Context()
 	rc, err := a.vault.RevealCard(ctx, c.Tenant, pm.Card.ID)
 	if err != nil {
-		return vault.PaymentMethod{}, err
+		return customers.PaymentMethod{}, err
 	}
 	cvc, err := a.vault.SecurityCode(ctx, c.Tenant, pm.Card.ID)
 	if err != nil && vault.CodeOf(err) != vault.CodeNotFound {
-		return vault.PaymentMethod{}, err
+		return customers.PaymentMethod{}, err
 	}
 	err = a.audit.Record(ctx, audit.Event{Tenant: c.Tenant, Actor: c.KeyID, Action: "connector.tokenize",
 		Targets: []string{pm.ID, pm.Card.ID}, RequestID: server.RequestIDFrom(ctx),
 		Detail: map[string]string{"connector": psp.ConnectorID, "tokenization_type": psp.TokenizationType,
 			"security_code": strconv.FormatBool(!cvc.IsZero())}})
 	if err != nil {
-		return vault.PaymentMethod{}, err
+		return customers.PaymentMethod{}, err
 	}
 	res, err := a.connectors.Tokenize(ctx, psp.ConnectorID, forward.Card{PAN: rc.PAN, Holder: rc.Holder, Expiry: rc.Expiry, SecurityCode: cvc})
 	attempt := &pspRecord{ConnectorID: psp.ConnectorID, Type: psp.TokenizationType, Status: pspSucceeded, ProviderStatus: res.Status}
@@ -51,13 +52,13 @@ func (a *API) tokenize(r *http.Request, c caller, pm vault.PaymentMethod, psp ps
 		a.log.WarnContext(ctx, "psp tokenization failed", "request_id", server.RequestIDFrom(ctx), "connector", psp.ConnectorID,
 			"payment_method", pm.ID, "reason", ce.Reason, "err", server.RedactDigits(errString(ce.Err)))
 	case err != nil:
-		return vault.PaymentMethod{}, err
+		return customers.PaymentMethod{}, err
 	default:
 		a.log.InfoContext(ctx, "psp tokenization succeeded", "request_id", server.RequestIDFrom(ctx), "connector", psp.ConnectorID,
 			"payment_method", pm.ID, "host", res.Host, "status", res.Status, "latency_ms", res.Latency.Milliseconds())
 	}
 	now := a.vault.Now()
-	return a.vault.UpdatePaymentMethod(ctx, c.Tenant, c.Profile, pm.ID, vault.PaymentMethodUpdate{Change: func(p *vault.PaymentMethod) error {
+	return a.customers.UpdatePaymentMethod(ctx, c.Tenant, c.Profile, pm.ID, customers.PaymentMethodUpdate{Change: func(p *customers.PaymentMethod) error {
 		v, err := viewOf(*p)
 		if err != nil {
 			return err
@@ -66,7 +67,7 @@ func (a *API) tokenize(r *http.Request, c caller, pm vault.PaymentMethod, psp ps
 		// (which can quote the provider) is sealed with the personal data.
 		v.pub.PSP, v.priv.PSPError = attempt, reason
 		if attempt.Status == pspSucceeded {
-			p.ConnectorTokens = withToken(p.ConnectorTokens, vault.ConnectorToken{ConnectorID: psp.ConnectorID, Token: res.Token,
+			p.ConnectorTokens = withToken(p.ConnectorTokens, customers.ConnectorToken{ConnectorID: psp.ConnectorID, Token: res.Token,
 				Type: psp.TokenizationType, Status: tokenActive, CreatedAt: now})
 		}
 		return v.store(p)
@@ -94,16 +95,16 @@ func (v view) pspView() *pspAttempt {
 
 // withToken adds t to tokens, replacing a token of the same connector and
 // type, and dropping the oldest when the list is full.
-func withToken(tokens []vault.ConnectorToken, t vault.ConnectorToken) []vault.ConnectorToken {
-	out := make([]vault.ConnectorToken, 0, len(tokens)+1)
+func withToken(tokens []customers.ConnectorToken, t customers.ConnectorToken) []customers.ConnectorToken {
+	out := make([]customers.ConnectorToken, 0, len(tokens)+1)
 	for _, old := range tokens {
 		if old.ConnectorID != t.ConnectorID || old.Type != t.Type {
 			out = append(out, old)
 		}
 	}
 	out = append(out, t)
-	if len(out) > vault.MaxConnectorTokens {
-		out = out[len(out)-vault.MaxConnectorTokens:]
+	if len(out) > customers.MaxConnectorTokens {
+		out = out[len(out)-customers.MaxConnectorTokens:]
 	}
 	return out
 }

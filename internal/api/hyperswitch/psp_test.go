@@ -105,6 +105,7 @@ func psp(connectorID string) string {
 }
 
 func TestConnectorRoundTrip(t *testing.T) {
+	t.Parallel()
 	p := newProvider(t)
 	e := newEnv(t, connectorsFor(t, p))
 	cus := e.newCustomer(t, "cus_1")
@@ -158,6 +159,7 @@ func TestConnectorRoundTrip(t *testing.T) {
 }
 
 func TestProviderFailureKeepsThePaymentMethod(t *testing.T) {
+	t.Parallel()
 	p := newProvider(t)
 	e := newEnv(t, connectorsFor(t, p))
 	p.answer(402, `{"error":{"message":"Your card 4111111145551142 was declined."}}`)
@@ -202,6 +204,7 @@ func TestProviderFailureKeepsThePaymentMethod(t *testing.T) {
 }
 
 func TestTokenizationWithoutSecurityCodeSaysWhy(t *testing.T) {
+	t.Parallel()
 	p := newProvider(t)
 	e := newEnv(t, connectorsFor(t, p))
 	cus := e.newCustomer(t, "cus_1")
@@ -215,18 +218,22 @@ func TestTokenizationWithoutSecurityCodeSaysWhy(t *testing.T) {
 	}
 }
 
-// storedPublic reads the clear part of a payment method's record as the
-// store holds it.
+// storedPublic reads the public part of a payment method's record as the
+// store holds it, opened.
 func storedPublic(t *testing.T, e *env, id string) map[string]any {
 	t.Helper()
 	rec, err := e.Store.GetRecord(context.Background(), vault.KindPaymentMethod, id, e.Vault.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	raw, err := e.Vault.RecordPlaintext(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var d struct {
 		Public map[string]any `json:"public"`
 	}
-	if err := json.Unmarshal(rec.Data, &d); err != nil {
+	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatal(err)
 	}
 	return d.Public

@@ -12,15 +12,13 @@
 package hyperswitch
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
-	"github.com/cardvault/cardvault/internal/audit"
-	"github.com/cardvault/cardvault/internal/connector"
-	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // Prefix is where the Hyperswitch dialect lives; the facade owns all of it.
@@ -32,51 +30,42 @@ const ProfileHeader = "X-Profile-Id"
 // DefaultProfile is the profile of requests that send no ProfileHeader.
 const DefaultProfile = "pro_default"
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
-// Tokenizer asks payment providers for their own token of a card through
-// the operator's connectors.
-type Tokenizer interface {
-	// Has reports whether a connector with this id is configured.
-	Has(id string) bool
-	// Tokenize sends the card to the connector's provider and returns the
-	// provider's token, or a *connector.Error saying why there is none.
-	Tokenize(ctx context.Context, id string, c forward.Card) (connector.Result, error)
-}
-
 // API serves the Hyperswitch dialect.
 type API struct {
 	vault      *vault.Service
-	audit      Auditor
-	connectors Tokenizer
+	customers  *customers.Service
+	audit      api.Recorder
+	connectors api.Tokenizer
 	log        *slog.Logger
 }
 
-// New returns the Hyperswitch facade over the vault service. connectors may
-// be nil: then no connector exists and psp_tokenization names an unknown one.
-func New(v *vault.Service, a Auditor, connectors Tokenizer, log *slog.Logger) *API {
-	return &API{vault: v, audit: a, connectors: connectors, log: log}
+// New returns the Hyperswitch facade over d.Vault and d.Customers.
+// d.Connectors may be nil: then no connector exists and psp_tokenization
+// names an unknown one.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, customers: d.Customers, audit: d.Audit, connectors: d.Connectors, log: d.Logger()}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Hyperswitch API.
 func (a *API) Routes(mux *server.Mux) {
+	rt := server.Routes{Auth: a.vault, Fail: a.fail}
 	read, write := vault.ScopeCardsRead, vault.ScopeCardsWrite
-	mux.Handle("POST "+Prefix+"/customers", a.serve(write, a.createCustomer))
-	mux.Handle("GET "+Prefix+"/customers/list", a.serve(read, a.listCustomers))
-	mux.Handle("GET "+Prefix+"/customers/{id}", a.serve(read, a.getCustomer))
-	mux.Handle("PUT "+Prefix+"/customers/{id}", a.serve(write, a.updateCustomer))
-	mux.Handle("PATCH "+Prefix+"/customers/{id}", a.serve(write, a.updateCustomer))
-	mux.Handle("DELETE "+Prefix+"/customers/{id}", a.serve(write, a.deleteCustomer))
-	mux.Handle("GET "+Prefix+"/customers/{id}/saved-payment-methods", a.serve(read, a.listPaymentMethods))
-	mux.Handle("POST "+Prefix+"/payment-methods", a.serve(write, a.createPaymentMethod))
-	mux.Handle("GET "+Prefix+"/payment-methods/{id}", a.serve(read, a.getPaymentMethod))
-	mux.Handle("PATCH "+Prefix+"/payment-methods/{id}/update-saved-payment-method", a.serve(write, a.updatePaymentMethod))
-	mux.Handle("PUT "+Prefix+"/payment-methods/{id}/update-saved-payment-method", a.serve(write, a.updatePaymentMethod))
-	mux.Handle("DELETE "+Prefix+"/payment-methods/{id}", a.serve(write, a.deletePaymentMethod))
-	mux.Handle("GET "+Prefix+"/payment-methods/{id}/check-network-token-status", a.serve(read, a.networkTokenStatus))
+	serve := func(scope vault.Scope, h handler) http.Handler { return rt.Key(scope, inProfile(h)) }
+	mux.Handle("POST "+Prefix+"/customers", serve(write, a.createCustomer))
+	mux.Handle("GET "+Prefix+"/customers/list", serve(read, a.listCustomers))
+	mux.Handle("GET "+Prefix+"/customers/{id}", serve(read, a.getCustomer))
+	mux.Handle("PUT "+Prefix+"/customers/{id}", serve(write, a.updateCustomer))
+	mux.Handle("PATCH "+Prefix+"/customers/{id}", serve(write, a.updateCustomer))
+	mux.Handle("DELETE "+Prefix+"/customers/{id}", serve(write, a.deleteCustomer))
+	mux.Handle("GET "+Prefix+"/customers/{id}/saved-payment-methods", serve(read, a.listPaymentMethods))
+	mux.Handle("POST "+Prefix+"/payment-methods", serve(write, a.createPaymentMethod))
+	mux.Handle("GET "+Prefix+"/payment-methods/{id}", serve(read, a.getPaymentMethod))
+	mux.Handle("PATCH "+Prefix+"/payment-methods/{id}/update-saved-payment-method", serve(write, a.updatePaymentMethod))
+	mux.Handle("PUT "+Prefix+"/payment-methods/{id}/update-saved-payment-method", serve(write, a.updatePaymentMethod))
+	mux.Handle("DELETE "+Prefix+"/payment-methods/{id}", serve(write, a.deletePaymentMethod))
+	mux.Handle("GET "+Prefix+"/payment-methods/{id}/check-network-token-status", serve(read, a.networkTokenStatus))
 }
 
 // Owns reports whether path is under /v2.
@@ -88,29 +77,20 @@ type caller struct {
 	Profile string
 }
 
-// handler serves one route for an authenticated caller; a returned error is
-// written by fail.
+// handler serves one route for an authenticated caller in its profile; a
+// returned error is written by fail.
 type handler func(w http.ResponseWriter, r *http.Request, c caller) error
 
-// serve authenticates the caller (api-key header, or Authorization:
-// api-key=…), requires scope, reads the profile and runs h.
-func (a *API) serve(scope vault.Scope, h handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.vault.Authenticate(r.Context(), server.Credential(r))
-		if err == nil {
-			r = r.WithContext(server.SetPrincipal(r.Context(), p))
-			err = p.Require(scope)
-		}
-		if err == nil {
-			var profile string
-			if profile, err = profileOf(r); err == nil {
-				err = h(w, r, caller{Principal: p, Profile: profile})
-			}
-		}
+// inProfile reads the profile header and runs h for the caller Key
+// authenticated (api-key header, or Authorization: api-key=…).
+func inProfile(h handler) server.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		profile, err := profileOf(r)
 		if err != nil {
-			a.fail(w, r, err)
+			return err
 		}
-	})
+		return h(w, r, caller{Principal: server.Principal(r), Profile: profile})
+	}
 }
 
 // profileOf reads the profile header; absent means DefaultProfile.
@@ -119,7 +99,7 @@ func profileOf(r *http.Request) (string, error) {
 	if p == "" {
 		return DefaultProfile, nil
 	}
-	if !vault.ValidProfile(p) {
+	if !customers.ValidProfile(p) {
 		return "", badFormat(ProfileHeader, "a profile id is 1-64 letters, digits, '_' or '-'")
 	}
 	return p, nil

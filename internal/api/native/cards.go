@@ -50,7 +50,7 @@ type cardResponse struct {
 // can store and read cards could test candidate numbers against a stored one.
 func view(r *http.Request, c vault.CardView) cardResponse {
 	out := toResponse(c)
-	if !principal(r).Can(vault.ScopeCardsReveal) {
+	if !server.Principal(r).Can(vault.ScopeCardsReveal) {
 		out.Fingerprint = ""
 	}
 	return out
@@ -98,66 +98,56 @@ func parseCard(req cardRequest) (vault.CardInput, error) {
 }
 
 // createCard stores a card: POST /cards.
-func (a *API) createCard() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := server.Decode[cardRequest](r, true)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		in, err := parseCard(req)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		c, err := a.vault.CreateCard(r.Context(), principal(r).Tenant, in)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		resp := view(r, c)
-		held := !in.SecurityCode.IsZero()
-		resp.SecurityCode = &held
-		server.Encode(w, http.StatusCreated, resp)
-	})
+func (a *API) createCard(w http.ResponseWriter, r *http.Request) error {
+	req, err := server.Decode[cardRequest](r, true)
+	if err != nil {
+		return err
+	}
+	in, err := parseCard(req)
+	if err != nil {
+		return err
+	}
+	c, err := a.vault.CreateCard(r.Context(), server.Principal(r).Tenant, in)
+	if err != nil {
+		return err
+	}
+	resp := view(r, c)
+	held := !in.SecurityCode.IsZero()
+	resp.SecurityCode = &held
+	server.Encode(w, http.StatusCreated, resp)
+	return nil
 }
 
 // getCard returns a masked card: GET /cards/{id}.
-func (a *API) getCard() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := a.vault.GetCard(r.Context(), principal(r).Tenant, r.PathValue("id"))
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		hold, err := a.vault.SecurityCodeStatus(r.Context(), c.Tenant, c.ID)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		resp := view(r, c)
-		resp.SecurityCode = &hold.Held
-		server.Encode(w, http.StatusOK, resp)
-	})
+func (a *API) getCard(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.vault.GetCard(r.Context(), server.Principal(r).Tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	hold, err := a.vault.SecurityCodeStatus(r.Context(), c.Tenant, c.ID)
+	if err != nil {
+		return err
+	}
+	resp := view(r, c)
+	resp.SecurityCode = &hold.Held
+	server.Encode(w, http.StatusOK, resp)
+	return nil
 }
 
 // revealCard returns a card with its number: GET /cards/{id}/reveal.
-func (a *API) revealCard() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := a.vault.RevealCard(r.Context(), principal(r).Tenant, r.PathValue("id"))
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.record(r, "card.reveal", c.ID); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		resp := toResponse(c.CardView)
-		resp.Number = c.PAN.Digits()
-		resp.Extra = c.Extra
-		server.Encode(w, http.StatusOK, resp)
-	})
+func (a *API) revealCard(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.vault.RevealCard(r.Context(), server.Principal(r).Tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := a.record(r, "card.reveal", c.ID); err != nil {
+		return err
+	}
+	resp := toResponse(c.CardView)
+	resp.Number = c.PAN.Digits()
+	resp.Extra = c.Extra
+	server.Encode(w, http.StatusOK, resp)
+	return nil
 }
 
 // updateRequest is the body of PATCH /cards/{id}; absent fields stay.
@@ -171,77 +161,66 @@ type updateRequest struct {
 }
 
 // updateCard changes a card's mutable fields: PATCH /cards/{id}.
-func (a *API) updateCard() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := server.Decode[updateRequest](r, true)
+func (a *API) updateCard(w http.ResponseWriter, r *http.Request) error {
+	req, err := server.Decode[updateRequest](r, true)
+	if err != nil {
+		return err
+	}
+	if req.Number != nil {
+		return vault.Invalid("number", "the card number cannot change; store a new card instead")
+	}
+	u := vault.CardUpdate{Reference: req.Reference, Metadata: req.Metadata, Extra: req.Extra}
+	if req.Expiry != nil {
+		e, err := card.ParseExpiry(*req.Expiry)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return vault.Invalid("expiry", "%s", err.Error())
 		}
-		if req.Number != nil {
-			a.fail(w, r, vault.Invalid("number", "the card number cannot change; store a new card instead"))
-			return
-		}
-		u := vault.CardUpdate{Reference: req.Reference, Metadata: req.Metadata, Extra: req.Extra}
-		if req.Expiry != nil {
-			e, err := card.ParseExpiry(*req.Expiry)
-			if err != nil {
-				a.fail(w, r, vault.Invalid("expiry", "%s", err.Error()))
-				return
-			}
-			u.Expiry = &e
-		}
-		if req.Holder != nil {
-			h, err := card.ParseHolder(*req.Holder)
-			if err != nil {
-				a.fail(w, r, vault.Invalid("holder", "%s", err.Error()))
-				return
-			}
-			u.Holder = &h
-		}
-		c, err := a.vault.UpdateCard(r.Context(), principal(r).Tenant, r.PathValue("id"), u)
+		u.Expiry = &e
+	}
+	if req.Holder != nil {
+		h, err := card.ParseHolder(*req.Holder)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return vault.Invalid("holder", "%s", err.Error())
 		}
-		server.Encode(w, http.StatusOK, view(r, c))
-	})
+		u.Holder = &h
+	}
+	c, err := a.vault.UpdateCard(r.Context(), server.Principal(r).Tenant, r.PathValue("id"), u)
+	if err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, view(r, c))
+	return nil
 }
 
 // deleteCard removes a card: DELETE /cards/{id}.
-func (a *API) deleteCard() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := a.vault.DeleteCard(r.Context(), principal(r).Tenant, r.PathValue("id")); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+func (a *API) deleteCard(w http.ResponseWriter, r *http.Request) error {
+	if err := a.vault.DeleteCard(r.Context(), server.Principal(r).Tenant, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // listCards pages through masked cards: GET /cards?after=&limit=.
-func (a *API) listCards() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := page(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		cards, err := a.vault.ListCards(r.Context(), principal(r).Tenant, p)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		items := make([]cardResponse, len(cards))
-		for i, c := range cards {
-			items[i] = view(r, c)
-		}
-		body := map[string]any{"items": items}
-		if len(cards) == p.Limit {
-			body["next_after"] = cards[len(cards)-1].ID
-		}
-		server.Encode(w, http.StatusOK, body)
-	})
+func (a *API) listCards(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	cards, err := a.vault.ListCards(r.Context(), server.Principal(r).Tenant, p)
+	if err != nil {
+		return err
+	}
+	items := make([]cardResponse, len(cards))
+	for i, c := range cards {
+		items[i] = view(r, c)
+	}
+	body := map[string]any{"items": items}
+	if len(cards) == p.Limit {
+		body["next_after"] = cards[len(cards)-1].ID
+	}
+	server.Encode(w, http.StatusOK, body)
+	return nil
 }
 
 // page reads ?after= and ?limit= (1..100, default 20).

@@ -39,73 +39,62 @@ func keyView(k vault.APIKey) keyResponse {
 }
 
 // createKey makes an API key and shows its secret once: POST /keys.
-func (a *API) createKey() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := server.Decode[keyRequest](r, true)
+func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
+	req, err := server.Decode[keyRequest](r, true)
+	if err != nil {
+		return err
+	}
+	var scopes []vault.Scope
+	for _, s := range req.Scopes {
+		parsed, err := vault.ParseScopes(string(s))
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
-		var scopes []vault.Scope
-		for _, s := range req.Scopes {
-			parsed, err := vault.ParseScopes(string(s))
-			if err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			scopes = append(scopes, parsed...)
-		}
-		in := vault.NewAPIKey{Tenant: principal(r).Tenant, Name: req.Name, Scopes: scopes}
-		if req.ExpiresAt != nil {
-			in.ExpiresAt = *req.ExpiresAt
-		}
-		k, secret, err := a.vault.CreateAPIKey(r.Context(), in)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.record(r, "api_key.create", k.ID); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		resp := keyView(k)
-		resp.Secret = secret
-		server.Encode(w, http.StatusCreated, resp)
-	})
+		scopes = append(scopes, parsed...)
+	}
+	in := vault.NewAPIKey{Tenant: server.Principal(r).Tenant, Name: req.Name, Scopes: scopes}
+	if req.ExpiresAt != nil {
+		in.ExpiresAt = *req.ExpiresAt
+	}
+	k, secret, err := a.vault.CreateAPIKey(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	if err := a.record(r, "api_key.create", k.ID); err != nil {
+		return err
+	}
+	resp := keyView(k)
+	resp.Secret = secret
+	server.Encode(w, http.StatusCreated, resp)
+	return nil
 }
 
 // listKeys pages through keys without secrets: GET /keys.
-func (a *API) listKeys() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := page(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		keys, err := a.vault.ListAPIKeys(r.Context(), principal(r).Tenant, p)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		items := make([]keyResponse, len(keys))
-		for i, k := range keys {
-			items[i] = keyView(k)
-		}
-		server.Encode(w, http.StatusOK, map[string]any{"items": items})
-	})
+func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	keys, err := a.vault.ListAPIKeys(r.Context(), server.Principal(r).Tenant, p)
+	if err != nil {
+		return err
+	}
+	items := make([]keyResponse, len(keys))
+	for i, k := range keys {
+		items[i] = keyView(k)
+	}
+	server.Encode(w, http.StatusOK, map[string]any{"items": items})
+	return nil
 }
 
 // revokeKey revokes a key: DELETE /keys/{id}.
-func (a *API) revokeKey() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := a.vault.RevokeAPIKey(r.Context(), principal(r).Tenant, r.PathValue("id")); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.record(r, "api_key.revoke", r.PathValue("id")); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
+	if err := a.vault.RevokeAPIKey(r.Context(), server.Principal(r).Tenant, r.PathValue("id")); err != nil {
+		return err
+	}
+	if err := a.record(r, "api_key.revoke", r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

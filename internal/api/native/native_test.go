@@ -3,7 +3,6 @@ package native_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,17 +21,8 @@ const (
 
 func newEnv(t *testing.T) *vaulttest.Env {
 	return vaulttest.New(t, vaulttest.Options{MaxBody: 4096, Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{native.New(d.Vault, d.Audit, d.Logger)}
+		return []server.Facade{native.New(d)}
 	}})
-}
-
-func decode[T any](t *testing.T, b []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
 }
 
 type errBody struct {
@@ -44,6 +34,7 @@ type errBody struct {
 }
 
 func TestCardLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	writer := e.Key(t, vault.ScopeCardsWrite)
 	reader := e.Key(t, vault.ScopeCardsRead)
@@ -53,7 +44,7 @@ func TestCardLifecycle(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d %s", resp.StatusCode, body)
 	}
-	created := decode[map[string]any](t, body)
+	created := vaulttest.Decode[map[string]any](t, body)
 	id := created["id"].(string)
 	if created["masked_number"] != "411111******1111" || created["scheme"] != "visa" || created["security_code_held"] != true {
 		t.Errorf("create answered %s", body)
@@ -75,7 +66,7 @@ func TestCardLifecycle(t *testing.T) {
 		t.Fatalf("reveal with cards:read only: %d %s, want 403", resp.StatusCode, body)
 	}
 	resp, body = e.Do(t, "GET", "/cardvault/v1/cards/"+id+"/reveal", "", "Api-Key", revealer)
-	if resp.StatusCode != http.StatusOK || decode[map[string]any](t, body)["number"] != pan {
+	if resp.StatusCode != http.StatusOK || vaulttest.Decode[map[string]any](t, body)["number"] != pan {
 		t.Fatalf("reveal: %d %s", resp.StatusCode, body)
 	}
 	if strings.Contains(string(body), `"123"`) || strings.Contains(string(body), "security_code\"") {
@@ -107,6 +98,7 @@ func TestCardLifecycle(t *testing.T) {
 }
 
 func TestCredentialStyles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	key := e.Key(t, vault.ScopeCardsRead)
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("anyone:"+key))
@@ -127,6 +119,7 @@ func TestCredentialStyles(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	writer := e.Key(t, vault.ScopeCardsWrite)
 	reader := e.Key(t, vault.ScopeCardsRead)
@@ -165,7 +158,7 @@ func TestBadInput(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 				t.Errorf("content type %q, want JSON", ct)
 			}
-			eb := decode[errBody](t, body)
+			eb := vaulttest.Decode[errBody](t, body)
 			if eb.Error.Code != tc.code || eb.Error.Message == "" || eb.Error.RequestID == "" {
 				t.Errorf("error body %s, want code %q with a message and request id", body, tc.code)
 			}
@@ -175,7 +168,7 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	resp, body := e.Do(t, "GET", "/cardvault/v1/cards", "", "X-Api-Key", reader)
-	if n := len(decode[struct{ Items []any }](t, body).Items); resp.StatusCode != 200 || n != 1 {
+	if n := len(vaulttest.Decode[struct{ Items []any }](t, body).Items); resp.StatusCode != 200 || n != 1 {
 		t.Fatalf("after bad input the vault holds %d cards, want exactly the 1 stored first (%s)", n, body)
 	}
 	if resp, _ := e.Do(t, "PUT", "/cardvault/v1/cards", "", "X-Api-Key", writer); resp.Header.Get("Allow") == "" {
@@ -185,12 +178,13 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestKeysAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, body := e.Do(t, "POST", "/cardvault/v1/keys", `{"name":"shop","scopes":["cards:read","forward"]}`, "X-Api-Key", e.AdminKey)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create key: %d %s", resp.StatusCode, body)
 	}
-	k := decode[struct{ ID, Secret string }](t, body)
+	k := vaulttest.Decode[struct{ ID, Secret string }](t, body)
 	if !strings.HasPrefix(k.Secret, "cvk_") {
 		t.Fatalf("secret %q", k.Secret)
 	}

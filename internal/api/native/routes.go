@@ -3,10 +3,10 @@
 package native
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -15,42 +15,40 @@ import (
 // Prefix is where the native API lives.
 const Prefix = "/cardvault/v1"
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
 // API serves the native dialect.
 type API struct {
 	vault *vault.Service
-	audit Auditor
+	audit api.Recorder
 	log   *slog.Logger
 }
 
-// New returns the native API over the vault service.
-func New(v *vault.Service, a Auditor, log *slog.Logger) *API {
-	return &API{vault: v, audit: a, log: log}
+// New returns the native API over d.Vault, auditing to d.Audit.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, audit: d.Audit, log: d.Logger()}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // record audits an action by the request's caller; a failure to audit
 // fails the request, so nothing audited goes unrecorded.
 func (a *API) record(r *http.Request, action string, targets ...string) error {
-	p := principal(r)
+	p := server.Principal(r)
 	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: targets, RequestID: server.RequestIDFrom(r.Context())})
 }
 
 // Routes lists the whole native API.
 func (a *API) Routes(mux *server.Mux) {
-	mux.Handle("POST "+Prefix+"/cards", a.auth(vault.ScopeCardsWrite, a.createCard()))
-	mux.Handle("GET "+Prefix+"/cards", a.auth(vault.ScopeCardsRead, a.listCards()))
-	mux.Handle("GET "+Prefix+"/cards/{id}", a.auth(vault.ScopeCardsRead, a.getCard()))
-	mux.Handle("PATCH "+Prefix+"/cards/{id}", a.auth(vault.ScopeCardsWrite, a.updateCard()))
-	mux.Handle("GET "+Prefix+"/cards/{id}/reveal", a.auth(vault.ScopeCardsReveal, a.revealCard()))
-	mux.Handle("DELETE "+Prefix+"/cards/{id}", a.auth(vault.ScopeCardsWrite, a.deleteCard()))
-	mux.Handle("POST "+Prefix+"/keys", a.auth(vault.ScopeAdmin, a.createKey()))
-	mux.Handle("GET "+Prefix+"/keys", a.auth(vault.ScopeAdmin, a.listKeys()))
-	mux.Handle("DELETE "+Prefix+"/keys/{id}", a.auth(vault.ScopeAdmin, a.revokeKey()))
+	rt := server.Routes{Auth: a.vault, Fail: a.fail, Challenge: "Bearer"}
+	mux.Handle("POST "+Prefix+"/cards", rt.Key(vault.ScopeCardsWrite, a.createCard))
+	mux.Handle("GET "+Prefix+"/cards", rt.Key(vault.ScopeCardsRead, a.listCards))
+	mux.Handle("GET "+Prefix+"/cards/{id}", rt.Key(vault.ScopeCardsRead, a.getCard))
+	mux.Handle("PATCH "+Prefix+"/cards/{id}", rt.Key(vault.ScopeCardsWrite, a.updateCard))
+	mux.Handle("GET "+Prefix+"/cards/{id}/reveal", rt.Key(vault.ScopeCardsReveal, a.revealCard))
+	mux.Handle("DELETE "+Prefix+"/cards/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteCard))
+	mux.Handle("POST "+Prefix+"/keys", rt.Key(vault.ScopeAdmin, a.createKey))
+	mux.Handle("GET "+Prefix+"/keys", rt.Key(vault.ScopeAdmin, a.listKeys))
+	mux.Handle("DELETE "+Prefix+"/keys/{id}", rt.Key(vault.ScopeAdmin, a.revokeKey))
 }
 
 // Owns reports whether path is under the native prefix.
@@ -65,15 +63,4 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, status int, mes
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, e := server.Fail(a.log, r, err)
 	server.WriteNativeErrorField(w, r, status, string(e.Code), e.Public, e.Field)
-}
-
-// auth authenticates the caller and requires scope before next runs.
-func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
-	return server.RequireKey(a.vault, "Bearer", scope, a.fail, next)
-}
-
-// principal returns the caller that auth stored.
-func principal(r *http.Request) vault.Principal {
-	p, _ := vault.PrincipalFrom(r.Context())
-	return p
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // badBodies are the bodies the issue names as bad input, each a 400 with
@@ -35,6 +36,7 @@ var badBodies = []struct {
 }
 
 func TestBadBodies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
@@ -85,6 +87,7 @@ func checkBad(t *testing.T, e *env, resp *http.Response, body []byte, reason str
 }
 
 func TestBadParameters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ok := `{"card_number":"4111111111111111"}`
@@ -134,6 +137,7 @@ func TestBadParameters(t *testing.T) {
 // targets and logs, so new ones that look like card numbers are refused,
 // and nothing is written or audited.
 func TestCardLikeNamesAreRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
@@ -161,7 +165,7 @@ func TestCardLikeNamesAreRefused(t *testing.T) {
 		})
 	}
 	resp, body := e.call(t, "GET", "/v1/key", "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if strings.Contains(string(body), "4111") || e.entries(t) != 0 {
 		t.Fatalf("a refused name was written: keys %s, %d entries", body, e.entries(t))
 	}

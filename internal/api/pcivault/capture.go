@@ -6,6 +6,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // captureResponse is a capture endpoint: Secret only when it is created.
@@ -26,7 +27,7 @@ type lockdownInfo struct {
 	Reference string `json:"reference"`
 }
 
-func captureView(c vault.PCICapture) captureResponse {
+func captureView(c pv.Capture) captureResponse {
 	out := captureResponse{URL: Prefix + "/capture/" + c.ID, UniqueID: c.ID, Secret: c.Secret}
 	if !c.ExpiresAt.IsZero() {
 		s := c.ExpiresAt.UTC().Format(time.RFC3339)
@@ -40,82 +41,70 @@ func captureView(c vault.PCICapture) captureResponse {
 
 // createCapture makes a capture endpoint: POST /v1/capture?user=&passphrase=
 // [&ttl=][&unique_id=][&token=[&reference=]].
-func (a *API) createCapture() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := unsupported(r, "rules", "smart_parse"); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		q := r.URL.Query()
-		ttl := vault.PCIDefaultCaptureTTL
-		if s := q.Get("ttl"); s != "" {
-			d, err := ParseTTL(s)
-			if err != nil {
-				a.fail(w, r, vault.Invalid("ttl", "ttl %s is not a duration: use Go (45m, 2h), ISO-8601 (PT10M, P1D) or seconds (3600); 0 or P0T never expires", quoted(s)))
-				return
-			}
-			ttl = d
-		}
-		c, err := a.pci.CreateCapture(r.Context(), principal(r).Tenant, vault.PCICaptureInput{User: q.Get("user"),
-			Passphrase: q.Get("passphrase"), UniqueID: q.Get("unique_id"), TTL: ttl,
-			LockToken: q.Get("token"), LockReference: q.Get("reference")})
+func (a *API) createCapture(w http.ResponseWriter, r *http.Request) error {
+	if err := unsupported(r, "rules", "smart_parse"); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	ttl := pv.DefaultCaptureTTL
+	if s := q.Get("ttl"); s != "" {
+		d, err := ParseTTL(s)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return vault.Invalid("ttl", "ttl %s is not a duration: use Go (45m, 2h), ISO-8601 (PT10M, P1D) or seconds (3600); 0 or P0T never expires", quoted(s))
 		}
-		if err := a.record(r, "pcivault.capture.create", c.User, c.ID); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		server.Encode(w, http.StatusOK, captureView(c))
-	})
+		ttl = d
+	}
+	c, err := a.pci.CreateCapture(r.Context(), server.Principal(r).Tenant, pv.CaptureInput{User: q.Get("user"),
+		Passphrase: q.Get("passphrase"), UniqueID: q.Get("unique_id"), TTL: ttl,
+		LockToken: q.Get("token"), LockReference: q.Get("reference")})
+	if err != nil {
+		return err
+	}
+	if err := a.record(r, "pcivault.capture.create", c.User, c.ID); err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, captureView(c))
+	return nil
 }
 
 // listCaptures lists the account's live endpoints, without secrets:
 // GET /v1/capture[?user=].
-func (a *API) listCaptures() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pg, err := page(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		cs, next, err := a.pci.ListCaptures(r.Context(), principal(r).Tenant, r.URL.Query().Get("user"), pg)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		out := make([]captureResponse, len(cs))
-		for i, c := range cs {
-			out[i] = captureView(c)
-			out[i].User = c.User
-			out[i].CreatedAt = c.CreatedAt.UTC().Format(time.RFC3339)
-		}
-		setNext(w, next)
-		server.Encode(w, http.StatusOK, out)
-	})
+func (a *API) listCaptures(w http.ResponseWriter, r *http.Request) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	cs, next, err := a.pci.ListCaptures(r.Context(), server.Principal(r).Tenant, r.URL.Query().Get("user"), pg)
+	if err != nil {
+		return err
+	}
+	out := make([]captureResponse, len(cs))
+	for i, c := range cs {
+		out[i] = captureView(c)
+		out[i].User = c.User
+		out[i].CreatedAt = c.CreatedAt.UTC().Format(time.RFC3339)
+	}
+	setNext(w, next)
+	server.Encode(w, http.StatusOK, out)
+	return nil
 }
 
 // deleteCapture removes an endpoint: DELETE /v1/capture/{id}, or
 // DELETE /v1/capture?unique_id=.
-func (a *API) deleteCapture() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		if id == "" {
-			id = r.URL.Query().Get("unique_id")
-		}
-		if id == "" {
-			a.fail(w, r, vault.Invalid("unique_id", "unique_id is required"))
-			return
-		}
-		if err := a.pci.DeleteCapture(r.Context(), principal(r).Tenant, id); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.record(r, "pcivault.capture.delete", id); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		server.Encode(w, http.StatusOK, map[string]any{"unique_id": id, "deleted": true})
-	})
+func (a *API) deleteCapture(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if id == "" {
+		id = r.URL.Query().Get("unique_id")
+	}
+	if id == "" {
+		return vault.Invalid("unique_id", "unique_id is required")
+	}
+	if err := a.pci.DeleteCapture(r.Context(), server.Principal(r).Tenant, id); err != nil {
+		return err
+	}
+	if err := a.record(r, "pcivault.capture.delete", id); err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, map[string]any{"unique_id": id, "deleted": true})
+	return nil
 }

@@ -4,7 +4,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // An endpoint takes at most MaxCaptures captures in its lifetime, whether
@@ -12,13 +13,14 @@ import (
 // PCI Vault's shape and writes nothing, so one secret can neither probe
 // tokens of guessed numbers nor write entries without bound.
 func TestCaptureLifetimeLimit(t *testing.T) {
-	e := newEnvWith(t, vault.PCIVaultOptions{MaxCaptures: 2})
+	t.Parallel()
+	e := newEnvWith(t, pv.Options{MaxCaptures: 2})
 	e.createKey(t, user, passphrase)
 	t.Run("not locked down", func(t *testing.T) {
 		ep := e.createEndpoint(t)
 		for i, number := range []string{pan, otherPAN} {
 			resp, body := e.post(t, ep.URL+q("reference", string(rune('a'+i))), ep.Secret, `{"card_number":"`+number+`"}`)
-			want(t, resp, body, http.StatusOK)
+			vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		}
 		resp, body := e.post(t, ep.URL+q("reference", "c"), ep.Secret, `{"card_number":"4012888888881881"}`)
 		wantError(t, resp, body, http.StatusTooManyRequests)
@@ -27,14 +29,14 @@ func TestCaptureLifetimeLimit(t *testing.T) {
 		}
 		fresh := e.createEndpoint(t)
 		resp, body = e.post(t, fresh.URL, fresh.Secret, `{"card_number":"4012888888881881"}`)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	})
 	t.Run("locked down", func(t *testing.T) {
 		s := e.store(t, "locked", storedCard)
 		ep := e.createEndpoint(t, "token", s.Token, "reference", "locked")
 		for _, cvv := range []string{"111", "222"} {
 			resp, body := e.post(t, ep.URL, ep.Secret, `{"cvv":"`+cvv+`"}`)
-			want(t, resp, body, http.StatusOK)
+			vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		}
 		before := e.reveal(t, s.Token, "locked")
 		for _, data := range []string{`{"cvv":"333"}`, `{"card_number":"` + otherPAN + `"}`} {

@@ -1,12 +1,11 @@
 package pcivault
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // SecretHeader carries a capture endpoint's secret.
@@ -15,27 +14,24 @@ const SecretHeader = "X-PCIVault-Capture-Secret"
 // capture stores data posted by a third party: POST /v1/capture/{id} with
 // the endpoint's secret in SecretHeader and no account credentials. The
 // answer is the same trio as POST /v1/vault.
-func (a *API) capture() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, err := readBody(w, r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
+func (a *API) capture(w http.ResponseWriter, r *http.Request) error {
+	raw, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	c, ref, err := a.pci.Capture(r.Context(), r.PathValue("id"), r.Header.Get(SecretHeader),
+		r.URL.Query().Get("reference"), raw)
+	if err != nil {
+		if errors.Is(err, pv.ErrCaptureBurned) {
+			a.log.WarnContext(r.Context(), "pcivault capture endpoint deleted after repeated refused card numbers",
+				"request_id", server.RequestIDFrom(r.Context()), "capture_id", server.RedactDigits(r.PathValue("id")))
 		}
-		c, ref, err := a.pci.Capture(r.Context(), r.PathValue("id"), r.Header.Get(SecretHeader),
-			r.URL.Query().Get("reference"), raw)
-		if err != nil {
-			if errors.Is(err, vault.ErrPCICaptureBurned) {
-				a.log.WarnContext(r.Context(), "pcivault capture endpoint deleted after repeated refused card numbers",
-					"request_id", server.RequestIDFrom(r.Context()), "capture_id", server.RedactDigits(r.PathValue("id")))
-			}
-			a.fail(w, r, err)
-			return
-		}
-		server.Encode(w, http.StatusOK, entryView(ref))
-		a.log.InfoContext(r.Context(), "pcivault capture", "request_id", server.RequestIDFrom(r.Context()),
-			"tenant", c.Tenant, "capture_id", server.RedactDigits(c.ID), "locked", c.Lockdown != nil)
-	})
+		return err
+	}
+	server.Encode(w, http.StatusOK, entryView(ref))
+	a.log.InfoContext(r.Context(), "pcivault capture", "request_id", server.RequestIDFrom(r.Context()),
+		"tenant", c.Tenant, "capture_id", server.RedactDigits(c.ID), "locked", c.Lockdown != nil)
+	return nil
 }
 
 // cors lets browsers on any origin call next. That is safe here: the
@@ -57,12 +53,4 @@ func preflight() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
-}
-
-// CheckCapture returns the live capture endpoint id when secret is its
-// secret (compared in constant time): not_found when it is absent or
-// expired, unauthorized when the secret is wrong. Hosted form pages use it
-// to check the endpoint they will post to.
-func (a *API) CheckCapture(ctx context.Context, id, secret string) (vault.PCICapture, error) {
-	return a.pci.CheckCapture(ctx, id, secret)
 }

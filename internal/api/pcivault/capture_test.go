@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
-	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestCaptureSecret(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t)
@@ -39,6 +39,7 @@ func TestCaptureSecret(t *testing.T) {
 }
 
 func TestCaptureTTLSpellings(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	for ttl, d := range map[string]time.Duration{
@@ -58,6 +59,7 @@ func TestCaptureTTLSpellings(t *testing.T) {
 
 // Two creates racing for one unique_id: exactly one wins, the other is a 409.
 func TestCaptureIDReservedUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	for round := range 5 {
@@ -88,17 +90,18 @@ func TestCaptureIDReservedUnderConcurrency(t *testing.T) {
 
 // Capture ids are unique across tenants; endpoint management is per tenant.
 func TestCaptureTenants(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	ep := e.createEndpoint(t, "unique_id", "shared-name")
-	other := basicAuth(e.TenantKey(t, "other"))
+	other := vaulttest.BasicAuth(e.TenantKey(t, "other"))
 	resp, body := e.Do(t, "POST", "/v1/key", `{"user":"`+user+`","passphrase":"`+passphrase+`"}`, "Authorization", other)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 
 	resp, body = e.Do(t, "POST", "/v1/capture"+q("user", user, "passphrase", passphrase, "unique_id", "shared-name"), "", "Authorization", other)
 	wantError(t, resp, body, http.StatusConflict)
 	resp, body = e.Do(t, "GET", "/v1/capture", "", "Authorization", other)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if strings.Contains(string(body), "shared-name") {
 		t.Fatalf("another tenant lists the endpoint: %s", body)
 	}
@@ -107,23 +110,24 @@ func TestCaptureTenants(t *testing.T) {
 
 	// Data captured lands in the endpoint's tenant.
 	resp, body = e.post(t, ep.URL, ep.Secret, seedCard)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.Do(t, "GET", "/v1/vault", "", "Authorization", other)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if string(body) != "{}\n" {
 		t.Fatalf("another tenant sees captured data: %s", body)
 	}
 }
 
 func TestListCaptures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	s := e.store(t, "ref", storedCard)
 	e.createEndpoint(t, "unique_id", "plain", "ttl", "0")
 	e.createEndpoint(t, "unique_id", "locked", "token", s.Token, "reference", "ref")
 	resp, body := e.call(t, "GET", "/v1/capture", "")
-	want(t, resp, body, http.StatusOK)
-	list := decode[[]map[string]any](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	list := vaulttest.Decode[[]map[string]any](t, body)
 	if len(list) != 2 || list[0]["unique_id"] != "locked" || list[1]["unique_id"] != "plain" {
 		t.Fatalf("list: %s", body)
 	}
@@ -131,19 +135,19 @@ func TestListCaptures(t *testing.T) {
 		t.Fatalf("list entries: %s", body)
 	}
 	resp, body = e.call(t, "GET", "/v1/capture?limit=1", "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if next := resp.Header.Get(pcivault.NextTokenHeader); next != "locked" {
 		t.Fatalf("next token %q", next)
 	}
 }
 
 func TestCheckCapture(t *testing.T) {
-	var api *pcivault.API
+	t.Parallel()
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		api = pcivault.New(d.Vault, d.Audit, d.Logger, vault.PCIVaultOptions{KDF: seal.TestKDFParams})
-		return []server.Facade{api}
+		return []server.Facade{pcivault.New(d)}
 	}})
-	pe := &env{Env: e, basic: basicAuth(e.AdminKey)}
+	api := e.PCI
+	pe := &env{Env: e, basic: vaulttest.BasicAuth(e.AdminKey)}
 	pe.createKey(t, user, passphrase)
 	ep := pe.createEndpoint(t, "unique_id", "form-target", "ttl", "1h")
 	ctx := context.Background()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // The PCI Vault domain's own codes get their statuses, in PCI Vault's error
@@ -22,8 +23,8 @@ func TestFailStatuses(t *testing.T) {
 		body       string
 		retryAfter string
 	}{
-		{vault.ErrPCIBusy, http.StatusServiceUnavailable, `{"error":"busy, try again"}`, "1"},
-		{vault.ErrPCICaptureLimit, http.StatusTooManyRequests, `{"error":"` + vault.ErrPCICaptureLimit.Public + `"}`, ""},
+		{pv.ErrBusy, http.StatusServiceUnavailable, `{"error":"busy, try again"}`, "1"},
+		{pv.ErrCaptureLimit, http.StatusTooManyRequests, `{"error":"` + pv.ErrCaptureLimit.Public + `"}`, ""},
 		{vault.Invalid("x", "bad x"), http.StatusBadRequest, `{"error":"bad x"}`, ""},
 	} {
 		w := httptest.NewRecorder()

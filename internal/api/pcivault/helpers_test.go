@@ -2,7 +2,6 @@ package pcivault_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -10,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
-	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -35,25 +34,16 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvWith(t, vault.PCIVaultOptions{})
+	return newEnvWith(t, pv.Options{})
 }
 
 // newEnvWith is newEnv with options; KDF defaults to the cheap test one.
-func newEnvWith(t *testing.T, o vault.PCIVaultOptions) *env {
+func newEnvWith(t *testing.T, o pv.Options) *env {
 	t.Helper()
-	if o.KDF == nil {
-		o.KDF = seal.TestKDFParams
-	}
-	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		return []server.Facade{pcivault.New(d.Vault, d.Audit, d.Logger, o)}
+	e := vaulttest.New(t, vaulttest.Options{PCIVault: o, Facades: func(d vaulttest.Deps) []server.Facade {
+		return []server.Facade{pcivault.New(d)}
 	}})
-	return &env{Env: e, basic: basicAuth(e.AdminKey)}
-}
-
-// basicAuth makes an HTTP Basic header whose password is an API key, as a
-// PCI Vault client sends its account username and password.
-func basicAuth(key string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte("my-account:"+key))
+	return &env{Env: e, basic: vaulttest.BasicAuth(e.AdminKey)}
 }
 
 // call sends an account request (Basic auth) and returns status and body.
@@ -62,18 +52,10 @@ func (e *env) call(t *testing.T, method, path, body string) (*http.Response, []b
 	return e.Do(t, method, path, body, "Authorization", e.basic)
 }
 
-// want fails the test unless the response has the status.
-func want(t *testing.T, resp *http.Response, body []byte, status int) {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("%s %s: %d %s, want %d", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, body, status)
-	}
-}
-
 // wantError checks a failure: the status and PCI Vault's {"error": "..."} shape.
 func wantError(t *testing.T, resp *http.Response, body []byte, status int) string {
 	t.Helper()
-	want(t, resp, body, status)
+	vaulttest.WantStatus(t, resp, body, status)
 	var eb map[string]any
 	if err := json.Unmarshal(body, &eb); err != nil || len(eb) != 1 {
 		t.Fatalf("error body %s is not {\"error\": ...}", body)
@@ -83,15 +65,6 @@ func wantError(t *testing.T, resp *http.Response, body []byte, status int) strin
 		t.Fatalf("error body %s has no message", body)
 	}
 	return msg
-}
-
-func decode[T any](t *testing.T, b []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
 }
 
 // q builds a query string.
@@ -107,7 +80,7 @@ func q(kv ...string) string {
 func (e *env) createKey(t *testing.T, user, pass string) {
 	t.Helper()
 	resp, body := e.call(t, "POST", "/v1/key", `{"user":"`+user+`","passphrase":"`+pass+`"}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 }
 
 type stored struct {
@@ -120,15 +93,15 @@ type stored struct {
 func (e *env) store(t *testing.T, reference, data string) stored {
 	t.Helper()
 	resp, body := e.call(t, "POST", "/v1/vault"+q("user", user, "passphrase", passphrase, "reference", reference), data)
-	want(t, resp, body, http.StatusOK)
-	return decode[stored](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	return vaulttest.Decode[stored](t, body)
 }
 
 // reveal returns what GET /v1/vault answers for token and reference.
 func (e *env) reveal(t *testing.T, token, reference string) string {
 	t.Helper()
 	resp, body := e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", passphrase, "token", token, "reference", reference), "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	return string(body)
 }
 
@@ -149,8 +122,8 @@ type lockdownInfo struct {
 func (e *env) createEndpoint(t *testing.T, extra ...string) endpoint {
 	t.Helper()
 	resp, body := e.call(t, "POST", "/v1/capture"+q(append([]string{"user", user, "passphrase", passphrase}, extra...)...), "")
-	want(t, resp, body, http.StatusOK)
-	return decode[endpoint](t, body)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	return vaulttest.Decode[endpoint](t, body)
 }
 
 // post sends data to a capture endpoint the way a browser's fetch does:
@@ -164,7 +137,7 @@ func (e *env) post(t *testing.T, path, secret, data string) (*http.Response, []b
 // entries counts every entry of the tenant straight from the store.
 func (e *env) entries(t *testing.T) int {
 	t.Helper()
-	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.PCIKindEntry}, e.Clock.Now())
+	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindEntry}, e.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +147,7 @@ func (e *env) entries(t *testing.T) int {
 // endpoints counts the live capture endpoints in the store.
 func (e *env) endpoints(t *testing.T) int {
 	t.Helper()
-	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.PCIKindCapture}, e.Clock.Now())
+	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindCaptureEndpoint}, e.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

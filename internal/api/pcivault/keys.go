@@ -65,91 +65,75 @@ type keyResponse struct {
 }
 
 // createKey makes a key for a user: POST /v1/key.
-func (a *API) createKey() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := readKeyParams(w, r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		u, generated, err := a.pci.CreateUserKey(r.Context(), principal(r).Tenant, p.User, p.Passphrase)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.record(r, "pcivault.key.create", u.Name); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		server.Encode(w, http.StatusOK, keyResponse{User: u.Name, Passphrase: generated, CreatedAt: &u.CreatedAt})
-	})
+func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
+	p, err := readKeyParams(w, r)
+	if err != nil {
+		return err
+	}
+	u, generated, err := a.pci.CreateUserKey(r.Context(), server.Principal(r).Tenant, p.User, p.Passphrase)
+	if err != nil {
+		return err
+	}
+	if err := a.record(r, "pcivault.key.create", u.Name); err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, keyResponse{User: u.Name, Passphrase: generated, CreatedAt: &u.CreatedAt})
+	return nil
 }
 
 // listKeys lists keys, never their secrets: GET /v1/key.
-func (a *API) listKeys() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pg, err := page(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		users, next, err := a.pci.ListUserKeys(r.Context(), principal(r).Tenant, pg)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		out := make([]keyResponse, len(users))
-		for i, u := range users {
-			out[i] = keyResponse{User: u.Name, CreatedAt: &u.CreatedAt}
-		}
-		setNext(w, next)
-		server.Encode(w, http.StatusOK, out)
-	})
+func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	users, next, err := a.pci.ListUserKeys(r.Context(), server.Principal(r).Tenant, pg)
+	if err != nil {
+		return err
+	}
+	out := make([]keyResponse, len(users))
+	for i, u := range users {
+		out[i] = keyResponse{User: u.Name, CreatedAt: &u.CreatedAt}
+	}
+	setNext(w, next)
+	server.Encode(w, http.StatusOK, out)
+	return nil
 }
 
 // changePassphrase rewraps a key under a new passphrase: PUT /v1/key.
-func (a *API) changePassphrase() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := readKeyParams(w, r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		old, new := p.passphraseChange()
-		if new == "" {
-			a.fail(w, r, vault.Invalid("new_passphrase", "new_passphrase is required"))
-			return
-		}
-		if err := a.pci.ChangePassphrase(r.Context(), principal(r).Tenant, p.User, old, new); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.record(r, "pcivault.key.passphrase", p.User); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		server.Encode(w, http.StatusOK, keyResponse{User: p.User})
-	})
+func (a *API) changePassphrase(w http.ResponseWriter, r *http.Request) error {
+	p, err := readKeyParams(w, r)
+	if err != nil {
+		return err
+	}
+	old, new := p.passphraseChange()
+	if new == "" {
+		return vault.Invalid("new_passphrase", "new_passphrase is required")
+	}
+	if err := a.pci.ChangePassphrase(r.Context(), server.Principal(r).Tenant, p.User, old, new); err != nil {
+		return err
+	}
+	if err := a.record(r, "pcivault.key.passphrase", p.User); err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, keyResponse{User: p.User})
+	return nil
 }
 
 // deleteKey removes a key: DELETE /v1/key?user=&safe=.
-func (a *API) deleteKey() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user := r.URL.Query().Get("user")
-		safe, err := parseBool(r, "safe", true)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		n, err := a.pci.DeleteUserKey(r.Context(), principal(r).Tenant, user, safe)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.record(r, "pcivault.key.delete", user); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		server.Encode(w, http.StatusOK, map[string]any{"user": user, "deleted_entries": n})
-	})
+func (a *API) deleteKey(w http.ResponseWriter, r *http.Request) error {
+	user := r.URL.Query().Get("user")
+	safe, err := parseBool(r, "safe", true)
+	if err != nil {
+		return err
+	}
+	n, err := a.pci.DeleteUserKey(r.Context(), server.Principal(r).Tenant, user, safe)
+	if err != nil {
+		return err
+	}
+	if err := a.record(r, "pcivault.key.delete", user); err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, map[string]any{"user": user, "deleted_entries": n})
+	return nil
 }

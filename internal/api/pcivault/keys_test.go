@@ -7,33 +7,36 @@ import (
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestCreateKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	t.Run("JSON body, as PCI Vault documents", func(t *testing.T) {
 		resp, body := e.call(t, "POST", "/v1/key", `{"user":"body-user","passphrase":"`+passphrase+`"}`)
-		want(t, resp, body, http.StatusOK)
-		got := decode[map[string]any](t, body)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		got := vaulttest.Decode[map[string]any](t, body)
 		if got["user"] != "body-user" || got["passphrase"] != nil {
 			t.Fatalf("create answered %s (a passphrase the caller chose is not echoed)", body)
 		}
 	})
 	t.Run("query string", func(t *testing.T) {
 		resp, body := e.call(t, "POST", "/v1/key"+q("user", "query-user", "passphrase", passphrase), "")
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	})
 	t.Run("generated passphrase is returned once and works", func(t *testing.T) {
 		resp, body := e.call(t, "POST", "/v1/key", `{"user":"gen-user"}`)
-		want(t, resp, body, http.StatusOK)
-		gen, _ := decode[map[string]any](t, body)["passphrase"].(string)
-		if len(gen) < vault.PCIMinPassphrase {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		gen, _ := vaulttest.Decode[map[string]any](t, body)["passphrase"].(string)
+		if len(gen) < pv.MinPassphrase {
 			t.Fatalf("generated passphrase %q", gen)
 		}
 		resp, body = e.call(t, "POST", "/v1/vault"+q("user", "gen-user", "passphrase", gen), `{"card_number":"`+pan+`"}`)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		resp, body = e.call(t, "GET", "/v1/key", "")
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		if strings.Contains(string(body), gen) {
 			t.Fatalf("the key list shows the passphrase")
 		}
@@ -59,6 +62,7 @@ func TestCreateKey(t *testing.T) {
 }
 
 func TestListKeysPaginated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, u := range []string{"alice", "bob", "carol"} {
 		e.createKey(t, u, passphrase)
@@ -70,8 +74,8 @@ func TestListKeysPaginated(t *testing.T) {
 			t.Fatal("pagination does not end")
 		}
 		resp, body := e.call(t, "GET", path, "")
-		want(t, resp, body, http.StatusOK)
-		for _, k := range decode[[]map[string]any](t, body) {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		for _, k := range vaulttest.Decode[[]map[string]any](t, body) {
 			if len(k) != 2 || k["created_at"] == nil {
 				t.Fatalf("key entry %v shows more than its name and creation time", k)
 			}
@@ -86,8 +90,8 @@ func TestListKeysPaginated(t *testing.T) {
 		t.Fatalf("pages listed %v", seen)
 	}
 	t.Run("other tenants see none", func(t *testing.T) {
-		resp, body := e.Do(t, "GET", "/v1/key", "", "Authorization", basicAuth(e.TenantKey(t, "other")))
-		want(t, resp, body, http.StatusOK)
+		resp, body := e.Do(t, "GET", "/v1/key", "", "Authorization", vaulttest.BasicAuth(e.TenantKey(t, "other")))
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		if string(body) != "[]\n" {
 			t.Fatalf("other tenant lists %s", body)
 		}
@@ -95,6 +99,7 @@ func TestListKeysPaginated(t *testing.T) {
 }
 
 func TestChangePassphrase(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	s := e.store(t, "ref", `{"card_number":"`+pan+`"}`)
@@ -108,17 +113,18 @@ func TestChangePassphrase(t *testing.T) {
 	wantError(t, resp, body, http.StatusBadRequest)
 
 	resp, body = e.call(t, "PUT", "/v1/key"+q("user", user, "passphrase", passphrase, "new_passphrase", newPass), "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", passphrase, "token", s.Token), "")
 	wantError(t, resp, body, http.StatusUnauthorized)
 	resp, body = e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", newPass, "token", s.Token), "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if string(body) != `{"card_number":"`+pan+`"}` {
 		t.Fatalf("data after the change: %s", body)
 	}
 }
 
 func TestDeleteKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	e.store(t, "ref", `{"card_number":"`+pan+`"}`)
@@ -135,7 +141,7 @@ func TestDeleteKey(t *testing.T) {
 	wantError(t, resp, body, http.StatusBadRequest)
 
 	resp, body = e.call(t, "DELETE", "/v1/key"+q("user", user, "safe", "false"), "")
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	if e.entries(t) != 0 || e.endpoints(t) != 0 {
 		t.Fatal("data or endpoints outlived their key")
 	}
@@ -147,23 +153,24 @@ func TestDeleteKey(t *testing.T) {
 	t.Run("a key without data goes with safe on", func(t *testing.T) {
 		e.createKey(t, "empty", passphrase)
 		resp, body := e.call(t, "DELETE", "/v1/key"+q("user", "empty"), "")
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	})
 }
 
 func TestAccountAuthAndScopes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	s := e.store(t, "ref", `{"card_number":"`+pan+`"}`)
-	reader := basicAuth(e.Key(t, vault.ScopeCardsRead))
-	writer := basicAuth(e.Key(t, vault.ScopeCardsWrite))
+	reader := vaulttest.BasicAuth(e.Key(t, vault.ScopeCardsRead))
+	writer := vaulttest.BasicAuth(e.Key(t, vault.ScopeCardsWrite))
 
 	resp, body := e.Do(t, "GET", "/v1/key", "")
 	wantError(t, resp, body, http.StatusUnauthorized)
 	if !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
 		t.Fatalf("no Basic challenge: %v", resp.Header)
 	}
-	resp, body = e.Do(t, "GET", "/v1/key", "", "Authorization", basicAuth("not-a-key"))
+	resp, body = e.Do(t, "GET", "/v1/key", "", "Authorization", vaulttest.BasicAuth("not-a-key"))
 	wantError(t, resp, body, http.StatusUnauthorized)
 
 	for _, c := range []struct {

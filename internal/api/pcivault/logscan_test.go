@@ -15,15 +15,16 @@ import (
 // code, passphrase or capture secret in the log, the audit log or (in the
 // clear) the store.
 func TestNothingSensitiveLeaks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	s := e.store(t, "ref", `{"card_number":"`+spacedPAN+`","cvv":"8642","card_holder":"Zebedee Quux"}`)
 	ep := e.createEndpoint(t, "token", s.Token, "reference", "ref")
 	free := e.createEndpoint(t)
 	resp, body := e.post(t, ep.URL, ep.Secret, `{"cvv":"9753"}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	resp, body = e.post(t, free.URL, free.Secret, `{"card_number":"`+otherPAN+`","cvv":"1357"}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	e.reveal(t, s.Token, "ref")
 	// Failures that carry secrets in the request.
 	e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", "WrongButLongPassphrase1", "token", s.Token), "")
@@ -46,7 +47,7 @@ func TestNothingSensitiveLeaks(t *testing.T) {
 		t.Fatalf("audit: %v", err)
 	}
 	audit, _ := json.Marshal(entries)
-	for _, kind := range []string{vault.PCIKindUser, vault.PCIKindEntry, vault.PCIKindCapture} {
+	for _, kind := range []string{vault.KindUserKey, vault.KindEntry, vault.KindCaptureEndpoint} {
 		recs, err := e.Store.ListRecords(context.Background(), recordQuery(kind), e.Clock.Now())
 		if err != nil || len(recs) == 0 {
 			t.Fatalf("records of %s: %d %v", kind, len(recs), err)

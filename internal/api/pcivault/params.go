@@ -8,10 +8,11 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // tooLarge is the message for a body over PCI Vault's limit.
-var tooLarge = fmt.Sprintf("request body is larger than %d bytes (256 KiB)", vault.PCIMaxData)
+var tooLarge = fmt.Sprintf("request body is larger than %d bytes (256 KiB)", pv.MaxData)
 
 // NextTokenHeader carries the cursor of the next page of a list; the caller
 // sends it back as the next_token query parameter.
@@ -22,7 +23,7 @@ const maxLimit = 1000
 
 // readBody reads a request body of at most 256 KiB (PCI Vault's limit).
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, vault.PCIMaxData)
+	r.Body = http.MaxBytesReader(w, r.Body, pv.MaxData)
 	raw, err := server.ReadBody(r)
 	if vault.CodeOf(err) == vault.CodeTooLarge {
 		return nil, vault.Invalid("body", "%s", tooLarge)

@@ -4,55 +4,52 @@
 package pcivault
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // Prefix is where the PCI Vault dialect lives.
 const Prefix = "/v1"
 
-// Auditor records security-relevant actions.
-type Auditor interface {
-	Record(ctx context.Context, ev audit.Event) error
-}
-
 // API serves the PCI Vault dialect.
 type API struct {
 	vault *vault.Service
-	pci   *vault.PCIVault
-	audit Auditor
+	pci   *pv.Service
+	audit api.Recorder
 	log   *slog.Logger
 }
 
-// New returns the PCI Vault API over the vault service. The zero
-// PCIVaultOptions are the production settings; tests pass cheap KDF
-// parameters.
-func New(v *vault.Service, a Auditor, log *slog.Logger, o vault.PCIVaultOptions) *API {
-	return &API{vault: v, pci: vault.NewPCIVault(v, o), audit: a, log: log}
+// New returns the PCI Vault API over d.Vault and d.PCI, auditing to d.Audit.
+func New(d api.Deps) *API {
+	return &API{vault: d.Vault, pci: d.PCI, audit: d.Audit, log: d.Logger()}
 }
+
+var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole PCI Vault API. The hosted forms under
 // /v1/capture/iframe are not here; their literal segment outranks {id}.
 func (a *API) Routes(mux *server.Mux) {
-	mux.Handle("POST "+Prefix+"/key", a.auth(vault.ScopeCardsWrite, a.createKey()))
-	mux.Handle("GET "+Prefix+"/key", a.auth(vault.ScopeCardsRead, a.listKeys()))
-	mux.Handle("PUT "+Prefix+"/key", a.auth(vault.ScopeCardsWrite, a.changePassphrase()))
-	mux.Handle("DELETE "+Prefix+"/key", a.auth(vault.ScopeCardsWrite, a.deleteKey()))
+	rt := server.Routes{Auth: a.vault, Fail: a.fail, Challenge: "Basic"}
+	mux.Handle("POST "+Prefix+"/key", rt.Key(vault.ScopeCardsWrite, a.createKey))
+	mux.Handle("GET "+Prefix+"/key", rt.Key(vault.ScopeCardsRead, a.listKeys))
+	mux.Handle("PUT "+Prefix+"/key", rt.Key(vault.ScopeCardsWrite, a.changePassphrase))
+	mux.Handle("DELETE "+Prefix+"/key", rt.Key(vault.ScopeCardsWrite, a.deleteKey))
 
-	mux.Handle("POST "+Prefix+"/vault", a.auth(vault.ScopeCardsWrite, a.storeData()))
-	mux.Handle("GET "+Prefix+"/vault", a.auth("", a.getData()))
-	mux.Handle("DELETE "+Prefix+"/vault", a.auth(vault.ScopeCardsWrite, a.deleteData()))
+	mux.Handle("POST "+Prefix+"/vault", rt.Key(vault.ScopeCardsWrite, a.storeData))
+	mux.Handle("GET "+Prefix+"/vault", rt.Key("", a.getData))
+	mux.Handle("DELETE "+Prefix+"/vault", rt.Key(vault.ScopeCardsWrite, a.deleteData))
 
-	mux.Handle("POST "+Prefix+"/capture", a.auth(vault.ScopeCardsWrite, a.createCapture()))
-	mux.Handle("GET "+Prefix+"/capture", a.auth(vault.ScopeCardsRead, a.listCaptures()))
-	mux.Handle("DELETE "+Prefix+"/capture", a.auth(vault.ScopeCardsWrite, a.deleteCapture()))
-	mux.Handle("DELETE "+Prefix+"/capture/{id}", a.auth(vault.ScopeCardsWrite, a.deleteCapture()))
-	mux.Handle("POST "+Prefix+"/capture/{id}", cors(a.capture()))
+	mux.Handle("POST "+Prefix+"/capture", rt.Key(vault.ScopeCardsWrite, a.createCapture))
+	mux.Handle("GET "+Prefix+"/capture", rt.Key(vault.ScopeCardsRead, a.listCaptures))
+	mux.Handle("DELETE "+Prefix+"/capture", rt.Key(vault.ScopeCardsWrite, a.deleteCapture))
+	mux.Handle("DELETE "+Prefix+"/capture/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteCapture))
+	mux.Handle("POST "+Prefix+"/capture/{id}", cors(rt.Serve(a.capture)))
 	mux.Handle("OPTIONS "+Prefix+"/capture/{id}", cors(preflight()))
 }
 
@@ -93,23 +90,10 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	a.WriteError(w, r, status, e.Public)
 }
 
-// auth authenticates the account (HTTP Basic whose password is a cardvault
-// API key; any other credential style works too) and requires scope, when
-// one is given, before next runs.
-func (a *API) auth(scope vault.Scope, next http.Handler) http.Handler {
-	return server.RequireKey(a.vault, "Basic", scope, a.fail, next)
-}
-
-// principal returns the caller that auth stored.
-func principal(r *http.Request) vault.Principal {
-	p, _ := vault.PrincipalFrom(r.Context())
-	return p
-}
-
 // record audits an action by the request's caller; a failure to audit
 // fails the request, so nothing audited goes unrecorded.
 func (a *API) record(r *http.Request, action string, targets ...string) error {
-	p := principal(r)
+	p := server.Principal(r)
 	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: targets, RequestID: server.RequestIDFrom(r.Context())})
 }

@@ -8,9 +8,11 @@ import (
 
 	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 func TestStoreReturnsDataExactly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	for name, data := range map[string]string{
@@ -33,6 +35,7 @@ func TestStoreReturnsDataExactly(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	e.createKey(t, "second-user", passphrase)
@@ -53,8 +56,8 @@ func TestTokens(t *testing.T) {
 	})
 	t.Run("number in the query string", func(t *testing.T) {
 		resp, body := e.call(t, "POST", "/v1/vault"+q("user", user, "passphrase", passphrase, "number", spacedPAN), `{"cvv":"123"}`)
-		want(t, resp, body, http.StatusOK)
-		if decode[stored](t, body).Token != base {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		if vaulttest.Decode[stored](t, body).Token != base {
 			t.Fatalf("query number gave another token: %s", body)
 		}
 	})
@@ -65,18 +68,18 @@ func TestTokens(t *testing.T) {
 	})
 	t.Run("another user, another token", func(t *testing.T) {
 		resp, body := e.call(t, "POST", "/v1/vault"+q("user", "second-user", "passphrase", passphrase), `{"card_number":"`+pan+`"}`)
-		want(t, resp, body, http.StatusOK)
-		if decode[stored](t, body).Token == base {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		if vaulttest.Decode[stored](t, body).Token == base {
 			t.Fatal("two users share a token")
 		}
 	})
 	t.Run("another tenant, another token", func(t *testing.T) {
-		other := basicAuth(e.TenantKey(t, "other"))
+		other := vaulttest.BasicAuth(e.TenantKey(t, "other"))
 		resp, body := e.Do(t, "POST", "/v1/key", `{"user":"`+user+`","passphrase":"`+passphrase+`"}`, "Authorization", other)
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		resp, body = e.Do(t, "POST", "/v1/vault"+q("user", user, "passphrase", passphrase), `{"card_number":"`+pan+`"}`, "Authorization", other)
-		want(t, resp, body, http.StatusOK)
-		if decode[stored](t, body).Token == base {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		if vaulttest.Decode[stored](t, body).Token == base {
 			t.Fatal("two tenants share a token")
 		}
 	})
@@ -96,6 +99,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestStoreSamePairReplaces(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	a := e.store(t, "ref", `{"card_number":"`+pan+`","cvv":"111"}`)
@@ -117,11 +121,12 @@ func TestStoreSamePairReplaces(t *testing.T) {
 	t.Run("a token with one entry does not", func(t *testing.T) {
 		s := e.store(t, "", `{"card_number":"`+otherPAN+`"}`)
 		resp, body := e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", passphrase, "token", s.Token), "")
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 	})
 }
 
 func TestRevealIsAuditedAndGuarded(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	e.createKey(t, "second-user", passphrase)
@@ -165,6 +170,7 @@ func TestRevealIsAuditedAndGuarded(t *testing.T) {
 }
 
 func TestListAndDeleteData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createKey(t, user, passphrase)
 	e.createKey(t, "second-user", passphrase)
@@ -172,15 +178,15 @@ func TestListAndDeleteData(t *testing.T) {
 	e.store(t, "r2", `{"card_number":"`+pan+`"}`)
 	b := e.store(t, "r1", `{"card_number":"`+otherPAN+`"}`)
 	resp, body := e.call(t, "POST", "/v1/vault"+q("user", "second-user", "passphrase", passphrase, "reference", "s1"), `{"card_number":"`+pan+`"}`)
-	want(t, resp, body, http.StatusOK)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
 
 	t.Run("list pages through every user", func(t *testing.T) {
 		total := 0
 		path := "/v1/vault?limit=3"
 		for path != "" {
 			resp, body := e.call(t, "GET", path, "")
-			want(t, resp, body, http.StatusOK)
-			for _, refs := range decode[map[string][]lockdownInfo](t, body) {
+			vaulttest.WantStatus(t, resp, body, http.StatusOK)
+			for _, refs := range vaulttest.Decode[map[string][]lockdownInfo](t, body) {
 				total += len(refs)
 			}
 			path = ""
@@ -194,8 +200,8 @@ func TestListAndDeleteData(t *testing.T) {
 	})
 	t.Run("list one user", func(t *testing.T) {
 		resp, body := e.call(t, "GET", "/v1/vault"+q("user", "second-user"), "")
-		want(t, resp, body, http.StatusOK)
-		got := decode[map[string][]lockdownInfo](t, body)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		got := vaulttest.Decode[map[string][]lockdownInfo](t, body)
 		if len(got) != 1 || len(got["second-user"]) != 1 || got["second-user"][0].Reference != "s1" {
 			t.Fatalf("one user's list: %s", body)
 		}
@@ -204,7 +210,7 @@ func TestListAndDeleteData(t *testing.T) {
 	})
 	t.Run("delete one entry", func(t *testing.T) {
 		resp, body := e.call(t, "DELETE", "/v1/vault"+q("token", b.Token, "reference", "r1"), "")
-		want(t, resp, body, http.StatusOK)
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
 		resp, body = e.call(t, "DELETE", "/v1/vault"+q("token", b.Token, "reference", "r1"), "")
 		wantError(t, resp, body, http.StatusNotFound)
 	})
@@ -214,8 +220,8 @@ func TestListAndDeleteData(t *testing.T) {
 	})
 	t.Run("delete every entry of a token", func(t *testing.T) {
 		resp, body := e.call(t, "DELETE", "/v1/vault"+q("user", user, "token", a1.Token), "")
-		want(t, resp, body, http.StatusOK)
-		if decode[map[string]any](t, body)["deleted"] != float64(2) || e.entries(t) != 1 {
+		vaulttest.WantStatus(t, resp, body, http.StatusOK)
+		if vaulttest.Decode[map[string]any](t, body)["deleted"] != float64(2) || e.entries(t) != 1 {
 			t.Fatalf("delete all answered %s, %d entries left", body, e.entries(t))
 		}
 		resp, body = e.call(t, "DELETE", "/v1/vault", "")

@@ -58,8 +58,8 @@ func (s *Store) ListAPIKeys(ctx context.Context, tenant string, p vault.Page) ([
 }
 
 // RevokeAPIKey times the call it wraps.
-func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time) error {
-	return timedErr(s, "revoke_api_key", func() error { return s.next.RevokeAPIKey(ctx, tenant, id, at) })
+func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
+	return timedErr(s, "revoke_api_key", func() error { return s.next.RevokeAPIKey(ctx, tenant, id, at, integrity) })
 }
 
 // CreateCard times the call it wraps.

@@ -9,7 +9,7 @@ import (
 )
 
 // apiKeyColumns are the columns scanAPIKey reads, in order.
-const apiKeyColumns = `id, tenant, name, scopes, hash, created_at, expires_at, revoked_at`
+const apiKeyColumns = `id, tenant, name, scopes, hash, created_at, expires_at, revoked_at, integrity`
 
 // scanAPIKey reads one row of apiKeyColumns.
 func scanAPIKey(sc scanner) (vault.APIKey, error) {
@@ -19,22 +19,23 @@ func scanAPIKey(sc scanner) (vault.APIKey, error) {
 		created          time.Time
 		expires, revoked *time.Time
 	)
-	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &scopes, &k.Hash, &created, &expires, &revoked); err != nil {
+	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &scopes, &k.Hash, &created, &expires, &revoked, &k.Integrity); err != nil {
 		return vault.APIKey{}, err
 	}
 	k.Scopes = vault.SplitScopes(scopes)
 	k.CreatedAt = fromTS(created)
 	k.ExpiresAt = fromNullTS(expires)
 	k.RevokedAt = fromNullTS(revoked)
+	k.Integrity = unblob(k.Integrity)
 	return k, nil
 }
 
 // CreateAPIKey stores an API key; ErrConflict if its id or hash exists.
 func (s *store) CreateAPIKey(ctx context.Context, k vault.APIKey) error {
 	tag, err := s.q.Exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
 		k.ID, k.Tenant, k.Name, vault.JoinScopes(k.Scopes), k.Hash,
-		ts(k.CreatedAt), nullTS(k.ExpiresAt), nullTS(k.RevokedAt))
+		ts(k.CreatedAt), nullTS(k.ExpiresAt), nullTS(k.RevokedAt), blob(k.Integrity))
 	return inserted("create api key", tag.RowsAffected(), err)
 }
 
@@ -70,14 +71,14 @@ func (s *store) ListAPIKeys(ctx context.Context, tenant string, p vault.Page) ([
 	return keys, nil
 }
 
-// RevokeAPIKey marks a key revoked at the given (non-zero) time; ErrNotFound
-// if it does not exist or is already revoked.
-func (s *store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time) error {
+// RevokeAPIKey marks a key revoked at the given (non-zero) time, with its
+// new integrity tag; ErrNotFound if it does not exist or is already revoked.
+func (s *store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
 	if at.IsZero() {
 		return errors.New("postgres: revoke api key: zero revocation time")
 	}
-	tag, err := s.q.Exec(ctx, `UPDATE api_keys SET revoked_at = $1
-		WHERE tenant = $2 AND id = $3 AND revoked_at IS NULL`, ts(at), tenant, id)
+	tag, err := s.q.Exec(ctx, `UPDATE api_keys SET revoked_at = $1, integrity = $2
+		WHERE tenant = $3 AND id = $4 AND revoked_at IS NULL`, ts(at), blob(integrity), tenant, id)
 	if err != nil {
 		return opErr("revoke api key", err)
 	}

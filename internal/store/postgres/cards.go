@@ -10,7 +10,7 @@ import (
 // cardColumns are the columns scanCard reads, in order.
 const cardColumns = `tenant, id, fingerprint, bin, last4, scheme, exp_month, exp_year,
 	reference, metadata, sealed_pan, sealed_holder, sealed_extra,
-	created_at, updated_at, expires_at`
+	created_at, updated_at, expires_at, integrity`
 
 // scanCard reads one row of cardColumns.
 func scanCard(sc scanner) (vault.Card, error) {
@@ -21,7 +21,7 @@ func scanCard(sc scanner) (vault.Card, error) {
 	)
 	err := sc.Scan(&c.Tenant, &c.ID, &c.Fingerprint, &c.BIN, &c.Last4, &c.Scheme,
 		&c.ExpMonth, &c.ExpYear, &c.Reference, &c.Metadata,
-		&c.SealedPAN, &c.SealedHolder, &c.SealedExtra, &created, &updated, &expires)
+		&c.SealedPAN, &c.SealedHolder, &c.SealedExtra, &created, &updated, &expires, &c.Integrity)
 	if err != nil {
 		return vault.Card{}, err
 	}
@@ -29,6 +29,7 @@ func scanCard(sc scanner) (vault.Card, error) {
 	c.SealedPAN = unblob(c.SealedPAN)
 	c.SealedHolder = unblob(c.SealedHolder)
 	c.SealedExtra = unblob(c.SealedExtra)
+	c.Integrity = unblob(c.Integrity)
 	c.CreatedAt = fromTS(created)
 	c.UpdatedAt = fromTS(updated)
 	c.ExpiresAt = fromNullTS(expires)
@@ -38,11 +39,11 @@ func scanCard(sc scanner) (vault.Card, error) {
 // CreateCard stores a card; ErrConflict if its id exists.
 func (s *store) CreateCard(ctx context.Context, c vault.Card) error {
 	tag, err := s.q.Exec(ctx, `INSERT INTO cards (`+cardColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT DO NOTHING`,
 		c.Tenant, c.ID, c.Fingerprint, c.BIN, c.Last4, c.Scheme, c.ExpMonth, c.ExpYear,
 		c.Reference, blob(c.Metadata), blob(c.SealedPAN), blob(c.SealedHolder), blob(c.SealedExtra),
-		ts(c.CreatedAt), ts(c.UpdatedAt), nullTS(c.ExpiresAt))
+		ts(c.CreatedAt), ts(c.UpdatedAt), nullTS(c.ExpiresAt), blob(c.Integrity))
 	return inserted("create card", tag.RowsAffected(), err)
 }
 
@@ -67,11 +68,11 @@ func (s *store) UpdateCard(ctx context.Context, c vault.Card, now time.Time) err
 	tag, err := s.q.Exec(ctx, `UPDATE cards SET
 		fingerprint = $1, bin = $2, last4 = $3, scheme = $4, exp_month = $5, exp_year = $6,
 		reference = $7, metadata = $8, sealed_pan = $9, sealed_holder = $10, sealed_extra = $11,
-		updated_at = $12, expires_at = $13
-		WHERE tenant = $14 AND id = $15 AND (expires_at IS NULL OR expires_at > $16)`,
+		updated_at = $12, expires_at = $13, integrity = $14
+		WHERE tenant = $15 AND id = $16 AND (expires_at IS NULL OR expires_at > $17)`,
 		c.Fingerprint, c.BIN, c.Last4, c.Scheme, c.ExpMonth, c.ExpYear,
 		c.Reference, blob(c.Metadata), blob(c.SealedPAN), blob(c.SealedHolder), blob(c.SealedExtra),
-		ts(updated), nullTS(c.ExpiresAt),
+		ts(updated), nullTS(c.ExpiresAt), blob(c.Integrity),
 		c.Tenant, c.ID, ts(now))
 	if err != nil {
 		return opErr("update card", err)

@@ -10,7 +10,7 @@ import (
 )
 
 // apiKeyColumns are the columns scanAPIKey reads, in order.
-const apiKeyColumns = `id, tenant, name, scopes, hash, created_at, expires_at, revoked_at`
+const apiKeyColumns = `id, tenant, name, scopes, hash, created_at, expires_at, revoked_at, integrity`
 
 // scanAPIKey reads one row of apiKeyColumns.
 func scanAPIKey(sc scanner) (vault.APIKey, error) {
@@ -20,22 +20,23 @@ func scanAPIKey(sc scanner) (vault.APIKey, error) {
 		created          int64
 		expires, revoked sql.NullInt64
 	)
-	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &scopes, &k.Hash, &created, &expires, &revoked); err != nil {
+	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &scopes, &k.Hash, &created, &expires, &revoked, &k.Integrity); err != nil {
 		return vault.APIKey{}, err
 	}
 	k.Scopes = vault.SplitScopes(scopes)
 	k.CreatedAt = fromMicros(created)
 	k.ExpiresAt = fromNullMicros(expires)
 	k.RevokedAt = fromNullMicros(revoked)
+	k.Integrity = unblob(k.Integrity)
 	return k, nil
 }
 
 // CreateAPIKey stores an API key; ErrConflict if its id or hash exists.
 func (s *store) CreateAPIKey(ctx context.Context, k vault.APIKey) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Tenant, k.Name, vault.JoinScopes(k.Scopes), k.Hash,
-		micros(k.CreatedAt), nullMicros(k.ExpiresAt), nullMicros(k.RevokedAt))
+		micros(k.CreatedAt), nullMicros(k.ExpiresAt), nullMicros(k.RevokedAt), blob(k.Integrity))
 	if err != nil {
 		return opErr("create api key", err)
 	}
@@ -77,14 +78,14 @@ func (s *store) ListAPIKeys(ctx context.Context, tenant string, p vault.Page) ([
 	return keys, nil
 }
 
-// RevokeAPIKey marks a key revoked at the given (non-zero) time; ErrNotFound
-// if it does not exist or is already revoked.
-func (s *store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time) error {
+// RevokeAPIKey marks a key revoked at the given (non-zero) time, with its
+// new integrity tag; ErrNotFound if it does not exist or is already revoked.
+func (s *store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
 	if at.IsZero() {
 		return errors.New("sqlite: revoke api key: zero revocation time")
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?
-		WHERE tenant = ? AND id = ? AND revoked_at IS NULL`, micros(at), tenant, id)
+	res, err := s.w.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?, integrity = ?
+		WHERE tenant = ? AND id = ? AND revoked_at IS NULL`, micros(at), blob(integrity), tenant, id)
 	if err != nil {
 		return opErr("revoke api key", err)
 	}

@@ -11,7 +11,7 @@ import (
 // cardColumns are the columns scanCard reads, in order.
 const cardColumns = `tenant, id, fingerprint, bin, last4, scheme, exp_month, exp_year,
 	reference, metadata, sealed_pan, sealed_holder, sealed_extra,
-	created_at, updated_at, expires_at`
+	created_at, updated_at, expires_at, integrity`
 
 // liveCard is the condition, with one parameter (now), that hides expired cards.
 const liveCard = `(expires_at IS NULL OR expires_at > ?)`
@@ -25,7 +25,7 @@ func scanCard(sc scanner) (vault.Card, error) {
 	)
 	err := sc.Scan(&c.Tenant, &c.ID, &c.Fingerprint, &c.BIN, &c.Last4, &c.Scheme,
 		&c.ExpMonth, &c.ExpYear, &c.Reference, &c.Metadata,
-		&c.SealedPAN, &c.SealedHolder, &c.SealedExtra, &created, &updated, &expires)
+		&c.SealedPAN, &c.SealedHolder, &c.SealedExtra, &created, &updated, &expires, &c.Integrity)
 	if err != nil {
 		return vault.Card{}, err
 	}
@@ -33,6 +33,7 @@ func scanCard(sc scanner) (vault.Card, error) {
 	c.SealedPAN = unblob(c.SealedPAN)
 	c.SealedHolder = unblob(c.SealedHolder)
 	c.SealedExtra = unblob(c.SealedExtra)
+	c.Integrity = unblob(c.Integrity)
 	c.CreatedAt = fromMicros(created)
 	c.UpdatedAt = fromMicros(updated)
 	c.ExpiresAt = fromNullMicros(expires)
@@ -42,10 +43,10 @@ func scanCard(sc scanner) (vault.Card, error) {
 // CreateCard stores a card; ErrConflict if its id exists.
 func (s *store) CreateCard(ctx context.Context, c vault.Card) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO cards (`+cardColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Tenant, c.ID, c.Fingerprint, c.BIN, c.Last4, c.Scheme, c.ExpMonth, c.ExpYear,
 		c.Reference, blob(c.Metadata), blob(c.SealedPAN), blob(c.SealedHolder), blob(c.SealedExtra),
-		micros(c.CreatedAt), micros(c.UpdatedAt), nullMicros(c.ExpiresAt))
+		micros(c.CreatedAt), micros(c.UpdatedAt), nullMicros(c.ExpiresAt), blob(c.Integrity))
 	if err != nil {
 		return opErr("create card", err)
 	}
@@ -72,11 +73,11 @@ func (s *store) UpdateCard(ctx context.Context, c vault.Card, now time.Time) err
 	res, err := s.w.ExecContext(ctx, `UPDATE cards SET
 		fingerprint = ?, bin = ?, last4 = ?, scheme = ?, exp_month = ?, exp_year = ?,
 		reference = ?, metadata = ?, sealed_pan = ?, sealed_holder = ?, sealed_extra = ?,
-		updated_at = ?, expires_at = ?
+		updated_at = ?, expires_at = ?, integrity = ?
 		WHERE tenant = ? AND id = ? AND `+liveCard,
 		c.Fingerprint, c.BIN, c.Last4, c.Scheme, c.ExpMonth, c.ExpYear,
 		c.Reference, blob(c.Metadata), blob(c.SealedPAN), blob(c.SealedHolder), blob(c.SealedExtra),
-		micros(updated), nullMicros(c.ExpiresAt),
+		micros(updated), nullMicros(c.ExpiresAt), blob(c.Integrity),
 		c.Tenant, c.ID, micros(now))
 	if err != nil {
 		return opErr("update card", err)

@@ -53,6 +53,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, errors.New("sqlite: open: path must be a file name without '?'")
 	}
+	if err := prepareFiles(path); err != nil {
+		return nil, err
+	}
 	busy := strconv.FormatInt(busyTimeout.Milliseconds(), 10)
 	writer, err := sql.Open("sqlite", path+"?_busy_timeout="+busy+
 		"&_journal_mode=WAL&_synchronous=FULL&_foreign_keys=1&_txlock=immediate")

@@ -17,6 +17,7 @@ func newAPIKey(tenant, id string) vault.APIKey {
 		Hash:      []byte("hash-of-" + id),
 		CreatedAt: epoch(),
 		ExpiresAt: epoch().Add(90 * 24 * time.Hour),
+		Integrity: []byte("tag-of-" + id),
 	}
 }
 
@@ -53,15 +54,19 @@ func testAPIKeys(t *testing.T, s vault.Store) {
 	check(t, err, "GetAPIKey bare")
 	same(t, got, bare)
 
-	wantErr(t, s.RevokeAPIKey(ctx, "b", k.ID, epoch()), vault.ErrNotFound, "RevokeAPIKey from another tenant")
+	tag := []byte("tag after revocation")
+	wantErr(t, s.RevokeAPIKey(ctx, "b", k.ID, epoch(), tag), vault.ErrNotFound, "RevokeAPIKey from another tenant")
 	at := epoch().Add(time.Hour)
-	check(t, s.RevokeAPIKey(ctx, "a", k.ID, at), "RevokeAPIKey")
-	wantErr(t, s.RevokeAPIKey(ctx, "a", k.ID, at.Add(time.Hour)), vault.ErrNotFound, "RevokeAPIKey twice")
-	wantErr(t, s.RevokeAPIKey(ctx, "a", "missing", at), vault.ErrNotFound, "RevokeAPIKey missing")
+	check(t, s.RevokeAPIKey(ctx, "a", k.ID, at, tag), "RevokeAPIKey")
+	wantErr(t, s.RevokeAPIKey(ctx, "a", k.ID, at.Add(time.Hour), []byte("x")), vault.ErrNotFound, "RevokeAPIKey twice")
+	wantErr(t, s.RevokeAPIKey(ctx, "a", "missing", at, tag), vault.ErrNotFound, "RevokeAPIKey missing")
 
 	got, err = s.APIKeyByHash(ctx, k.Hash)
 	check(t, err, "APIKeyByHash revoked")
 	sameTime(t, got.RevokedAt, at, "RevokedAt")
+	if string(got.Integrity) != string(tag) {
+		t.Errorf("Integrity after revocation = %q, want the tag given to RevokeAPIKey", got.Integrity)
+	}
 	got, err = s.GetAPIKey(ctx, "a", k.ID)
 	check(t, err, "GetAPIKey revoked")
 	sameTime(t, got.RevokedAt, at, "RevokedAt")
@@ -75,7 +80,7 @@ func testAPIKeysPagination(t *testing.T, s vault.Store) {
 		check(t, s.CreateAPIKey(ctx, newAPIKey("a", want[i])), "CreateAPIKey")
 	}
 	check(t, s.CreateAPIKey(ctx, newAPIKey("b", "key_b")), "CreateAPIKey other tenant")
-	check(t, s.RevokeAPIKey(ctx, "a", want[3], epoch()), "RevokeAPIKey")
+	check(t, s.RevokeAPIKey(ctx, "a", want[3], epoch(), nil), "RevokeAPIKey")
 
 	var got []string
 	after := ""

@@ -26,6 +26,7 @@ func testCardsCRUD(t *testing.T, s vault.Store) {
 	u.Metadata = []byte(`{"k":"v"}`)
 	u.SealedPAN = []byte("resealed-pan")
 	u.SealedHolder = nil
+	u.Integrity = []byte("new tag") // kept as given, like every other column
 	u.UpdatedAt = later
 	u.ExpiresAt = later.Add(time.Hour)
 	u.CreatedAt = later // not mutable: the stored CreatedAt stays

@@ -102,6 +102,7 @@ func newCard(tenant, id string, now time.Time) vault.Card {
 		SealedExtra:  []byte("sealed-extra-" + id),
 		CreatedAt:    now,
 		UpdatedAt:    now,
+		Integrity:    []byte("tag-of-" + id),
 	}
 }
 

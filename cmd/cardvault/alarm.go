@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// auditIntegrityFailures records an audit event for every stored row that
+// fails its integrity check (the vault has already logged and refused it).
+// The event goes to the row's tenant's chain, or to the default tenant's
+// when the row names a tenant that has none (a forged row).
+func auditIntegrityFailures(svc *vault.Service, log *audit.Log, logger *slog.Logger) {
+	svc.OnIntegrityFailure(func(ctx context.Context, f vault.IntegrityFailure) {
+		ev := audit.Event{Tenant: f.Tenant, Actor: "system", Action: f.Action, Targets: []string{f.ID},
+			RequestID: server.RequestIDFrom(ctx)}
+		err := log.Record(ctx, ev)
+		if err != nil && f.Tenant != vault.DefaultTenant {
+			ev.Tenant, ev.Detail = vault.DefaultTenant, map[string]string{"row_tenant": f.Tenant}
+			err = log.Record(ctx, ev)
+		}
+		if err != nil {
+			logger.Error("could not audit an integrity failure", "action", f.Action, "id", f.ID, "err", err)
+		}
+	})
+}

@@ -1,0 +1,92 @@
+package customers
+
+import (
+	"encoding/json"
+	"regexp"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// Limits on customers and payment methods.
+const (
+	// MaxProfileLen is the longest profile id.
+	MaxProfileLen = 64
+	// MaxCustomerReferenceLen is the longest merchant reference of a customer.
+	MaxCustomerReferenceLen = 64
+	// MaxPersonalSize caps the sealed personal data of one object.
+	MaxPersonalSize = 16 << 10
+	// MaxPublicSize caps the non-personal data of one object.
+	MaxPublicSize = 32 << 10
+	// MaxConnectorTokens caps the provider tokens kept per payment method.
+	MaxConnectorTokens = 20
+)
+
+// idCell starts every customer and payment-method id, as the cell id starts
+// Hyperswitch's global ids (12345_cus_…): "<cell>_<kind>_<32 hex digits>".
+const idCell = "vault"
+
+// profilePattern is what a profile id may look like; "/" never occurs, so
+// "profile/reference" keys split one way only.
+var profilePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// referencePattern is what a merchant's customer reference may look like:
+// an identifier, never free text such as an e-mail address, because it is
+// kept in the clear.
+var referencePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ValidProfile reports whether id can name a profile: 1 to 64 letters,
+// digits, '_' or '-'.
+func ValidProfile(id string) bool { return profilePattern.MatchString(id) }
+
+// ValidCustomerReference reports whether ref can be a customer's merchant
+// reference: 1 to 64 letters, digits, '_' or '-'.
+func ValidCustomerReference(ref string) bool { return referencePattern.MatchString(ref) }
+
+// Customer is a merchant's customer. It belongs to one profile of a tenant;
+// readers of any other profile never see it. A profile is a namespace the
+// caller chooses, not an access boundary: every key of the tenant may read
+// any profile. The tenant is the boundary.
+type Customer struct {
+	ID      string
+	Tenant  string
+	Profile string
+	// Reference is the merchant's own id for the customer, unique within
+	// the profile, or "" when none was given.
+	Reference string
+	// Personal is the customer's personal data (name, e-mail, phone,
+	// addresses, …) as a JSON object chosen by the facade. It is sealed at
+	// rest and never interpreted by the vault.
+	Personal json.RawMessage
+	// Public is the non-personal rest (description, metadata, …) as a JSON
+	// object; sealed with the rest of the record all the same.
+	Public json.RawMessage
+	// DefaultPaymentMethod is the id of the customer's default payment
+	// method, or "".
+	DefaultPaymentMethod string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// CustomerInput is a customer to create.
+type CustomerInput struct {
+	Profile   string
+	Reference string
+	Personal  json.RawMessage
+	Public    json.RawMessage
+}
+
+// customerData is a customer record's value. The record's parent is the
+// profile; its key "profile/reference" when the customer has a reference.
+type customerData struct {
+	Profile              string          `json:"profile"`
+	Reference            string          `json:"reference,omitempty"`
+	Personal             json.RawMessage `json:"personal"`
+	Public               json.RawMessage `json:"public,omitempty"`
+	DefaultPaymentMethod string          `json:"default_payment_method,omitempty"`
+}
+
+// customerRecords are the customers.
+var customerRecords = vault.NewRecordType(vault.KindCustomer, 1,
+	func(d *customerData) string { return customerKey(d.Profile, d.Reference) },
+	func(d *customerData) string { return d.Profile })

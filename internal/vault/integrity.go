@@ -1,0 +1,232 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/seal"
+)
+
+// The store is untrusted: someone who can write the database could mint an
+// admin key by inserting a row with a hash of their choosing, escalate or
+// un-revoke a key by editing its scopes or revoked_at, or change what the
+// API shows about a card. So the vault puts a MAC, under a key derived from
+// the master key (seal.Keyring.MAC), over every clear column of API keys
+// and cards it writes, and checks it on every read through the store it
+// uses: a row that fails is never returned as data. Sealed columns are
+// already bound to their row by AEAD additional data.
+
+// MAC domains of the integrity tags; never reused for anything else.
+const (
+	apiKeyDomain = "api-key/v1"
+	cardDomain   = "card/v1"
+)
+
+// ErrIntegrity means a row read from the store fails its integrity check:
+// it was inserted or edited behind the vault's back (or predates the tags).
+var ErrIntegrity = errors.New("vault: a stored row fails its integrity check (written outside the vault?)")
+
+// IntegrityFailure describes a row that failed its check, for the audit log.
+type IntegrityFailure struct {
+	// Action is "key.integrity_failed" or "card.integrity_failed".
+	Action string
+	Tenant string
+	ID     string
+}
+
+// Keyring returns the master keyring, for the audit log's anchors (MACs
+// and checkpoint signatures under keys derived from the master key).
+func (s *Service) Keyring() *seal.Keyring { return s.keyring }
+
+// OnIntegrityFailure sets fn to be called (after the failure is logged)
+// whenever a row fails its integrity check; cmd/cardvault records an audit
+// event there. When the failing read was made inside a transaction, fn runs
+// on its own goroutine with a context that is not cancelled with the
+// request, so that it may write to the store (the transaction may hold the
+// only writer).
+func (s *Service) OnIntegrityFailure(fn func(context.Context, IntegrityFailure)) {
+	if g, ok := s.store.(*checkedStore); ok {
+		g.alarm.fn.Store(&fn)
+	}
+}
+
+// alarm reports failures: a log line always, the hook when set.
+type alarm struct {
+	log *slog.Logger
+	fn  atomic.Pointer[func(context.Context, IntegrityFailure)]
+}
+
+// raise logs and reports one failed row and returns the error to give back.
+func (a *alarm) raise(ctx context.Context, inTx bool, f IntegrityFailure) error {
+	a.log.Error("integrity check failed: a row was written or edited outside the vault and is refused",
+		"action", f.Action, "tenant", f.Tenant, "id", f.ID)
+	if fn := a.fn.Load(); fn != nil {
+		if inTx {
+			go (*fn)(context.WithoutCancel(ctx), f)
+		} else {
+			(*fn)(ctx, f)
+		}
+	}
+	return fmt.Errorf("%w: %s %s/%s", ErrIntegrity, f.Action, f.Tenant, f.ID)
+}
+
+// checkedStore is the Store the Service uses: it tags API keys and cards
+// on write and checks the tags on read.
+type checkedStore struct {
+	Store
+	keys  *seal.Keyring
+	alarm *alarm
+	inTx  bool
+}
+
+// withIntegrity wraps store so that API keys and cards carry integrity tags.
+func withIntegrity(store Store, keys *seal.Keyring, log *slog.Logger) Store {
+	return &checkedStore{Store: store, keys: keys, alarm: &alarm{log: log}}
+}
+
+// Tx runs fn with a transaction that checks tags too.
+func (g *checkedStore) Tx(ctx context.Context, fn func(Store) error) error {
+	return g.Store.Tx(ctx, func(tx Store) error {
+		return fn(&checkedStore{Store: tx, keys: g.keys, alarm: g.alarm, inTx: true})
+	})
+}
+
+// micro renders a time as the stores keep it; the zero time is "".
+func micro(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixMicro(), 10)
+}
+
+// apiKeyMessage is what an API key's tag covers: every column.
+func apiKeyMessage(k APIKey) []byte {
+	return seal.IntegrityMessage(k.ID, k.Tenant, k.Name, JoinScopes(k.Scopes), string(k.Hash),
+		micro(k.CreatedAt), micro(k.ExpiresAt), micro(k.RevokedAt))
+}
+
+// cardMessage is what a card's tag covers: every clear column but the
+// update time (the sealed columns are bound by their AEAD data).
+func cardMessage(c Card) []byte {
+	return seal.IntegrityMessage(c.Tenant, c.ID, c.Fingerprint, c.BIN, c.Last4, c.Scheme,
+		strconv.Itoa(c.ExpMonth), strconv.Itoa(c.ExpYear), c.Reference, string(c.Metadata),
+		micro(c.CreatedAt), micro(c.ExpiresAt))
+}
+
+// checkKey returns k, or the integrity error when its tag fails.
+func (g *checkedStore) checkKey(ctx context.Context, k APIKey) (APIKey, error) {
+	if !g.keys.VerifyMAC(apiKeyDomain, apiKeyMessage(k), k.Integrity) {
+		return APIKey{}, g.alarm.raise(ctx, g.inTx, IntegrityFailure{Action: "key.integrity_failed", Tenant: k.Tenant, ID: k.ID})
+	}
+	return k, nil
+}
+
+// checkCard returns c, or the integrity error when its tag fails.
+func (g *checkedStore) checkCard(ctx context.Context, c Card) (Card, error) {
+	if !g.keys.VerifyMAC(cardDomain, cardMessage(c), c.Integrity) {
+		return Card{}, g.alarm.raise(ctx, g.inTx, IntegrityFailure{Action: "card.integrity_failed", Tenant: c.Tenant, ID: c.ID})
+	}
+	return c, nil
+}
+
+// CreateAPIKey stores k with its tag.
+func (g *checkedStore) CreateAPIKey(ctx context.Context, k APIKey) error {
+	k.Integrity = g.keys.MAC(apiKeyDomain, apiKeyMessage(k))
+	return g.Store.CreateAPIKey(ctx, k)
+}
+
+// APIKeyByHash returns a key whose tag verifies.
+func (g *checkedStore) APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error) {
+	k, err := g.Store.APIKeyByHash(ctx, hash)
+	if err != nil {
+		return APIKey{}, err
+	}
+	return g.checkKey(ctx, k)
+}
+
+// GetAPIKey returns a key whose tag verifies.
+func (g *checkedStore) GetAPIKey(ctx context.Context, tenant, id string) (APIKey, error) {
+	k, err := g.Store.GetAPIKey(ctx, tenant, id)
+	if err != nil {
+		return APIKey{}, err
+	}
+	return g.checkKey(ctx, k)
+}
+
+// ListAPIKeys fails when any listed key's tag fails.
+func (g *checkedStore) ListAPIKeys(ctx context.Context, tenant string, p Page) ([]APIKey, error) {
+	keys, err := g.Store.ListAPIKeys(ctx, tenant, p)
+	if err != nil {
+		return nil, err
+	}
+	for i := range keys {
+		if keys[i], err = g.checkKey(ctx, keys[i]); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+// RevokeAPIKey revokes a key whose tag verifies and re-tags it.
+func (g *checkedStore) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, _ []byte) error {
+	k, err := g.GetAPIKey(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	if !k.RevokedAt.IsZero() {
+		return fmt.Errorf("revoke api key: %w", ErrNotFound)
+	}
+	k.RevokedAt = at.UTC().Truncate(time.Microsecond)
+	return g.Store.RevokeAPIKey(ctx, tenant, id, k.RevokedAt, g.keys.MAC(apiKeyDomain, apiKeyMessage(k)))
+}
+
+// CreateCard stores c with its tag.
+func (g *checkedStore) CreateCard(ctx context.Context, c Card) error {
+	c.Integrity = g.keys.MAC(cardDomain, cardMessage(c))
+	return g.Store.CreateCard(ctx, c)
+}
+
+// UpdateCard stores c with a fresh tag.
+func (g *checkedStore) UpdateCard(ctx context.Context, c Card, now time.Time) error {
+	c.Integrity = g.keys.MAC(cardDomain, cardMessage(c))
+	return g.Store.UpdateCard(ctx, c, now)
+}
+
+// GetCard returns a card whose tag verifies.
+func (g *checkedStore) GetCard(ctx context.Context, tenant, id string, now time.Time) (Card, error) {
+	c, err := g.Store.GetCard(ctx, tenant, id, now)
+	if err != nil {
+		return Card{}, err
+	}
+	return g.checkCard(ctx, c)
+}
+
+// ListCards fails when any listed card's tag fails.
+func (g *checkedStore) ListCards(ctx context.Context, tenant string, p Page, now time.Time) ([]Card, error) {
+	cards, err := g.Store.ListCards(ctx, tenant, p, now)
+	return g.checkCards(ctx, cards, err)
+}
+
+// CardsByFingerprint fails when any found card's tag fails.
+func (g *checkedStore) CardsByFingerprint(ctx context.Context, tenant, fingerprint string, now time.Time) ([]Card, error) {
+	cards, err := g.Store.CardsByFingerprint(ctx, tenant, fingerprint, now)
+	return g.checkCards(ctx, cards, err)
+}
+
+// checkCards checks every card of a read.
+func (g *checkedStore) checkCards(ctx context.Context, cards []Card, err error) ([]Card, error) {
+	if err != nil {
+		return nil, err
+	}
+	for i := range cards {
+		if cards[i], err = g.checkCard(ctx, cards[i]); err != nil {
+			return nil, err
+		}
+	}
+	return cards, nil
+}

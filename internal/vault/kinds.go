@@ -1,0 +1,35 @@
+package vault
+
+// The kinds of record, all in one place so that no two domains share one.
+// Each domain declares its RecordType with one of these names; the kind is
+// stored in the clear and bound into every record's ciphertext. Package
+// audit keeps its own two kinds, "audit" and "audit_head".
+const (
+	// KindSecurityCode is a security code held apart from its card; id and
+	// parent are the card's id.
+	KindSecurityCode = "security_code"
+	// KindIdempotency is an idempotency key and its stored response; the
+	// key is the client's idempotency key.
+	KindIdempotency = "idempotency"
+	// KindCustomer is a merchant's customer; parent is its profile, key
+	// "profile/reference" when it has a reference.
+	KindCustomer = "customer"
+	// KindPaymentMethod is a card saved for a customer; parent is the
+	// customer's id, key "customer id/card fingerprint".
+	KindPaymentMethod = "payment_method"
+	// KindSession is a browser session; its id is a hash of its secret.
+	KindSession = "session"
+	// KindForm is a hosted form's settings.
+	KindForm = "form"
+	// KindFormTombstone marks a deleted form's id as never to be reused.
+	KindFormTombstone = "form_tombstone"
+	// KindUserKey is a passphrase-protected user key pair; key is the user
+	// name.
+	KindUserKey = "user_key"
+	// KindEntry is data sealed to a user key; key is "token:reference",
+	// parent the token.
+	KindEntry = "entry"
+	// KindCaptureEndpoint is an endpoint that seals without a passphrase;
+	// parent is its user key's record id.
+	KindCaptureEndpoint = "capture_endpoint"
+)

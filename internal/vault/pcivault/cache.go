@@ -1,0 +1,108 @@
+package pcivault
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"sync"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/seal"
+)
+
+// pvUnlockCache keeps recently unlocked user keys for a short time, so that a
+// burst of requests with the same passphrase costs one Argon2id run, not one
+// each.
+//
+// Security: an entry is found only by an HMAC, under a random key that never
+// leaves this process, of (tenant, user record id, hash of the wrapped private
+// key, passphrase). The passphrase itself is never kept; a wrong passphrase
+// can never hit; changing the passphrase rewraps the private key and so
+// orphans every entry made with the old one; a deleted key is refused before
+// the cache is consulted. The cache holds at most size keys, each for at most
+// ttl, and is empty when ttl is negative.
+type pvUnlockCache struct {
+	ttl  time.Duration
+	size int
+	mac  []byte
+
+	mu      sync.Mutex
+	entries map[[32]byte]pvCached
+}
+
+type pvCached struct {
+	key     *seal.UnlockedKey
+	expires time.Time
+}
+
+func newPVUnlockCache(ttl time.Duration, size int) *pvUnlockCache {
+	mac := make([]byte, 32)
+	if _, err := rand.Read(mac); err != nil {
+		panic("vault: crypto/rand failed: " + err.Error())
+	}
+	return &pvUnlockCache{ttl: ttl, size: size, mac: mac, entries: map[[32]byte]pvCached{}}
+}
+
+// slot names the cache slot of one (key, passphrase) pair.
+func (c *pvUnlockCache) slot(tenant, userID string, wrappedPrivate []byte, passphrase string) [32]byte {
+	m := hmac.New(sha256.New, c.mac)
+	wp := sha256.Sum256(wrappedPrivate)
+	for _, part := range [][]byte{[]byte(tenant), []byte(userID), wp[:], []byte(passphrase)} {
+		m.Write(binary.AppendUvarint(nil, uint64(len(part))))
+		m.Write(part)
+	}
+	return [32]byte(m.Sum(nil))
+}
+
+// get returns the unlocked key in slot if it is there and fresh at now.
+func (c *pvUnlockCache) get(slot [32]byte, now time.Time) *seal.UnlockedKey {
+	if c.ttl < 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[slot]
+	if !ok {
+		return nil
+	}
+	if !now.Before(e.expires) {
+		delete(c.entries, slot)
+		return nil
+	}
+	return e.key
+}
+
+// put keeps k in slot until now+ttl, first dropping stale entries and, when
+// still full, the entry closest to expiry.
+func (c *pvUnlockCache) put(slot [32]byte, k *seal.UnlockedKey, now time.Time) {
+	if c.ttl < 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= c.size {
+		var oldest [32]byte
+		var oldestAt time.Time
+		for s, e := range c.entries {
+			if !now.Before(e.expires) {
+				delete(c.entries, s)
+				continue
+			}
+			if oldestAt.IsZero() || e.expires.Before(oldestAt) {
+				oldest, oldestAt = s, e.expires
+			}
+		}
+		if len(c.entries) >= c.size {
+			delete(c.entries, oldest)
+		}
+	}
+	c.entries[slot] = pvCached{key: k, expires: now.Add(c.ttl)}
+}
+
+// len reports how many keys are cached, stale ones included.
+func (c *pvUnlockCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}

@@ -1,0 +1,103 @@
+package pcivault
+
+import (
+	"bytes"
+	"context"
+	"errors"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// ErrCaptureBurned is the cause (errors.Is) of the refusal that made a
+// locked-down capture endpoint delete itself; facades log it.
+var ErrCaptureBurned = errors.New("capture endpoint deleted after repeated refused merges")
+
+// ErrCaptureLimit answers a capture endpoint that has taken its lifetime
+// number of captures (Options.MaxCaptures); facades answer it as
+// "too many requests".
+var ErrCaptureLimit = &vault.Error{Code: vault.CodeLimited,
+	Public: "this capture endpoint has taken as many captures as it may; create a new one"}
+
+// countCapture counts one capture on the endpoint that ep and d were
+// loaded from, inside the transaction that stores it: ErrCaptureLimit
+// once the endpoint has taken Options.MaxCaptures. The count is in
+// the store, so it holds across nodes. It bounds what one secret can do
+// with an endpoint that is not locked down: each capture answers the token
+// of the number posted (which confirms a guess when the token is known)
+// and writes an entry.
+func (p *Service) countCapture(ctx context.Context, tx *vault.Service, ep vault.Stored[pvCaptureData], d pvCaptureData) error {
+	cur, cd, err := p.liveCapture(ctx, tx, ep, d)
+	if err != nil {
+		return err
+	}
+	if cd.Captures >= p.maxCaptures {
+		return ErrCaptureLimit
+	}
+	cd.Captures++
+	return p.saveCapture(ctx, tx, cur, cd)
+}
+
+// liveCapture re-reads, inside tx, the endpoint that ep and d were loaded
+// from: not_found when it is gone or its id now names another endpoint.
+// Writes decided on the returned record update it with its version, so
+// decisions about one endpoint are serialised across nodes.
+func (p *Service) liveCapture(ctx context.Context, tx *vault.Service, ep vault.Stored[pvCaptureData], d pvCaptureData) (vault.Stored[pvCaptureData], pvCaptureData, error) {
+	cur, err := captureRecords.Get(ctx, tx, ep.Tenant, ep.ID)
+	if errors.Is(err, vault.ErrNotFound) {
+		return cur, pvCaptureData{}, errPVNoCapture
+	}
+	if err != nil {
+		return cur, pvCaptureData{}, err
+	}
+	if !bytes.Equal(cur.Value.SecretHash, d.SecretHash) {
+		return cur, pvCaptureData{}, errPVNoCapture
+	}
+	return cur, cur.Value, nil
+}
+
+// saveCapture writes cd back to the endpoint record cur, checked against
+// the version read; a lost race is a bare vault.ErrConflict, which pvRetry
+// retries with fresh reads.
+func (p *Service) saveCapture(ctx context.Context, tx *vault.Service, cur vault.Stored[pvCaptureData], cd pvCaptureData) error {
+	cur.Value = cd
+	_, err := captureRecords.Update(ctx, tx, cur)
+	if errors.Is(err, vault.ErrNotFound) {
+		return errPVNoCapture
+	}
+	return err
+}
+
+// refuseMerge records, inside tx, that the endpoint cur refused a merge
+// because its card number did not match the stored entry, and deletes the
+// endpoint at the MaxRefusedMerges-th refusal. It returns the error to
+// answer once tx has committed. Without this a holder of the secret could
+// test guesses of the stored number, as a wrong guess is refused and the
+// right one accepted.
+func (p *Service) refuseMerge(ctx context.Context, tx *vault.Service, cur vault.Stored[pvCaptureData], cd pvCaptureData, refusal *vault.Error) (*vault.Error, error) {
+	cd.Refused++
+	if cd.Refused < MaxRefusedMerges {
+		return refusal, p.saveCapture(ctx, tx, cur, cd)
+	}
+	if err := captureRecords.Delete(ctx, tx, cur.Tenant, cur.ID); err != nil {
+		if errors.Is(err, vault.ErrNotFound) {
+			return nil, errPVNoCapture
+		}
+		return nil, err
+	}
+	return &vault.Error{Code: refusal.Code, Field: refusal.Field, Err: ErrCaptureBurned,
+		Public: refusal.Public + "; after repeated refusals this capture endpoint has been deleted"}, nil
+}
+
+// pvNumberRefusal checks the numbers of a merge against the entry: nil
+// when every number is the entry's own (the same token), else the refusal.
+func pvNumberRefusal(e pvEntryData, nums []pvNumber, tokens []string) *vault.Error {
+	for i, n := range nums {
+		if !e.Numbered {
+			return vault.Invalid(n.field, "a card number cannot be added to data stored without one")
+		}
+		if tokens[i] != e.Token {
+			return vault.Invalid(n.field, "the card number of stored data cannot change")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package pcivault
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// ErrBusy answers an operation that needs an Argon2id run while every
+// run slot is taken and Options.MaxUnlockWaiters callers already
+// wait for one.
+var ErrBusy = &vault.Error{Code: vault.CodeUnavailable, Public: "busy, try again"}
+
+// pvSlots bounds Argon2id work, which costs 64 MiB and tens of
+// milliseconds per run by default: at most cap(run) runs at once, and at
+// most maxWait callers waiting for a slot. The slots are shared by every
+// tenant, so a bounded queue keeps one tenant's flood of unlocks from
+// piling up goroutines (and their requests) without limit: callers beyond
+// it fail at once with ErrBusy.
+type pvSlots struct {
+	run     chan struct{}
+	maxWait int64
+	waiting atomic.Int64
+}
+
+func newPVSlots(runs, maxWait int) *pvSlots {
+	return &pvSlots{run: make(chan struct{}, runs), maxWait: int64(maxWait)}
+}
+
+// pvWithSlot runs an Argon2id-heavy fn once a slot of s is free: at once
+// when one is, after waiting when fewer than s.maxWait others wait, and
+// not at all (ErrBusy) otherwise, or when ctx ends first.
+func pvWithSlot[T any](ctx context.Context, s *pvSlots, fn func() (T, error)) (T, error) {
+	var zero T
+	select {
+	case s.run <- struct{}{}:
+	default:
+		if s.waiting.Add(1) > s.maxWait {
+			s.waiting.Add(-1)
+			return zero, ErrBusy
+		}
+		select {
+		case s.run <- struct{}{}:
+			s.waiting.Add(-1)
+		case <-ctx.Done():
+			s.waiting.Add(-1)
+			return zero, ctx.Err()
+		}
+	}
+	defer func() { <-s.run }()
+	return fn()
+}

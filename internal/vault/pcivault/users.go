@@ -1,0 +1,285 @@
+package pcivault
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/cardvault/cardvault/internal/vault"
+
+	"github.com/cardvault/cardvault/internal/seal"
+)
+
+// User is a user key as listers see it: never its key material.
+type User struct {
+	Name      string
+	CreatedAt time.Time
+}
+
+// pvUserData is what a pcivault_user record holds: the public key in the
+// clear, the private key wrapped under the passphrase-derived key, and the
+// Argon2id parameters that derive it. Nothing in it opens data without the
+// passphrase.
+type pvUserData struct {
+	// Name is the user (key name), the record's lookup key.
+	Name           string `json:"name"`
+	Public         []byte `json:"public"`
+	WrappedPrivate []byte `json:"wrapped_private"`
+	KDF            pvKDF  `json:"kdf"`
+}
+
+// pvKDF records the Argon2id parameters of one wrap.
+type pvKDF struct {
+	Time      uint32 `json:"time"`
+	MemoryKiB uint32 `json:"memory_kib"`
+	Threads   uint8  `json:"threads"`
+	Salt      []byte `json:"salt"`
+}
+
+// pvUser is a loaded user key.
+type pvUser struct {
+	rec  vault.Stored[pvUserData]
+	data pvUserData
+}
+
+func (u pvUser) name() string { return u.data.Name }
+
+func (u pvUser) userKey() seal.UserKey {
+	k := u.data.KDF
+	return seal.UserKey{Public: u.data.Public, WrappedPrivate: u.data.WrappedPrivate,
+		KDF: seal.KDFParams{Time: k.Time, MemoryKiB: k.MemoryKiB, Threads: k.Threads, Salt: k.Salt}}
+}
+
+func pvUserDataOf(name string, k seal.UserKey) pvUserData {
+	return pvUserData{Name: name, Public: k.Public, WrappedPrivate: k.WrappedPrivate,
+		KDF: pvKDF{Time: k.KDF.Time, MemoryKiB: k.KDF.MemoryKiB, Threads: k.KDF.Threads, Salt: k.KDF.Salt}}
+}
+
+var (
+	errPVUnknownUser     = &vault.Error{Code: vault.CodeNotFound, Public: "unknown user"}
+	errPVWrongPassphrase = &vault.Error{Code: vault.CodeUnauthorized, Public: "wrong passphrase"}
+)
+
+// pvValidUser checks a user (key name): 1 to MaxUserLen bytes of valid
+// UTF-8 without control characters.
+func pvValidUser(user string) error {
+	switch {
+	case user == "":
+		return vault.Invalid("user", "user is required")
+	case len(user) > MaxUserLen:
+		return vault.Invalid("user", "user must be at most %d bytes", MaxUserLen)
+	case !utf8.ValidString(user) || strings.IndexFunc(user, unicode.IsControl) >= 0:
+		return vault.Invalid("user", "user must be text without control characters")
+	}
+	return nil
+}
+
+// pvValidPassphrase checks a new passphrase: at least MinPassphrase
+// characters, at most MaxPassphrase bytes.
+func pvValidPassphrase(field, pass string) error {
+	switch {
+	case !utf8.ValidString(pass):
+		return vault.Invalid(field, "%s must be valid UTF-8", field)
+	case utf8.RuneCountInString(pass) < MinPassphrase:
+		return vault.Invalid(field, "%s must be at least %d characters", field, MinPassphrase)
+	case len(pass) > MaxPassphrase:
+		return vault.Invalid(field, "%s must be at most %d bytes", field, MaxPassphrase)
+	}
+	return nil
+}
+
+// CreateUserKey makes a key pair for user and wraps its private half under
+// passphrase; when passphrase is empty one is generated and returned (the
+// only time it is shown). An existing user is a conflict; a user name that
+// looks like a card number is invalid.
+func (p *Service) CreateUserKey(ctx context.Context, tenant, user, passphrase string) (User, string, error) {
+	if err := pvValidUser(user); err != nil {
+		return User{}, "", err
+	}
+	if err := pvNotCardLike("user", user); err != nil {
+		return User{}, "", err
+	}
+	generated := ""
+	if passphrase == "" {
+		generated = seal.NewSecret()
+		passphrase = generated
+	}
+	if err := pvValidPassphrase("passphrase", passphrase); err != nil {
+		return User{}, "", err
+	}
+	if _, err := p.s.Fingerprint(ctx, tenant, ""); err != nil { // an unknown tenant fails here
+		return User{}, "", err
+	}
+	if _, err := userRecords.ByKey(ctx, p.s, tenant, user); err == nil {
+		return User{}, "", vault.Errorf(vault.CodeConflict, "a key for this user already exists")
+	}
+	k, err := pvWithSlot(ctx, p.slots, func() (seal.UserKey, error) { return seal.NewUserKey(passphrase, p.kdf()) })
+	if err != nil {
+		return User{}, "", err
+	}
+	now := p.s.Now()
+	_, err = userRecords.Put(ctx, p.s, vault.Stored[pvUserData]{Tenant: tenant, ID: "pvu_" + seal.RandomID(22),
+		CreatedAt: now, Value: pvUserDataOf(user, k)})
+	if errors.Is(err, vault.ErrConflict) {
+		return User{}, "", &vault.Error{Code: vault.CodeConflict, Public: "a key for this user already exists", Err: err}
+	}
+	if err != nil {
+		return User{}, "", err
+	}
+	return User{Name: user, CreatedAt: now}, generated, nil
+}
+
+// loadUser returns a tenant's user key; unknown users are not_found.
+func (p *Service) loadUser(ctx context.Context, q *vault.Service, tenant, user string) (pvUser, error) {
+	if err := pvValidUser(user); err != nil {
+		return pvUser{}, err
+	}
+	rec, err := userRecords.ByKey(ctx, q, tenant, user)
+	if errors.Is(err, vault.ErrNotFound) {
+		return pvUser{}, errPVUnknownUser
+	}
+	if err != nil {
+		return pvUser{}, err
+	}
+	return pvUser{rec: rec, data: rec.Value}, nil
+}
+
+// unlock loads user and opens its private key with passphrase: unknown user
+// is not_found, a missing passphrase invalid, a wrong one unauthorized.
+func (p *Service) unlock(ctx context.Context, tenant, user, passphrase string) (pvUser, *seal.UnlockedKey, error) {
+	u, err := p.loadUser(ctx, p.s, tenant, user)
+	if err != nil {
+		return pvUser{}, nil, err
+	}
+	if passphrase == "" {
+		return pvUser{}, nil, vault.Invalid("passphrase", "passphrase is required")
+	}
+	if len(passphrase) > MaxPassphrase {
+		return pvUser{}, nil, errPVWrongPassphrase
+	}
+	slot := p.cache.slot(tenant, u.rec.ID, u.data.WrappedPrivate, passphrase)
+	if k := p.cache.get(slot, p.s.Now()); k != nil {
+		return u, k, nil
+	}
+	k, err := pvWithSlot(ctx, p.slots, func() (*seal.UnlockedKey, error) { return u.userKey().Unlock(passphrase) })
+	if errors.Is(err, seal.ErrWrongPassphrase) {
+		return pvUser{}, nil, errPVWrongPassphrase
+	}
+	if err != nil {
+		return pvUser{}, nil, err
+	}
+	p.cache.put(slot, k, p.s.Now())
+	return u, k, nil
+}
+
+// ListUserKeys pages through a tenant's user keys (names only) in record
+// order; next is the cursor of the following page, or "" at the end.
+func (p *Service) ListUserKeys(ctx context.Context, tenant string, pg vault.Page) ([]User, string, error) {
+	recs, err := userRecords.List(ctx, p.s, tenant, "", pg)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]User, len(recs))
+	for i, r := range recs {
+		out[i] = User{Name: r.Value.Name, CreatedAt: r.CreatedAt}
+	}
+	return out, pvNext(recs, pg), nil
+}
+
+// pvNext returns the cursor after a full page, or "" after the last one.
+func pvNext[T any](recs []vault.Stored[T], pg vault.Page) string {
+	if len(recs) == 0 || pg.Limit <= 0 || len(recs) < pg.Limit {
+		return ""
+	}
+	return recs[len(recs)-1].ID
+}
+
+// ChangePassphrase rewraps a user's private key under newPass after checking
+// oldPass. The key pair does not change, so stored data and capture
+// endpoints keep working and nothing is re-encrypted.
+func (p *Service) ChangePassphrase(ctx context.Context, tenant, user, oldPass, newPass string) error {
+	if err := pvValidPassphrase("new_passphrase", newPass); err != nil {
+		return err
+	}
+	u, _, err := p.unlock(ctx, tenant, user, oldPass)
+	if err != nil {
+		return err
+	}
+	k, err := pvWithSlot(ctx, p.slots, func() (seal.UserKey, error) { return u.userKey().Rewrap(oldPass, newPass, p.kdf()) })
+	if errors.Is(err, seal.ErrWrongPassphrase) {
+		return errPVWrongPassphrase
+	}
+	if err != nil {
+		return err
+	}
+	u.rec.Value = pvUserDataOf(u.name(), k)
+	_, err = userRecords.Update(ctx, p.s, u.rec)
+	if errors.Is(err, vault.ErrConflict) {
+		return &vault.Error{Code: vault.CodeConflict, Public: "the key changed meanwhile; try again", Err: err}
+	}
+	return vault.NotFound(err, "unknown user")
+}
+
+// DeleteUserKey removes a user key and its capture endpoints. While data is
+// stored under the key it refuses (conflict) unless safe is false, in which
+// case the data goes too, all in one transaction. It reports how many
+// entries went.
+func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe bool) (int, error) {
+	deleted := 0
+	err := p.s.Tx(ctx, func(tx *vault.Service) error {
+		deleted = 0
+		u, err := p.loadUser(ctx, tx, tenant, user)
+		if err != nil {
+			return err
+		}
+		for {
+			recs, err := p.userEntries(ctx, tx, tenant, u.rec.ID, vault.Page{Limit: 500})
+			if err != nil {
+				return err
+			}
+			if len(recs) == 0 {
+				break
+			}
+			if safe {
+				return vault.Errorf(vault.CodeConflict, "data is stored under this key; delete it first or pass safe=false")
+			}
+			for _, r := range recs {
+				if err := entryRecords.Delete(ctx, tx, tenant, r.ID); err != nil {
+					return err
+				}
+				deleted++
+			}
+		}
+		if _, err := captureRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
+			return err
+		}
+		return userRecords.Delete(ctx, tx, tenant, u.rec.ID)
+	})
+	return deleted, vault.DomainError(err)
+}
+
+// userEntries returns a page of a user's entries: the ids that start with
+// the user record's id, in id order. pg.After, when set, must lie in that
+// range.
+func (p *Service) userEntries(ctx context.Context, q *vault.Service, tenant, userID string, pg vault.Page) ([]vault.Stored[pvEntryData], error) {
+	prefix := pvEntryPrefix(userID)
+	if pg.After < prefix {
+		pg.After = prefix
+	}
+	recs, err := entryRecords.List(ctx, q, tenant, "", pg)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range recs {
+		if !strings.HasPrefix(r.ID, prefix) {
+			return recs[:i], nil
+		}
+	}
+	return recs, nil
+}
+
+// pvEntryPrefix starts the id of every entry of a user record.
+func pvEntryPrefix(userID string) string { return userID + "." }
