@@ -15,6 +15,7 @@ import (
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/store/keycache"
 	"github.com/cardvault/cardvault/internal/store/metered"
 	"github.com/cardvault/cardvault/internal/store/postgres"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
@@ -186,6 +187,7 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 		vs = metered.New(store, reg)
 		reg.MustRegister(rotate.NewCollector(ctx, store))
 	}
+	vs = keycache.New(vs, c.APIKeyCacheTTL, keycache.DefaultMaxKeys)
 	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL, KeyRefresh: c.KeyRefresh})
 	if err := svc.Init(ctx); err != nil {
 		store.Close()
