@@ -100,6 +100,16 @@ func rotationsUnderLoad(t *testing.T, storeVar, storeValue string) {
 			}
 		})
 	}
+	// Let the load start before the rotations do.
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 10 || failures.Load() > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	var stdout strings.Builder
 	if err := run(ctx, []string{"rotate", "master"}, during, &stdout, io.Discard); err != nil {
 		t.Errorf("rotate master under load: %v", err)
