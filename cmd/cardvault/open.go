@@ -15,6 +15,7 @@ import (
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/store/keycache"
 	"github.com/cardvault/cardvault/internal/store/metered"
 	"github.com/cardvault/cardvault/internal/store/postgres"
@@ -188,7 +189,8 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 		reg.MustRegister(rotate.NewCollector(ctx, store))
 	}
 	vs = keycache.New(vs, c.APIKeyCacheTTL, keycache.DefaultMaxKeys)
-	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL, KeyRefresh: c.KeyRefresh})
+	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL,
+		Enumeration: enumerationLimits(c), KeyRefresh: c.KeyRefresh})
 	if err := svc.Init(ctx); err != nil {
 		store.Close()
 		if errors.Is(err, seal.ErrWrongMasterKey) {
@@ -203,5 +205,5 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(server.MaskPANs(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }

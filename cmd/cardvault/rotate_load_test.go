@@ -44,7 +44,8 @@ func rotationsUnderLoad(t *testing.T, storeVar, storeValue string) {
 		t.Fatal(err)
 	}
 	during := envOf(storeVar, storeValue, "CARDVAULT_MASTER_KEY", newKey, "CARDVAULT_MASTER_KEY_PREVIOUS", oldKey,
-		"CARDVAULT_BOOTSTRAP_API_KEY", admin, "CARDVAULT_KEY_REFRESH", "1s")
+		"CARDVAULT_BOOTSTRAP_API_KEY", admin, "CARDVAULT_KEY_REFRESH", "1s",
+		"CARDVAULT_RATE_LIMIT", "off", "CARDVAULT_RATE_LIMIT_IP", "off", "CARDVAULT_RATE_LIMIT_CARD_WRITES", "off")
 	addr, _ := runServe(t, ctx, during)
 
 	pans := []string{"4111111111111111", "5555555555554444", "378282246310005", "4242424242424242", "6011111111111117"}
