@@ -32,4 +32,10 @@ const (
 	// KindCaptureEndpoint is an endpoint that seals without a passphrase;
 	// parent is its user key's record id.
 	KindCaptureEndpoint = "capture_endpoint"
+	// KindJWTKey is a merchant's public key for signed-JWT authentication
+	// (Gr4vy's SDKs); its id is the key's RFC 7638 thumbprint, the JWT kid.
+	KindJWTKey = "jwt_key"
+	// KindJWTUse records one use of a JWT until the token expires; key is
+	// "kid/jti", so that a second use conflicts on every node.
+	KindJWTUse = "jwt_use"
 )
