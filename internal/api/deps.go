@@ -15,6 +15,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
 	"github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
@@ -60,6 +61,9 @@ type Deps struct {
 	Sessions  *sessions.Service
 	Forms     *forms.Service
 	PCI       *pcivault.Service
+	// JWTKeys holds the public keys merchants sign JWTs with, and the uses
+	// of those JWTs; nil refuses every JWT (API keys still work).
+	JWTKeys *jwtkeys.Service
 	// Audit records actions; it must not be nil.
 	Audit Recorder
 	// Log receives operational messages; nil means slog.Default().

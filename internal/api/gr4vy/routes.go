@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/api"
+	"github.com/cardvault/cardvault/internal/jwtauth"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -24,19 +25,25 @@ type API struct {
 	relay api.Forwarder
 	audit api.Recorder
 	log   *slog.Logger
+	auth  authenticator
 }
 
 // New returns the Gr4vy facade over d.Vault; d.Relay sends vault
-// forwards, and when it is nil every forward is refused.
+// forwards, and when it is nil every forward is refused; d.JWTKeys, when
+// not nil, lets merchants authenticate with signed JWTs beside API keys.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, relay: d.Relay, audit: d.Audit, log: d.Logger()}
+	a := &API{vault: d.Vault, relay: d.Relay, audit: d.Audit, log: d.Logger(), auth: authenticator{keys: d.Vault}}
+	if d.JWTKeys != nil {
+		a.auth.jwt = &jwtauth.Verifier{Keys: d.JWTKeys, Replay: d.JWTKeys, Now: d.Vault.Now}
+	}
+	return a
 }
 
 var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Gr4vy API that cardvault serves.
 func (a *API) Routes(mux *server.Mux) {
-	rt := server.Routes{Auth: a.vault, Fail: a.fail, Challenge: "Bearer"}
+	rt := server.Routes{Auth: a.auth, Fail: a.fail, Challenge: "Bearer"}
 	mux.Handle("POST "+pathPaymentMethods, rt.Key(vault.ScopeCardsWrite, a.createPaymentMethod))
 	mux.Handle("GET "+pathPaymentMethods, rt.Key(vault.ScopeCardsRead, a.listPaymentMethods))
 	mux.Handle("GET "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsRead, a.getPaymentMethod))
