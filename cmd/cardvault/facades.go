@@ -19,6 +19,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
 	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
@@ -55,7 +56,7 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 	v := d.vault
 	all := api.Deps{Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
-		BINs: bins}
+		BINs: bins, JWTKeys: jwtkeys.New(v)}
 	return []server.Facade{
 		native.New(all),
 		pcivault.New(all),

@@ -19,6 +19,9 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 		return usageError("keys: want create, list or revoke")
 	}
 	sub, args := args[0], args[1:]
+	if jwtKeyCommands[sub] {
+		return jwtKeys(ctx, sub, args, getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scopes := fs.String("scopes", "", "comma-separated scopes: "+scopeList())

@@ -52,6 +52,12 @@ Usage:
                                                    make an API key (its secret is printed once)
   cardvault keys list                              list API keys (never their secrets)
   cardvault keys revoke ID                         revoke an API key
+  cardvault keys add-jwt --public-key=FILE.pem [--tenant=T] [--name=N]
+                                                   register a P-521 public key for signed JWTs (Gr4vy SDKs)
+  cardvault keys create-jwt --private-key-out=FILE [--tenant=T] [--name=N]
+                                                   make a P-521 pair, register its public half, write the private one (0600) once
+  cardvault keys list-jwt [--tenant=T]             list JWT keys by kid (RFC 7638 thumbprint)
+  cardvault keys delete-jwt KID [--tenant=T]       remove a JWT key
   cardvault audit verify [--tenant=T] [--checkpoint=FILE]
                                                    check every audit chain (against a checkpoint)
   cardvault audit list [--tenant=T]                print an audit chain as JSON lines
