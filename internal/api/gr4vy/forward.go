@@ -15,9 +15,13 @@ import (
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
-// actionForward is the audit action of every forward through this facade,
-// dry runs and refused ones included (their cards were read).
-const actionForward = "forward"
+// The audit actions of a forward. actionForward is recorded before
+// anything is sent (and for dry runs and refusals, whose cards were read);
+// actionForwardResult is the outcome of one that was handed to the relay.
+const (
+	actionForward       = "forward"
+	actionForwardResult = "forward.result"
+)
 
 // vaultForward injects stored cards into the caller's request and relays it:
 // POST /vault-forward. Everything that can be checked is checked before
@@ -43,17 +47,20 @@ func (a *API) vaultForward(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The provider's headers; the body's media type is the provider's
-	// content-type header when given, else this request's own.
+	// Only x-vault-forward-header-* headers reach the provider, its
+	// Content-Type included. This request's own Content-Type describes the
+	// body sent to the vault: it is a hint for escaping when the provider's
+	// is not given, never sent on.
 	own := spec.Header.Clone()
-	if own.Get("Content-Type") == "" && r.Header.Get("Content-Type") != "" {
-		own.Set("Content-Type", r.Header.Get("Content-Type"))
+	bodyType := own.Get("Content-Type")
+	if bodyType == "" {
+		bodyType = r.Header.Get("Content-Type")
 	}
 	lookup := forward.Values(forward.Gr4vy, cards)
 	if spec.DryRun {
 		lookup = forward.Masked(forward.Gr4vy, cards)
 	}
-	rendered, err := tpl.Render(own.Get("Content-Type"), lookup)
+	rendered, err := tpl.Render(bodyType, lookup)
 	if err != nil {
 		return templateErr(err)
 	}
@@ -66,10 +73,15 @@ func (a *API) vaultForward(w http.ResponseWriter, r *http.Request) error {
 }
 
 // send relays the request and answers with the upstream's response, or
-// with x-vault-forward-error when none came back.
+// with x-vault-forward-error when none came back. The forward is audited
+// before it is handed to the relay, and nothing is sent if that fails; its
+// outcome is audited after.
 func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req forward.Request) error {
 	if a.relay == nil {
-		return a.refused(w, r, spec, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
+		return a.refused(r, spec, actionForward, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
+	}
+	if err := a.record(r, spec, actionForward, map[string]string{"outcome": "sending"}); err != nil {
+		return err
 	}
 	start := time.Now()
 	resp, err := a.relay.Do(r.Context(), req)
@@ -77,7 +89,7 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req
 	var upstream *forward.UpstreamError
 	switch {
 	case errors.As(err, &refused):
-		return a.refused(w, r, spec, refused)
+		return a.refused(r, spec, actionForwardResult, refused)
 	case errors.As(err, &upstream):
 		a.log.WarnContext(r.Context(), "forward got no response", "request_id", server.RequestIDFrom(r.Context()),
 			"host", spec.Host, "kind", string(upstream.Kind), "err", server.RedactDigits(fmt.Sprint(upstream.Err)))
@@ -96,9 +108,10 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req
 
 // refused answers a forward the relay would not send: a destination the
 // allowlist or the SSRF guard refuses, or a request it cannot send. The
-// refusal is audited before the answer; if that fails, so does the request.
-func (a *API) refused(w http.ResponseWriter, r *http.Request, spec forwardSpec, e *forward.RefusedError) error {
-	if err := a.record(r, spec, map[string]string{"outcome": "refused"}); err != nil {
+// refusal is audited (as action) before the answer; if that fails, so does
+// the request.
+func (a *API) refused(r *http.Request, spec forwardSpec, action string, e *forward.RefusedError) error {
+	if err := a.record(r, spec, action, map[string]string{"outcome": "refused"}); err != nil {
 		return err
 	}
 	return &vault.Error{Code: vault.CodeForbidden, Public: e.Error(), Err: e}
@@ -165,20 +178,21 @@ func readRawBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// recordSent audits a forward that was (or may have been) sent. The card
-// data has left by then, so an audit failure cannot undo it: it is logged
-// loudly and the caller still gets the upstream's answer, since hiding it
-// would invite a retry of a payment that may have gone through.
+// recordSent audits the outcome of a forward that was (or may have been)
+// sent. The card data has left by then, so an audit failure cannot undo
+// it: it is logged loudly and the caller still gets the upstream's answer,
+// since hiding it would invite a retry of a payment that may have gone
+// through.
 func (a *API) recordSent(r *http.Request, spec forwardSpec, detail map[string]string) {
-	if err := a.record(r, spec, detail); err != nil {
+	if err := a.record(r, spec, actionForwardResult, detail); err != nil {
 		a.log.ErrorContext(r.Context(), "audit of a sent forward failed", "request_id", server.RequestIDFrom(r.Context()),
 			"host", spec.Host, "err", server.RedactDigits(err.Error()))
 	}
 }
 
-// record audits one forward: tenant, key, destination host, method, card
-// ids and the outcome. Never the body, the URL's path or any header value.
-func (a *API) record(r *http.Request, spec forwardSpec, detail map[string]string) error {
+// record audits one step of a forward: tenant, key, destination host,
+// method, card ids and the outcome. Never the body, the URL's path or any header value.
+func (a *API) record(r *http.Request, spec forwardSpec, action string, detail map[string]string) error {
 	p := server.Principal(r)
 	detail["dialect"] = "gr4vy"
 	detail["host"] = spec.Host
@@ -190,8 +204,8 @@ func (a *API) record(r *http.Request, spec forwardSpec, detail map[string]string
 			attrs = append(attrs, k, v)
 		}
 	}
-	a.log.InfoContext(r.Context(), "forward", attrs...)
-	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: actionForward,
+	a.log.InfoContext(r.Context(), action, attrs...)
+	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: spec.IDs, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/api/gr4vy"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/forward"
@@ -74,7 +75,9 @@ func TestForwardEveryPlaceholder(t *testing.T) {
 			if got.Body != tc.want || got.Method != "POST" || got.Path != "/charges?ref=1" {
 				t.Errorf("upstream saw %s %s\n%s\nwant body\n%s", got.Method, got.Path, got.Body, tc.want)
 			}
-			wantCT := tc.contentType
+			// Only x-vault-forward-header-* headers reach the provider: the
+			// caller's own Content-Type describes the body sent to the vault.
+			wantCT := ""
 			if len(tc.headers) > 0 {
 				wantCT = tc.headers[1]
 			}
@@ -244,12 +247,16 @@ func TestForwardIsAudited(t *testing.T) {
 		t.Fatalf("forward: %d %s", resp.StatusCode, body)
 	}
 	entries := auditEntries(t, e)
-	if len(entries) != 1 {
-		t.Fatalf("%d audit entries, want 1", len(entries))
+	if len(entries) != 2 {
+		t.Fatalf("%d audit entries, want 2 (before sending, and the outcome)", len(entries))
 	}
-	ev := entries[0]
 	host := strings.TrimPrefix(u.URL, "http://")
-	if ev.Action != "forward" || ev.Tenant != vault.DefaultTenant || !strings.HasPrefix(ev.Actor, "key_") ||
+	if before := entries[0]; before.Action != "forward" || before.Detail["outcome"] != "sending" || before.Detail["host"] != host ||
+		!slices.Equal(before.Targets, []string{b, a}) || before.Detail["status"] != "" {
+		t.Errorf("audit entry before sending %+v", before)
+	}
+	ev := entries[1]
+	if ev.Action != "forward.result" || ev.Tenant != vault.DefaultTenant || !strings.HasPrefix(ev.Actor, "key_") ||
 		!slices.Equal(ev.Targets, []string{b, a}) || ev.Detail["host"] != host || ev.Detail["status"] != "201" ||
 		ev.Detail["outcome"] != "sent" || ev.Detail["method"] != "POST" || ev.Detail["latency_ms"] == "" || ev.RequestID == "" {
 		t.Errorf("audit entry %+v", ev)
@@ -292,13 +299,52 @@ func TestForwardWhenTheAuditFails(t *testing.T) {
 	// Nothing sent yet: an unauditable dry run fails closed.
 	resp, body := forwardTo(t, e, key, u, []string{id}, `{"n":"{{ CARD_NUMBER_1 }}"}`, "X-Vault-Forward-Dry-Run", "true")
 	assertError(t, resp, body, http.StatusInternalServerError, "server_error", "request id")
-	// Sent: the card has left, so the caller still learns what the provider said.
+	// A real forward is audited before it is sent: unauditable, nothing leaves.
 	resp, body = forwardTo(t, e, key, u, []string{id}, `{"n":"{{ CARD_NUMBER_1 }}"}`)
+	assertError(t, resp, body, http.StatusInternalServerError, "server_error", "request id")
+	if n := len(u.requests()); n != 0 {
+		t.Fatalf("an unaudited forward reached the provider %d times", n)
+	}
+	e.AssertLogClean(t, visaPAN, key)
+}
+
+// resultAuditFails is an audit log that records everything but the outcome
+// of a sent forward.
+type resultAuditFails struct{ api.Recorder }
+
+func (r resultAuditFails) Record(ctx context.Context, ev audit.Event) error {
+	if ev.Action == "forward.result" {
+		return errors.New("audit store went down")
+	}
+	return r.Recorder.Record(ctx, ev)
+}
+
+func TestForwardWhoseOutcomeCannotBeAudited(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t, nil)
+	list, err := forward.ParseAllowlist(u.rule())
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := forward.NewRelay(list, forward.Options{})
+	t.Cleanup(relay.Close)
+	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+		d.Relay, d.Audit = relay, resultAuditFails{d.Audit}
+		return []server.Facade{gr4vy.New(d)}
+	}})
+	key := e.Key(t, vault.ScopeForward)
+	id := storeCard(t, e, vault.DefaultTenant, visaPAN, "01/2030", "", "")
+	// Audited before sending; the card has then left, so the caller still
+	// learns what the provider said.
+	resp, body := forwardTo(t, e, key, u, []string{id}, `{"n":"{{ CARD_NUMBER_1 }}"}`)
 	if resp.StatusCode != http.StatusOK || string(body) != `{"ok":true}` || len(u.requests()) != 1 {
-		t.Fatalf("sent forward with a failing audit: %d %s", resp.StatusCode, body)
+		t.Fatalf("sent forward with a failing outcome audit: %d %s", resp.StatusCode, body)
 	}
 	if !strings.Contains(e.Log.String(), "audit of a sent forward failed") {
 		t.Error("the failed audit of a sent forward was not logged")
+	}
+	if entries := auditEntries(t, e); len(entries) != 1 || entries[0].Detail["outcome"] != "sending" {
+		t.Errorf("audit: %+v, want the entry made before sending", entries)
 	}
 	e.AssertLogClean(t, visaPAN, key)
 }
