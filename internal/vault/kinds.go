@@ -38,4 +38,13 @@ const (
 	// KindJWTUse records one use of a JWT until the token expires; key is
 	// "kid/jti", so that a second use conflicts on every node.
 	KindJWTUse = "jwt_use"
+	// KindBuyer is a merchant's buyer; key is the keyed hash of its
+	// external identifier, when it has one.
+	KindBuyer = "buyer"
+	// KindBuyerCard links a stored card to the buyer it belongs to; id is
+	// the card's id, parent the buyer's.
+	KindBuyerCard = "buyer_card"
+	// KindBuyerAddress is a shipping address of a buyer; parent is the
+	// buyer's id.
+	KindBuyerAddress = "buyer_address"
 )
