@@ -14,6 +14,7 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/customers"
+	"github.com/cardvault/cardvault/internal/vault/buyers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
 	"github.com/cardvault/cardvault/internal/vault/pcivault"
@@ -61,6 +62,9 @@ type Deps struct {
 	Sessions  *sessions.Service
 	Forms     *forms.Service
 	PCI       *pcivault.Service
+	// Buyers keeps buyers and the cards that belong to them; nil answers
+	// the buyer routes 404.
+	Buyers *buyers.Service
 	// JWTKeys holds the public keys merchants sign JWTs with, and the uses
 	// of those JWTs; nil refuses every JWT (API keys still work).
 	JWTKeys *jwtkeys.Service

@@ -30,7 +30,7 @@ type paymentMethod struct {
 	Country                   *string     `json:"country"`
 	Currency                  *string     `json:"currency"`
 	ApprovalURL               *string     `json:"approval_url"`
-	Buyer                     *struct{}   `json:"buyer"`
+	Buyer                     *buyerBody  `json:"buyer"`
 	ExternalIdentifier        *string     `json:"external_identifier"`
 	Status                    string      `json:"status"`
 	HasReplacement            bool        `json:"has_replacement"`
@@ -120,8 +120,6 @@ func parseCreate(req createRequest) (vault.CardInput, error) {
 		return in, invalid(inBody, "number", "number is required")
 	case req.ExpirationDate == nil:
 		return in, invalid(inBody, "expiration_date", "expiration_date is required")
-	case req.BuyerID != nil || req.BuyerExternalIdentifier != nil:
-		return in, invalid(inBody, buyerField(req), "buyers are not supported by this vault; store the card without a buyer")
 	}
 	pan, err := card.ParsePAN(*req.Number)
 	if err != nil {
@@ -144,6 +142,9 @@ func parseCreate(req createRequest) (vault.CardInput, error) {
 		if n < 1 || n > maxExternalIdentifier {
 			return in, invalid(inBody, "external_identifier", "external_identifier must be 1 to %d characters", maxExternalIdentifier)
 		}
+		if containsPAN(*req.ExternalIdentifier) {
+			return in, errIdentifierPAN
+		}
 		in.Reference = *req.ExternalIdentifier
 	}
 	if req.CardType != nil {
@@ -153,14 +154,6 @@ func parseCreate(req createRequest) (vault.CardInput, error) {
 		in.Metadata = map[string]string{metaCardType: *req.CardType}
 	}
 	return in, nil
-}
-
-// buyerField names whichever buyer field a request set.
-func buyerField(req createRequest) string {
-	if req.BuyerID != nil {
-		return "buyer_id"
-	}
-	return "buyer_external_identifier"
 }
 
 // formatTime writes t as Gr4vy does.

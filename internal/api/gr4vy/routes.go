@@ -1,6 +1,7 @@
 // Package gr4vy speaks Gr4vy's dialect: card payment methods
-// (/payment-methods) and Vault Forward (/vault-forward), in Gr4vy's error
-// shape, with a cardvault API key as the bearer token.
+// (/payment-methods), buyers (/buyers), checkout sessions
+// (/checkout/sessions) and Vault Forward (/vault-forward), in Gr4vy's error
+// shape, with a signed ES512 JWT or a cardvault API key as the bearer token.
 package gr4vy
 
 import (
@@ -11,12 +12,15 @@ import (
 	"github.com/cardvault/cardvault/internal/jwtauth"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/buyers"
 )
 
 // The paths the facade owns.
 const (
-	pathPaymentMethods = "/payment-methods"
-	pathVaultForward   = "/vault-forward"
+	pathPaymentMethods   = "/payment-methods"
+	pathVaultForward     = "/vault-forward"
+	pathBuyers           = "/buyers"
+	pathCheckoutSessions = "/checkout/sessions"
 )
 
 // API serves the Gr4vy dialect.
@@ -26,13 +30,16 @@ type API struct {
 	audit api.Recorder
 	log   *slog.Logger
 	auth  authenticator
+	// buyers keeps buyers; nil answers their routes 404.
+	buyers *buyers.Service
 }
 
 // New returns the Gr4vy facade over d.Vault; d.Relay sends vault
 // forwards, and when it is nil every forward is refused; d.JWTKeys, when
 // not nil, lets merchants authenticate with signed JWTs beside API keys.
 func New(d api.Deps) *API {
-	a := &API{vault: d.Vault, relay: d.Relay, audit: d.Audit, log: d.Logger(), auth: authenticator{keys: d.Vault}}
+	a := &API{vault: d.Vault, relay: d.Relay, audit: d.Audit, log: d.Logger(), auth: authenticator{keys: d.Vault},
+		buyers: d.Buyers}
 	if d.JWTKeys != nil {
 		a.auth.jwt = &jwtauth.Verifier{Keys: d.JWTKeys, Replay: d.JWTKeys, Now: d.Vault.Now}
 	}
@@ -49,11 +56,28 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("GET "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsRead, a.getPaymentMethod))
 	mux.Handle("DELETE "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deletePaymentMethod))
 	mux.Handle("POST "+pathVaultForward, rt.Key(vault.ScopeForward, a.vaultForward))
+
+	mux.Handle("POST "+pathBuyers, rt.Key(vault.ScopeCardsWrite, a.createBuyer))
+	mux.Handle("GET "+pathBuyers, rt.Key(vault.ScopeCardsRead, a.listBuyers))
+	mux.Handle("GET "+pathBuyers+"/payment-methods", rt.Key(vault.ScopeCardsRead, a.listBuyerPaymentMethods))
+	mux.Handle("GET "+pathBuyers+"/{buyer_id}", rt.Key(vault.ScopeCardsRead, a.getBuyer))
+	mux.Handle("PUT "+pathBuyers+"/{buyer_id}", rt.Key(vault.ScopeCardsWrite, a.updateBuyer))
+	mux.Handle("DELETE "+pathBuyers+"/{buyer_id}", rt.Key(vault.ScopeCardsWrite, a.deleteBuyer))
+	mux.Handle("POST "+pathBuyers+"/{buyer_id}/shipping-details", rt.Key(vault.ScopeCardsWrite, a.addShipping))
+	mux.Handle("GET "+pathBuyers+"/{buyer_id}/shipping-details", rt.Key(vault.ScopeCardsRead, a.listShipping))
+	mux.Handle("GET "+pathBuyers+"/{buyer_id}/shipping-details/{shipping_details_id}", rt.Key(vault.ScopeCardsRead, a.getShipping))
+	mux.Handle("PUT "+pathBuyers+"/{buyer_id}/shipping-details/{shipping_details_id}", rt.Key(vault.ScopeCardsWrite, a.updateShipping))
+	mux.Handle("DELETE "+pathBuyers+"/{buyer_id}/shipping-details/{shipping_details_id}", rt.Key(vault.ScopeCardsWrite, a.deleteShipping))
 }
 
 // Owns reports whether path belongs to the Gr4vy dialect.
 func (a *API) Owns(path string) bool {
-	return server.HasPrefix(path, pathPaymentMethods) || server.HasPrefix(path, pathVaultForward)
+	for _, p := range []string{pathPaymentMethods, pathVaultForward, pathBuyers, pathCheckoutSessions} {
+		if server.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // WriteError writes Gr4vy's error shape for a routing or middleware error.
