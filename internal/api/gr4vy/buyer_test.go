@@ -16,7 +16,7 @@ import (
 type buyerResp struct {
 	Type               string
 	ID                 string
-	ReconciliationID   string `json:"reconciliation_id"`
+	ReconciliationID   string  `json:"reconciliation_id"`
 	DisplayName        *string `json:"display_name"`
 	ExternalIdentifier *string `json:"external_identifier"`
 	BillingDetails     *struct {
