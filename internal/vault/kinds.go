@@ -47,4 +47,8 @@ const (
 	// KindBuyerAddress is a shipping address of a buyer; parent is the
 	// buyer's id.
 	KindBuyerAddress = "buyer_address"
+	// KindCheckoutSession is a short-lived session through which a
+	// shopper's browser hands over a card and its security code; its id is
+	// the browser's credential, and its expiry is the session's.
+	KindCheckoutSession = "checkout_session"
 )
