@@ -18,6 +18,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
@@ -57,7 +58,8 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 	v := d.vault
 	all := api.Deps{Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
-		BINs: bins, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v)}
+		BINs: bins, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
+		Checkouts: checkouts.New(v)}
 	return []server.Facade{
 		native.New(all),
 		pcivault.New(all),

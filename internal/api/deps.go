@@ -14,6 +14,7 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
@@ -65,6 +66,8 @@ type Deps struct {
 	// Buyers keeps buyers and the cards that belong to them; nil answers
 	// the buyer routes 404.
 	Buyers *buyers.Service
+	// Checkouts keeps checkout sessions; nil answers their routes 404.
+	Checkouts *checkouts.Service
 	// JWTKeys holds the public keys merchants sign JWTs with, and the uses
 	// of those JWTs; nil refuses every JWT (API keys still work).
 	JWTKeys *jwtkeys.Service

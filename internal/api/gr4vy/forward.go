@@ -13,6 +13,7 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
 )
 
 // The audit actions of a forward. actionForward is recorded before
@@ -39,11 +40,31 @@ func (a *API) vaultForward(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return templateErr(err)
 	}
+	tenant := server.Principal(r).Tenant
+	var session *checkouts.Secrets
+	if spec.Session != "" {
+		if a.checkouts == nil {
+			return errNoCheckout
+		}
+		sec, err := a.checkouts.Secrets(r.Context(), tenant, spec.Session)
+		if err != nil {
+			return err
+		}
+		session = &sec
+		if spec.IDs == nil {
+			// The session alone names the card: its own, or the stored one
+			// it is about.
+			if sec.PAN.IsZero() && sec.PaymentMethodID == "" {
+				return invalid(inHeader, "x-vault-forward-checkout-session", "the checkout session holds no card")
+			}
+			spec.IDs = []string{sessionTarget(spec.Session, sec)}
+		}
+	}
 	needs, err := tpl.Check(forward.Gr4vy, len(spec.IDs))
 	if err != nil {
 		return templateErr(err)
 	}
-	cards, err := a.loadCards(r.Context(), server.Principal(r).Tenant, spec.IDs, needs)
+	cards, err := a.loadCards(r.Context(), tenant, spec.IDs, needs, spec.Session, session)
 	if err != nil {
 		return err
 	}
@@ -119,10 +140,17 @@ func (a *API) refused(r *http.Request, spec forwardSpec, action string, e *forwa
 
 // loadCards reads every named card of the tenant (each must exist: one
 // answer, 404, whichever is missing) and, for the ones the template uses,
-// their data and held security codes.
-func (a *API) loadCards(ctx context.Context, tenant string, ids []string, needs forward.Needs) ([]forward.Card, error) {
+// their data. A security code comes only from the checkout session
+// (session, for the card it is about), never from elsewhere: a template
+// naming one without a session is refused before anything is sent.
+func (a *API) loadCards(ctx context.Context, tenant string, ids []string, needs forward.Needs,
+	sessionID string, session *checkouts.Secrets) ([]forward.Card, error) {
 	cards := make([]forward.Card, len(ids))
 	for i, id := range ids {
+		if session != nil && id == sessionCard(sessionID) {
+			cards[i] = forward.Card{PAN: session.PAN, Expiry: session.Expiry}
+			continue
+		}
 		if i >= needs.Cards {
 			if _, err := a.vault.GetCard(ctx, tenant, id); err != nil {
 				return nil, forwardNotFound(err)
@@ -136,16 +164,30 @@ func (a *API) loadCards(ctx context.Context, tenant string, ids []string, needs 
 		cards[i] = forward.Card{PAN: c.PAN, Holder: c.Holder, Expiry: c.Expiry}
 	}
 	for _, i := range needs.SecurityCode {
-		code, err := a.vault.SecurityCode(ctx, tenant, ids[i])
-		if vault.CodeOf(err) == vault.CodeNotFound {
-			return nil, invalid(inBody, "body", "CARD_SECURITY_CODE_%d: no security code is held for payment method %d (it was never given, or its hold expired)", i+1, i+1)
+		switch {
+		case session == nil:
+			return nil, invalid(inHeader, "x-vault-forward-checkout-session", "CARD_SECURITY_CODE_%d: a security code can only be forwarded through a checkout session (x-vault-forward-checkout-session)", i+1)
+		case session.SecurityCode.IsZero():
+			return nil, invalid(inHeader, "x-vault-forward-checkout-session", "CARD_SECURITY_CODE_%d: the checkout session holds no security code", i+1)
+		case ids[i] != sessionCard(sessionID) && ids[i] != session.PaymentMethodID:
+			return nil, invalid(inHeader, "x-vault-forward-checkout-session", "CARD_SECURITY_CODE_%d: the checkout session's security code is not for payment method %d", i+1, i+1)
 		}
-		if err != nil {
-			return nil, err
-		}
-		cards[i].SecurityCode = code
+		cards[i].SecurityCode = session.SecurityCode
 	}
 	return cards, nil
+}
+
+// sessionCard is how a session's own (unstored) card is named among the
+// cards of a forward and in its audit entry.
+func sessionCard(sessionID string) string { return "checkout-session:" + sessionID }
+
+// sessionTarget names the card a session alone selects: the stored card it
+// is about, else its own.
+func sessionTarget(sessionID string, sec checkouts.Secrets) string {
+	if sec.PAN.IsZero() {
+		return sec.PaymentMethodID
+	}
+	return sessionCard(sessionID)
 }
 
 // forwardNotFound gives a missing card one answer that does not say which.

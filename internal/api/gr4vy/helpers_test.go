@@ -16,6 +16,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
@@ -39,7 +40,7 @@ func newEnv(t *testing.T, allow string, o forward.Options) *vaulttest.Env {
 	t.Cleanup(relay.Close)
 	return vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		d.Relay = relay
-		d.JWTKeys, d.Buyers = jwtkeys.New(d.Vault), buyers.New(d.Vault)
+		d.JWTKeys, d.Buyers, d.Checkouts = jwtkeys.New(d.Vault), buyers.New(d.Vault), checkouts.New(d.Vault)
 		return []server.Facade{gr4vy.New(d)}
 	}})
 }

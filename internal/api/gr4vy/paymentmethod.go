@@ -137,15 +137,8 @@ func parseCreate(req createRequest) (vault.CardInput, error) {
 			return in, invalid(inBody, "security_code", "%s", err.Error())
 		}
 	}
-	if req.ExternalIdentifier != nil {
-		n := len([]rune(*req.ExternalIdentifier))
-		if n < 1 || n > maxExternalIdentifier {
-			return in, invalid(inBody, "external_identifier", "external_identifier must be 1 to %d characters", maxExternalIdentifier)
-		}
-		if containsPAN(*req.ExternalIdentifier) {
-			return in, errIdentifierPAN
-		}
-		in.Reference = *req.ExternalIdentifier
+	if in.Reference, err = parseReference(req.ExternalIdentifier); err != nil {
+		return in, err
 	}
 	if req.CardType != nil {
 		if !cardTypes[*req.CardType] {
@@ -158,3 +151,18 @@ func parseCreate(req createRequest) (vault.CardInput, error) {
 
 // formatTime writes t as Gr4vy does.
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// parseReference checks an optional external_identifier: 1 to 200
+// characters, and nothing that looks like a card number.
+func parseReference(ref *string) (string, error) {
+	if ref == nil {
+		return "", nil
+	}
+	if n := len([]rune(*ref)); n < 1 || n > maxExternalIdentifier {
+		return "", invalid(inBody, "external_identifier", "external_identifier must be 1 to %d characters", maxExternalIdentifier)
+	}
+	if containsPAN(*ref) {
+		return "", errIdentifierPAN
+	}
+	return *ref, nil
+}

@@ -24,8 +24,11 @@ func (a *API) createPaymentMethod(w http.ResponseWriter, r *http.Request) error 
 	if err := server.DecodeBytes(raw, &probe, false); err != nil {
 		return err
 	}
+	if probe.Method != nil && *probe.Method == "checkout-session" {
+		return a.storeSessionCard(w, r, raw)
+	}
 	if probe.Method != nil && *probe.Method != "card" {
-		return invalid(inBody, "method", "only card payment methods (method \"card\") can be stored in this vault")
+		return invalid(inBody, "method", "only cards (method \"card\" or \"checkout-session\") can be stored in this vault")
 	}
 	var req createRequest
 	if err := server.DecodeBytes(raw, &req, true); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
 )
 
 // The paths the facade owns.
@@ -32,6 +33,8 @@ type API struct {
 	auth  authenticator
 	// buyers keeps buyers; nil answers their routes 404.
 	buyers *buyers.Service
+	// checkouts keeps checkout sessions; nil answers their routes 404.
+	checkouts *checkouts.Service
 }
 
 // New returns the Gr4vy facade over d.Vault; d.Relay sends vault
@@ -39,7 +42,7 @@ type API struct {
 // not nil, lets merchants authenticate with signed JWTs beside API keys.
 func New(d api.Deps) *API {
 	a := &API{vault: d.Vault, relay: d.Relay, audit: d.Audit, log: d.Logger(), auth: authenticator{keys: d.Vault},
-		buyers: d.Buyers}
+		buyers: d.Buyers, checkouts: d.Checkouts}
 	if d.JWTKeys != nil {
 		a.auth.jwt = &jwtauth.Verifier{Keys: d.JWTKeys, Replay: d.JWTKeys, Now: d.Vault.Now}
 	}
@@ -68,6 +71,14 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("GET "+pathBuyers+"/{buyer_id}/shipping-details/{shipping_details_id}", rt.Key(vault.ScopeCardsRead, a.getShipping))
 	mux.Handle("PUT "+pathBuyers+"/{buyer_id}/shipping-details/{shipping_details_id}", rt.Key(vault.ScopeCardsWrite, a.updateShipping))
 	mux.Handle("DELETE "+pathBuyers+"/{buyer_id}/shipping-details/{shipping_details_id}", rt.Key(vault.ScopeCardsWrite, a.deleteShipping))
+
+	mux.Handle("POST "+pathCheckoutSessions, rt.Key(vault.ScopeCardsWrite, a.createCheckout))
+	mux.Handle("GET "+pathCheckoutSessions+"/{session_id}", rt.Key(vault.ScopeCardsRead, a.getCheckout))
+	mux.Handle("PUT "+pathCheckoutSessions+"/{session_id}", rt.Key(vault.ScopeCardsWrite, a.updateCheckout))
+	mux.Handle("DELETE "+pathCheckoutSessions+"/{session_id}", rt.Key(vault.ScopeCardsWrite, a.deleteCheckout))
+	// The browser's calls: the session id is the credential, as in Gr4vy.
+	mux.Handle("PUT "+pathCheckoutSessions+"/{session_id}/fields", rt.Serve(a.setFields))
+	mux.Handle("POST "+pathCheckoutSessions+"/{session_id}/card-details", rt.Serve(a.cardDetails))
 }
 
 // Owns reports whether path belongs to the Gr4vy dialect.

@@ -156,6 +156,9 @@ func load(ctx context.Context, v *vault.Service, tenant, id string) (vault.Store
 
 // Get returns a live session of the tenant.
 func (s *Service) Get(ctx context.Context, tenant, id string) (Session, error) {
+	if tenant == "" {
+		return Session{}, errNotFound
+	}
 	r, err := load(ctx, s.v, tenant, id)
 	if err != nil {
 		return Session{}, err
@@ -185,9 +188,19 @@ func (s *Service) update(ctx context.Context, tenant, id string, change func(*va
 	return out, vault.DomainError(err)
 }
 
+// Live reports (nil) whether the session id is live, whatever its tenant:
+// for the browser's calls, where the id is the credential.
+func (s *Service) Live(ctx context.Context, id string) error {
+	_, err := load(ctx, s.v, "", id)
+	return err
+}
+
 // SetDetails replaces the merchant's details of a session (its expiry
 // does not move).
 func (s *Service) SetDetails(ctx context.Context, tenant, id string, d json.RawMessage) (Session, error) {
+	if tenant == "" {
+		return Session{}, errNotFound
+	}
 	d, err := details(d)
 	if err != nil {
 		return Session{}, err
@@ -235,6 +248,9 @@ func (s *Service) SetPaymentMethod(ctx context.Context, id, cardID, code string)
 // Linked records that the session's card was stored as cardID: later
 // forwards naming that card may use the session's security code.
 func (s *Service) Linked(ctx context.Context, tenant, id, cardID string) error {
+	if tenant == "" {
+		return errNotFound
+	}
 	_, err := s.update(ctx, tenant, id, func(r *vault.Stored[sessionData]) error {
 		r.Value.PaymentMethodID = cardID
 		return nil
@@ -245,6 +261,9 @@ func (s *Service) Linked(ctx context.Context, tenant, id, cardID string) error {
 // Secrets returns what a live session of the tenant holds, for a forward
 // or for storing its card. Never to be returned by a read API.
 func (s *Service) Secrets(ctx context.Context, tenant, id string) (Secrets, error) {
+	if tenant == "" {
+		return Secrets{}, errNotFound
+	}
 	r, err := load(ctx, s.v, tenant, id)
 	if err != nil {
 		return Secrets{}, err
@@ -268,6 +287,9 @@ func (s *Service) Secrets(ctx context.Context, tenant, id string) (Secrets, erro
 
 // Delete ends a session of the tenant and everything it holds.
 func (s *Service) Delete(ctx context.Context, tenant, id string) error {
+	if tenant == "" {
+		return errNotFound
+	}
 	if _, err := load(ctx, s.v, tenant, id); err != nil {
 		return err
 	}
