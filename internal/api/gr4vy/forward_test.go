@@ -36,7 +36,8 @@ func TestForwardEveryPlaceholder(t *testing.T) {
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{})
 	key := e.Key(t, vault.ScopeForward)
-	id := storeCard(t, e, vault.DefaultTenant, visaPAN, "07/2031", `Ann O"Brien & <Co>`, "737")
+	id := storeCard(t, e, vault.DefaultTenant, visaPAN, "07/2031", `Ann O"Brien & <Co>`, "")
+	session := sessionFor(t, e, id, "737")
 
 	all := "{{ CARD_NUMBER_1 }}|{{CARD_EXPIRATION_DATE_1}}|{{ CARD_EXPIRATION_DATE_M_1 }}|{{ CARD_EXPIRATION_DATE_MM_1 }}|" +
 		"{{ CARD_EXPIRATION_DATE_YY_1 }}|{{ CARD_EXPIRATION_DATE_YYYY_1 }}|{{ CARD_HOLDER_NAME_1 }}|{{ CARD_SECURITY_CODE_1 }}"
@@ -60,7 +61,8 @@ func TestForwardEveryPlaceholder(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(u.requests())
-			resp, body := forwardTo(t, e, key, u, []string{id}, tc.body, append([]string{"Content-Type", tc.contentType}, tc.headers...)...)
+			resp, body := forwardTo(t, e, key, u, []string{id}, tc.body, append(append([]string{"Content-Type", tc.contentType}, tc.headers...),
+				"X-Vault-Forward-Checkout-Session", session)...)
 			if resp.StatusCode != http.StatusOK || string(body) != `{"ok":true}` {
 				t.Fatalf("forward: %d %s", resp.StatusCode, body)
 			}
@@ -96,14 +98,15 @@ func TestForwardSeveralCardsInHeaderOrder(t *testing.T) {
 	key := e.Key(t, vault.ScopeForward)
 	visa := storeCard(t, e, vault.DefaultTenant, visaPAN, "01/2030", "V", "")
 	mc := storeCard(t, e, vault.DefaultTenant, mastercardPAN, "02/2031", "M", "")
-	amex := storeCard(t, e, vault.DefaultTenant, amexPAN, "03/2032", "A", "1234")
+	amex := storeCard(t, e, vault.DefaultTenant, amexPAN, "03/2032", "A", "")
 	unused := storeCard(t, e, vault.DefaultTenant, visaPAN, "04/2033", "U", "")
+	session := sessionFor(t, e, amex, "1234")
 	body := "{{ CARD_NUMBER_1 }} {{ CARD_EXPIRATION_DATE_1 }} {{ CARD_HOLDER_NAME_1 }}|" +
 		"{{ CARD_NUMBER_2 }} {{ CARD_EXPIRATION_DATE_2 }} {{ CARD_SECURITY_CODE_2 }}|" +
 		"{{ CARD_NUMBER_3 }} {{ CARD_EXPIRATION_DATE_YYYY_3 }} {{ CARD_HOLDER_NAME_3 }}"
 	for _, method := range []string{"POST", "put", "Patch"} {
 		resp, got := forwardTo(t, e, key, u, []string{mc, amex, visa, unused}, body,
-			"Content-Type", "text/plain", "X-Vault-Forward-Http-Method", method)
+			"Content-Type", "text/plain", "X-Vault-Forward-Http-Method", method, "X-Vault-Forward-Checkout-Session", session)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d %s", method, resp.StatusCode, got)
 		}

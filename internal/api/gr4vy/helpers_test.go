@@ -160,3 +160,17 @@ func auditEntries(t *testing.T, e *vaulttest.Env) []audit.Entry {
 	}
 	return entries
 }
+
+// sessionFor makes a checkout session (with the admin key) about a stored
+// card, fills it with the security code as a shopper's browser would (no
+// credential but the session id), and returns the session id.
+func sessionFor(t *testing.T, e *vaulttest.Env, cardID, code string) string {
+	t.Helper()
+	resp, b := e.Do(t, "POST", "/checkout/sessions", "", "Authorization", "Bearer "+e.AdminKey)
+	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
+	id := vaulttest.Decode[struct{ ID string }](t, b).ID
+	resp, b = e.Do(t, "PUT", "/checkout/sessions/"+id+"/fields",
+		`{"payment_method":{"method":"id","id":"`+cardID+`","security_code":"`+code+`"}}`)
+	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
+	return id
+}
