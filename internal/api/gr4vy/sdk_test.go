@@ -182,3 +182,62 @@ func checkSDKRun(t *testing.T, e *vaulttest.Env, stdout []byte) {
 	}
 	e.AssertLogClean(t, visaPAN, mastercardPAN, amexPAN)
 }
+
+// TestOfficialSDKBuyersAndCheckout runs the buyer and checkout-session flow
+// of Gr4vy's TypeScript SDK (testdata/sdk/checkout.mjs) with withToken({
+// privateKey }).
+func TestOfficialSDKBuyersAndCheckout(t *testing.T) {
+	t.Parallel()
+	node := sdkNode(t)
+	e := newEnv(t, "", forward.Options{})
+	stdout := runSDK(t, node, "checkout.mjs", "CARDVAULT_URL="+e.URL, "CARDVAULT_PRIVATE_KEY_FILE="+privateKeyFile(t, e))
+	type ref struct{ ID string }
+	var out struct {
+		Buyer struct {
+			ID          string
+			DisplayName string
+		}
+		Shipping     struct{ ID, BuyerID string }
+		Session      struct{ ID string }
+		FieldsStatus int
+		Filled       struct {
+			PaymentMethod *struct{ Label, Scheme string }
+		}
+		Stored struct {
+			ID, Label, ExpirationDate string
+			Buyer                     *ref
+		}
+		BuyerMethods                     struct{ Items []ref }
+		UpdatedBuyer                     struct{ DisplayName string }
+		UpdatedSession                   struct{ Amount int }
+		SessionAfterDelete, BuyerAfterDelete json.RawMessage
+		Error                            *sdkErr
+		ErrorBody                        *string
+	}
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("script output %q: %v", stdout, err)
+	}
+	if out.Error != nil {
+		t.Fatalf("the SDK failed: %+v, body %v", *out.Error, out.ErrorBody)
+	}
+	if out.Buyer.DisplayName != "Ada Lovelace" || out.Shipping.BuyerID != out.Buyer.ID || out.FieldsStatus != 204 ||
+		out.Filled.PaymentMethod == nil || out.Filled.PaymentMethod.Label != "1111" {
+		t.Errorf("buyer, shipping, fields: %s", stdout)
+	}
+	if out.Stored.Label != "1111" || out.Stored.ExpirationDate != "12/39" || out.Stored.Buyer == nil || out.Stored.Buyer.ID != out.Buyer.ID {
+		t.Errorf("stored from the session: %+v", out.Stored)
+	}
+	if len(out.BuyerMethods.Items) != 1 || out.BuyerMethods.Items[0].ID != out.Stored.ID {
+		t.Errorf("buyer's payment methods: %+v", out.BuyerMethods)
+	}
+	if out.UpdatedBuyer.DisplayName != "Ada King" || out.UpdatedSession.Amount != 1500 {
+		t.Errorf("updates: %s", stdout)
+	}
+	for name, raw := range map[string]json.RawMessage{"session": out.SessionAfterDelete, "buyer": out.BuyerAfterDelete} {
+		var e sdkErr
+		if err := json.Unmarshal(raw, &e); err != nil || e.StatusCode != 404 || e.Name != "Error404" {
+			t.Errorf("%s after delete: %s, want the SDK's Error404", name, raw)
+		}
+	}
+	e.AssertLogClean(t, visaPAN)
+}
