@@ -207,12 +207,12 @@ func TestOfficialSDKBuyersAndCheckout(t *testing.T) {
 			ID, Label, ExpirationDate string
 			Buyer                     *ref
 		}
-		BuyerMethods                     struct{ Items []ref }
-		UpdatedBuyer                     struct{ DisplayName string }
-		UpdatedSession                   struct{ Amount int }
+		BuyerMethods                         struct{ Items []ref }
+		UpdatedBuyer                         struct{ DisplayName string }
+		UpdatedSession                       struct{ Amount int }
 		SessionAfterDelete, BuyerAfterDelete json.RawMessage
-		Error                            *sdkErr
-		ErrorBody                        *string
+		Error                                *sdkErr
+		ErrorBody                            *string
 	}
 	if err := json.Unmarshal(stdout, &out); err != nil {
 		t.Fatalf("script output %q: %v", stdout, err)
