@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -25,5 +26,22 @@ func auditIntegrityFailures(svc *vault.Service, log *audit.Log, logger *slog.Log
 		if err != nil {
 			logger.Error("could not audit an integrity failure", "action", f.Action, "id", f.ID, "err", err)
 		}
+	})
+}
+
+// auditNotices records the core's notices (card creation and deletion, a
+// key suspended by the enumeration guard) in the audit log of their tenant.
+// Suspensions are also counted in cardvault_key_suspensions_total.
+func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics) {
+	svc.OnNotice(func(ctx context.Context, n vault.Notice) error {
+		if n.Action == vault.ActionKeySuspended {
+			ops.KeySuspended()
+		}
+		actor := n.Actor
+		if actor == "" {
+			actor = "system"
+		}
+		return log.Record(ctx, audit.Event{Tenant: n.Tenant, Actor: actor, Action: n.Action, Targets: []string{n.Target},
+			Detail: n.Detail, RequestID: server.RequestIDFrom(ctx)})
 	})
 }

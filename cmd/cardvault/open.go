@@ -14,6 +14,8 @@ import (
 
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/store/keycache"
 	"github.com/cardvault/cardvault/internal/store/metered"
 	"github.com/cardvault/cardvault/internal/store/postgres"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
@@ -181,7 +183,9 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 	if reg != nil {
 		vs = metered.New(store, reg)
 	}
-	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL})
+	vs = keycache.New(vs, c.APIKeyCacheTTL, keycache.DefaultMaxKeys)
+	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL,
+		Enumeration: enumerationLimits(c)})
 	if err := svc.Init(ctx); err != nil {
 		store.Close()
 		if errors.Is(err, seal.ErrWrongMasterKey) {
@@ -196,5 +200,5 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(server.MaskPANs(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }

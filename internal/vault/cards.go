@@ -83,6 +83,7 @@ func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (
 	if err != nil {
 		return CardView{}, domainErr(err)
 	}
+	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardCreate, Target: c.ID})
 	return s.view(c, in.PAN, in.Holder), nil
 }
 
@@ -130,14 +131,24 @@ func validateCard(in CardInput, now time.Time) error {
 	case !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now):
 		return Invalid("expires_at", "expiry time must be in the future")
 	}
+	if card.ContainsPAN(in.Reference) {
+		return Invalid("reference", "%s", panInClearMessage)
+	}
 	if b, _ := json.Marshal(in.Metadata); len(b) > MaxMetadataSize {
 		return Invalid("metadata", "metadata must be at most %d bytes", MaxMetadataSize)
+	} else if card.ContainsPAN(string(b)) {
+		return Invalid("metadata", "%s", panInClearMessage)
 	}
 	if b, _ := json.Marshal(in.Extra); len(b) > MaxExtraSize {
 		return Invalid("extra", "extra fields must be at most %d bytes", MaxExtraSize)
 	}
 	return nil
 }
+
+// panInClearMessage refuses a value kept in the clear that looks like a
+// card number (card.ContainsPAN: 13–19 digits with any separators, passing
+// Luhn). It never echoes the value.
+const panInClearMessage = "looks like a card number; card numbers are only accepted in the card number field, never in fields kept in the clear"
 
 // sealCard fills the sealed columns of c.
 func (s *Service) sealCard(ctx context.Context, c *Card, pan card.PAN, holder string, extra map[string]string) error {
@@ -314,14 +325,25 @@ func (s *Service) DeleteCard(ctx context.Context, tenant, id string) error {
 	if _, err := uuid.Parse(id); err != nil {
 		return &Error{Code: CodeNotFound, Public: "card not found"}
 	}
+	var gone Card
 	err := s.store.Tx(ctx, func(tx Store) error {
+		c, err := tx.GetCard(ctx, tenant, id, s.Now())
+		if err != nil {
+			return notFound(err, "card not found")
+		}
 		if err := tx.DeleteCard(ctx, tenant, id); err != nil {
 			return notFound(err, "card not found")
 		}
-		_, err := tx.DeleteRecords(ctx, tenant, KindSecurityCode, id)
+		gone = c
+		_, err = tx.DeleteRecords(ctx, tenant, KindSecurityCode, id)
 		return err
 	})
-	return domainErr(err)
+	if err != nil {
+		return domainErr(err)
+	}
+	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardDelete, Target: id})
+	s.noteDeletedCard(ctx, gone)
+	return nil
 }
 
 // notFound turns a store's ErrNotFound into a not_found error with a public message.

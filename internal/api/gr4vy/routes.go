@@ -26,11 +26,12 @@ const (
 
 // API serves the Gr4vy dialect.
 type API struct {
-	vault *vault.Service
-	relay api.Forwarder
-	audit api.Recorder
-	log   *slog.Logger
-	auth  authenticator
+	limits server.KeyLimits
+	vault  *vault.Service
+	relay  api.Forwarder
+	audit  api.Recorder
+	log    *slog.Logger
+	auth   authenticator
 	// buyers keeps buyers; nil answers their routes 404.
 	buyers *buyers.Service
 	// checkouts keeps checkout sessions; nil answers their routes 404.
@@ -41,8 +42,8 @@ type API struct {
 // forwards, and when it is nil every forward is refused; d.JWTKeys, when
 // not nil, lets merchants authenticate with signed JWTs beside API keys.
 func New(d api.Deps) *API {
-	a := &API{vault: d.Vault, relay: d.Relay, audit: d.Audit, log: d.Logger(), auth: authenticator{keys: d.Vault},
-		buyers: d.Buyers, checkouts: d.Checkouts}
+	a := &API{vault: d.Vault, limits: d.Limits, relay: d.Relay, audit: d.Audit, log: d.Logger(),
+		auth: authenticator{keys: d.Vault}, buyers: d.Buyers, checkouts: d.Checkouts}
 	if d.JWTKeys != nil {
 		a.auth.jwt = &jwtauth.Verifier{Keys: d.JWTKeys, Replay: d.JWTKeys, Now: d.Vault.Now}
 	}
@@ -53,7 +54,7 @@ var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Gr4vy API that cardvault serves.
 func (a *API) Routes(mux *server.Mux) {
-	rt := server.Routes{Auth: a.auth, Fail: a.fail, Challenge: "Bearer"}
+	rt := server.Routes{Auth: a.auth, Limits: a.limits, Fail: a.fail, Challenge: "Bearer"}
 	mux.Handle("POST "+pathPaymentMethods, rt.Key(vault.ScopeCardsWrite, a.createPaymentMethod))
 	mux.Handle("GET "+pathPaymentMethods, rt.Key(vault.ScopeCardsRead, a.listPaymentMethods))
 	mux.Handle("GET "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsRead, a.getPaymentMethod))

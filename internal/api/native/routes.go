@@ -18,9 +18,10 @@ const Prefix = "/cardvault/v1"
 
 // API serves the native dialect.
 type API struct {
-	vault *vault.Service
-	audit api.Recorder
-	log   *slog.Logger
+	limits server.KeyLimits
+	vault  *vault.Service
+	audit  api.Recorder
+	log    *slog.Logger
 	// jwtKeys holds merchants' JWT public keys; nil answers its routes 404.
 	jwtKeys *jwtkeys.Service
 }
@@ -28,7 +29,7 @@ type API struct {
 // New returns the native API over d.Vault, auditing to d.Audit; d.JWTKeys
 // serves the JWT key routes.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, audit: d.Audit, log: d.Logger(), jwtKeys: d.JWTKeys}
+	return &API{vault: d.Vault, limits: d.Limits, audit: d.Audit, log: d.Logger(), jwtKeys: d.JWTKeys}
 }
 
 var _ server.Facade = (*API)(nil)
@@ -43,7 +44,7 @@ func (a *API) record(r *http.Request, action string, targets ...string) error {
 
 // Routes lists the whole native API.
 func (a *API) Routes(mux *server.Mux) {
-	rt := server.Routes{Auth: a.vault, Fail: a.fail, Challenge: "Bearer"}
+	rt := server.Routes{Auth: a.vault, Limits: a.limits, Fail: a.fail, Challenge: "Bearer"}
 	mux.Handle("POST "+Prefix+"/cards", rt.Key(vault.ScopeCardsWrite, a.createCard))
 	mux.Handle("GET "+Prefix+"/cards", rt.Key(vault.ScopeCardsRead, a.listCards))
 	mux.Handle("GET "+Prefix+"/cards/{id}", rt.Key(vault.ScopeCardsRead, a.getCard))

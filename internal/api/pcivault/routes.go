@@ -19,15 +19,16 @@ const Prefix = "/v1"
 
 // API serves the PCI Vault dialect.
 type API struct {
-	vault *vault.Service
-	pci   *pv.Service
-	audit api.Recorder
-	log   *slog.Logger
+	limits server.KeyLimits
+	vault  *vault.Service
+	pci    *pv.Service
+	audit  api.Recorder
+	log    *slog.Logger
 }
 
 // New returns the PCI Vault API over d.Vault and d.PCI, auditing to d.Audit.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, pci: d.PCI, audit: d.Audit, log: d.Logger()}
+	return &API{vault: d.Vault, limits: d.Limits, pci: d.PCI, audit: d.Audit, log: d.Logger()}
 }
 
 var _ server.Facade = (*API)(nil)
@@ -35,7 +36,7 @@ var _ server.Facade = (*API)(nil)
 // Routes lists the whole PCI Vault API. The hosted forms under
 // /v1/capture/iframe are not here; their literal segment outranks {id}.
 func (a *API) Routes(mux *server.Mux) {
-	rt := server.Routes{Auth: a.vault, Fail: a.fail, Challenge: "Basic"}
+	rt := server.Routes{Auth: a.vault, Limits: a.limits, Fail: a.fail, Challenge: "Basic"}
 	mux.Handle("POST "+Prefix+"/key", rt.Key(vault.ScopeCardsWrite, a.createKey))
 	mux.Handle("GET "+Prefix+"/key", rt.Key(vault.ScopeCardsRead, a.listKeys))
 	mux.Handle("PUT "+Prefix+"/key", rt.Key(vault.ScopeCardsWrite, a.changePassphrase))
