@@ -18,6 +18,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/cardtokens"
 	"github.com/cardvault/cardvault/internal/vault/checkouts"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
@@ -63,7 +64,7 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 	all := api.Deps{Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
-		Checkouts: checkouts.New(v)}
+		Checkouts: checkouts.New(v), CardTokens: cardtokens.New(v)}
 	return []server.Facade{
 		native.New(all),
 		pcivault.New(all),

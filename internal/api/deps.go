@@ -15,6 +15,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/cardtokens"
 	"github.com/cardvault/cardvault/internal/vault/checkouts"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
@@ -67,6 +68,9 @@ type Deps struct {
 	// Buyers keeps buyers and the cards that belong to them; nil answers
 	// the buyer routes 404.
 	Buyers *buyers.Service
+	// CardTokens keeps payment providers' tokens of stored cards; nil
+	// answers the Gr4vy payment-service token routes 404.
+	CardTokens *cardtokens.Service
 	// Checkouts keeps checkout sessions; nil answers their routes 404.
 	Checkouts *checkouts.Service
 	// JWTKeys holds the public keys merchants sign JWTs with, and the uses

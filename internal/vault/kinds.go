@@ -51,4 +51,7 @@ const (
 	// shopper's browser hands over a card and its security code; its id is
 	// the browser's credential, and its expiry is the session's.
 	KindCheckoutSession = "checkout_session"
+	// KindCardToken is a payment provider's token of a stored card; parent
+	// is the card's id.
+	KindCardToken = "card_token"
 )

@@ -121,6 +121,11 @@ func (a *API) deletePaymentMethod(w http.ResponseWriter, r *http.Request) error 
 	if err := del(r.Context(), server.Principal(r).Tenant, id); err != nil {
 		return orNotFound(err)
 	}
+	if a.tokens != nil {
+		if err := a.tokens.DeleteCard(r.Context(), server.Principal(r).Tenant, id); err != nil {
+			return err
+		}
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/cardtokens"
 	"github.com/cardvault/cardvault/internal/vault/checkouts"
 )
 
@@ -36,6 +37,10 @@ type API struct {
 	buyers *buyers.Service
 	// checkouts keeps checkout sessions; nil answers their routes 404.
 	checkouts *checkouts.Service
+	// tokens keeps payment-service tokens, made through connectors; nil
+	// answers their routes 404.
+	tokens     *cardtokens.Service
+	connectors api.Tokenizer
 }
 
 // New returns the Gr4vy facade over d.Vault; d.Relay sends vault
@@ -43,7 +48,8 @@ type API struct {
 // not nil, lets merchants authenticate with signed JWTs beside API keys.
 func New(d api.Deps) *API {
 	a := &API{vault: d.Vault, limits: d.Limits, relay: d.Relay, audit: d.Audit, log: d.Logger(),
-		auth: authenticator{keys: d.Vault}, buyers: d.Buyers, checkouts: d.Checkouts}
+		auth: authenticator{keys: d.Vault}, buyers: d.Buyers, checkouts: d.Checkouts,
+		tokens: d.CardTokens, connectors: d.Connectors}
 	if d.JWTKeys != nil {
 		a.auth.jwt = &jwtauth.Verifier{Keys: d.JWTKeys, Replay: d.JWTKeys, Now: d.Vault.Now}
 	}
@@ -60,6 +66,9 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("GET "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsRead, a.getPaymentMethod))
 	mux.Handle("PUT "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsWrite, a.updatePaymentMethod))
 	mux.Handle("DELETE "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deletePaymentMethod))
+	mux.Handle("GET "+pathPaymentMethods+"/{id}/payment-service-tokens", rt.Key(vault.ScopeCardsRead, a.listServiceTokens))
+	mux.Handle("POST "+pathPaymentMethods+"/{id}/payment-service-tokens", rt.Key(vault.ScopeCardsWrite, a.createServiceToken))
+	mux.Handle("DELETE "+pathPaymentMethods+"/{id}/payment-service-tokens/{token_id}", rt.Key(vault.ScopeCardsWrite, a.deleteServiceToken))
 	mux.Handle("POST "+pathVaultForward, rt.Key(vault.ScopeForward, a.vaultForward))
 
 	mux.Handle("POST "+pathBuyers, rt.Key(vault.ScopeCardsWrite, a.createBuyer))

@@ -54,7 +54,7 @@ func (s *Service) AddAddress(ctx context.Context, tenant, buyerID string, detail
 		if len(n) >= MaxAddresses {
 			return vault.Invalid("body", "a buyer may have at most %d shipping details", MaxAddresses)
 		}
-		r, err := addressRecords.Put(ctx, tx, vault.Stored[addressData]{Tenant: tenant, ID: uuid.NewString(),
+		r, err := addressRecords.Put(ctx, tx, vault.Stored[addressData]{Tenant: tenant, ID: uuid.Must(uuid.NewV7()).String(),
 			Value: addressData{BuyerID: buyerID, Details: details}})
 		out = addressOf(r)
 		return err

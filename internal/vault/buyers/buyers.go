@@ -120,7 +120,7 @@ func (s *Service) Create(ctx context.Context, tenant string, b Buyer) (Buyer, er
 	if err != nil {
 		return Buyer{}, err
 	}
-	r, err := buyerRecords.Put(ctx, s.v, vault.Stored[buyerData]{Tenant: tenant, ID: uuid.NewString(), Value: d})
+	r, err := buyerRecords.Put(ctx, s.v, vault.Stored[buyerData]{Tenant: tenant, ID: uuid.Must(uuid.NewV7()).String(), Value: d})
 	if errors.Is(err, vault.ErrConflict) {
 		return Buyer{}, errDuplicate
 	}
