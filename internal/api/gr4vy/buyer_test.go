@@ -114,7 +114,7 @@ func TestBuyerLifecycle(t *testing.T) {
 		if resp.StatusCode != 200 || len(page.Items) != 1 || page.Items[0].ID != pm1.ID || page.NextCursor == nil {
 			t.Fatalf("list filtered by buyer (%s): %s", q, b)
 		}
-		resp, b = do(t, e, "GET", "/payment-methods?limit=1&cursor="+*page.NextCursor+"&"+q, "", w...)
+		_, b = do(t, e, "GET", "/payment-methods?limit=1&cursor="+*page.NextCursor+"&"+q, "", w...)
 		if page := vaulttest.Decode[struct{ Items []pmResp }](t, b); len(page.Items) != 1 || page.Items[0].ID != pm2.ID {
 			t.Fatalf("second page filtered by buyer (%s): %s", q, b)
 		}

@@ -83,7 +83,7 @@ func TestCheckoutSessionLifecycle(t *testing.T) {
 	if hold, err := e.Vault.SecurityCodeStatus(t.Context(), vault.DefaultTenant, pm.ID); err != nil || hold.Held {
 		t.Fatalf("the session's security code was stored with the card: %+v %v", hold, err)
 	}
-	resp, b = do(t, e, "GET", path, "", w...)
+	_, b = do(t, e, "GET", path, "", w...)
 	if got := vaulttest.Decode[checkoutResp](t, b); got.PaymentMethod == nil || got.PaymentMethod.ID == nil || *got.PaymentMethod.ID != pm.ID {
 		t.Fatalf("session after storing: %s", b)
 	}
@@ -121,7 +121,7 @@ func TestCheckoutSessionBadInput(t *testing.T) {
 		t.Fatalf("default lifetime %v, want 1h", got)
 	}
 	other := e.TenantKey(t, "acme")
-	resp, b = do(t, e, "POST", "/checkout/sessions", "", "Authorization", "Bearer "+other)
+	_, b = do(t, e, "POST", "/checkout/sessions", "", "Authorization", "Bearer "+other)
 	foreign := vaulttest.Decode[checkoutResp](t, b)
 
 	fields := func(pm string) string { return `{"payment_method":` + pm + `}` }

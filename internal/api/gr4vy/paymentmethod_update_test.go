@@ -17,7 +17,7 @@ func TestUpdatePaymentMethod(t *testing.T) {
 	resp, b := do(t, e, "POST", "/payment-methods", `{"number":"`+visaPAN+`","expiration_date":"12/39","external_identifier":"a"}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	pm := vaulttest.Decode[pmResp](t, b)
-	resp, b = do(t, e, "POST", "/buyers", `{"external_identifier":"shopper"}`, w...)
+	_, b = do(t, e, "POST", "/buyers", `{"external_identifier":"shopper"}`, w...)
 	buyer := vaulttest.Decode[buyerResp](t, b)
 	path := "/payment-methods/" + pm.ID
 
@@ -31,7 +31,7 @@ func TestUpdatePaymentMethod(t *testing.T) {
 	if got.ExpirationDate != "01/40" || *got.ExternalIdentifier != "b" || got.Buyer == nil || got.Buyer.ID != buyer.ID {
 		t.Fatalf("update: %s", b)
 	}
-	resp, b = do(t, e, "GET", "/buyers/payment-methods?buyer_id="+buyer.ID, "", w...)
+	_, b = do(t, e, "GET", "/buyers/payment-methods?buyer_id="+buyer.ID, "", w...)
 	if !strings.Contains(string(b), pm.ID) {
 		t.Fatalf("the buyer does not list its new card: %s", b)
 	}

@@ -45,8 +45,8 @@ func tokenEnv(t *testing.T) (*vaulttest.Env, string, *url.Values, *sync.Mutex, *
 	t.Cleanup(p.Close)
 	service := uuid.NewString()
 	raw, _ := json.Marshal(map[string]any{"connectors": []any{map[string]any{"id": service, "url": p.URL + "/tokens", "method": "POST",
-		"content_type": "application/x-www-form-urlencoded",
-		"body":         "number={{ CARD_NUMBER_1 }}&exp={{ CARD_EXPIRATION_DATE_1 }}&cvc={{ CARD_SECURITY_CODE_1 }}",
+		"content_type":  "application/x-www-form-urlencoded",
+		"body":          "number={{ CARD_NUMBER_1 }}&exp={{ CARD_EXPIRATION_DATE_1 }}&cvc={{ CARD_SECURITY_CODE_1 }}",
 		"token_pointer": "/id", "error_pointer": "/error/message"}}})
 	set, err := connector.Parse(raw, func(string) string { return "" })
 	if err != nil {
