@@ -2,6 +2,7 @@ package gr4vy
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/cardvault/cardvault/internal/jwtauth"
@@ -25,7 +26,9 @@ var _ server.Authenticator = authenticator{}
 // errNoJWTKeys answers a JWT when the vault keeps no JWT keys.
 var errNoJWTKeys = &vault.Error{Code: vault.CodeUnauthorized, Public: "this vault does not accept JWTs; use an API key"}
 
-// Authenticate implements server.Authenticator.
+// Authenticate implements server.Authenticator. A value with two dots
+// whose first part is not a JWT header (an operator's key may hold dots)
+// is tried as an API key.
 func (a authenticator) Authenticate(ctx context.Context, secret string) (vault.Principal, error) {
 	if strings.Count(secret, ".") != 2 {
 		return a.keys.Authenticate(ctx, secret)
@@ -34,6 +37,9 @@ func (a authenticator) Authenticate(ctx context.Context, secret string) (vault.P
 		return vault.Principal{}, errNoJWTKeys
 	}
 	tok, err := a.jwt.Verify(ctx, secret)
+	if errors.Is(err, jwtauth.ErrMalformed) {
+		return a.keys.Authenticate(ctx, secret)
+	}
 	if err != nil {
 		return vault.Principal{}, err
 	}

@@ -162,3 +162,18 @@ func TestJWTOfAnotherTenantSeesOnlyItsTenant(t *testing.T) {
 	resp, body := e.Do(t, "GET", "/payment-methods/"+id, "", "Authorization", "Bearer "+k.token(t, claims(e, "*.read")))
 	assertError(t, resp, body, http.StatusNotFound, "not_found", "could not be found")
 }
+
+// TestAPIKeyWithDotsIsNotAJWT: an operator's key may hold two dots; it is
+// still an API key.
+func TestAPIKeyWithDotsIsNotAJWT(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "", forward.Options{})
+	dotted := "operator.bootstrap.key-0123456789abcdef"
+	if err := e.Vault.EnsureBootstrapKey(t.Context(), dotted); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := e.Do(t, "GET", "/payment-methods", "", "Authorization", "Bearer "+dotted)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	resp, body = e.Do(t, "GET", "/payment-methods", "", "Authorization", "Bearer not.a.key")
+	assertError(t, resp, body, http.StatusUnauthorized, "unauthorized", "")
+}
