@@ -26,14 +26,13 @@
 // stored per tenant as a sealed record whose id is the thumbprint (a
 // deleted key answers not found), and a replay record per kid+jti with its
 // token's expiry, created under a unique key so that a second use conflicts
-// on every node. MemoryReplayCache is for a single node and tests. The Gr4vy facade's
-// authentication tries, for `Authorization: Bearer X`, an API key first
-// and, when X has the shape of a JWT (three dot-separated parts), calls
-// Verify and uses Token.Principal() as the request's principal; each route
-// keeps requiring its cardvault scope, and may also require the Gr4vy
-// scope gr4vy-openapi.json names for it with Token.Grants (for instance
-// "embed" routes). A refusal answers 401 in Gr4vy's error shape with the
-// error's public message.
+// on every node. MemoryReplayCache is for a single node and tests. The
+// Gr4vy facade's authentication (internal/api/gr4vy/auth.go) calls Verify
+// when the bearer value has the shape of a JWT (three dot-separated parts)
+// and uses Token.Principal() as the request's principal, falling back to
+// API keys only for a value that is not a JWT at all (ErrMalformed); each
+// route keeps requiring its cardvault scope. A refusal answers 401 in
+// Gr4vy's error shape with the error's public message.
 package jwtauth
 
 import (
