@@ -22,6 +22,9 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 	if jwtKeyCommands[sub] {
 		return jwtKeys(ctx, sub, args, getenv, stdout, stderr)
 	}
+	if sub == "create-master" {
+		return createMaster(ctx, args, getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scopes := fs.String("scopes", "", "comma-separated scopes: "+scopeList())
@@ -58,6 +61,8 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 	defer store.Close()
 
 	switch sub {
+	case "status":
+		return keyStatus(ctx, svc, stdout)
 	case "create":
 		parsed, err := vault.ParseScopes(*scopes)
 		if err != nil {

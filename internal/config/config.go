@@ -18,20 +18,36 @@ import (
 
 // Config is the operator contract of `cardvault serve`.
 type Config struct {
-	Listen          string
-	DataDir         string
-	DatabaseURL     string
-	MasterKey       string
-	MasterKeyFile   string
-	BootstrapAPIKey string
-	ForwardAllow    string
-	BINTable        string
-	Connectors      string
-	TLSCert         string
-	TLSKey          string
-	MaxBody         int64
-	LogLevel        string
-	SecurityCodeTTL time.Duration
+	Listen        string
+	DataDir       string
+	DatabaseURL   string
+	MasterKey     string
+	MasterKeyFile string
+	// MasterKeyPrevious and MasterKeyPreviousFile give the master key being
+	// rotated away from (cardvault rotate master).
+	MasterKeyPrevious     string
+	MasterKeyPreviousFile string
+	// KEKProvider says where the current master key lives: env (the
+	// master-key settings) or pkcs11 (the PKCS11* settings).
+	KEKProvider      string
+	PKCS11Module     string
+	PKCS11TokenLabel string
+	PKCS11PINFile    string
+	PKCS11KeyLabel   string
+	// PKCS11PreviousKeyLabel names the master key being rotated away from
+	// when both live on the token.
+	PKCS11PreviousKeyLabel string
+	BootstrapAPIKey        string
+	ForwardAllow           string
+	BINTable               string
+	Connectors             string
+	TLSCert                string
+	TLSKey                 string
+	MaxBody                int64
+	LogLevel               string
+	SecurityCodeTTL        time.Duration
+	// KeyRefresh is how often a node looks for new data key versions.
+	KeyRefresh      time.Duration
 	CleanupInterval time.Duration
 	ShutdownTimeout time.Duration
 	// Rate limits (see internal/ratelimit): per API key on every route, per
@@ -102,6 +118,14 @@ var options = []option{
 	{name: "database-url", usage: "PostgreSQL URL (postgres://…); when set, PostgreSQL replaces the embedded store", secret: true, bind: str(func(c *Config) *string { return &c.DatabaseURL }, "")},
 	{name: "master-key", usage: "master key: base64 of 32 random bytes", secret: true, bind: str(func(c *Config) *string { return &c.MasterKey }, "")},
 	{name: "master-key-file", usage: "file holding the master key (base64 of 32 bytes)", bind: str(func(c *Config) *string { return &c.MasterKeyFile }, "")},
+	{name: "master-key-previous", usage: "the master key being rotated away from (base64), for cardvault rotate master and nodes serving during it", secret: true, bind: str(func(c *Config) *string { return &c.MasterKeyPrevious }, "")},
+	{name: "master-key-previous-file", usage: "file holding the previous master key", bind: str(func(c *Config) *string { return &c.MasterKeyPreviousFile }, "")},
+	{name: "kek-provider", usage: "where the master key lives: env (master-key or master-key-file) or pkcs11 (an HSM; needs a binary built with -tags pkcs11)", bind: str(func(c *Config) *string { return &c.KEKProvider }, "env")},
+	{name: "pkcs11-module", usage: "path of the HSM vendor's PKCS#11 library", bind: str(func(c *Config) *string { return &c.PKCS11Module }, "")},
+	{name: "pkcs11-token-label", usage: "label of the PKCS#11 token holding the master key", bind: str(func(c *Config) *string { return &c.PKCS11TokenLabel }, "")},
+	{name: "pkcs11-pin-file", usage: "file holding the PKCS#11 user PIN", bind: str(func(c *Config) *string { return &c.PKCS11PINFile }, "")},
+	{name: "pkcs11-key-label", usage: "label of the master key (AES-256, non-extractable) on the token", bind: str(func(c *Config) *string { return &c.PKCS11KeyLabel }, "cardvault-master")},
+	{name: "pkcs11-previous-key-label", usage: "label of the previous master key on the same token, while rotating from it (cardvault rotate master)", bind: str(func(c *Config) *string { return &c.PKCS11PreviousKeyLabel }, "")},
 	{name: "bootstrap-api-key", usage: "an admin API key with exactly this value exists after start (at least 32 characters)", secret: true, bind: str(func(c *Config) *string { return &c.BootstrapAPIKey }, "")},
 	{name: "forward-allow", usage: "comma-separated forward destinations: host[:port], *.domain, or http://host:port for plain HTTP", bind: str(func(c *Config) *string { return &c.ForwardAllow }, "")},
 	{name: "bin-table", usage: "CSV file of BIN ranges for metadata inquiries (range start, range end, scheme, funding, issuer, country); default: the built-in test ranges", bind: str(func(c *Config) *string { return &c.BINTable }, "")},
@@ -111,6 +135,7 @@ var options = []option{
 	{name: "max-body", usage: "largest request body in bytes", bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.Int64Var(&c.MaxBody, name, 1<<20, usage) }},
 	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, "info")},
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
+	{name: "key-refresh", usage: "how often a node looks for data key versions added by cardvault rotate data", bind: dur(func(c *Config) *time.Duration { return &c.KeyRefresh }, time.Minute)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
 	{name: "console", usage: "on: serve the operator console at /console (admin keys only); off by default", bind: str(func(c *Config) *string { return &c.Console }, "off")},
 	{name: "drain-delay", usage: "on SIGTERM, how long /readyz answers 503 (so load balancers stop sending) before the listener closes", bind: dur(func(c *Config) *time.Duration { return &c.DrainDelay }, 0)},
@@ -176,6 +201,7 @@ func (c Config) validate() []error {
 	if c.MasterKey != "" && c.MasterKeyFile != "" {
 		p = append(p, errors.New("master-key and master-key-file: set one, not both"))
 	}
+	p = append(p, c.validateKEK()...)
 	if c.BootstrapAPIKey != "" && len(c.BootstrapAPIKey) < 32 {
 		p = append(p, errors.New("bootstrap-api-key: must be at least 32 characters"))
 	}
@@ -251,10 +277,14 @@ func IsLoopback(addr string) bool {
 func (c Config) Dump() string {
 	values := map[string]string{
 		"listen": c.Listen, "data-dir": c.DataDir, "database-url": c.DatabaseURL, "master-key": c.MasterKey,
-		"master-key-file": c.MasterKeyFile, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
+		"master-key-file": c.MasterKeyFile, "master-key-previous": c.MasterKeyPrevious,
+		"master-key-previous-file": c.MasterKeyPreviousFile, "kek-provider": c.KEKProvider,
+		"pkcs11-module": c.PKCS11Module, "pkcs11-token-label": c.PKCS11TokenLabel,
+		"pkcs11-pin-file": c.PKCS11PINFile, "pkcs11-key-label": c.PKCS11KeyLabel,
+		"pkcs11-previous-key-label": c.PKCS11PreviousKeyLabel, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
 		"bin-table": c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
-		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
+		"security-code-ttl": c.SecurityCodeTTL.String(), "key-refresh": c.KeyRefresh.String(), "cleanup-interval": c.CleanupInterval.String(),
 		"shutdown-timeout": c.ShutdownTimeout.String(), "rate-limit": c.RateLimit.String(),
 		"rate-limit-ip": c.RateLimitIP.String(), "rate-limit-card-writes": c.RateLimitCardWrites.String(),
 		"trusted-proxies": c.TrustedProxies, "suspend-probes": fmt.Sprint(c.SuspendProbes),

@@ -32,6 +32,9 @@ const (
 	// KindCaptureEndpoint is an endpoint that seals without a passphrase;
 	// parent is its user key's record id.
 	KindCaptureEndpoint = "capture_endpoint"
+	// KindRetrieveEndpoint is a one-time copy of an entry sealed under a
+	// key derived from its secret; parent is its user key's record id.
+	KindRetrieveEndpoint = "retrieve_endpoint"
 	// KindJWTKey is a merchant's public key for signed-JWT authentication
 	// (Gr4vy's SDKs); its id is the key's RFC 7638 thumbprint, the JWT kid.
 	KindJWTKey = "jwt_key"
