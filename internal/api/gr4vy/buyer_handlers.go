@@ -142,8 +142,22 @@ func (a *API) deleteBuyer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.buyers.Delete(r.Context(), server.Principal(r).Tenant, id); err != nil {
+	tenant := server.Principal(r).Tenant
+	cards, err := a.buyers.Cards(r.Context(), tenant, id)
+	if err != nil {
 		return err
+	}
+	if _, err := a.buyers.Delete(r.Context(), tenant, id); err != nil {
+		return err
+	}
+	// Their payment-service tokens go too (the cards are gone already, so
+	// a failure here leaves only unreachable sealed records).
+	if a.tokens != nil {
+		for _, c := range cards {
+			if err := a.tokens.DeleteCard(r.Context(), tenant, c); err != nil {
+				return err
+			}
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
