@@ -14,8 +14,12 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/cardtokens"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
 	"github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
@@ -61,6 +65,17 @@ type Deps struct {
 	Sessions  *sessions.Service
 	Forms     *forms.Service
 	PCI       *pcivault.Service
+	// Buyers keeps buyers and the cards that belong to them; nil answers
+	// the buyer routes 404.
+	Buyers *buyers.Service
+	// CardTokens keeps payment providers' tokens of stored cards; nil
+	// answers the Gr4vy payment-service token routes 404.
+	CardTokens *cardtokens.Service
+	// Checkouts keeps checkout sessions; nil answers their routes 404.
+	Checkouts *checkouts.Service
+	// JWTKeys holds the public keys merchants sign JWTs with, and the uses
+	// of those JWTs; nil refuses every JWT (API keys still work).
+	JWTKeys *jwtkeys.Service
 	// Audit records actions; it must not be nil.
 	Audit Recorder
 	// Log receives operational messages; nil means slog.Default().
