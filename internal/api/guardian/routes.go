@@ -68,12 +68,12 @@ var _ server.Facade = (*API)(nil)
 func (a *API) Routes(mux *server.Mux) {
 	rt := server.Routes{Auth: a.vault, Fail: a.fail, Credential: credential}
 	const tokens = APIPrefix + "/pci/tokens"
-	mux.Handle("POST "+tokens, rt.Key(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.createToken)))
+	mux.Handle("POST "+tokens, rt.Key(vault.ScopeCardsWrite, a.idempotent(nil, a.createToken)))
 	mux.Handle("GET "+tokens, rt.Key(vault.ScopeCardsRead, a.listTokens))
 	mux.Handle("GET "+tokens+"/{id}", rt.Key(vault.ScopeCardsRead, a.getToken))
 	mux.Handle("DELETE "+tokens+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteToken))
 	mux.Handle("GET "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsRead, a.securityCodeStatus))
-	mux.Handle("POST "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.refreshSecurityCode)))
+	mux.Handle("POST "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.idempotent(nil, a.refreshSecurityCode)))
 	mux.Handle("DELETE "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.deleteSecurityCode))
 	mux.Handle("POST "+tokens+"/{id}/forward", rt.Key(vault.ScopeForward, a.idempotent(nil, a.forward)))
 
