@@ -55,7 +55,7 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 	v := d.vault
 	all := api.Deps{Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
-		BINs: bins}
+		BINs: bins, PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
 	return []server.Facade{
 		native.New(all),
 		pcivault.New(all),

@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api"
@@ -45,6 +46,9 @@ type API struct {
 	bins     *bintable.Table
 	log      *slog.Logger
 	wait     time.Duration
+	// public and trustHost choose the base of absolute links (baseURL).
+	public    string
+	trustHost bool
 }
 
 // New returns the Guardian facade over d.Vault and d.Sessions. d.Relay
@@ -52,7 +56,7 @@ type API struct {
 // inquiries (nil: bintable.Default()).
 func New(d api.Deps) *API {
 	a := &API{vault: d.Vault, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
-		wait: d.IdempotencyWait}
+		wait: d.IdempotencyWait, public: strings.TrimSuffix(d.PublicURL, "/"), trustHost: d.TrustHostHeader}
 	if a.bins == nil {
 		a.bins = bintable.Default()
 	}
