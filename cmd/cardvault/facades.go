@@ -35,7 +35,7 @@ type deps struct {
 // facades builds every domain on the vault core and every API dialect the
 // vault serves, in mount order, all from one api.Deps.
 func facades(d deps, c config.Config) ([]server.Facade, error) {
-	allow, err := forward.ParseAllowlist(c.ForwardAllow)
+	allow, err := forward.Destinations(c.ForwardAllow, c.ForwardDefaultsOn())
 	if err != nil {
 		return nil, fmt.Errorf("forward-allow: %w", err)
 	}

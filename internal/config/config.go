@@ -21,6 +21,9 @@ type Config struct {
 	MasterKeyFile   string
 	BootstrapAPIKey string
 	ForwardAllow    string
+	// ForwardDefaults is "on" (the built-in PSP destinations are allowed
+	// besides ForwardAllow) or "off".
+	ForwardDefaults string
 	BINTable        string
 	Connectors      string
 	TLSCert         string
@@ -68,6 +71,7 @@ var options = []option{
 	{name: "master-key-file", usage: "file holding the master key (base64 of 32 bytes)", bind: str(func(c *Config) *string { return &c.MasterKeyFile }, "")},
 	{name: "bootstrap-api-key", usage: "an admin API key with exactly this value exists after start (at least 32 characters)", secret: true, bind: str(func(c *Config) *string { return &c.BootstrapAPIKey }, "")},
 	{name: "forward-allow", usage: "comma-separated forward destinations: host[:port], *.domain, or http://host:port for plain HTTP", bind: str(func(c *Config) *string { return &c.ForwardAllow }, "")},
+	{name: "forward-defaults", usage: "on: also allow the built-in list of payment providers' API hosts (listed in docs/compat/guardian.md); off: only forward-allow", bind: str(func(c *Config) *string { return &c.ForwardDefaults }, "on")},
 	{name: "bin-table", usage: "CSV file of BIN ranges for metadata inquiries (range start, range end, scheme, funding, issuer, country); default: the built-in test ranges", bind: str(func(c *Config) *string { return &c.BINTable }, "")},
 	{name: "connectors", usage: "JSON file of PSP tokenization connectors (see docs/connectors/)", bind: str(func(c *Config) *string { return &c.Connectors }, "")},
 	{name: "tls-cert", usage: "TLS certificate file (PEM); serve HTTPS when set with tls-key", bind: str(func(c *Config) *string { return &c.TLSCert }, "")},
@@ -152,6 +156,9 @@ func (c Config) validate() []error {
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
+	if c.ForwardDefaults != "on" && c.ForwardDefaults != "off" {
+		p = append(p, fmt.Errorf("forward-defaults: %q is not on or off", c.ForwardDefaults))
+	}
 	if c.PublicURL != "" {
 		if err := checkPublicURL(c.PublicURL); err != nil {
 			p = append(p, err)
@@ -163,13 +170,18 @@ func (c Config) validate() []error {
 	return p
 }
 
+// ForwardDefaultsOn reports whether the built-in forward destinations are
+// allowed.
+func (c Config) ForwardDefaultsOn() bool { return c.ForwardDefaults == "on" }
+
 // Dump renders the configuration as "name=value" lines with secrets
 // replaced by "[set]" or "[unset]".
 func (c Config) Dump() string {
 	values := map[string]string{
 		"listen": c.Listen, "data-dir": c.DataDir, "database-url": c.DatabaseURL, "master-key": c.MasterKey,
 		"master-key-file": c.MasterKeyFile, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
-		"bin-table": c.BINTable, "connectors": c.Connectors,
+		"forward-defaults": c.ForwardDefaults,
+		"bin-table":        c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
 		"shutdown-timeout": c.ShutdownTimeout.String(), "public-url": c.PublicURL,

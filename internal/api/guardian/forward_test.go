@@ -1,9 +1,12 @@
 package guardian_test
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -319,5 +322,48 @@ func TestForwardPassesCallerHeaders(t *testing.T) {
 	}
 	if _, _, after := u.got(); after != before {
 		t.Fatalf("a forward carrying the vault key reached the provider")
+	}
+}
+
+// TestForwardDefaultDestinations: like Guardian, a vault forwards to the
+// major providers without configuration; CARDVAULT_FORWARD_DEFAULTS=off
+// takes that away, and the SSRF guard still holds for them. No network is
+// touched: the resolver says the host does not exist (so an allowed
+// forward ends in 502) or that it is private.
+func TestForwardDefaultDestinations(t *testing.T) {
+	t.Parallel()
+	noSuchHost := func(context.Context, string) ([]netip.Addr, error) { return nil, errors.New("no such host") }
+	private := func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	cases := []struct {
+		name     string
+		defaults bool
+		resolve  func(context.Context, string) ([]netip.Addr, error)
+		status   int
+		class    string
+	}{
+		{"defaults on", true, noSuchHost, http.StatusBadGateway, "BAD_GATEWAY"},
+		{"defaults off", false, noSuchHost, http.StatusForbidden, "DESTINATION_NOT_ALLOWED"},
+		{"defaults on, private address", true, private, http.StatusForbidden, "DESTINATION_NOT_ALLOWED"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			allow, err := forward.Destinations("", c.defaults)
+			if err != nil {
+				t.Fatal(err)
+			}
+			relay := forward.NewRelay(allow, forward.Options{Resolver: c.resolve})
+			t.Cleanup(relay.Close)
+			e := newEnv(t, relay)
+			tok := createToken(t, e, e.AdminKey, panBody)
+			resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{"n":"{{ account_number }}"}`,
+				"x-api-key", e.AdminKey, "x-destination-url", "https://api.stripe.com/v1/payment_methods",
+				"content-type", "application/json")
+			wantError(t, resp, b, c.status)
+			if ge := vaulttest.Decode[guardianError](t, b); *ge.Classifier != c.class {
+				t.Fatalf("%s: %s, want %s", c.name, b, c.class)
+			}
+		})
 	}
 }
