@@ -72,7 +72,7 @@ var options = []option{
 	{name: "bootstrap-api-key", usage: "an admin API key with exactly this value exists after start (at least 32 characters)", secret: true, bind: str(func(c *Config) *string { return &c.BootstrapAPIKey }, "")},
 	{name: "forward-allow", usage: "comma-separated forward destinations: host[:port], *.domain, or http://host:port for plain HTTP", bind: str(func(c *Config) *string { return &c.ForwardAllow }, "")},
 	{name: "forward-defaults", usage: "on: also allow the built-in list of payment providers' API hosts (listed in docs/compat/guardian.md); off: only forward-allow", bind: str(func(c *Config) *string { return &c.ForwardDefaults }, "on")},
-	{name: "bin-table", usage: "CSV file of BIN ranges for metadata inquiries (range start, range end, scheme, funding, issuer, country); default: the built-in test ranges", bind: str(func(c *Config) *string { return &c.BINTable }, "")},
+	{name: "bin-table", usage: "CSV file of BIN ranges for metadata inquiries (range start, range end, scheme, funding, issuer, country, segment, product code, product name, billing currency); default: the built-in test ranges", bind: str(func(c *Config) *string { return &c.BINTable }, "")},
 	{name: "connectors", usage: "JSON file of PSP tokenization connectors (see docs/connectors/)", bind: str(func(c *Config) *string { return &c.Connectors }, "")},
 	{name: "tls-cert", usage: "TLS certificate file (PEM); serve HTTPS when set with tls-key", bind: str(func(c *Config) *string { return &c.TLSCert }, "")},
 	{name: "tls-key", usage: "TLS private key file (PEM)", bind: str(func(c *Config) *string { return &c.TLSKey }, "")},
