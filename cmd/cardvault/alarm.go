@@ -27,3 +27,16 @@ func auditIntegrityFailures(svc *vault.Service, log *audit.Log, logger *slog.Log
 		}
 	})
 }
+
+// auditNotices records the core's notices (card creation and deletion, a
+// key suspended by the enumeration guard) in the audit log of their tenant.
+func auditNotices(svc *vault.Service, log *audit.Log) {
+	svc.OnNotice(func(ctx context.Context, n vault.Notice) error {
+		actor := n.Actor
+		if actor == "" {
+			actor = "system"
+		}
+		return log.Record(ctx, audit.Event{Tenant: n.Tenant, Actor: actor, Action: n.Action, Targets: []string{n.Target},
+			Detail: n.Detail, RequestID: server.RequestIDFrom(ctx)})
+	})
+}

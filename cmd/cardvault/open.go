@@ -14,6 +14,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/store/keycache"
 	"github.com/cardvault/cardvault/internal/store/metered"
 	"github.com/cardvault/cardvault/internal/store/postgres"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
@@ -181,6 +182,7 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 	if reg != nil {
 		vs = metered.New(store, reg)
 	}
+	vs = keycache.New(vs, c.APIKeyCacheTTL, keycache.DefaultMaxKeys)
 	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL})
 	if err := svc.Init(ctx); err != nil {
 		store.Close()

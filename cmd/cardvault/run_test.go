@@ -270,14 +270,16 @@ func TestAuditCommands(t *testing.T) {
 	if err := run(context.Background(), []string{"audit", "verify"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "3 entries, every link verified") {
+	// One card.create and three card.reveal events.
+	if !strings.Contains(out.String(), "4 entries, every link verified") {
 		t.Fatalf("audit verify printed %q", out.String())
 	}
 	out.Reset()
 	if err := run(context.Background(), []string{"audit", "list"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(out.String(), `"action":"card.reveal"`); n != 3 || strings.Contains(out.String(), "4111111111111111") {
+	if n := strings.Count(out.String(), `"action":"card.reveal"`); n != 3 || strings.Count(out.String(), `"action":"card.create"`) != 1 ||
+		strings.Contains(out.String(), "4111111111111111") {
 		t.Fatalf("audit list printed:\n%s", out.String())
 	}
 	out.Reset()
@@ -292,7 +294,7 @@ func TestAuditCommands(t *testing.T) {
 	}
 	forged := filepath.Join(t.TempDir(), "forged.json")
 	cp, _ := os.ReadFile(cpFile)
-	os.WriteFile(forged, []byte(strings.Replace(string(cp), `"seq": 3`, `"seq": 2`, 1)), 0o600)
+	os.WriteFile(forged, []byte(strings.Replace(string(cp), `"seq": 4`, `"seq": 3`, 1)), 0o600)
 	if err := run(context.Background(), []string{"audit", "verify", "--checkpoint=" + forged}, env, io.Discard, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "refused") {
 		t.Fatalf("a forged checkpoint was accepted: %v", err)

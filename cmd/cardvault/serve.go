@@ -72,13 +72,25 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	}
 	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 	auditIntegrityFailures(svc, auditLog, log)
-	fs, err := facades(deps{vault: svc, audit: auditLog, log: log, getenv: getenv}, c)
+	auditNotices(svc, auditLog)
+	d := deps{vault: svc, audit: auditLog, log: log, getenv: getenv}
+	extra, err := surfaces(ctx, &d, auditLog, c, reg)
 	if err != nil {
 		return fail(err)
 	}
+	fs, err := facades(d, c)
+	if err != nil {
+		return fail(err)
+	}
+	fs = append(fs, extra...)
 	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs})
+	_, stopPprof, err := servePprof(c.PprofListen, log)
+	if err != nil {
+		return fail(err)
+	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
+		stopPprof()
 		return fail(err)
 	}
 	srv := &http.Server{
@@ -93,7 +105,7 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	cleanCtx, stopCleaner := context.WithCancel(context.Background())
 	go svc.RunCleaner(cleanCtx, c.CleanupInterval)
 	v := &running{addr: ln.Addr().String(), srv: srv, done: make(chan error, 1), log: log,
-		close: func() { stopCleaner(); store.Close() }}
+		close: func() { stopCleaner(); stopPprof(); store.Close() }}
 	go func() {
 		if c.TLSCert != "" {
 			v.done <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)

@@ -26,6 +26,9 @@ type Result struct {
 	P999     time.Duration
 	// FirstError is the first failure seen, for the report.
 	FirstError error
+	// RSS is the vault's resident memory in bytes right after the run, when
+	// the caller measured it (0 otherwise).
+	RSS int64
 }
 
 // RPS is the successful requests per second.

@@ -40,7 +40,7 @@ func (t Target) do(ctx context.Context, method, path string, body []byte, want i
 		return nil, err
 	}
 	if resp.StatusCode != want {
-		return nil, fmt.Errorf("%s %s: status %d", method, path, resp.StatusCode)
+		return nil, fmt.Errorf("%s %s: status %d: %.200s", method, req.URL.Path, resp.StatusCode, b)
 	}
 	return b, nil
 }

@@ -8,8 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/cardvault/cardvault/internal/ratelimit"
 )
 
 // Config is the operator contract of `cardvault serve`.
@@ -33,6 +37,18 @@ type Config struct {
 	SecurityCodeTTL time.Duration
 	CleanupInterval time.Duration
 	ShutdownTimeout time.Duration
+	// Rate limits (see internal/ratelimit): per API key on every route, per
+	// client address on every route, per API key on card-creating routes.
+	RateLimit           ratelimit.Limit
+	RateLimitIP         ratelimit.Limit
+	RateLimitCardWrites ratelimit.Limit
+	// TrustedProxies: comma-separated addresses/prefixes whose
+	// X-Forwarded-For is believed (ratelimit.ParsePrefixes).
+	TrustedProxies string
+	// Console is "on" to serve the operator console at /console.
+	Console        string
+	APIKeyCacheTTL time.Duration
+	PprofListen    string
 	// PublicURL is the scheme and host (no path) that links and session
 	// base_url are built from; empty means "not configured" (see publicurl.go).
 	PublicURL string
@@ -40,6 +56,13 @@ type Config struct {
 	// header when PublicURL is empty.
 	TrustHostHeader bool
 }
+
+// Default rate limits.
+var (
+	DefaultRateLimit           = ratelimit.Limit{Rate: 100, Burst: 200}
+	DefaultRateLimitIP         = ratelimit.Limit{Rate: 200, Burst: 400}
+	DefaultRateLimitCardWrites = ratelimit.Limit{Rate: 5, Burst: 50}
+)
 
 // option is one setting: its flag name, environment variable and help.
 type option struct {
@@ -62,6 +85,10 @@ func dur(p func(*Config) *time.Duration, def time.Duration) func(*flag.FlagSet, 
 	return func(fs *flag.FlagSet, c *Config, name, usage string) { fs.DurationVar(p(c), name, def, usage) }
 }
 
+func limit(p func(*Config) *ratelimit.Limit, def ratelimit.Limit) func(*flag.FlagSet, *Config, string, string) {
+	return func(fs *flag.FlagSet, c *Config, name, usage string) { *p(c) = def; fs.Var(p(c), name, usage) }
+}
+
 // options lists every setting, in the order --help shows them.
 var options = []option{
 	{name: "listen", usage: "address to listen on", bind: str(func(c *Config) *string { return &c.Listen }, "127.0.0.1:8080")},
@@ -80,7 +107,14 @@ var options = []option{
 	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, "info")},
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
+	{name: "console", usage: "on: serve the operator console at /console (admin keys only); off by default", bind: str(func(c *Config) *string { return &c.Console }, "off")},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
+	{name: "rate-limit", usage: "requests per API key, every route: COUNT/PERIOD[:BURST] (100/s:200, 300/1m) or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimit }, DefaultRateLimit)},
+	{name: "rate-limit-ip", usage: "requests per client address (IPv6: per /64), every route: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitIP }, DefaultRateLimitIP)},
+	{name: "rate-limit-card-writes", usage: "card-creating requests per API key: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitCardWrites }, DefaultRateLimitCardWrites)},
+	{name: "trusted-proxies", usage: "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; default none", bind: str(func(c *Config) *string { return &c.TrustedProxies }, "")},
+	{name: "api-key-cache-ttl", usage: "how long an API key read from the store is reused; a key revoked on another node works here at most this much longer (0 turns the cache off)", bind: dur(func(c *Config) *time.Duration { return &c.APIKeyCacheTTL }, 2*time.Second)},
+	{name: "pprof-listen", usage: "loopback address (127.0.0.1:6060) on which to serve Go profiles (net/http/pprof); off when empty", bind: str(func(c *Config) *string { return &c.PprofListen }, "")},
 	{name: "public-url", usage: "scheme and host clients reach the vault at (https://vault.example.com), used in links and session base_url; never taken from the Host header", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
 	{name: "trust-host-header", usage: "build links from the request's Host header when public-url is unset (only behind a proxy that sets Host)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.BoolVar(&c.TrustHostHeader, name, false, usage)
@@ -153,11 +187,23 @@ func (c Config) validate() []error {
 	if c.CleanupInterval < time.Second {
 		p = append(p, errors.New("cleanup-interval: must be at least 1s"))
 	}
+	if c.Console != "on" && c.Console != "off" {
+		p = append(p, fmt.Errorf("console: %q is not on or off", c.Console))
+	}
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
 	if c.ForwardDefaults != "on" && c.ForwardDefaults != "off" {
 		p = append(p, fmt.Errorf("forward-defaults: %q is not on or off", c.ForwardDefaults))
+	}
+	if _, err := ratelimit.ParsePrefixes(c.TrustedProxies); err != nil {
+		p = append(p, fmt.Errorf("trusted-proxies: %v", err))
+	}
+	if c.APIKeyCacheTTL < 0 || c.APIKeyCacheTTL > time.Minute {
+		p = append(p, errors.New("api-key-cache-ttl: must be between 0 (off) and 1m"))
+	}
+	if c.PprofListen != "" && !IsLoopback(c.PprofListen) {
+		p = append(p, fmt.Errorf("pprof-listen: %q is not a loopback address (use 127.0.0.1:PORT, [::1]:PORT or localhost:PORT)", c.PprofListen))
 	}
 	if c.PublicURL != "" {
 		if err := checkPublicURL(c.PublicURL); err != nil {
@@ -174,6 +220,21 @@ func (c Config) validate() []error {
 // allowed.
 func (c Config) ForwardDefaultsOn() bool { return c.ForwardDefaults == "on" }
 
+// IsLoopback reports whether addr is host:port with a loopback host: an IP
+// in 127.0.0.0/8 or ::1, or localhost. An empty host (every interface) is
+// not loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
 // Dump renders the configuration as "name=value" lines with secrets
 // replaced by "[set]" or "[unset]".
 func (c Config) Dump() string {
@@ -184,8 +245,11 @@ func (c Config) Dump() string {
 		"bin-table":        c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
-		"shutdown-timeout": c.ShutdownTimeout.String(), "public-url": c.PublicURL,
-		"trust-host-header": fmt.Sprint(c.TrustHostHeader),
+		"shutdown-timeout": c.ShutdownTimeout.String(), "rate-limit": c.RateLimit.String(),
+		"rate-limit-ip": c.RateLimitIP.String(), "rate-limit-card-writes": c.RateLimitCardWrites.String(),
+		"trusted-proxies": c.TrustedProxies, "public-url": c.PublicURL,
+		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console,
+		"api-key-cache-ttl": c.APIKeyCacheTTL.String(), "pprof-listen": c.PprofListen,
 	}
 	var b strings.Builder
 	for _, o := range options {

@@ -63,6 +63,61 @@ func TestDumpRedactsSecrets(t *testing.T) {
 	}
 }
 
+func TestRateLimits(t *testing.T) {
+	c, err := Load("serve", []string{"--rate-limit-card-writes=off"}, getenv(map[string]string{
+		"CARDVAULT_RATE_LIMIT":      "300/1m:10",
+		"CARDVAULT_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimit.Rate != 5 || c.RateLimit.Burst != 10 || !c.RateLimitCardWrites.Off() || c.RateLimitIP != DefaultRateLimitIP {
+		t.Fatalf("limits %+v %+v %+v", c.RateLimit, c.RateLimitCardWrites, c.RateLimitIP)
+	}
+	if d := c.Dump(); !strings.Contains(d, "rate-limit=5/s:10\n") || !strings.Contains(d, "rate-limit-card-writes=off\n") {
+		t.Errorf("dump:\n%s", d)
+	}
+	_, err = Load("serve", nil, getenv(map[string]string{
+		"CARDVAULT_RATE_LIMIT_IP":   "fast",
+		"CARDVAULT_TRUSTED_PROXIES": "proxy.example",
+	}), io.Discard)
+	for _, want := range []string{"CARDVAULT_RATE_LIMIT_IP", "trusted-proxies"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+func TestPprofListenOnlyOnLoopback(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:6060": true, "127.1.2.3:0": true, "[::1]:6060": true, "localhost:6060": true,
+		":6060": false, "0.0.0.0:6060": false, "[::]:6060": false, "10.0.0.5:6060": false,
+		"example.com:6060": false, "127.0.0.1": false,
+	} {
+		_, err := Load("serve", nil, getenv(map[string]string{"CARDVAULT_PPROF_LISTEN": addr}), io.Discard)
+		if (err == nil) != ok {
+			t.Errorf("CARDVAULT_PPROF_LISTEN=%q: err %v, want accepted %v", addr, err, ok)
+		}
+	}
+	c, err := Load("serve", nil, getenv(nil), io.Discard)
+	if err != nil || c.PprofListen != "" {
+		t.Fatalf("pprof is on by default (%q) or defaults fail: %v", c.PprofListen, err)
+	}
+}
+
+func TestAPIKeyCacheTTLBounds(t *testing.T) {
+	c, err := Load("serve", nil, getenv(nil), io.Discard)
+	if err != nil || c.APIKeyCacheTTL != 2*time.Second {
+		t.Fatalf("default api-key-cache-ttl %s, %v", c.APIKeyCacheTTL, err)
+	}
+	for v, ok := range map[string]bool{"0s": true, "500ms": true, "1m": true, "2m": false, "-1s": false} {
+		_, err := Load("serve", nil, getenv(map[string]string{"CARDVAULT_API_KEY_CACHE_TTL": v}), io.Discard)
+		if (err == nil) != ok {
+			t.Errorf("CARDVAULT_API_KEY_CACHE_TTL=%s: err %v, want accepted %v", v, err, ok)
+		}
+	}
+}
+
 func TestPublicURL(t *testing.T) {
 	for raw, ok := range map[string]bool{
 		"https://vault.example.com":       true,

@@ -6,7 +6,9 @@
 // The template half is pure: Parse a body once, ask it which cards and
 // security codes it needs (Check), then Render it with the real values
 // (Values) or masked ones for a dry run (Masked). Values are escaped for the
-// body's media type, so no card value can change the payload's structure.
+// body's own syntax (Template.Kind: JSON, XML, form data), never for the
+// Content-Type label a caller sends, so no card value can change the
+// payload's structure; a body of unknown syntax takes only inert values.
 //
 // The relay half (Relay.Do) sends the rendered request. It checks the
 // destination against the operator's Allowlist, refuses loopback, private,

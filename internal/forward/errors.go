@@ -2,6 +2,7 @@ package forward
 
 import (
 	"fmt"
+	"github.com/cardvault/cardvault/internal/card"
 	"strings"
 )
 
@@ -65,23 +66,44 @@ func maskDigits(s string) string {
 // safe to show to the client (as a 4xx); it names the host, never an
 // address the host resolved to.
 type RefusedError struct {
-	// Host is the destination host as given, or "" if the URL had none.
+	// Host is the destination host as given, card numbers masked (see
+	// SafeHost), or "" if the URL had none.
 	Host string
 	// Reason says why, such as "no allow rule matches".
 	Reason string
 }
 
-// Error returns "forward refused: REASON" with the host when known.
+// Error returns "forward refused: REASON" with the host when known. Card
+// numbers in the host or reason are masked (card.MaskPANs), even in an
+// error a caller built itself.
 func (e *RefusedError) Error() string {
 	if e.Host == "" {
-		return "forward refused: " + e.Reason
+		return card.MaskPANs("forward refused: " + e.Reason)
 	}
-	return fmt.Sprintf("forward to %s refused: %s", e.Host, e.Reason)
+	return card.MaskPANs(fmt.Sprintf("forward to %s refused: %s", e.Host, e.Reason))
 }
 
+// refused builds a *RefusedError whose Host and Reason are already masked,
+// so that a card number written as a destination host (such as
+// "5105105105105100.invalid") never reaches a log line or an audit detail
+// through them.
 func refused(host, format string, args ...any) *RefusedError {
-	return &RefusedError{Host: host, Reason: fmt.Sprintf(format, args...)}
+	return &RefusedError{Host: SafeHost(host), Reason: card.MaskPANs(fmt.Sprintf(format, args...))}
 }
+
+// SafeHost returns host with every card number in it masked
+// (card.MaskPANs): the form of a destination host fit for a log line, an
+// error message or an audit detail. The relay's own errors already hold
+// this form; facades use it for the hosts they log and audit themselves.
+func SafeHost(host string) string { return card.MaskPANs(host) }
+
+// maskedError wraps the cause of an *UpstreamError, which may quote the
+// destination URL, so that its text never holds a card number. errors.Is
+// and errors.As still see the cause.
+type maskedError struct{ err error }
+
+func (e maskedError) Error() string { return card.MaskPANs(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }
 
 // UpstreamKind classifies why no usable response came from the upstream.
 type UpstreamKind string
@@ -108,9 +130,9 @@ const (
 // the server's log (it may contain the destination URL).
 type UpstreamError struct {
 	Kind UpstreamKind
-	// Host is the destination host.
+	// Host is the destination host, card numbers masked (see SafeHost).
 	Host string
-	// Err is the underlying error.
+	// Err is the underlying error; its text has card numbers masked.
 	Err error
 }
 

@@ -97,14 +97,14 @@ func FuzzRender(f *testing.F) {
 			return
 		}
 		if json.Valid([]byte(src)) {
-			out, err := tpl.Render("application/json", alternate(val, val2, number))
+			out, err := tpl.RenderKind(forward.JSON, alternate(val, val2, number))
 			errorIsTyped(t, err)
 			if err == nil && !json.Valid(out) {
 				t.Fatalf("valid JSON template %q with values %q, %q rendered invalid JSON %q", src, val, val2, out)
 			}
 		}
 		if want, ok := xmlStructure(src); ok {
-			out, err := tpl.Render("application/xml", alternate(val, val2, number))
+			out, err := tpl.RenderKind(forward.XML, alternate(val, val2, number))
 			if err != nil {
 				t.Fatalf("XML render: %v", err)
 			}
@@ -116,11 +116,11 @@ func FuzzRender(f *testing.F) {
 				t.Fatalf("XML template %q with values %q, %q rendered %q: structure %q, want %q", src, val, val2, out, got, want)
 			}
 		}
-		out, err := tpl.Render("application/x-www-form-urlencoded", alternate(val, val2, number))
+		out, err := tpl.RenderKind(forward.Form, alternate(val, val2, number))
 		if err != nil {
 			t.Fatalf("form render: %v", err)
 		}
-		blank, _ := tpl.Render("application/x-www-form-urlencoded", func(string) (forward.Value, error) { return forward.Value{}, nil })
+		blank, _ := tpl.RenderKind(forward.Form, func(string) (forward.Value, error) { return forward.Value{}, nil })
 		for _, sep := range []string{"&", "=", ";"} {
 			if strings.Count(string(out), sep) != strings.Count(string(blank), sep) {
 				t.Fatalf("form values %q, %q added a %q to %q", val, val2, sep, out)

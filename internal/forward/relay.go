@@ -222,14 +222,14 @@ func (r *Relay) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	defer resp.Body.Close()
 	if resp.ContentLength > r.opts.MaxResponseBody {
-		return nil, &UpstreamError{Kind: UpstreamTooLarge, Host: dest.host}
+		return nil, &UpstreamError{Kind: UpstreamTooLarge, Host: SafeHost(dest.host)}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxResponseBody+1))
 	if err != nil {
 		return nil, classify(ctx, tctx, dest.host, err)
 	}
 	if int64(len(body)) > r.opts.MaxResponseBody {
-		return nil, &UpstreamError{Kind: UpstreamTooLarge, Host: dest.host}
+		return nil, &UpstreamError{Kind: UpstreamTooLarge, Host: SafeHost(dest.host)}
 	}
 	return &Response{
 		Status:  resp.StatusCode,
@@ -261,7 +261,7 @@ func classify(parent, tctx context.Context, host string, err error) error {
 	case isTLSError(err):
 		kind = UpstreamTLS
 	}
-	return &UpstreamError{Kind: kind, Host: host, Err: err}
+	return &UpstreamError{Kind: kind, Host: SafeHost(host), Err: maskedError{err}}
 }
 
 // isTLSError reports whether err came from a TLS handshake.

@@ -6,23 +6,28 @@ import (
 	"strings"
 )
 
-// MediaKind is how Render escapes values: chosen from the body's media type.
+// MediaKind is how Render escapes values: the body's syntax, found from the
+// template itself (Template.Kind).
 type MediaKind int
 
 // The escaping kinds.
 const (
-	// Raw: values are written as they are (text/plain, multipart, unknown or
-	// missing content types).
+	// Raw: a body of unknown syntax (text/plain, free text, a malformed
+	// document). Only values that are inert in every syntax (letters,
+	// digits, spaces and . - / *) are written; any other value makes Render
+	// fail with a *TemplateError rather than be pasted as it is.
 	Raw MediaKind = iota
-	// JSON: application/json, text/json and any +json type. Inside a JSON
-	// string values are string-escaped; elsewhere they become a whole JSON
-	// value (a quoted string, or a number for numeric values).
+	// JSON: a JSON object or array. Inside a JSON string values are
+	// string-escaped; elsewhere a value of ASCII digits is written as it is
+	// ({"mm": {{ CARD_EXPIRATION_DATE_MM_1 }}} gives {"mm": 07}) and any
+	// other value as a quoted JSON string.
 	JSON
-	// XML: application/xml, text/xml and any +xml type. Values are entity-
-	// escaped; inside a CDATA section each value is written in a section of
-	// its own, split safely around "]]>".
+	// XML: a well-formed XML document. Values are entity-escaped; inside a
+	// CDATA section each value is written in a section of its own, split
+	// safely around "]]>".
 	XML
-	// Form: application/x-www-form-urlencoded. Values are percent-encoded.
+	// Form: application/x-www-form-urlencoded pairs. Values are
+	// percent-encoded.
 	Form
 )
 
@@ -40,8 +45,9 @@ func (k MediaKind) String() string {
 	}
 }
 
-// KindOf returns the escaping kind for a Content-Type header value.
-// Parameters are ignored and matching is case-insensitive.
+// KindOf returns the kind a Content-Type header value names. Parameters
+// are ignored and matching is case-insensitive. Render does not use it: a
+// label says nothing about the body that follows it.
 func KindOf(contentType string) MediaKind {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
@@ -60,15 +66,21 @@ func KindOf(contentType string) MediaKind {
 }
 
 // Render returns the body with every placeholder replaced by its value,
-// escaped for contentType (see KindOf and MediaKind). lookup is called once
-// per placeholder occurrence. On any error Render returns nil bytes and a
-// *TemplateError (wrapping the lookup's own error if it was not one), so a
-// half-rendered body never exists outside this function.
+// escaped for the body's own syntax (Template.Kind), whatever contentType
+// says: a JSON template is rendered as JSON under text/plain too, and a
+// template of no known syntax only takes values that are safe in any (see
+// Raw). contentType is kept so callers need not change; it is not used.
+// lookup is called once per placeholder occurrence. On any error Render
+// returns nil bytes and a *TemplateError (wrapping the lookup's own error if
+// it was not one), so a half-rendered body never exists outside this
+// function.
 func (t *Template) Render(contentType string, lookup Lookup) ([]byte, error) {
-	return t.RenderKind(KindOf(contentType), lookup)
+	_ = contentType
+	return t.RenderKind(t.Kind(), lookup)
 }
 
-// RenderKind is Render with the escaping kind given directly.
+// RenderKind is Render with the escaping kind given directly. Use it only
+// with the kind Template.Kind returns, or in tests.
 func (t *Template) RenderKind(kind MediaKind, lookup Lookup) ([]byte, error) {
 	n := 0
 	for _, s := range t.segs {
@@ -103,8 +115,8 @@ func (t *Template) RenderKind(kind MediaKind, lookup Lookup) ([]byte, error) {
 			case ph.inString:
 				out = appendJSONString(out, v.Text)
 			default:
-				if digits, ok := jsonNumber(v); ok {
-					out = append(out, digits...)
+				if asciiDigits(v.Text) {
+					out = append(out, v.Text...) // as written: {"mm": 07}
 				} else {
 					out = append(out, '"')
 					out = appendJSONString(out, v.Text)
@@ -123,6 +135,9 @@ func (t *Template) RenderKind(kind MediaKind, lookup Lookup) ([]byte, error) {
 		case Form:
 			out = appendForm(out, v.Text)
 		default:
+			if !rawSafe(v.Text) {
+				return nil, &TemplateError{Name: ph.name, Offset: ph.offset, Reason: unsafeRawReason}
+			}
 			out = append(out, v.Text...)
 		}
 	}
@@ -138,6 +153,22 @@ func lookupError(ph *placeholder, err error) error {
 		return &c
 	}
 	return &TemplateError{Name: ph.name, Offset: ph.offset, Reason: "value not available", Err: err}
+}
+
+// unsafeRawReason is the refusal of a value that a body of unknown syntax
+// cannot hold safely.
+const unsafeRawReason = "the body is not JSON, well-formed XML or form data, " +
+	"so this value (which holds quotes, brackets or other punctuation) cannot be placed in it safely; " +
+	"send the body in one of those syntaxes"
+
+// asciiDigits reports whether s is one or more ASCII digits.
+func asciiDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // jsonNumber returns v as a JSON number (leading zeros dropped) when v is

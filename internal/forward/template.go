@@ -44,6 +44,11 @@ type placeholder struct {
 	wholeString bool
 	// xml is the XML lexical context the placeholder sits in, if the body is XML.
 	xml xmlState
+	// afterEscape: inString, right after a backslash that escapes the
+	// placeholder's first byte. JSON escaping cannot protect such a
+	// placeholder (an escaped quote would pair with the backslash), so a
+	// template holding one is never sniffed as JSON.
+	afterEscape bool
 }
 
 // xmlState is where a byte sits in an XML document, as far as escaping
@@ -110,6 +115,7 @@ func (p *parser) parse() (*Template, error) {
 			p.segs = append(p.segs, segment{lit: p.src[litStart:i]})
 		}
 		ph.inString = p.jsonStr
+		ph.afterEscape = p.jsonStr && p.jsonEsc
 		ph.wholeString = p.jsonStr && p.jsonStrStart == i && end < len(p.src) && p.src[end] == '"'
 		ph.xml = p.xml
 		p.segs = append(p.segs, segment{ph: ph})

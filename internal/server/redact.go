@@ -1,13 +1,10 @@
 package server
 
-import "regexp"
+import "github.com/cardvault/cardvault/internal/card"
 
-// digitRun matches 12 or more digits, allowing single spaces or dashes
-// between them: anything that could be a card number.
-var digitRun = regexp.MustCompile(`\d(?:[ -]?\d){11,}`)
-
-// RedactDigits replaces every card-number-like run of digits in s with
-// "[redacted]". Use it on any text that reaches a log from outside.
-func RedactDigits(s string) string {
-	return digitRun.ReplaceAllString(s, "[redacted]")
-}
+// RedactDigits replaces every card number in s, written with any separators
+// or escapes (see card.FindPANs), with "[redacted]". Use it on any text that
+// reaches a log or an error message from outside. Runs of digits that hold
+// no Luhn-valid number of 13 to 19 digits (ids, timestamps, amounts) are
+// kept.
+func RedactDigits(s string) string { return card.MaskPANs(s) }

@@ -131,7 +131,8 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 		return Principal{}, err
 	}
 	now := s.Now()
-	if !seal.VerifySecret(secret, k.Hash) || !k.RevokedAt.IsZero() || (!k.ExpiresAt.IsZero() && !k.ExpiresAt.After(now)) {
+	if !seal.VerifySecret(secret, k.Hash) || !k.RevokedAt.IsZero() || (!k.ExpiresAt.IsZero() && !k.ExpiresAt.After(now)) ||
+		s.guard.isSuspended(k.ID) {
 		return Principal{}, errBadKey
 	}
 	return Principal{Tenant: k.Tenant, KeyID: k.ID, Scopes: k.Scopes}, nil

@@ -83,6 +83,7 @@ func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (
 	if err != nil {
 		return CardView{}, domainErr(err)
 	}
+	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardCreate, Target: c.ID})
 	return s.view(c, in.PAN, in.Holder), nil
 }
 
@@ -314,14 +315,25 @@ func (s *Service) DeleteCard(ctx context.Context, tenant, id string) error {
 	if _, err := uuid.Parse(id); err != nil {
 		return &Error{Code: CodeNotFound, Public: "card not found"}
 	}
+	var gone Card
 	err := s.store.Tx(ctx, func(tx Store) error {
+		c, err := tx.GetCard(ctx, tenant, id, s.Now())
+		if err != nil {
+			return notFound(err, "card not found")
+		}
 		if err := tx.DeleteCard(ctx, tenant, id); err != nil {
 			return notFound(err, "card not found")
 		}
-		_, err := tx.DeleteRecords(ctx, tenant, KindSecurityCode, id)
+		gone = c
+		_, err = tx.DeleteRecords(ctx, tenant, KindSecurityCode, id)
 		return err
 	})
-	return domainErr(err)
+	if err != nil {
+		return domainErr(err)
+	}
+	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardDelete, Target: id})
+	s.noteDeletedCard(ctx, gone)
+	return nil
 }
 
 // notFound turns a store's ErrNotFound into a not_found error with a public message.

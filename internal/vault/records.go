@@ -17,10 +17,11 @@ import (
 //     key. The store sees only the clear columns: tenant, kind, id, key,
 //     parent and the times.
 //   - The ciphertext is bound (AAD) to the tenant, the kind, the id, the
-//     record's clear key and parent, and the schema version. A writer to
-//     the store who moves a record to another tenant, renames, re-keys or
-//     re-parents it, or copies its data onto another record, makes it fail
-//     to open rather than read as something else.
+//     record's clear key, parent and expiry, and the schema version. A
+//     writer to the store who moves a record to another tenant, renames,
+//     re-keys, re-parents it or extends its life, or copies its data onto
+//     another record, makes it fail to open rather than read as something
+//     else.
 //   - Every read is bound to a tenant: another tenant's record is not
 //     found, exactly like a missing one. The one exception says so in its
 //     name (GetAnyTenant) and is for ids that are themselves the
@@ -77,11 +78,16 @@ type envelope struct {
 	Sealed []byte `json:"sealed"`
 }
 
-// aadField binds kind, key, parent and schema into a ciphertext's field,
-// each prefixed by its length so that no two tuples encode the same.
-func (rt *RecordType[T]) aadField(key, parent string) string {
+// aadField binds kind, key, parent, expiry and schema into a ciphertext's
+// field, each string prefixed by its length so that no two tuples encode the
+// same. The expiry is bound to the microsecond, the precision both stores keep.
+func (rt *RecordType[T]) aadField(key, parent string, expires time.Time) string {
 	b := []byte("record/")
 	b = strconv.AppendInt(b, int64(rt.schema), 10)
+	b = append(b, "/exp:"...)
+	if !expires.IsZero() {
+		b = strconv.AppendInt(b, expires.UnixMicro(), 10)
+	}
 	for _, s := range []string{rt.kind, key, parent} {
 		b = append(b, '/')
 		b = strconv.AppendInt(b, int64(len(s)), 10)
@@ -98,7 +104,7 @@ func (rt *RecordType[T]) encode(ctx context.Context, s *Service, r *Stored[T]) (
 		return Record{}, fmt.Errorf("encode %s record: %w", rt.kind, err)
 	}
 	key, parent := rt.key(&r.Value), rt.parent(&r.Value)
-	sealed, err := s.Seal(ctx, r.Tenant, r.ID, rt.aadField(key, parent), raw)
+	sealed, err := s.Seal(ctx, r.Tenant, r.ID, rt.aadField(key, parent, r.ExpiresAt), raw)
 	if err != nil {
 		return Record{}, err
 	}
@@ -124,7 +130,7 @@ func (rt *RecordType[T]) decode(ctx context.Context, s *Service, r Record) (Stor
 	if env.Schema != rt.schema {
 		return out, fmt.Errorf("%s record %s has schema %d, want %d", rt.kind, r.ID, env.Schema, rt.schema)
 	}
-	raw, err := s.Open(ctx, r.Tenant, r.ID, rt.aadField(r.Key, r.Parent), env.Sealed)
+	raw, err := s.Open(ctx, r.Tenant, r.ID, rt.aadField(r.Key, r.Parent, r.ExpiresAt), env.Sealed)
 	if err != nil {
 		return out, fmt.Errorf("open %s record %s: %w", rt.kind, r.ID, err)
 	}
@@ -278,5 +284,5 @@ func (s *Service) RecordPlaintext(ctx context.Context, r Record) (json.RawMessag
 		return nil, fmt.Errorf("decode %s record %s: %w", r.Kind, r.ID, err)
 	}
 	rt := RecordType[json.RawMessage]{kind: r.Kind, schema: env.Schema}
-	return s.Open(ctx, r.Tenant, r.ID, rt.aadField(r.Key, r.Parent), env.Sealed)
+	return s.Open(ctx, r.Tenant, r.ID, rt.aadField(r.Key, r.Parent, r.ExpiresAt), env.Sealed)
 }

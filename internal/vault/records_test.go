@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
@@ -73,6 +74,7 @@ func TestRecordTypeRefusesMovedRecords(t *testing.T) {
 		"re-keyed":                func(r *vault.Record) { r.Key = "second" },
 		"re-parented":             func(r *vault.Record) { r.Parent = "h" },
 		"renamed":                 func(r *vault.Record) { r.ID = "n2" },
+		"life extended":           func(r *vault.Record) { r.ExpiresAt = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) },
 		"schema changed":          func(r *vault.Record) { r.Data = []byte(strings.Replace(string(r.Data), `"v":1`, `"v":2`, 1)) },
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -21,6 +21,9 @@ type Options struct {
 	Logger *slog.Logger
 	// SecurityCodeTTL is how long a security code is held; default 2 h.
 	SecurityCodeTTL time.Duration
+	// Enumeration configures the guard that suspends keys searching for
+	// card numbers (enumeration.go).
+	Enumeration EnumerationLimits
 }
 
 // Service is the vault core. It is safe for concurrent use.
@@ -30,16 +33,21 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	cvvTTL  time.Duration
-	// keys is shared by every copy Tx makes, so a Service holds no
-	// mutable state by value.
-	keys *keyCache
+	// keys, guard and notices are shared by every copy Tx makes, so a
+	// Service holds no mutable state by value.
+	keys    *keyCache
+	guard   *enumGuard
+	notices *noticeHook
+	// base is the store outside any transaction; inTx says s runs in one.
+	base Store
+	inTx bool
 }
 
 // New returns a Service over store, sealing with keys from keyring. Call
 // Init before serving requests.
 func New(store Store, keyring *seal.Keyring, o Options) *Service {
 	s := &Service{store: store, keyring: keyring, now: o.Now, log: o.Logger, cvvTTL: o.SecurityCodeTTL,
-		keys: &keyCache{tenants: map[string]*tenantKeys{}}}
+		keys: &keyCache{tenants: map[string]*tenantKeys{}}, guard: newEnumGuard(o.Enumeration), notices: &noticeHook{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -50,6 +58,7 @@ func New(store Store, keyring *seal.Keyring, o Options) *Service {
 		s.cvvTTL = 2 * time.Hour
 	}
 	s.store = withIntegrity(store, keyring, s.log) // integrity.go: tags on API keys and cards
+	s.base = s.store
 	return s
 }
 
@@ -72,7 +81,7 @@ func (s *Service) Tx(ctx context.Context, fn func(tx *Service) error) error {
 // on returns a copy of s whose calls go through st (a transaction).
 func (s *Service) on(st Store) *Service {
 	c := *s
-	c.store = st
+	c.store, c.inTx = st, true
 	return &c
 }
 

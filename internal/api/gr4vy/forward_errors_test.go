@@ -266,7 +266,7 @@ func TestForwardDryRun(t *testing.T) {
 				t.Fatalf("dry run: %d %s", resp.StatusCode, got)
 			}
 			d := vaulttest.Decode[dry](t, got)
-			wantBody := `{"a":"411111******1111","e":"00/00","m":0,"h":"A** L**","c":"***","b":"378282*****0005"}`
+			wantBody := `{"a":"411111******1111","e":"00/00","m":00,"h":"A** L**","c":"***","b":"378282*****0005"}`
 			if d.Type != "vault-forward-dry-run" || d.Method != "PUT" || d.URL != u.URL+"/charges?ref=1" || d.Body != wantBody ||
 				d.TimeoutSeconds != tc.timeout || len(d.PaymentMethods) != 2 {
 				t.Errorf("dry run answered %s\nwant body %s, timeout %v", got, wantBody, tc.timeout)

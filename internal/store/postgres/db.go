@@ -59,6 +59,7 @@ func open(ctx context.Context, url, schema string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	sizePool(cfg, url)
 	if schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
 	}

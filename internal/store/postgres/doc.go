@@ -7,6 +7,12 @@
 // Every connection runs with synchronous_commit=on, so a write is durable
 // before it is acknowledged.
 //
+// Statements are prepared once per connection and reused: pgx's default
+// query mode (QueryExecModeCacheStatement) keeps a cache of prepared
+// statements on every connection, keyed by the SQL text. The pool holds 16
+// connections unless the URL sets pool_max_conns, so that concurrent
+// commits share WAL flushes (see sizePool).
+//
 // Times are timestamptz and come back in UTC at microsecond precision; a
 // zero ExpiresAt or RevokedAt is NULL. Empty byte slices come back as nil.
 package postgres

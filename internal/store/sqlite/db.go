@@ -25,8 +25,8 @@ const busyTimeout = 10 * time.Second
 // every write that was acknowledged before they started.
 type DB struct {
 	store
-	writer *sql.DB
-	reader *sql.DB
+	writer, reader *sql.DB
+	wstmts, rstmts *stmtCache // the pools' prepared statements
 }
 
 var _ vault.Store = (*DB)(nil)
@@ -85,10 +85,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open reader: %w", err)
 	}
+	w, r := newStmtCache(writer), newStmtCache(reader)
 	return &DB{
-		store:  store{group: &committer{db: writer}, w: writer, r: reader},
-		writer: writer,
-		reader: reader,
+		store:  store{group: &committer{db: writer, stmts: w}, w: w, r: r},
+		writer: writer, reader: reader,
+		wstmts: w, rstmts: r,
 	}, nil
 }
 
@@ -125,7 +126,7 @@ func retryBusy(ctx context.Context, fn func() error) error {
 
 // Close closes both pools. Calls in flight may fail.
 func (db *DB) Close() error {
-	return errors.Join(db.reader.Close(), db.writer.Close())
+	return errors.Join(db.rstmts.close(), db.wstmts.close(), db.reader.Close(), db.writer.Close())
 }
 
 // Ping reports whether the database answers a query.

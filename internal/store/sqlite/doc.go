@@ -9,6 +9,9 @@
 // another in one transaction, each in its own savepoint, and share one
 // COMMIT, so many requests cost one sync (see committer).
 //
+// Every query is prepared once per connection and reused (see stmtCache):
+// parsing SQL was a fifth of all CPU before.
+//
 // Times are stored as INTEGER unix microseconds and come back in UTC,
 // truncated to the microsecond; a zero ExpiresAt or RevokedAt is NULL. Empty
 // byte slices come back as nil.

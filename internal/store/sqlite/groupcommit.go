@@ -19,7 +19,12 @@ const maxGroup = 64
 // rolled back to its savepoint alone; every call returns only once the
 // group's commit is on disk (or failed).
 type committer struct {
-	db *sql.DB
+	db    *sql.DB
+	stmts *stmtCache // db's prepared statements
+
+	// unprepared counts the statements run in a group without a prepared
+	// handle (each query's first use), for tests.
+	unprepared atomic.Int64
 
 	mu      sync.Mutex
 	queue   []*job
@@ -109,23 +114,28 @@ func (c *committer) loop() {
 			return
 		}
 		c.mu.Unlock()
-		c.commit(group)
+		missed := c.commit(group)
 		for _, j := range group {
 			close(j.done)
 		}
 		group = nil
+		if len(missed) > 0 {
+			c.unprepared.Add(int64(len(missed)))
+			c.stmts.warm(missed)
+		}
 	}
 }
 
 // commit runs a group in one transaction and records each job's outcome.
-func (c *committer) commit(group []*job) {
+// It returns the queries that ran unprepared, to be prepared for next time.
+func (c *committer) commit(group []*job) (missed []string) {
 	ctx := context.Background() // the group outlives any one caller's context
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		for _, j := range group {
 			j.err = opErr("begin", err)
 		}
-		return
+		return nil
 	}
 	finished := false
 	defer func() {
@@ -134,6 +144,7 @@ func (c *committer) commit(group []*job) {
 		}
 	}()
 	g := &groupState{}
+	q := txStmts{tx: tx, cache: c.stmts, missed: &missed}
 	ok := 0
 	for _, j := range group {
 		if !j.state.CompareAndSwap(jobQueued, jobRunning) {
@@ -144,7 +155,7 @@ func (c *committer) commit(group []*job) {
 			j.err = err
 			continue
 		}
-		if err := runSavepoint(tx, g, j); err != nil { // the transaction itself broke
+		if err := runSavepoint(q, g, j); err != nil { // the transaction itself broke
 			finished = true
 			_ = tx.Rollback()
 			for _, o := range group {
@@ -152,7 +163,7 @@ func (c *committer) commit(group []*job) {
 					o.err = opErr("group transaction", errors.Join(err, j.err))
 				}
 			}
-			return
+			return missed
 		}
 		if j.err == nil && j.panic == nil {
 			ok++
@@ -161,7 +172,7 @@ func (c *committer) commit(group []*job) {
 	finished = true
 	if ok == 0 {
 		_ = tx.Rollback()
-		return
+		return missed
 	}
 	if err := tx.Commit(); err != nil {
 		for _, j := range group {
@@ -170,6 +181,7 @@ func (c *committer) commit(group []*job) {
 			}
 		}
 	}
+	return missed
 }
 
 // runSavepoint runs one job inside a savepoint, rolling back to it when the
@@ -177,8 +189,9 @@ func (c *committer) commit(group []*job) {
 // can no longer be trusted: a savepoint command failed, or a statement
 // failed in a way that may have rolled the whole transaction back (after
 // which SQLite would run further statements outside it).
-func runSavepoint(tx *sql.Tx, g *groupState, j *job) error {
-	if _, err := tx.Exec("SAVEPOINT job"); err != nil {
+func runSavepoint(tx querier, g *groupState, j *job) error {
+	ctx := context.Background()
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 		return err
 	}
 	q := guarded{q: tx, g: g}
@@ -190,11 +203,11 @@ func runSavepoint(tx *sql.Tx, g *groupState, j *job) error {
 		return g.broken
 	}
 	if j.err != nil || j.panic != nil {
-		if _, err := tx.Exec("ROLLBACK TO job"); err != nil {
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO job"); err != nil {
 			return fmt.Errorf("rollback to savepoint: %w", err)
 		}
 	}
-	_, err := tx.Exec("RELEASE job")
+	_, err := tx.ExecContext(ctx, "RELEASE job")
 	return err
 }
 

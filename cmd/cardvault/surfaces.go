@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cardvault/cardvault/internal/api"
+	"github.com/cardvault/cardvault/internal/apidoc"
+	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/console"
+	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
+)
+
+// surfaces builds the operator surfaces mounted beside the APIs: the
+// operational metrics every feature reports to, the OpenAPI documents with
+// their reference pages, and the operator console when CARDVAULT_CONSOLE=on.
+// It runs before the facades are built: it makes d.audit count the audit
+// events that cannot be appended. It returns the extra facades to mount
+// after the API facades.
+func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config, reg *prometheus.Registry) ([]server.Facade, error) {
+	hosts, err := forwardHosts(c.ForwardAllow)
+	if err != nil {
+		return nil, err
+	}
+	// The operational series exist from start (at zero) so that the alert
+	// rules in deploy/ see them. Audit append failures are counted here;
+	// rate limits, key suspensions, the relay's forwards and rotation do
+	// not report yet: when they do, put ops in api.Deps and pass it on.
+	ops := server.NewOpsMetrics(reg, hosts)
+	d.audit = countedRecorder{next: d.audit, ops: ops}
+	docs, err := apidoc.New(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []server.Facade{docs}
+	if c.Console == "on" {
+		out = append(out, console.New(console.Deps{Keys: d.vault, Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
+			console.Options{PublicURL: c.PublicURL}))
+		d.log.Info("operator console enabled", "path", console.Prefix)
+	}
+	return out, nil
+}
+
+// countedRecorder counts the audit events that could not be appended (not
+// those whose caller gave up waiting: they may still be written).
+type countedRecorder struct {
+	next api.Recorder
+	ops  *server.OpsMetrics
+}
+
+// Record appends ev and counts a failure.
+func (r countedRecorder) Record(ctx context.Context, ev audit.Event) error {
+	err := r.next.Record(ctx, ev)
+	if err != nil && ctx.Err() == nil {
+		r.ops.AuditAppendFailed()
+	}
+	return err
+}
+
+// countedLog is the audit log the console reads, recording through the
+// counting recorder.
+type countedLog struct {
+	*audit.Log
+	rec api.Recorder
+}
+
+// Record appends ev through the counting recorder.
+func (l countedLog) Record(ctx context.Context, ev audit.Event) error { return l.rec.Record(ctx, ev) }
+
+// forwardHosts lists the allowlist's rules as host:port, the values of the
+// host label of cardvault_forward_requests_total.
+func forwardHosts(spec string) ([]string, error) {
+	allow, err := forward.ParseAllowlist(spec)
+	if err != nil {
+		return nil, fmt.Errorf("forward-allow: %w", err)
+	}
+	var hosts []string
+	for rule := range strings.SplitSeq(allow.String(), ",") {
+		if _, host, ok := strings.Cut(rule, "://"); ok {
+			hosts = append(hosts, host)
+		}
+	}
+	return hosts, nil
+}

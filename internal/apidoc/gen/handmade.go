@@ -1,0 +1,149 @@
+package main
+
+import (
+	"regexp"
+	"strconv"
+)
+
+// hop is one operation of a dialect without a vendor OpenAPI file.
+type hop struct {
+	method, path, summary, scope string
+	query, headers               []string
+	// body says the operation takes a JSON body; status is its success.
+	body   bool
+	status int
+	// refused is set when cardvault answers with an error on purpose.
+	refused string
+	// public says no API key is needed (another secret, or none).
+	public string
+}
+
+// pathParam finds {name} in a path.
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// build makes a 3.1 document of ops with errSchema as every error's body.
+func build(title, about string, ops []hop, errSchema obj, security obj, catchAll []any) obj {
+	paths := obj{}
+	for _, o := range ops {
+		item, _ := paths[o.path].(obj)
+		if item == nil {
+			item = obj{}
+			paths[o.path] = item
+		}
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(o.path, -1) {
+			params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": obj{"type": "string"}})
+		}
+		for _, q := range o.query {
+			params = append(params, obj{"name": q, "in": "query", "required": false, "schema": obj{"type": "string"}})
+		}
+		for _, h := range o.headers {
+			params = append(params, obj{"name": h, "in": "header", "required": false, "schema": obj{"type": "string"}})
+		}
+		status := o.status
+		if status == 0 {
+			status = 200
+		}
+		errResp := obj{"description": "An error in the dialect's shape.",
+			"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/Error"}}}}
+		responses := obj{"default": errResp}
+		if o.refused == "" {
+			ok := obj{"description": "Success."}
+			if status != 204 {
+				ok["content"] = obj{"application/json": obj{"schema": obj{"type": []any{"object", "array"},
+					"description": "The vendor's shape; see docs/compat/."}}}
+			}
+			responses[strconv.Itoa(status)] = ok
+		}
+		operation := obj{"summary": o.summary, "operationId": o.method + pathParam.ReplaceAllString(o.path, "_$1"),
+			"responses": responses}
+		if len(params) > 0 {
+			operation["parameters"] = params
+		}
+		if o.body {
+			operation["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": obj{"type": "object"}}}}
+		}
+		if o.scope != "" {
+			operation["x-cardvault-scope"] = o.scope
+		}
+		if o.public != "" {
+			operation["security"] = []any{}
+			operation["x-cardvault-note"] = o.public
+		}
+		if o.refused != "" {
+			operation["x-cardvault-refused"] = o.refused
+		}
+		item[o.method] = operation
+	}
+	name := obj{"Error": errSchema}
+	d := obj{"openapi": "3.1.0", "info": info(title, about), "servers": []any{obj{"url": "/"}}, "paths": paths,
+		"components": obj{"schemas": name, "securitySchemes": security}, "security": []any{obj{"api_key": []any{}}}}
+	if len(catchAll) > 0 {
+		d["x-cardvault-catch-all"] = catchAll
+	}
+	return d
+}
+
+// pcivault is PCI Vault's API and hosted forms as cardvault serves them.
+func pcivault() obj {
+	w, r, admin := "cards:write", "cards:read", "admin"
+	return build("PCI Vault", "PCI Vault's keys, vault, capture endpoints and hosted capture forms, served by cardvault. Request and response bodies: docs/compat/pcivault.md.", []hop{
+		{method: "post", path: "/v1/key", summary: "Create a user's key pair", scope: w, query: []string{"user", "passphrase", "algorithm"}, body: true},
+		{method: "get", path: "/v1/key", summary: "List users' keys", scope: r, query: []string{"limit", "next_token"}},
+		{method: "put", path: "/v1/key", summary: "Change a key's passphrase", scope: w, query: []string{"user", "passphrase"}, body: true},
+		{method: "delete", path: "/v1/key", summary: "Delete a user's key and its data", scope: w, query: []string{"user", "passphrase"}},
+		{method: "post", path: "/v1/vault", summary: "Store card data", scope: w, query: []string{"user", "passphrase", "reference", "number"}, body: true},
+		{method: "get", path: "/v1/vault", summary: "List tokens, or read one entry with the passphrase", query: []string{"user", "passphrase", "token", "reference", "limit", "next_token"},
+			scope: "cards:read (list), cards:reveal (read with passphrase)"},
+		{method: "delete", path: "/v1/vault", summary: "Delete an entry", scope: w, query: []string{"user", "token", "reference"}},
+		{method: "post", path: "/v1/capture", summary: "Create a capture endpoint", scope: w, query: []string{"user", "passphrase", "reference", "ttl", "token"}, body: true},
+		{method: "get", path: "/v1/capture", summary: "List capture endpoints", scope: r, query: []string{"user", "limit", "next_token"}},
+		{method: "delete", path: "/v1/capture", summary: "Delete a capture endpoint", scope: w, query: []string{"unique_id"}},
+		{method: "delete", path: "/v1/capture/{id}", summary: "Delete a capture endpoint", scope: w},
+		{method: "post", path: "/v1/capture/{id}", summary: "Post card data to a capture endpoint", query: []string{"reference"}, headers: []string{"X-PCIVault-Capture-Secret"}, body: true,
+			public: "authenticated by the endpoint's capture secret, not an API key; CORS open"},
+		{method: "options", path: "/v1/capture/{id}", summary: "CORS preflight of a capture post", public: "CORS preflight", status: 204},
+		{method: "post", path: "/v1/capture/iframe", summary: "Create a hosted capture form", scope: admin, body: true},
+		{method: "get", path: "/v1/capture/iframe", summary: "List hosted capture forms", scope: r, query: []string{"limit", "next_token"}},
+		{method: "get", path: "/v1/capture/iframe/{id}", summary: "The hosted form page (HTML, strict CSP)", query: []string{"unique_id", "secret", "reference", "title", "form_id", "form_type"},
+			public: "a browser page; the capture endpoint's secret authorises it"},
+		{method: "delete", path: "/v1/capture/iframe/{id}", summary: "Delete a hosted capture form", scope: admin},
+	}, obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{"type": "string"}}},
+		obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "X-API-KEY"}}, nil)
+}
+
+// guardian is Hellgate Guardian's API as cardvault serves it.
+func guardian() obj {
+	w, r, admin, fwd := "cards:write", "cards:read", "admin", "forward"
+	return build("Hellgate Guardian", "Guardian's PCI tokens, security codes, forwards, sessions, metadata inquiries and admin API keys, served by cardvault. Request and response bodies: docs/compat/guardian.md.", []hop{
+		{method: "post", path: "/api/pci/tokens", summary: "Create a PCI token (import a card, or start a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "get", path: "/api/pci/tokens", summary: "List PCI tokens", scope: r, query: []string{"after", "limit"}},
+		{method: "get", path: "/api/pci/tokens/{id}", summary: "Get a PCI token (masked)", scope: r},
+		{method: "delete", path: "/api/pci/tokens/{id}", summary: "Delete a PCI token", scope: w, status: 204},
+		{method: "get", path: "/api/pci/tokens/{id}/security-code", summary: "Whether a security code is held", scope: r},
+		{method: "post", path: "/api/pci/tokens/{id}/security-code", summary: "Refresh the security code (starts a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "delete", path: "/api/pci/tokens/{id}/security-code", summary: "Delete the held security code", scope: w, status: 204},
+		{method: "post", path: "/api/pci/tokens/{id}/forward", summary: "Forward a request with the card injected", scope: fwd, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "get", path: "/api/sessions/{id}", summary: "A session's status, for the merchant", scope: r},
+		{method: "post", path: "/api/metadata/inquiries", summary: "Card metadata from a number or a token", scope: r, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "post", path: "/api/admin/api-keys", summary: "Create an API key (shown once)", scope: admin, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "get", path: "/api/admin/api-keys", summary: "List API keys", scope: admin},
+		{method: "get", path: "/api/admin/api-keys/{id}", summary: "Get an API key", scope: admin},
+		{method: "patch", path: "/api/admin/api-keys/{id}", summary: "Change an API key's scopes", scope: admin, refused: "501 NOT_IMPLEMENTED: changing an API key's scopes"},
+		{method: "delete", path: "/api/admin/api-keys/{id}", summary: "Delete an API key", scope: admin, status: 204},
+		{method: "get", path: "/sessions/{id}", summary: "A session, for the browser SDK", public: "the session id is the credential; CORS open"},
+		{method: "post", path: "/sessions/{id}/complete-action", summary: "Complete a session with card data (browser SDK)", body: true, public: "the session id is the credential; CORS open"},
+		{method: "get", path: "/sessions/{id}/form", summary: "cardvault's own hosted card form for a session (HTML, strict CSP)", public: "cardvault extension: the session id is the credential"},
+		{method: "options", path: "/sessions/{id}", summary: "CORS preflight", public: "CORS preflight", status: 204},
+		{method: "options", path: "/sessions/{id}/complete-action", summary: "CORS preflight", public: "CORS preflight", status: 204},
+	}, obj{"type": "object", "required": []any{"code", "classifier", "message"}, "properties": obj{
+		"code": obj{"type": "integer"}, "classifier": obj{"type": "string"}, "message": obj{"type": "string"}}},
+		obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "X-Api-Key"}},
+		[]any{
+			obj{"pattern": "/api/network/", "answer": "501 NOT_IMPLEMENTED: network tokens"},
+			obj{"pattern": "/sessions/{id}", "answer": "405 with Allow: GET, OPTIONS for other methods"},
+			obj{"pattern": "/sessions/{id}/complete-action", "answer": "405 with Allow: POST, OPTIONS for other methods"},
+			obj{"pattern": "/sessions/{id}/{rest...}", "answer": "404 in Guardian's shape"},
+			obj{"pattern": "/api/sessions/{id}", "answer": "405 with Allow: GET for other methods"},
+		})
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// info is the info object of a dialect document.
+func info(dialect, about string) obj {
+	return obj{"title": "cardvault: " + dialect + " dialect", "version": "cardvault-1",
+		"description": about + " Only the operations cardvault implements are listed; `x-cardvault-scope` names the API key scope each needs, `x-cardvault-extension` and `x-cardvault-note` mark where cardvault differs from the vendor. See docs/compat/ in the cardvault repository."}
+}
+
+// gr4vy cuts Gr4vy's current document to the payment-method operations
+// and adds /vault-forward from the legacy document (the current one lacks it).
+func gr4vy(ref string) (obj, error) {
+	src, err := readJSON(filepath.Join(ref, "gr4vy-openapi.json"))
+	if err != nil {
+		return nil, err
+	}
+	d := cut(src, []op{
+		{method: "post", path: "/payment-methods", scope: "cards:write"},
+		{method: "get", path: "/payment-methods", scope: "cards:read"},
+		{method: "get", path: "/payment-methods/{payment_method_id}", scope: "cards:read"},
+		{method: "delete", path: "/payment-methods/{payment_method_id}", scope: "cards:write"},
+	}, info("Gr4vy", "Gr4vy's payment methods and Vault Forward, served by cardvault."))
+	legacy, err := readYAML(filepath.Join(ref, "gr4vy-openapi-legacy.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	fwd := to31(cut(legacy, []op{{method: "post", path: "/vault-forward", scope: "forward",
+		note: "the destination must match CARDVAULT_FORWARD_ALLOW; x-vault-forward-payment-methods or x-vault-forward-checkout-session, not both required"}}, obj{})).(obj)
+	prefix(fwd, "Legacy")
+	if err := merge(d, fwd); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// prefix renames every component of d to start with p, and every
+// reference to it, so that two vendor documents can merge.
+func prefix(d obj, p string) {
+	comps := d["components"].(obj)
+	for kind, defs := range comps {
+		renamed := obj{}
+		for name, def := range defs.(obj) {
+			renamed[p+name] = def
+		}
+		comps[kind] = renamed
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case obj:
+			if r, ok := t["$ref"].(string); ok && strings.HasPrefix(r, "#/components/") {
+				i := strings.LastIndex(r, "/")
+				t["$ref"] = r[:i+1] + p + r[i+1:]
+			}
+			for _, x := range t {
+				walk(x)
+			}
+		case []any:
+			for _, x := range t {
+				walk(x)
+			}
+		}
+	}
+	walk(d)
+}
+
+// merge adds src's paths and components to d; a component of the same name
+// must be the same.
+func merge(d, src obj) error {
+	for p, item := range src["paths"].(obj) {
+		d["paths"].(obj)[p] = item
+	}
+	dc := d["components"].(obj)
+	for kind, defs := range src["components"].(obj) {
+		if kind == "securitySchemes" {
+			continue
+		}
+		k, _ := dc[kind].(obj)
+		if k == nil {
+			k = obj{}
+			dc[kind] = k
+		}
+		for name, def := range defs.(obj) {
+			if _, clash := k[name]; clash {
+				return fmt.Errorf("component %s/%s is in both documents", kind, name)
+			}
+			k[name] = def
+		}
+	}
+	return nil
+}
+
+// hyperswitch cuts Hyperswitch's v2 document (3.0.3) to the vault
+// operations and converts it to 3.1.
+func hyperswitch(ref string) (obj, error) {
+	src, err := readJSON(filepath.Join(ref, "hyperswitch-openapi.json"))
+	if err != nil {
+		return nil, err
+	}
+	read, write := "cards:read", "cards:write"
+	d := cut(src, []op{
+		{method: "post", path: "/v2/customers", scope: write},
+		{method: "get", path: "/v2/customers/list", scope: read},
+		{method: "get", path: "/v2/customers/{id}", scope: read},
+		{method: "put", path: "/v2/customers/{id}", scope: write, alias: "patch"},
+		{method: "delete", path: "/v2/customers/{id}", scope: write},
+		{method: "get", path: "/v2/customers/{id}/saved-payment-methods", scope: read},
+		{method: "post", path: "/v2/payment-methods", scope: write,
+			note: "psp_tokenization asks a connector configured with CARDVAULT_CONNECTORS for its token"},
+		{method: "get", path: "/v2/payment-methods/{id}", scope: read},
+		{method: "delete", path: "/v2/payment-methods/{id}", scope: write},
+		{method: "put", path: "/v2/payment-methods/{id}/update-saved-payment-method", scope: write, alias: "patch"},
+		{method: "get", path: "/v2/payment-methods/{payment_method_id}/check-network-token-status", scope: read,
+			note: "cardvault has no network tokens yet: the status is always that none exists"},
+	}, info("Hyperswitch", "Hyperswitch's v2 customers and saved payment methods (the vault half), served by cardvault."))
+	// The vendor forgot the path parameter of update-saved-payment-method.
+	item := d["paths"].(obj)["/v2/payment-methods/{id}/update-saved-payment-method"].(obj)
+	item["parameters"] = []any{obj{"name": "id", "in": "path", "required": true, "schema": obj{"type": "string"},
+		"description": "The payment method id."}}
+	// Every operation also takes the profile header, and the key as api-key.
+	for _, it := range d["paths"].(obj) {
+		for _, o := range it.(obj) {
+			if operation, ok := o.(obj); ok {
+				params, _ := operation["parameters"].([]any)
+				if hasParam(params, "x-profile-id") {
+					for _, p := range params { // optional: cardvault defaults it
+						if m, ok := p.(obj); ok && strings.EqualFold(fmt.Sprint(m["name"]), "x-profile-id") {
+							m["required"] = false
+							m["x-cardvault-extension"] = "optional: cardvault uses pro_default when absent"
+						}
+					}
+					continue
+				}
+				operation["parameters"] = append(params, obj{"name": "X-Profile-Id", "in": "header",
+					"required": false, "schema": obj{"type": "string"},
+					"description": "The business profile; cardvault uses pro_default when absent."})
+			}
+		}
+	}
+	// Errors: the vendor's document declares few error answers, and its
+	// GenericErrorResponseOpenApi is not the shape Hyperswitch sends; every
+	// operation gets a default answer in the wire shape.
+	d["components"].(obj)["schemas"].(obj)["WireError"] = obj{"type": "object", "required": []any{"error"},
+		"x-cardvault-note": "the error shape Hyperswitch and cardvault send",
+		"properties": obj{"error": obj{"type": "object", "required": []any{"type", "message", "code"}, "additionalProperties": false,
+			"properties": obj{"type": obj{"type": "string"}, "message": obj{"type": "string"}, "code": obj{"type": "string"}}}}}
+	for _, it := range d["paths"].(obj) {
+		for _, o := range it.(obj) {
+			if operation, ok := o.(obj); ok {
+				responses := operation["responses"].(obj)
+				if _, ok := responses["default"]; !ok {
+					responses["default"] = obj{"description": "An error.", "content": obj{"application/json": obj{
+						"schema": obj{"$ref": "#/components/schemas/WireError"}}}}
+				}
+			}
+		}
+	}
+	// A vault never returns a card number or security code: the raw card
+	// data (and the network transaction id, optional in Hyperswitch's own
+	// code) are not required in cardvault's answers.
+	pmr := d["components"].(obj)["schemas"].(obj)["PaymentMethodResponse"].(obj)
+	var req []any
+	for _, n := range pmr["required"].([]any) {
+		if n != "raw_payment_method_data" && n != "network_transaction_id" {
+			req = append(req, n)
+		}
+	}
+	pmr["required"] = req
+	pmr["x-cardvault-note"] = "raw_payment_method_data (card number, security code) is never returned; network_transaction_id is optional"
+	d["components"].(obj)["securitySchemes"] = obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "api-key"}}
+	d["security"] = []any{obj{"api_key": []any{}}}
+	return to31(d).(obj), nil
+}
+
+// hasParam reports whether params holds one named name (any case).
+func hasParam(params []any, name string) bool {
+	for _, p := range params {
+		if m, ok := p.(obj); ok && strings.EqualFold(fmt.Sprint(m["name"]), name) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,144 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"image/png"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cardvault/cardvault/internal/browsertest"
+	"github.com/cardvault/cardvault/internal/vaulttest"
+)
+
+// update rewrites the console screenshots under docs/images.
+var update = flag.Bool("update", false, "write the console screenshots to docs/images")
+
+// TestConsoleInChromium signs in, creates a key, uses it, finds its first
+// use in the audit view, revokes it and sees its next request refused, all
+// through the pages in headless Chromium, then checks the layout at desktop
+// and phone widths and takes the screenshots docs/console.md shows.
+func TestConsoleInChromium(t *testing.T) {
+	browser := browsertest.Start(t)
+	e := newEnv(t)
+	page := browsertest.Tab(t, browser)
+
+	browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.URL+"/console/"))
+	await(t, page, `location.pathname === "/console/login" && document.readyState === "complete"`)
+	browsertest.Do(t, page, chromedp.SendKeys(chromedp.ID("key"), e.AdminKey), chromedp.Submit(chromedp.ID("key")))
+	await(t, page, `location.pathname === "/console/keys" && !!document.getElementById("create")`)
+
+	browsertest.Do(t, page, chromedp.SendKeys(chromedp.ID("name"), "checkout server"),
+		chromedp.Click(chromedp.ID("scope-cards-write")), chromedp.Click(chromedp.ID("scope-cards-reveal")),
+		chromedp.Submit(chromedp.ID("name")))
+	await(t, page, `!!document.getElementById("secret")`)
+	got := browsertest.Poll[[]string](t, page, `document.getElementById("secret") ?
+		[document.getElementById("secret").textContent, document.getElementById("created-id").textContent] : null`)
+	secret, id := got[0], got[1]
+	if len(secret) < 32 || !regexp.MustCompile(`^key_`).MatchString(id) {
+		t.Fatalf("created key %q %q", secret, id)
+	}
+	if n := browsertest.Eval[int](t, page, `document.scripts.length`); n != 0 {
+		t.Errorf("the console page has %d scripts", n)
+	}
+	screenshot(t, page, 1280, "console-keys-desktop.png")
+
+	// The new key's first use: store a card and reveal it.
+	r, body := e.Do(t, "POST", "/cardvault/v1/cards", `{"number":"4111111111111111","expiry":"12/39","holder":"Ada Lovelace"}`, "X-Api-Key", secret)
+	card := regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(string(body))
+	if r.StatusCode != http.StatusCreated || card == nil {
+		t.Fatalf("store with the new key: %d", r.StatusCode)
+	}
+	if r, _ := e.Do(t, "GET", "/cardvault/v1/cards/"+card[1]+"/reveal", "", "X-Api-Key", secret); r.StatusCode != http.StatusOK {
+		t.Fatalf("reveal with the new key: %d", r.StatusCode)
+	}
+
+	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/audit"))
+	browsertest.Poll[bool](t, page, `!!document.getElementById("filter-key")`)
+	browsertest.Do(t, page, chromedp.SendKeys(chromedp.ID("filter-key"), id), chromedp.Submit(chromedp.ID("filter-key")))
+	await(t, page, `location.search.includes("key=") && !!document.getElementById("audit")`)
+	rows := browsertest.Poll[string](t, page, `location.search.includes("key=") && document.getElementById("audit") ?
+		document.getElementById("audit").innerText : ""`)
+	if !regexp.MustCompile(`card\.reveal\s+` + regexp.QuoteMeta(id) + `\s+` + regexp.QuoteMeta(card[1])).MatchString(rows) {
+		t.Errorf("the audit view filtered by the key does not show its reveal:\n%s", rows)
+	}
+	browsertest.Do(t, page, chromedp.Click(`#verify button`))
+	await(t, page, `!!document.getElementById("verify-result")`)
+	if v := browsertest.Poll[string](t, page, `document.getElementById("verify-result") ? document.getElementById("verify-result").textContent : ""`); !regexp.MustCompile(`^Chain intact`).MatchString(v) {
+		t.Errorf("verify shows %q", v)
+	}
+	screenshot(t, page, 1280, "console-audit-desktop.png")
+	if html := browsertest.Eval[string](t, page, `document.documentElement.outerHTML`); regexp.MustCompile(`4111111111111111|411111\d{6}1111`).MatchString(html) {
+		t.Error("the audit page shows a card number")
+	}
+
+	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/keys"))
+	browsertest.Poll[bool](t, page, `!!document.getElementById("revoke-`+id+`")`)
+	screenshot(t, page, 375, "console-keys-phone.png")
+	browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800), chromedp.Click(chromedp.ID("revoke-"+id)))
+	await(t, page, `!document.getElementById("revoke-`+id+`") && !!document.getElementById("key-`+id+`")`)
+	state := browsertest.Poll[string](t, page, `!document.getElementById("revoke-`+id+`") && document.getElementById("key-`+id+`") ?
+		document.getElementById("key-`+id+`").innerText : ""`)
+	if !regexp.MustCompile(`revoked`).MatchString(state) {
+		t.Errorf("after revoking, the key's row says %q", state)
+	}
+	if r, _ := e.Do(t, "GET", "/cardvault/v1/cards/"+card[1], "", "X-Api-Key", secret); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the revoked key's next request: %d, want 401", r.StatusCode)
+	}
+	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/health"))
+	browsertest.Poll[bool](t, page, `!!document.getElementById("requests")`)
+	screenshot(t, page, 1280, "console-health-desktop.png")
+	vaultAssertClean(t, e, secret)
+}
+
+// await waits until expr is true in the page, across the navigations a
+// form post causes (a poll dies with the document it ran in; start another).
+func await(t *testing.T, page context.Context, expr string) {
+	t.Helper()
+	for {
+		ok, err := chromedp.Run(page, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		if page.Err() != nil {
+			t.Fatalf("waiting for %s: %v (last error %v)", expr, page.Err(), err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// screenshot checks the page at width (no sideways scrolling) and, with
+// -update, writes it to docs/images.
+func screenshot(t *testing.T, page context.Context, width int64, file string) {
+	t.Helper()
+	browsertest.Do(t, page, chromedp.EmulateViewport(width, 800))
+	if w := browsertest.Eval[float64](t, page, `document.documentElement.scrollWidth`); w > float64(width) {
+		t.Errorf("%s: at %d px the page scrolls sideways (%v px wide)", file, width, w)
+	}
+	shot, err := chromedp.Run(page, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil || int64(img.Bounds().Dx()) != width {
+		t.Fatalf("screenshot at %d px: %v", width, err)
+	}
+	if *update {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "images", file), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// vaultAssertClean checks the vault's log for the key's secret and the number.
+func vaultAssertClean(t *testing.T, e *vaulttest.Env, secret string) {
+	t.Helper()
+	e.AssertLogClean(t, secret, "4111111111111111")
+}

@@ -1,0 +1,201 @@
+// Package keycache wraps a vault.Store so that API keys found by secret hash
+// are remembered for a short, bounded time, saving one store read per
+// authenticated request.
+//
+// The bound is the contract: a key is served from the cache for at most TTL
+// after it was read from the store. A revocation made through this Store is
+// seen at once; one made on another node (or directly in the database) is
+// seen here at most TTL later. Only keys that exist are cached: an unknown
+// hash always goes to the store, so a caller spraying random secrets cannot
+// fill the cache or push real keys out of it. The cache holds at most a
+// fixed number of keys; when full, expired entries go first, then an
+// arbitrary one.
+package keycache
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// DefaultTTL is how long a key is cached unless the caller says otherwise.
+const DefaultTTL = 2 * time.Second
+
+// DefaultMaxKeys is how many keys the cache holds at most.
+const DefaultMaxKeys = 10_000
+
+// Store is a vault.Store whose APIKeyByHash answers from a short-lived
+// cache. Every other call goes to the wrapped store unchanged; inside Tx,
+// lookups are not cached, and revocations also clear the cache once the
+// transaction is over.
+type Store struct {
+	vault.Store
+	cache *cache
+}
+
+var _ vault.Store = (*Store)(nil)
+
+// New wraps next with a cache of at most maxKeys keys, each kept for ttl.
+// A ttl of zero or less turns caching off (New returns next itself); a
+// maxKeys of zero or less means DefaultMaxKeys.
+func New(next vault.Store, ttl time.Duration, maxKeys int) vault.Store {
+	if ttl <= 0 {
+		return next
+	}
+	if maxKeys <= 0 {
+		maxKeys = DefaultMaxKeys
+	}
+	return &Store{Store: next, cache: &cache{ttl: ttl, max: maxKeys, now: time.Now, keys: map[string]entry{}}}
+}
+
+// APIKeyByHash returns the key from the cache when it was read from the
+// store less than TTL ago, else from the store (caching it if found).
+func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, error) {
+	if k, ok := s.cache.get(hash); ok {
+		return k, nil
+	}
+	gen := s.cache.generation()
+	k, err := s.Store.APIKeyByHash(ctx, hash)
+	if err != nil {
+		return k, err
+	}
+	s.cache.put(hash, k, gen)
+	return clone(k), nil
+}
+
+// RevokeAPIKey revokes the key in the store and drops it from the cache.
+func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
+	err := s.Store.RevokeAPIKey(ctx, tenant, id, at, integrity)
+	s.cache.drop(tenant, id)
+	return err
+}
+
+// Tx runs fn in a transaction of the wrapped store. Keys revoked inside it
+// are dropped from the cache when revoked and again when Tx returns, so a
+// lookup racing the commit cannot keep the unrevoked key.
+func (s *Store) Tx(ctx context.Context, fn func(vault.Store) error) error {
+	var revoked []vault.APIKey // only Tenant and ID are set
+	defer func() {
+		for _, k := range revoked {
+			s.cache.drop(k.Tenant, k.ID)
+		}
+	}()
+	return s.Store.Tx(ctx, func(tx vault.Store) error {
+		return fn(&txStore{Store: tx, cache: s.cache, revoked: &revoked})
+	})
+}
+
+// txStore is the Store inside a transaction: lookups go to the
+// transaction, revocations are remembered for Tx to drop afterwards.
+type txStore struct {
+	vault.Store
+	cache   *cache
+	revoked *[]vault.APIKey
+}
+
+// RevokeAPIKey revokes in the transaction and drops the key from the cache.
+func (t *txStore) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
+	err := t.Store.RevokeAPIKey(ctx, tenant, id, at, integrity)
+	*t.revoked = append(*t.revoked, vault.APIKey{Tenant: tenant, ID: id})
+	t.cache.drop(tenant, id)
+	return err
+}
+
+// Tx runs fn in the same transaction.
+func (t *txStore) Tx(ctx context.Context, fn func(vault.Store) error) error {
+	return t.Store.Tx(ctx, func(tx vault.Store) error {
+		return fn(&txStore{Store: tx, cache: t.cache, revoked: t.revoked})
+	})
+}
+
+// entry is one cached key and when it stops being served.
+type entry struct {
+	key     vault.APIKey
+	expires time.Time
+}
+
+// cache maps secret hashes to keys, bounded in size and age.
+type cache struct {
+	ttl time.Duration
+	max int
+	now func() time.Time
+
+	mu   sync.Mutex
+	keys map[string]entry
+	// gen counts revocations: a lookup that began before one does not
+	// store what it read, which may predate the revocation.
+	gen uint64
+}
+
+// get returns a copy of the live entry for hash.
+func (c *cache) get(hash []byte) (vault.APIKey, bool) {
+	c.mu.Lock()
+	e, ok := c.keys[string(hash)]
+	c.mu.Unlock()
+	if !ok || !c.now().Before(e.expires) {
+		return vault.APIKey{}, false
+	}
+	return clone(e.key), true
+}
+
+// generation returns the revocation count, to pass to put.
+func (c *cache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put stores k unless a revocation happened since gen was read, making
+// room when full.
+func (c *cache) put(hash []byte, k vault.APIKey, gen uint64) {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if _, ok := c.keys[string(hash)]; !ok && len(c.keys) >= c.max {
+		c.evict(now)
+	}
+	c.keys[string(hash)] = entry{key: clone(k), expires: now.Add(c.ttl)}
+}
+
+// evict removes expired entries, or one arbitrary entry if none expired.
+// c.mu is held.
+func (c *cache) evict(now time.Time) {
+	n := len(c.keys)
+	for h, e := range c.keys {
+		if !now.Before(e.expires) {
+			delete(c.keys, h)
+		}
+	}
+	if len(c.keys) < n {
+		return
+	}
+	for h := range c.keys {
+		delete(c.keys, h)
+		return
+	}
+}
+
+// drop removes every entry of the tenant's key id.
+func (c *cache) drop(tenant, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for h, e := range c.keys {
+		if e.key.ID == id && e.key.Tenant == tenant {
+			delete(c.keys, h)
+		}
+	}
+}
+
+// clone copies k's slices, so callers cannot change a cached entry.
+func clone(k vault.APIKey) vault.APIKey {
+	k.Scopes = slices.Clone(k.Scopes)
+	k.Hash = slices.Clone(k.Hash)
+	return k
+}
