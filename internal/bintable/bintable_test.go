@@ -149,6 +149,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("\"4\",\"5\",\"a b\",\"debit\",\"x,y\",\"gb\"\n")
 	f.Add("1234567890123456789,1234567890123456789,x,,,\n")
 	f.Add("#c\n\n1,9,s,,,\n")
+	f.Add("411111,411111,visa,credit,Bank,GB,commercial,S,Visa Business,GBP\n4,4,visa,,,,,,,\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		tab, err := bintable.Parse(strings.NewReader(src))
 		if err != nil {

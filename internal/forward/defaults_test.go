@@ -19,7 +19,9 @@ func TestDefaultDestinations(t *testing.T) {
 		t.Fatalf("only %d default destinations", len(forward.DefaultDestinations))
 	}
 	resolveTo := func(addr string) func(context.Context, string) ([]netip.Addr, error) {
-		return func(context.Context, string) ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr(addr)}, nil }
+		return func(context.Context, string) ([]netip.Addr, error) {
+			return []netip.Addr{netip.MustParseAddr(addr)}, nil
+		}
 	}
 	on, err := forward.Destinations("psp.example", true)
 	if err != nil {
