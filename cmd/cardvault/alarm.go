@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -30,8 +31,12 @@ func auditIntegrityFailures(svc *vault.Service, log *audit.Log, logger *slog.Log
 
 // auditNotices records the core's notices (card creation and deletion, a
 // key suspended by the enumeration guard) in the audit log of their tenant.
-func auditNotices(svc *vault.Service, log *audit.Log) {
+// Suspensions are also counted in cardvault_key_suspensions_total.
+func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics) {
 	svc.OnNotice(func(ctx context.Context, n vault.Notice) error {
+		if n.Action == vault.ActionKeySuspended {
+			ops.KeySuspended()
+		}
 		actor := n.Actor
 		if actor == "" {
 			actor = "system"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/bench"
 	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/ratelimit"
 	"github.com/cardvault/cardvault/internal/seal"
 )
 
@@ -129,6 +130,9 @@ func startBenchVault(ctx context.Context, f benchFlags, target *bench.Target, up
 	c.Listen, c.DataDir, c.DatabaseURL, c.BootstrapAPIKey, c.LogLevel = "127.0.0.1:0", dir, f.store, target.Key, "error"
 	c.ForwardAllow = "http://" + strings.TrimSuffix(strings.TrimPrefix(upstream, "http://"), "/payments")
 	c.MasterKey = base64Key(seal.GenerateKey())
+	// One key from one address far above the default rate limits: a load
+	// test measures the vault, not its limits.
+	c.RateLimit, c.RateLimitIP, c.RateLimitCardWrites = ratelimit.Limit{}, ratelimit.Limit{}, ratelimit.Limit{}
 	v, err := start(ctx, c, newLogger(io.Discard, "error"), getenv)
 	if err != nil {
 		os.RemoveAll(dir)

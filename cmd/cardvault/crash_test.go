@@ -16,7 +16,8 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	const key = "crash-test-bootstrap-key-0123456789abcdef"
-	env := []string{"CARDVAULT_DATA_DIR=" + t.TempDir(), "CARDVAULT_BOOTSTRAP_API_KEY=" + key, "CARDVAULT_DATABASE_URL="}
+	env := []string{"CARDVAULT_DATA_DIR=" + t.TempDir(), "CARDVAULT_BOOTSTRAP_API_KEY=" + key, "CARDVAULT_DATABASE_URL=",
+		"CARDVAULT_RATE_LIMIT_CARD_WRITES=off", "CARDVAULT_RATE_LIMIT=off", "CARDVAULT_RATE_LIMIT_IP=off"}
 	p := startBinary(t, bin, env...)
 	p.waitReady(t)
 

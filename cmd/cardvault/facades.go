@@ -30,6 +30,10 @@ type deps struct {
 	log   *slog.Logger
 	// getenv resolves ${VAR} references in the connector file.
 	getenv func(string) string
+	// ops are the operational metrics features report to (surfaces.go).
+	ops *server.OpsMetrics
+	// limits are the rate limits (limits.go).
+	limits limits
 }
 
 // facades builds every domain on the vault core and every API dialect the
@@ -55,7 +59,7 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 	v := d.vault
 	all := api.Deps{Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
-		BINs: bins, PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
+		BINs: bins, Limits: d.limits.keys, PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
 	return []server.Facade{
 		native.New(all),
 		pcivault.New(all),

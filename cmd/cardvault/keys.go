@@ -19,6 +19,9 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 		return usageError("keys: want create, list or revoke")
 	}
 	sub, args := args[0], args[1:]
+	if sub == "create-master" {
+		return createMaster(ctx, args, getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scopes := fs.String("scopes", "", "comma-separated scopes: "+scopeList())
@@ -55,6 +58,8 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 	defer store.Close()
 
 	switch sub {
+	case "status":
+		return keyStatus(ctx, svc, stdout)
 	case "create":
 		parsed, err := vault.ParseScopes(*scopes)
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,7 +32,10 @@ func TestAccessLogNeverHoldsCardData(t *testing.T) {
 	spaced := "4000 0566 5566 5556"
 	body := `{"number":"` + scanPAN + `","card_number":"` + spaced + `","account_number":"` + scanPAN +
 		`","n":"` + scanPAN + `","security_code":"` + scanCode + `","cvv":"` + scanCode + `","cvc":"` + scanCode +
-		`","expiry":"12/2039","source":{"type":"pan","account_number":"` + scanPAN + `","security_code":"` + scanCode + `"}}`
+		`","expiry":"12/2039","source":{"type":"pan","account_number":"` + scanPAN + `","security_code":"` + scanCode + `"},` +
+		// Fields kept in the clear, where a number must be refused, not stored.
+		`"reference":"` + scanPAN + `","metadata":{"note":"` + spaced + `"},"external_identifier":"` + scanPAN +
+		`","merchant_reference_id":"` + scanPAN + `"}`
 	query := "?number=" + scanPAN + "&card_number=" + scanPAN + "&cvv=" + scanCode + "&passphrase=" + scanPAN
 	patterns := e.Server.Patterns()
 	if len(patterns) < 5 {
@@ -51,6 +55,10 @@ func TestAccessLogNeverHoldsCardData(t *testing.T) {
 		e.Do(t, method, strings.ReplaceAll(path, scanPAN, "4000-0566-5566-5556")+query, body, "X-Api-Key", e.AdminKey)
 	}
 	e.Do(t, http.MethodGet, "/no/such/"+scanPAN+query, body)
+	// Well-formed requests that store a card, with the number also put in
+	// fields kept in the clear.
+	e.Do(t, http.MethodPost, "/cardvault/v1/cards", `{"number":"4111111111111111","reference":"`+scanPAN+`"}`, "X-Api-Key", e.AdminKey)
+	e.Do(t, http.MethodPost, "/cardvault/v1/cards", `{"number":"4111111111111111","metadata":{"note":"`+spaced+`"}}`, "X-Api-Key", e.AdminKey)
 
 	log := e.Log.String()
 	if strings.Count(log, `"msg":"request"`) < len(patterns)*3 {
@@ -64,6 +72,19 @@ func TestAccessLogNeverHoldsCardData(t *testing.T) {
 	metrics := metricsText(t, e)
 	if strings.Contains(metrics, scanPAN) || strings.Contains(metrics, "400005******5556") {
 		t.Error("metrics hold card data")
+	}
+	// Nor does the database hold the number in the clear anywhere (cards,
+	// records, audit rows, the WAL): only sealed, so never as text.
+	for _, suffix := range []string{"", "-wal"} {
+		raw, err := os.ReadFile(e.Path + suffix)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		for _, leak := range []string{scanPAN, spaced, "4000-0566-5566-5556", "4000\\u0020"} {
+			if strings.Contains(string(raw), leak) {
+				t.Errorf("database file cardvault.db%s holds %q in the clear", suffix, leak)
+			}
+		}
 	}
 }
 

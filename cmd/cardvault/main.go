@@ -52,6 +52,17 @@ Usage:
                                                    make an API key (its secret is printed once)
   cardvault keys list                              list API keys (never their secrets)
   cardvault keys revoke ID                         revoke an API key
+  cardvault keys create-master                     make the master key in the PKCS#11 token (CARDVAULT_KEK_PROVIDER=pkcs11)
+  cardvault keys status                            per tenant and key version: master key, cards sealed with it
+  cardvault rotate master                          re-wrap every key under CARDVAULT_MASTER_KEY (old one in CARDVAULT_MASTER_KEY_PREVIOUS)
+  cardvault rotate data [--tenant=T] [--settle=70s]
+                                                   new data key version; re-seal cards under it
+  cardvault tenants create|list|disable [NAME] [--name=DISPLAY]
+                                                   manage tenants; disabling stops their API keys at once
+  cardvault export --tenant=T --recipient=AGE_PUBLIC_KEY --out=FILE
+                                                   every card of a tenant, age-encrypted JSON lines
+  cardvault import --tenant=T --identity=AGE_IDENTITY_FILE FILE
+                                                   cards of a cardvault export, keeping their ids
   cardvault audit verify [--tenant=T] [--checkpoint=FILE]
                                                    check every audit chain (against a checkpoint)
   cardvault audit list [--tenant=T]                print an audit chain as JSON lines
@@ -77,6 +88,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keys(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "rotate":
+		return rotateCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "tenants":
+		return tenantsCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return benchmark(ctx, args[1:], getenv, stdout, stderr)
 	case "version":

@@ -13,7 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/store/keycache"
 	"github.com/cardvault/cardvault/internal/store/metered"
 	"github.com/cardvault/cardvault/internal/store/postgres"
@@ -87,9 +89,9 @@ func warnOpenDataDir(c config.Config, log *slog.Logger) {
 		"path", c.DataDir, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()), "fix", "chmod 700 "+c.DataDir)
 }
 
-// loadKeyring reads the master key from the configuration, or, for the
+// loadMasterKey reads the master key from the configuration, or, for the
 // embedded store only, from (or into) a 0600 key file in the data directory.
-func loadKeyring(c config.Config, log *slog.Logger) (*seal.Keyring, error) {
+func loadMasterKey(c config.Config, log *slog.Logger) ([]byte, error) {
 	var b64 string
 	switch {
 	case c.MasterKey != "":
@@ -113,7 +115,7 @@ func loadKeyring(c config.Config, log *slog.Logger) (*seal.Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	return seal.NewKeyring(1, map[uint32][]byte{1: key})
+	return key, nil
 }
 
 // keyFileInDataDir returns the data directory's key file, creating it with
@@ -167,23 +169,28 @@ func keyFileInDataDir(dir, db string, log *slog.Logger) (string, error) {
 // With a registry, store calls are timed into it.
 func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prometheus.Registerer) (*vault.Service, storeCloser, error) {
 	warnOpenDataDir(c, log)
-	keyring, err := loadKeyring(c, log)
+	keyring, kek, err := openKeyring(c, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := checkMasterKeyFirst(ctx, c, keyring, log); err != nil {
+		kek.Close()
 		return nil, nil, err
 	}
-	store, err := openStore(ctx, c)
+	plain, err := openStore(ctx, c)
 	if err != nil {
+		kek.Close()
 		return nil, nil, err
 	}
+	store := withKEK{plain, kek}
 	var vs vault.Store = store
 	if reg != nil {
 		vs = metered.New(store, reg)
+		reg.MustRegister(rotate.NewCollector(ctx, store))
 	}
 	vs = keycache.New(vs, c.APIKeyCacheTTL, keycache.DefaultMaxKeys)
-	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL})
+	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL,
+		Enumeration: enumerationLimits(c), KeyRefresh: c.KeyRefresh})
 	if err := svc.Init(ctx); err != nil {
 		store.Close()
 		if errors.Is(err, seal.ErrWrongMasterKey) {
@@ -198,5 +205,5 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(server.MaskPANs(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }

@@ -122,7 +122,7 @@ func TestServeHelpDocumentsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := regexp.MustCompile("`(CARDVAULT_[A-Z_]+)`").FindAllStringSubmatch(string(readme), -1)
+	vars := regexp.MustCompile("`(CARDVAULT_[A-Z0-9_]+)`").FindAllStringSubmatch(string(readme), -1)
 	if len(vars) < 10 {
 		t.Fatalf("README names only %d variables", len(vars))
 	}
@@ -135,7 +135,7 @@ func TestServeHelpDocumentsEveryVariable(t *testing.T) {
 		}
 	}
 	// And the other way: every variable serve --help lists has a README row.
-	for _, v := range regexp.MustCompile(`env (CARDVAULT_[A-Z_]+)`).FindAllStringSubmatch(out.String(), -1) {
+	for _, v := range regexp.MustCompile(`env (CARDVAULT_[A-Z0-9_]+)`).FindAllStringSubmatch(out.String(), -1) {
 		if !strings.Contains(string(readme), "| `"+v[1]+"`") && !strings.Contains(string(readme), ", `"+v[1]+"`") {
 			t.Errorf("README has no configuration row for %s (listed by serve --help)", v[1])
 		}

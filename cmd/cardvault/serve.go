@@ -40,17 +40,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	case <-ctx.Done():
 	}
+	v.drain(c.DrainDelay)
 	log.Info("shutting down: finishing in-flight requests", "timeout", c.ShutdownTimeout.String())
 	return v.stop(c.ShutdownTimeout)
 }
 
 // running is a started vault server.
 type running struct {
-	addr  string
-	srv   *http.Server
-	done  chan error
-	close func()
-	log   *slog.Logger
+	addr    string
+	srv     *http.Server
+	handler *server.Server
+	done    chan error
+	close   func()
+	log     *slog.Logger
 }
 
 // start opens the vault, binds the listener and serves in the background.
@@ -72,10 +74,13 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	}
 	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 	auditIntegrityFailures(svc, auditLog, log)
-	auditNotices(svc, auditLog)
 	d := deps{vault: svc, audit: auditLog, log: log, getenv: getenv}
 	extra, err := surfaces(ctx, &d, auditLog, c, reg)
 	if err != nil {
+		return fail(err)
+	}
+	auditNotices(svc, d.audit, d.ops)
+	if d.limits, err = rateLimits(c, d.ops); err != nil {
 		return fail(err)
 	}
 	fs, err := facades(d, c)
@@ -83,7 +88,8 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 		return fail(err)
 	}
 	fs = append(fs, extra...)
-	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs})
+	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs,
+		AddrLimit: d.limits.addr, ClientAddr: d.limits.client})
 	_, stopPprof, err := servePprof(c.PprofListen, log)
 	if err != nil {
 		return fail(err)
@@ -104,7 +110,7 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	}
 	cleanCtx, stopCleaner := context.WithCancel(context.Background())
 	go svc.RunCleaner(cleanCtx, c.CleanupInterval)
-	v := &running{addr: ln.Addr().String(), srv: srv, done: make(chan error, 1), log: log,
+	v := &running{addr: ln.Addr().String(), srv: srv, handler: handler, done: make(chan error, 1), log: log,
 		close: func() { stopCleaner(); stopPprof(); store.Close() }}
 	go func() {
 		if c.TLSCert != "" {
@@ -113,18 +119,35 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 			v.done <- srv.Serve(ln)
 		}
 	}()
+	if p, ok := store.(interface{ BehindPooler() bool }); ok && p.BehindPooler() {
+		log.Info("the database URL leads to a connection pooler: statements run unprepared " +
+			"(pgx default_query_exec_mode=exec unless the URL sets one)")
+	}
 	log.Info("listening", "addr", v.addr, "tls", c.TLSCert != "", "store", storeName(c), "version", version)
 	return v, nil
 }
 
-// stop stops accepting connections, lets in-flight requests finish within
-// timeout, then closes the store.
+// drain turns /readyz to 503 and closes each connection after its next
+// response, then keeps serving for delay, so that load balancers take the
+// node out of rotation before its listener closes.
+func (v *running) drain(delay time.Duration) {
+	v.handler.Drain()
+	if delay > 0 {
+		v.log.Info("draining: /readyz answers 503, still serving", "drain_delay", delay.String())
+		time.Sleep(delay)
+	}
+}
+
+// stop stops accepting connections, lets in-flight requests (forwards
+// waiting on a slow provider too) finish within timeout, then closes the
+// store. Requests still running after timeout are cut off.
 func (v *running) stop(timeout time.Duration) error {
 	defer v.close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := v.srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		_ = v.srv.Close()
+		return fmt.Errorf("shutdown: requests still running after %s were cut off: %w", timeout, err)
 	}
 	if err := <-v.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

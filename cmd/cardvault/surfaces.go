@@ -30,8 +30,11 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 	// The operational series exist from start (at zero) so that the alert
 	// rules in deploy/ see them. Audit append failures are counted here;
 	// rate limits, key suspensions, the relay's forwards and rotation do
-	// not report yet: when they do, put ops in api.Deps and pass it on.
+	// do not report yet: when they do, put ops in api.Deps and pass it on.
+	// Rate-limit refusals (limits.go) and key suspensions (alarm.go)
+	// report through d.ops.
 	ops := server.NewOpsMetrics(reg, hosts)
+	d.ops = ops
 	d.audit = countedRecorder{next: d.audit, ops: ops}
 	docs, err := apidoc.New(ctx)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/cardvault/cardvault/internal/bintable"
 	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
@@ -73,6 +74,9 @@ type Deps struct {
 	// IdempotencyWait bounds how long a request waits for another request
 	// with the same idempotency key to finish; 0 means 10 s.
 	IdempotencyWait time.Duration
+	// Limits are the per-key rate limits every facade's key routes apply;
+	// the zero value limits nothing.
+	Limits server.KeyLimits
 	// PublicHost is the host[:port] (and optional path prefix) clients
 	// reach the vault at, used in the link of a hosted form; empty means
 	// the Host of each request.

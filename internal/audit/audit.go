@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -116,6 +117,7 @@ func New(store vault.Store, mac MACFunc, keys Keys, now func() time.Time) *Log {
 // Record appends an event to its tenant's chain and returns once it is
 // committed (or ctx ends; the event may then still be written).
 func (l *Log) Record(ctx context.Context, ev Event) error {
+	ev = masked(ev)
 	p := &pending{ev: ev, done: make(chan error, 1)}
 	l.mu.Lock()
 	l.queue = append(l.queue, p)
@@ -311,4 +313,27 @@ func (l *Log) Each(ctx context.Context, tenant string, fn func(Entry) error) err
 		}
 		after = entryID(tenant, page[len(page)-1].Seq)
 	}
+}
+
+// masked returns ev with every text that could carry a card number passed
+// through card.MaskPANs (the vault's one detector): a destination host, a
+// provider's message or a caller's id that looks like a card number never
+// reaches the log in the clear.
+func masked(ev Event) Event {
+	if len(ev.Detail) > 0 {
+		d := make(map[string]string, len(ev.Detail))
+		for k, v := range ev.Detail {
+			d[card.MaskPANs(k)] = card.MaskPANs(v)
+		}
+		ev.Detail = d
+	}
+	if len(ev.Targets) > 0 {
+		ts := make([]string, len(ev.Targets))
+		for i, t := range ev.Targets {
+			ts[i] = card.MaskPANs(t)
+		}
+		ev.Targets = ts
+	}
+	ev.Actor, ev.Action, ev.RequestID = card.MaskPANs(ev.Actor), card.MaskPANs(ev.Action), card.MaskPANs(ev.RequestID)
+	return ev
 }

@@ -18,13 +18,27 @@ import (
 
 // Config is the operator contract of `cardvault serve`.
 type Config struct {
-	Listen          string
-	DataDir         string
-	DatabaseURL     string
-	MasterKey       string
-	MasterKeyFile   string
-	BootstrapAPIKey string
-	ForwardAllow    string
+	Listen        string
+	DataDir       string
+	DatabaseURL   string
+	MasterKey     string
+	MasterKeyFile string
+	// MasterKeyPrevious and MasterKeyPreviousFile give the master key being
+	// rotated away from (cardvault rotate master).
+	MasterKeyPrevious     string
+	MasterKeyPreviousFile string
+	// KEKProvider says where the current master key lives: env (the
+	// master-key settings) or pkcs11 (the PKCS11* settings).
+	KEKProvider      string
+	PKCS11Module     string
+	PKCS11TokenLabel string
+	PKCS11PINFile    string
+	PKCS11KeyLabel   string
+	// PKCS11PreviousKeyLabel names the master key being rotated away from
+	// when both live on the token.
+	PKCS11PreviousKeyLabel string
+	BootstrapAPIKey        string
+	ForwardAllow           string
 	// ForwardDefaults is "on" (the built-in PSP destinations are allowed
 	// besides ForwardAllow) or "off".
 	ForwardDefaults string
@@ -35,6 +49,8 @@ type Config struct {
 	MaxBody         int64
 	LogLevel        string
 	SecurityCodeTTL time.Duration
+	// KeyRefresh is how often a node looks for new data key versions.
+	KeyRefresh      time.Duration
 	CleanupInterval time.Duration
 	ShutdownTimeout time.Duration
 	// Rate limits (see internal/ratelimit): per API key on every route, per
@@ -45,10 +61,19 @@ type Config struct {
 	// TrustedProxies: comma-separated addresses/prefixes whose
 	// X-Forwarded-For is believed (ratelimit.ParsePrefixes).
 	TrustedProxies string
+	// SuspendProbes, SuspendWindow and SuspendShortLived configure the
+	// enumeration guard (vault.EnumerationLimits): a key that deletes
+	// SuspendProbes cards within SuspendWindow, each within
+	// SuspendShortLived of its creation, is suspended; 0 probes turns it off.
+	SuspendProbes     int
+	SuspendWindow     time.Duration
+	SuspendShortLived time.Duration
 	// Console is "on" to serve the operator console at /console.
 	Console        string
 	APIKeyCacheTTL time.Duration
 	PprofListen    string
+	// DrainDelay is how long /readyz answers 503 on SIGTERM before the listener closes.
+	DrainDelay time.Duration
 	// PublicURL is the scheme and host (no path) that links and session
 	// base_url are built from; empty means "not configured" (see publicurl.go).
 	PublicURL string
@@ -59,9 +84,9 @@ type Config struct {
 
 // Default rate limits.
 var (
-	DefaultRateLimit           = ratelimit.Limit{Rate: 100, Burst: 200}
-	DefaultRateLimitIP         = ratelimit.Limit{Rate: 200, Burst: 400}
-	DefaultRateLimitCardWrites = ratelimit.Limit{Rate: 5, Burst: 50}
+	DefaultRateLimit           = ratelimit.Limit{Rate: 1000, Burst: 2000}
+	DefaultRateLimitIP         = ratelimit.Limit{Rate: 2000, Burst: 4000}
+	DefaultRateLimitCardWrites = ratelimit.Limit{Rate: 20, Burst: 100}
 )
 
 // option is one setting: its flag name, environment variable and help.
@@ -96,6 +121,14 @@ var options = []option{
 	{name: "database-url", usage: "PostgreSQL URL (postgres://…); when set, PostgreSQL replaces the embedded store", secret: true, bind: str(func(c *Config) *string { return &c.DatabaseURL }, "")},
 	{name: "master-key", usage: "master key: base64 of 32 random bytes", secret: true, bind: str(func(c *Config) *string { return &c.MasterKey }, "")},
 	{name: "master-key-file", usage: "file holding the master key (base64 of 32 bytes)", bind: str(func(c *Config) *string { return &c.MasterKeyFile }, "")},
+	{name: "master-key-previous", usage: "the master key being rotated away from (base64), for cardvault rotate master and nodes serving during it", secret: true, bind: str(func(c *Config) *string { return &c.MasterKeyPrevious }, "")},
+	{name: "master-key-previous-file", usage: "file holding the previous master key", bind: str(func(c *Config) *string { return &c.MasterKeyPreviousFile }, "")},
+	{name: "kek-provider", usage: "where the master key lives: env (master-key or master-key-file) or pkcs11 (an HSM; needs a binary built with -tags pkcs11)", bind: str(func(c *Config) *string { return &c.KEKProvider }, "env")},
+	{name: "pkcs11-module", usage: "path of the HSM vendor's PKCS#11 library", bind: str(func(c *Config) *string { return &c.PKCS11Module }, "")},
+	{name: "pkcs11-token-label", usage: "label of the PKCS#11 token holding the master key", bind: str(func(c *Config) *string { return &c.PKCS11TokenLabel }, "")},
+	{name: "pkcs11-pin-file", usage: "file holding the PKCS#11 user PIN", bind: str(func(c *Config) *string { return &c.PKCS11PINFile }, "")},
+	{name: "pkcs11-key-label", usage: "label of the master key (AES-256, non-extractable) on the token", bind: str(func(c *Config) *string { return &c.PKCS11KeyLabel }, "cardvault-master")},
+	{name: "pkcs11-previous-key-label", usage: "label of the previous master key on the same token, while rotating from it (cardvault rotate master)", bind: str(func(c *Config) *string { return &c.PKCS11PreviousKeyLabel }, "")},
 	{name: "bootstrap-api-key", usage: "an admin API key with exactly this value exists after start (at least 32 characters)", secret: true, bind: str(func(c *Config) *string { return &c.BootstrapAPIKey }, "")},
 	{name: "forward-allow", usage: "comma-separated forward destinations: host[:port], *.domain, or http://host:port for plain HTTP", bind: str(func(c *Config) *string { return &c.ForwardAllow }, "")},
 	{name: "forward-defaults", usage: "on: also allow the built-in list of payment providers' API hosts (listed in docs/compat/guardian.md); off: only forward-allow", bind: str(func(c *Config) *string { return &c.ForwardDefaults }, "on")},
@@ -106,12 +139,17 @@ var options = []option{
 	{name: "max-body", usage: "largest request body in bytes", bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.Int64Var(&c.MaxBody, name, 1<<20, usage) }},
 	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, "info")},
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
+	{name: "key-refresh", usage: "how often a node looks for data key versions added by cardvault rotate data", bind: dur(func(c *Config) *time.Duration { return &c.KeyRefresh }, time.Minute)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
 	{name: "console", usage: "on: serve the operator console at /console (admin keys only); off by default", bind: str(func(c *Config) *string { return &c.Console }, "off")},
+	{name: "drain-delay", usage: "on SIGTERM, how long /readyz answers 503 (so load balancers stop sending) before the listener closes", bind: dur(func(c *Config) *time.Duration { return &c.DrainDelay }, 0)},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
 	{name: "rate-limit", usage: "requests per API key, every route: COUNT/PERIOD[:BURST] (100/s:200, 300/1m) or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimit }, DefaultRateLimit)},
 	{name: "rate-limit-ip", usage: "requests per client address (IPv6: per /64), every route: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitIP }, DefaultRateLimitIP)},
 	{name: "rate-limit-card-writes", usage: "card-creating requests per API key: COUNT/PERIOD[:BURST] or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimitCardWrites }, DefaultRateLimitCardWrites)},
+	{name: "suspend-probes", usage: "suspend an API key that deletes this many cards it created moments before (a search for card numbers) within suspend-window; 0 turns it off", bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.IntVar(&c.SuspendProbes, name, 50, usage) }},
+	{name: "suspend-window", usage: "how far back the enumeration guard counts short-lived cards per key", bind: dur(func(c *Config) *time.Duration { return &c.SuspendWindow }, time.Hour)},
+	{name: "suspend-short-lived", usage: "a card deleted within this long of its creation counts toward suspend-probes", bind: dur(func(c *Config) *time.Duration { return &c.SuspendShortLived }, 10*time.Minute)},
 	{name: "trusted-proxies", usage: "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; default none", bind: str(func(c *Config) *string { return &c.TrustedProxies }, "")},
 	{name: "api-key-cache-ttl", usage: "how long an API key read from the store is reused; a key revoked on another node works here at most this much longer (0 turns the cache off)", bind: dur(func(c *Config) *time.Duration { return &c.APIKeyCacheTTL }, 2*time.Second)},
 	{name: "pprof-listen", usage: "loopback address (127.0.0.1:6060) on which to serve Go profiles (net/http/pprof); off when empty", bind: str(func(c *Config) *string { return &c.PprofListen }, "")},
@@ -167,6 +205,7 @@ func (c Config) validate() []error {
 	if c.MasterKey != "" && c.MasterKeyFile != "" {
 		p = append(p, errors.New("master-key and master-key-file: set one, not both"))
 	}
+	p = append(p, c.validateKEK()...)
 	if c.BootstrapAPIKey != "" && len(c.BootstrapAPIKey) < 32 {
 		p = append(p, errors.New("bootstrap-api-key: must be at least 32 characters"))
 	}
@@ -190,11 +229,20 @@ func (c Config) validate() []error {
 	if c.Console != "on" && c.Console != "off" {
 		p = append(p, fmt.Errorf("console: %q is not on or off", c.Console))
 	}
+	if c.DrainDelay < 0 {
+		p = append(p, errors.New("drain-delay: must not be negative"))
+	}
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
 	if c.ForwardDefaults != "on" && c.ForwardDefaults != "off" {
 		p = append(p, fmt.Errorf("forward-defaults: %q is not on or off", c.ForwardDefaults))
+	}
+	if c.SuspendProbes < 0 {
+		p = append(p, errors.New("suspend-probes: must be 0 (off) or more"))
+	}
+	if c.SuspendWindow <= 0 || c.SuspendShortLived <= 0 {
+		p = append(p, errors.New("suspend-window and suspend-short-lived: must be positive"))
 	}
 	if _, err := ratelimit.ParsePrefixes(c.TrustedProxies); err != nil {
 		p = append(p, fmt.Errorf("trusted-proxies: %v", err))
@@ -240,16 +288,22 @@ func IsLoopback(addr string) bool {
 func (c Config) Dump() string {
 	values := map[string]string{
 		"listen": c.Listen, "data-dir": c.DataDir, "database-url": c.DatabaseURL, "master-key": c.MasterKey,
-		"master-key-file": c.MasterKeyFile, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
+		"master-key-file": c.MasterKeyFile, "master-key-previous": c.MasterKeyPrevious,
+		"master-key-previous-file": c.MasterKeyPreviousFile, "kek-provider": c.KEKProvider,
+		"pkcs11-module": c.PKCS11Module, "pkcs11-token-label": c.PKCS11TokenLabel,
+		"pkcs11-pin-file": c.PKCS11PINFile, "pkcs11-key-label": c.PKCS11KeyLabel,
+		"pkcs11-previous-key-label": c.PKCS11PreviousKeyLabel, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
 		"forward-defaults": c.ForwardDefaults,
 		"bin-table":        c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
-		"security-code-ttl": c.SecurityCodeTTL.String(), "cleanup-interval": c.CleanupInterval.String(),
+		"security-code-ttl": c.SecurityCodeTTL.String(), "key-refresh": c.KeyRefresh.String(), "cleanup-interval": c.CleanupInterval.String(),
 		"shutdown-timeout": c.ShutdownTimeout.String(), "rate-limit": c.RateLimit.String(),
 		"rate-limit-ip": c.RateLimitIP.String(), "rate-limit-card-writes": c.RateLimitCardWrites.String(),
-		"trusted-proxies": c.TrustedProxies, "public-url": c.PublicURL,
+		"trusted-proxies": c.TrustedProxies, "suspend-probes": fmt.Sprint(c.SuspendProbes),
+		"suspend-window": c.SuspendWindow.String(), "suspend-short-lived": c.SuspendShortLived.String(), "public-url": c.PublicURL,
 		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console,
 		"api-key-cache-ttl": c.APIKeyCacheTTL.String(), "pprof-listen": c.PprofListen,
+		"drain-delay": c.DrainDelay.String(),
 	}
 	var b strings.Builder
 	for _, o := range options {

@@ -58,6 +58,11 @@ func sealBlob(a cipher.AEAD, version uint32, context, plaintext []byte) []byte {
 	return a.Seal(out, nonce, plaintext, gcmAAD(out[:headerLen], context))
 }
 
+// blobHeader returns the format byte and key version that start a blob.
+func blobHeader(version uint32) []byte {
+	return binary.BigEndian.AppendUint32([]byte{formatV1}, version)
+}
+
 // blobVersion checks a blob's shape and returns the key version it names.
 func blobVersion(blob []byte) (uint32, error) {
 	if len(blob) < minBlobLen {

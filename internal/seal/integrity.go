@@ -55,8 +55,9 @@ const macTagLen = 4 + sha256.Size
 // holds the key, so someone who can write the database cannot make a tag
 // for a row they forge or edit. Build msg with IntegrityMessage.
 func (k *Keyring) MAC(domain string, msg []byte) []byte {
-	tag := binary.BigEndian.AppendUint32(make([]byte, 0, macTagLen), k.current)
-	return append(tag, integritySum(k.derived[k.current].integrity, domain, msg)...)
+	v, d := k.integ.currentKeys()
+	tag := binary.BigEndian.AppendUint32(make([]byte, 0, macTagLen), v)
+	return append(tag, integritySum(d.integrity, domain, msg)...)
 }
 
 // VerifyMAC reports, in constant time, whether tag is the MAC of msg for
@@ -67,11 +68,18 @@ func (k *Keyring) VerifyMAC(domain string, msg, tag []byte) bool {
 	if len(tag) != macTagLen {
 		return false
 	}
-	d, ok := k.derived[binary.BigEndian.Uint32(tag)]
-	if !ok {
-		return false
+	d, ok := k.integ.keys(binary.BigEndian.Uint32(tag))
+	if ok {
+		return hmac.Equal(tag[4:], integritySum(d.integrity, domain, msg))
 	}
-	return hmac.Equal(tag[4:], integritySum(d.integrity, domain, msg))
+	// A version this keyring does not name: a tag made before master keys
+	// had derived IDs (version 1) under a key it still holds.
+	for _, d := range k.integ.all() {
+		if hmac.Equal(tag[4:], integritySum(d.integrity, domain, msg)) {
+			return true
+		}
+	}
+	return false
 }
 
 // integritySum is HMAC-SHA256 of the length-prefixed domain and msg.
@@ -85,14 +93,15 @@ func integritySum(key []byte, domain string, msg []byte) []byte {
 // CheckpointSign signs msg with the Ed25519 key derived from the current
 // master key and returns the version that names the key and the signature.
 func (k *Keyring) CheckpointSign(msg []byte) (uint32, []byte) {
-	return k.current, ed25519.Sign(k.derived[k.current].checkpoint, msg)
+	v, d := k.integ.currentKeys()
+	return v, ed25519.Sign(d.checkpoint, msg)
 }
 
 // CheckpointPublicKey returns the public half of the checkpoint key of a
 // master key version, so that a checkpoint can be checked against the key
 // the vault holds rather than one the checkpoint names.
 func (k *Keyring) CheckpointPublicKey(version uint32) (ed25519.PublicKey, bool) {
-	d, ok := k.derived[version]
+	d, ok := k.integ.keys(version)
 	if !ok {
 		return nil, false
 	}

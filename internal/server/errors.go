@@ -85,11 +85,16 @@ func Status(c vault.Code) int {
 }
 
 // Fail classifies err, logs internal causes (redacted) and returns the
-// status and public message a facade should send. Internal errors get a
+// status and public message a facade should send. A store that cannot be
+// reached is a 503 (the middleware adds Retry-After), logged as a warning. Internal errors get a
 // generic message with the request id; their cause is never sent.
 func Fail(log *slog.Logger, r *http.Request, err error) (int, *vault.Error) {
 	e := vault.AsError(err)
 	status := Status(e.Code)
+	if e.Code == vault.CodeUnavailable && e.Err != nil {
+		log.WarnContext(r.Context(), "request failed: store unavailable", "request_id", RequestIDFrom(r.Context()),
+			"err", RedactDigits(e.Err.Error()))
+	}
 	if status >= 500 && status != http.StatusServiceUnavailable {
 		log.ErrorContext(r.Context(), "request failed", "request_id", RequestIDFrom(r.Context()),
 			"err", RedactDigits(err.Error()))

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/vault"
@@ -92,5 +94,20 @@ func TestRoutesCredentialAndChallengeAreTheFacades(t *testing.T) {
 	ok.ServeHTTP(rec, req)
 	if rec.Code != 200 {
 		t.Errorf("the facade's header: %d", rec.Code)
+	}
+}
+
+// A handler error whose message echoes a card number is written masked.
+func TestRoutesNeverEchoACardNumber(t *testing.T) {
+	var written error
+	rt := Routes{Fail: func(w http.ResponseWriter, r *http.Request, err error) { written = err }}
+	h := rt.Serve(func(w http.ResponseWriter, r *http.Request) error {
+		return &vault.Error{Code: vault.CodeInvalid, Public: `unknown source type "4111111111111111"`, Field: "source.type"}
+	})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil))
+	var ve *vault.Error
+	if !errors.As(written, &ve) || ve.Code != vault.CodeInvalid || strings.Contains(ve.Public, "4111111111111111") ||
+		!strings.Contains(ve.Public, "unknown source type") {
+		t.Fatalf("written %v", written)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 )
 
 // handleHealth answers while the process is alive.
@@ -12,9 +13,15 @@ func handleHealth() http.Handler {
 	})
 }
 
-// handleReady answers 200 when the vault can serve and 503 otherwise.
-func handleReady(rc ReadyChecker, log *slog.Logger) http.Handler {
+// handleReady answers 200 when the vault can serve and 503 otherwise: while
+// draining for a shutdown, or while the store is unreachable or cannot write
+// (no writable primary during a database failover).
+func handleReady(rc ReadyChecker, log *slog.Logger, draining *atomic.Bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			Encode(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+			return
+		}
 		if rc != nil {
 			if err := rc.Ready(r.Context()); err != nil {
 				log.WarnContext(r.Context(), "not ready", "err", err)

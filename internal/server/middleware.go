@@ -96,9 +96,15 @@ type loggedWriter struct {
 	bytes  int64
 }
 
+// WriteHeader records the status. Every 503 tells the client when to retry
+// (Retry-After: 1 unless the handler chose a value): a 503 from the vault
+// means "not now" (a store failover, a drain), never "this request is wrong".
 func (w *loggedWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+	}
+	if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

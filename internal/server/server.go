@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cardvault/cardvault/internal/ratelimit"
 )
 
 // DefaultMaxBody is the request body limit when Config.MaxBody is zero.
@@ -39,6 +42,10 @@ type Config struct {
 	// Facades are mounted in order; the first that Owns a path writes its
 	// routing errors. Paths no facade owns get the native error shape.
 	Facades []Facade
+	// AddrLimit limits every request per client address (ClientAddr says
+	// which), before authentication; nil limits nothing.
+	AddrLimit  Limiter
+	ClientAddr ratelimit.ClientAddr
 }
 
 // Mux is the router facades register on; it remembers every pattern.
@@ -56,8 +63,14 @@ func (m *Mux) Handle(pattern string, h http.Handler) {
 // Server is the vault's HTTP handler.
 type Server struct {
 	http.Handler
-	mux *Mux
+	mux      *Mux
+	draining *atomic.Bool
 }
+
+// Drain makes /readyz answer 503 from now on, so that load balancers stop
+// sending new requests before the process stops listening. Requests keep
+// being served meanwhile, each answer closing its connection.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Patterns lists every registered route pattern, in registration order.
 func (s *Server) Patterns() []string { return append([]string(nil), s.mux.patterns...) }
@@ -69,8 +82,9 @@ func New(c Config) *Server {
 		c.MaxBody = DefaultMaxBody
 	}
 	mux := &Mux{ServeMux: http.NewServeMux()}
+	draining := new(atomic.Bool)
 	mux.Handle("GET /healthz", handleHealth())
-	mux.Handle("GET /readyz", handleReady(c.Ready, c.Logger))
+	mux.Handle("GET /readyz", handleReady(c.Ready, c.Logger, draining))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(c.Registry, promhttp.HandlerOpts{}))
 	for _, f := range c.Facades {
 		f.Routes(mux)
@@ -79,8 +93,21 @@ func New(c Config) *Server {
 	var h http.Handler = routed(mux.ServeMux, c.Facades)
 	h = limitBody(h, c.MaxBody, c.Facades)
 	h = recoverPanics(h, c.Logger, c.Facades)
+	h = LimitByAddr(c.AddrLimit, c.ClientAddr, RefuseInShape(c.Facades), h)
 	h = accessLog(h, c.Logger, m, mux.ServeMux)
-	return &Server{Handler: requestID(h), mux: mux}
+	return &Server{Handler: closeWhileDraining(requestID(h), draining), mux: mux, draining: draining}
+}
+
+// closeWhileDraining asks clients to close their connection after each
+// response once Drain was called, so that keep-alive connections leave the
+// node before it stops listening, each at a request boundary.
+func closeWhileDraining(next http.Handler, draining *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // routed serves through mux, but answers unknown routes (404) and wrong

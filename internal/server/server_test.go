@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -220,5 +221,49 @@ func TestUnmatchedPathsHideCredentialLikeSegments(t *testing.T) {
 	get(t, "GET", ts.URL+"/t/nothing/0190c3f2-aaaa-7bbb-8ccc-0123456789ab", "")
 	if !strings.Contains(log.String(), "0190c3f2-aaaa-7bbb-8ccc-0123456789ab") {
 		t.Fatalf("a UUID was masked:\n%s", log)
+	}
+}
+
+// A store that cannot be reached is a 503 with Retry-After in the facade's
+// shape, never a 500; the cause stays in the log.
+func TestStoreUnavailableIs503WithRetryAfter(t *testing.T) {
+	var log bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&log, nil))
+	f := testFacade{prefix: "/t", routes: func(m *Mux) {
+		m.Handle("GET /t/store", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			status, e := Fail(logger, r, fmt.Errorf("postgres: create card: %w (conn closed)", vault.ErrUnavailable))
+			Encode(w, status, map[string]string{"error": e.Public})
+		}))
+	}}
+	ts := httptest.NewServer(New(Config{Logger: logger, Registry: prometheus.NewRegistry(), Facades: []Facade{f}}))
+	defer ts.Close()
+	resp, body := get(t, "GET", ts.URL+"/t/store", "")
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" {
+		t.Errorf("store unavailable: %d, Retry-After %q; want 503 with Retry-After 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if strings.Contains(body, "conn closed") || !strings.Contains(body, "retry") {
+		t.Errorf("body %s: want the public retry message without the cause", body)
+	}
+	if !strings.Contains(log.String(), "conn closed") {
+		t.Errorf("the cause was not logged: %s", log.String())
+	}
+}
+
+// Drain turns /readyz to 503 while requests are still served.
+func TestDrainTurnsReadyzFirst(t *testing.T) {
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	s := New(Config{Logger: logger, Registry: prometheus.NewRegistry()})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	if resp, _ := get(t, "GET", ts.URL+"/readyz", ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz before drain: %d", resp.StatusCode)
+	}
+	s.Drain()
+	if resp, body := get(t, "GET", ts.URL+"/readyz", ""); resp.StatusCode != http.StatusServiceUnavailable ||
+		!strings.Contains(body, "draining") || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("/readyz while draining: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, "GET", ts.URL+"/healthz", ""); resp.StatusCode != http.StatusOK || !resp.Close {
+		t.Errorf("/healthz while draining: %d, connection close %v; want 200 closing the connection", resp.StatusCode, resp.Close)
 	}
 }

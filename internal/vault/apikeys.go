@@ -135,6 +135,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 		s.guard.isSuspended(k.ID) {
 		return Principal{}, errBadKey
 	}
+	if s.tenantDisabled(ctx, k.Tenant) {
+		return Principal{}, errBadKey
+	}
 	return Principal{Tenant: k.Tenant, KeyID: k.ID, Scopes: k.Scopes}, nil
 }
 

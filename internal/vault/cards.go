@@ -131,14 +131,24 @@ func validateCard(in CardInput, now time.Time) error {
 	case !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now):
 		return Invalid("expires_at", "expiry time must be in the future")
 	}
+	if card.ContainsPAN(in.Reference) {
+		return Invalid("reference", "%s", panInClearMessage)
+	}
 	if b, _ := json.Marshal(in.Metadata); len(b) > MaxMetadataSize {
 		return Invalid("metadata", "metadata must be at most %d bytes", MaxMetadataSize)
+	} else if card.ContainsPAN(string(b)) {
+		return Invalid("metadata", "%s", panInClearMessage)
 	}
 	if b, _ := json.Marshal(in.Extra); len(b) > MaxExtraSize {
 		return Invalid("extra", "extra fields must be at most %d bytes", MaxExtraSize)
 	}
 	return nil
 }
+
+// panInClearMessage refuses a value kept in the clear that looks like a
+// card number (card.ContainsPAN: 13–19 digits with any separators, passing
+// Luhn). It never echoes the value.
+const panInClearMessage = "looks like a card number; card numbers are only accepted in the card number field, never in fields kept in the clear"
 
 // sealCard fills the sealed columns of c.
 func (s *Service) sealCard(ctx context.Context, c *Card, pan card.PAN, holder string, extra map[string]string) error {

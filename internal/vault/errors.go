@@ -31,6 +31,11 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means a unique key or an expected version did not hold.
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable means the store cannot be reached or cannot write just
+	// now (connection lost, database restarting, no writable primary); the
+	// operation did not take effect or its outcome is unknown, and a retry
+	// soon may succeed.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // Error is a domain failure. Public is safe to show a client: it never holds
@@ -65,8 +70,8 @@ func Invalid(field, format string, args ...any) *Error {
 	return &Error{Code: CodeInvalid, Field: field, Public: fmt.Sprintf(format, args...)}
 }
 
-// AsError returns err as an *Error. Store sentinels become not_found or
-// conflict; anything else becomes internal with a generic public message and
+// AsError returns err as an *Error. Store sentinels become not_found,
+// conflict or unavailable; anything else becomes internal with a generic public message and
 // the original kept as the cause.
 func AsError(err error) *Error {
 	if err == nil {
@@ -80,6 +85,8 @@ func AsError(err error) *Error {
 		return &Error{Code: CodeNotFound, Public: "not found", Err: err}
 	case errors.Is(err, ErrConflict):
 		return &Error{Code: CodeConflict, Public: "conflict", Err: err}
+	case errors.Is(err, ErrUnavailable):
+		return &Error{Code: CodeUnavailable, Public: "the vault's database is unavailable; retry shortly", Err: err}
 	}
 	return &Error{Code: CodeInternal, Public: "internal error", Err: err}
 }

@@ -16,9 +16,9 @@ import (
 // admin key by inserting a row with a hash of their choosing, escalate or
 // un-revoke a key by editing its scopes or revoked_at, or change what the
 // API shows about a card. So the vault puts a MAC, under a key derived from
-// the master key (seal.Keyring.MAC), over every clear column of API keys
-// and cards it writes, and checks it on every read through the store it
-// uses: a row that fails is never returned as data. Sealed columns are
+// the integrity seed the master key wraps (seal.Keyring.MAC,
+// integrity_seed.go), over every clear column of API keys and cards it
+// writes, and checks it on every read through the store it uses: a row that fails is never returned as data. Sealed columns are
 // already bound to their row by AEAD additional data.
 
 // MAC domains of the integrity tags; never reused for anything else.
@@ -40,7 +40,7 @@ type IntegrityFailure struct {
 }
 
 // Keyring returns the master keyring, for the audit log's anchors (MACs
-// and checkpoint signatures under keys derived from the master key).
+// and checkpoint signatures under keys derived from the integrity seed).
 func (s *Service) Keyring() *seal.Keyring { return s.keyring }
 
 // OnIntegrityFailure sets fn to be called (after the failure is logged)

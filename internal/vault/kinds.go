@@ -32,4 +32,7 @@ const (
 	// KindCaptureEndpoint is an endpoint that seals without a passphrase;
 	// parent is its user key's record id.
 	KindCaptureEndpoint = "capture_endpoint"
+	// KindRetrieveEndpoint is a one-time copy of an entry sealed under a
+	// key derived from its secret; parent is its user key's record id.
+	KindRetrieveEndpoint = "retrieve_endpoint"
 )

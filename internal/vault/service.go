@@ -21,6 +21,10 @@ type Options struct {
 	Logger *slog.Logger
 	// SecurityCodeTTL is how long a security code is held; default 2 h.
 	SecurityCodeTTL time.Duration
+	// KeyRefresh is how often a tenant's data key versions are looked up
+	// again, so that a version added by a rotation is used for new writes;
+	// default 1 min.
+	KeyRefresh time.Duration
 	// Enumeration configures the guard that suspends keys searching for
 	// card numbers (enumeration.go).
 	Enumeration EnumerationLimits
@@ -33,6 +37,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	cvvTTL  time.Duration
+	refresh time.Duration
 	// keys, guard and notices are shared by every copy Tx makes, so a
 	// Service holds no mutable state by value.
 	keys    *keyCache
@@ -56,6 +61,9 @@ func New(store Store, keyring *seal.Keyring, o Options) *Service {
 	}
 	if s.cvvTTL <= 0 {
 		s.cvvTTL = 2 * time.Hour
+	}
+	if s.refresh = o.KeyRefresh; s.refresh <= 0 {
+		s.refresh = time.Minute
 	}
 	s.store = withIntegrity(store, keyring, s.log) // integrity.go: tags on API keys and cards
 	s.base = s.store
@@ -103,6 +111,9 @@ func (s *Service) Init(ctx context.Context) error {
 		return fmt.Errorf("read master key check: %w", err)
 	}
 	if err := s.keyring.VerifyCheck(check); err != nil {
+		return err
+	}
+	if err := s.useIntegritySeed(ctx); err != nil {
 		return err
 	}
 	if _, err := s.CreateTenant(ctx, DefaultTenant, "Default tenant"); err != nil && CodeOf(err) != CodeConflict {

@@ -25,17 +25,29 @@ type Store interface {
 	InsertMeta(ctx context.Context, key string, value []byte) error
 	// GetMeta returns a vault-wide value or ErrNotFound.
 	GetMeta(ctx context.Context, key string) ([]byte, error)
+	// ReplaceMeta sets a value to value only if it is now old (compare and
+	// swap); ErrNotFound if key is absent, ErrConflict if it holds another value.
+	ReplaceMeta(ctx context.Context, key string, old, value []byte) error
 
 	// CreateTenant adds a tenant; ErrConflict if its id exists.
 	CreateTenant(ctx context.Context, t Tenant) error
 	// GetTenant returns a tenant or ErrNotFound.
 	GetTenant(ctx context.Context, id string) (Tenant, error)
+	// ListTenants pages through tenants in id order.
+	ListTenants(ctx context.Context, p Page) ([]Tenant, error)
+	// DisableTenant sets a tenant's DisabledAt (keeping the first time if
+	// it is already disabled); ErrNotFound if absent.
+	DisableTenant(ctx context.Context, id string, at time.Time) error
 
 	// InsertKey stores wrapped key material; ErrConflict if (tenant, purpose,
 	// version) exists.
 	InsertKey(ctx context.Context, k WrappedKey) error
 	// ListKeys returns a tenant's wrapped keys of one purpose, newest version first.
 	ListKeys(ctx context.Context, tenant, purpose string) ([]WrappedKey, error)
+	// ReplaceKey sets the Wrapped bytes of key (k.Tenant, k.Purpose,
+	// k.Version) to k.Wrapped only if they are now old (compare and swap);
+	// ErrNotFound if absent, ErrConflict if they differ.
+	ReplaceKey(ctx context.Context, k WrappedKey, old []byte) error
 
 	// CreateAPIKey stores an API key; ErrConflict if its id or hash exists.
 	CreateAPIKey(ctx context.Context, k APIKey) error
@@ -59,6 +71,10 @@ type Store interface {
 	DeleteCard(ctx context.Context, tenant, id string) error
 	// ListCards pages through a tenant's live cards in id order.
 	ListCards(ctx context.Context, tenant string, p Page, now time.Time) ([]Card, error)
+	// ResealCard sets a card's SealedPAN, SealedHolder and SealedExtra to
+	// those of c only if they are now old's (compare and swap), touching no
+	// other column; ErrNotFound if absent, ErrConflict if they differ.
+	ResealCard(ctx context.Context, c, old Card) error
 	// CardsByFingerprint returns a tenant's live cards with that fingerprint, in id order.
 	CardsByFingerprint(ctx context.Context, tenant, fingerprint string, now time.Time) ([]Card, error)
 

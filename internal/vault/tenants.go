@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/cardvault/cardvault/internal/seal"
 )
@@ -23,6 +25,10 @@ type keyCache struct {
 type tenantKeys struct {
 	sealer *seal.Sealer
 	index  seal.IndexKey
+	// versions are the data key versions held, newest first; loaded is
+	// when they were last compared with the store.
+	versions []uint32
+	loaded   time.Time
 }
 
 // CreateTenant creates a tenant with its first data key and its index key,
@@ -57,20 +63,59 @@ func (s *Service) CreateTenant(ctx context.Context, id, name string) (Tenant, er
 	return t, err
 }
 
-// keysFor returns the tenant's unwrapped keys, loading them once.
+// keysFor returns the tenant's unwrapped keys, loading them once and
+// looking for new data key versions every Options.KeyRefresh: a version
+// added by `cardvault rotate data` on any node is used for new writes
+// everywhere within that time. If that look fails
+// (the store or the master key's provider is briefly away, or this node
+// still runs with only the previous master key during a rotation) the
+// cached keys keep serving.
 func (s *Service) keysFor(ctx context.Context, tenant string) (*tenantKeys, error) {
 	s.keys.mu.Lock()
 	tk, ok := s.keys.tenants[tenant]
 	s.keys.mu.Unlock()
-	if ok {
+	if ok && s.now().Sub(tk.loaded) < s.refresh {
 		return tk, nil
 	}
+	fresh, err := s.loadKeys(ctx, tenant, tk)
+	if err != nil {
+		if ok {
+			s.log.Warn("reloading tenant keys failed; the cached ones keep serving", "tenant", tenant, "err", err)
+			return tk, nil
+		}
+		return nil, err
+	}
+	s.keys.mu.Lock()
+	s.keys.tenants[tenant] = fresh
+	s.keys.mu.Unlock()
+	return fresh, nil
+}
+
+// forgetKeys makes the next keysFor of the tenant reload from the store.
+func (s *Service) forgetKeys(tenant string) {
+	s.keys.mu.Lock()
+	delete(s.keys.tenants, tenant)
+	s.keys.mu.Unlock()
+}
+
+// loadKeys reads and unwraps a tenant's keys; when the data key versions
+// are those of cached, it keeps cached's keys and only renews its time.
+func (s *Service) loadKeys(ctx context.Context, tenant string, cached *tenantKeys) (*tenantKeys, error) {
 	dataKeys, err := s.store.ListKeys(ctx, tenant, PurposeData)
 	if err != nil {
 		return nil, fmt.Errorf("load data keys: %w", err)
 	}
 	if len(dataKeys) == 0 {
 		return nil, &Error{Code: CodeNotFound, Public: "unknown tenant"}
+	}
+	versions := make([]uint32, len(dataKeys))
+	for i, w := range dataKeys {
+		versions[i] = w.Version
+	}
+	if cached != nil && slices.Equal(versions, cached.versions) {
+		renewed := *cached
+		renewed.loaded = s.now()
+		return &renewed, nil
 	}
 	var dks []seal.DataKey
 	for _, w := range dataKeys {
@@ -88,11 +133,7 @@ func (s *Service) keysFor(ctx context.Context, tenant string) (*tenantKeys, erro
 	if err != nil {
 		return nil, fmt.Errorf("unwrap index key of tenant %q: %w", tenant, err)
 	}
-	tk = &tenantKeys{sealer: seal.NewSealer(dks[0], dks[1:]...), index: ik}
-	s.keys.mu.Lock()
-	s.keys.tenants[tenant] = tk
-	s.keys.mu.Unlock()
-	return tk, nil
+	return &tenantKeys{sealer: seal.NewSealer(dks[0], dks[1:]...), index: ik, versions: versions, loaded: s.now()}, nil
 }
 
 // Fingerprint returns the tenant's blind index of a card number (digits
@@ -115,12 +156,24 @@ func (s *Service) Seal(ctx context.Context, tenant, record, field string, plaint
 }
 
 // Open decrypts what Seal produced for the same tenant, record and field.
+// A ciphertext under a data key version this node has not loaded yet (just
+// added by a rotation on another node) makes it reload the tenant's keys
+// once and try again.
 func (s *Service) Open(ctx context.Context, tenant, record, field string, blob []byte) ([]byte, error) {
 	tk, err := s.keysFor(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	return tk.sealer.Open(blob, seal.AAD{Tenant: tenant, Record: record, Field: field})
+	aad := seal.AAD{Tenant: tenant, Record: record, Field: field}
+	pt, err := tk.sealer.Open(blob, aad)
+	if errors.Is(err, seal.ErrUnknownKeyVersion) {
+		s.forgetKeys(tenant)
+		if tk, err = s.keysFor(ctx, tenant); err != nil {
+			return nil, err
+		}
+		return tk.sealer.Open(blob, aad)
+	}
+	return pt, err
 }
 
 // MAC returns a keyed hash (HMAC-SHA256, hex) of value under the tenant's
@@ -131,4 +184,22 @@ func (s *Service) MAC(ctx context.Context, tenant, domain, value string) (string
 		return "", err
 	}
 	return tk.index.Sum(domain, value), nil
+}
+
+// ListTenants pages through tenants in id order.
+func (s *Service) ListTenants(ctx context.Context, p Page) ([]Tenant, error) {
+	return s.store.ListTenants(ctx, p)
+}
+
+// DisableTenant stops every API key of the tenant at once, on every node
+// (Authenticate reads the tenant on each request). Its data stays.
+func (s *Service) DisableTenant(ctx context.Context, id string) error {
+	return domainErr(s.store.DisableTenant(ctx, id, s.Now()))
+}
+
+// tenantDisabled reports whether a tenant is disabled (or unreadable, which
+// is treated the same: a key is refused rather than let through).
+func (s *Service) tenantDisabled(ctx context.Context, id string) bool {
+	t, err := s.store.GetTenant(ctx, id)
+	return err != nil || !t.DisabledAt.IsZero()
 }

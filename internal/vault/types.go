@@ -10,6 +10,9 @@ type Tenant struct {
 	ID        string
 	Name      string
 	CreatedAt time.Time
+	// DisabledAt, when not zero, is when the tenant was disabled: its API
+	// keys stop working at once, on every node.
+	DisabledAt time.Time
 }
 
 // Key purposes for WrappedKey.

@@ -3,6 +3,7 @@ package vault_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,5 +160,40 @@ func TestAPIKeys(t *testing.T) {
 	}
 	if p, err := svc.Authenticate(ctx, boot); err != nil || !p.Can(vault.ScopeCardsReveal) {
 		t.Fatalf("bootstrap key: %+v %v", p, err)
+	}
+}
+
+// Values kept in the clear (reference, metadata) never hold a card number:
+// one that looks like one is refused, and the refusal does not echo it.
+func TestCardNumberInClearFieldsIsRefused(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	pan := vaulttest.MustPAN(t, "4111111111111111")
+	for name, in := range map[string]vault.CardInput{
+		"reference":           {PAN: pan, Reference: "order 4111-1111-1111-1111"},
+		"metadata value":      {PAN: pan, Metadata: map[string]string{"note": "5105.1051.0510.5100"}},
+		"metadata amex value": {PAN: pan, Metadata: map[string]string{"b": "3782 822463 10005"}},
+		"metadata key":        {PAN: pan, Metadata: map[string]string{"4012888888881881": "x"}},
+	} {
+		_, err := svc.CreateCard(ctx, vault.DefaultTenant, in)
+		var ve *vault.Error
+		if !errors.As(err, &ve) || ve.Code != vault.CodeInvalid {
+			t.Errorf("%s: card number in the clear accepted: %v", name, err)
+			continue
+		}
+		for _, digits := range []string{"4111", "5105", "3782", "4012"} {
+			if strings.Contains(ve.Public, digits) || strings.Contains(err.Error(), digits+"1") {
+				t.Errorf("%s: refusal echoes the value: %v", name, err)
+			}
+		}
+	}
+	v, err := svc.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: pan, Reference: "order 12345",
+		Metadata: map[string]string{"order": "A-1234567890", "ts": "1764756000"}})
+	if err != nil {
+		t.Fatalf("ordinary reference and metadata refused: %v", err)
+	}
+	ref := "4111 1111 1111 1111"
+	if _, err := svc.UpdateCard(ctx, vault.DefaultTenant, v.ID, vault.CardUpdate{Reference: &ref}); vault.CodeOf(err) != vault.CodeInvalid {
+		t.Fatalf("update put a card number in the reference: %v", err)
 	}
 }

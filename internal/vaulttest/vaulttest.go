@@ -50,6 +50,8 @@ type Env struct {
 	PCI       *pcivault.Service
 	// Clock is the vault's clock; tests move it with Advance.
 	Clock *Clock
+	// Path is the SQLite database file (its -wal and -shm beside it).
+	Path string
 }
 
 // Deps are the parts a facade is built from: the core, its domains, the
@@ -72,7 +74,8 @@ type Options struct {
 func New(tb testing.TB, o Options) *Env {
 	tb.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "cardvault.db"))
+	path := filepath.Join(tb.TempDir(), "cardvault.db")
+	store, err := sqlite.Open(ctx, path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -81,7 +84,7 @@ func New(tb testing.TB, o Options) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &Env{Store: store, Log: &SyncBuffer{}, Registry: prometheus.NewRegistry(), Clock: &Clock{}}
+	e := &Env{Store: store, Log: &SyncBuffer{}, Registry: prometheus.NewRegistry(), Clock: &Clock{}, Path: path}
 	e.Logger = slog.New(slog.NewJSONHandler(e.Log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.Vault = vault.New(store, keyring, vault.Options{Now: e.Clock.Now, Logger: e.Logger})
 	if err := e.Vault.Init(ctx); err != nil {

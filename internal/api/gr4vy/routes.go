@@ -20,23 +20,24 @@ const (
 
 // API serves the Gr4vy dialect.
 type API struct {
-	vault *vault.Service
-	relay api.Forwarder
-	audit api.Recorder
-	log   *slog.Logger
+	limits server.KeyLimits
+	vault  *vault.Service
+	relay  api.Forwarder
+	audit  api.Recorder
+	log    *slog.Logger
 }
 
 // New returns the Gr4vy facade over d.Vault; d.Relay sends vault
 // forwards, and when it is nil every forward is refused.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, relay: d.Relay, audit: d.Audit, log: d.Logger()}
+	return &API{vault: d.Vault, limits: d.Limits, relay: d.Relay, audit: d.Audit, log: d.Logger()}
 }
 
 var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Gr4vy API that cardvault serves.
 func (a *API) Routes(mux *server.Mux) {
-	rt := server.Routes{Auth: a.vault, Fail: a.fail, Challenge: "Bearer"}
+	rt := server.Routes{Auth: a.vault, Limits: a.limits, Fail: a.fail, Challenge: "Bearer"}
 	mux.Handle("POST "+pathPaymentMethods, rt.Key(vault.ScopeCardsWrite, a.createPaymentMethod))
 	mux.Handle("GET "+pathPaymentMethods, rt.Key(vault.ScopeCardsRead, a.listPaymentMethods))
 	mux.Handle("GET "+pathPaymentMethods+"/{id}", rt.Key(vault.ScopeCardsRead, a.getPaymentMethod))

@@ -39,6 +39,7 @@ var _ Relay = (*forward.Relay)(nil)
 
 // API serves the Guardian dialect.
 type API struct {
+	limits   server.KeyLimits
 	sessions *sessions.Service
 	vault    *vault.Service
 	audit    api.Recorder
@@ -55,7 +56,7 @@ type API struct {
 // sends forwards (nil: forwarding answers 503); d.BINs answers metadata
 // inquiries (nil: bintable.Default()).
 func New(d api.Deps) *API {
-	a := &API{vault: d.Vault, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
+	a := &API{vault: d.Vault, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
 		wait: d.IdempotencyWait, public: strings.TrimSuffix(d.PublicURL, "/"), trustHost: d.TrustHostHeader}
 	if a.bins == nil {
 		a.bins = bintable.Default()
@@ -70,7 +71,7 @@ var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Guardian API.
 func (a *API) Routes(mux *server.Mux) {
-	rt := server.Routes{Auth: a.vault, Fail: a.fail, Credential: credential}
+	rt := server.Routes{Auth: a.vault, Limits: a.limits, Fail: a.fail, Credential: credential}
 	const tokens = APIPrefix + "/pci/tokens"
 	mux.Handle("POST "+tokens, rt.Key(vault.ScopeCardsWrite, a.idempotent(nil, a.createToken)))
 	mux.Handle("GET "+tokens, rt.Key(vault.ScopeCardsRead, a.listTokens))

@@ -31,6 +31,7 @@ type Endpoints interface {
 
 // API serves the hosted form routes.
 type API struct {
+	limits    server.KeyLimits
 	forms     *forms.Service
 	vault     *vault.Service
 	endpoints Endpoints
@@ -42,7 +43,7 @@ type API struct {
 // New returns the hosted form facade over d.Vault and d.Forms, checking
 // capture endpoints with d.PCI and auditing form changes to d.Audit.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, forms: d.Forms, endpoints: d.PCI, audit: d.Audit, log: d.Logger(), host: d.PublicHost}
+	return &API{vault: d.Vault, limits: d.Limits, forms: d.Forms, endpoints: d.PCI, audit: d.Audit, log: d.Logger(), host: d.PublicHost}
 }
 
 var _ server.Facade = (*API)(nil)
@@ -60,7 +61,7 @@ var _ server.Facade = (*API)(nil)
 // configurations takes cards:read.
 func (a *API) Routes(mux *server.Mux) {
 	// fail sends the Basic challenge with every 401.
-	rt := server.Routes{Auth: a.vault, Fail: a.fail}
+	rt := server.Routes{Auth: a.vault, Limits: a.limits, Fail: a.fail}
 	mux.Handle("POST "+Prefix, rt.Key(vault.ScopeAdmin, a.createForm))
 	mux.Handle("GET "+Prefix, rt.Key(vault.ScopeCardsRead, a.listForms))
 	mux.Handle("GET "+Prefix+"/{id}", a.getForm(rt))

@@ -32,6 +32,7 @@ const DefaultProfile = "pro_default"
 
 // API serves the Hyperswitch dialect.
 type API struct {
+	limits     server.KeyLimits
 	vault      *vault.Service
 	customers  *customers.Service
 	audit      api.Recorder
@@ -43,14 +44,14 @@ type API struct {
 // d.Connectors may be nil: then no connector exists and psp_tokenization
 // names an unknown one.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, customers: d.Customers, audit: d.Audit, connectors: d.Connectors, log: d.Logger()}
+	return &API{vault: d.Vault, limits: d.Limits, customers: d.Customers, audit: d.Audit, connectors: d.Connectors, log: d.Logger()}
 }
 
 var _ server.Facade = (*API)(nil)
 
 // Routes lists the whole Hyperswitch API.
 func (a *API) Routes(mux *server.Mux) {
-	rt := server.Routes{Auth: a.vault, Fail: a.fail}
+	rt := server.Routes{Auth: a.vault, Limits: a.limits, Fail: a.fail}
 	read, write := vault.ScopeCardsRead, vault.ScopeCardsWrite
 	serve := func(scope vault.Scope, h handler) http.Handler { return rt.Key(scope, inProfile(h)) }
 	mux.Handle("POST "+Prefix+"/customers", serve(write, a.createCustomer))

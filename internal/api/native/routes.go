@@ -17,14 +17,15 @@ const Prefix = "/cardvault/v1"
 
 // API serves the native dialect.
 type API struct {
-	vault *vault.Service
-	audit api.Recorder
-	log   *slog.Logger
+	limits server.KeyLimits
+	vault  *vault.Service
+	audit  api.Recorder
+	log    *slog.Logger
 }
 
 // New returns the native API over d.Vault, auditing to d.Audit.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, audit: d.Audit, log: d.Logger()}
+	return &API{vault: d.Vault, limits: d.Limits, audit: d.Audit, log: d.Logger()}
 }
 
 var _ server.Facade = (*API)(nil)
@@ -39,7 +40,7 @@ func (a *API) record(r *http.Request, action string, targets ...string) error {
 
 // Routes lists the whole native API.
 func (a *API) Routes(mux *server.Mux) {
-	rt := server.Routes{Auth: a.vault, Fail: a.fail, Challenge: "Bearer"}
+	rt := server.Routes{Auth: a.vault, Limits: a.limits, Fail: a.fail, Challenge: "Bearer"}
 	mux.Handle("POST "+Prefix+"/cards", rt.Key(vault.ScopeCardsWrite, a.createCard))
 	mux.Handle("GET "+Prefix+"/cards", rt.Key(vault.ScopeCardsRead, a.listCards))
 	mux.Handle("GET "+Prefix+"/cards/{id}", rt.Key(vault.ScopeCardsRead, a.getCard))

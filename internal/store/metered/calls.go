@@ -131,3 +131,28 @@ func (s *Store) DeleteRecords(ctx context.Context, tenant, kind, parent string) 
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error) {
 	return timed(s, "delete_expired", func() (int, error) { return s.next.DeleteExpired(ctx, now, limit) })
 }
+
+// ReplaceMeta times the call it wraps.
+func (s *Store) ReplaceMeta(ctx context.Context, key string, old, value []byte) error {
+	return timedErr(s, "replace_meta", func() error { return s.next.ReplaceMeta(ctx, key, old, value) })
+}
+
+// ReplaceKey times the call it wraps.
+func (s *Store) ReplaceKey(ctx context.Context, k vault.WrappedKey, old []byte) error {
+	return timedErr(s, "replace_key", func() error { return s.next.ReplaceKey(ctx, k, old) })
+}
+
+// ResealCard times the call it wraps.
+func (s *Store) ResealCard(ctx context.Context, c, old vault.Card) error {
+	return timedErr(s, "reseal_card", func() error { return s.next.ResealCard(ctx, c, old) })
+}
+
+// ListTenants times the call it wraps.
+func (s *Store) ListTenants(ctx context.Context, p vault.Page) ([]vault.Tenant, error) {
+	return timed(s, "list_tenants", func() ([]vault.Tenant, error) { return s.next.ListTenants(ctx, p) })
+}
+
+// DisableTenant times the call it wraps.
+func (s *Store) DisableTenant(ctx context.Context, id string, at time.Time) error {
+	return timedErr(s, "disable_tenant", func() error { return s.next.DisableTenant(ctx, id, at) })
+}

@@ -16,8 +16,16 @@ import (
 // concurrent use, also by several processes on several machines.
 type DB struct {
 	store
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	schema string // "" for the connection's default search_path
+	pooled bool   // connections go through a pooler such as PgBouncer
 }
+
+// BehindPooler reports whether the database URL leads to a connection
+// pooler (such as PgBouncer) rather than to PostgreSQL itself; statements
+// then run unprepared (pgx's exec mode) unless the URL chose a
+// default_query_exec_mode.
+func (db *DB) BehindPooler() bool { return db.pooled }
 
 var _ vault.Store = (*DB)(nil)
 
@@ -58,24 +66,36 @@ func open(ctx context.Context, url, schema string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	configure(cfg, schema)
 	sizePool(cfg, url)
-	if schema != "" {
-		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	pooled, err := behindPooler(ctx, pool)
+	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: open: connect: %w", err)
+		return nil, explainOpen(fmt.Errorf("postgres: open: connect: %w", err))
 	}
-	if err := migrate(ctx, pool, schema); err != nil {
+	if pooled && !setsExecMode(url) {
+		// Named prepared statements live on one server connection, which a
+		// pooler in transaction mode does not keep for the client: run each
+		// statement unprepared, in one round trip.
+		pool.Close()
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+		if pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("postgres: open: %w", err)
+		}
+	}
+	if err := checkDurable(ctx, pool); err != nil {
 		pool.Close()
 		return nil, err
 	}
-	return &DB{store: store{pool: pool, q: pool}, pool: pool}, nil
+	if err := migrate(ctx, pool, schema); err != nil {
+		pool.Close()
+		return nil, explainOpen(err)
+	}
+	return &DB{store: store{pool: pool, q: pool}, pool: pool, schema: schema, pooled: pooled}, nil
 }
 
 // Close closes every connection of the pool, waiting for those in use to
@@ -85,11 +105,16 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// Ping reports whether the database answers a query.
+// Ping reports whether the database answers a query and accepts writes:
+// a standby (or a session forced read-only) is vault.ErrUnavailable, so
+// that /readyz is 503 while no writable primary is reachable.
 func (s *store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.q.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+	var readOnly string
+	if err := s.q.QueryRow(ctx, "SELECT current_setting('transaction_read_only')").Scan(&readOnly); err != nil {
 		return opErr("ping", err)
+	}
+	if readOnly == "on" {
+		return fmt.Errorf("postgres: ping: %w: the database is read-only (a standby, or no writable primary among the hosts)", vault.ErrUnavailable)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -16,12 +15,9 @@ func (s *store) CreateTenant(ctx context.Context, t vault.Tenant) error {
 
 // GetTenant returns a tenant or ErrNotFound.
 func (s *store) GetTenant(ctx context.Context, id string) (vault.Tenant, error) {
-	t := vault.Tenant{ID: id}
-	var created time.Time
-	err := s.q.QueryRow(ctx, `SELECT name, created_at FROM tenants WHERE id = $1`, id).Scan(&t.Name, &created)
+	t, err := scanTenant(s.q.QueryRow(ctx, `SELECT id, name, created_at, disabled_at FROM tenants WHERE id = $1`, id))
 	if err != nil {
 		return vault.Tenant{}, opErr("get tenant", err)
 	}
-	t.CreatedAt = fromTS(created)
 	return t, nil
 }

@@ -18,12 +18,9 @@ func (s *store) CreateTenant(ctx context.Context, t vault.Tenant) error {
 
 // GetTenant returns a tenant or ErrNotFound.
 func (s *store) GetTenant(ctx context.Context, id string) (vault.Tenant, error) {
-	t := vault.Tenant{ID: id}
-	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT name, created_at FROM tenants WHERE id = ?`, id).Scan(&t.Name, &created)
+	t, err := scanTenant(s.r.QueryRowContext(ctx, `SELECT id, name, created_at, disabled_at FROM tenants WHERE id = ?`, id))
 	if err != nil {
 		return vault.Tenant{}, opErr("get tenant", err)
 	}
-	t.CreatedAt = fromMicros(created)
 	return t, nil
 }

@@ -1,0 +1,45 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/cardvault/cardvault/internal/card"
+)
+
+// Every way text reaches a log line is masked: the message, string
+// attributes, errors, Stringers, byte slices, other values, groups and
+// attributes bound with With.
+func TestMaskPANsMasksEveryLogLine(t *testing.T) {
+	var buf bytes.Buffer
+	// The time is left out: its digits may pass Luhn by chance.
+	noTime := &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}
+	log := slog.New(MaskPANs(slog.NewJSONHandler(&buf, noTime))).With("bound", "4111 1111 1111 1111")
+	u, _ := url.Parse("https://5105105105105100.invalid/pay")
+	log.Info("refused 4012-8888-8888-1881",
+		"host", "5105105105105100.invalid",
+		"err", errors.New("dial 4111.1111.1111.1111: refused"),
+		"url", u,
+		"raw", []byte("pan=378282246310005"),
+		"list", []string{"6011111111111117"},
+		slog.Group("g", "inner", "4222222222222"),
+		"count", 42, "ok", "not a card 1234")
+	out := buf.String()
+	if card.ContainsPAN(out) {
+		t.Fatalf("a card number reached the log:\n%s", out)
+	}
+	for _, want := range []string{`"count":42`, "not a card 1234", `"g":{"inner":`, card.PANMask} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,195 @@
+package transfer
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// CardSink stores imported cards under their ids; vault.Service is one.
+type CardSink interface {
+	ImportCard(ctx context.Context, tenant, id string, in vault.CardInput, createdAt time.Time) (vault.ImportOutcome, error)
+}
+
+// Summary counts what an import did.
+type Summary struct {
+	Imported   int `json:"imported"`
+	Duplicates int `json:"duplicates"`
+	Rejected   int `json:"rejected"`
+}
+
+// Reject is one line of the rejects file: where, which id, and why. It
+// never contains a card number.
+type Reject struct {
+	Line   int    `json:"line"`
+	ID     string `json:"id,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// maxLine bounds one line of an export, so a hostile file cannot make the
+// importer buffer without limit.
+const maxLine = 1 << 20
+
+// workers is how many cards are stored at once: each is its own
+// transaction, and concurrent ones share disk syncs (group commit).
+const workers = 8
+
+// job is one validated card line waiting to be stored.
+type job struct {
+	line int
+	row  CardRow
+	in   vault.CardInput
+}
+
+// Import reads an export made by Export, decrypting it with identity, and
+// stores its cards in tenant under their ids, each card alone (several at
+// once): a bad row (invalid number or expiry, malformed line, id taken by
+// another card) is written to rejects with its line number and reason, in
+// no particular order, and stores nothing; a card already imported (same
+// id, same number) counts as a duplicate, so re-running an import is a
+// no-op. A file that is not for identity, was altered, or is truncated
+// fails with a clear error; every row stored before the failure is whole.
+// Memory stays flat: lines are read one at a time and at most a few dozen
+// wait to be stored.
+func Import(ctx context.Context, r io.Reader, identity age.Identity, tenant string, dst CardSink, rejects io.Writer, progress func(Summary)) (Summary, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu  sync.Mutex
+		sum Summary
+	)
+	rej := json.NewEncoder(rejects)
+	reject := func(line int, id, reason string) {
+		mu.Lock()
+		defer mu.Unlock()
+		sum.Rejected++
+		if err := rej.Encode(Reject{Line: line, ID: id, Reason: reason}); err != nil {
+			cancel(fmt.Errorf("write rejects: %w", err))
+		}
+		if progress != nil {
+			progress(sum)
+		}
+	}
+	jobs := make(chan job, 4*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				if ctx.Err() != nil {
+					continue // drain
+				}
+				out, err := dst.ImportCard(ctx, tenant, j.row.ID, j.in, j.row.CreatedAt)
+				var ve *vault.Error
+				switch {
+				case err == nil:
+					mu.Lock()
+					if out == vault.AlreadyImported {
+						sum.Duplicates++
+					} else {
+						sum.Imported++
+					}
+					if progress != nil {
+						progress(sum)
+					}
+					mu.Unlock()
+				case errors.As(err, &ve) && (ve.Code == vault.CodeInvalid || ve.Code == vault.CodeConflict):
+					reject(j.line, j.row.ID, ve.Public)
+				default:
+					cancel(fmt.Errorf("line %d: %w", j.line, err))
+				}
+			}
+		})
+	}
+	err := readLines(ctx, r, identity, jobs, reject)
+	close(jobs)
+	wg.Wait()
+	if cause := context.Cause(ctx); err == nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		err = fmt.Errorf("import: %w", cause)
+	} else if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("import: %w", ctx.Err())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return sum, err
+}
+
+// readLines decrypts and reads the export, checks its header and end line,
+// rejects malformed lines and hands valid card lines to jobs.
+func readLines(ctx context.Context, r io.Reader, identity age.Identity, jobs chan<- job, reject func(line int, id, reason string)) error {
+	ar, err := age.Decrypt(r, identity)
+	if err != nil {
+		return fmt.Errorf("import: cannot decrypt (wrong identity, or not an age file): %w", err)
+	}
+	sc := bufio.NewScanner(ar)
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	line, cards := 0, 0
+	ended := false
+	for sc.Scan() {
+		if ctx.Err() != nil {
+			return nil // a worker failed; Import reports why
+		}
+		line++
+		b := sc.Bytes()
+		if line == 1 {
+			var h Header
+			if json.Unmarshal(b, &h) != nil || h.Format != Format {
+				return errors.New("import: not a cardvault export (bad header line)")
+			}
+			if h.Version != Version {
+				return fmt.Errorf("import: export format version %d is not supported (want %d)", h.Version, Version)
+			}
+			continue
+		}
+		if ended {
+			return fmt.Errorf("import: line %d: data after the end line", line)
+		}
+		var kind row
+		if json.Unmarshal(b, &kind) != nil {
+			reject(line, "", "not a JSON object")
+			continue
+		}
+		switch kind.Type {
+		case "end":
+			var e End
+			if json.Unmarshal(b, &e) != nil || e.Count != cards {
+				return fmt.Errorf("import: end line counts %d cards, the file has %d: the export is damaged", e.Count, cards)
+			}
+			ended = true
+			continue
+		case "card":
+			cards++
+		default:
+			reject(line, "", fmt.Sprintf("unknown line type %q", kind.Type))
+			continue
+		}
+		cr, in, err := ParseCardRow(b)
+		if err != nil {
+			reject(line, cr.ID, err.Error())
+			continue
+		}
+		select {
+		case jobs <- job{line: line, row: cr, in: in}:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("import: after line %d: %w (the file is damaged or truncated)", line, err)
+	}
+	if line == 0 {
+		return errors.New("import: the export is empty")
+	}
+	if !ended {
+		return fmt.Errorf("import: after line %d: %w", line, ErrTruncated)
+	}
+	return nil
+}
