@@ -96,6 +96,15 @@ type Deps struct {
 	// reach the vault at, used in the link of a hosted form; empty means
 	// the Host of each request.
 	PublicHost string
+	// PublicURL is the scheme and host (no path, no trailing slash) clients
+	// reach the vault at (CARDVAULT_PUBLIC_URL), for absolute links and
+	// session base_url; empty means not configured.
+	PublicURL string
+	// TrustHostHeader (CARDVAULT_TRUST_HOST_HEADER) lets a facade build
+	// links from the request's Host header when PublicURL is empty.
+	// Without either, links use the address the request arrived on, never
+	// the Host header.
+	TrustHostHeader bool
 }
 
 // Logger returns d.Log, or slog.Default() when it is nil.

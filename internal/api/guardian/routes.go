@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api"
@@ -46,6 +47,9 @@ type API struct {
 	bins     *bintable.Table
 	log      *slog.Logger
 	wait     time.Duration
+	// public and trustHost choose the base of absolute links (baseURL).
+	public    string
+	trustHost bool
 }
 
 // New returns the Guardian facade over d.Vault and d.Sessions. d.Relay
@@ -53,7 +57,7 @@ type API struct {
 // inquiries (nil: bintable.Default()).
 func New(d api.Deps) *API {
 	a := &API{vault: d.Vault, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
-		wait: d.IdempotencyWait}
+		wait: d.IdempotencyWait, public: strings.TrimSuffix(d.PublicURL, "/"), trustHost: d.TrustHostHeader}
 	if a.bins == nil {
 		a.bins = bintable.Default()
 	}
@@ -69,12 +73,12 @@ var _ server.Facade = (*API)(nil)
 func (a *API) Routes(mux *server.Mux) {
 	rt := server.Routes{Auth: a.vault, Limits: a.limits, Fail: a.fail, Credential: credential}
 	const tokens = APIPrefix + "/pci/tokens"
-	mux.Handle("POST "+tokens, rt.Key(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.createToken)))
+	mux.Handle("POST "+tokens, rt.Key(vault.ScopeCardsWrite, a.idempotent(nil, a.createToken)))
 	mux.Handle("GET "+tokens, rt.Key(vault.ScopeCardsRead, a.listTokens))
 	mux.Handle("GET "+tokens+"/{id}", rt.Key(vault.ScopeCardsRead, a.getToken))
 	mux.Handle("DELETE "+tokens+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteToken))
 	mux.Handle("GET "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsRead, a.securityCodeStatus))
-	mux.Handle("POST "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.refreshSecurityCode)))
+	mux.Handle("POST "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.idempotent(nil, a.refreshSecurityCode)))
 	mux.Handle("DELETE "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.deleteSecurityCode))
 	mux.Handle("POST "+tokens+"/{id}/forward", rt.Key(vault.ScopeForward, a.idempotent(nil, a.forward)))
 
