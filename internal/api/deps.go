@@ -92,10 +92,6 @@ type Deps struct {
 	// Limits are the per-key rate limits every facade's key routes apply;
 	// the zero value limits nothing.
 	Limits server.KeyLimits
-	// PublicHost is the host[:port] (and optional path prefix) clients
-	// reach the vault at, used in the link of a hosted form; empty means
-	// the Host of each request.
-	PublicHost string
 	// PublicURL is the scheme and host (no path, no trailing slash) clients
 	// reach the vault at (CARDVAULT_PUBLIC_URL), for absolute links and
 	// session base_url; empty means not configured.

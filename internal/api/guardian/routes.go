@@ -9,7 +9,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api"
@@ -47,9 +46,8 @@ type API struct {
 	bins     *bintable.Table
 	log      *slog.Logger
 	wait     time.Duration
-	// public and trustHost choose the base of absolute links (baseURL).
-	public    string
-	trustHost bool
+	// links chooses the base of absolute links (baseURL).
+	links api.Links
 }
 
 // New returns the Guardian facade over d.Vault and d.Sessions. d.Relay
@@ -57,7 +55,7 @@ type API struct {
 // inquiries (nil: bintable.Default()).
 func New(d api.Deps) *API {
 	a := &API{vault: d.Vault, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
-		wait: d.IdempotencyWait, public: strings.TrimSuffix(d.PublicURL, "/"), trustHost: d.TrustHostHeader}
+		wait: d.IdempotencyWait, links: d.Links()}
 	if a.bins == nil {
 		a.bins = bintable.Default()
 	}

@@ -36,11 +36,7 @@ type formResponse struct {
 
 // link is the form's URL without a scheme, as PCI Vault writes it.
 func (a *API) link(r *http.Request, id string) string {
-	host := a.host
-	if host == "" {
-		host = r.Host
-	}
-	return strings.TrimSuffix(host, "/") + Prefix + "/" + id
+	return a.links.Host(r) + Prefix + "/" + id
 }
 
 // view renders a stored form in full.
