@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/cardvault/cardvault/internal/audit"
-	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -53,16 +52,12 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(own); err != nil {
 		return err
 	}
-	c, err := config.Load("audit", storeArgs, getenv, stderr)
-	if err != nil {
-		return err
-	}
-	svc, store, err := openVault(ctx, c, newLogger(stderr, c.LogLevel), nil)
+	svc, store, err := openCommandVault(ctx, "audit", storeArgs, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	log := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
+	log := commandAudit(svc)
 	switch sub {
 	case "checkpoint":
 		cp, err := log.Checkpoint(ctx)

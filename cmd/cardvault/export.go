@@ -14,7 +14,6 @@ import (
 	"filippo.io/age"
 
 	"github.com/cardvault/cardvault/internal/audit"
-	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/transfer"
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -27,8 +26,8 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	tenant := fs.String("tenant", "", "tenant whose cards to export (required)")
 	recipient := fs.String("recipient", "", "age public key (age1…) the file is encrypted to (required)")
 	out := fs.String("out", "", "file to write (required; written whole or not at all)")
-	storeArgs, ownArgs := splitArgs(fs, args)
-	if err := fs.Parse(ownArgs); err != nil {
+	storeArgs, err := parseOwnFlags(fs, args)
+	if err != nil {
 		return err
 	}
 	if *tenant == "" || *recipient == "" || *out == "" || fs.NArg() > 0 {
@@ -38,11 +37,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return usageError("export: --recipient is not an age public key (age1…)")
 	}
-	c, err := config.Load("export", storeArgs, getenv, stderr)
-	if err != nil {
-		return err
-	}
-	svc, store, err := openVault(ctx, c, newLogger(stderr, c.LogLevel), nil)
+	svc, store, err := openCommandVault(ctx, "export", storeArgs, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -67,7 +62,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		err = os.Rename(tmp.Name(), *out)
 	}
 	fmt.Fprintln(stderr)
-	log := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
+	log := commandAudit(svc)
 	detail := map[string]string{"cards": strconv.Itoa(n), "recipient": *recipient}
 	if err != nil {
 		detail["outcome"] = "failed"
@@ -91,8 +86,8 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	identity := fs.String("identity", "", "age identity file (AGE-SECRET-KEY-1…) the export was encrypted to (required)")
 	rejectsPath := fs.String("rejects", "", "where rejected rows go, as JSON lines of line, id and reason (default FILE.rejects.jsonl)")
 	format := fs.String("format", "cardvault", "input format; only cardvault exports are supported yet")
-	storeArgs, ownArgs := splitArgs(fs, args)
-	if err := fs.Parse(ownArgs); err != nil {
+	storeArgs, err := parseOwnFlags(fs, args)
+	if err != nil {
 		return err
 	}
 	if *format != "cardvault" {
@@ -111,11 +106,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil || len(ids) == 0 {
 		return usageError("import: --identity is not an age identity file")
 	}
-	c, err := config.Load("import", storeArgs, getenv, stderr)
-	if err != nil {
-		return err
-	}
-	svc, store, err := openVault(ctx, c, newLogger(stderr, c.LogLevel), nil)
+	svc, store, err := openCommandVault(ctx, "import", storeArgs, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -141,7 +132,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	})
 	fmt.Fprintln(stderr)
 	err = errors.Join(err, rejects.Close())
-	log := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
+	log := commandAudit(svc)
 	detail := map[string]string{"imported": strconv.Itoa(sum.Imported), "duplicates": strconv.Itoa(sum.Duplicates), "rejected": strconv.Itoa(sum.Rejected)}
 	if err != nil {
 		detail["outcome"] = "stopped"

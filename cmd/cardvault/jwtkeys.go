@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
 
-	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/jwtauth"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
@@ -30,15 +27,11 @@ func jwtKeys(ctx context.Context, sub string, args []string, getenv func(string)
 	name := fs.String("name", "", "a name to recognise the key by")
 	pubFile := fs.String("public-key", "", "add-jwt: PEM file of the P-521 public key")
 	privOut := fs.String("private-key-out", "", `create-jwt: file to write the new private key to (created 0600; "-" prints it)`)
-	storeArgs, ownArgs := splitFlags(fs, args)
-	if err := fs.Parse(ownArgs); err != nil {
-		return err
-	}
-	c, err := config.Load("keys", storeArgs, getenv, stderr)
+	storeArgs, err := parseOwnFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	svc, store, err := openVault(ctx, c, newLogger(stderr, c.LogLevel), nil)
+	svc, store, err := openCommandVault(ctx, "keys", storeArgs, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -95,23 +88,10 @@ func jwtKeys(ctx context.Context, sub string, args []string, getenv func(string)
 		}
 		return nil
 	case "list-jwt":
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "KID\tNAME\tCREATED")
-		after := ""
-		for {
-			page, err := keys.List(ctx, *tenant, vault.Page{After: after, Limit: 100})
-			if err != nil {
-				return err
-			}
-			for _, k := range page {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", k.ID, k.Name, stamp(k.CreatedAt))
-			}
-			if len(page) < 100 {
-				break
-			}
-			after = page[len(page)-1].ID
-		}
-		return tw.Flush()
+		return printPages(stdout, "KID\tNAME\tCREATED",
+			func(p vault.Page) ([]jwtkeys.Key, error) { return keys.List(ctx, *tenant, p) },
+			func(k jwtkeys.Key) string { return k.ID },
+			func(k jwtkeys.Key) string { return k.ID + "\t" + k.Name + "\t" + stamp(k.CreatedAt) })
 	case "delete-jwt":
 		if fs.NArg() != 1 {
 			return usageError("keys delete-jwt: want exactly one kid")
@@ -140,23 +120,4 @@ func writeNewFile(path string, data []byte) error {
 		return errors.Join(err, os.Remove(path))
 	}
 	return nil
-}
-
-// splitFlags separates the flags fs defines (and positional arguments)
-// from the serve flags that say where the store is.
-func splitFlags(fs *flag.FlagSet, args []string) (storeArgs, ownArgs []string) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		n := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
-		if strings.HasPrefix(a, "-") && fs.Lookup(n) == nil {
-			storeArgs = append(storeArgs, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) {
-				i++
-				storeArgs = append(storeArgs, args[i])
-			}
-			continue
-		}
-		ownArgs = append(ownArgs, a)
-	}
-	return storeArgs, ownArgs
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/config"
@@ -80,24 +79,13 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 		fmt.Fprintln(stderr, "The secret is shown only now; store it safely.")
 		return nil
 	case "list":
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tEXPIRES\tREVOKED")
-		after := ""
-		for {
-			page, err := svc.ListAPIKeys(ctx, *tenant, vault.Page{After: after, Limit: 100})
-			if err != nil {
-				return err
-			}
-			for _, k := range page {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, vault.JoinScopes(k.Scopes),
-					stamp(k.CreatedAt), stamp(k.ExpiresAt), stamp(k.RevokedAt))
-			}
-			if len(page) < 100 {
-				break
-			}
-			after = page[len(page)-1].ID
-		}
-		return tw.Flush()
+		return printPages(stdout, "ID\tNAME\tSCOPES\tCREATED\tEXPIRES\tREVOKED",
+			func(p vault.Page) ([]vault.APIKey, error) { return svc.ListAPIKeys(ctx, *tenant, p) },
+			func(k vault.APIKey) string { return k.ID },
+			func(k vault.APIKey) string {
+				return strings.Join([]string{k.ID, k.Name, vault.JoinScopes(k.Scopes),
+					stamp(k.CreatedAt), stamp(k.ExpiresAt), stamp(k.RevokedAt)}, "\t")
+			})
 	case "revoke":
 		if fs.NArg() != 1 {
 			return usageError("keys revoke: want exactly one key id")

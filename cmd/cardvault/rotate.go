@@ -28,8 +28,8 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs.SetOutput(stderr)
 	tenant := fs.String("tenant", "", "rotate data: only this tenant (default: every tenant)")
 	settle := fs.Duration("settle", -1, "rotate data: wait this long after adding a version, so every node seals new writes with it (default: key-refresh + 10s)")
-	storeArgs, ownArgs := splitArgs(fs, args[1:])
-	if err := fs.Parse(ownArgs); err != nil {
+	storeArgs, err := parseOwnFlags(fs, args[1:])
+	if err != nil {
 		return err
 	}
 	c, err := config.Load("rotate "+sub, storeArgs, getenv, stderr)
@@ -43,14 +43,14 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return usageError("rotate master: give the new key as the master key and the old one in CARDVAULT_MASTER_KEY_PREVIOUS " +
 			"(or CARDVAULT_PKCS11_PREVIOUS_KEY_LABEL when both are on the token)")
 	}
-	svc, store, err := openVault(ctx, c, newLogger(stderr, c.LogLevel), nil)
+	svc, store, err := openConfiguredVault(ctx, c, stderr)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	host, _ := os.Hostname()
 	holder := host + " pid " + strconv.Itoa(os.Getpid())
-	log := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
+	log := commandAudit(svc)
 	record := func(tenant, action string, detail map[string]string, runErr error) error {
 		if runErr != nil {
 			detail["outcome"] = "interrupted"

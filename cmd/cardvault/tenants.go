@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/cardvault/cardvault/internal/audit"
-	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -22,20 +20,16 @@ func tenantsCmd(ctx context.Context, args []string, getenv func(string) string, 
 	fs := flag.NewFlagSet("tenants "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "display name of a new tenant (default: its id)")
-	storeArgs, ownArgs := splitArgs(fs, args[1:])
-	if err := fs.Parse(ownArgs); err != nil {
-		return err
-	}
-	c, err := config.Load("tenants "+sub, storeArgs, getenv, stderr)
+	storeArgs, err := parseOwnFlags(fs, args[1:])
 	if err != nil {
 		return err
 	}
-	svc, store, err := openVault(ctx, c, newLogger(stderr, c.LogLevel), nil)
+	svc, store, err := openCommandVault(ctx, "tenants "+sub, storeArgs, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	log := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
+	log := commandAudit(svc)
 
 	switch sub {
 	case "create", "disable":
@@ -60,23 +54,12 @@ func tenantsCmd(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintf(stdout, "%sd tenant %s\n", strings.TrimSuffix(sub, "e"), id)
 		return nil
 	case "list":
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tDISABLED")
-		after := ""
-		for {
-			page, err := svc.ListTenants(ctx, vault.Page{After: after, Limit: 100})
-			if err != nil {
-				return err
-			}
-			for _, t := range page {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Name, stamp(t.CreatedAt), stamp(t.DisabledAt))
-			}
-			if len(page) < 100 {
-				break
-			}
-			after = page[len(page)-1].ID
-		}
-		return tw.Flush()
+		return printPages(stdout, "ID\tNAME\tCREATED\tDISABLED",
+			func(p vault.Page) ([]vault.Tenant, error) { return svc.ListTenants(ctx, p) },
+			func(t vault.Tenant) string { return t.ID },
+			func(t vault.Tenant) string {
+				return t.ID + "\t" + t.Name + "\t" + stamp(t.CreatedAt) + "\t" + stamp(t.DisabledAt)
+			})
 	}
 	return usageError(fmt.Sprintf("tenants: unknown subcommand %q (want create, list or disable)", sub))
 }
