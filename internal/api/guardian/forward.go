@@ -1,11 +1,9 @@
 package guardian
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
@@ -154,17 +152,7 @@ func (a *API) render(r *http.Request, id string, body []byte, contentType string
 // kind of failure, and the latency. Failing to record it is logged: the
 // forward has happened and its answer must reach the caller.
 func (a *API) recordOutcome(r *http.Request, host, id string, resp *forward.Response, err error) {
-	detail := map[string]string{"destination_host": host}
-	if resp != nil {
-		detail["status"] = strconv.Itoa(resp.Status)
-		detail["latency_ms"] = strconv.FormatInt(resp.Latency.Milliseconds(), 10)
-	}
-	var ue *forward.UpstreamError
-	if errors.As(err, &ue) {
-		detail["error"] = string(ue.Kind)
-	} else if err != nil {
-		detail["error"] = "refused"
-	}
+	detail := forward.OutcomeDetail(host, resp, err)
 	if aerr := a.record(r, "forward.result", detail, id); aerr != nil {
 		a.log.ErrorContext(r.Context(), "audit forward result", "request_id", server.RequestIDFrom(r.Context()), "err", aerr)
 	}

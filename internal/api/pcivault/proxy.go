@@ -166,17 +166,7 @@ func (a *API) recordProxy(r *http.Request, action string, detail map[string]stri
 // recordProxyOutcome audits a proxy call's result; failing to is logged,
 // as the call has happened and its answer must reach the caller.
 func (a *API) recordProxyOutcome(r *http.Request, host string, targets []string, resp *forward.Response, err error) {
-	detail := map[string]string{"destination_host": host}
-	if resp != nil {
-		detail["status"] = strconv.Itoa(resp.Status)
-		detail["latency_ms"] = strconv.FormatInt(resp.Latency.Milliseconds(), 10)
-	}
-	var ue *forward.UpstreamError
-	if errors.As(err, &ue) {
-		detail["error"] = string(ue.Kind)
-	} else if err != nil {
-		detail["error"] = "refused"
-	}
+	detail := forward.OutcomeDetail(host, resp, err)
 	if aerr := a.recordProxy(r, "pcivault.proxy.result", detail, targets); aerr != nil {
 		a.log.ErrorContext(r.Context(), "audit proxy result", "request_id", server.RequestIDFrom(r.Context()), "err", aerr)
 	}
