@@ -94,10 +94,7 @@ func buyerID(r *http.Request) (string, error) {
 
 // getBuyer returns a buyer: GET /buyers/{buyer_id}.
 func (a *API) getBuyer(w http.ResponseWriter, r *http.Request) error {
-	if a.buyers == nil {
-		return errNoBuyers
-	}
-	id, err := buyerID(r)
+	id, err := a.pathBuyer(r)
 	if err != nil {
 		return err
 	}
@@ -111,10 +108,7 @@ func (a *API) getBuyer(w http.ResponseWriter, r *http.Request) error {
 
 // updateBuyer changes the fields a request names: PUT /buyers/{buyer_id}.
 func (a *API) updateBuyer(w http.ResponseWriter, r *http.Request) error {
-	if a.buyers == nil {
-		return errNoBuyers
-	}
-	id, err := buyerID(r)
+	id, err := a.pathBuyer(r)
 	if err != nil {
 		return err
 	}
@@ -135,10 +129,7 @@ func (a *API) updateBuyer(w http.ResponseWriter, r *http.Request) error {
 // deleteBuyer removes a buyer with its payment methods and shipping
 // details: DELETE /buyers/{buyer_id}.
 func (a *API) deleteBuyer(w http.ResponseWriter, r *http.Request) error {
-	if a.buyers == nil {
-		return errNoBuyers
-	}
-	id, err := buyerID(r)
+	id, err := a.pathBuyer(r)
 	if err != nil {
 		return err
 	}

@@ -67,10 +67,5 @@ func (a *API) storeSessionCard(w http.ResponseWriter, r *http.Request, raw []byt
 	if err := a.checkouts.Linked(r.Context(), tenant, *req.ID, c.ID); err != nil {
 		return err
 	}
-	pm, err := a.render(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	server.Encode(w, http.StatusCreated, pm)
-	return nil
+	return a.writePaymentMethod(w, r, http.StatusCreated, c)
 }

@@ -59,12 +59,7 @@ func (a *API) storeCard(w http.ResponseWriter, r *http.Request, in vault.CardInp
 	if err != nil {
 		return err
 	}
-	pm, err := a.render(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	server.Encode(w, http.StatusCreated, pm)
-	return nil
+	return a.writePaymentMethod(w, r, http.StatusCreated, c)
 }
 
 // render is toPaymentMethod with the buyer the card belongs to.
@@ -89,6 +84,17 @@ func (a *API) render(ctx context.Context, c vault.CardView) (paymentMethod, erro
 	return pm, nil
 }
 
+// writePaymentMethod answers with the card as a PaymentMethod (with its
+// buyer) and status.
+func (a *API) writePaymentMethod(w http.ResponseWriter, r *http.Request, status int, c vault.CardView) error {
+	pm, err := a.render(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	server.Encode(w, status, pm)
+	return nil
+}
+
 // getPaymentMethod returns a masked card: GET /payment-methods/{id}.
 func (a *API) getPaymentMethod(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
@@ -99,12 +105,7 @@ func (a *API) getPaymentMethod(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return orNotFound(err)
 	}
-	pm, err := a.render(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	server.Encode(w, http.StatusOK, pm)
-	return nil
+	return a.writePaymentMethod(w, r, http.StatusOK, c)
 }
 
 // deletePaymentMethod removes a card and any security code held for it:

@@ -91,10 +91,5 @@ func (a *API) updatePaymentMethod(w http.ResponseWriter, r *http.Request) error 
 			return orNotFound(err)
 		}
 	}
-	pm, err := a.render(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	server.Encode(w, http.StatusOK, pm)
-	return nil
+	return a.writePaymentMethod(w, r, http.StatusOK, c)
 }

@@ -57,12 +57,29 @@ func shippingID(r *http.Request) (string, error) {
 	return id.String(), nil
 }
 
+// pathBuyer returns the path's buyer id; without a buyer store there are
+// no buyers to name.
+func (a *API) pathBuyer(r *http.Request) (string, error) {
+	if a.buyers == nil {
+		return "", errNoBuyers
+	}
+	return buyerID(r)
+}
+
+// pathShipping returns the path's buyer and shipping details ids.
+func (a *API) pathShipping(r *http.Request) (bid, sid string, err error) {
+	if bid, err = a.pathBuyer(r); err != nil {
+		return "", "", err
+	}
+	if sid, err = shippingID(r); err != nil {
+		return "", "", err
+	}
+	return bid, sid, nil
+}
+
 // addShipping stores shipping details: POST /buyers/{buyer_id}/shipping-details.
 func (a *API) addShipping(w http.ResponseWriter, r *http.Request) error {
-	if a.buyers == nil {
-		return errNoBuyers
-	}
-	id, err := buyerID(r)
+	id, err := a.pathBuyer(r)
 	if err != nil {
 		return err
 	}
@@ -84,10 +101,7 @@ func (a *API) addShipping(w http.ResponseWriter, r *http.Request) error {
 
 // listShipping lists a buyer's shipping details: GET /buyers/{buyer_id}/shipping-details.
 func (a *API) listShipping(w http.ResponseWriter, r *http.Request) error {
-	if a.buyers == nil {
-		return errNoBuyers
-	}
-	id, err := buyerID(r)
+	id, err := a.pathBuyer(r)
 	if err != nil {
 		return err
 	}
@@ -105,14 +119,7 @@ func (a *API) listShipping(w http.ResponseWriter, r *http.Request) error {
 
 // getShipping returns one of a buyer's shipping details.
 func (a *API) getShipping(w http.ResponseWriter, r *http.Request) error {
-	if a.buyers == nil {
-		return errNoBuyers
-	}
-	bid, err := buyerID(r)
-	if err != nil {
-		return err
-	}
-	sid, err := shippingID(r)
+	bid, sid, err := a.pathShipping(r)
 	if err != nil {
 		return err
 	}
@@ -126,14 +133,7 @@ func (a *API) getShipping(w http.ResponseWriter, r *http.Request) error {
 
 // updateShipping changes the fields a request names (null clears one).
 func (a *API) updateShipping(w http.ResponseWriter, r *http.Request) error {
-	if a.buyers == nil {
-		return errNoBuyers
-	}
-	bid, err := buyerID(r)
-	if err != nil {
-		return err
-	}
-	sid, err := shippingID(r)
+	bid, sid, err := a.pathShipping(r)
 	if err != nil {
 		return err
 	}
@@ -168,14 +168,7 @@ func (a *API) updateShipping(w http.ResponseWriter, r *http.Request) error {
 
 // deleteShipping removes one of a buyer's shipping details.
 func (a *API) deleteShipping(w http.ResponseWriter, r *http.Request) error {
-	if a.buyers == nil {
-		return errNoBuyers
-	}
-	bid, err := buyerID(r)
-	if err != nil {
-		return err
-	}
-	sid, err := shippingID(r)
+	bid, sid, err := a.pathShipping(r)
 	if err != nil {
 		return err
 	}
