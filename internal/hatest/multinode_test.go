@@ -27,13 +27,7 @@ func TestThreeNodesOneDatabase(t *testing.T) {
 	pg := newPrimary(t, "")
 	env := []string{"CARDVAULT_DATABASE_URL=" + pg.URL(), "CARDVAULT_MASTER_KEY=" + masterKey(),
 		"CARDVAULT_CLEANUP_INTERVAL=1s"}
-	nodes := []*node{newNode(t, "a", env...), newNode(t, "b", env...), newNode(t, "c", env...)}
-	for _, n := range nodes { // together, on an empty database
-		n.start(t)
-	}
-	for _, n := range nodes {
-		n.waitReady(t)
-	}
+	nodes := startNodes(t, env, "a", "b", "c") // together, on an empty database
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	client := &http.Client{Timeout: 30 * time.Second}
 
@@ -215,20 +209,23 @@ func decodeJSON(t testing.TB, body string, v any) {
 // row into dest.
 func query(t testing.TB, url, sql string, args []any, dest ...any) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := conn.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	withConn(t, url, sql, func(ctx context.Context, conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, sql, args...).Scan(dest...)
+	})
 }
 
 // execSQL runs one statement on its own connection.
 func execSQL(t testing.TB, url, sql string, args ...any) {
+	t.Helper()
+	withConn(t, url, sql, func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, sql, args...)
+		return err
+	})
+}
+
+// withConn runs f on a connection of its own to url, failing the test
+// (naming sql) when f fails.
+func withConn(t testing.TB, url, sql string, f func(context.Context, *pgx.Conn) error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -237,7 +234,7 @@ func execSQL(t testing.TB, url, sql string, args ...any) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+	if err := f(ctx, conn); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }

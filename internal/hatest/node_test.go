@@ -214,3 +214,18 @@ func refused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
 
 // cardBody is a card the native API tokenizes.
 const cardBody = `{"number":"4111111111111111","expiry":"12/2039"}`
+
+// startNodes starts one node per name with env, all together (on an empty
+// database they race to migrate it), and waits until every one is ready.
+func startNodes(t testing.TB, env []string, names ...string) []*node {
+	t.Helper()
+	nodes := make([]*node, len(names))
+	for i, name := range names {
+		nodes[i] = newNode(t, name, env...)
+		nodes[i].start(t)
+	}
+	for _, n := range nodes {
+		n.waitReady(t)
+	}
+	return nodes
+}

@@ -84,13 +84,7 @@ func TestPgBouncer(t *testing.T) {
 	t.Run("transaction pooling", func(t *testing.T) {
 		env := []string{"CARDVAULT_MASTER_KEY=" + key,
 			"CARDVAULT_DATABASE_URL=postgres://postgres@" + bouncer + "/vault?sslmode=disable"}
-		nodes := []*node{newNode(t, "a", env...), newNode(t, "b", env...)}
-		for _, n := range nodes {
-			n.start(t)
-		}
-		for _, n := range nodes {
-			n.waitReady(t)
-		}
+		nodes := startNodes(t, env, "a", "b")
 		l := startLoad(6, func(w int, c *http.Client) answer {
 			if w%3 == 2 { // reads, with the idempotency machinery, on the same connections
 				return do(c, "POST", nodes[w%2].URL()+"/api/pci/tokens",

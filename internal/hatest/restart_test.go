@@ -19,11 +19,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 	requireHA(t)
 	pg := newPrimary(t, "")
 	env := []string{"CARDVAULT_DATABASE_URL=" + pg.URL(), "CARDVAULT_MASTER_KEY=" + masterKey()}
-	nodes := []*node{newNode(t, "a", env...), newNode(t, "b", env...)}
-	for _, n := range nodes {
-		n.start(t)
-		n.waitReady(t)
-	}
+	nodes := startNodes(t, env, "a", "b")
 
 	l := startLoad(6, func(w int, c *http.Client) answer {
 		return do(c, "POST", nodes[w%len(nodes)].URL()+"/cardvault/v1/cards", cardBody)
@@ -56,17 +52,10 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 // cards there are in all.
 func countCards(t testing.TB, url string, ids []string) (present, total int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE id = ANY($1)), count(*) FROM cards`, ids).
-		Scan(&present, &total); err != nil {
-		t.Fatal(err)
-	}
+	const sql = `SELECT count(*) FILTER (WHERE id = ANY($1)), count(*) FROM cards`
+	withConn(t, url, sql, func(ctx context.Context, conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, sql, ids).Scan(&present, &total)
+	})
 	return present, total
 }
 
