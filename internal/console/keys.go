@@ -77,6 +77,10 @@ func (c *Console) createKey() http.Handler {
 			c.showKeys(w, r, http.StatusBadRequest, keysData{}, "Choose at least one valid scope.")
 			return
 		}
+		if ss.principal.CanGrant(scopes) != nil {
+			c.showKeys(w, r, http.StatusForbidden, keysData{}, "Only a platform admin can grant platform:admin.")
+			return
+		}
 		in := vault.NewAPIKey{Tenant: ss.principal.Tenant, Name: strings.TrimSpace(r.PostForm.Get("name")), Scopes: scopes}
 		if ttl := r.PostForm.Get("ttl"); ttl != "" {
 			d, err := time.ParseDuration(ttl)

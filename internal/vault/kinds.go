@@ -32,4 +32,7 @@ const (
 	// KindCaptureEndpoint is an endpoint that seals without a passphrase;
 	// parent is its user key's record id.
 	KindCaptureEndpoint = "capture_endpoint"
+	// KindKeyLastUse is when an API key was last used (lastuse.go); id is
+	// the key's id.
+	KindKeyLastUse = "key_last_use"
 )

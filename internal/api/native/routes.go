@@ -1,5 +1,5 @@
-// Package native is cardvault's own API under /cardvault/v1: cards and API
-// keys, in cardvault's error shape. The vendor dialects live beside it.
+// Package native is cardvault's own API under /cardvault/v1: cards, API
+// keys and (for platform admins) tenants, in cardvault's error shape. The vendor dialects live beside it.
 package native
 
 import (
@@ -50,6 +50,10 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("POST "+Prefix+"/keys", rt.Key(vault.ScopeAdmin, a.createKey))
 	mux.Handle("GET "+Prefix+"/keys", rt.Key(vault.ScopeAdmin, a.listKeys))
 	mux.Handle("DELETE "+Prefix+"/keys/{id}", rt.Key(vault.ScopeAdmin, a.revokeKey))
+	mux.Handle("GET "+Prefix+"/tenants", rt.Key(vault.ScopePlatformAdmin, a.listTenants))
+	mux.Handle("POST "+Prefix+"/tenants", rt.Key(vault.ScopePlatformAdmin, a.createTenant))
+	mux.Handle("POST "+Prefix+"/tenants/{id}/disable", rt.Key(vault.ScopePlatformAdmin, a.disableTenant))
+	mux.Handle("POST "+Prefix+"/tenants/{id}/keys", rt.Key(vault.ScopePlatformAdmin, a.createTenantKey))
 }
 
 // Owns reports whether path is under the native prefix.
