@@ -32,10 +32,31 @@ func gr4vy(ref string) (obj, error) {
 	fwd := to31(cut(legacy, []op{{method: "post", path: "/vault-forward", scope: "forward",
 		note: "the destination must match CARDVAULT_FORWARD_ALLOW; x-vault-forward-payment-methods or x-vault-forward-checkout-session, not both required"}}, obj{})).(obj)
 	prefix(fwd, "Legacy")
+	loosenForward(fwd["paths"].(obj)["/vault-forward"].(obj)["post"].(obj))
 	if err := merge(d, fwd); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// loosenForward fixes two things Gr4vy's legacy file says of
+// /vault-forward that its own guide and cardvault do not: it marks both
+// x-vault-forward-payment-methods and x-vault-forward-checkout-session
+// required (either one is), and it types the forwarded body, of any
+// content type, and the provider's answer relayed back, as a JSON string
+// (a JSON template or answer is an object).
+func loosenForward(operation obj) {
+	for _, p := range operation["parameters"].([]any) {
+		if m := p.(obj); m["name"] == "x-vault-forward-payment-methods" || m["name"] == "x-vault-forward-checkout-session" {
+			m["required"] = false
+		}
+	}
+	for _, media := range operation["requestBody"].(obj)["content"].(obj) {
+		media.(obj)["schema"] = obj{"description": "The template to fill and forward, in any content type."}
+	}
+	for _, media := range operation["responses"].(obj)["200"].(obj)["content"].(obj) {
+		media.(obj)["schema"] = obj{"description": "The provider's answer as it sent it, in any content type."}
+	}
 }
 
 // prefix renames every component of d to start with p, and every
