@@ -16,6 +16,10 @@ type hop struct {
 	refused string
 	// public says no API key is needed (another secret, or none).
 	public string
+	// relayed says the answer is a payment provider's, relayed with its
+	// own status and content type (a forward), or else an error in the
+	// dialect's shape.
+	relayed bool
 }
 
 // pathParam finds {name} in a path.
@@ -47,7 +51,11 @@ func build(title, about string, ops []hop, errSchema obj, security obj, catchAll
 		errResp := obj{"description": "An error in the dialect's shape.",
 			"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/Error"}}}}
 		responses := obj{"default": errResp}
-		if o.refused == "" {
+		if o.relayed {
+			responses = obj{"default": obj{"description": "The provider's answer, relayed with its own status, content type and body; " +
+				"or, when the vault refuses or the provider cannot be reached, an error in the dialect's shape.",
+				"content": obj{"*/*": obj{"schema": obj{}}}}}
+		} else if o.refused == "" {
 			ok := obj{"description": "Success."}
 			if status != 204 {
 				ok["content"] = obj{"application/json": obj{"schema": obj{"type": []any{"object", "array"},
@@ -123,7 +131,7 @@ func guardian() obj {
 		{method: "get", path: "/api/pci/tokens/{id}/security-code", summary: "Whether a security code is held", scope: r},
 		{method: "post", path: "/api/pci/tokens/{id}/security-code", summary: "Refresh the security code (starts a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "delete", path: "/api/pci/tokens/{id}/security-code", summary: "Delete the held security code", scope: w, status: 204},
-		{method: "post", path: "/api/pci/tokens/{id}/forward", summary: "Forward a request with the card injected", scope: fwd, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "post", path: "/api/pci/tokens/{id}/forward", summary: "Forward a request with the card injected", scope: fwd, headers: []string{"Idempotency-Key"}, body: true, relayed: true},
 		{method: "get", path: "/api/sessions/{id}", summary: "A session's status, for the merchant", scope: r},
 		{method: "post", path: "/api/metadata/inquiries", summary: "Card metadata from a number or a token", scope: r, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "post", path: "/api/admin/api-keys", summary: "Create an API key (shown once)", scope: admin, headers: []string{"Idempotency-Key"}, body: true},
