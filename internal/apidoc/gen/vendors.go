@@ -193,6 +193,16 @@ func hyperswitch(ref string) (obj, error) {
 	}
 	pmr["required"] = req
 	pmr["x-cardvault-note"] = "raw_payment_method_data (card number, security code) is never returned; network_transaction_id is optional"
+	// Hyperswitch's own example of saving a card (shared/seeds) sends no
+	// storage_type, and cardvault stores persistently without one.
+	pmc := d["components"].(obj)["schemas"].(obj)["PaymentMethodCreate"].(obj)
+	var pmcReq []any
+	for _, n := range pmc["required"].([]any) {
+		if n != "storage_type" {
+			pmcReq = append(pmcReq, n)
+		}
+	}
+	pmc["required"] = pmcReq
 	d["components"].(obj)["securitySchemes"] = obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "api-key"}}
 	d["security"] = []any{obj{"api_key": []any{}}}
 	return to31(d).(obj), nil
