@@ -12,6 +12,9 @@ type hop struct {
 	// body says the operation takes a JSON body; status is its success.
 	body   bool
 	status int
+	// optionalBody says the body may be left out; textBody that a
+	// browser's text/plain post of the same JSON is accepted too.
+	optionalBody, textBody bool
 	// refused is set when cardvault answers with an error on purpose.
 	refused string
 	// public says no API key is needed (another secret, or none).
@@ -69,7 +72,11 @@ func build(title, about string, ops []hop, errSchema obj, security obj, catchAll
 			operation["parameters"] = params
 		}
 		if o.body {
-			operation["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": obj{"type": "object"}}}}
+			content := obj{"application/json": obj{"schema": obj{"type": "object"}}}
+			if o.textBody {
+				content["text/plain"] = obj{"schema": obj{"type": "string", "description": "The same JSON, as a browser's fetch sends it without a preflight."}}
+			}
+			operation["requestBody"] = obj{"required": !o.optionalBody, "content": content}
 		}
 		if o.scope != "" {
 			operation["x-cardvault-scope"] = o.scope
@@ -104,11 +111,11 @@ func pcivault() obj {
 		{method: "get", path: "/v1/vault", summary: "List tokens, or read one entry with the passphrase", query: []string{"user", "passphrase", "token", "reference", "limit", "next_token"},
 			scope: "cards:read (list), cards:reveal (read with passphrase)"},
 		{method: "delete", path: "/v1/vault", summary: "Delete an entry", scope: w, query: []string{"user", "token", "reference"}},
-		{method: "post", path: "/v1/capture", summary: "Create a capture endpoint", scope: w, query: []string{"user", "passphrase", "reference", "ttl", "token"}, body: true},
+		{method: "post", path: "/v1/capture", summary: "Create a capture endpoint", scope: w, query: []string{"user", "passphrase", "reference", "ttl", "token"}, body: true, optionalBody: true},
 		{method: "get", path: "/v1/capture", summary: "List capture endpoints", scope: r, query: []string{"user", "limit", "next_token"}},
 		{method: "delete", path: "/v1/capture", summary: "Delete a capture endpoint", scope: w, query: []string{"unique_id"}},
 		{method: "delete", path: "/v1/capture/{id}", summary: "Delete a capture endpoint", scope: w},
-		{method: "post", path: "/v1/capture/{id}", summary: "Post card data to a capture endpoint", query: []string{"reference"}, headers: []string{"X-PCIVault-Capture-Secret"}, body: true,
+		{method: "post", path: "/v1/capture/{id}", summary: "Post card data to a capture endpoint", query: []string{"reference"}, headers: []string{"X-PCIVault-Capture-Secret"}, body: true, textBody: true,
 			public: "authenticated by the endpoint's capture secret, not an API key; CORS open"},
 		{method: "options", path: "/v1/capture/{id}", summary: "CORS preflight of a capture post", public: "CORS preflight", status: 204},
 		{method: "post", path: "/v1/capture/iframe", summary: "Create a hosted capture form", scope: admin, body: true},
