@@ -202,11 +202,11 @@ func (p *benchPrep) scenario(ctx context.Context, name string) (bench.Op, error)
 	case "relay":
 		return bench.ThroughRelay(t.Client, p.relay), nil
 	case "forward":
-		id, err := bench.CreateForwardCard(ctx, t)
+		id, session, err := bench.CreateForwardCard(ctx, t)
 		if err != nil {
 			return nil, fmt.Errorf("prepare forward: %w", err)
 		}
-		return bench.Forward(t, id, p.upstream), nil
+		return bench.Forward(t, id, session, p.upstream), nil
 	case "tokenize":
 		return bench.Tokenize(t), nil
 	case "reveal":

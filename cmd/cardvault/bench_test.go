@@ -24,7 +24,7 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	dir := t.TempDir()
 	md, svg := filepath.Join(dir, "r.md"), filepath.Join(dir, "r.svg")
 	var out strings.Builder
-	err := run(context.Background(), []string{"bench", "--duration=150ms", "--workers=2",
+	err := run(context.Background(), []string{"bench", "--duration=400ms", "--workers=2",
 		"--markdown=" + md, "--svg=" + svg}, envOf(), &out, io.Discard)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out.String())

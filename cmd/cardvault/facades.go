@@ -17,8 +17,12 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/cardtokens"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
 	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
@@ -39,7 +43,7 @@ type deps struct {
 // facades builds every domain on the vault core and every API dialect the
 // vault serves, in mount order, all from one api.Deps.
 func facades(d deps, c config.Config) ([]server.Facade, error) {
-	allow, err := forward.ParseAllowlist(c.ForwardAllow)
+	allow, err := forward.Destinations(c.ForwardAllow, c.ForwardDefaultsOn())
 	if err != nil {
 		return nil, fmt.Errorf("forward-allow: %w", err)
 	}
@@ -59,7 +63,8 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 	v := d.vault
 	all := api.Deps{Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
-		BINs: bins, Limits: d.limits.keys}
+		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
+		Checkouts: checkouts.New(v), CardTokens: cardtokens.New(v), PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
 	return []server.Facade{
 		native.New(all),
 		pcivault.New(all),

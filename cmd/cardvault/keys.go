@@ -19,6 +19,9 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 		return usageError("keys: want create, list or revoke")
 	}
 	sub, args := args[0], args[1:]
+	if jwtKeyCommands[sub] {
+		return jwtKeys(ctx, sub, args, getenv, stdout, stderr)
+	}
 	if sub == "create-master" {
 		return createMaster(ctx, args, getenv, stdout, stderr)
 	}

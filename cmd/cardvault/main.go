@@ -52,6 +52,12 @@ Usage:
                                                    make an API key (its secret is printed once)
   cardvault keys list                              list API keys (never their secrets)
   cardvault keys revoke ID                         revoke an API key
+  cardvault keys add-jwt --public-key=FILE.pem [--tenant=T] [--name=N]
+                                                   register a P-521 public key for signed JWTs (Gr4vy SDKs)
+  cardvault keys create-jwt --private-key-out=FILE [--tenant=T] [--name=N]
+                                                   make a P-521 pair, register its public half, write the private one (0600) once
+  cardvault keys list-jwt [--tenant=T]             list JWT keys by kid (RFC 7638 thumbprint)
+  cardvault keys delete-jwt KID [--tenant=T]       remove a JWT key
   cardvault keys create-master                     make the master key in the PKCS#11 token (CARDVAULT_KEK_PROVIDER=pkcs11)
   cardvault keys status                            per tenant and key version: master key, cards sealed with it
   cardvault rotate master                          re-wrap every key under CARDVAULT_MASTER_KEY (old one in CARDVAULT_MASTER_KEY_PREVIOUS)

@@ -82,7 +82,7 @@ func TestNothingIsWrittenBeforeTheKeyCheck(t *testing.T) {
 	}
 
 	// Make the store look like one an older version left: migration 2 not applied.
-	raw, err := sql.Open("sqlite", filepath.Join(dir, "cardvault.db"))
+	raw, err := sql.Open("sqlite", filepath.Join(dir, "cardvault.db")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestNothingIsWrittenBeforeTheKeyCheck(t *testing.T) {
 	}
 	raw.Close()
 	migrations := func() int {
-		raw, _ := sql.Open("sqlite", filepath.Join(dir, "cardvault.db"))
+		raw, _ := sql.Open("sqlite", filepath.Join(dir, "cardvault.db")+"?_pragma=busy_timeout(10000)")
 		defer raw.Close()
 		var n int
 		if err := raw.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {

@@ -24,7 +24,7 @@ import (
 // events that cannot be appended. It returns the extra facades to mount
 // after the API facades.
 func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config, reg *prometheus.Registry) ([]server.Facade, error) {
-	hosts, err := forwardHosts(c.ForwardAllow)
+	hosts, err := forwardHosts(c.ForwardAllow, c.ForwardDefaultsOn())
 	if err != nil {
 		return nil, err
 	}
@@ -76,10 +76,11 @@ type countedLog struct {
 // Record appends ev through the counting recorder.
 func (l countedLog) Record(ctx context.Context, ev audit.Event) error { return l.rec.Record(ctx, ev) }
 
-// forwardHosts lists the allowlist's rules as host:port, the values of the
-// host label of cardvault_forward_requests_total.
-func forwardHosts(spec string) ([]string, error) {
-	allow, err := forward.ParseAllowlist(spec)
+// forwardHosts lists the allowlist's rules (with the default destinations
+// when defaults is true) as host:port, the values of the host label of
+// cardvault_forward_requests_total.
+func forwardHosts(spec string, defaults bool) ([]string, error) {
+	allow, err := forward.Destinations(spec, defaults)
 	if err != nil {
 		return nil, fmt.Errorf("forward-allow: %w", err)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/cardvault/cardvault/internal/forward"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,11 +37,17 @@ func TestAuditAppendFailuresAreCounted(t *testing.T) {
 }
 
 func TestForwardHostsAreTheAllowlistRules(t *testing.T) {
-	got, err := forwardHosts("api.stripe.com, *.adyen.com,http://127.0.0.1:9000")
+	got, err := forwardHosts("api.stripe.com, *.adyen.com,http://127.0.0.1:9000", false)
 	if err != nil || strings.Join(got, " ") != "api.stripe.com:443 *.adyen.com:443 127.0.0.1:9000" {
 		t.Errorf("forwardHosts = %q, %v", got, err)
 	}
-	if _, err := forwardHosts("ftp://x"); err == nil {
+	if _, err := forwardHosts("ftp://x", true); err == nil {
 		t.Error("a bad rule was accepted")
+	}
+	// With CARDVAULT_FORWARD_DEFAULTS on, the default destinations get a label too.
+	got, err = forwardHosts("http://127.0.0.1:9000", true)
+	if err != nil || !slices.Contains(got, "api.checkout.com:443") || !slices.Contains(got, "127.0.0.1:9000") ||
+		len(got) != len(forward.DefaultDestinations)+1 {
+		t.Errorf("forwardHosts with defaults = %q, %v", got, err)
 	}
 }

@@ -14,8 +14,12 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/cardtokens"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
 	"github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
@@ -61,6 +65,17 @@ type Deps struct {
 	Sessions  *sessions.Service
 	Forms     *forms.Service
 	PCI       *pcivault.Service
+	// Buyers keeps buyers and the cards that belong to them; nil answers
+	// the buyer routes 404.
+	Buyers *buyers.Service
+	// CardTokens keeps payment providers' tokens of stored cards; nil
+	// answers the Gr4vy payment-service token routes 404.
+	CardTokens *cardtokens.Service
+	// Checkouts keeps checkout sessions; nil answers their routes 404.
+	Checkouts *checkouts.Service
+	// JWTKeys holds the public keys merchants sign JWTs with, and the uses
+	// of those JWTs; nil refuses every JWT (API keys still work).
+	JWTKeys *jwtkeys.Service
 	// Audit records actions; it must not be nil.
 	Audit Recorder
 	// Log receives operational messages; nil means slog.Default().
@@ -77,10 +92,15 @@ type Deps struct {
 	// Limits are the per-key rate limits every facade's key routes apply;
 	// the zero value limits nothing.
 	Limits server.KeyLimits
-	// PublicHost is the host[:port] (and optional path prefix) clients
-	// reach the vault at, used in the link of a hosted form; empty means
-	// the Host of each request.
-	PublicHost string
+	// PublicURL is the scheme and host (no path, no trailing slash) clients
+	// reach the vault at (CARDVAULT_PUBLIC_URL), for absolute links and
+	// session base_url; empty means not configured.
+	PublicURL string
+	// TrustHostHeader (CARDVAULT_TRUST_HOST_HEADER) lets a facade build
+	// links from the request's Host header when PublicURL is empty.
+	// Without either, links use the address the request arrived on, never
+	// the Host header.
+	TrustHostHeader bool
 }
 
 // Logger returns d.Log, or slog.Default() when it is nil.

@@ -100,12 +100,14 @@ const directBody = `{"amount":1299,"currency":"EUR","reference":"bench-order","s
 	`"cvc":"123"},"capture":true,"metadata":{"channel":"web","attempt":1}}`
 
 // Forward relays a request with injected card data through the vault's
-// Gr4vy Vault Forward endpoint to upstream (a URL the vault allows).
-func Forward(t Target, cardID, upstream string) Op {
+// Gr4vy Vault Forward endpoint to upstream (a URL the vault allows); the
+// security code comes from the checkout session, as Gr4vy's does.
+func Forward(t Target, cardID, session, upstream string) Op {
 	return func(ctx context.Context, w, i int) error {
 		_, err := t.do(ctx, http.MethodPost, "/vault-forward", []byte(forwardTemplate), http.StatusOK,
 			"X-Vault-Forward-Url", upstream, "X-Vault-Forward-Http-Method", "POST",
-			"X-Vault-Forward-Payment-Methods", cardID, "X-Vault-Forward-Header-Idempotency-Key", "bench")
+			"X-Vault-Forward-Payment-Methods", cardID, "X-Vault-Forward-Checkout-Session", session,
+			"X-Vault-Forward-Header-Idempotency-Key", "bench")
 		return err
 	}
 }
@@ -135,15 +137,29 @@ func Direct(client *http.Client, upstream string) Op {
 	}
 }
 
-// CreateForwardCard stores the card the forward scenario injects.
-func CreateForwardCard(ctx context.Context, t Target) (string, error) {
+// CreateForwardCard stores the card the forward scenario injects and a
+// Gr4vy checkout session (live for 24 hours) holding its security code,
+// and returns both ids.
+func CreateForwardCard(ctx context.Context, t Target) (cardID, session string, err error) {
 	b, err := t.do(ctx, http.MethodPost, "/cardvault/v1/cards",
-		[]byte(`{"number":"4111111111111111","expiry":"12/2039","holder":"Bench","security_code":"123"}`), http.StatusCreated)
+		[]byte(`{"number":"4111111111111111","expiry":"12/2039","holder":"Bench"}`), http.StatusCreated)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	var c struct{ ID string }
-	return c.ID, json.Unmarshal(b, &c)
+	if err := json.Unmarshal(b, &c); err != nil {
+		return "", "", err
+	}
+	if b, err = t.do(ctx, http.MethodPost, "/checkout/sessions", []byte(`{"expires_in":86400}`), http.StatusCreated); err != nil {
+		return "", "", err
+	}
+	var s struct{ ID string }
+	if err := json.Unmarshal(b, &s); err != nil {
+		return "", "", err
+	}
+	_, err = t.do(ctx, http.MethodPut, "/checkout/sessions/"+s.ID+"/fields",
+		[]byte(`{"payment_method":{"method":"id","id":"`+c.ID+`","security_code":"123"}}`), http.StatusNoContent)
+	return c.ID, s.ID, err
 }
 
 // Upstream is a loopback payment provider that answers every request with

@@ -2,8 +2,9 @@
 // the card (scheme, funding type, issuer, country) from a table of ranges
 // that the operator can load as CSV.
 //
-// The CSV has six columns: range start, range end, scheme, funding, issuer,
-// country. Start and end are digit strings of equal length (1 to 19 digits):
+// The CSV has ten columns: range start, range end, scheme, funding, issuer,
+// country, segment, product code, product name, billing currency; rows of
+// only the first six (the earlier format) are accepted too. Start and end are digit strings of equal length (1 to 19 digits):
 // a card matches when its first that-many digits lie between them,
 // inclusive. A header line whose first field is not digits is skipped, as
 // are blank lines and lines starting with '#'. Funding, issuer and country
@@ -37,7 +38,14 @@ const (
 	MaxIssuerLen = 100
 	// MaxSchemeLen bounds a scheme name, in characters.
 	MaxSchemeLen = 40
+	// MaxProductCodeLen bounds a product code, in characters.
+	MaxProductCodeLen = 20
+	// MaxProductNameLen bounds a product name, in characters.
+	MaxProductNameLen = 100
 )
+
+// Segments a row may name (or leave empty), as Guardian's metadata has them.
+var Segments = []string{"consumer", "commercial"}
 
 // Fundings a row may name (or leave empty).
 var Fundings = []string{"credit", "debit", "prepaid", "charge", "deferred", "other"}
@@ -57,6 +65,15 @@ type Entry struct {
 	Issuer string
 	// Country is the issuer's ISO 3166-1 alpha-2 code, or empty.
 	Country string
+	// Segment is one of Segments, or empty when unknown.
+	Segment string
+	// ProductCode is the scheme's product code (e.g. Visa's "A", Mastercard's
+	// "MCC"), or empty.
+	ProductCode string
+	// ProductName is the product's name (e.g. "Visa Traditional"), or empty.
+	ProductName string
+	// Currency is the billing currency's ISO 4217 alphabetic code, or empty.
+	Currency string
 }
 
 // Table is an immutable set of ranges. It is safe for concurrent use.
@@ -146,14 +163,18 @@ func Parse(r io.Reader) (*Table, error) {
 
 // parseRow checks one row's fields.
 func parseRow(rec []string) (Entry, error) {
-	if len(rec) != 6 {
-		return Entry{}, fmt.Errorf("want 6 fields (range start, range end, scheme, funding, issuer, country), got %d", len(rec))
+	if len(rec) != 6 && len(rec) != 10 {
+		return Entry{}, fmt.Errorf("want 10 fields (range start, range end, scheme, funding, issuer, country, segment, "+
+			"product code, product name, billing currency) or the first 6, got %d", len(rec))
 	}
 	for i := range rec {
 		rec[i] = strings.TrimSpace(rec[i])
 	}
 	e := Entry{Start: rec[0], End: rec[1], Scheme: strings.ToLower(rec[2]), Funding: strings.ToLower(rec[3]),
 		Issuer: rec[4], Country: strings.ToUpper(rec[5])}
+	if len(rec) == 10 {
+		e.Segment, e.ProductCode, e.ProductName, e.Currency = strings.ToLower(rec[6]), rec[7], rec[8], strings.ToUpper(rec[9])
+	}
 	switch {
 	case !isDigits(e.Start) || len(e.Start) > MaxDigits:
 		return Entry{}, fmt.Errorf("range start must be 1 to %d digits", MaxDigits)
@@ -169,6 +190,14 @@ func parseRow(rec []string) (Entry, error) {
 		return Entry{}, fmt.Errorf("issuer must be at most %d printable characters", MaxIssuerLen)
 	case e.Country != "" && !isCountry(e.Country):
 		return Entry{}, errors.New("country must be empty or an ISO 3166-1 alpha-2 code such as US")
+	case e.Segment != "" && !slices.Contains(Segments, e.Segment):
+		return Entry{}, fmt.Errorf("segment must be empty or one of %s", strings.Join(Segments, ", "))
+	case utf8.RuneCountInString(e.ProductCode) > MaxProductCodeLen || !printable(e.ProductCode):
+		return Entry{}, fmt.Errorf("product code must be at most %d printable characters", MaxProductCodeLen)
+	case utf8.RuneCountInString(e.ProductName) > MaxProductNameLen || !printable(e.ProductName):
+		return Entry{}, fmt.Errorf("product name must be at most %d printable characters", MaxProductNameLen)
+	case e.Currency != "" && !isCurrency(e.Currency):
+		return Entry{}, errors.New("billing currency must be empty or an ISO 4217 alphabetic code such as USD")
 	}
 	return e, nil
 }
@@ -251,6 +280,11 @@ func isDigits(s string) bool {
 // isCountry reports whether s looks like an ISO 3166-1 alpha-2 code.
 func isCountry(s string) bool {
 	return len(s) == 2 && 'A' <= s[0] && s[0] <= 'Z' && 'A' <= s[1] && s[1] <= 'Z'
+}
+
+// isCurrency reports whether s looks like an ISO 4217 alphabetic code.
+func isCurrency(s string) bool {
+	return len(s) == 3 && isCountry(s[:2]) && 'A' <= s[2] && s[2] <= 'Z'
 }
 
 // printable reports whether s is valid UTF-8 without control characters.

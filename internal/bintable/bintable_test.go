@@ -86,7 +86,12 @@ func TestOverlappingRangesOfOneLength(t *testing.T) {
 
 func TestParseRejectsBadRows(t *testing.T) {
 	for name, tc := range map[string]struct{ csv, want string }{
-		"fields":        {"411111,411111,visa,credit,X\n", "line 1: want 6 fields"},
+		"fields":        {"411111,411111,visa,credit,X\n", "line 1: want 10 fields"},
+		"seven fields":  {"411111,411111,visa,credit,X,US,consumer\n", "got 7"},
+		"segment":       {"411111,411111,visa,,,,retail,,,\n", "segment"},
+		"product code":  {"411111,411111,visa,,,,," + strings.Repeat("A", 21) + ",,\n", "product code"},
+		"product name":  {"411111,411111,visa,,,,,,Bad\x01Name,\n", "product name"},
+		"currency":      {"411111,411111,visa,,,,,,,US\n", "billing currency"},
 		"start":         {"411111,411111,visa,,,\n41a111,411111,visa,,,\n", "line 2: range start"},
 		"too long":      {"41111111111111111111,41111111111111111111,visa,,,\n", "range start"},
 		"end length":    {"411111,4111119,visa,,,\n", "range end must be digits"},
@@ -144,6 +149,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("\"4\",\"5\",\"a b\",\"debit\",\"x,y\",\"gb\"\n")
 	f.Add("1234567890123456789,1234567890123456789,x,,,\n")
 	f.Add("#c\n\n1,9,s,,,\n")
+	f.Add("411111,411111,visa,credit,Bank,GB,commercial,S,Visa Business,GBP\n4,4,visa,,,,,,,\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		tab, err := bintable.Parse(strings.NewReader(src))
 		if err != nil {
@@ -162,4 +168,24 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestProductColumns: the ten-column format carries segment, product code
+// and name and billing currency; six-column rows still load, without them.
+func TestProductColumns(t *testing.T) {
+	tab, err := bintable.Parse(strings.NewReader("range_start,range_end,scheme,funding,issuer,country,segment,product_code,product_name,billing_currency\n" +
+		"411111,411111,visa,credit,Bank,GB, Commercial ,S,Visa Business,gbp\n400000,499999,visa,,,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := tab.Lookup("4111111111111111")
+	if !ok || e.Segment != "commercial" || e.ProductCode != "S" || e.ProductName != "Visa Business" || e.Currency != "GBP" {
+		t.Fatalf("got %+v %v", e, ok)
+	}
+	if e, ok := tab.Lookup("4000000000000002"); !ok || e.Segment != "" || e.ProductCode != "" || e.Currency != "" {
+		t.Fatalf("six-column row: %+v %v", e, ok)
+	}
+	if e, ok := bintable.Default().Lookup("4111111111111111"); !ok || e.Segment != "consumer" || e.ProductCode == "" || e.Currency != "USD" {
+		t.Fatalf("built-in table: %+v %v", e, ok)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,8 +36,9 @@ func chromiumPath() string {
 
 // Start launches headless Chromium with a fresh profile and the flags this
 // closed network needs, and returns a context of the browser; each test
-// opens its own tabs from it. The browser ends with the test.
-func Start(t *testing.T) context.Context {
+// opens its own tabs from it. The browser ends with the test. extra adds
+// flags (see MapHosts).
+func Start(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
@@ -44,12 +47,13 @@ func Start(t *testing.T) context.Context {
 		}
 		t.Skipf("chromium is not installed; set %s=1 to fail instead of skipping", RequireEnv)
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir())}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
 	ctx, cancelBrowser := chromedp.NewContext(alloc)
 	t.Cleanup(func() {
 		cancelBrowser()
@@ -59,6 +63,20 @@ func Start(t *testing.T) context.Context {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
+}
+
+// MapHosts makes the browser resolve each host name to a loopback address
+// and port ("mywebsite.com" → "127.0.0.1:4431"), so pages can use the names
+// real sites use (https, default port) while tests serve them locally, and
+// accept any certificate (httptest's TLS servers are self-signed).
+func MapHosts(hosts map[string]string) []chromedp.ExecAllocatorOption {
+	var rules []string
+	for host, addr := range hosts {
+		rules = append(rules, "MAP "+host+" "+addr)
+	}
+	slices.Sort(rules)
+	return []chromedp.ExecAllocatorOption{chromedp.Flag("host-resolver-rules", strings.Join(rules, ", ")),
+		chromedp.Flag("ignore-certificate-errors", true)}
 }
 
 // Tab opens a new tab that closes when the test ends.

@@ -39,13 +39,16 @@ type Config struct {
 	PKCS11PreviousKeyLabel string
 	BootstrapAPIKey        string
 	ForwardAllow           string
-	BINTable               string
-	Connectors             string
-	TLSCert                string
-	TLSKey                 string
-	MaxBody                int64
-	LogLevel               string
-	SecurityCodeTTL        time.Duration
+	// ForwardDefaults is "on" (the built-in PSP destinations are allowed
+	// besides ForwardAllow) or "off".
+	ForwardDefaults string
+	BINTable        string
+	Connectors      string
+	TLSCert         string
+	TLSKey          string
+	MaxBody         int64
+	LogLevel        string
+	SecurityCodeTTL time.Duration
 	// KeyRefresh is how often a node looks for new data key versions.
 	KeyRefresh      time.Duration
 	CleanupInterval time.Duration
@@ -128,7 +131,8 @@ var options = []option{
 	{name: "pkcs11-previous-key-label", usage: "label of the previous master key on the same token, while rotating from it (cardvault rotate master)", bind: str(func(c *Config) *string { return &c.PKCS11PreviousKeyLabel }, "")},
 	{name: "bootstrap-api-key", usage: "an admin API key with exactly this value exists after start (at least 32 characters)", secret: true, bind: str(func(c *Config) *string { return &c.BootstrapAPIKey }, "")},
 	{name: "forward-allow", usage: "comma-separated forward destinations: host[:port], *.domain, or http://host:port for plain HTTP", bind: str(func(c *Config) *string { return &c.ForwardAllow }, "")},
-	{name: "bin-table", usage: "CSV file of BIN ranges for metadata inquiries (range start, range end, scheme, funding, issuer, country); default: the built-in test ranges", bind: str(func(c *Config) *string { return &c.BINTable }, "")},
+	{name: "forward-defaults", usage: "on: also allow the built-in list of payment providers' API hosts (listed in docs/compat/guardian.md); off: only forward-allow", bind: str(func(c *Config) *string { return &c.ForwardDefaults }, "on")},
+	{name: "bin-table", usage: "CSV file of BIN ranges for metadata inquiries (range start, range end, scheme, funding, issuer, country, segment, product code, product name, billing currency); default: the built-in test ranges", bind: str(func(c *Config) *string { return &c.BINTable }, "")},
 	{name: "connectors", usage: "JSON file of PSP tokenization connectors (see docs/connectors/)", bind: str(func(c *Config) *string { return &c.Connectors }, "")},
 	{name: "tls-cert", usage: "TLS certificate file (PEM); serve HTTPS when set with tls-key", bind: str(func(c *Config) *string { return &c.TLSCert }, "")},
 	{name: "tls-key", usage: "TLS private key file (PEM)", bind: str(func(c *Config) *string { return &c.TLSKey }, "")},
@@ -231,6 +235,9 @@ func (c Config) validate() []error {
 	if c.ShutdownTimeout <= 0 {
 		p = append(p, errors.New("shutdown-timeout: must be positive"))
 	}
+	if c.ForwardDefaults != "on" && c.ForwardDefaults != "off" {
+		p = append(p, fmt.Errorf("forward-defaults: %q is not on or off", c.ForwardDefaults))
+	}
 	if c.SuspendProbes < 0 {
 		p = append(p, errors.New("suspend-probes: must be 0 (off) or more"))
 	}
@@ -257,6 +264,10 @@ func (c Config) validate() []error {
 	return p
 }
 
+// ForwardDefaultsOn reports whether the built-in forward destinations are
+// allowed.
+func (c Config) ForwardDefaultsOn() bool { return c.ForwardDefaults == "on" }
+
 // IsLoopback reports whether addr is host:port with a loopback host: an IP
 // in 127.0.0.0/8 or ::1, or localhost. An empty host (every interface) is
 // not loopback.
@@ -282,7 +293,8 @@ func (c Config) Dump() string {
 		"pkcs11-module": c.PKCS11Module, "pkcs11-token-label": c.PKCS11TokenLabel,
 		"pkcs11-pin-file": c.PKCS11PINFile, "pkcs11-key-label": c.PKCS11KeyLabel,
 		"pkcs11-previous-key-label": c.PKCS11PreviousKeyLabel, "bootstrap-api-key": c.BootstrapAPIKey, "forward-allow": c.ForwardAllow,
-		"bin-table": c.BINTable, "connectors": c.Connectors,
+		"forward-defaults": c.ForwardDefaults,
+		"bin-table":        c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "key-refresh": c.KeyRefresh.String(), "cleanup-interval": c.CleanupInterval.String(),
 		"shutdown-timeout": c.ShutdownTimeout.String(), "rate-limit": c.RateLimit.String(),

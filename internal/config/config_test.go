@@ -152,3 +152,21 @@ func TestPublicURL(t *testing.T) {
 		t.Errorf("dump:\n%s", c.Dump())
 	}
 }
+
+// TestForwardDefaults: the built-in PSP destinations are on unless
+// CARDVAULT_FORWARD_DEFAULTS=off; any other value is refused.
+func TestForwardDefaults(t *testing.T) {
+	c, err := Load("serve", nil, getenv(nil), io.Discard)
+	if err != nil || !c.ForwardDefaultsOn() {
+		t.Fatalf("default: on=%v, %v", c.ForwardDefaultsOn(), err)
+	}
+	c, err = Load("serve", nil, getenv(map[string]string{"CARDVAULT_FORWARD_DEFAULTS": "off"}), io.Discard)
+	if err != nil || c.ForwardDefaultsOn() || !strings.Contains(c.Dump(), "forward-defaults=off") {
+		t.Fatalf("off: on=%v, %v", c.ForwardDefaultsOn(), err)
+	}
+	for _, bad := range []string{"false", "no", "OFF "} {
+		if _, err := Load("serve", []string{"--forward-defaults=" + bad}, getenv(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "forward-defaults") {
+			t.Errorf("%q: %v, want a forward-defaults error", bad, err)
+		}
+	}
+}

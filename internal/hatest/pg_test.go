@@ -2,6 +2,7 @@ package hatest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -59,13 +61,29 @@ func version(path string) int {
 // freePort returns a loopback TCP port that was free a moment ago.
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// Ports below Linux's ephemeral range (32768 and up): a port the kernel
+	// hands out for outgoing connections (other packages' tests run at the
+	// same time) could otherwise be taken between this check and the node
+	// or server binding it.
+	for range 1000 {
+		port := 20000 + int(nextPort.Add(1)%12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port below the ephemeral range")
+	return 0
 }
+
+// nextPort walks the ports freePort tries, from a random start per process.
+var nextPort = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(rand.Int64N(12000))
+	return &n
+}()
 
 // postgresDir makes a temporary directory owned by the postgres user,
 // removed when the test ends.

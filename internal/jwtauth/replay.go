@@ -13,9 +13,10 @@ import (
 // and lifetime checked out, so only the holder of a registered key can add
 // entries.
 type ReplayCache interface {
-	// Remember records id until expires and reports whether it was new:
-	// false means id was recorded before and has not yet expired.
-	Remember(ctx context.Context, id string, expires time.Time) (bool, error)
+	// Remember records id, for the tenant the token's key belongs to, until
+	// expires and reports whether it was new: false means id was recorded
+	// before and has not yet expired.
+	Remember(ctx context.Context, tenant, id string, expires time.Time) (bool, error)
 }
 
 // ErrReplayCacheFull means the in-memory replay cache holds as many live
@@ -44,7 +45,8 @@ func NewMemoryReplayCache(max int, now func() time.Time) *MemoryReplayCache {
 }
 
 // Remember implements ReplayCache.
-func (c *MemoryReplayCache) Remember(_ context.Context, id string, expires time.Time) (bool, error) {
+func (c *MemoryReplayCache) Remember(_ context.Context, tenant, id string, expires time.Time) (bool, error) {
+	id = tenant + "\x00" + id
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()

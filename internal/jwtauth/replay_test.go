@@ -11,7 +11,7 @@ func TestMemoryReplayCache(t *testing.T) {
 	c := &clock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
 	r := NewMemoryReplayCache(3, c.Now)
 	ctx := t.Context()
-	remember := func(id string, ttl time.Duration) (bool, error) { return r.Remember(ctx, id, c.t.Add(ttl)) }
+	remember := func(id string, ttl time.Duration) (bool, error) { return r.Remember(ctx, "t", id, c.t.Add(ttl)) }
 
 	if fresh, err := remember("a", 30*time.Second); !fresh || err != nil {
 		t.Fatalf("first a: %v %v", fresh, err)
@@ -40,7 +40,7 @@ func TestMemoryReplayCache(t *testing.T) {
 		t.Fatal("b forgotten before its expiry")
 	}
 	// An id whose expiry has passed is not kept.
-	if fresh, err := r.Remember(ctx, "old", c.t.Add(-time.Second)); !fresh || err != nil || r.Len() != 3 {
+	if fresh, err := r.Remember(ctx, "t", "old", c.t.Add(-time.Second)); !fresh || err != nil || r.Len() != 3 {
 		t.Fatalf("expired id: %v %v %d", fresh, err, r.Len())
 	}
 }
@@ -52,7 +52,7 @@ func TestMemoryReplayCacheStaysBounded(t *testing.T) {
 	r := NewMemoryReplayCache(100, c.Now)
 	for i := range 10000 {
 		c.t = c.t.Add(time.Second)
-		if fresh, err := r.Remember(t.Context(), fmt.Sprint(i), c.t.Add(30*time.Second)); !fresh || err != nil {
+		if fresh, err := r.Remember(t.Context(), "t", fmt.Sprint(i), c.t.Add(30*time.Second)); !fresh || err != nil {
 			t.Fatalf("id %d: %v %v", i, fresh, err)
 		}
 		if r.Len() > 31 {

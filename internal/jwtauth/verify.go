@@ -19,21 +19,20 @@
 // thumbprint and makes a new P-521 key pair, for the `cardvault keys
 // add-jwt` and `keys create-jwt` commands.
 //
-// # Wiring (not done yet)
+// # Wiring
 //
-// cmd/cardvault builds one Verifier per process with a KeyStore backed by
-// the vault's key records (the public key and its thumbprint stored per
-// tenant, found by thumbprint, revoked keys answering not found) and a
-// ReplayCache backed by the store (an insert of kid+jti with its expiry
-// that conflicts on a second use, so that every node refuses a replay;
-// MemoryReplayCache is for a single node and tests). The Gr4vy facade's
-// authentication tries, for `Authorization: Bearer X`, an API key first
-// and, when X has the shape of a JWT (three dot-separated parts), calls
-// Verify and uses Token.Principal() as the request's principal; each route
-// keeps requiring its cardvault scope, and may also require the Gr4vy
-// scope gr4vy-openapi.json names for it with Token.Grants (for instance
-// "embed" routes). A refusal answers 401 in Gr4vy's error shape with the
-// error's public message.
+// cmd/cardvault builds one Verifier per process with the KeyStore and the
+// ReplayCache of internal/vault/jwtkeys: the public key and its thumbprint
+// stored per tenant as a sealed record whose id is the thumbprint (a
+// deleted key answers not found), and a replay record per kid+jti with its
+// token's expiry, created under a unique key so that a second use conflicts
+// on every node. MemoryReplayCache is for a single node and tests. The
+// Gr4vy facade's authentication (internal/api/gr4vy/auth.go) calls Verify
+// when the bearer value has the shape of a JWT (three dot-separated parts)
+// and uses Token.Principal() as the request's principal, falling back to
+// API keys only for a value that is not a JWT at all (ErrMalformed); each
+// route keeps requiring its cardvault scope. A refusal answers 401 in
+// Gr4vy's error shape with the error's public message.
 package jwtauth
 
 import (
@@ -195,7 +194,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Token, error) {
 		return Token{}, refuse(ErrClaims, "the JWT needs a jti of at most 128 characters")
 	}
 	exp := c.Expiry.Time()
-	fresh, err := v.Replay.Remember(ctx, kid+"\x00"+c.ID, exp.Add(v.skew()))
+	fresh, err := v.Replay.Remember(ctx, key.Tenant, kid+"\x00"+c.ID, exp.Add(v.skew()))
 	if errors.Is(err, ErrReplayCacheFull) {
 		return Token{}, &vault.Error{Code: vault.CodeUnavailable, Public: "too many JWTs in flight; retry shortly", Err: err}
 	}

@@ -136,7 +136,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 		s.guard.isSuspended(k.ID) {
 		return Principal{}, errBadKey
 	}
-	if s.tenantDisabled(ctx, k.Tenant) {
+	if disabled, err := s.tenantDisabled(ctx, k.Tenant); err != nil {
+		return Principal{}, err
+	} else if disabled {
 		return Principal{}, errBadKey
 	}
 	scopes := k.Scopes

@@ -32,6 +32,31 @@ const (
 	// KindCaptureEndpoint is an endpoint that seals without a passphrase;
 	// parent is its user key's record id.
 	KindCaptureEndpoint = "capture_endpoint"
+	// KindRetrieveEndpoint is a one-time copy of an entry sealed under a
+	// key derived from its secret; parent is its user key's record id.
+	KindRetrieveEndpoint = "retrieve_endpoint"
+	// KindJWTKey is a merchant's public key for signed-JWT authentication
+	// (Gr4vy's SDKs); its id is the key's RFC 7638 thumbprint, the JWT kid.
+	KindJWTKey = "jwt_key"
+	// KindJWTUse records one use of a JWT until the token expires; key is
+	// "kid/jti", so that a second use conflicts on every node.
+	KindJWTUse = "jwt_use"
+	// KindBuyer is a merchant's buyer; key is the keyed hash of its
+	// external identifier, when it has one.
+	KindBuyer = "buyer"
+	// KindBuyerCard links a stored card to the buyer it belongs to; id is
+	// the card's id, parent the buyer's.
+	KindBuyerCard = "buyer_card"
+	// KindBuyerAddress is a shipping address of a buyer; parent is the
+	// buyer's id.
+	KindBuyerAddress = "buyer_address"
+	// KindCheckoutSession is a short-lived session through which a
+	// shopper's browser hands over a card and its security code; its id is
+	// the browser's credential, and its expiry is the session's.
+	KindCheckoutSession = "checkout_session"
+	// KindCardToken is a payment provider's token of a stored card; parent
+	// is the card's id.
+	KindCardToken = "card_token"
 	// KindKeyLastUse is when an API key was last used (lastuse.go); id is
 	// the key's id.
 	KindKeyLastUse = "key_last_use"

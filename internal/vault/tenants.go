@@ -197,9 +197,16 @@ func (s *Service) DisableTenant(ctx context.Context, id string) error {
 	return domainErr(s.store.DisableTenant(ctx, id, s.Now()))
 }
 
-// tenantDisabled reports whether a tenant is disabled (or unreadable, which
-// is treated the same: a key is refused rather than let through).
-func (s *Service) tenantDisabled(ctx context.Context, id string) bool {
+// tenantDisabled reports whether the tenant is disabled or unknown (both
+// refuse its keys). An error reading it (the store unreachable) is returned,
+// so the caller answers 503, not 401.
+func (s *Service) tenantDisabled(ctx context.Context, id string) (bool, error) {
 	t, err := s.store.GetTenant(ctx, id)
-	return err != nil || !t.DisabledAt.IsZero()
+	if errors.Is(err, ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !t.DisabledAt.IsZero(), nil
 }

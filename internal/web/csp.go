@@ -15,25 +15,61 @@ var nonceRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,}$`)
 // could end a CSP directive or a source list.
 var originRE = regexp.MustCompile(`^https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?$`)
 
+// Frame-ancestor sources other than serialised origins that Policy takes.
+const (
+	// Self is the page's own origin.
+	Self = "'self'"
+	// AnyHTTPS is every https origin (PCI Vault's default for its forms).
+	AnyHTTPS = "https:"
+)
+
+// anyHTTPSFramers are the frame ancestors of a page that any https site may
+// frame: those and the vault itself (which may be plain http on a laptop).
+var anyHTTPSFramers = []string{Self, AnyHTTPS}
+
+// framers returns the frame ancestors of a page: the allowed origins when
+// there are any, else every https origin when anyHTTPS is set, else none
+// (Policy's default, the vault itself).
+func framers(allowed []string, anyHTTPS bool) []string {
+	if len(allowed) == 0 && anyHTTPS {
+		return anyHTTPSFramers
+	}
+	return allowed
+}
+
 // Policy returns the Content-Security-Policy of a page: scripts and styles
 // only with nonce, requests only to the vault itself, no form submission,
 // no base URL, and framing only by frameAncestors (serialised origins such
-// as https://shop.example) or, when there are none, by the vault itself.
+// as https://shop.example, Self or AnyHTTPS) or, when there are none, by the
+// vault itself.
 func Policy(nonce string, frameAncestors []string) (string, error) {
+	return policy(nonce, frameAncestors, nil)
+}
+
+// policy is Policy whose style-src also admits styleOrigins (https
+// origins of style sheets the page links, from StyleOrigins).
+func policy(nonce string, frameAncestors, styleOrigins []string) (string, error) {
 	if !nonceRE.MatchString(nonce) {
 		return "", errors.New("web: the nonce must be at least 16 base64url characters")
 	}
-	ancestors := "'self'"
+	ancestors := Self
 	if len(frameAncestors) > 0 {
 		for _, o := range frameAncestors {
-			if !originRE.MatchString(o) {
+			if o != Self && o != AnyHTTPS && !originRE.MatchString(o) {
 				return "", errors.New("web: a frame ancestor is not a serialised origin")
 			}
 		}
 		ancestors = strings.Join(frameAncestors, " ")
 	}
 	n := "'nonce-" + nonce + "'"
-	return "default-src 'none'; script-src " + n + "; style-src " + n +
+	styles := n
+	for _, o := range styleOrigins {
+		if !strings.HasPrefix(o, "https://") || !originRE.MatchString(o) {
+			return "", errors.New("web: a style origin is not an https origin")
+		}
+		styles += " " + o
+	}
+	return "default-src 'none'; script-src " + n + "; style-src " + styles +
 		"; connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors " + ancestors, nil
 }
 

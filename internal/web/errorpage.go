@@ -21,6 +21,9 @@ type ErrorPage struct {
 	// AllowedOrigins may frame the page, so the error shows where the form
 	// would have; nil means only the page's own origin.
 	AllowedOrigins []string
+	// FramedByAnyHTTPS is FormConfig.FramedByAnyHTTPS: the error shows
+	// wherever the form would have.
+	FramedByAnyHTTPS bool
 }
 
 // RenderError writes an error page (no form, no script) with its status
@@ -38,7 +41,7 @@ func RenderError(w http.ResponseWriter, p ErrorPage) error {
 
 // renderError builds the page and its policy, filling in defaults in p.
 func renderError(p ErrorPage) ([]byte, string, error) {
-	policy, err := Policy(p.Nonce, p.AllowedOrigins)
+	policy, err := Policy(p.Nonce, framers(p.AllowedOrigins, p.FramedByAnyHTTPS))
 	if err != nil {
 		return nil, "", err
 	}

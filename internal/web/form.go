@@ -20,8 +20,17 @@ const (
 	FieldReference  = "reference"
 )
 
+// The inputs of a bank account (ACH) form.
+const (
+	FieldAccountHolder = "account_holder"
+	FieldRoutingNumber = "routing_number"
+	FieldAccountNumber = "account_number"
+	FieldAccountType   = "account_type"
+)
+
 // fieldOrder is the order inputs appear in, whatever order the config lists.
-var fieldOrder = []string{FieldCardNumber, FieldExpiry, FieldCVV, FieldCardHolder, FieldReference}
+var fieldOrder = []string{FieldCardNumber, FieldExpiry, FieldCVV, FieldCardHolder,
+	FieldAccountHolder, FieldRoutingNumber, FieldAccountNumber, FieldAccountType, FieldReference}
 
 // MessageType is the type of the message a form posts to its parent window
 // after a successful submission: {type, token, reference}.
@@ -85,6 +94,22 @@ type FormConfig struct {
 	// AllowedOrigins may frame the page (CSP frame-ancestors) and receive
 	// its message; nil means only the page's own origin.
 	AllowedOrigins []string
+	// FramedByAnyHTTPS, when AllowedOrigins is empty, lets any https
+	// origin (and the page's own) frame the page, as PCI Vault's forms
+	// are. The message still goes only to the page's own origin, never to
+	// a parent nobody listed. false keeps AllowedOrigins' default.
+	FramedByAnyHTTPS bool
+	// StyleLinks are https style sheets the page links after its own
+	// (PCI Vault's css_links; see CheckStyleLink); their origins join
+	// style-src. nil links none.
+	StyleLinks []string
+	// Style is a style sheet embedded after the page's own, under the
+	// page's nonce (PCI Vault's embedded_css; see CheckStyle); empty adds
+	// none.
+	Style string
+	// HideScheme hides the card scheme badge next to the number (PCI
+	// Vault's hide_card); false shows it.
+	HideScheme bool
 	// Body reshapes the submitted JSON for endpoints that expect other
 	// names or an envelope; the zero value sends PCI Vault's shape as is.
 	Body BodyShape
@@ -152,6 +177,10 @@ type formView struct {
 	OnError   template.JS
 	Config    formScriptConfig
 	Reference string
+	// StyleLinks, Style and HideScheme are FormConfig's, checked.
+	StyleLinks []string
+	Style      template.CSS
+	HideScheme bool
 }
 
 // formScriptConfig is the JSON the form's script reads from the page.
@@ -190,7 +219,14 @@ func RenderForm(w http.ResponseWriter, c FormConfig) error {
 
 // renderForm builds the page and its policy.
 func renderForm(c FormConfig) ([]byte, string, error) {
-	policy, err := Policy(c.Nonce, c.AllowedOrigins)
+	origins, err := styleOrigins(c.StyleLinks)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := CheckStyle(c.Style); err != nil {
+		return nil, "", errors.New("web: style " + err.Error())
+	}
+	policy, err := policy(c.Nonce, framers(c.AllowedOrigins, c.FramedByAnyHTTPS), origins)
 	if err != nil {
 		return nil, "", err
 	}
@@ -205,7 +241,7 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 		return nil, "", err
 	}
 	v := formView{Nonce: c.Nonce, Title: c.Title, Show: map[string]bool{}, Reference: c.Reference,
-		CSS: p.css, Script: p.script,
+		CSS: p.css, Script: p.script, StyleLinks: c.StyleLinks, Style: template.CSS(c.Style), HideScheme: c.HideScheme,
 		Config: formScriptConfig{SubmitURL: c.SubmitURL, Headers: c.Headers, SecretParam: c.SecretParam,
 			SecretHeader: c.SecretHeader, Reference: c.Reference, Extra: c.Extra, Validate: map[string]bool{},
 			Origins: c.AllowedOrigins, MessageType: MessageType, Schemes: schemeRanges, SchemeInfo: schemeInfos,
@@ -225,8 +261,14 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 	}
 	v.ExpiryRow = v.Show[FieldExpiry] || v.Show[FieldCVV]
 	v.Submit, v.Config.Busy = "Update card", "Updating…"
-	if v.Show[FieldCardNumber] {
+	switch {
+	case v.Show[FieldCardNumber]:
 		v.Submit, v.Config.Busy = "Save card", "Saving…"
+	case v.Show[FieldAccountNumber]:
+		v.Submit, v.Config.Busy = "Save account", "Saving…"
+	}
+	if v.Title == "Card details" && (v.Show[FieldAccountNumber] || v.Show[FieldRoutingNumber]) {
+		v.Title = "Bank account details"
 	}
 	if v.Config.Headers == nil {
 		v.Config.Headers = map[string]string{}

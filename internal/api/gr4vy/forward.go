@@ -13,11 +13,16 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
 )
 
-// actionForward is the audit action of every forward through this facade,
-// dry runs and refused ones included (their cards were read).
-const actionForward = "forward"
+// The audit actions of a forward. actionForward is recorded before
+// anything is sent (and for dry runs and refusals, whose cards were read);
+// actionForwardResult is the outcome of one that was handed to the relay.
+const (
+	actionForward       = "forward"
+	actionForwardResult = "forward.result"
+)
 
 // vaultForward injects stored cards into the caller's request and relays it:
 // POST /vault-forward. Everything that can be checked is checked before
@@ -35,25 +40,48 @@ func (a *API) vaultForward(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return templateErr(err)
 	}
+	tenant := server.Principal(r).Tenant
+	var session *checkouts.Secrets
+	if spec.Session != "" {
+		if a.checkouts == nil {
+			return errNoCheckout
+		}
+		sec, err := a.checkouts.Secrets(r.Context(), tenant, spec.Session)
+		if err != nil {
+			return err
+		}
+		session = &sec
+		if spec.IDs == nil {
+			// The session alone names the card: its own, or the stored one
+			// it is about.
+			if sec.PAN.IsZero() && sec.PaymentMethodID == "" {
+				return invalid(inHeader, "x-vault-forward-checkout-session", "the checkout session holds no card")
+			}
+			spec.IDs = []string{sessionTarget(spec.Session, sec)}
+		}
+	}
 	needs, err := tpl.Check(forward.Gr4vy, len(spec.IDs))
 	if err != nil {
 		return templateErr(err)
 	}
-	cards, err := a.loadCards(r.Context(), server.Principal(r).Tenant, spec.IDs, needs)
+	cards, err := a.loadCards(r.Context(), tenant, spec.IDs, needs, spec.Session, session)
 	if err != nil {
 		return err
 	}
-	// The provider's headers; the body's media type is the provider's
-	// content-type header when given, else this request's own.
+	// Only x-vault-forward-header-* headers reach the provider, its
+	// Content-Type included. This request's own Content-Type describes the
+	// body sent to the vault: it is a hint for escaping when the provider's
+	// is not given, never sent on.
 	own := spec.Header.Clone()
-	if own.Get("Content-Type") == "" && r.Header.Get("Content-Type") != "" {
-		own.Set("Content-Type", r.Header.Get("Content-Type"))
+	bodyType := own.Get("Content-Type")
+	if bodyType == "" {
+		bodyType = r.Header.Get("Content-Type")
 	}
 	lookup := forward.Values(forward.Gr4vy, cards)
 	if spec.DryRun {
 		lookup = forward.Masked(forward.Gr4vy, cards)
 	}
-	rendered, err := tpl.Render(own.Get("Content-Type"), lookup)
+	rendered, err := tpl.Render(bodyType, lookup)
 	if err != nil {
 		return templateErr(err)
 	}
@@ -66,10 +94,15 @@ func (a *API) vaultForward(w http.ResponseWriter, r *http.Request) error {
 }
 
 // send relays the request and answers with the upstream's response, or
-// with x-vault-forward-error when none came back.
+// with x-vault-forward-error when none came back. The forward is audited
+// before it is handed to the relay, and nothing is sent if that fails; its
+// outcome is audited after.
 func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req forward.Request) error {
 	if a.relay == nil {
-		return a.refused(w, r, spec, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
+		return a.refused(r, spec, actionForward, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
+	}
+	if err := a.record(r, spec, actionForward, map[string]string{"outcome": "sending"}); err != nil {
+		return err
 	}
 	start := time.Now()
 	resp, err := a.relay.Do(r.Context(), req)
@@ -77,7 +110,7 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req
 	var upstream *forward.UpstreamError
 	switch {
 	case errors.As(err, &refused):
-		return a.refused(w, r, spec, refused)
+		return a.refused(r, spec, actionForwardResult, refused)
 	case errors.As(err, &upstream):
 		a.log.WarnContext(r.Context(), "forward got no response", "request_id", server.RequestIDFrom(r.Context()),
 			"host", spec.Host, "kind", string(upstream.Kind), "err", server.RedactDigits(fmt.Sprint(upstream.Err)))
@@ -96,9 +129,10 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, spec forwardSpec, req
 
 // refused answers a forward the relay would not send: a destination the
 // allowlist or the SSRF guard refuses, or a request it cannot send. The
-// refusal is audited before the answer; if that fails, so does the request.
-func (a *API) refused(w http.ResponseWriter, r *http.Request, spec forwardSpec, e *forward.RefusedError) error {
-	if err := a.record(r, spec, map[string]string{"outcome": "refused"}); err != nil {
+// refusal is audited (as action) before the answer; if that fails, so does
+// the request.
+func (a *API) refused(r *http.Request, spec forwardSpec, action string, e *forward.RefusedError) error {
+	if err := a.record(r, spec, action, map[string]string{"outcome": "refused"}); err != nil {
 		return err
 	}
 	return &vault.Error{Code: vault.CodeForbidden, Public: e.Error(), Err: e}
@@ -106,10 +140,17 @@ func (a *API) refused(w http.ResponseWriter, r *http.Request, spec forwardSpec, 
 
 // loadCards reads every named card of the tenant (each must exist: one
 // answer, 404, whichever is missing) and, for the ones the template uses,
-// their data and held security codes.
-func (a *API) loadCards(ctx context.Context, tenant string, ids []string, needs forward.Needs) ([]forward.Card, error) {
+// their data. A security code comes only from the checkout session
+// (session, for the card it is about), never from elsewhere: a template
+// naming one without a session is refused before anything is sent.
+func (a *API) loadCards(ctx context.Context, tenant string, ids []string, needs forward.Needs,
+	sessionID string, session *checkouts.Secrets) ([]forward.Card, error) {
 	cards := make([]forward.Card, len(ids))
 	for i, id := range ids {
+		if session != nil && id == sessionCard(sessionID) {
+			cards[i] = forward.Card{PAN: session.PAN, Expiry: session.Expiry}
+			continue
+		}
 		if i >= needs.Cards {
 			if _, err := a.vault.GetCard(ctx, tenant, id); err != nil {
 				return nil, forwardNotFound(err)
@@ -123,16 +164,30 @@ func (a *API) loadCards(ctx context.Context, tenant string, ids []string, needs 
 		cards[i] = forward.Card{PAN: c.PAN, Holder: c.Holder, Expiry: c.Expiry}
 	}
 	for _, i := range needs.SecurityCode {
-		code, err := a.vault.SecurityCode(ctx, tenant, ids[i])
-		if vault.CodeOf(err) == vault.CodeNotFound {
-			return nil, invalid(inBody, "body", "CARD_SECURITY_CODE_%d: no security code is held for payment method %d (it was never given, or its hold expired)", i+1, i+1)
+		switch {
+		case session == nil:
+			return nil, invalid(inHeader, "x-vault-forward-checkout-session", "CARD_SECURITY_CODE_%d: a security code can only be forwarded through a checkout session (x-vault-forward-checkout-session)", i+1)
+		case session.SecurityCode.IsZero():
+			return nil, invalid(inHeader, "x-vault-forward-checkout-session", "CARD_SECURITY_CODE_%d: the checkout session holds no security code", i+1)
+		case ids[i] != sessionCard(sessionID) && ids[i] != session.PaymentMethodID:
+			return nil, invalid(inHeader, "x-vault-forward-checkout-session", "CARD_SECURITY_CODE_%d: the checkout session's security code is not for payment method %d", i+1, i+1)
 		}
-		if err != nil {
-			return nil, err
-		}
-		cards[i].SecurityCode = code
+		cards[i].SecurityCode = session.SecurityCode
 	}
 	return cards, nil
+}
+
+// sessionCard is how a session's own (unstored) card is named among the
+// cards of a forward and in its audit entry.
+func sessionCard(sessionID string) string { return "checkout-session:" + sessionID }
+
+// sessionTarget names the card a session alone selects: the stored card it
+// is about, else its own.
+func sessionTarget(sessionID string, sec checkouts.Secrets) string {
+	if sec.PAN.IsZero() {
+		return sec.PaymentMethodID
+	}
+	return sessionCard(sessionID)
 }
 
 // forwardNotFound gives a missing card one answer that does not say which.
@@ -165,20 +220,21 @@ func readRawBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// recordSent audits a forward that was (or may have been) sent. The card
-// data has left by then, so an audit failure cannot undo it: it is logged
-// loudly and the caller still gets the upstream's answer, since hiding it
-// would invite a retry of a payment that may have gone through.
+// recordSent audits the outcome of a forward that was (or may have been)
+// sent. The card data has left by then, so an audit failure cannot undo
+// it: it is logged loudly and the caller still gets the upstream's answer,
+// since hiding it would invite a retry of a payment that may have gone
+// through.
 func (a *API) recordSent(r *http.Request, spec forwardSpec, detail map[string]string) {
-	if err := a.record(r, spec, detail); err != nil {
+	if err := a.record(r, spec, actionForwardResult, detail); err != nil {
 		a.log.ErrorContext(r.Context(), "audit of a sent forward failed", "request_id", server.RequestIDFrom(r.Context()),
 			"host", spec.Host, "err", server.RedactDigits(err.Error()))
 	}
 }
 
-// record audits one forward: tenant, key, destination host, method, card
-// ids and the outcome. Never the body, the URL's path or any header value.
-func (a *API) record(r *http.Request, spec forwardSpec, detail map[string]string) error {
+// record audits one step of a forward: tenant, key, destination host,
+// method, card ids and the outcome. Never the body, the URL's path or any header value.
+func (a *API) record(r *http.Request, spec forwardSpec, action string, detail map[string]string) error {
 	p := server.Principal(r)
 	detail["dialect"] = "gr4vy"
 	detail["host"] = spec.Host
@@ -190,8 +246,8 @@ func (a *API) record(r *http.Request, spec forwardSpec, detail map[string]string
 			attrs = append(attrs, k, v)
 		}
 	}
-	a.log.InfoContext(r.Context(), "forward", attrs...)
-	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: actionForward,
+	a.log.InfoContext(r.Context(), action, attrs...)
+	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: spec.IDs, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
 }
 

@@ -64,7 +64,8 @@ func TestForwardBadInputSendsNothing(t *testing.T) {
 		{"timeout negative", ok, []string{"X-Vault-Forward-Timeout", "-3"}, 400, "bad_request", "/x-vault-forward-timeout", "at least 1"},
 		{"timeout not a number", ok, []string{"X-Vault-Forward-Timeout", "1.5"}, 400, "bad_request", "/x-vault-forward-timeout", "whole number"},
 		{"dry run not a boolean", ok, []string{"X-Vault-Forward-Dry-Run", "maybe"}, 400, "bad_request", "/x-vault-forward-dry-run", "true or false"},
-		{"checkout session", ok, []string{"X-Vault-Forward-Checkout-Session", uuid.NewString()}, 400, "bad_request", "/x-vault-forward-checkout-session", "not supported"},
+		{"checkout session unknown", ok, []string{"X-Vault-Forward-Checkout-Session", uuid.NewString()}, 404, "not_found", "", "checkout session"},
+		{"checkout session not a UUID", ok, []string{"X-Vault-Forward-Checkout-Session", "cs-1"}, 400, "bad_request", "/x-vault-forward-checkout-session", "UUID"},
 		{"authentications", ok, []string{"X-Vault-Forward-Authentications", uuid.NewString()}, 400, "bad_request", "/x-vault-forward-authentications", "no vault forward authentications"},
 		{"unknown control header", ok, []string{"X-Vault-Forward-Headers-Authorization", "Bearer x"}, 400, "bad_request", "/x-vault-forward-headers-authorization", "unknown"},
 		{"forwarded header without a name", ok, []string{"X-Vault-Forward-Header-", "x"}, 400, "bad_request", "/x-vault-forward-header-", "NAME"},
@@ -74,7 +75,7 @@ func TestForwardBadInputSendsNothing(t *testing.T) {
 		{"template card 0", `{"n":"{{ CARD_NUMBER_0 }}"}`, nil, 400, "bad_request", "", "CARD_NUMBER_0"},
 		{"template card beyond the list", `{"n":"{{ CARD_NUMBER_2 }}"}`, nil, 400, "bad_request", "", "CARD_NUMBER_2"},
 		{"template lower case", `{"n":"{{ card_number_1 }}"}`, nil, 400, "bad_request", "", "card_number_1"},
-		{"security code never given", `{"c":"{{ CARD_SECURITY_CODE_1 }}"}`, nil, 400, "bad_request", "", "no security code is held"},
+		{"security code without a session", `{"c":"{{ CARD_SECURITY_CODE_1 }}"}`, nil, 400, "bad_request", "/x-vault-forward-checkout-session", "only be forwarded through a checkout session"},
 		{"no credentials", ok, []string{"Authorization", ""}, 401, "unauthorized", "", "API key"},
 		{"key without forward scope", ok, []string{"Authorization", "Bearer " + reader}, 403, "forbidden", "", "forward"},
 	} {
@@ -108,14 +109,22 @@ func TestForwardBadInputSendsNothing(t *testing.T) {
 	if vaulttest.Decode[gr4vyError](t, a).Message != vaulttest.Decode[gr4vyError](t, b).Message {
 		t.Errorf("unknown and foreign ids are told apart: %s vs %s", a, b)
 	}
-	// A held code that expired is refused like one never given.
-	resp, body := forwardTo(t, e, key, u, []string{withCode}, `{"c":"{{ CARD_SECURITY_CODE_1 }}"}`, "X-Vault-Forward-Dry-Run", "true")
+	// A security code given when the card was stored is not forwardable:
+	// only a checkout session's is, and only while the session lives.
+	resp, body := forwardTo(t, e, key, u, []string{withCode}, `{"c":"{{ CARD_SECURITY_CODE_1 }}"}`)
+	assertError(t, resp, body, http.StatusBadRequest, "bad_request", "only be forwarded through a checkout session")
+	session := sessionFor(t, e, withCode, "737")
+	resp, body = forwardTo(t, e, key, u, []string{withCode}, `{"c":"{{ CARD_SECURITY_CODE_1 }}"}`, "X-Vault-Forward-Dry-Run", "true",
+		"X-Vault-Forward-Checkout-Session", session)
 	if resp.StatusCode != 200 {
-		t.Fatalf("dry run with a held code: %d %s", resp.StatusCode, body)
+		t.Fatalf("dry run with the session's code: %d %s", resp.StatusCode, body)
 	}
-	e.Clock.Advance(3 * time.Hour)
-	resp, body = forwardTo(t, e, key, u, []string{withCode}, `{"c":"{{ CARD_SECURITY_CODE_1 }}"}`)
-	assertError(t, resp, body, http.StatusBadRequest, "bad_request", "no security code is held")
+	other := storeCard(t, e, vault.DefaultTenant, visaPAN, "01/2030", "", "")
+	resp, body = forwardTo(t, e, key, u, []string{other}, `{"c":"{{ CARD_SECURITY_CODE_1 }}"}`, "X-Vault-Forward-Checkout-Session", session)
+	assertError(t, resp, body, http.StatusBadRequest, "bad_request", "not for payment method 1")
+	e.Clock.Advance(61 * time.Minute)
+	resp, body = forwardTo(t, e, key, u, []string{withCode}, `{"c":"{{ CARD_SECURITY_CODE_1 }}"}`, "X-Vault-Forward-Checkout-Session", session)
+	assertError(t, resp, body, http.StatusNotFound, "not_found", "checkout session")
 
 	resp, body = e.Do(t, "GET", "/vault-forward", "", "Authorization", "Bearer "+key)
 	assertError(t, resp, body, http.StatusMethodNotAllowed, "method_not_allowed", "")
@@ -173,7 +182,8 @@ func TestForwardSSRFRefusals(t *testing.T) {
 		t.Fatalf("the loopback upstream was reached %d times", n)
 	}
 	for _, ev := range auditEntries(t, e) {
-		if ev.Action != "forward" || ev.Detail["outcome"] != "refused" {
+		if !(ev.Action == "forward" && (ev.Detail["outcome"] == "refused" || ev.Detail["outcome"] == "sending") ||
+			ev.Action == "forward.result" && ev.Detail["outcome"] == "refused") {
 			t.Errorf("refusal audited as %+v", ev)
 		}
 	}
@@ -236,8 +246,9 @@ func TestForwardDryRun(t *testing.T) {
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{MaxTimeout: 60 * time.Second})
 	key := e.Key(t, vault.ScopeForward)
-	a := storeCard(t, e, vault.DefaultTenant, visaPAN, "07/2031", "Ann Lee", "737")
+	a := storeCard(t, e, vault.DefaultTenant, visaPAN, "07/2031", "Ann Lee", "")
 	b := storeCard(t, e, vault.DefaultTenant, amexPAN, "12/2032", "Bo Chan", "")
+	session := sessionFor(t, e, a, "737")
 	body := `{"a":"{{ CARD_NUMBER_1 }}","e":"{{ CARD_EXPIRATION_DATE_1 }}","m":{{ CARD_EXPIRATION_DATE_MM_1 }},` +
 		`"h":"{{ CARD_HOLDER_NAME_1 }}","c":"{{ CARD_SECURITY_CODE_1 }}","b":"{{ CARD_NUMBER_2 }}"}`
 	type dry struct {
@@ -260,6 +271,7 @@ func TestForwardDryRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, got := forwardTo(t, e, key, u, []string{a, b}, body, append([]string{"X-Vault-Forward-Dry-Run", "true",
+				"X-Vault-Forward-Checkout-Session", session,
 				"X-Vault-Forward-Http-Method", "PUT",
 				"X-Vault-Forward-Header-Authorization", "Bearer " + pspSecret, "X-Vault-Forward-Header-X-Trace", "t-1"}, tc.headers...)...)
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Vault-Forward-Dry-Run") != "true" {

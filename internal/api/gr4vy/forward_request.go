@@ -58,6 +58,8 @@ type forwardSpec struct {
 	// Header are the provider's headers (x-vault-forward-header-NAME → NAME).
 	Header http.Header
 	DryRun bool
+	// Session is the checkout session's id, or "".
+	Session string
 }
 
 // parseForwardHeaders reads and checks every x-vault-forward-* header of a
@@ -78,9 +80,7 @@ func parseForwardHeaders(h http.Header) (forwardSpec, error) {
 			continue
 		}
 		switch name {
-		case hdrURL, hdrMethod, hdrPaymentMethods, hdrTimeout, hdrDryRun:
-		case hdrCheckoutSession:
-			return spec, invalid(inHeader, "x-vault-forward-checkout-session", "checkout sessions are not supported by this vault; name the cards in x-vault-forward-payment-methods")
+		case hdrURL, hdrMethod, hdrPaymentMethods, hdrTimeout, hdrDryRun, hdrCheckoutSession:
 		case hdrAuthentications:
 			return spec, invalid(inHeader, "x-vault-forward-authentications", "no vault forward authentications are configured in this vault; pass credentials as x-vault-forward-header-{NAME}")
 		default:
@@ -100,8 +100,13 @@ func parseForwardHeaders(h http.Header) (forwardSpec, error) {
 	if spec.Method, err = parseForwardMethod(h.Values(hdrMethod)); err != nil {
 		return spec, err
 	}
-	if spec.IDs, err = parsePaymentMethodIDs(h.Values(hdrPaymentMethods)); err != nil {
+	if spec.Session, err = parseSessionHeader(h.Values(hdrCheckoutSession)); err != nil {
 		return spec, err
+	}
+	if len(h.Values(hdrPaymentMethods)) > 0 || spec.Session == "" {
+		if spec.IDs, err = parsePaymentMethodIDs(h.Values(hdrPaymentMethods)); err != nil {
+			return spec, err
+		}
 	}
 	if spec.Timeout, err = parseForwardTimeout(h.Values(hdrTimeout)); err != nil {
 		return spec, err
@@ -194,7 +199,7 @@ func parsePaymentMethodIDs(vs []string) ([]string, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return nil, invalid(inHeader, name, "x-vault-forward-payment-methods is required: at least one payment method id")
+		return nil, invalid(inHeader, name, "x-vault-forward-payment-methods or x-vault-forward-checkout-session is required")
 	}
 	return ids, nil
 }
@@ -233,4 +238,19 @@ func parseDryRun(vs []string) (bool, error) {
 		return true, nil
 	}
 	return false, invalid(inHeader, name, "x-vault-forward-dry-run must be true or false")
+}
+
+// parseSessionHeader reads x-vault-forward-checkout-session: one UUID, or
+// "" when absent.
+func parseSessionHeader(vs []string) (string, error) {
+	const name = "x-vault-forward-checkout-session"
+	s, err := single(vs, name)
+	if err != nil || s == "" {
+		return "", err
+	}
+	id, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
+		return "", invalid(inHeader, name, "x-vault-forward-checkout-session must be a checkout session id (a UUID)")
+	}
+	return id.String(), nil
 }

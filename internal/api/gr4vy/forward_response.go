@@ -63,16 +63,16 @@ type dryRunBody struct {
 // DNS) and answers with it, rendered with masked values. Nothing is sent.
 func (a *API) dryRun(w http.ResponseWriter, r *http.Request, spec forwardSpec, req forward.Request) error {
 	if a.relay == nil {
-		return a.refused(w, r, spec, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
+		return a.refused(r, spec, actionForward, &forward.RefusedError{Host: spec.Host, Reason: "no forward destinations are configured"})
 	}
 	out, err := a.relay.Prepare(r.Context(), req)
 	var refused *forward.RefusedError
 	var upstream *forward.UpstreamError
 	switch {
 	case errors.As(err, &refused):
-		return a.refused(w, r, spec, refused)
+		return a.refused(r, spec, actionForward, refused)
 	case errors.As(err, &upstream):
-		if err := a.record(r, spec, map[string]string{"outcome": "dry_run", "error": string(upstream.Kind)}); err != nil {
+		if err := a.record(r, spec, actionForward, map[string]string{"outcome": "dry_run", "error": string(upstream.Kind)}); err != nil {
 			return err
 		}
 		w.Header().Set(hdrDryRun, "true")
@@ -81,7 +81,7 @@ func (a *API) dryRun(w http.ResponseWriter, r *http.Request, spec forwardSpec, r
 	case err != nil:
 		return err
 	}
-	if err := a.record(r, spec, map[string]string{"outcome": "dry_run"}); err != nil {
+	if err := a.record(r, spec, actionForward, map[string]string{"outcome": "dry_run"}); err != nil {
 		return err
 	}
 	headers := map[string][]string{}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/api/gr4vy"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/forward"
@@ -35,7 +36,8 @@ func TestForwardEveryPlaceholder(t *testing.T) {
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{})
 	key := e.Key(t, vault.ScopeForward)
-	id := storeCard(t, e, vault.DefaultTenant, visaPAN, "07/2031", `Ann O"Brien & <Co>`, "737")
+	id := storeCard(t, e, vault.DefaultTenant, visaPAN, "07/2031", `Ann O"Brien & <Co>`, "")
+	session := sessionFor(t, e, id, "737")
 
 	all := "{{ CARD_NUMBER_1 }}|{{CARD_EXPIRATION_DATE_1}}|{{ CARD_EXPIRATION_DATE_M_1 }}|{{ CARD_EXPIRATION_DATE_MM_1 }}|" +
 		"{{ CARD_EXPIRATION_DATE_YY_1 }}|{{ CARD_EXPIRATION_DATE_YYYY_1 }}|{{ CARD_HOLDER_NAME_1 }}|{{ CARD_SECURITY_CODE_1 }}"
@@ -50,6 +52,7 @@ func TestForwardEveryPlaceholder(t *testing.T) {
 		{"JSON numbers", "application/json",
 			`{"m":{{ CARD_EXPIRATION_DATE_M_1 }},"mm":{{ CARD_EXPIRATION_DATE_MM_1 }},"yy":{{ CARD_EXPIRATION_DATE_YY_1 }},"yyyy":{{ CARD_EXPIRATION_DATE_YYYY_1 }}}`,
 			`{"m":7,"mm":07,"yy":31,"yyyy":2031}`, nil},
+		{"placeholders as text wherever they stand", "", `{"mm": {{ CARD_EXPIRATION_DATE_MM_1 }}}`, `{"mm": 07}`, nil},
 		{"XML", "application/xml", `<card><n>{{ CARD_NUMBER_1 }}</n><h>{{ CARD_HOLDER_NAME_1 }}</h></card>`,
 			`<card><n>4111111111111111</n><h>Ann O&quot;Brien &amp; &lt;Co&gt;</h></card>`, nil},
 		{"form", "application/x-www-form-urlencoded", `number={{ CARD_NUMBER_1 }}&name={{ CARD_HOLDER_NAME_1 }}`,
@@ -59,7 +62,8 @@ func TestForwardEveryPlaceholder(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(u.requests())
-			resp, body := forwardTo(t, e, key, u, []string{id}, tc.body, append([]string{"Content-Type", tc.contentType}, tc.headers...)...)
+			resp, body := forwardTo(t, e, key, u, []string{id}, tc.body, append(append([]string{"Content-Type", tc.contentType}, tc.headers...),
+				"X-Vault-Forward-Checkout-Session", session)...)
 			if resp.StatusCode != http.StatusOK || string(body) != `{"ok":true}` {
 				t.Fatalf("forward: %d %s", resp.StatusCode, body)
 			}
@@ -74,7 +78,9 @@ func TestForwardEveryPlaceholder(t *testing.T) {
 			if got.Body != tc.want || got.Method != "POST" || got.Path != "/charges?ref=1" {
 				t.Errorf("upstream saw %s %s\n%s\nwant body\n%s", got.Method, got.Path, got.Body, tc.want)
 			}
-			wantCT := tc.contentType
+			// Only x-vault-forward-header-* headers reach the provider: the
+			// caller's own Content-Type describes the body sent to the vault.
+			wantCT := ""
 			if len(tc.headers) > 0 {
 				wantCT = tc.headers[1]
 			}
@@ -93,14 +99,15 @@ func TestForwardSeveralCardsInHeaderOrder(t *testing.T) {
 	key := e.Key(t, vault.ScopeForward)
 	visa := storeCard(t, e, vault.DefaultTenant, visaPAN, "01/2030", "V", "")
 	mc := storeCard(t, e, vault.DefaultTenant, mastercardPAN, "02/2031", "M", "")
-	amex := storeCard(t, e, vault.DefaultTenant, amexPAN, "03/2032", "A", "1234")
+	amex := storeCard(t, e, vault.DefaultTenant, amexPAN, "03/2032", "A", "")
 	unused := storeCard(t, e, vault.DefaultTenant, visaPAN, "04/2033", "U", "")
+	session := sessionFor(t, e, amex, "1234")
 	body := "{{ CARD_NUMBER_1 }} {{ CARD_EXPIRATION_DATE_1 }} {{ CARD_HOLDER_NAME_1 }}|" +
 		"{{ CARD_NUMBER_2 }} {{ CARD_EXPIRATION_DATE_2 }} {{ CARD_SECURITY_CODE_2 }}|" +
 		"{{ CARD_NUMBER_3 }} {{ CARD_EXPIRATION_DATE_YYYY_3 }} {{ CARD_HOLDER_NAME_3 }}"
 	for _, method := range []string{"POST", "put", "Patch"} {
 		resp, got := forwardTo(t, e, key, u, []string{mc, amex, visa, unused}, body,
-			"Content-Type", "text/plain", "X-Vault-Forward-Http-Method", method)
+			"Content-Type", "text/plain", "X-Vault-Forward-Http-Method", method, "X-Vault-Forward-Checkout-Session", session)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d %s", method, resp.StatusCode, got)
 		}
@@ -244,12 +251,16 @@ func TestForwardIsAudited(t *testing.T) {
 		t.Fatalf("forward: %d %s", resp.StatusCode, body)
 	}
 	entries := auditEntries(t, e)
-	if len(entries) != 1 {
-		t.Fatalf("%d audit entries, want 1", len(entries))
+	if len(entries) != 2 {
+		t.Fatalf("%d audit entries, want 2 (before sending, and the outcome)", len(entries))
 	}
-	ev := entries[0]
 	host := strings.TrimPrefix(u.URL, "http://")
-	if ev.Action != "forward" || ev.Tenant != vault.DefaultTenant || !strings.HasPrefix(ev.Actor, "key_") ||
+	if before := entries[0]; before.Action != "forward" || before.Detail["outcome"] != "sending" || before.Detail["host"] != host ||
+		!slices.Equal(before.Targets, []string{b, a}) || before.Detail["status"] != "" {
+		t.Errorf("audit entry before sending %+v", before)
+	}
+	ev := entries[1]
+	if ev.Action != "forward.result" || ev.Tenant != vault.DefaultTenant || !strings.HasPrefix(ev.Actor, "key_") ||
 		!slices.Equal(ev.Targets, []string{b, a}) || ev.Detail["host"] != host || ev.Detail["status"] != "201" ||
 		ev.Detail["outcome"] != "sent" || ev.Detail["method"] != "POST" || ev.Detail["latency_ms"] == "" || ev.RequestID == "" {
 		t.Errorf("audit entry %+v", ev)
@@ -292,13 +303,52 @@ func TestForwardWhenTheAuditFails(t *testing.T) {
 	// Nothing sent yet: an unauditable dry run fails closed.
 	resp, body := forwardTo(t, e, key, u, []string{id}, `{"n":"{{ CARD_NUMBER_1 }}"}`, "X-Vault-Forward-Dry-Run", "true")
 	assertError(t, resp, body, http.StatusInternalServerError, "server_error", "request id")
-	// Sent: the card has left, so the caller still learns what the provider said.
+	// A real forward is audited before it is sent: unauditable, nothing leaves.
 	resp, body = forwardTo(t, e, key, u, []string{id}, `{"n":"{{ CARD_NUMBER_1 }}"}`)
+	assertError(t, resp, body, http.StatusInternalServerError, "server_error", "request id")
+	if n := len(u.requests()); n != 0 {
+		t.Fatalf("an unaudited forward reached the provider %d times", n)
+	}
+	e.AssertLogClean(t, visaPAN, key)
+}
+
+// resultAuditFails is an audit log that records everything but the outcome
+// of a sent forward.
+type resultAuditFails struct{ api.Recorder }
+
+func (r resultAuditFails) Record(ctx context.Context, ev audit.Event) error {
+	if ev.Action == "forward.result" {
+		return errors.New("audit store went down")
+	}
+	return r.Recorder.Record(ctx, ev)
+}
+
+func TestForwardWhoseOutcomeCannotBeAudited(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t, nil)
+	list, err := forward.ParseAllowlist(u.rule())
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := forward.NewRelay(list, forward.Options{})
+	t.Cleanup(relay.Close)
+	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+		d.Relay, d.Audit = relay, resultAuditFails{d.Audit}
+		return []server.Facade{gr4vy.New(d)}
+	}})
+	key := e.Key(t, vault.ScopeForward)
+	id := storeCard(t, e, vault.DefaultTenant, visaPAN, "01/2030", "", "")
+	// Audited before sending; the card has then left, so the caller still
+	// learns what the provider said.
+	resp, body := forwardTo(t, e, key, u, []string{id}, `{"n":"{{ CARD_NUMBER_1 }}"}`)
 	if resp.StatusCode != http.StatusOK || string(body) != `{"ok":true}` || len(u.requests()) != 1 {
-		t.Fatalf("sent forward with a failing audit: %d %s", resp.StatusCode, body)
+		t.Fatalf("sent forward with a failing outcome audit: %d %s", resp.StatusCode, body)
 	}
 	if !strings.Contains(e.Log.String(), "audit of a sent forward failed") {
 		t.Error("the failed audit of a sent forward was not logged")
+	}
+	if entries := auditEntries(t, e); len(entries) != 1 || entries[0].Detail["outcome"] != "sending" {
+		t.Errorf("audit: %+v, want the entry made before sending", entries)
 	}
 	e.AssertLogClean(t, visaPAN, key)
 }

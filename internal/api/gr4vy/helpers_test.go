@@ -15,6 +15,9 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/checkouts"
+	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -37,6 +40,7 @@ func newEnv(t *testing.T, allow string, o forward.Options) *vaulttest.Env {
 	t.Cleanup(relay.Close)
 	return vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		d.Relay = relay
+		d.JWTKeys, d.Buyers, d.Checkouts = jwtkeys.New(d.Vault), buyers.New(d.Vault), checkouts.New(d.Vault)
 		return []server.Facade{gr4vy.New(d)}
 	}})
 }
@@ -155,4 +159,18 @@ func auditEntries(t *testing.T, e *vaulttest.Env) []audit.Entry {
 		t.Fatal(err)
 	}
 	return entries
+}
+
+// sessionFor makes a checkout session (with the admin key) about a stored
+// card, fills it with the security code as a shopper's browser would (no
+// credential but the session id), and returns the session id.
+func sessionFor(t *testing.T, e *vaulttest.Env, cardID, code string) string {
+	t.Helper()
+	resp, b := e.Do(t, "POST", "/checkout/sessions", "", "Authorization", "Bearer "+e.AdminKey)
+	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
+	id := vaulttest.Decode[struct{ ID string }](t, b).ID
+	resp, b = e.Do(t, "PUT", "/checkout/sessions/"+id+"/fields",
+		`{"payment_method":{"method":"id","id":"`+cardID+`","security_code":"`+code+`"}}`)
+	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
+	return id
 }

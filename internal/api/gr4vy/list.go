@@ -1,7 +1,6 @@
 package gr4vy
 
 import (
-	"context"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -38,9 +37,11 @@ type paymentMethods struct {
 type listQuery struct {
 	after string
 	limit int
-	// none is set when a filter can match no card (buyers, a status other
-	// than succeeded).
+	// none is set when a filter can match no card (a status other than
+	// succeeded).
 	none bool
+	// buyerID and buyerRef, when set, keep only the buyer's cards.
+	buyerID, buyerRef *string
 	// reference, when not empty, keeps only cards with that external_identifier.
 	reference string
 }
@@ -66,8 +67,13 @@ func parseListQuery(q url.Values) (listQuery, error) {
 		}
 		lq.after = after
 	}
-	if q.Get("buyer_id") != "" || q.Get("buyer_external_identifier") != "" {
-		lq.none = true // no payment method here belongs to a buyer
+	if q.Has("buyer_id") {
+		v := q.Get("buyer_id")
+		lq.buyerID = &v
+	}
+	if q.Has("buyer_external_identifier") {
+		v := q.Get("buyer_external_identifier")
+		lq.buyerRef = &v
 	}
 	if vs, ok := q["status"]; ok {
 		succeeded := false
@@ -107,12 +113,20 @@ func (a *API) listPaymentMethods(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := paymentMethods{Items: []paymentMethod{}, Limit: lq.limit}
 	if !lq.none {
-		cards, next, err := a.page(r.Context(), server.Principal(r).Tenant, lq)
+		pager := a.page
+		if lq.buyerID != nil || lq.buyerRef != nil {
+			pager = a.buyerPage
+		}
+		cards, next, err := pager(r, lq)
 		if err != nil {
 			return err
 		}
 		for _, c := range cards {
-			out.Items = append(out.Items, toPaymentMethod(c))
+			pm, err := a.render(r.Context(), c)
+			if err != nil {
+				return err
+			}
+			out.Items = append(out.Items, pm)
 		}
 		if next != "" {
 			cur := encodeCursor(next)
@@ -127,7 +141,8 @@ func (a *API) listPaymentMethods(w http.ResponseWriter, r *http.Request) error {
 // continue after ("" at the end). Unfiltered, it reads one row more than
 // it returns to know whether a next page exists; filtered, it scans at
 // most maxScan cards.
-func (a *API) page(ctx context.Context, tenant string, lq listQuery) ([]vault.CardView, string, error) {
+func (a *API) page(r *http.Request, lq listQuery) ([]vault.CardView, string, error) {
+	ctx, tenant := r.Context(), server.Principal(r).Tenant
 	batch := lq.limit + 1
 	if lq.reference != "" {
 		batch = scanBatch

@@ -30,7 +30,7 @@ type paymentMethod struct {
 	Country                   *string     `json:"country"`
 	Currency                  *string     `json:"currency"`
 	ApprovalURL               *string     `json:"approval_url"`
-	Buyer                     *struct{}   `json:"buyer"`
+	Buyer                     *buyerBody  `json:"buyer"`
 	ExternalIdentifier        *string     `json:"external_identifier"`
 	Status                    string      `json:"status"`
 	HasReplacement            bool        `json:"has_replacement"`
@@ -120,8 +120,6 @@ func parseCreate(req createRequest) (vault.CardInput, error) {
 		return in, invalid(inBody, "number", "number is required")
 	case req.ExpirationDate == nil:
 		return in, invalid(inBody, "expiration_date", "expiration_date is required")
-	case req.BuyerID != nil || req.BuyerExternalIdentifier != nil:
-		return in, invalid(inBody, buyerField(req), "buyers are not supported by this vault; store the card without a buyer")
 	}
 	pan, err := card.ParsePAN(*req.Number)
 	if err != nil {
@@ -139,12 +137,8 @@ func parseCreate(req createRequest) (vault.CardInput, error) {
 			return in, invalid(inBody, "security_code", "%s", err.Error())
 		}
 	}
-	if req.ExternalIdentifier != nil {
-		n := len([]rune(*req.ExternalIdentifier))
-		if n < 1 || n > maxExternalIdentifier {
-			return in, invalid(inBody, "external_identifier", "external_identifier must be 1 to %d characters", maxExternalIdentifier)
-		}
-		in.Reference = *req.ExternalIdentifier
+	if in.Reference, err = parseReference(req.ExternalIdentifier); err != nil {
+		return in, err
 	}
 	if req.CardType != nil {
 		if !cardTypes[*req.CardType] {
@@ -155,13 +149,20 @@ func parseCreate(req createRequest) (vault.CardInput, error) {
 	return in, nil
 }
 
-// buyerField names whichever buyer field a request set.
-func buyerField(req createRequest) string {
-	if req.BuyerID != nil {
-		return "buyer_id"
-	}
-	return "buyer_external_identifier"
-}
-
 // formatTime writes t as Gr4vy does.
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// parseReference checks an optional external_identifier: 1 to 200
+// characters, and nothing that looks like a card number.
+func parseReference(ref *string) (string, error) {
+	if ref == nil {
+		return "", nil
+	}
+	if n := len([]rune(*ref)); n < 1 || n > maxExternalIdentifier {
+		return "", invalid(inBody, "external_identifier", "external_identifier must be 1 to %d characters", maxExternalIdentifier)
+	}
+	if containsPAN(*ref) {
+		return "", errIdentifierPAN
+	}
+	return *ref, nil
+}

@@ -1,6 +1,7 @@
 package gr4vy
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -23,8 +24,11 @@ func (a *API) createPaymentMethod(w http.ResponseWriter, r *http.Request) error 
 	if err := server.DecodeBytes(raw, &probe, false); err != nil {
 		return err
 	}
+	if probe.Method != nil && *probe.Method == "checkout-session" {
+		return a.storeSessionCard(w, r, raw)
+	}
 	if probe.Method != nil && *probe.Method != "card" {
-		return invalid(inBody, "method", "only card payment methods (method \"card\") can be stored in this vault")
+		return invalid(inBody, "method", "only cards (method \"card\" or \"checkout-session\") can be stored in this vault")
 	}
 	var req createRequest
 	if err := server.DecodeBytes(raw, &req, true); err != nil {
@@ -34,12 +38,55 @@ func (a *API) createPaymentMethod(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	c, err := a.vault.CreateCard(r.Context(), server.Principal(r).Tenant, in)
+	owner, err := a.buyerOf(r, req.BuyerID, req.BuyerExternalIdentifier)
 	if err != nil {
 		return err
 	}
-	server.Encode(w, http.StatusCreated, toPaymentMethod(c))
+	return a.storeCard(w, r, in, owner)
+}
+
+// storeCard stores a card, for the buyer owner when it is not "", and
+// answers 201 with the payment method.
+func (a *API) storeCard(w http.ResponseWriter, r *http.Request, in vault.CardInput, owner string) error {
+	tenant := server.Principal(r).Tenant
+	var c vault.CardView
+	var err error
+	if owner != "" {
+		c, err = a.buyers.CreateCard(r.Context(), tenant, owner, in)
+	} else {
+		c, err = a.vault.CreateCard(r.Context(), tenant, in)
+	}
+	if err != nil {
+		return err
+	}
+	pm, err := a.render(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusCreated, pm)
 	return nil
+}
+
+// render is toPaymentMethod with the buyer the card belongs to.
+func (a *API) render(ctx context.Context, c vault.CardView) (paymentMethod, error) {
+	pm := toPaymentMethod(c)
+	if a.buyers == nil {
+		return pm, nil
+	}
+	owner, err := a.buyers.Owner(ctx, c.Tenant, c.ID)
+	if err != nil || owner == "" {
+		return pm, err
+	}
+	b, err := a.buyers.Get(ctx, c.Tenant, owner)
+	if vault.CodeOf(err) == vault.CodeNotFound {
+		return pm, nil
+	}
+	if err != nil {
+		return pm, err
+	}
+	body := toBuyer(b)
+	pm.Buyer = &body
+	return pm, nil
 }
 
 // getPaymentMethod returns a masked card: GET /payment-methods/{id}.
@@ -52,7 +99,11 @@ func (a *API) getPaymentMethod(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return orNotFound(err)
 	}
-	server.Encode(w, http.StatusOK, toPaymentMethod(c))
+	pm, err := a.render(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	server.Encode(w, http.StatusOK, pm)
 	return nil
 }
 
@@ -63,8 +114,17 @@ func (a *API) deletePaymentMethod(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := a.vault.DeleteCard(r.Context(), server.Principal(r).Tenant, id); err != nil {
+	del := a.vault.DeleteCard
+	if a.buyers != nil {
+		del = a.buyers.DeleteCard // also unlinks it from its buyer
+	}
+	if err := del(r.Context(), server.Principal(r).Tenant, id); err != nil {
 		return orNotFound(err)
+	}
+	if a.tokens != nil {
+		if err := a.tokens.DeleteCard(r.Context(), server.Principal(r).Tenant, id); err != nil {
+			return err
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

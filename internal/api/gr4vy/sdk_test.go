@@ -12,7 +12,10 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/jwtauth"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // sdkDir holds the pinned @gr4vy/sdk (package.json, package-lock.json) and
@@ -48,11 +51,11 @@ type sdkErr struct {
 	Message    string
 }
 
-// TestOfficialSDK runs Gr4vy's TypeScript SDK against the facade. It skips
-// when node or the installed SDK is missing, unless
+// sdkNode returns the node binary when Gr4vy's SDK is installed. It skips
+// the test when node or the SDK is missing, unless
 // CARDVAULT_TEST_REQUIRE_SDK=1 (CI), where it fails instead.
-func TestOfficialSDK(t *testing.T) {
-	t.Parallel()
+func sdkNode(t *testing.T) string {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err == nil {
 		_, err = os.Stat(filepath.Join(sdkDir, "node_modules", "@gr4vy", "sdk", "package.json"))
@@ -63,20 +66,66 @@ func TestOfficialSDK(t *testing.T) {
 		}
 		t.Skipf("node or @gr4vy/sdk missing (%v); run: npm ci --prefix internal/api/gr4vy/testdata/sdk", err)
 	}
-	e := newEnv(t, "", forward.Options{})
-	key := e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)
+	return node
+}
 
+// runSDK runs a script of sdkDir with node and the environment given, and
+// returns what it printed.
+func runSDK(t *testing.T, node, script string, env ...string) []byte {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "script.mjs")
+	cmd := exec.CommandContext(ctx, node, script)
 	cmd.Dir = sdkDir
-	cmd.Env = append(os.Environ(), "CARDVAULT_URL="+e.URL, "CARDVAULT_KEY="+key)
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("node script.mjs: %v\nstderr:\n%s\nstdout:\n%s", err, stderr.String(), stdout.String())
+		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", script, err, stderr.String(), stdout.String())
 	}
 	t.Logf("what the SDK returned: %s", stdout.String())
+	return stdout.Bytes()
+}
+
+// privateKeyFile makes a P-521 key pair, registers its public half for the
+// default tenant and writes the private half where the SDK can read it.
+func privateKeyFile(t *testing.T, e *vaulttest.Env) string {
+	t.Helper()
+	priv, pub, err := jwtauth.GenerateKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jwtkeys.New(e.Vault).Add(t.Context(), vault.DefaultTenant, "sdk", pub); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "private.pem")
+	if err := os.WriteFile(path, priv, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestOfficialSDK runs Gr4vy's TypeScript SDK against the facade, once with
+// an API key and once with withToken({ privateKey }): ES512 JWTs signed by
+// the SDK with a key registered with the vault.
+func TestOfficialSDK(t *testing.T) {
+	t.Parallel()
+	node := sdkNode(t)
+	for _, auth := range []string{"api key", "jwt"} {
+		t.Run(auth, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, "", forward.Options{})
+			cred := "CARDVAULT_KEY=" + e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)
+			if auth == "jwt" {
+				cred = "CARDVAULT_PRIVATE_KEY_FILE=" + privateKeyFile(t, e)
+			}
+			checkSDKRun(t, e, runSDK(t, node, "script.mjs", "CARDVAULT_URL="+e.URL, cred))
+		})
+	}
+}
+
+// checkSDKRun checks what script.mjs printed.
+func checkSDKRun(t *testing.T, e *vaulttest.Env, stdout []byte) {
 	var out struct {
 		Created     []sdkPM
 		Got         sdkPM
@@ -88,8 +137,8 @@ func TestOfficialSDK(t *testing.T) {
 		Error       *sdkErr
 		ErrorBody   *string
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("script output %q: %v (stderr %s)", stdout.String(), err, stderr.String())
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("script output %q: %v", stdout, err)
 	}
 	if out.Error != nil {
 		body := ""
@@ -132,4 +181,63 @@ func TestOfficialSDK(t *testing.T) {
 		t.Errorf("security code sent through the SDK is not held: %+v %v", hold, err)
 	}
 	e.AssertLogClean(t, visaPAN, mastercardPAN, amexPAN)
+}
+
+// TestOfficialSDKBuyersAndCheckout runs the buyer and checkout-session flow
+// of Gr4vy's TypeScript SDK (testdata/sdk/checkout.mjs) with withToken({
+// privateKey }).
+func TestOfficialSDKBuyersAndCheckout(t *testing.T) {
+	t.Parallel()
+	node := sdkNode(t)
+	e := newEnv(t, "", forward.Options{})
+	stdout := runSDK(t, node, "checkout.mjs", "CARDVAULT_URL="+e.URL, "CARDVAULT_PRIVATE_KEY_FILE="+privateKeyFile(t, e))
+	type ref struct{ ID string }
+	var out struct {
+		Buyer struct {
+			ID          string
+			DisplayName string
+		}
+		Shipping     struct{ ID, BuyerID string }
+		Session      struct{ ID string }
+		FieldsStatus int
+		Filled       struct {
+			PaymentMethod *struct{ Label, Scheme string }
+		}
+		Stored struct {
+			ID, Label, ExpirationDate string
+			Buyer                     *ref
+		}
+		BuyerMethods                         struct{ Items []ref }
+		UpdatedBuyer                         struct{ DisplayName string }
+		UpdatedSession                       struct{ Amount int }
+		SessionAfterDelete, BuyerAfterDelete json.RawMessage
+		Error                                *sdkErr
+		ErrorBody                            *string
+	}
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("script output %q: %v", stdout, err)
+	}
+	if out.Error != nil {
+		t.Fatalf("the SDK failed: %+v, body %v", *out.Error, out.ErrorBody)
+	}
+	if out.Buyer.DisplayName != "Ada Lovelace" || out.Shipping.BuyerID != out.Buyer.ID || out.FieldsStatus != 204 ||
+		out.Filled.PaymentMethod == nil || out.Filled.PaymentMethod.Label != "1111" {
+		t.Errorf("buyer, shipping, fields: %s", stdout)
+	}
+	if out.Stored.Label != "1111" || out.Stored.ExpirationDate != "12/39" || out.Stored.Buyer == nil || out.Stored.Buyer.ID != out.Buyer.ID {
+		t.Errorf("stored from the session: %+v", out.Stored)
+	}
+	if len(out.BuyerMethods.Items) != 1 || out.BuyerMethods.Items[0].ID != out.Stored.ID {
+		t.Errorf("buyer's payment methods: %+v", out.BuyerMethods)
+	}
+	if out.UpdatedBuyer.DisplayName != "Ada King" || out.UpdatedSession.Amount != 1500 {
+		t.Errorf("updates: %s", stdout)
+	}
+	for name, raw := range map[string]json.RawMessage{"session": out.SessionAfterDelete, "buyer": out.BuyerAfterDelete} {
+		var e sdkErr
+		if err := json.Unmarshal(raw, &e); err != nil || e.StatusCode != 404 || e.Name != "Error404" {
+			t.Errorf("%s after delete: %s, want the SDK's Error404", name, raw)
+		}
+	}
+	e.AssertLogClean(t, visaPAN)
 }

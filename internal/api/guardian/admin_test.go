@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/api/guardian"
+	"github.com/cardvault/cardvault/internal/bintable"
+	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
@@ -71,9 +74,14 @@ func TestAPIKeyAdministration(t *testing.T) {
 		resp, b = e.Do(t, m, "/api/admin/api-keys/"+k.ID, "", admin...)
 		wantError(t, resp, b, http.StatusNotFound, "API key not found")
 	}
+	// (links.next may carry its id as the page cursor: ids are no secret.)
 	_, b = e.Do(t, "GET", "/api/admin/api-keys", "", admin...)
-	if strings.Contains(string(b), k.ID) {
-		t.Fatal("a deleted key is listed")
+	for _, item := range vaulttest.Decode[struct {
+		Data []apiKey `json:"data"`
+	}](t, b).Data {
+		if item.ID == k.ID {
+			t.Fatal("a deleted key is listed")
+		}
 	}
 	var actions []string
 	for _, en := range auditActions(t, e) {
@@ -172,12 +180,14 @@ func TestMetadataInquiries(t *testing.T) {
 	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"5200828282828210","expiry_month":12,"expiry_year":2039}}`)
 	for name, tc := range map[string]struct{ body, want string }{
 		"pan": {`{"source":{"type":"pan","account_number":"4000056655665556","expiry_month":1,"expiry_year":2030,"security_code":"999"}}`,
-			`{"bin":"400005","scheme":"visa","type":"debit","issuer_name":"Test Issuer Visa","issuer_country_code":"US","masked_account_number":"400005******5556","account_number_length":16}`},
+			`{"bin":"400005","scheme":"visa","type":"debit","segment":"consumer","issuer_name":"Test Issuer Visa","issuer_country_code":"US","product_code":"F","product_name":"Visa Classic Debit","billing_currency_code":"USD","masked_account_number":"400005******5556","account_number_length":16}`},
 		"pci token": {`{"source":{"type":"pci_token","id":"` + tok.ID + `"}}`,
-			`{"bin":"520082","scheme":"mastercard","type":"debit","issuer_name":"Test Issuer Mastercard","issuer_country_code":"US","masked_account_number":"520082******8210","account_number_length":16}`},
+			`{"bin":"520082","scheme":"mastercard","type":"debit","segment":"consumer","issuer_name":"Test Issuer Mastercard","issuer_country_code":"US","product_code":"MDS","product_name":"Debit Mastercard","billing_currency_code":"USD","masked_account_number":"520082******8210","account_number_length":16}`},
 		"token_id spelling": {`{"source":{"type":"pci_token","token_id":"` + tok.ID + `"}}`, `"bin":"520082"`},
 		"not in the table":  {`{"source":{"type":"pan","account_number":"4917610000000000"}}`, `{"bin":"491761","scheme":"visa","masked_account_number":"491761******0000","account_number_length":16}`},
 		"amex":              {`{"source":{"type":"pan","account_number":"378282246310005"}}`, `"scheme":"american express","type":"credit"`},
+		// Guardian's scheme enum has no "unknown" or "other".
+		"no known scheme": {`{"source":{"type":"pan","account_number":"9000000000000001"}}`, `{"bin":"900000","scheme":"discover","masked_account_number":"900000******0001","account_number_length":16}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp, b := e.Do(t, "POST", "/api/metadata/inquiries", tc.body, "x-api-key", reader)
@@ -210,4 +220,30 @@ func TestMetadataInquiries(t *testing.T) {
 		t.Fatalf("an inquiry stored a card: %s", b)
 	}
 	e.AssertLogClean(t, "4000056655665556", "5200828282828210", `"999"`)
+}
+
+// TestSchemeStaysInTheEnum: a token's scheme and an inquiry's are always
+// one of the document's values: a number in no known range, and a BIN
+// table naming a scheme outside the enum, read as "discover"; Maestro as
+// "mastercard".
+func TestSchemeStaysInTheEnum(t *testing.T) {
+	t.Parallel()
+	bins, err := bintable.Parse(strings.NewReader("650800,650899,rupay,debit,Bank,IN\n676770,676770,maestro,debit,Bank,GB\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+		d.BINs = bins
+		return []server.Facade{guardian.New(d)}
+	}})
+	tok := createToken(t, e, e.AdminKey, `{"source":{"type":"pan","account_number":"9000000000000001","expiry_month":12,"expiry_year":2039}}`)
+	if tok.Card.Scheme != "discover" {
+		t.Errorf("token of a number in no range: scheme %q", tok.Card.Scheme)
+	}
+	for pan, want := range map[string]string{"6508000000000004": "discover", "6767700000000005": "mastercard"} {
+		resp, b := e.Do(t, "POST", "/api/metadata/inquiries", `{"source":{"type":"pan","account_number":"`+pan+`"}}`, "x-api-key", e.AdminKey)
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"scheme":"`+want+`"`) {
+			t.Errorf("%s: %d %s, want scheme %s", pan[:6], resp.StatusCode, b, want)
+		}
+	}
 }

@@ -86,9 +86,11 @@ func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
 			out.Data = append(out.Data, keyView(k))
 		}
 	}
-	if len(keys) == p.Limit {
-		out.Links.Next = nextURL(r, keys[len(keys)-1].ID, p.Limit)
+	last := ""
+	if len(keys) > 0 {
+		last = keys[len(keys)-1].ID
 	}
+	out.Links.Next = a.nextURL(r, p, last)
 	server.Encode(w, http.StatusOK, out)
 	return nil
 }

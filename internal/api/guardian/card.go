@@ -2,6 +2,7 @@ package guardian
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/card"
@@ -90,17 +91,26 @@ func reason(err error) string {
 	return "is not valid"
 }
 
-// scheme names a card scheme in Guardian's enum: visa, mastercard,
-// american express, discover, diners club, jcb, unionpay. Maestro is a
-// Mastercard brand; a number in no known range is "unknown".
-func scheme(s card.Scheme) string {
-	switch s {
-	case card.Maestro:
+// scheme names a card scheme in Guardian's enum (see enumScheme).
+func scheme(s card.Scheme) string { return enumScheme(string(s)) }
+
+// guardianSchemes is the document's scheme enum.
+var guardianSchemes = []string{"visa", "mastercard", "american express", "discover", "diners club", "jcb", "unionpay"}
+
+// enumScheme keeps a scheme name (the card package's, or a BIN table's)
+// inside Guardian's enum, which has no "other": Maestro is a Mastercard
+// brand; every scheme outside the enum (a number in no known range, or a
+// BIN table naming e.g. "rupay" or "elo") reads as "discover", the enum's
+// network that carries the alliance schemes cardvault has no range for.
+// docs/compat/guardian.md documents the choice.
+func enumScheme(s string) string {
+	switch {
+	case s == string(card.Maestro):
 		return string(card.Mastercard)
-	case "":
-		return string(card.Unknown)
+	case slices.Contains(guardianSchemes, s):
+		return s
 	}
-	return string(s)
+	return string(card.Discover)
 }
 
 // tokenCard is the card object of a token.

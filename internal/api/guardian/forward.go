@@ -12,17 +12,13 @@ import (
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
-// Guardian's forward headers. Every other request header is passed on,
-// except the vault's own (its credentials, these, and the relay's list).
+// Guardian's forward headers. Every other request header is passed on
+// (see outboundHeaders).
 const (
 	destinationHeader = "X-Destination-Url"
 	ownNameHeader     = "X-Own-Header-Name"
 	ownValueHeader    = "X-Own-Header-Value"
 )
-
-// vaultHeaders are request headers the vault uses itself and never passes on.
-var vaultHeaders = []string{destinationHeader, ownNameHeader, ownValueHeader, idempotencyHeader,
-	server.RequestIDHeader, "Cookie"}
 
 // forward injects the token's card into the body template and relays it
 // to the destination, answering the provider's status and body as they
@@ -58,10 +54,7 @@ func (a *API) forward(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	header := r.Header.Clone()
-	for _, h := range vaultHeaders {
-		header.Del(h)
-	}
+	header, own := outboundHeaders(r.Header, own)
 	if err := a.record(r, "forward", map[string]string{"destination_host": u.Host}, id); err != nil {
 		return err
 	}

@@ -5,6 +5,64 @@ import (
 	"strings"
 )
 
+// guardianHeaders are the request headers Guardian uses itself: its two
+// credential headers, the forward's control headers and the idempotency
+// key. They are never passed on (x-own-header-name can set one of these
+// names on the forward).
+var guardianHeaders = []string{"X-Api-Key", "X-Admin-Token", destinationHeader, ownNameHeader, ownValueHeader,
+	idempotencyHeader}
+
+// proxyHeaders are set by the proxy in front of the vault, not by the
+// caller, and describe the vault's own network: never passed on.
+var proxyHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
+	"X-Forwarded-Port", "X-Forwarded-Prefix", "X-Real-Ip"}
+
+// providerCredentialHeaders are the credential header names the relay
+// drops unless a facade marks them as the provider's own; outboundHeaders
+// does so for those that did not carry the caller's vault key.
+var providerCredentialHeaders = []string{"Authorization", "Api-Key"}
+
+// outboundHeaders splits a forward request's headers into what the relay
+// passes on and what it must pass on as the provider's own. As Guardian
+// does, every header goes on except those the vault uses internally:
+// Guardian's own (guardianHeaders), the header that carried the caller's
+// vault key (Api-Key or Authorization when neither x-api-key nor
+// x-admin-token did), the proxy's (proxyHeaders), and the hop-by-hop and
+// framing headers the relay drops itself. Authorization and Api-Key that
+// did not authenticate the caller are the provider's credentials and go
+// on. own (x-own-header-name/-value) replaces any header of its name; the
+// relay still refuses a forward carrying the caller's vault key anywhere.
+func outboundHeaders(in, own http.Header) (header, provider http.Header) {
+	header = in.Clone()
+	used := credentialHeader(in)
+	for _, name := range append(append([]string{used}, guardianHeaders...), proxyHeaders...) {
+		header.Del(name)
+	}
+	provider = http.Header{}
+	for _, name := range providerCredentialHeaders {
+		if vs := header.Values(name); len(vs) > 0 {
+			provider[name] = vs
+			header.Del(name)
+		}
+	}
+	for name, vs := range own {
+		header.Del(name)
+		provider[name] = vs
+	}
+	return header, provider
+}
+
+// credentialHeader names the header the request's vault key came from, in
+// the order credential reads them.
+func credentialHeader(h http.Header) string {
+	for _, name := range []string{"X-Api-Key", "X-Admin-Token", "Api-Key"} {
+		if h.Get(name) != "" {
+			return name
+		}
+	}
+	return "Authorization"
+}
+
 // providerDropped are the provider response headers a forward's answer
 // never carries. The answer is served from the vault's own origin, so a
 // header with meaning to a browser or an intermediary would act on the

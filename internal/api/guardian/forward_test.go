@@ -1,9 +1,12 @@
 package guardian_test
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -91,7 +94,10 @@ func TestForward(t *testing.T) {
 	if h.Get("X-Api-Key") != "provider-key-123456" || len(h.Values("X-Api-Key")) != 1 {
 		t.Errorf("own header: x-api-key = %q", h.Values("X-Api-Key"))
 	}
-	for _, name := range []string{"X-Destination-Url", "X-Own-Header-Name", "X-Own-Header-Value", "Authorization", "X-Admin-Token"} {
+	if h.Get("Authorization") != "Bearer merchant-secret" {
+		t.Errorf("the caller's Authorization for the provider was not passed on: %q", h.Values("Authorization"))
+	}
+	for _, name := range []string{"X-Destination-Url", "X-Own-Header-Name", "X-Own-Header-Value", "X-Admin-Token"} {
 		if h.Get(name) != "" {
 			t.Errorf("vault header %s reached the provider: %q", name, h.Get(name))
 		}
@@ -229,5 +235,135 @@ func TestForwardIdempotencyHashesControlHeaders(t *testing.T) {
 	}
 	if _, _, hits := u.got(); hits != 1 {
 		t.Fatalf("the provider was reached %d times", hits)
+	}
+}
+
+// TestForwardPassesCallerHeaders: Guardian "forwards all headers from the
+// request, except those it uses internally" (seed 003). The provider gets
+// the caller's Authorization, Api-Key, Cookie, X-Request-Id and the rest;
+// not Guardian's own headers, not the header that carried the vault key,
+// not the proxy's X-Forwarded-*, not hop-by-hop ones.
+func TestForwardPassesCallerHeaders(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t)
+	e := newForwardEnv(t, u)
+	tok := createToken(t, e, e.AdminKey, panBody)
+	fwd := e.Key(t, vault.ScopeForward)
+	path := "/api/pci/tokens/" + tok.ID + "/forward"
+	const body = `{"n":"{{ account_number }}"}`
+
+	passed := map[string]string{
+		"Authorization": "Basic cHNwOnNlY3JldA==", "Api-Key": "psp-api-key-1", "Cookie": "psp_session=abc",
+		"X-Request-Id": "caller-req-7", "Idempotency-Key": "psp-idem-1", "Accept": "application/json",
+		"X-Merchant-Ref": "m-42",
+	}
+	dropped := []string{"X-Api-Key", "X-Admin-Token", "X-Destination-Url", "X-Idempotency-Key",
+		"X-Forwarded-For", "X-Forwarded-Proto", "Forwarded", "X-Real-Ip", "Keep-Alive", "X-Hop"}
+	hdr := []string{"x-api-key", fwd, "x-destination-url", u.URL, "content-type", "application/json",
+		"x-admin-token", "not-used-admin-token", "x-idempotency-key", "fwd-1",
+		"X-Forwarded-For", "10.0.0.7", "X-Forwarded-Proto", "https", "Forwarded", "for=10.0.0.7", "X-Real-Ip", "10.0.0.7",
+		"Connection", "X-Hop", "X-Hop", "1", "Keep-Alive", "timeout=5"}
+	for k, v := range passed {
+		hdr = append(hdr, k, v)
+	}
+	if resp, b := e.Do(t, "POST", path, body, hdr...); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("forward: %d %s", resp.StatusCode, b)
+	}
+	h, _, _ := u.got()
+	for k, v := range passed {
+		if got := h.Values(k); len(got) != 1 || got[0] != v {
+			t.Errorf("%s reached the provider as %q, want %q", k, got, v)
+		}
+	}
+	for _, k := range dropped {
+		if got, ok := h[k]; ok {
+			t.Errorf("%s reached the provider: %q", k, got)
+		}
+	}
+
+	// The caller authenticates with Api-Key (read before Authorization):
+	// Api-Key is not passed on, the caller's Authorization is.
+	resp, b := e.Do(t, "POST", path, body, "Api-Key", fwd, "x-destination-url", u.URL,
+		"content-type", "application/json", "Authorization", "Bearer sk_psp_41")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("forward with Api-Key: %d %s", resp.StatusCode, b)
+	}
+	if h, _, _ = u.got(); h.Get("Api-Key") != "" || h.Get("Authorization") != "Bearer sk_psp_41" {
+		t.Errorf("authenticated by Api-Key: provider got Api-Key %q, Authorization %q", h.Values("Api-Key"), h.Values("Authorization"))
+	}
+	// The caller authenticates with Authorization: that header carried the
+	// vault key and is not passed on; x-own-header sets the provider's.
+	resp, b = e.Do(t, "POST", path, body, "Authorization", "Bearer "+fwd, "x-destination-url", u.URL,
+		"content-type", "application/json")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("forward with Authorization: %d %s", resp.StatusCode, b)
+	}
+	if h, _, _ = u.got(); len(h.Values("Authorization")) != 0 {
+		t.Errorf("authenticated by Authorization: provider got Authorization %q", h.Values("Authorization"))
+	}
+	resp, b = e.Do(t, "POST", path, body, "Authorization", "Bearer "+fwd, "x-destination-url", u.URL,
+		"content-type", "application/json", "x-own-header-name", "Authorization", "x-own-header-value", "Bearer sk_psp_42")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("forward with own Authorization: %d %s", resp.StatusCode, b)
+	}
+	if h, _, _ = u.got(); len(h.Values("Authorization")) != 1 || h.Get("Authorization") != "Bearer sk_psp_42" {
+		t.Errorf("x-own-header Authorization: provider got %q", h.Values("Authorization"))
+	}
+
+	// The vault key never leaves, whichever header a caller puts it in.
+	_, _, before := u.got()
+	for _, leak := range [][]string{{"Authorization", "Bearer " + fwd}, {"Cookie", "k=" + fwd}, {"Api-Key", fwd}} {
+		resp, b := e.Do(t, "POST", path, body, "x-api-key", fwd, "x-destination-url", u.URL,
+			"content-type", "application/json", leak[0], leak[1])
+		wantError(t, resp, b, http.StatusBadRequest)
+		if strings.Contains(string(b), fwd) {
+			t.Fatalf("the refusal repeats the key: %s", b)
+		}
+	}
+	if _, _, after := u.got(); after != before {
+		t.Fatalf("a forward carrying the vault key reached the provider")
+	}
+}
+
+// TestForwardDefaultDestinations: like Guardian, a vault forwards to the
+// major providers without configuration; CARDVAULT_FORWARD_DEFAULTS=off
+// takes that away, and the SSRF guard still holds for them. No network is
+// touched: the resolver says the host does not exist (so an allowed
+// forward ends in 502) or that it is private.
+func TestForwardDefaultDestinations(t *testing.T) {
+	t.Parallel()
+	noSuchHost := func(context.Context, string) ([]netip.Addr, error) { return nil, errors.New("no such host") }
+	private := func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	cases := []struct {
+		name     string
+		defaults bool
+		resolve  func(context.Context, string) ([]netip.Addr, error)
+		status   int
+		class    string
+	}{
+		{"defaults on", true, noSuchHost, http.StatusBadGateway, "BAD_GATEWAY"},
+		{"defaults off", false, noSuchHost, http.StatusForbidden, "DESTINATION_NOT_ALLOWED"},
+		{"defaults on, private address", true, private, http.StatusForbidden, "DESTINATION_NOT_ALLOWED"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			allow, err := forward.Destinations("", c.defaults)
+			if err != nil {
+				t.Fatal(err)
+			}
+			relay := forward.NewRelay(allow, forward.Options{Resolver: c.resolve})
+			t.Cleanup(relay.Close)
+			e := newEnv(t, relay)
+			tok := createToken(t, e, e.AdminKey, panBody)
+			resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", `{"n":"{{ account_number }}"}`,
+				"x-api-key", e.AdminKey, "x-destination-url", "https://api.stripe.com/v1/payment_methods",
+				"content-type", "application/json")
+			wantError(t, resp, b, c.status)
+			if ge := vaulttest.Decode[guardianError](t, b); *ge.Classifier != c.class {
+				t.Fatalf("%s: %s, want %s", c.name, b, c.class)
+			}
+		})
 	}
 }

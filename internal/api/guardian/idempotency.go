@@ -131,25 +131,6 @@ func withoutKeyValue(resp vault.IdempotentResponse) vault.IdempotentResponse {
 	return resp
 }
 
-// sessionShownOnce replaces a response carrying a session id by the error
-// a replay answers: the session id is a credential shown once, so it is
-// never stored, and a retry learns that the session was made but not its
-// id. Responses without a session id (a pan token, an error) are kept as
-// they are.
-func sessionShownOnce(resp vault.IdempotentResponse) vault.IdempotentResponse {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(resp.Body, &m) != nil {
-		return resp
-	}
-	if _, ok := m["session_id"]; !ok {
-		return resp
-	}
-	body, _ := json.Marshal(errorBody{Code: http.StatusConflict, Classifier: "SESSION_ID_SHOWN_ONCE",
-		Message: "the request with this idempotency key created a session, and a session id is shown only once: " +
-			"it is not replayed; create a new session with a new idempotency key"})
-	return vault.IdempotentResponse{Status: http.StatusConflict, ContentType: "application/json", Body: append(body, '\n')}
-}
-
 // tooLarge turns a body read failure into the vault's error.
 func tooLarge(err error) error {
 	var mbe *http.MaxBytesError

@@ -134,11 +134,11 @@ func TestIdempotentKeyCreate(t *testing.T) {
 	}
 }
 
-// A session id is a credential shown once: a request that made a session
-// is never replayed with it (not to a retry, not to another key of the
-// tenant that sends the same key and body), and it is not kept in the
-// store; a replay answers 409 saying so.
-func TestIdempotentSessionNotReplayed(t *testing.T) {
+// A replay of a request that made a session answers the same session_id
+// (to a retry, and to another key of the tenant that sends the same key
+// and body), not a 409: the id sits in the idempotency record, sealed with
+// the rest of its value, and never in the store's clear columns or data.
+func TestIdempotentSessionReplayed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	tok := createToken(t, e, e.AdminKey, panBody)
@@ -160,17 +160,29 @@ func TestIdempotentSessionNotReplayed(t *testing.T) {
 			}
 			for _, key := range []string{e.AdminKey, other} {
 				resp, b := e.Do(t, "POST", path, body, "x-api-key", key, "x-idempotency-key", idem)
-				wantError(t, resp, b, http.StatusConflict, "session id is shown only once")
-				if ge := vaulttest.Decode[guardianError](t, b); *ge.Classifier != "SESSION_ID_SHOWN_ONCE" || strings.Contains(string(b), first["session_id"]) {
-					t.Fatalf("replay: %s", b)
+				if got := vaulttest.Decode[map[string]string](t, b); resp.StatusCode != 200 || len(got) != 1 || got["session_id"] != first["session_id"] {
+					t.Fatalf("replay: %d %s, want 200 with session_id %s", resp.StatusCode, b, first["session_id"])
 				}
+			}
+			// The replayed id is a live session, the one the first request made.
+			if resp, b := e.Do(t, "GET", "/sessions/"+first["session_id"], ""); resp.StatusCode != 200 {
+				t.Fatalf("replayed session: %d %s", resp.StatusCode, b)
+			}
+			// Another body under the same key is still refused.
+			if path == "/api/pci/tokens" {
+				resp, b := e.Do(t, "POST", path, `{"source":{"type":"session"},"metadata":{"a":"b"}}`, "x-api-key", e.AdminKey, "x-idempotency-key", idem)
+				wantError(t, resp, b, http.StatusUnprocessableEntity)
 			}
 			recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindIdempotency,
 				Page: vault.Page{Limit: 10}}, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
+			sealed := false
 			for _, rec := range recs {
+				if raw, _ := json.Marshal(rec); strings.Contains(string(raw), first["session_id"]) {
+					t.Fatalf("the session id is in the store in clear: %s", raw)
+				}
 				raw, err := e.Vault.RecordPlaintext(context.Background(), rec)
 				if err != nil {
 					t.Fatal(err)
@@ -181,10 +193,10 @@ func TestIdempotentSessionNotReplayed(t *testing.T) {
 				if err := json.Unmarshal(raw, &d); err != nil {
 					t.Fatal(err)
 				}
-				stored := d.Body
-				if strings.Contains(string(stored), first["session_id"]) {
-					t.Fatalf("the session id is stored for replay: %s", stored)
-				}
+				sealed = sealed || strings.Contains(string(d.Body), first["session_id"])
+			}
+			if !sealed {
+				t.Fatal("no idempotency record holds the session id sealed")
 			}
 		})
 	}

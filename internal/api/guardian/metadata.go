@@ -23,15 +23,20 @@ type inquirySource struct {
 	PCITokenID string `json:"pci_token_id"`
 }
 
-// inquiryResponse is what a card number says about the card. Funding type,
-// issuer and country come from the BIN table and are absent when it does
-// not know the range.
+// inquiryResponse is what a card number says about the card (the EAP
+// shape). Everything but bin, scheme, the masked number and its length
+// comes from the BIN table and is absent when it does not know the range
+// or the field.
 type inquiryResponse struct {
 	BIN           string `json:"bin"`
 	Scheme        string `json:"scheme"`
 	Type          string `json:"type,omitempty"`
+	Segment       string `json:"segment,omitempty"`
 	IssuerName    string `json:"issuer_name,omitempty"`
 	IssuerCountry string `json:"issuer_country_code,omitempty"`
+	ProductCode   string `json:"product_code,omitempty"`
+	ProductName   string `json:"product_name,omitempty"`
+	Currency      string `json:"billing_currency_code,omitempty"`
 	Masked        string `json:"masked_account_number"`
 	Length        int    `json:"account_number_length"`
 }
@@ -82,7 +87,8 @@ func (a *API) inquire(w http.ResponseWriter, r *http.Request) error {
 func (a *API) describe(pan card.PAN) inquiryResponse {
 	out := inquiryResponse{BIN: pan.BIN(), Scheme: scheme(pan.Scheme()), Masked: pan.Masked(), Length: pan.Len()}
 	if e, ok := a.bins.Lookup(pan.Digits()); ok {
-		out.Scheme, out.Type, out.IssuerName, out.IssuerCountry = e.Scheme, e.Funding, e.Issuer, e.Country
+		out.Scheme, out.Type, out.IssuerName, out.IssuerCountry = enumScheme(e.Scheme), e.Funding, e.Issuer, e.Country
+		out.Segment, out.ProductCode, out.ProductName, out.Currency = e.Segment, e.ProductCode, e.ProductName, e.Currency
 	}
 	return out
 }

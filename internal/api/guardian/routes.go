@@ -46,6 +46,8 @@ type API struct {
 	bins     *bintable.Table
 	log      *slog.Logger
 	wait     time.Duration
+	// links chooses the base of absolute links (baseURL).
+	links api.Links
 }
 
 // New returns the Guardian facade over d.Vault and d.Sessions. d.Relay
@@ -53,7 +55,7 @@ type API struct {
 // inquiries (nil: bintable.Default()).
 func New(d api.Deps) *API {
 	a := &API{vault: d.Vault, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
-		wait: d.IdempotencyWait}
+		wait: d.IdempotencyWait, links: d.Links()}
 	if a.bins == nil {
 		a.bins = bintable.Default()
 	}
@@ -69,12 +71,12 @@ var _ server.Facade = (*API)(nil)
 func (a *API) Routes(mux *server.Mux) {
 	rt := server.Routes{Auth: a.vault, Limits: a.limits, Fail: a.fail, Credential: credential}
 	const tokens = APIPrefix + "/pci/tokens"
-	mux.Handle("POST "+tokens, rt.Key(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.createToken)))
+	mux.Handle("POST "+tokens, rt.Key(vault.ScopeCardsWrite, a.idempotent(nil, a.createToken)))
 	mux.Handle("GET "+tokens, rt.Key(vault.ScopeCardsRead, a.listTokens))
 	mux.Handle("GET "+tokens+"/{id}", rt.Key(vault.ScopeCardsRead, a.getToken))
 	mux.Handle("DELETE "+tokens+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteToken))
 	mux.Handle("GET "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsRead, a.securityCodeStatus))
-	mux.Handle("POST "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.idempotent(sessionShownOnce, a.refreshSecurityCode)))
+	mux.Handle("POST "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.idempotent(nil, a.refreshSecurityCode)))
 	mux.Handle("DELETE "+tokens+"/{id}/security-code", rt.Key(vault.ScopeCardsWrite, a.deleteSecurityCode))
 	mux.Handle("POST "+tokens+"/{id}/forward", rt.Key(vault.ScopeForward, a.idempotent(nil, a.forward)))
 

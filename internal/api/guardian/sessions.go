@@ -97,7 +97,7 @@ func (a *API) state(r *http.Request, s sessions.Session) (sessionState, error) {
 	}
 	next := actionTokenize
 	return sessionState{NextAction: &next, Data: tokenizeCardConfig{Provider: "guardian", APIKey: "",
-		BaseURL: baseURL(r), JWK: key}}, nil
+		BaseURL: a.baseURL(r), JWK: key}}, nil
 }
 
 // sdkScheme names a scheme as the SDK's card fields do (CARD_SCHEMAS).

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 	"github.com/cardvault/cardvault/internal/vaulttest"
@@ -30,8 +32,9 @@ func startSession(t *testing.T, e *vaulttest.Env, body string) string {
 	}
 	m := vaulttest.Decode[map[string]any](t, b)
 	id, _ := m["session_id"].(string)
-	if len(m) != 1 || len(id) != 43 {
-		t.Fatalf("session create answered %s", b)
+	// Guardian types session_id as a UUID: a random version 4 one.
+	if u, err := uuid.Parse(id); len(m) != 1 || err != nil || u.String() != id || u.Version() != 4 || u.Variant() != uuid.RFC4122 {
+		t.Fatalf("session create answered %s, want a version 4 UUID session_id", b)
 	}
 	return id
 }
@@ -223,7 +226,8 @@ func TestSessionRejectsBadCompletions(t *testing.T) {
 	}
 	resp, b = complete(t, e, id, tokenizeAction(encryptJWE(t, key, []byte(cardJSON), jweOptions{})))
 	wantError(t, resp, b, http.StatusConflict, "cannot be used again")
-	for _, bad := range []string{"short", strings.Repeat("A", 42) + "!", strings.Repeat("A", 43)} {
+	for _, bad := range []string{"short", strings.Repeat("A", 42) + "!", strings.Repeat("A", 43),
+		"8744c9ea-a02b-1ae6-875c-b64fc333e3ef", uuid.NewString(), "{" + uuid.NewString() + "}"} {
 		resp, b := e.Do(t, "GET", "/sessions/"+bad, "")
 		wantError(t, resp, b, http.StatusNotFound)
 	}
@@ -322,5 +326,21 @@ func TestSessionIDsStayOutOfLogsAndStore(t *testing.T) {
 	raw, _ := json.Marshal(rs[0])
 	if strings.Contains(string(raw), id) || rs[0].ID == id {
 		t.Fatal("the store holds the session id itself, not only its hash")
+	}
+}
+
+// TestSessionIDIsAUUID: session_id is a random version 4 UUID (seed 003
+// types it uuid), unique per session, and found whatever the letter case a
+// client writes it in.
+func TestSessionIDIsAUUID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	a := startSession(t, e, `{"source":{"type":"session"}}`)
+	b := startSession(t, e, `{"source":{"type":"session"}}`)
+	if a == b {
+		t.Fatalf("two sessions share the id %s", a)
+	}
+	if resp, body := browserState(t, e, strings.ToUpper(a)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("upper-case session id: %d %s", resp.StatusCode, body)
 	}
 }

@@ -132,9 +132,10 @@ type listResponse[T any] struct {
 	Links links `json:"links"`
 }
 
-// links holds the next page's absolute URL; it is absent on the last page.
+// links holds the next page's absolute URL. The document requires it on
+// every page, so the last page has one too: it reads an empty page.
 type links struct {
-	Next string `json:"next,omitempty"`
+	Next string `json:"next"`
 }
 
 // listTokens pages through masked tokens in id order (keyset, so pages are
@@ -152,9 +153,11 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request) error {
 	for i, c := range cards {
 		out.Data[i] = tokenView(c)
 	}
-	if len(cards) == p.Limit {
-		out.Links.Next = nextURL(r, cards[len(cards)-1].ID, p.Limit)
+	last := ""
+	if len(cards) > 0 {
+		last = cards[len(cards)-1].ID
 	}
+	out.Links.Next = a.nextURL(r, p, last)
 	server.Encode(w, http.StatusOK, out)
 	return nil
 }
@@ -181,19 +184,17 @@ func page(r *http.Request, uuidAfter bool) (vault.Page, error) {
 	return p, nil
 }
 
-// nextURL is the absolute URL of the page after the item with id last.
-func nextURL(r *http.Request, last string, limit int) string {
-	q := url.Values{"after": {last}, "limit": {strconv.Itoa(limit)}}
-	return baseURL(r) + r.URL.Path + "?" + q.Encode()
-}
-
-// baseURL is the scheme and host the client used to reach the vault.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+// nextURL is the absolute URL of the page after the item with id last, or
+// after p's own cursor when the page was empty (last == "").
+func (a *API) nextURL(r *http.Request, p vault.Page, last string) string {
+	if last == "" {
+		last = p.After
 	}
-	return scheme + "://" + r.Host
+	q := url.Values{"limit": {strconv.Itoa(p.Limit)}}
+	if last != "" {
+		q.Set("after", last)
+	}
+	return a.baseURL(r) + r.URL.Path + "?" + q.Encode()
 }
 
 // tokenNotFound names the token in a not-found error.

@@ -64,6 +64,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("an expired endpoint shows an error page", func(t *testing.T) { testExpired(t, browser) })
 	t.Run("an origin not listed cannot frame the form", func(t *testing.T) { testFrameAncestors(t, browser) })
 	t.Run("the form fits phones and desktops", func(t *testing.T) { testLayout(t, browser) })
+	t.Run("a bank account typed in the ACH form is sealed", func(t *testing.T) { testACH(t, browser) })
 }
 
 func testCapture(t *testing.T, browser context.Context) {
@@ -342,7 +343,7 @@ func testFrameAncestors(t *testing.T, browser context.Context) {
 	ep := e.createEndpoint(t, "ttl", "PT10M")
 	for _, c := range []struct{ name, body string }{
 		{"another origin is listed", `{"allowed_origins":["https://shop.example"]}`},
-		{"no origin is listed", `{}`},
+		{"no origin is listed, and the merchant is not https", `{}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := e.createForm(t, c.body)

@@ -28,22 +28,25 @@ type formResponse struct {
 	ErrorCallback   string                                 `json:"error_callback,omitempty"`
 	AllowedOrigins  []string                               `json:"allowed_origins,omitempty"`
 	Title           string                                 `json:"title,omitempty"`
+	CSSLinks        []string                               `json:"css_links,omitempty"`
+	EmbeddedCSS     string                                 `json:"embedded_css,omitempty"`
+	HideCard        bool                                   `json:"hide_card,omitempty"`
 	CreatedAt       *time.Time                             `json:"created_at,omitempty"`
 }
 
 // link is the form's URL without a scheme, as PCI Vault writes it.
 func (a *API) link(r *http.Request, id string) string {
-	host := a.host
-	if host == "" {
-		host = r.Host
-	}
-	return strings.TrimSuffix(host, "/") + Prefix + "/" + id
+	return a.links.Host(r) + Prefix + "/" + id
 }
 
 // view renders a stored form in full.
 func (a *API) view(r *http.Request, f forms.Form) formResponse {
 	out := formResponse{Type: f.Type, ID: f.ID, Link: a.link(r, f.ID), FieldOptions: f.Fields,
-		AllowedOrigins: f.AllowedOrigins, Title: f.Title, CreatedAt: &f.CreatedAt}
+		AllowedOrigins: f.AllowedOrigins, Title: f.Title, CSSLinks: f.Style.CSSLinks, HideCard: f.Style.HideCard,
+		CreatedAt: &f.CreatedAt}
+	if f.Style.EmbeddedCSS != "" {
+		out.EmbeddedCSS = base64.StdEncoding.EncodeToString([]byte(f.Style.EmbeddedCSS))
+	}
 	if f.SuccessCallback != "" {
 		out.SuccessCallback = base64.StdEncoding.EncodeToString([]byte(f.SuccessCallback))
 	}

@@ -20,6 +20,9 @@ const SecretHeader = "X-PCIVault-Capture-Secret"
 
 // servePage loads a form for a shopper: GET
 // /v1/capture/iframe/{id}?unique_id=…&secret=…[&reference=…][&title=…].
+// As at PCI Vault, any https origin may frame it unless the form lists
+// allowed_origins; its message goes only to those listed (or to the vault
+// itself), never to whichever page framed it.
 // The secret is checked here and again when the form posts; the page's
 // script keeps it in memory and removes it from the address bar. The
 // access log never sees it: it records no query strings.
@@ -27,7 +30,7 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
 	nonce := web.NewNonce()
 	q := r.URL.Query()
 	f, err := a.forms.FormByID(r.Context(), r.PathValue("id"))
-	if err == nil && f.Type != forms.FormTypePCD {
+	if err == nil && f.Type != forms.FormTypePCD && f.Type != forms.FormTypeACH {
 		err = vault.Errorf(vault.CodeNotFound, "form type %q is not served", f.Type)
 	}
 	if err != nil {
@@ -58,16 +61,17 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
 		a.pageError(w, r, nonce, f.AllowedOrigins, err, msg)
 		return nil
 	}
-	cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=pcd",
+	cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=" + f.Type,
 		SecretParam: "secret", SecretHeader: SecretHeader, SuccessCallback: f.SuccessCallback,
-		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins}
+		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, FramedByAnyHTTPS: true,
+		StyleLinks: f.Style.CSSLinks, Style: f.Style.EmbeddedCSS, HideScheme: f.Style.HideCard}
 	if t := q.Get("title"); t != "" && len(t) <= forms.MaxFormTitle && utf8.ValidString(t) && !strings.ContainsFunc(t, isControl) {
 		cfg.Title = t
 	}
 	if ref := q.Get("reference"); ref != "" && len(ref) <= vault.MaxReferenceLen && utf8.ValidString(ref) {
 		cfg.Reference = ref
 	}
-	for _, name := range forms.FormFields {
+	for _, name := range forms.FieldsOf(f.Type) {
 		if o := f.Fields[name]; o.Visible {
 			cfg.Fields = append(cfg.Fields, web.Field{Name: string(name), Validate: o.Validate})
 		}
@@ -85,7 +89,8 @@ func (a *API) pageError(w http.ResponseWriter, r *http.Request, nonce string, or
 	if status >= 500 {
 		message = e.Public
 	}
-	if err := web.RenderError(w, web.ErrorPage{Nonce: nonce, Status: status, Message: message, AllowedOrigins: origins}); err != nil {
+	page := web.ErrorPage{Nonce: nonce, Status: status, Message: message, AllowedOrigins: origins, FramedByAnyHTTPS: true}
+	if err := web.RenderError(w, page); err != nil {
 		a.log.ErrorContext(r.Context(), "render error page", "err", err)
 		a.WriteError(w, r, http.StatusInternalServerError, e.Public)
 	}

@@ -12,8 +12,8 @@ import (
 )
 
 // createRequest is the body of POST /v1/capture/iframe. Every member is
-// optional. The vendor's asset options are decoded only to be refused with
-// a reason: the form loads nothing from outside the binary.
+// optional. The vendor's script options are decoded only to be refused
+// with a reason (PCI DSS 6.4.3).
 type createRequest struct {
 	SuccessCallback *string                               `json:"success_callback"`
 	ErrorCallback   *string                               `json:"error_callback"`
@@ -25,13 +25,20 @@ type createRequest struct {
 	// always ask for a keypad, and card numbers are always sent as digits.
 	ForceKeypad bool `json:"force_keypad"`
 	StripSpaces bool `json:"strip_spaces"`
+	HideCard    bool `json:"hide_card"`
+	// CSSLinks are https style sheets; EmbeddedCSS a base64 style sheet.
+	CSSLinks    []string `json:"css_links"`
+	EmbeddedCSS *string  `json:"embedded_css"`
 
-	CSSLinks    json.RawMessage `json:"css_links"`
-	JSLinks     json.RawMessage `json:"js_links"`
-	EmbeddedCSS json.RawMessage `json:"embedded_css"`
-	EmbeddedJS  json.RawMessage `json:"embedded_js"`
-	HideCard    json.RawMessage `json:"hide_card"`
+	JSLinks    json.RawMessage `json:"js_links"`
+	EmbeddedJS json.RawMessage `json:"embedded_js"`
 }
+
+// noScript is why js_links and embedded_js are refused.
+const noScript = "the card form runs no script but its own and the base64 success_callback and error_callback, " +
+	"each under the page's nonce: PCI DSS 6.4.3 requires every script on a payment page to be authorized, " +
+	"integrity-checked and inventoried, which script loaded from elsewhere or supplied per form cannot be; " +
+	"style the form with css_links or embedded_css instead"
 
 // unsupported names the vendor options cardvault refuses, and why.
 var unsupported = []struct {
@@ -39,11 +46,8 @@ var unsupported = []struct {
 	get  func(*createRequest) json.RawMessage
 	why  string
 }{
-	{"css_links", func(c *createRequest) json.RawMessage { return c.CSSLinks }, "the form loads no external assets (its Content-Security-Policy forbids them)"},
-	{"js_links", func(c *createRequest) json.RawMessage { return c.JSLinks }, "the form loads no external assets (its Content-Security-Policy forbids them)"},
-	{"embedded_css", func(c *createRequest) json.RawMessage { return c.EmbeddedCSS }, "the form's styles are fixed"},
-	{"embedded_js", func(c *createRequest) json.RawMessage { return c.EmbeddedJS }, "only success_callback and error_callback may add script"},
-	{"hide_card", func(c *createRequest) json.RawMessage { return c.HideCard }, "use field_options to choose the fields"},
+	{"js_links", func(c *createRequest) json.RawMessage { return c.JSLinks }, noScript},
+	{"embedded_js", func(c *createRequest) json.RawMessage { return c.EmbeddedJS }, noScript},
 }
 
 // parseCreate turns a request body and the form_type and form_id query
@@ -62,8 +66,20 @@ func parseCreate(raw []byte, formType, formID string) (forms.FormInput, error) {
 		}
 	}
 	in := forms.FormInput{ID: formID, Type: formType, AllowedOrigins: req.AllowedOrigins, Title: req.Title,
-		Fields: map[forms.FormField]forms.FieldOptions{}}
-	var err error
+		Fields: map[forms.FormField]forms.FieldOptions{}, Style: forms.Style{CSSLinks: req.CSSLinks, HideCard: req.HideCard}}
+	for i, l := range req.CSSLinks {
+		if _, err := web.CheckStyleLink(l); err != nil {
+			return forms.FormInput{}, vault.Invalid("css_links", "css_links[%d] %s", i, err.Error())
+		}
+	}
+	css, err := decodeBase64("embedded_css", req.EmbeddedCSS, forms.MaxFormCSS)
+	if err != nil {
+		return forms.FormInput{}, err
+	}
+	if err := web.CheckStyle(css); err != nil {
+		return forms.FormInput{}, vault.Invalid("embedded_css", "embedded_css %s", err.Error())
+	}
+	in.Style.EmbeddedCSS = css
 	if in.SuccessCallback, err = decodeScript("success_callback", req.SuccessCallback); err != nil {
 		return forms.FormInput{}, err
 	}
@@ -77,7 +93,7 @@ func parseCreate(raw []byte, formType, formID string) (forms.FormInput, error) {
 		}
 		in.Fields[forms.FormField(name)] = o
 	}
-	if req.DisableLuhn {
+	if req.DisableLuhn && formType != forms.FormTypeACH {
 		o, given := in.Fields[forms.FormCardNumber]
 		if !given {
 			o.Visible = true
@@ -115,6 +131,20 @@ func parseFieldOptions(field string, opts map[string]json.RawMessage) (forms.Fie
 // page as one plain function expression (web.CheckCallback). A missing or
 // empty callback is none.
 func decodeScript(name string, b64 *string) (string, error) {
+	src, err := decodeBase64(name, b64, forms.MaxFormScript)
+	if err != nil || src == "" {
+		return "", err
+	}
+	if err := web.CheckCallback(src); err != nil {
+		return "", vault.Invalid(name, "%s: %s", name, err.Error())
+	}
+	return src, nil
+}
+
+// decodeBase64 decodes a base64 member (standard or URL alphabet, padded
+// or not, line breaks ignored) of at most limit bytes once decoded; a
+// missing or empty one is "".
+func decodeBase64(name string, b64 *string, limit int) (string, error) {
 	if b64 == nil || *b64 == "" {
 		return "", nil
 	}
@@ -132,13 +162,10 @@ func decodeScript(name string, b64 *string) (string, error) {
 		}
 	}
 	if err != nil {
-		return "", vault.Invalid(name, "%s must be base64-encoded JavaScript", name)
+		return "", vault.Invalid(name, "%s must be base64-encoded", name)
 	}
-	if len(src) > forms.MaxFormScript {
-		return "", vault.Invalid(name, "%s must be at most %d bytes once decoded", name, forms.MaxFormScript)
-	}
-	if err := web.CheckCallback(string(src)); err != nil {
-		return "", vault.Invalid(name, "%s: %s", name, err.Error())
+	if len(src) > limit {
+		return "", vault.Invalid(name, "%s must be at most %d bytes once decoded", name, limit)
 	}
 	return string(src), nil
 }

@@ -37,13 +37,14 @@ type API struct {
 	endpoints Endpoints
 	audit     api.Recorder
 	log       *slog.Logger
-	host      string
+	// links builds the form link: the public URL, never a forged Host.
+	links api.Links
 }
 
 // New returns the hosted form facade over d.Vault and d.Forms, checking
 // capture endpoints with d.PCI and auditing form changes to d.Audit.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, limits: d.Limits, forms: d.Forms, endpoints: d.PCI, audit: d.Audit, log: d.Logger(), host: d.PublicHost}
+	return &API{vault: d.Vault, limits: d.Limits, forms: d.Forms, endpoints: d.PCI, audit: d.Audit, log: d.Logger(), links: d.Links()}
 }
 
 var _ server.Facade = (*API)(nil)

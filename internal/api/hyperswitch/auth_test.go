@@ -58,6 +58,13 @@ func TestRoutingErrorsUseHyperswitchShape(t *testing.T) {
 		{"POST", "/v2/customers/vault_cus_1", "{}", nil, 405, "IR_03"},
 		{"POST", "/v2/customers", `{"name":"` + strings.Repeat("a", 70<<10) + `"}`, nil, 413, "IR_06"},
 		{"POST", "/v2/customers", "name=a", []string{"Content-Type", "application/x-www-form-urlencoded"}, 400, "IR_06"},
+		// A JSON body sent as another type is refused as Hyperswitch does.
+		{"POST", "/v2/customers", `{"name":"a","email":"a@b.co"}`, []string{"Content-Type", "text/plain"}, 400, "IR_06"},
+		{"POST", "/v2/customers", `{"name":"a","email":"a@b.co"}`, []string{"Content-Type", "text/plain; charset=utf-8"}, 400, "IR_06"},
+		{"POST", "/v2/customers", `{"name":"a","email":"a@b.co"}`, []string{"Content-Type", "application/xml"}, 400, "IR_06"},
+		{"POST", "/v2/customers", `{"name":"a","email":"a@b.co"}`, []string{"Content-Type", "json"}, 400, "IR_06"},
+		{"POST", "/v2/payment-methods", `{"payment_method_type":"card"}`, []string{"Content-Type", "text/plain"}, 400, "IR_06"},
+		{"PATCH", "/v2/payment-methods/vault_pm_00000000000000000000000000000000/update-saved-payment-method", `{}`, []string{"Content-Type", "text/plain"}, 400, "IR_06"},
 	} {
 		resp, b := e.Do(t, tc.method, tc.path, tc.body, append([]string{"api-key", e.key}, tc.headers...)...)
 		checkErrorShape(t, tc.method, tc.path, resp.StatusCode, b)

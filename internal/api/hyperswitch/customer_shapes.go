@@ -64,7 +64,7 @@ func (q *customerRequest) check(create bool) error {
 		return unsupported("merchant_reference_id cannot be changed")
 	}
 	if q.MerchantReferenceID != nil && !customers.ValidCustomerReference(*q.MerchantReferenceID) {
-		return badFormat("merchant_reference_id", "expected 1-64 letters, digits, '_' or '-'")
+		return badFormat("merchant_reference_id", "expected 1-64 characters, without control characters or a card number")
 	}
 	for _, f := range []struct {
 		name string

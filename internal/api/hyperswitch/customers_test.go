@@ -3,9 +3,11 @@ package hyperswitch_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -145,7 +147,10 @@ func TestBadCustomerInput(t *testing.T) {
 		{"missing name", "POST", "/v2/customers", `{"email":"a@b.co"}`, "IR_04", 400},
 		{"missing email", "POST", "/v2/customers", `{"name":"a"}`, "IR_04", 400},
 		{"bad email", "POST", "/v2/customers", `{"name":"a","email":"not an email"}`, "IR_05", 400},
-		{"bad reference", "POST", "/v2/customers", `{"name":"a","email":"a@b.co","merchant_reference_id":"a b"}`, "IR_05", 400},
+		{"empty reference", "POST", "/v2/customers", `{"name":"a","email":"a@b.co","merchant_reference_id":""}`, "IR_05", 400},
+		{"reference of 65 characters", "POST", "/v2/customers", `{"name":"a","email":"a@b.co","merchant_reference_id":"` + strings.Repeat("é", 65) + `"}`, "IR_05", 400},
+		{"reference holding a card number", "POST", "/v2/customers", `{"name":"a","email":"a@b.co","merchant_reference_id":"cust.4111.1111.1111.1111"}`, "IR_05", 400},
+		{"reference with a control character", "POST", "/v2/customers", `{"name":"a","email":"a@b.co","merchant_reference_id":"a\u0000b"}`, "IR_05", 400},
 		{"long name", "POST", "/v2/customers", `{"name":"` + strings.Repeat("n", 256) + `","email":"a@b.co"}`, "IR_05", 400},
 		{"bad country", "POST", "/v2/customers", `{"name":"a","email":"a@b.co","default_billing_address":{"country":"XX"}}`, "IR_07", 400},
 		{"metadata not an object", "POST", "/v2/customers", `{"name":"a","email":"a@b.co","metadata":[1]}`, "IR_05", 400},
@@ -173,5 +178,35 @@ func TestBadCustomerInput(t *testing.T) {
 	}
 	if got := e.must(t, "GET", "/v2/customers/"+id, ""); got["name"] != seedName {
 		t.Errorf("a failed update changed the customer: %v", got)
+	}
+}
+
+// TestMerchantReferenceAnyCharacters: merchant_reference_id is any 1-64
+// characters (the document's only rule), so cust.42, an e-mail address or a
+// name with spaces are accepted and answered back; the record's clear key
+// holds only a keyed hash of it, never the reference itself.
+func TestMerchantReferenceAnyCharacters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	for _, ref := range []string{"cust.42", "ada@example.com", "Ada Lovelace #7", strings.Repeat("é", 64), "order/2024/17"} {
+		body, _ := json.Marshal(map[string]string{"name": "a", "email": "a@b.co", "merchant_reference_id": ref})
+		got := e.must(t, "POST", "/v2/customers", string(body))
+		if got["merchant_reference_id"] != ref {
+			t.Errorf("%q answered back as %v", ref, got["merchant_reference_id"])
+		}
+		// Unique per profile, whatever it holds.
+		if status, b := e.call(t, "POST", "/v2/customers", string(body)); status != 409 || errCode(t, b) != "HE_01" {
+			t.Errorf("%q twice: %d %s, want 409 HE_01", ref, status, b)
+		}
+	}
+	recs, err := e.Store.ListRecords(context.Background(), vault.RecordQuery{Tenant: vault.DefaultTenant, Kind: vault.KindCustomer,
+		Page: vault.Page{Limit: 100}}, time.Time{})
+	if err != nil || len(recs) != 5 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	for _, r := range recs {
+		if raw, _ := json.Marshal(r); strings.Contains(string(raw), "ada@example.com") || strings.Contains(string(raw), "cust.42") {
+			t.Fatalf("a merchant reference is in the store in clear: %s", raw)
+		}
 	}
 }

@@ -3,7 +3,9 @@ package hyperswitch
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -64,8 +66,19 @@ func unsupported(format string, args ...any) error {
 
 // decode reads a request body strictly (unknown fields are refused, as the
 // document's additionalProperties: false says). Every decoding failure is
-// IR_06, Hyperswitch's code for a body it cannot deserialize.
+// IR_06, Hyperswitch's code for a body it cannot deserialize, and so is a
+// body sent as anything but JSON: the document's request bodies are all
+// application/json, and Hyperswitch refuses others (text/plain included,
+// which the vault's shared decoder lets through for other dialects).
 func decode[T any](r *http.Request) (T, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+			var zero T
+			return zero, &apiError{http.StatusBadRequest, codeInvalidData,
+				"Content-Type must be application/json: the request body is JSON"}
+		}
+	}
 	v, err := server.Decode[T](r, true)
 	var e *vault.Error
 	if errors.As(err, &e) && e.Code == vault.CodeInvalid {

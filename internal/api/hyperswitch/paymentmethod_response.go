@@ -29,8 +29,9 @@ type pmResponse struct {
 	LastModified         timestamp       `json:"last_modified"`
 	// PSPTokenization reports the last provider tokenization (cardvault's addition).
 	PSPTokenization *pspAttempt `json:"psp_tokenization,omitempty"`
-	// NetworkTokenization reports a requested network token (cardvault's addition).
-	NetworkTokenization *ntStatus `json:"network_tokenization,omitempty"`
+	// NetworkTokenization reports the payment method's network token
+	// (cardvault's addition): always present.
+	NetworkTokenization *ntStatus `json:"network_tokenization"`
 }
 
 // pmData is Hyperswitch's PaymentMethodResponseData.
@@ -130,9 +131,10 @@ func (v view) response() pmResponse {
 		out.ConnectorTokens = append(out.ConnectorTokens, connectorTok{Token: t.Token, Reference: t.Reference,
 			ConnectorID: t.ConnectorID, TokenType: t.Type, Status: t.Status})
 	}
-	if v.pub.NetworkTokenization == ntNotEnabled {
-		out.NetworkTokenization = &ntStatus{Status: ntNotEnabled, Message: ntNotEnabledMessage}
-	}
+	// Always present and always the same: the vault has no network-token
+	// service, so no payment method has a network token, whether it asked
+	// for one, was saved before, or is read later.
+	out.NetworkTokenization = &ntStatus{Status: ntNotEnabled, Message: ntNotEnabledMessage}
 	return out
 }
 

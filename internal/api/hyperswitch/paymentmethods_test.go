@@ -317,21 +317,43 @@ func TestBadUpdateChangesNothing(t *testing.T) {
 	}
 }
 
+// TestNetworkTokenizationIsNotEnabled: network_tokenization is in every
+// payment method answer, the same one, whether a network token was asked
+// for or not, on a new card or one already saved, and on reads.
 func TestNetworkTokenizationIsNotEnabled(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	cus := e.newCustomer(t, "cus_1")
-	pm := e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, `, "network_tokenization": {"enable": "Enable"}`))
-	if at(pm, "network_tokenization.status") != "not_enabled" || pm["network_token"] != nil || at(pm, "payment_method_data.card.last4_digits") != "1142" {
-		t.Errorf("create answered %v", pm)
+	want := func(name string, pm map[string]any) {
+		t.Helper()
+		nt, _ := pm["network_tokenization"].(map[string]any)
+		if len(nt) != 2 || nt["status"] != "not_enabled" || nt["message"] == "" || pm["network_token"] != nil {
+			t.Errorf("%s: network_tokenization %v, network_token %v", name, pm["network_tokenization"], pm["network_token"])
+		}
 	}
-	st := e.must(t, "GET", "/v2/payment-methods/"+pm["id"].(string)+"/check-network-token-status", "")
+	// Saved first without asking, then again asking: the same answer.
+	plain := e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, ""))
+	want("new card, not asked", plain)
+	again := e.must(t, "POST", "/v2/payment-methods", seedPaymentMethod(cus, `, "network_tokenization": {"enable": "Enable"}`))
+	if again["id"] != plain["id"] {
+		t.Fatalf("the same card saved twice: %v and %v", plain["id"], again["id"])
+	}
+	want("saved card, asked", again)
+	// Saved first asking, then again without: the same answer.
+	withNT := func(enable string) string {
+		return strings.Replace(cardBody(cus, "5555555555554444", "1", "40"), `"payment_method_data"`,
+			`"network_tokenization":{"enable":"`+enable+`"},"payment_method_data"`, 1)
+	}
+	asked := e.must(t, "POST", "/v2/payment-methods", withNT("Enable"))
+	want("new card, asked", asked)
+	want("saved card, skipped", e.must(t, "POST", "/v2/payment-methods", withNT("Skip")))
+	want("read", e.must(t, "GET", "/v2/payment-methods/"+plain["id"].(string), ""))
+	if at(asked, "payment_method_data.card.last4_digits") != "4444" {
+		t.Errorf("create answered %v", asked)
+	}
+	st := e.must(t, "GET", "/v2/payment-methods/"+asked["id"].(string)+"/check-network-token-status", "")
 	if st["type"] != "failure_response" || st["error_message"] == "" {
 		t.Errorf("status answered %v", st)
-	}
-	skipped := e.must(t, "POST", "/v2/payment-methods", cardBody(cus, "5555555555554444", "1", "40"))
-	if skipped["network_tokenization"] != nil {
-		t.Errorf("not asked, but answered %v", skipped["network_tokenization"])
 	}
 }
 

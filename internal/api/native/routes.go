@@ -10,6 +10,7 @@ import (
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
 )
 
 // Prefix is where the native API lives.
@@ -21,11 +22,14 @@ type API struct {
 	vault  *vault.Service
 	audit  api.Recorder
 	log    *slog.Logger
+	// jwtKeys holds merchants' JWT public keys; nil answers its routes 404.
+	jwtKeys *jwtkeys.Service
 }
 
-// New returns the native API over d.Vault, auditing to d.Audit.
+// New returns the native API over d.Vault, auditing to d.Audit; d.JWTKeys
+// serves the JWT key routes.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, limits: d.Limits, audit: d.Audit, log: d.Logger()}
+	return &API{vault: d.Vault, limits: d.Limits, audit: d.Audit, log: d.Logger(), jwtKeys: d.JWTKeys}
 }
 
 var _ server.Facade = (*API)(nil)
@@ -50,6 +54,9 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("POST "+Prefix+"/keys", rt.Key(vault.ScopeAdmin, a.createKey))
 	mux.Handle("GET "+Prefix+"/keys", rt.Key(vault.ScopeAdmin, a.listKeys))
 	mux.Handle("DELETE "+Prefix+"/keys/{id}", rt.Key(vault.ScopeAdmin, a.revokeKey))
+	mux.Handle("POST "+Prefix+"/jwt-keys", rt.Key(vault.ScopeAdmin, a.createJWTKey))
+	mux.Handle("GET "+Prefix+"/jwt-keys", rt.Key(vault.ScopeAdmin, a.listJWTKeys))
+	mux.Handle("DELETE "+Prefix+"/jwt-keys/{kid}", rt.Key(vault.ScopeAdmin, a.deleteJWTKey))
 	mux.Handle("GET "+Prefix+"/tenants", rt.Key(vault.ScopePlatformAdmin, a.listTenants))
 	mux.Handle("POST "+Prefix+"/tenants", rt.Key(vault.ScopePlatformAdmin, a.createTenant))
 	mux.Handle("POST "+Prefix+"/tenants/{id}/disable", rt.Key(vault.ScopePlatformAdmin, a.disableTenant))

@@ -19,7 +19,14 @@ type captureResponse struct {
 	ExpiresAt *string       `json:"expires_at"`
 	CreatedAt string        `json:"created_at,omitempty"`
 	Lockdown  *lockdownInfo `json:"lockdown_info,omitempty"`
+	// Warning, a cardvault addition, says when seed 001's advice is not
+	// followed: a locked-down endpoint living longer than 24 hours.
+	Warning string `json:"warning,omitempty"`
 }
+
+// lockedTTLWarning is seed 001's advice, given when an endpoint locked down
+// to a card lives longer than pv.LockedTTLAdvice or never expires.
+const lockedTTLWarning = "it is not recommended to make an endpoint used for card updates have a longer TTL than 24 hours"
 
 // lockdownInfo names the entry a locked-down endpoint updates.
 type lockdownInfo struct {
@@ -63,7 +70,14 @@ func (a *API) createCapture(w http.ResponseWriter, r *http.Request) error {
 	if err := a.record(r, "pcivault.capture.create", c.User, c.ID); err != nil {
 		return err
 	}
-	server.Encode(w, http.StatusOK, captureView(c))
+	out := captureView(c)
+	if c.Lockdown != nil && (ttl == 0 || ttl > pv.LockedTTLAdvice) {
+		out.Warning = lockedTTLWarning
+		a.log.WarnContext(r.Context(), "pcivault locked-down capture endpoint lives longer than 24 hours",
+			"request_id", server.RequestIDFrom(r.Context()), "tenant", c.Tenant,
+			"capture_id", server.RedactDigits(c.ID), "ttl", ttl.String())
+	}
+	server.Encode(w, http.StatusOK, out)
 	return nil
 }
 

@@ -12,15 +12,21 @@ import (
 const SecretHeader = "X-PCIVault-Capture-Secret"
 
 // capture stores data posted by a third party: POST /v1/capture/{id} with
-// the endpoint's secret in SecretHeader and no account credentials. The
-// answer is the same trio as POST /v1/vault.
+// the endpoint's secret in SecretHeader and no account credentials. It is
+// a POST /v1/vault whose key and passphrase are the endpoint: the same
+// query options (reference, number, algorithm, rules) with the same
+// errors, and the same trio in answer.
 func (a *API) capture(w http.ResponseWriter, r *http.Request) error {
+	if err := unsupported(r, "rules"); err != nil {
+		return err
+	}
 	raw, err := readBody(w, r)
 	if err != nil {
 		return err
 	}
+	q := r.URL.Query()
 	c, ref, err := a.pci.Capture(r.Context(), r.PathValue("id"), r.Header.Get(SecretHeader),
-		r.URL.Query().Get("reference"), raw)
+		pv.Posted{Reference: q.Get("reference"), Number: q.Get("number"), Data: raw})
 	if err != nil {
 		if errors.Is(err, pv.ErrCaptureBurned) {
 			a.log.WarnContext(r.Context(), "pcivault capture endpoint deleted after repeated refused card numbers",

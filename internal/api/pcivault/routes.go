@@ -23,12 +23,14 @@ type API struct {
 	vault  *vault.Service
 	pci    *pv.Service
 	audit  api.Recorder
+	relay  api.Forwarder
 	log    *slog.Logger
 }
 
-// New returns the PCI Vault API over d.Vault and d.PCI, auditing to d.Audit.
+// New returns the PCI Vault API over d.Vault and d.PCI, auditing to d.Audit
+// and proxying through d.Relay (nil: /proxy answers 503).
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, limits: d.Limits, pci: d.PCI, audit: d.Audit, log: d.Logger()}
+	return &API{vault: d.Vault, limits: d.Limits, pci: d.PCI, audit: d.Audit, relay: d.Relay, log: d.Logger()}
 }
 
 var _ server.Facade = (*API)(nil)
@@ -52,6 +54,17 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("DELETE "+Prefix+"/capture/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteCapture))
 	mux.Handle("POST "+Prefix+"/capture/{id}", cors(rt.Serve(a.capture)))
 	mux.Handle("OPTIONS "+Prefix+"/capture/{id}", cors(preflight()))
+
+	mux.Handle("POST "+Prefix+"/retrieve", rt.Key(vault.ScopeCardsReveal, a.createRetrieve))
+	mux.Handle("GET "+Prefix+"/retrieve/{id}", retrieveCORS(rt.Serve(a.retrieve)))
+	mux.Handle("OPTIONS "+Prefix+"/retrieve/{id}", retrieveCORS(preflight()))
+	mux.Handle("DELETE "+Prefix+"/retrieve/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteRetrieve))
+
+	mux.Handle("POST "+Prefix+"/proxy/post", rt.Key(vault.ScopeForward, a.proxyPost))
+	mux.Handle("GET "+Prefix+"/proxy/get", rt.Key(vault.ScopeForward, a.proxyGet))
+
+	mux.Handle("GET "+Prefix+"/whoami", rt.Key("", a.whoami))
+	mux.Handle("GET "+Prefix+"/passphrase", rt.Key("", a.passphrase))
 }
 
 // Owns reports whether path is under /v1.
@@ -78,6 +91,9 @@ type errorBody struct {
 // domain's own codes are a 429 (a limit reached) and a 503 with
 // Retry-After (too many unlocks waiting).
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if proxyFail(w, r, a, err) {
+		return
+	}
 	switch e := vault.AsError(err); e.Code {
 	case vault.CodeLimited:
 		a.WriteError(w, r, http.StatusTooManyRequests, e.Public)

@@ -123,6 +123,18 @@ func pcivault() obj {
 		{method: "get", path: "/v1/capture/iframe/{id}", summary: "The hosted form page (HTML, strict CSP)", query: []string{"unique_id", "secret", "reference", "title", "form_id", "form_type"},
 			public: "a browser page; the capture endpoint's secret authorises it"},
 		{method: "delete", path: "/v1/capture/iframe/{id}", summary: "Delete a hosted capture form", scope: admin},
+		{method: "post", path: "/v1/retrieve", summary: "Create a retrieve endpoint: a one-time read of a stored entry by a third party", scope: "cards:reveal",
+			query: []string{"user", "passphrase", "token", "reference", "unique_id", "ttl"}},
+		{method: "get", path: "/v1/retrieve/{id}", summary: "Read a retrieve endpoint once", headers: []string{"X-PCIVault-Retrieve-Secret"},
+			public: "authenticated by the endpoint's retrieve secret, not an API key; CORS open; single use"},
+		{method: "options", path: "/v1/retrieve/{id}", summary: "CORS preflight of a retrieve read", public: "CORS preflight", status: 204},
+		{method: "delete", path: "/v1/retrieve/{id}", summary: "Revoke an unread retrieve endpoint", scope: w},
+		{method: "post", path: "/v1/proxy/post", summary: "Forward a POST with the stored card injected (relay allowlist applies)", scope: "forward",
+			query: []string{"user", "passphrase", "token", "reference", "url", "timeout"}, body: true},
+		{method: "get", path: "/v1/proxy/get", summary: "Forward a GET with the stored card injected (relay allowlist applies)", scope: "forward",
+			query: []string{"user", "passphrase", "token", "reference", "url", "timeout"}},
+		{method: "get", path: "/v1/whoami", summary: "The calling key: PCI Vault's fields plus tenant and scopes"},
+		{method: "get", path: "/v1/passphrase", summary: "A fresh random passphrase (256 bits)"},
 	}, obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{"type": "string"}}},
 		obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "X-API-KEY"}}, nil)
 }

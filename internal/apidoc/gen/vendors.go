@@ -23,8 +23,31 @@ func gr4vy(ref string) (obj, error) {
 		{method: "post", path: "/payment-methods", scope: "cards:write"},
 		{method: "get", path: "/payment-methods", scope: "cards:read"},
 		{method: "get", path: "/payment-methods/{payment_method_id}", scope: "cards:read"},
+		{method: "put", path: "/payment-methods/{payment_method_id}", scope: "cards:write",
+			note: "also takes external_identifier, buyer_id and buyer_external_identifier; transaction fields are refused"},
 		{method: "delete", path: "/payment-methods/{payment_method_id}", scope: "cards:write"},
-	}, info("Gr4vy", "Gr4vy's payment methods and Vault Forward, served by cardvault."))
+		{method: "get", path: "/payment-methods/{payment_method_id}/payment-service-tokens", scope: "cards:read"},
+		{method: "post", path: "/payment-methods/{payment_method_id}/payment-service-tokens", scope: "cards:write",
+			note: "payment_service_id names a connector configured with CARDVAULT_CONNECTORS"},
+		{method: "delete", path: "/payment-methods/{payment_method_id}/payment-service-tokens/{payment_service_token_id}", scope: "cards:write"},
+		{method: "post", path: "/buyers", scope: "cards:write"},
+		{method: "get", path: "/buyers", scope: "cards:read"},
+		{method: "get", path: "/buyers/payment-methods", scope: "cards:read"},
+		{method: "get", path: "/buyers/{buyer_id}", scope: "cards:read"},
+		{method: "put", path: "/buyers/{buyer_id}", scope: "cards:write"},
+		{method: "delete", path: "/buyers/{buyer_id}", scope: "cards:write", note: "also deletes the buyer's payment methods"},
+		{method: "post", path: "/buyers/{buyer_id}/shipping-details", scope: "cards:write"},
+		{method: "get", path: "/buyers/{buyer_id}/shipping-details", scope: "cards:read"},
+		{method: "get", path: "/buyers/{buyer_id}/shipping-details/{shipping_details_id}", scope: "cards:read"},
+		{method: "put", path: "/buyers/{buyer_id}/shipping-details/{shipping_details_id}", scope: "cards:write"},
+		{method: "delete", path: "/buyers/{buyer_id}/shipping-details/{shipping_details_id}", scope: "cards:write"},
+		{method: "post", path: "/checkout/sessions", scope: "cards:write"},
+		{method: "get", path: "/checkout/sessions/{session_id}", scope: "cards:read"},
+		{method: "put", path: "/checkout/sessions/{session_id}", scope: "cards:write"},
+		{method: "delete", path: "/checkout/sessions/{session_id}", scope: "cards:write"},
+		{method: "put", path: "/checkout/sessions/{session_id}/fields"},
+		{method: "post", path: "/checkout/sessions/{session_id}/card-details"},
+	}, info("Gr4vy", "Gr4vy's payment methods, buyers, checkout sessions and Vault Forward, served by cardvault."))
 	legacy, err := readYAML(filepath.Join(ref, "gr4vy-openapi-legacy.yaml"))
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,11 +120,13 @@ func TestUpdateCustomer(t *testing.T) {
 func TestCustomerInputIsValidated(t *testing.T) {
 	svc := newEnv(t)
 	for name, in := range map[string]customers.CustomerInput{
-		"bad profile":     {Profile: "pro/a"},
-		"empty profile":   {},
-		"bad reference":   {Profile: "p", Reference: "a@b.example"},
-		"array personal":  {Profile: "p", Personal: json.RawMessage(`[]`)},
-		"broken personal": {Profile: "p", Personal: json.RawMessage(`{`)},
+		"bad profile":                  {Profile: "pro/a"},
+		"empty profile":                {},
+		"reference with a card number": {Profile: "p", Reference: "cust-4111 1111 1111 1111"},
+		"long reference":               {Profile: "p", Reference: strings.Repeat("é", 65)},
+		"control in reference":         {Profile: "p", Reference: "a\x00b"},
+		"array personal":               {Profile: "p", Personal: json.RawMessage(`[]`)},
+		"broken personal":              {Profile: "p", Personal: json.RawMessage(`{`)},
 	} {
 		if _, err := svc.cs.CreateCustomer(context.Background(), vault.DefaultTenant, in); vault.CodeOf(err) != vault.CodeInvalid {
 			t.Errorf("%s: %v", name, err)

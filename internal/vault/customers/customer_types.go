@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"regexp"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -30,18 +33,27 @@ const idCell = "vault"
 // "profile/reference" keys split one way only.
 var profilePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// referencePattern is what a merchant's customer reference may look like:
-// an identifier, never free text such as an e-mail address, because it is
-// kept in the clear.
-var referencePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
 // ValidProfile reports whether id can name a profile: 1 to 64 letters,
 // digits, '_' or '-'.
 func ValidProfile(id string) bool { return profilePattern.MatchString(id) }
 
 // ValidCustomerReference reports whether ref can be a customer's merchant
-// reference: 1 to 64 letters, digits, '_' or '-'.
-func ValidCustomerReference(ref string) bool { return referencePattern.MatchString(ref) }
+// reference: 1 to MaxCustomerReferenceLen characters of valid UTF-8, as
+// Hyperswitch's document allows, except control characters (no store keeps
+// a NUL) and text holding a card number (card.ContainsPAN): a reference is
+// sealed with the customer, but it is an identifier a merchant logs and
+// sends around, and a card number in it would be a card number in clear.
+func ValidCustomerReference(ref string) bool {
+	if ref == "" || !utf8.ValidString(ref) || utf8.RuneCountInString(ref) > MaxCustomerReferenceLen {
+		return false
+	}
+	for _, r := range ref {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return !card.ContainsPAN(ref)
+}
 
 // Customer is a merchant's customer. It belongs to one profile of a tenant;
 // readers of any other profile never see it. A profile is a namespace the
@@ -77,16 +89,21 @@ type CustomerInput struct {
 }
 
 // customerData is a customer record's value. The record's parent is the
-// profile; its key "profile/reference" when the customer has a reference.
+// profile; its key "profile/" and the keyed hash of the reference when the
+// customer has one, so that the reference, which may be any text (an
+// e-mail address), is never in the clear.
 type customerData struct {
-	Profile              string          `json:"profile"`
-	Reference            string          `json:"reference,omitempty"`
+	Profile   string `json:"profile"`
+	Reference string `json:"reference,omitempty"`
+	// RefKey is the reference's keyed hash (the tenant's index key), the
+	// clear half of the record's key; "" without a reference.
+	RefKey               string          `json:"ref_key,omitempty"`
 	Personal             json.RawMessage `json:"personal"`
 	Public               json.RawMessage `json:"public,omitempty"`
 	DefaultPaymentMethod string          `json:"default_payment_method,omitempty"`
 }
 
 // customerRecords are the customers.
-var customerRecords = vault.NewRecordType(vault.KindCustomer, 1,
-	func(d *customerData) string { return customerKey(d.Profile, d.Reference) },
+var customerRecords = vault.NewRecordType(vault.KindCustomer, 2,
+	func(d *customerData) string { return customerKey(d.Profile, d.RefKey) },
 	func(d *customerData) string { return d.Profile })

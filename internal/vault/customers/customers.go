@@ -40,8 +40,15 @@ func (s *Service) CreateCustomer(ctx context.Context, tenant string, in Customer
 	if err := validateCustomer(in.Profile, in.Reference, &in.Personal, &in.Public); err != nil {
 		return Customer{}, err
 	}
+	refKey := ""
+	if in.Reference != "" {
+		var err error
+		if refKey, err = s.v.MAC(ctx, tenant, macReference, in.Reference); err != nil {
+			return Customer{}, err
+		}
+	}
 	r, err := customerRecords.Put(ctx, s.v, vault.Stored[customerData]{Tenant: tenant, ID: newGlobalID("cus"),
-		Value: customerData{Profile: in.Profile, Reference: in.Reference, Personal: in.Personal, Public: in.Public}})
+		Value: customerData{Profile: in.Profile, Reference: in.Reference, RefKey: refKey, Personal: in.Personal, Public: in.Public}})
 	if errors.Is(err, vault.ErrConflict) {
 		return Customer{}, &vault.Error{Code: vault.CodeConflict, Field: "merchant_reference_id",
 			Public: "a customer with this merchant reference already exists in this profile", Err: err}
@@ -59,7 +66,7 @@ func validateCustomer(profile, reference string, personal, public *json.RawMessa
 	case !ValidProfile(profile):
 		return vault.Invalid("profile", "profile id must be 1-%d letters, digits, '_' or '-'", MaxProfileLen)
 	case reference != "" && !ValidCustomerReference(reference):
-		return vault.Invalid("merchant_reference_id", "merchant reference must be 1-%d letters, digits, '_' or '-'", MaxCustomerReferenceLen)
+		return vault.Invalid("merchant_reference_id", referenceRule)
 	}
 	if err := jsonObject(personal, "personal", MaxPersonalSize); err != nil {
 		return err
@@ -85,12 +92,18 @@ func jsonObject(raw *json.RawMessage, field string, max int) error {
 }
 
 // customerKey is the unique key of a customer with a reference, or "".
-func customerKey(profile, reference string) string {
-	if reference == "" {
+func customerKey(profile, refKey string) string {
+	if refKey == "" {
 		return ""
 	}
-	return profile + "/" + reference
+	return profile + "/" + refKey
 }
+
+// macReference separates reference hashes from every other keyed hash.
+const macReference = "customer-reference"
+
+// referenceRule says what a merchant reference may be (ValidCustomerReference).
+const referenceRule = "merchant reference must be 1-64 characters, without control characters or a card number"
 
 // loadCustomer reads a live customer of the tenant and profile. Another
 // tenant's or profile's customer is not found, exactly like a missing one.

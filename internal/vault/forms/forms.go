@@ -21,7 +21,7 @@ var formIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{3,64}$`)
 
 // builtinForms are the form ids that serve without being created, as at
 // PCI Vault; "ach" and "custom" are reserved but not served.
-var builtinForms = []string{FormTypePCD, "ach", "custom"}
+var builtinForms = []string{FormTypePCD, FormTypeACH, "custom"}
 
 // formData is a form record's value.
 type formData struct {
@@ -31,6 +31,7 @@ type formData struct {
 	ErrorCallback   string                     `json:"error_callback,omitempty"`
 	AllowedOrigins  []string                   `json:"allowed_origins,omitempty"`
 	Title           string                     `json:"title,omitempty"`
+	Style           Style                      `json:"style"`
 }
 
 // formRecords are the forms.
@@ -64,7 +65,7 @@ func (s *Service) CreateForm(ctx context.Context, tenant string, in FormInput) (
 		}
 		_, err := formRecords.Put(ctx, tx, vault.Stored[formData]{Tenant: tenant, ID: f.ID, CreatedAt: f.CreatedAt,
 			Value: formData{Type: f.Type, Fields: f.Fields, SuccessCallback: f.SuccessCallback,
-				ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, Title: f.Title}})
+				ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, Title: f.Title, Style: f.Style}})
 		return err
 	})
 	if errors.Is(err, vault.ErrConflict) {
@@ -79,23 +80,34 @@ func (s *Service) CreateForm(ctx context.Context, tenant string, in FormInput) (
 // newForm validates in and fills in defaults.
 func newForm(in FormInput) (Form, error) {
 	f := Form{ID: in.ID, Type: in.Type, SuccessCallback: in.SuccessCallback, ErrorCallback: in.ErrorCallback,
-		Title: strings.TrimSpace(in.Title), Fields: map[FormField]FieldOptions{}}
+		Title: strings.TrimSpace(in.Title), Fields: map[FormField]FieldOptions{}, Style: in.Style}
+	if len(in.Style.CSSLinks) > MaxFormCSSLinks {
+		return Form{}, vault.Invalid("css_links", "at most %d css_links", MaxFormCSSLinks)
+	}
+	for _, l := range in.Style.CSSLinks {
+		if len(l) > MaxFormCSSLink || !utf8.ValidString(l) {
+			return Form{}, vault.Invalid("css_links", "each css_links entry must be at most %d bytes of text", MaxFormCSSLink)
+		}
+	}
+	if len(in.Style.EmbeddedCSS) > MaxFormCSS || !utf8.ValidString(in.Style.EmbeddedCSS) {
+		return Form{}, vault.Invalid("embedded_css", "embedded_css must be at most %d bytes of UTF-8 text once decoded", MaxFormCSS)
+	}
 	if f.Type == "" {
 		f.Type = FormTypePCD
 	}
-	if f.Type != FormTypePCD {
-		return Form{}, vault.Invalid("form_type", "form_type %q is not supported; cardvault serves %q forms", formClip(f.Type, 40), FormTypePCD)
+	if f.Type != FormTypePCD && f.Type != FormTypeACH {
+		return Form{}, vault.Invalid("form_type", "form_type %q is not supported; cardvault serves %q and %q forms", formClip(f.Type, 40), FormTypePCD, FormTypeACH)
 	}
 	if f.ID != "" && (!formIDPattern.MatchString(f.ID) || slices.Contains(builtinForms, f.ID)) {
 		return Form{}, vault.Invalid("form_id", "form_id must be 3 to 64 letters, digits, '-' or '_', and not a built-in form name")
 	}
 	for name := range in.Fields {
-		if !slices.Contains(FormFields, name) {
-			return Form{}, vault.Invalid("field_options", "unknown field %q in field_options (known: %s)", formClip(string(name), 40), formFieldNames())
+		if !slices.Contains(FieldsOf(f.Type), name) {
+			return Form{}, vault.Invalid("field_options", "unknown field %q in field_options of a %s form (known: %s)", formClip(string(name), 40), f.Type, formFieldNames(f.Type))
 		}
 	}
 	visible := false
-	for _, name := range FormFields {
+	for _, name := range FieldsOf(f.Type) {
 		o, ok := in.Fields[name]
 		if !ok {
 			o = FieldOptions{Visible: true, Validate: true}
@@ -151,7 +163,7 @@ func (s *Service) Form(ctx context.Context, tenant, id string) (Form, error) {
 // a browser; the caller checks that the capture endpoint it is used with
 // belongs to the same tenant (built-in forms go with every tenant).
 func (s *Service) FormByID(ctx context.Context, id string) (Form, error) {
-	if id == FormTypePCD {
+	if id == FormTypePCD || id == FormTypeACH {
 		return BuiltinForm(id), nil
 	}
 	if !formIDPattern.MatchString(id) {
@@ -171,7 +183,7 @@ func (s *Service) FormByID(ctx context.Context, id string) (Form, error) {
 // without being created: every field visible and validated, no callbacks.
 func BuiltinForm(formType string) Form {
 	f := Form{ID: formType, Type: formType, Builtin: true, Fields: map[FormField]FieldOptions{}}
-	for _, name := range FormFields {
+	for _, name := range FieldsOf(formType) {
 		f.Fields[name] = FieldOptions{Visible: true, Validate: true}
 	}
 	return f
@@ -216,14 +228,15 @@ var errFormNotFound = &vault.Error{Code: vault.CodeNotFound, Public: "form not f
 func formOf(r vault.Stored[formData]) Form {
 	d := r.Value
 	return Form{ID: r.ID, Tenant: r.Tenant, Type: d.Type, Fields: d.Fields, SuccessCallback: d.SuccessCallback,
-		ErrorCallback: d.ErrorCallback, AllowedOrigins: d.AllowedOrigins, Title: d.Title,
+		ErrorCallback: d.ErrorCallback, AllowedOrigins: d.AllowedOrigins, Title: d.Title, Style: d.Style,
 		CreatedAt: r.CreatedAt.UTC()}
 }
 
 // formFieldNames lists the known field names for error messages.
-func formFieldNames() string {
-	names := make([]string, len(FormFields))
-	for i, f := range FormFields {
+func formFieldNames(formType string) string {
+	fields := FieldsOf(formType)
+	names := make([]string, len(fields))
+	for i, f := range fields {
 		names[i] = string(f)
 	}
 	return strings.Join(names, ", ")

@@ -123,7 +123,8 @@ func TestFormValidation(t *testing.T) {
 		in    forms.FormInput
 		field string
 	}{
-		{"unknown type", forms.FormInput{Type: "ach"}, "form_type"},
+		{"unknown type", forms.FormInput{Type: "custom"}, "form_type"},
+		{"card field on a bank account form", forms.FormInput{Type: forms.FormTypeACH, Fields: map[forms.FormField]forms.FieldOptions{forms.FormCVV: {Visible: true}}}, "field_options"},
 		{"unknown field", forms.FormInput{Fields: map[forms.FormField]forms.FieldOptions{"pin": {Visible: true}}}, "field_options"},
 		{"nothing visible", forms.FormInput{Fields: map[forms.FormField]forms.FieldOptions{
 			forms.FormCardNumber: hidden, forms.FormCardHolder: hidden, forms.FormExpiry: hidden, forms.FormCVV: hidden, forms.FormReference: hidden}}, "field_options"},

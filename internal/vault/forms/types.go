@@ -2,9 +2,13 @@ package forms
 
 import "time"
 
-// FormTypePCD is the payment card form, the only form type cardvault
-// serves. PCI Vault also knows "ach" and "custom".
-const FormTypePCD = "pcd"
+// The form types cardvault serves: the payment card form and the bank
+// account (ACH) form. PCI Vault also knows "custom" (the caller's script),
+// which is refused.
+const (
+	FormTypePCD = "pcd"
+	FormTypeACH = "ach"
+)
 
 // FormField names an input of a hosted form.
 type FormField string
@@ -18,8 +22,30 @@ const (
 	FormReference  FormField = "reference"
 )
 
-// FormFields lists every form field in the order a form shows them.
+// The inputs of a bank account (ACH) form, named as PCI Vault's ACH form
+// posts them.
+const (
+	FormAccountHolder FormField = "account_holder"
+	FormRoutingNumber FormField = "routing_number"
+	FormAccountNumber FormField = "account_number"
+	FormAccountType   FormField = "account_type"
+)
+
+// FormFields lists every field of a card form in the order it shows them.
 var FormFields = []FormField{FormCardNumber, FormExpiry, FormCVV, FormCardHolder, FormReference}
+
+// ACHFields lists every field of a bank account form in the order it
+// shows them.
+var ACHFields = []FormField{FormAccountHolder, FormRoutingNumber, FormAccountNumber, FormAccountType, FormReference}
+
+// FieldsOf returns the fields of a form type (FormFields for any type
+// but FormTypeACH).
+func FieldsOf(formType string) []FormField {
+	if formType == FormTypeACH {
+		return ACHFields
+	}
+	return FormFields
+}
 
 // FieldOptions configure one input of a form.
 type FieldOptions struct {
@@ -37,7 +63,26 @@ const (
 	MaxFormScript = 16 << 10
 	// MaxFormTitle bounds the title shown above a form, in bytes.
 	MaxFormTitle = 100
+	// MaxFormCSSLinks bounds a form's style sheet links; MaxFormCSSLink
+	// each link, in bytes.
+	MaxFormCSSLinks = 5
+	MaxFormCSSLink  = 2048
+	// MaxFormCSS bounds a form's embedded style sheet, in bytes.
+	MaxFormCSS = 64 << 10
 )
+
+// Style is how a form looks beyond its fields (PCI Vault's css_links,
+// embedded_css and hide_card). The caller checks that the links and the
+// style sheet can be put in a page (the hosted form facade uses
+// web.CheckStyleLink and web.CheckStyle).
+type Style struct {
+	// CSSLinks are https style sheets the page loads after its own.
+	CSSLinks []string `json:"css_links,omitempty"`
+	// EmbeddedCSS is a style sheet embedded after the page's own.
+	EmbeddedCSS string `json:"embedded_css,omitempty"`
+	// HideCard hides the card scheme badge.
+	HideCard bool `json:"hide_card,omitempty"`
+}
 
 // FormInput describes a form to create.
 type FormInput struct {
@@ -60,6 +105,8 @@ type FormInput struct {
 	AllowedOrigins []string
 	// Title is shown above the form; empty picks a default.
 	Title string
+	// Style is the form's own look; the zero value is the page's own.
+	Style Style
 }
 
 // Form is a stored hosted form configuration.
@@ -74,6 +121,7 @@ type Form struct {
 	// AllowedOrigins are normalised origins (scheme://host[:port]).
 	AllowedOrigins []string
 	Title          string
+	Style          Style
 	CreatedAt      time.Time
 	// Builtin is true for the forms that exist without being created
 	// ("pcd"); they belong to no tenant.

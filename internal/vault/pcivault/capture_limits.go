@@ -13,24 +13,28 @@ import (
 var ErrCaptureBurned = errors.New("capture endpoint deleted after repeated refused merges")
 
 // ErrCaptureLimit answers a capture endpoint that has taken its lifetime
-// number of captures (Options.MaxCaptures); facades answer it as
-// "too many requests".
+// number of captures (Options.MaxCaptures, when set); facades answer it
+// as "too many requests".
 var ErrCaptureLimit = &vault.Error{Code: vault.CodeLimited,
 	Public: "this capture endpoint has taken as many captures as it may; create a new one"}
 
-// countCapture counts one capture on the endpoint that ep and d were
-// loaded from, inside the transaction that stores it: ErrCaptureLimit
-// once the endpoint has taken Options.MaxCaptures. The count is in
-// the store, so it holds across nodes. It bounds what one secret can do
-// with an endpoint that is not locked down: each capture answers the token
-// of the number posted (which confirms a guess when the token is known)
-// and writes an entry.
+// atLimit reports whether an endpoint that has taken n captures may take
+// no more (Options.MaxCaptures; never when it is 0).
+func (p *Service) atLimit(n int) bool { return p.maxCaptures > 0 && n >= p.maxCaptures }
+
+// countCapture checks, inside the transaction that stores a capture, that
+// the endpoint ep and d were loaded from still exists (a post racing its
+// deletion writes nothing) and, when Options.MaxCaptures bounds captures,
+// counts one: ErrCaptureLimit once the endpoint has taken that many. The
+// count is in the store, so it holds across nodes. Without a bound nothing
+// is written to the endpoint, so captures to one endpoint do not serialise
+// on its record.
 func (p *Service) countCapture(ctx context.Context, tx *vault.Service, ep vault.Stored[pvCaptureData], d pvCaptureData) error {
 	cur, cd, err := p.liveCapture(ctx, tx, ep, d)
-	if err != nil {
+	if err != nil || p.maxCaptures == 0 {
 		return err
 	}
-	if cd.Captures >= p.maxCaptures {
+	if p.atLimit(cd.Captures) {
 		return ErrCaptureLimit
 	}
 	cd.Captures++

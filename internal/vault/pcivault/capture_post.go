@@ -5,38 +5,70 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/cardvault/cardvault/internal/vault"
 
 	"github.com/cardvault/cardvault/internal/seal"
 )
 
+// Posted is what a holder of a capture endpoint's secret posts to it.
+type Posted struct {
+	// Reference names the entry (PCI Vault's reference query parameter);
+	// empty means the endpoint id, or the locked entry's reference.
+	Reference string
+	// Number, when the data holds no number field, is the number the token
+	// is derived from (PCI Vault's number query parameter), as for
+	// StoreInput.Number; it is not stored.
+	Number string
+	// Data is the JSON object posted, at most MaxData bytes.
+	Data []byte
+}
+
 // Capture stores data posted to a capture endpoint by a holder of its
 // secret; no passphrase is involved. An endpoint that is not locked down
-// stores the data as StoreEntry would, under reference (default: the
-// endpoint id), but never replaces an existing entry. A locked-down
+// stores the data as StoreEntry does, under in.Reference (default: the
+// endpoint id), replacing the entry with the same token and reference as
+// StoreEntry does (the token is derived from the number posted, so only
+// a caller who posts that very number can replace it). A locked-down
 // endpoint merges the data field by field into its entry: fields not sent
 // keep their values and the card number cannot change (a different number,
 // or a number for an entry stored without one, is invalid and nothing is
-// written; after MaxRefusedMerges such refusals the endpoint is
-// deleted). Every endpoint takes at most Options.MaxCaptures
-// captures in its lifetime; then it answers ErrCaptureLimit. The
-// returned Capture names the endpoint's tenant and user.
-func (p *Service) Capture(ctx context.Context, id, secret, reference string, data []byte) (Capture, EntryRef, error) {
+// written; after MaxRefusedMerges such refusals the endpoint is deleted);
+// the stored number, in any spelling, is accepted and its stored text is
+// kept. When Options.MaxCaptures is set, an endpoint takes that many
+// captures in its lifetime; then it answers ErrCaptureLimit. The returned
+// Capture names the endpoint's tenant and user.
+func (p *Service) Capture(ctx context.Context, id, secret string, in Posted) (Capture, EntryRef, error) {
 	rec, d, err := p.capture(ctx, id, secret)
 	if err != nil {
 		return Capture{}, EntryRef{}, err
 	}
 	view := pvCaptureView(rec, d)
-	if d.Captures >= p.maxCaptures {
+	if p.atLimit(d.Captures) {
 		return Capture{}, EntryRef{}, ErrCaptureLimit
 	}
+	reference := in.Reference
 	if err := pvValidReference(reference); err != nil {
 		return Capture{}, EntryRef{}, err
 	}
-	members, err := pvParseObject(data)
+	members, err := pvParseObject(in.Data)
 	if err != nil {
 		return Capture{}, EntryRef{}, err
+	}
+	num, numbered, err := pvNumberOf(members)
+	if err != nil {
+		return Capture{}, EntryRef{}, err
+	}
+	var query *pvNumber
+	if !numbered && in.Number != "" {
+		n, err := pvParseNumber("number", in.Number)
+		if err != nil {
+			return Capture{}, EntryRef{}, err
+		}
+		if n.value != "" {
+			num, numbered, query = n, true, &n
+		}
 	}
 	ek := seal.EndpointKey{SealedToUser: d.SealedToUser, WrappedBySecret: d.WrappedBySecret}
 	sealer, err := ek.SealerFromSecret(secret, d.Info)
@@ -44,21 +76,17 @@ func (p *Service) Capture(ctx context.Context, id, secret, reference string, dat
 		return Capture{}, EntryRef{}, err
 	}
 	key := pvEntryKey{Endpoint: true, Info: d.Info, Sealed: d.SealedToUser}
-	data = bytes.TrimSpace(data)
+	data := bytes.TrimSpace(in.Data)
 	if d.Lockdown != nil {
 		if reference != "" && reference != d.Lockdown.Reference {
 			return Capture{}, EntryRef{}, vault.Invalid("reference", "this endpoint updates one stored entry; its reference cannot change")
 		}
-		ref, err := p.merge(ctx, rec, d, members, data, key, sealer)
+		ref, err := p.merge(ctx, rec, d, members, query, data, key, sealer)
 		return view, ref, err
 	}
 	u, err := userRecords.Get(ctx, p.s, rec.Tenant, d.UserID)
 	if err != nil {
 		return Capture{}, EntryRef{}, vault.NotFound(err, "the key of this capture endpoint no longer exists")
-	}
-	num, numbered, err := pvNumberOf(members)
-	if err != nil {
-		return Capture{}, EntryRef{}, err
 	}
 	if err := pvNotCardLike("reference", reference); err != nil {
 		return Capture{}, EntryRef{}, err
@@ -66,11 +94,22 @@ func (p *Service) Capture(ctx context.Context, id, secret, reference string, dat
 	if reference == "" {
 		reference = rec.ID
 	}
-	e := pvNewEntry{user: pvUser{rec: u, data: u.Value}, reference: reference, data: data, numbered: numbered, by: rec.ID,
+	e := pvNewEntry{user: pvUser{rec: u, data: u.Value}, reference: reference, data: data, numbered: numbered,
+		replace: true, by: rec.ID,
 		key:  func(string) (pvEntryKey, *seal.Sealer, error) { return key, sealer, nil },
 		inTx: func(tx *vault.Service) error { return p.countCapture(ctx, tx, rec, d) }}
 	ref, err := p.writeEntry(ctx, rec.Tenant, e, num)
 	return view, ref, err
+}
+
+// pvWithoutNumbers returns members without their number fields (any case),
+// and whether there were any: a merge whose number is the entry's own
+// leaves the stored text of the number as it was.
+func pvWithoutNumbers(members []pvMember) ([]pvMember, bool) {
+	out := slices.DeleteFunc(slices.Clone(members), func(m pvMember) bool {
+		return slices.ContainsFunc(pvNumberFields, func(f string) bool { return strings.EqualFold(m.Key, f) })
+	})
+	return out, len(out) != len(members)
 }
 
 // merge appends data as a layer sealed by the endpoint's key to the entry
@@ -78,11 +117,22 @@ func (p *Service) Capture(ctx context.Context, id, secret, reference string, dat
 // the entry's is counted on the endpoint record in the same transaction that
 // decides it, and the MaxRefusedMerges-th deletes the endpoint, so its
 // secret can test at most that many guesses of the stored number.
-func (p *Service) merge(ctx context.Context, ep vault.Stored[pvCaptureData], d pvCaptureData, members []pvMember, data []byte, key pvEntryKey, sealer *seal.Sealer) (EntryRef, error) {
+func (p *Service) merge(ctx context.Context, ep vault.Stored[pvCaptureData], d pvCaptureData, members []pvMember, query *pvNumber, data []byte, key pvEntryKey, sealer *seal.Sealer) (EntryRef, error) {
 	tenant := ep.Tenant
 	nums, err := pvNumbers(members)
 	if err != nil {
 		return EntryRef{}, err
+	}
+	if query != nil {
+		nums = append(nums, *query)
+	}
+	// A number that is the entry's own is checked, then left out of the
+	// layer: the stored text of the number is never rewritten.
+	if rest, had := pvWithoutNumbers(members); had {
+		data = nil
+		if len(rest) > 0 {
+			data = pvEncodeObject(rest)
+		}
 	}
 	// Tokens are derived from numbers, so an unchanged number gives the
 	// entry's own token: that is checked without opening anything.
@@ -104,7 +154,7 @@ func (p *Service) merge(ctx context.Context, ep vault.Stored[pvCaptureData], d p
 			if err != nil {
 				return err
 			}
-			if cd.Captures >= p.maxCaptures {
+			if p.atLimit(cd.Captures) {
 				return ErrCaptureLimit
 			}
 			rec, e, err := p.resolveEntry(ctx, tx, tenant, d.UserID, d.Lockdown.Token, d.Lockdown.Reference)
@@ -128,8 +178,12 @@ func (p *Service) merge(ctx context.Context, ep vault.Stored[pvCaptureData], d p
 			if err := p.saveCapture(ctx, tx, cur, cd); err != nil {
 				return err
 			}
-			if len(e.Layers) >= MaxLayers || e.Size+len(data) > MaxEntrySize {
-				return vault.Invalid("body", "this entry has been updated too often; store it again in full")
+			out = EntryRef{User: e.User, Token: e.Token, Reference: e.Reference}
+			if len(data) == 0 {
+				return nil // only the entry's own number: nothing to merge
+			}
+			if len(e.Layers)-1 >= MaxMerges || e.Size+len(data) > MaxEntrySize {
+				return vault.Invalid("body", "this entry has taken %d merges or %d bytes; store it again in full with POST /v1/vault", MaxMerges, MaxEntrySize)
 			}
 			k := slices.IndexFunc(e.Keys, func(x pvEntryKey) bool { return x.Endpoint && bytes.Equal(x.Sealed, key.Sealed) })
 			if k < 0 {
@@ -149,12 +203,14 @@ func (p *Service) merge(ctx context.Context, ep vault.Stored[pvCaptureData], d p
 				}
 				return err
 			}
-			out = EntryRef{User: e.User, Token: e.Token, Reference: e.Reference}
 			return nil
 		})
 	})
-	if err == nil && refused != nil {
+	switch {
+	case err != nil:
+		return EntryRef{}, vault.DomainError(err)
+	case refused != nil:
 		return EntryRef{}, refused
 	}
-	return out, vault.DomainError(err)
+	return out, nil
 }

@@ -356,19 +356,22 @@ func (p *Service) DeleteEntries(ctx context.Context, tenant, user, token, refere
 				return err
 			}
 			n = 1
-			return entryRecords.Delete(ctx, tx, tenant, rec.ID)
-		}
-		if userID != "" {
-			// Tokens are derived per user, so one entry tells whose they all are.
-			recs, err := entryRecords.List(ctx, tx, tenant, token, vault.Page{Limit: 1})
-			if err != nil {
+			if err := p.dropRetrieves(ctx, tx, tenant, rec.Value.UserID, token, reference); err != nil {
 				return err
 			}
-			if len(recs) == 0 || !strings.HasPrefix(recs[0].ID, pvEntryPrefix(userID)) {
-				return errPVNoEntry
-			}
+			return entryRecords.Delete(ctx, tx, tenant, rec.ID)
 		}
-		var err error
+		// Tokens are derived per user, so one entry tells whose they all are.
+		recs, err := entryRecords.List(ctx, tx, tenant, token, vault.Page{Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 || (userID != "" && !strings.HasPrefix(recs[0].ID, pvEntryPrefix(userID))) {
+			return errPVNoEntry
+		}
+		if err := p.dropRetrieves(ctx, tx, tenant, recs[0].Value.UserID, token, ""); err != nil {
+			return err
+		}
 		if n, err = entryRecords.DeleteByParent(ctx, tx, tenant, token); err == nil && n == 0 {
 			return errPVNoEntry
 		}

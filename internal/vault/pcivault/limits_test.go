@@ -2,7 +2,6 @@ package pcivault_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -45,7 +44,7 @@ func TestPCIVaultRefusedMergesAreBoundedAcrossNodes(t *testing.T) {
 		other := pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams})
 		c := lockedCapture(t, p)
 		guess := []byte(`{"card_number":"5555555555554444"}`)
-		if _, _, err := other.Capture(ctx, c.ID, c.Secret, "", guess); vault.CodeOf(err) != vault.CodeInvalid {
+		if _, _, err := other.Capture(ctx, c.ID, c.Secret, pcivault.Posted{Data: guess}); vault.CodeOf(err) != vault.CodeInvalid {
 			t.Fatalf("first guess on node 2: %v", err)
 		}
 		var wg sync.WaitGroup
@@ -55,7 +54,7 @@ func TestPCIVaultRefusedMergesAreBoundedAcrossNodes(t *testing.T) {
 			if i%2 == 1 {
 				node = other
 			}
-			wg.Go(func() { _, _, errs[i] = node.Capture(ctx, c.ID, c.Secret, "", guess) })
+			wg.Go(func() { _, _, errs[i] = node.Capture(ctx, c.ID, c.Secret, pcivault.Posted{Data: guess}) })
 		}
 		wg.Wait()
 		refused := 1
@@ -77,9 +76,9 @@ func TestPCIVaultRefusedMergesAreBoundedAcrossNodes(t *testing.T) {
 	})
 }
 
-// By default an endpoint that is not locked down takes 100 captures, then
-// refuses with pcivault.ErrCaptureLimit and writes nothing.
-func TestPCIVaultDefaultCaptureLimit(t *testing.T) {
+// By default an endpoint takes posts until it is deleted or expires, as
+// seed 000 has it: no lifetime count (101 captures all succeed).
+func TestPCIVaultNoDefaultCaptureLimit(t *testing.T) {
 	pvStores(t, func(t *testing.T, p *pcivault.Service) {
 		ctx := context.Background()
 		if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
@@ -90,17 +89,13 @@ func TestPCIVaultDefaultCaptureLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 101 {
-			_, _, err := p.Capture(ctx, c.ID, c.Secret, fmt.Sprintf("r%d", i), []byte(`{"cvv":"123"}`))
-			if i < 100 && err != nil {
+			if _, _, err := p.Capture(ctx, c.ID, c.Secret, pcivault.Posted{Reference: fmt.Sprintf("r%d", i), Data: []byte(`{"cvv":"123"}`)}); err != nil {
 				t.Fatalf("capture %d: %v", i+1, err)
-			}
-			if i == 100 && !errors.Is(err, pcivault.ErrCaptureLimit) {
-				t.Fatalf("capture 101: %v", err)
 			}
 		}
 		refs, _, err := p.ListEntries(ctx, vault.DefaultTenant, "u", vault.Page{Limit: 1000})
-		if err != nil || len(refs) != 100 {
-			t.Fatalf("%d entries (%v), want 100", len(refs), err)
+		if err != nil || len(refs) != 101 {
+			t.Fatalf("%d entries (%v), want 101", len(refs), err)
 		}
 	})
 }

@@ -33,9 +33,9 @@ const (
 	MaxData = 256 << 10
 	// MaxEntrySize bounds an entry's stored plaintext, all merges included.
 	MaxEntrySize = 1 << 20
-	// MaxLayers bounds how many merges an entry keeps before it must be
-	// stored again in full.
-	MaxLayers = 64
+	// MaxMerges bounds how many merges an entry takes on top of the data
+	// first stored before it must be stored again in full.
+	MaxMerges = 64
 	// MinPassphrase is the shortest passphrase accepted, in characters.
 	MinPassphrase = 16
 	// MaxPassphrase is the longest passphrase accepted, in bytes.
@@ -47,6 +47,10 @@ const (
 	MaxCaptureTTL = 10 * 365 * 24 * time.Hour
 	// DefaultCaptureTTL is the lifetime of an endpoint created without one.
 	DefaultCaptureTTL = 24 * time.Hour
+	// LockedTTLAdvice is the longest lifetime seed 001 recommends for an
+	// endpoint locked down to one stored card; a longer one (or one that
+	// never expires) is created with a warning.
+	LockedTTLAdvice = 24 * time.Hour
 	// MaxRefusedMerges is how many merges a locked-down endpoint refuses
 	// because their card number is not the stored one before it deletes
 	// itself: the bound on guesses of the stored number its secret allows.
@@ -73,9 +77,11 @@ type Options struct {
 	// when all MaxUnlocks are busy; default 16. Further requests fail at
 	// once with ErrBusy.
 	MaxUnlockWaiters int
-	// MaxCaptures bounds how many captures (stores or merges) one capture
-	// endpoint takes in its lifetime; default 100. Further posts answer
-	// ErrCaptureLimit.
+	// MaxCaptures, when positive, bounds how many captures (stores or
+	// merges) one capture endpoint takes in its lifetime; further posts
+	// answer ErrCaptureLimit. Zero (the default, as PCI Vault has it: an
+	// endpoint takes posts until it is deleted or expires) sets no bound;
+	// the server's rate limits protect endpoints instead.
 	MaxCaptures int
 }
 
@@ -87,7 +93,7 @@ type Service struct {
 	kdf   func() seal.KDFParams
 	cache *pvUnlockCache
 	slots *pvSlots
-	// maxCaptures is Options.MaxCaptures.
+	// maxCaptures is Options.MaxCaptures; 0 sets no bound.
 	maxCaptures int
 }
 
@@ -108,8 +114,8 @@ func New(s *vault.Service, o Options) *Service {
 	if o.MaxUnlockWaiters <= 0 {
 		o.MaxUnlockWaiters = 16
 	}
-	if o.MaxCaptures <= 0 {
-		o.MaxCaptures = 100
+	if o.MaxCaptures < 0 {
+		o.MaxCaptures = 0
 	}
 	return &Service{s: s, kdf: o.KDF, cache: newPVUnlockCache(o.UnlockCacheTTL, o.UnlockCacheSize),
 		slots: newPVSlots(o.MaxUnlocks, o.MaxUnlockWaiters), maxCaptures: o.MaxCaptures}

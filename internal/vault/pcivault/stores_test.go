@@ -108,7 +108,7 @@ func TestPCIVaultConcurrentMergesAllLand(t *testing.T) {
 		errs := make([]error, 6)
 		for i := range errs {
 			wg.Go(func() {
-				_, _, errs[i] = p.Capture(ctx, c.ID, c.Secret, "", []byte(fmt.Sprintf(`{"f%d":%d}`, i, i)))
+				_, _, errs[i] = p.Capture(ctx, c.ID, c.Secret, pcivault.Posted{Data: []byte(fmt.Sprintf(`{"f%d":%d}`, i, i))})
 			})
 		}
 		wg.Wait()

@@ -256,6 +256,9 @@ func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe b
 		if _, err := captureRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
 			return err
 		}
+		if _, err := retrieveRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
+			return err
+		}
 		return userRecords.Delete(ctx, tx, tenant, u.rec.ID)
 	})
 	return deleted, vault.DomainError(err)

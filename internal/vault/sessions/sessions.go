@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -68,7 +67,7 @@ func (s *Service) CreateSession(ctx context.Context, in Params) (Session, error)
 	if err != nil {
 		return Session{}, err
 	}
-	secret := seal.RandomID(sessionIDLen)
+	secret := newSessionID()
 	d := sessionData{Purpose: in.Purpose, State: Pending, CardID: in.CardID, Metadata: in.Metadata,
 		TokenTTL: int64(in.TokenTTL / time.Second), Deadline: now.Add(ttl), Origins: origins, Key: in.KeyMaterial}
 	r, err := sessionRecords.Put(ctx, s.v, vault.Stored[sessionData]{Tenant: in.Tenant, ID: sessionRecordID(secret),

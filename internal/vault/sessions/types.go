@@ -3,7 +3,10 @@ package sessions
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -44,8 +47,10 @@ const (
 	// sessionRetention is how long after its deadline a session can still
 	// be read (as completed, failed or expired) before the store drops it.
 	sessionRetention = 24 * time.Hour
-	// sessionIDLen is the length of a session id: 43 characters of 6 bits.
-	sessionIDLen = 43
+	// legacySessionIDLen is the length of a session id made before ids
+	// became UUIDs: 43 characters of 6 bits. Such ids are still accepted
+	// until their sessions are purged.
+	legacySessionIDLen = 43
 )
 
 // Params describe a session to create.
@@ -125,16 +130,33 @@ var sessionRecords = vault.NewRecordType(vault.KindSession, 1, nil, func(d *sess
 	return ""
 })
 
-// sessionRecordID is the record id of a session: the hash of its secret id.
+// newSessionID returns a new secret session id: a random version-4 UUID
+// (122 bits from crypto/rand), as Guardian's document types session_id.
+func newSessionID() string { return uuid.New().String() }
+
+// sessionRecordID is the record id of a session: the hash of its secret id
+// (a UUID in its lower-case form, so a client that upper-cases it still
+// finds its session).
 func sessionRecordID(secret string) string {
+	if len(secret) == uuidLen {
+		secret = strings.ToLower(secret)
+	}
 	sum := sha256.Sum256([]byte("session:" + secret))
 	return hex.EncodeToString(sum[:])
 }
 
+// uuidLen is the length of a UUID in its canonical 8-4-4-4-12 form.
+const uuidLen = 36
+
 // validSessionID reports whether s can be a session id at all, so that
-// malformed ids are refused before the store is asked.
+// malformed ids are refused before the store is asked: a version-4 UUID in
+// canonical form, or a legacy 43-character id.
 func validSessionID(s string) bool {
-	if len(s) != sessionIDLen {
+	if len(s) == uuidLen {
+		u, err := uuid.Parse(s)
+		return err == nil && u.Version() == 4 && u.Variant() == uuid.RFC4122
+	}
+	if len(s) != legacySessionIDLen {
 		return false
 	}
 	for i := range len(s) {

@@ -148,6 +148,23 @@
     card_holder(value) {
       return value.trim() === "" ? "Enter the name shown on the card." : "";
     },
+    account_holder(value) {
+      return value.trim() === "" ? "Enter the account holder's name." : "";
+    },
+    routing_number(value) {
+      const d = value.trim();
+      if (!/^[0-9]{9}$/.test(d)) return "Enter the 9-digit routing number.";
+      const n = (i) => d.charCodeAt(i) - 48;
+      const sum = 3 * (n(0) + n(3) + n(6)) + 7 * (n(1) + n(4) + n(7)) + (n(2) + n(5) + n(8));
+      return sum % 10 === 0 ? "" : "This routing number is not valid. Check it and try again.";
+    },
+    account_number(value) {
+      const a = value.replace(/[\s-]/g, "");
+      return /^[A-Za-z0-9]{4,34}$/.test(a) ? "" : "Enter the account number (4 to 34 letters or digits).";
+    },
+    account_type(value) {
+      return value === "checking" || value === "savings" ? "" : "Choose the account type.";
+    },
     reference() {
       return "";
     },
@@ -226,6 +243,15 @@
     }
     if (value("card_holder")) out.card_holder = value("card_holder");
     if (value("cvv")) out.cvv = value("cvv");
+    // A bank account, in the shape of PCI Vault's ACH form.
+    const a = value("account_number").replace(/[\s-]/g, "").toUpperCase();
+    if (a) {
+      out.account_number = a;
+      out.last_four = a.slice(-4);
+    }
+    if (value("routing_number")) out.routing_number = value("routing_number");
+    if (value("account_type")) out.account_type = value("account_type");
+    if (value("account_holder")) out.account_holder = value("account_holder");
     return out;
   }
 
@@ -249,6 +275,7 @@
     const out = Object.assign({}, sent);
     delete out.card_number;
     delete out.cvv;
+    delete out.account_number;
     if (reference) out.reference = reference;
     return out;
   }
@@ -296,7 +323,7 @@
   }
 
   // The inputs that hold card data: a callback never finds them filled.
-  const cardInputs = ["card_number", "expiry", "cvv", "card_holder"];
+  const cardInputs = ["card_number", "expiry", "cvv", "card_holder", "account_holder", "routing_number", "account_number"];
 
   // clearCard empties and disables the card inputs; the error path enables
   // them again, empty, once its callback has returned.
@@ -347,7 +374,7 @@
     if (sending) return;
     showFormError("");
     let firstBad = null;
-    for (const name of ["card_number", "expiry", "cvv", "card_holder", "reference"]) {
+    for (const name of ["card_number", "expiry", "cvv", "card_holder", "account_holder", "routing_number", "account_number", "account_type", "reference"]) {
       if (check(name) && !firstBad) firstBad = input(name);
     }
     if (firstBad) {

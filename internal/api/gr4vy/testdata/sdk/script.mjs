@@ -4,17 +4,25 @@
 // returned; the Go test (../../sdk_test.go) checks it. Never prints a card
 // number: the SDK only ever sees masked payment methods.
 //
+// With CARDVAULT_PRIVATE_KEY_FILE the SDK signs an ES512 JWT per request
+// with that key (withToken, exactly as against Gr4vy); otherwise it sends
+// the API key CARDVAULT_KEY.
+//
 //   CARDVAULT_URL=http://127.0.0.1:8080 CARDVAULT_KEY=cvk_… node script.mjs
-import { Gr4vy } from "@gr4vy/sdk";
+//   CARDVAULT_URL=… CARDVAULT_PRIVATE_KEY_FILE=private.pem node script.mjs
+import { readFileSync } from "node:fs";
+import { Gr4vy, withToken } from "@gr4vy/sdk";
 
 const serverURL = process.env.CARDVAULT_URL;
 const key = process.env.CARDVAULT_KEY;
-if (!serverURL || !key) {
-  console.error("set CARDVAULT_URL and CARDVAULT_KEY");
+const keyFile = process.env.CARDVAULT_PRIVATE_KEY_FILE;
+if (!serverURL || !(key || keyFile)) {
+  console.error("set CARDVAULT_URL and CARDVAULT_KEY or CARDVAULT_PRIVATE_KEY_FILE");
   process.exit(2);
 }
 
-const gr4vy = new Gr4vy({ serverURL, bearerAuth: key, merchantAccountId: "default" });
+const bearerAuth = keyFile ? withToken({ privateKey: readFileSync(keyFile, "utf8") }) : key;
+const gr4vy = new Gr4vy({ serverURL, bearerAuth, merchantAccountId: "default" });
 
 // describe keeps what the test needs from an SDK error.
 function describe(err) {
