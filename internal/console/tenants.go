@@ -83,7 +83,7 @@ func (c *Console) createTenant() http.Handler {
 			c.showTenants(w, r, http.StatusInternalServerError, "The tenant was created, but the audit event could not be written.", "")
 			return
 		}
-		c.showTenants(w, r, http.StatusCreated, "", "Tenant "+t.ID+" created. Create its first key with the native API (POST /cardvault/v1/tenants/"+t.ID+"/keys) or `cardvault keys create`.")
+		c.showTenants(w, r, http.StatusCreated, "", "Tenant "+t.ID+" created. Create its first key with POST /cardvault/v1/tenants/"+t.ID+"/keys or cardvault keys create --tenant "+t.ID+".")
 	})
 }
 
