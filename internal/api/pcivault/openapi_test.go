@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cardvault/cardvault/internal/apidoc/apidoctest"
 	"github.com/cardvault/cardvault/internal/api/pcivault"
+	"github.com/cardvault/cardvault/internal/apidoc/apidoctest"
 )
 
 // TestExchangesMatchTheOpenAPIDocument drives the PCI Vault facade's main
