@@ -21,17 +21,14 @@ type APIKeyChange struct {
 }
 
 // UpdateAPIKey changes the name or scopes of one of the caller's tenant's
-// keys and returns the key as stored. The caller must hold admin, and
-// every scope it grants (admin holds them all): no key is given more than
-// the caller has. A revoked key is refused (CodeConflict wrapping
+// keys and returns the key as stored. Who may manage keys at all is the
+// route's scope (admin); here the caller must hold every scope it grants,
+// so no key is ever given more than its changer has. A revoked key is refused (CodeConflict wrapping
 // ErrKeyRevoked), and so is the bootstrap key, whose admin scope the
 // operator sets with CARDVAULT_BOOTSTRAP_API_KEY. The change lands only on
 // the row that was read and checked: a revocation or another change racing
 // it is read again, never overwritten blindly.
 func (s *Service) UpdateAPIKey(ctx context.Context, by Principal, id string, c APIKeyChange) (APIKey, error) {
-	if err := by.Require(ScopeAdmin); err != nil {
-		return APIKey{}, err
-	}
 	if c.Name != nil && len(*c.Name) > 100 {
 		return APIKey{}, Invalid("name", "name must be at most 100 characters")
 	}
@@ -61,14 +58,19 @@ func (s *Service) UpdateAPIKey(ctx context.Context, by Principal, id string, c A
 		if scopes != nil {
 			next.Scopes = scopes
 		}
+		// The row may have changed, been revoked or gone since it was read:
+		// then the write does not land, and the next read says which.
 		err = s.store.UpdateAPIKey(ctx, next, k.Integrity)
 		switch {
 		case err == nil:
 			next.Integrity = nil // the new tag was made by the store wrapper; callers never need it
 			return next, nil
-		case !errors.Is(err, ErrConflict):
+		case !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound):
 			return APIKey{}, domainErr(err)
 		case attempt == casAttempts:
+			if errors.Is(err, ErrNotFound) {
+				return APIKey{}, domainErr(err)
+			}
 			return APIKey{}, &Error{Code: CodeConflict, Public: "the API key changed while it was being updated; retry", Err: err}
 		}
 	}
