@@ -16,7 +16,7 @@ type APIKeyChange struct {
 	// Name, when not nil, is the key's new name (at most 100 characters).
 	Name *string
 	// Scopes, when not nil, are the key's new scopes: at least one, each
-	// known; duplicates are dropped.
+	// known; they are kept once each, in AllScopes order.
 	Scopes []Scope
 }
 
@@ -77,12 +77,11 @@ func (s *Service) UpdateAPIKey(ctx context.Context, by Principal, id string, c A
 }
 
 // grantable checks that scopes are known and held by the caller, and
-// returns them without duplicates.
+// returns them once each, in AllScopes order.
 func grantable(by Principal, scopes []Scope) ([]Scope, error) {
 	if len(scopes) == 0 {
 		return nil, Invalid("scopes", "at least one scope is required")
 	}
-	var out []Scope
 	for _, sc := range scopes {
 		if !slices.Contains(AllScopes, sc) {
 			return nil, Invalid("scopes", "unknown scope %q (known: %s)", clipName(string(sc)), JoinScopes(AllScopes))
@@ -90,7 +89,10 @@ func grantable(by Principal, scopes []Scope) ([]Scope, error) {
 		if !by.Can(sc) {
 			return nil, Errorf(CodeForbidden, "this API key cannot grant the %q scope: it does not hold it", sc)
 		}
-		if !slices.Contains(out, sc) {
+	}
+	var out []Scope
+	for _, sc := range AllScopes {
+		if slices.Contains(scopes, sc) {
 			out = append(out, sc)
 		}
 	}
