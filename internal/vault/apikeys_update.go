@@ -23,11 +23,11 @@ type APIKeyChange struct {
 // UpdateAPIKey changes the name or scopes of one of the caller's tenant's
 // keys and returns the key as stored. Who may manage keys at all is the
 // route's scope (admin); here the caller must hold every scope it grants,
-// so no key is ever given more than its changer has. A revoked key is refused (CodeConflict wrapping
-// ErrKeyRevoked), and so is the bootstrap key, whose admin scope the
-// operator sets with CARDVAULT_BOOTSTRAP_API_KEY. The change lands only on
-// the row that was read and checked: a revocation or another change racing
-// it is read again, never overwritten blindly.
+// so no key is ever given more than its changer has. A revoked key is
+// refused (CodeConflict wrapping ErrKeyRevoked), and so is the bootstrap
+// key, whose admin scope the operator sets with CARDVAULT_BOOTSTRAP_API_KEY.
+// The change lands only on the row that was read and checked: a revocation
+// or another change racing it is read again, never overwritten blindly.
 func (s *Service) UpdateAPIKey(ctx context.Context, by Principal, id string, c APIKeyChange) (APIKey, error) {
 	if c.Name != nil && len(*c.Name) > 100 {
 		return APIKey{}, Invalid("name", "name must be at most 100 characters")
