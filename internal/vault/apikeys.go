@@ -104,7 +104,7 @@ func (s *Service) revokeOtherBootstrapKeys(ctx context.Context, keep string) err
 		after = page[len(page)-1].ID
 	}
 	for _, id := range stale {
-		if err := s.store.RevokeAPIKey(ctx, DefaultTenant, id, s.Now(), nil); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := s.store.RevokeAPIKey(ctx, DefaultTenant, id, s.Now(), nil, nil); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		s.log.Warn("revoked the previous bootstrap API key: CARDVAULT_BOOTSTRAP_API_KEY changed", "key", id)
@@ -164,5 +164,5 @@ func (s *Service) GetAPIKey(ctx context.Context, tenant, id string) (APIKey, err
 
 // RevokeAPIKey stops a key from working at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, tenant, id string) error {
-	return domainErr(s.store.RevokeAPIKey(ctx, tenant, id, s.Now(), nil))
+	return domainErr(s.store.RevokeAPIKey(ctx, tenant, id, s.Now(), nil, nil))
 }

@@ -156,7 +156,7 @@ func guardian() obj {
 		{method: "post", path: "/api/admin/api-keys", summary: "Create an API key (shown once)", scope: admin, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "get", path: "/api/admin/api-keys", summary: "List API keys", scope: admin},
 		{method: "get", path: "/api/admin/api-keys/{id}", summary: "Get an API key", scope: admin},
-		{method: "patch", path: "/api/admin/api-keys/{id}", summary: "Change an API key's scopes", scope: admin, refused: "501 NOT_IMPLEMENTED: changing an API key's scopes"},
+		{method: "patch", path: "/api/admin/api-keys/{id}", summary: "Change an API key's scopes", scope: admin, body: true},
 		{method: "delete", path: "/api/admin/api-keys/{id}", summary: "Delete an API key", scope: admin, status: 204},
 		{method: "get", path: "/sessions/{id}", summary: "A session, for the browser SDK", public: "the session id is the credential; CORS open"},
 		{method: "post", path: "/sessions/{id}/complete-action", summary: "Complete a session with card data (browser SDK)", body: true, public: "the session id is the credential; CORS open"},
