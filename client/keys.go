@@ -12,6 +12,8 @@ const (
 	ScopeCardsReveal = "cards:reveal"
 	ScopeForward     = "forward"
 	ScopeAdmin       = "admin"
+	// ScopePlatformAdmin manages every tenant; admin does not include it.
+	ScopePlatformAdmin = "platform:admin"
 )
 
 // KeyInput is an API key to create in the caller's tenant.
@@ -29,6 +31,9 @@ type Key struct {
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// LastUsedAt is when the key last authenticated a request (a use on
+	// another vault node shows within a minute); nil if never.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
 // CreatedKey is a new key with its secret, which the vault shows only once.

@@ -92,7 +92,22 @@ func TestConsoleInChromium(t *testing.T) {
 	if r, _ := e.Do(t, "GET", "/cardvault/v1/cards/"+card[1], "", "X-Api-Key", secret); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("the revoked key's next request: %d, want 401", r.StatusCode)
 	}
-	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/health"))
+	// The platform admin's tenants page: create a tenant through the form.
+	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/tenants"))
+	browsertest.Poll[bool](t, page, `!!document.getElementById("create-tenant")`)
+	browsertest.Do(t, page, chromedp.SendKeys(chromedp.ID("tenant-id"), "shop-b"), chromedp.SendKeys(chromedp.ID("tenant-name"), "Shop B"),
+		chromedp.Submit(chromedp.ID("tenant-id")))
+	await(t, page, `!!document.getElementById("tenant-shop-b") && !!document.getElementById("disable-shop-b")`)
+	screenshot(t, page, 1280, "console-tenants-desktop.png")
+	for _, p := range []string{"tenants", "forwards", "forms"} {
+		browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/"+p))
+		browsertest.Poll[bool](t, page, `document.readyState === "complete" && !!document.querySelector("table")`)
+		if n := browsertest.Eval[int](t, page, `document.scripts.length`); n != 0 {
+			t.Errorf("the %s page has %d scripts", p, n)
+		}
+		screenshot(t, page, 375, "console-"+p+"-phone.png")
+	}
+	browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.URL+"/console/health"))
 	browsertest.Poll[bool](t, page, `!!document.getElementById("requests")`)
 	screenshot(t, page, 1280, "console-health-desktop.png")
 	vaultAssertClean(t, e, secret)

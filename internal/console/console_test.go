@@ -29,7 +29,7 @@ func newEnv(t *testing.T) *vaulttest.Env {
 		gather := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return env.Registry.Gather() })
 		return []server.Facade{
 			native.New(d),
-			console.New(console.Deps{Keys: d.Vault, Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
+			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms, Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
 				Now: func() time.Time {
 					if env == nil { // while the environment is built
 						return time.Now()

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -15,7 +16,15 @@ var allScopes = []vault.Scope{vault.ScopeCardsWrite, vault.ScopeCardsRead, vault
 type keyRow struct {
 	ID, Name, Scopes          string
 	Created, Expires, Revoked time.Time
-	Active                    bool
+	// LastUsed is when the key last authenticated a request (zero: never,
+	// or unknown when Keys cannot tell); see vault.LastUsePrecision.
+	LastUsed time.Time
+	Active   bool
+}
+
+// lastUser tells when a key was last used; *vault.Service is one.
+type lastUser interface {
+	KeyLastUsed(ctx context.Context, tenant, id string) (time.Time, error)
 }
 
 // keysData is the keys page.
@@ -44,8 +53,13 @@ func (c *Console) showKeys(w http.ResponseWriter, r *http.Request, status int, d
 			c.refuse(w, r, http.StatusServiceUnavailable, "The keys could not be listed; the store did not answer.")
 			return
 		}
+		lu, _ := c.d.Keys.(lastUser)
 		for _, k := range page {
-			d.Keys = append(d.Keys, row(k, now))
+			kr := row(k, now)
+			if lu != nil {
+				kr.LastUsed, _ = lu.KeyLastUsed(r.Context(), k.Tenant, k.ID)
+			}
+			d.Keys = append(d.Keys, kr)
 		}
 		if len(page) < 100 {
 			break
@@ -75,6 +89,10 @@ func (c *Console) createKey() http.Handler {
 		scopes, err := vault.ParseScopes(strings.Join(r.PostForm["scope"], ","))
 		if err != nil || len(scopes) == 0 {
 			c.showKeys(w, r, http.StatusBadRequest, keysData{}, "Choose at least one valid scope.")
+			return
+		}
+		if ss.principal.CanGrant(scopes) != nil {
+			c.showKeys(w, r, http.StatusForbidden, keysData{}, "Only a platform admin can grant platform:admin.")
 			return
 		}
 		in := vault.NewAPIKey{Tenant: ss.principal.Tenant, Name: strings.TrimSpace(r.PostForm.Get("name")), Scopes: scopes}

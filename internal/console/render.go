@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // csp allows the console its own stylesheet and same-origin form posts,
@@ -18,7 +20,9 @@ type view struct {
 	Title, CSRF, Error, Notice string
 	Tenant, KeyID              string
 	Nav                        string
-	Data                       any
+	// Platform shows the tenants page in the menu (platform:admin keys).
+	Platform bool
+	Data     any
 }
 
 // funcs are the template helpers.
@@ -38,6 +42,7 @@ var funcs = template.FuncMap{
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
 	if ss := sessionFrom(r.Context()); ss != nil {
 		v.Tenant, v.KeyID, v.CSRF = ss.principal.Tenant, ss.principal.KeyID, ss.csrf
+		v.Platform = c.d.Tenants != nil && ss.principal.Can(vault.ScopePlatformAdmin)
 	}
 	var b bytes.Buffer
 	if err := c.pages[page].Execute(&b, v); err != nil {

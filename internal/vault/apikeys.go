@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,7 +56,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (APIKey, strin
 // by the key's integrity tag, so the store cannot make a key pass for one.
 const bootstrapIDPrefix = "key_bootstrap_"
 
-// EnsureBootstrapKey makes sure an admin key of the default tenant with
+// EnsureBootstrapKey makes sure an admin and platform:admin key of the default tenant with
 // exactly this secret exists (it is created on first use and kept after),
 // and that it is the only live bootstrap key: one made from an earlier
 // value is revoked, so changing the value replaces the key. A value whose
@@ -77,7 +78,7 @@ func (s *Service) EnsureBootstrapKey(ctx context.Context, secret string) error {
 	}
 	sum := sha256.Sum256(hash)
 	k = APIKey{ID: bootstrapIDPrefix + hex.EncodeToString(sum[:6]), Tenant: DefaultTenant, Name: "bootstrap",
-		Scopes: []Scope{ScopeAdmin}, Hash: hash, CreatedAt: s.Now()}
+		Scopes: []Scope{ScopeAdmin, ScopePlatformAdmin}, Hash: hash, CreatedAt: s.Now()}
 	if err := s.store.CreateAPIKey(ctx, k); err != nil && !errors.Is(err, ErrConflict) {
 		return err
 	}
@@ -103,7 +104,7 @@ func (s *Service) revokeOtherBootstrapKeys(ctx context.Context, keep string) err
 		after = page[len(page)-1].ID
 	}
 	for _, id := range stale {
-		if err := s.store.RevokeAPIKey(ctx, DefaultTenant, id, s.Now(), nil); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := s.store.RevokeAPIKey(ctx, DefaultTenant, id, s.Now(), nil, nil); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		s.log.Warn("revoked the previous bootstrap API key: CARDVAULT_BOOTSTRAP_API_KEY changed", "key", id)
@@ -140,7 +141,14 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	} else if disabled {
 		return Principal{}, errBadKey
 	}
-	return Principal{Tenant: k.Tenant, KeyID: k.ID, Scopes: k.Scopes}, nil
+	scopes := k.Scopes
+	if strings.HasPrefix(k.ID, bootstrapIDPrefix) && k.Tenant == DefaultTenant && !slices.Contains(scopes, ScopePlatformAdmin) {
+		// A bootstrap key made before platform:admin existed is still the
+		// operator's root key (its id is covered by its integrity tag).
+		scopes = append(slices.Clip(scopes), ScopePlatformAdmin)
+	}
+	s.noteKeyUse(ctx, k, now)
+	return Principal{Tenant: k.Tenant, KeyID: k.ID, Scopes: scopes}, nil
 }
 
 // ListAPIKeys pages through a tenant's keys (hashes included; callers never show them).
@@ -156,5 +164,5 @@ func (s *Service) GetAPIKey(ctx context.Context, tenant, id string) (APIKey, err
 
 // RevokeAPIKey stops a key from working at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, tenant, id string) error {
-	return domainErr(s.store.RevokeAPIKey(ctx, tenant, id, s.Now(), nil))
+	return domainErr(s.store.RevokeAPIKey(ctx, tenant, id, s.Now(), nil, nil))
 }

@@ -132,7 +132,7 @@ func (s *Service) noteDeletedCard(ctx context.Context, c Card) {
 
 // suspend revokes the key in the store and reports it.
 func (s *Service) suspend(ctx context.Context, p Principal, probes int) {
-	if err := s.base.RevokeAPIKey(ctx, p.Tenant, p.KeyID, s.Now(), nil); err != nil {
+	if err := s.base.RevokeAPIKey(ctx, p.Tenant, p.KeyID, s.Now(), nil, nil); err != nil {
 		s.log.Error("could not revoke a suspended API key in the store; it stays refused on this node",
 			"tenant", p.Tenant, "key", p.KeyID, "err", err)
 	}

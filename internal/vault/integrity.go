@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -172,17 +173,54 @@ func (g *checkedStore) ListAPIKeys(ctx context.Context, tenant string, p Page) (
 	return keys, nil
 }
 
-// RevokeAPIKey revokes a key whose tag verifies and re-tags it.
-func (g *checkedStore) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, _ []byte) error {
-	k, err := g.GetAPIKey(ctx, tenant, id)
+// casAttempts is how many times a write that lost a compare and swap on a
+// key's tag (a concurrent change of the same row) is read, checked and
+// tried again before the conflict is returned.
+const casAttempts = 3
+
+// UpdateAPIKey changes the name and scopes of a live key whose tag
+// verifies to k's and re-tags it; every other column keeps the checked
+// row's value, whatever k holds. old is the tag of the row the caller read
+// and decided on: when the row holds another one now it has changed since
+// (ErrConflict), and the write lands only if the row still holds old, so a
+// revocation racing the change cannot leave a row whose tag covers
+// columns it does not have.
+func (g *checkedStore) UpdateAPIKey(ctx context.Context, k APIKey, old []byte) error {
+	cur, err := g.GetAPIKey(ctx, k.Tenant, k.ID)
 	if err != nil {
 		return err
 	}
-	if !k.RevokedAt.IsZero() {
-		return fmt.Errorf("revoke api key: %w", ErrNotFound)
+	if !cur.RevokedAt.IsZero() {
+		return fmt.Errorf("update api key: %w", ErrNotFound)
 	}
-	k.RevokedAt = at.UTC().Truncate(time.Microsecond)
-	return g.Store.RevokeAPIKey(ctx, tenant, id, k.RevokedAt, g.keys.MAC(apiKeyDomain, apiKeyMessage(k)))
+	if !bytes.Equal(cur.Integrity, old) {
+		return fmt.Errorf("update api key: %w", ErrConflict)
+	}
+	cur.Name, cur.Scopes = k.Name, k.Scopes
+	cur.Integrity = g.keys.MAC(apiKeyDomain, apiKeyMessage(cur))
+	return g.Store.UpdateAPIKey(ctx, cur, old)
+}
+
+// RevokeAPIKey revokes a key whose tag verifies and re-tags it (the
+// caller's integrity and old are not used). The write lands only on the
+// row that was checked (compare and swap on its tag); when a change races
+// it, the key is read, checked and revoked again.
+func (g *checkedStore) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, _, _ []byte) error {
+	for attempt := 1; ; attempt++ {
+		k, err := g.GetAPIKey(ctx, tenant, id)
+		if err != nil {
+			return err
+		}
+		if !k.RevokedAt.IsZero() {
+			return fmt.Errorf("revoke api key: %w", ErrNotFound)
+		}
+		old := k.Integrity
+		k.RevokedAt = at.UTC().Truncate(time.Microsecond)
+		err = g.Store.RevokeAPIKey(ctx, tenant, id, k.RevokedAt, g.keys.MAC(apiKeyDomain, apiKeyMessage(k)), old)
+		if !errors.Is(err, ErrConflict) || attempt == casAttempts {
+			return err
+		}
+	}
 }
 
 // CreateCard stores c with its tag.

@@ -57,4 +57,7 @@ const (
 	// KindCardToken is a payment provider's token of a stored card; parent
 	// is the card's id.
 	KindCardToken = "card_token"
+	// KindKeyLastUse is when an API key was last used (lastuse.go); id is
+	// the key's id.
+	KindKeyLastUse = "key_last_use"
 )

@@ -19,12 +19,17 @@ const (
 	ScopeCardsReveal Scope = "cards:reveal"
 	// ScopeForward allows relaying card data to a payment provider.
 	ScopeForward Scope = "forward"
-	// ScopeAdmin allows everything, including managing keys.
+	// ScopeAdmin allows everything within the key's own tenant, including
+	// managing its keys; it does not include ScopePlatformAdmin.
 	ScopeAdmin Scope = "admin"
+	// ScopePlatformAdmin allows managing every tenant (list, create,
+	// disable, keys for another tenant): the operator's scope, held by the
+	// bootstrap key. Only a holder of it can grant it.
+	ScopePlatformAdmin Scope = "platform:admin"
 )
 
 // AllScopes lists every scope in a stable order.
-var AllScopes = []Scope{ScopeCardsWrite, ScopeCardsRead, ScopeCardsReveal, ScopeForward, ScopeAdmin}
+var AllScopes = []Scope{ScopeCardsWrite, ScopeCardsRead, ScopeCardsReveal, ScopeForward, ScopeAdmin, ScopePlatformAdmin}
 
 // ParseScopes parses a comma- or space-separated list of scopes, rejecting
 // unknown names and removing duplicates.
@@ -62,9 +67,23 @@ type Principal struct {
 	Scopes []Scope
 }
 
-// Can reports whether the principal holds scope s; admin holds every scope.
+// Can reports whether the principal holds scope s; admin holds every scope
+// of its tenant but not ScopePlatformAdmin, which only itself grants.
 func (p Principal) Can(s Scope) bool {
+	if s == ScopePlatformAdmin {
+		return slices.Contains(p.Scopes, s)
+	}
 	return slices.Contains(p.Scopes, s) || slices.Contains(p.Scopes, ScopeAdmin)
+}
+
+// CanGrant returns a forbidden error when scopes include ScopePlatformAdmin
+// and the principal does not hold it: a tenant admin cannot make a key
+// above itself.
+func (p Principal) CanGrant(scopes []Scope) error {
+	if slices.Contains(scopes, ScopePlatformAdmin) && !p.Can(ScopePlatformAdmin) {
+		return &Error{Code: CodeForbidden, Public: fmt.Sprintf("only a key with the %q scope can grant it", ScopePlatformAdmin)}
+	}
+	return nil
 }
 
 // Require returns a forbidden error unless the principal holds scope s.

@@ -43,6 +43,7 @@ type Service struct {
 	keys    *keyCache
 	guard   *enumGuard
 	notices *noticeHook
+	lastUse *lastUse
 	// base is the store outside any transaction; inTx says s runs in one.
 	base Store
 	inTx bool
@@ -52,7 +53,7 @@ type Service struct {
 // Init before serving requests.
 func New(store Store, keyring *seal.Keyring, o Options) *Service {
 	s := &Service{store: store, keyring: keyring, now: o.Now, log: o.Logger, cvvTTL: o.SecurityCodeTTL,
-		keys: &keyCache{tenants: map[string]*tenantKeys{}}, guard: newEnumGuard(o.Enumeration), notices: &noticeHook{}}
+		keys: &keyCache{tenants: map[string]*tenantKeys{}}, guard: newEnumGuard(o.Enumeration), notices: &noticeHook{}, lastUse: newLastUse()}
 	if s.now == nil {
 		s.now = time.Now
 	}

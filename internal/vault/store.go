@@ -57,9 +57,16 @@ type Store interface {
 	GetAPIKey(ctx context.Context, tenant, id string) (APIKey, error)
 	// ListAPIKeys pages through a tenant's keys in id order.
 	ListAPIKeys(ctx context.Context, tenant string, p Page) ([]APIKey, error)
+	// UpdateAPIKey sets the Name, Scopes and Integrity of the tenant's
+	// unrevoked key k.ID to k's, touching no other column, only if its
+	// Integrity is now old (compare and swap); ErrNotFound if it does not
+	// exist or is revoked, ErrConflict if its Integrity differs.
+	UpdateAPIKey(ctx context.Context, k APIKey, old []byte) error
 	// RevokeAPIKey marks a key revoked at the given time and replaces its
-	// Integrity tag; ErrNotFound if it does not exist or is already revoked.
-	RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error
+	// Integrity tag with integrity, only if its tag is now old (compare and
+	// swap); ErrNotFound if it does not exist or is already revoked,
+	// ErrConflict if its Integrity differs.
+	RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity, old []byte) error
 
 	// CreateCard stores a card; ErrConflict if its id exists.
 	CreateCard(ctx context.Context, c Card) error

@@ -2,6 +2,7 @@ package guardian
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -103,6 +104,39 @@ func (a *API) getKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return keyNotFound(err)
+	}
+	server.Encode(w, http.StatusOK, keyView(k))
+	return nil
+}
+
+// keyChange is the body of PATCH /api/admin/api-keys/{id}: the document
+// lets a key's scopes be changed, nothing else.
+type keyChange struct {
+	Scopes []string `json:"scopes"`
+}
+
+// updateKey replaces a live key's scopes: PATCH /api/admin/api-keys/{id}.
+// The body is decoded strictly: a field the operation cannot change (say
+// expiration_time) is refused, not silently ignored. A revoked key is not
+// found, as it is for GET and DELETE.
+func (a *API) updateKey(w http.ResponseWriter, r *http.Request) error {
+	req, err := server.Decode[keyChange](r, true)
+	if err != nil {
+		return err
+	}
+	scopes, err := parseScopes(req.Scopes)
+	if err != nil {
+		return err
+	}
+	k, err := a.vault.UpdateAPIKey(r.Context(), server.Principal(r), r.PathValue("id"), vault.APIKeyChange{Scopes: scopes})
+	if errors.Is(err, vault.ErrKeyRevoked) {
+		err = vault.ErrNotFound
+	}
+	if err != nil {
+		return keyNotFound(err)
+	}
+	if err := a.record(r, "api_key.update", map[string]string{"scopes": vault.JoinScopes(k.Scopes)}, k.ID); err != nil {
+		return err
 	}
 	server.Encode(w, http.StatusOK, keyView(k))
 	return nil

@@ -88,7 +88,7 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("POST "+keys, rt.Key(vault.ScopeAdmin, a.idempotent(withoutKeyValue, a.createKey)))
 	mux.Handle("GET "+keys, rt.Key(vault.ScopeAdmin, a.listKeys))
 	mux.Handle("GET "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.getKey))
-	mux.Handle("PATCH "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.notImplemented("changing an API key's scopes")))
+	mux.Handle("PATCH "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.updateKey))
 	mux.Handle("DELETE "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.deleteKey))
 
 	mux.Handle(APIPrefix+"/network/", rt.Serve(a.notImplemented("network tokens")))

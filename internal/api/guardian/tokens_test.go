@@ -207,7 +207,7 @@ func TestUnknownRoutesInGuardianShape(t *testing.T) {
 		{"GET", "/sessions", 404},
 		{"DELETE", "/sessions/abc", 405},
 		{"POST", "/api/network/tokens", 501},
-		{"PATCH", "/api/admin/api-keys/key_x", 501},
+		{"PUT", "/api/admin/api-keys/key_x", 405},
 	} {
 		hdr := []string{"x-api-key", e.AdminKey}
 		resp, body := e.Do(t, tc.method, tc.path, "", hdr...)

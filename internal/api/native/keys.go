@@ -24,6 +24,9 @@ type keyResponse struct {
 	CreatedAt time.Time     `json:"created_at"`
 	ExpiresAt *time.Time    `json:"expires_at,omitempty"`
 	RevokedAt *time.Time    `json:"revoked_at,omitempty"`
+	// LastUsedAt is when the key last authenticated a request, to
+	// vault.LastUsePrecision across nodes; absent if never.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
 // keyView renders a key without its hash.
@@ -40,6 +43,13 @@ func keyView(k vault.APIKey) keyResponse {
 
 // createKey makes an API key and shows its secret once: POST /keys.
 func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
+	return a.makeKey(w, r, server.Principal(r).Tenant, a.recordFor)
+}
+
+// makeKey creates a key of tenant from the request and audits it with
+// record; only a platform admin can grant the platform admin scope.
+func (a *API) makeKey(w http.ResponseWriter, r *http.Request, tenant string,
+	record func(r *http.Request, tenant, action string, targets ...string) error) error {
 	req, err := server.Decode[keyRequest](r, true)
 	if err != nil {
 		return err
@@ -52,7 +62,10 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 		}
 		scopes = append(scopes, parsed...)
 	}
-	in := vault.NewAPIKey{Tenant: server.Principal(r).Tenant, Name: req.Name, Scopes: scopes}
+	if err := server.Principal(r).CanGrant(scopes); err != nil {
+		return err
+	}
+	in := vault.NewAPIKey{Tenant: tenant, Name: req.Name, Scopes: scopes}
 	if req.ExpiresAt != nil {
 		in.ExpiresAt = *req.ExpiresAt
 	}
@@ -60,7 +73,7 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.record(r, "api_key.create", k.ID); err != nil {
+	if err := record(r, tenant, "api_key.create", k.ID); err != nil {
 		return err
 	}
 	resp := keyView(k)
@@ -82,6 +95,13 @@ func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
 	items := make([]keyResponse, len(keys))
 	for i, k := range keys {
 		items[i] = keyView(k)
+		at, err := a.vault.KeyLastUsed(r.Context(), k.Tenant, k.ID)
+		if err != nil {
+			return err
+		}
+		if !at.IsZero() {
+			items[i].LastUsedAt = &at
+		}
 	}
 	server.Encode(w, http.StatusOK, map[string]any{"items": items})
 	return nil

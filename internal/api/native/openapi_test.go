@@ -44,6 +44,16 @@ func TestExchangesMatchTheOpenAPIDocument(t *testing.T) {
 		func() error { _, err := admin.ListKeys(ctx, client.Page{}); return err },
 		func() error { return c.DeleteCard(ctx, card.ID) },
 		func() error { return admin.RevokeKey(ctx, k.ID) },
+		func() error {
+			_, err := admin.CreateTenant(ctx, client.TenantInput{ID: "globex", Name: "Globex"})
+			return err
+		},
+		func() error { _, err := admin.ListTenants(ctx, client.Page{Limit: 10}); return err },
+		func() error {
+			_, err := admin.CreateTenantKey(ctx, "globex", client.KeyInput{Scopes: []string{client.ScopeCardsRead}})
+			return err
+		},
+		func() error { return admin.DisableTenant(ctx, "globex") },
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {
@@ -71,10 +81,18 @@ func TestExchangesMatchTheOpenAPIDocument(t *testing.T) {
 	if got := client.ErrorCode(reader.RevokeKey(ctx, "key_x")); got != client.CodeForbidden {
 		t.Errorf("revoke with a read key: %q", got)
 	}
+	tenantAdmin := client.New(e.URL, e.Key(t, vault.ScopeAdmin), client.WithHTTPClient(hc))
+	if _, err := tenantAdmin.ListTenants(ctx, client.Page{}); client.ErrorCode(err) != client.CodeForbidden {
+		t.Errorf("list tenants with a tenant admin key: %v", err)
+	}
+	if got := client.ErrorCode(admin.DisableTenant(ctx, "nobody")); got != client.CodeNotFound {
+		t.Errorf("disable an unknown tenant: %q", got)
+	}
 
 	checked := doc.Checked()
 	for _, op := range []string{"POST /cards", "GET /cards", "GET /cards/{id}", "PATCH /cards/{id}", "DELETE /cards/{id}",
-		"GET /cards/{id}/reveal", "POST /keys", "GET /keys", "DELETE /keys/{id}"} {
+		"GET /cards/{id}/reveal", "POST /keys", "GET /keys", "DELETE /keys/{id}",
+		"GET /tenants", "POST /tenants", "POST /tenants/{id}/disable", "POST /tenants/{id}/keys"} {
 		if checked[op] == 0 {
 			t.Errorf("no exchange of %s was checked against the document", op)
 		}

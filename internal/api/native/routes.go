@@ -1,5 +1,5 @@
-// Package native is cardvault's own API under /cardvault/v1: cards and API
-// keys, in cardvault's error shape. The vendor dialects live beside it.
+// Package native is cardvault's own API under /cardvault/v1: cards, API
+// keys and (for platform admins) tenants, in cardvault's error shape. The vendor dialects live beside it.
 package native
 
 import (
@@ -57,6 +57,10 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("POST "+Prefix+"/jwt-keys", rt.Key(vault.ScopeAdmin, a.createJWTKey))
 	mux.Handle("GET "+Prefix+"/jwt-keys", rt.Key(vault.ScopeAdmin, a.listJWTKeys))
 	mux.Handle("DELETE "+Prefix+"/jwt-keys/{kid}", rt.Key(vault.ScopeAdmin, a.deleteJWTKey))
+	mux.Handle("GET "+Prefix+"/tenants", rt.Key(vault.ScopePlatformAdmin, a.listTenants))
+	mux.Handle("POST "+Prefix+"/tenants", rt.Key(vault.ScopePlatformAdmin, a.createTenant))
+	mux.Handle("POST "+Prefix+"/tenants/{id}/disable", rt.Key(vault.ScopePlatformAdmin, a.disableTenant))
+	mux.Handle("POST "+Prefix+"/tenants/{id}/keys", rt.Key(vault.ScopePlatformAdmin, a.createTenantKey))
 }
 
 // Owns reports whether path is under the native prefix.

@@ -12,10 +12,17 @@ type hop struct {
 	// body says the operation takes a JSON body; status is its success.
 	body   bool
 	status int
+	// optionalBody says the body may be left out; textBody that a
+	// browser's text/plain post of the same JSON is accepted too.
+	optionalBody, textBody bool
 	// refused is set when cardvault answers with an error on purpose.
 	refused string
 	// public says no API key is needed (another secret, or none).
 	public string
+	// relayed says the answer is a payment provider's, relayed with its
+	// own status and content type (a forward), or else an error in the
+	// dialect's shape.
+	relayed bool
 }
 
 // pathParam finds {name} in a path.
@@ -47,7 +54,11 @@ func build(title, about string, ops []hop, errSchema obj, security obj, catchAll
 		errResp := obj{"description": "An error in the dialect's shape.",
 			"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/Error"}}}}
 		responses := obj{"default": errResp}
-		if o.refused == "" {
+		if o.relayed {
+			responses = obj{"default": obj{"description": "The provider's answer, relayed with its own status, content type and body; " +
+				"or, when the vault refuses or the provider cannot be reached, an error in the dialect's shape.",
+				"content": obj{"*/*": obj{"schema": obj{}}}}}
+		} else if o.refused == "" {
 			ok := obj{"description": "Success."}
 			if status != 204 {
 				ok["content"] = obj{"application/json": obj{"schema": obj{"type": []any{"object", "array"},
@@ -61,7 +72,11 @@ func build(title, about string, ops []hop, errSchema obj, security obj, catchAll
 			operation["parameters"] = params
 		}
 		if o.body {
-			operation["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": obj{"type": "object"}}}}
+			content := obj{"application/json": obj{"schema": obj{"type": "object"}}}
+			if o.textBody {
+				content["text/plain"] = obj{"schema": obj{"type": "string", "description": "The same JSON, as a browser's fetch sends it without a preflight."}}
+			}
+			operation["requestBody"] = obj{"required": !o.optionalBody, "content": content}
 		}
 		if o.scope != "" {
 			operation["x-cardvault-scope"] = o.scope
@@ -96,11 +111,11 @@ func pcivault() obj {
 		{method: "get", path: "/v1/vault", summary: "List tokens, or read one entry with the passphrase", query: []string{"user", "passphrase", "token", "reference", "limit", "next_token"},
 			scope: "cards:read (list), cards:reveal (read with passphrase)"},
 		{method: "delete", path: "/v1/vault", summary: "Delete an entry", scope: w, query: []string{"user", "token", "reference"}},
-		{method: "post", path: "/v1/capture", summary: "Create a capture endpoint", scope: w, query: []string{"user", "passphrase", "reference", "ttl", "token"}, body: true},
+		{method: "post", path: "/v1/capture", summary: "Create a capture endpoint", scope: w, query: []string{"user", "passphrase", "reference", "ttl", "token"}, body: true, optionalBody: true},
 		{method: "get", path: "/v1/capture", summary: "List capture endpoints", scope: r, query: []string{"user", "limit", "next_token"}},
 		{method: "delete", path: "/v1/capture", summary: "Delete a capture endpoint", scope: w, query: []string{"unique_id"}},
 		{method: "delete", path: "/v1/capture/{id}", summary: "Delete a capture endpoint", scope: w},
-		{method: "post", path: "/v1/capture/{id}", summary: "Post card data to a capture endpoint", query: []string{"reference"}, headers: []string{"X-PCIVault-Capture-Secret"}, body: true,
+		{method: "post", path: "/v1/capture/{id}", summary: "Post card data to a capture endpoint", query: []string{"reference"}, headers: []string{"X-PCIVault-Capture-Secret"}, body: true, textBody: true,
 			public: "authenticated by the endpoint's capture secret, not an API key; CORS open"},
 		{method: "options", path: "/v1/capture/{id}", summary: "CORS preflight of a capture post", public: "CORS preflight", status: 204},
 		{method: "post", path: "/v1/capture/iframe", summary: "Create a hosted capture form", scope: admin, body: true},
@@ -135,13 +150,13 @@ func guardian() obj {
 		{method: "get", path: "/api/pci/tokens/{id}/security-code", summary: "Whether a security code is held", scope: r},
 		{method: "post", path: "/api/pci/tokens/{id}/security-code", summary: "Refresh the security code (starts a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "delete", path: "/api/pci/tokens/{id}/security-code", summary: "Delete the held security code", scope: w, status: 204},
-		{method: "post", path: "/api/pci/tokens/{id}/forward", summary: "Forward a request with the card injected", scope: fwd, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "post", path: "/api/pci/tokens/{id}/forward", summary: "Forward a request with the card injected", scope: fwd, headers: []string{"Idempotency-Key"}, body: true, relayed: true},
 		{method: "get", path: "/api/sessions/{id}", summary: "A session's status, for the merchant", scope: r},
 		{method: "post", path: "/api/metadata/inquiries", summary: "Card metadata from a number or a token", scope: r, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "post", path: "/api/admin/api-keys", summary: "Create an API key (shown once)", scope: admin, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "get", path: "/api/admin/api-keys", summary: "List API keys", scope: admin},
 		{method: "get", path: "/api/admin/api-keys/{id}", summary: "Get an API key", scope: admin},
-		{method: "patch", path: "/api/admin/api-keys/{id}", summary: "Change an API key's scopes", scope: admin, refused: "501 NOT_IMPLEMENTED: changing an API key's scopes"},
+		{method: "patch", path: "/api/admin/api-keys/{id}", summary: "Change an API key's scopes", scope: admin, body: true},
 		{method: "delete", path: "/api/admin/api-keys/{id}", summary: "Delete an API key", scope: admin, status: 204},
 		{method: "get", path: "/sessions/{id}", summary: "A session, for the browser SDK", public: "the session id is the credential; CORS open"},
 		{method: "post", path: "/sessions/{id}/complete-action", summary: "Complete a session with card data (browser SDK)", body: true, public: "the session id is the credential; CORS open"},

@@ -55,10 +55,31 @@ func gr4vy(ref string) (obj, error) {
 	fwd := to31(cut(legacy, []op{{method: "post", path: "/vault-forward", scope: "forward",
 		note: "the destination must match CARDVAULT_FORWARD_ALLOW; x-vault-forward-payment-methods or x-vault-forward-checkout-session, not both required"}}, obj{})).(obj)
 	prefix(fwd, "Legacy")
+	loosenForward(fwd["paths"].(obj)["/vault-forward"].(obj)["post"].(obj))
 	if err := merge(d, fwd); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// loosenForward fixes two things Gr4vy's legacy file says of
+// /vault-forward that its own guide and cardvault do not: it marks both
+// x-vault-forward-payment-methods and x-vault-forward-checkout-session
+// required (either one is), and it types the forwarded body, of any
+// content type, and the provider's answer relayed back, as a JSON string
+// (a JSON template or answer is an object).
+func loosenForward(operation obj) {
+	for _, p := range operation["parameters"].([]any) {
+		if m := p.(obj); m["name"] == "x-vault-forward-payment-methods" || m["name"] == "x-vault-forward-checkout-session" {
+			m["required"] = false
+		}
+	}
+	for _, media := range operation["requestBody"].(obj)["content"].(obj) {
+		media.(obj)["schema"] = obj{"description": "The template to fill and forward, in any content type."}
+	}
+	for _, media := range operation["responses"].(obj)["200"].(obj)["content"].(obj) {
+		media.(obj)["schema"] = obj{"description": "The provider's answer as it sent it, in any content type."}
+	}
 }
 
 // prefix renames every component of d to start with p, and every
@@ -195,6 +216,16 @@ func hyperswitch(ref string) (obj, error) {
 	}
 	pmr["required"] = req
 	pmr["x-cardvault-note"] = "raw_payment_method_data (card number, security code) is never returned; network_transaction_id is optional"
+	// Hyperswitch's own example of saving a card (shared/seeds) sends no
+	// storage_type, and cardvault stores persistently without one.
+	pmc := d["components"].(obj)["schemas"].(obj)["PaymentMethodCreate"].(obj)
+	var pmcReq []any
+	for _, n := range pmc["required"].([]any) {
+		if n != "storage_type" {
+			pmcReq = append(pmcReq, n)
+		}
+	}
+	pmc["required"] = pmcReq
 	d["components"].(obj)["securitySchemes"] = obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "api-key"}}
 	d["security"] = []any{obj{"api_key": []any{}}}
 	return to31(d).(obj), nil

@@ -5,7 +5,8 @@
 // The bound is the contract: a key is served from the cache for at most TTL
 // after it was read from the store. A revocation made through this Store is
 // seen at once; one made on another node (or directly in the database) is
-// seen here at most TTL later. Only keys that exist are cached: an unknown
+// seen here at most TTL later; a change of scopes (UpdateAPIKey) is
+// treated the same way. Only keys that exist are cached: an unknown
 // hash always goes to the store, so a caller spraying random secrets cannot
 // fill the cache or push real keys out of it. The cache holds at most a
 // fixed number of keys; when full, expired entries go first, then an
@@ -29,8 +30,8 @@ const DefaultMaxKeys = 10_000
 
 // Store is a vault.Store whose APIKeyByHash answers from a short-lived
 // cache. Every other call goes to the wrapped store unchanged; inside Tx,
-// lookups are not cached, and revocations also clear the cache once the
-// transaction is over.
+// lookups are not cached, and revocations and changes also clear the cache
+// once the transaction is over.
 type Store struct {
 	vault.Store
 	cache *cache
@@ -66,48 +67,69 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, er
 	return clone(k), nil
 }
 
+// UpdateAPIKey changes the key in the store and drops it from the cache,
+// so its old scopes are not served on.
+func (s *Store) UpdateAPIKey(ctx context.Context, k vault.APIKey, old []byte) error {
+	err := s.Store.UpdateAPIKey(ctx, k, old)
+	s.cache.drop(k.Tenant, k.ID)
+	return err
+}
+
 // RevokeAPIKey revokes the key in the store and drops it from the cache.
-func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
-	err := s.Store.RevokeAPIKey(ctx, tenant, id, at, integrity)
+func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity, old []byte) error {
+	err := s.Store.RevokeAPIKey(ctx, tenant, id, at, integrity, old)
 	s.cache.drop(tenant, id)
 	return err
 }
 
-// Tx runs fn in a transaction of the wrapped store. Keys revoked inside it
-// are dropped from the cache when revoked and again when Tx returns, so a
-// lookup racing the commit cannot keep the unrevoked key.
+// Tx runs fn in a transaction of the wrapped store. Keys revoked or
+// changed inside it are dropped from the cache at once and again when Tx
+// returns, so a lookup racing the commit cannot keep the old row.
 func (s *Store) Tx(ctx context.Context, fn func(vault.Store) error) error {
-	var revoked []vault.APIKey // only Tenant and ID are set
+	var changed []vault.APIKey // only Tenant and ID are set
 	defer func() {
-		for _, k := range revoked {
+		for _, k := range changed {
 			s.cache.drop(k.Tenant, k.ID)
 		}
 	}()
 	return s.Store.Tx(ctx, func(tx vault.Store) error {
-		return fn(&txStore{Store: tx, cache: s.cache, revoked: &revoked})
+		return fn(&txStore{Store: tx, cache: s.cache, changed: &changed})
 	})
 }
 
 // txStore is the Store inside a transaction: lookups go to the
-// transaction, revocations are remembered for Tx to drop afterwards.
+// transaction, revoked and changed keys are remembered for Tx to drop
+// afterwards.
 type txStore struct {
 	vault.Store
 	cache   *cache
-	revoked *[]vault.APIKey
+	changed *[]vault.APIKey
+}
+
+// UpdateAPIKey changes the key in the transaction and drops it from the cache.
+func (t *txStore) UpdateAPIKey(ctx context.Context, k vault.APIKey, old []byte) error {
+	err := t.Store.UpdateAPIKey(ctx, k, old)
+	t.forget(k.Tenant, k.ID)
+	return err
 }
 
 // RevokeAPIKey revokes in the transaction and drops the key from the cache.
-func (t *txStore) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
-	err := t.Store.RevokeAPIKey(ctx, tenant, id, at, integrity)
-	*t.revoked = append(*t.revoked, vault.APIKey{Tenant: tenant, ID: id})
-	t.cache.drop(tenant, id)
+func (t *txStore) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity, old []byte) error {
+	err := t.Store.RevokeAPIKey(ctx, tenant, id, at, integrity, old)
+	t.forget(tenant, id)
 	return err
+}
+
+// forget drops a key from the cache now and again when Tx returns.
+func (t *txStore) forget(tenant, id string) {
+	*t.changed = append(*t.changed, vault.APIKey{Tenant: tenant, ID: id})
+	t.cache.drop(tenant, id)
 }
 
 // Tx runs fn in the same transaction.
 func (t *txStore) Tx(ctx context.Context, fn func(vault.Store) error) error {
 	return t.Store.Tx(ctx, func(tx vault.Store) error {
-		return fn(&txStore{Store: tx, cache: t.cache, revoked: t.revoked})
+		return fn(&txStore{Store: tx, cache: t.cache, changed: t.changed})
 	})
 }
 
@@ -125,8 +147,8 @@ type cache struct {
 
 	mu   sync.Mutex
 	keys map[string]entry
-	// gen counts revocations: a lookup that began before one does not
-	// store what it read, which may predate the revocation.
+	// gen counts revocations and changes: a lookup that began before one
+	// does not store what it read, which may predate it.
 	gen uint64
 }
 
@@ -141,14 +163,14 @@ func (c *cache) get(hash []byte) (vault.APIKey, bool) {
 	return clone(e.key), true
 }
 
-// generation returns the revocation count, to pass to put.
+// generation returns the count of revocations and changes, to pass to put.
 func (c *cache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.gen
 }
 
-// put stores k unless a revocation happened since gen was read, making
+// put stores k unless a revocation or change happened since gen was read, making
 // room when full.
 func (c *cache) put(hash []byte, k vault.APIKey, gen uint64) {
 	now := c.now()

@@ -105,15 +105,43 @@ func TestRevocationOnThisNodeIsSeenAtOnce(t *testing.T) {
 			at := time.Unix(1_800_000_000, 0)
 			var err error
 			if inTx {
-				err = s.Tx(ctx, func(tx vault.Store) error { return tx.RevokeAPIKey(ctx, k.Tenant, k.ID, at, []byte("tag")) })
+				err = s.Tx(ctx, func(tx vault.Store) error { return tx.RevokeAPIKey(ctx, k.Tenant, k.ID, at, []byte("tag"), nil) })
 			} else {
-				err = s.RevokeAPIKey(ctx, k.Tenant, k.ID, at, []byte("tag"))
+				err = s.RevokeAPIKey(ctx, k.Tenant, k.ID, at, []byte("tag"), nil)
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := lookup(t, s, k.Hash); got.RevokedAt.IsZero() {
 				t.Fatal("the cache still serves the key as unrevoked after revoking it on this node")
+			}
+		})
+	}
+}
+
+// A key whose scopes are cut on this node loses them at once: the cache
+// never serves the wider scopes after the change.
+func TestScopeChangeOnThisNodeIsSeenAtOnce(t *testing.T) {
+	ctx := context.Background()
+	for _, inTx := range []bool{false, true} {
+		t.Run(fmt.Sprintf("in transaction %v", inTx), func(t *testing.T) {
+			s, _ := node(t, openSQLite(t), time.Hour, 0, &clock{})
+			k := newKey(t, s, "key_1")
+			lookup(t, s, k.Hash) // cached
+			changed := k
+			changed.Scopes = []vault.Scope{vault.ScopeForward}
+			changed.Integrity = []byte("new tag")
+			var err error
+			if inTx {
+				err = s.Tx(ctx, func(tx vault.Store) error { return tx.UpdateAPIKey(ctx, changed, nil) })
+			} else {
+				err = s.UpdateAPIKey(ctx, changed, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := lookup(t, s, k.Hash); vault.JoinScopes(got.Scopes) != "forward" {
+				t.Fatalf("the cache serves scopes %v after they were changed on this node", got.Scopes)
 			}
 		})
 	}
@@ -129,7 +157,7 @@ func TestRevocationOnAnotherNodeIsSeenWithinTheTTL(t *testing.T) {
 	b, _ := node(t, shared, 2*time.Second, 0, clk)
 	k := newKey(t, a, "key_1")
 	lookup(t, a, k.Hash) // node a caches the live key
-	if err := b.RevokeAPIKey(ctx, k.Tenant, k.ID, time.Unix(1_800_000_000, 0), []byte("tag")); err != nil {
+	if err := b.RevokeAPIKey(ctx, k.Tenant, k.ID, time.Unix(1_800_000_000, 0), []byte("tag"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := lookup(t, b, k.Hash); got.RevokedAt.IsZero() {

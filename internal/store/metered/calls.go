@@ -57,9 +57,14 @@ func (s *Store) ListAPIKeys(ctx context.Context, tenant string, p vault.Page) ([
 	return timed(s, "list_api_keys", func() ([]vault.APIKey, error) { return s.next.ListAPIKeys(ctx, tenant, p) })
 }
 
+// UpdateAPIKey times the call it wraps.
+func (s *Store) UpdateAPIKey(ctx context.Context, k vault.APIKey, old []byte) error {
+	return timedErr(s, "update_api_key", func() error { return s.next.UpdateAPIKey(ctx, k, old) })
+}
+
 // RevokeAPIKey times the call it wraps.
-func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
-	return timedErr(s, "revoke_api_key", func() error { return s.next.RevokeAPIKey(ctx, tenant, id, at, integrity) })
+func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity, old []byte) error {
+	return timedErr(s, "revoke_api_key", func() error { return s.next.RevokeAPIKey(ctx, tenant, id, at, integrity, old) })
 }
 
 // CreateCard times the call it wraps.

@@ -71,16 +71,29 @@ func (s *store) ListAPIKeys(ctx context.Context, tenant string, p vault.Page) ([
 	return keys, nil
 }
 
+// UpdateAPIKey sets a live key's name, scopes and integrity tag only if
+// its tag is now old; ErrNotFound if absent or revoked, ErrConflict if the
+// tag differs.
+func (s *store) UpdateAPIKey(ctx context.Context, k vault.APIKey, old []byte) error {
+	tag, err := s.q.Exec(ctx, `UPDATE api_keys SET name = $1, scopes = $2, integrity = $3
+		WHERE tenant = $4 AND id = $5 AND revoked_at IS NULL AND integrity IS NOT DISTINCT FROM $6`,
+		k.Name, vault.JoinScopes(k.Scopes), blob(k.Integrity), k.Tenant, k.ID, blob(old))
+	return s.swapped(ctx, "update api key", tag, err, liveAPIKey, k.Tenant, k.ID)
+}
+
 // RevokeAPIKey marks a key revoked at the given (non-zero) time, with its
-// new integrity tag; ErrNotFound if it does not exist or is already revoked.
-func (s *store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
+// new integrity tag, only if its tag is now old; ErrNotFound if it does not
+// exist or is already revoked, ErrConflict if the tag differs.
+func (s *store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity, old []byte) error {
 	if at.IsZero() {
 		return errors.New("postgres: revoke api key: zero revocation time")
 	}
 	tag, err := s.q.Exec(ctx, `UPDATE api_keys SET revoked_at = $1, integrity = $2
-		WHERE tenant = $3 AND id = $4 AND revoked_at IS NULL`, ts(at), blob(integrity), tenant, id)
-	if err != nil {
-		return opErr("revoke api key", err)
-	}
-	return affected("revoke api key", tag)
+		WHERE tenant = $3 AND id = $4 AND revoked_at IS NULL AND integrity IS NOT DISTINCT FROM $5`,
+		ts(at), blob(integrity), tenant, id, blob(old))
+	return s.swapped(ctx, "revoke api key", tag, err, liveAPIKey, tenant, id)
 }
+
+// liveAPIKey finds an unrevoked key by tenant and id, telling a lost
+// compare and swap (ErrConflict) from a missing or revoked key.
+const liveAPIKey = `SELECT 1 FROM api_keys WHERE tenant = $1 AND id = $2 AND revoked_at IS NULL`

@@ -78,19 +78,31 @@ func (s *store) ListAPIKeys(ctx context.Context, tenant string, p vault.Page) ([
 	return keys, nil
 }
 
+// UpdateAPIKey sets a live key's name, scopes and integrity tag only if
+// its tag is now old; ErrNotFound if absent or revoked, ErrConflict if the
+// tag differs.
+func (s *store) UpdateAPIKey(ctx context.Context, k vault.APIKey, old []byte) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE api_keys SET name = ?, scopes = ?, integrity = ?
+		WHERE tenant = ? AND id = ? AND revoked_at IS NULL AND integrity IS ?`,
+		k.Name, vault.JoinScopes(k.Scopes), blob(k.Integrity), k.Tenant, k.ID, blob(old))
+	return s.swapped(ctx, "update api key", res, err, liveAPIKey, k.Tenant, k.ID)
+}
+
 // RevokeAPIKey marks a key revoked at the given (non-zero) time, with its
-// new integrity tag; ErrNotFound if it does not exist or is already revoked.
-func (s *store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity []byte) error {
+// new integrity tag, only if its tag is now old; ErrNotFound if it does not
+// exist or is already revoked, ErrConflict if the tag differs.
+func (s *store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity, old []byte) error {
 	if at.IsZero() {
 		return errors.New("sqlite: revoke api key: zero revocation time")
 	}
 	res, err := s.w.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?, integrity = ?
-		WHERE tenant = ? AND id = ? AND revoked_at IS NULL`, micros(at), blob(integrity), tenant, id)
-	if err != nil {
-		return opErr("revoke api key", err)
-	}
-	return oneRow("revoke api key", res)
+		WHERE tenant = ? AND id = ? AND revoked_at IS NULL AND integrity IS ?`, micros(at), blob(integrity), tenant, id, blob(old))
+	return s.swapped(ctx, "revoke api key", res, err, liveAPIKey, tenant, id)
 }
+
+// liveAPIKey finds an unrevoked key by tenant and id, telling a lost
+// compare and swap (ErrConflict) from a missing or revoked key.
+const liveAPIKey = `SELECT 1 FROM api_keys WHERE tenant = ? AND id = ? AND revoked_at IS NULL`
 
 // oneRow returns ErrNotFound unless res affected a row.
 func oneRow(op string, res sql.Result) error {

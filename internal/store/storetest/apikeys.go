@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -55,11 +56,20 @@ func testAPIKeys(t *testing.T, s vault.Store) {
 	same(t, got, bare)
 
 	tag := []byte("tag after revocation")
-	wantErr(t, s.RevokeAPIKey(ctx, "b", k.ID, epoch(), tag), vault.ErrNotFound, "RevokeAPIKey from another tenant")
+	wantErr(t, s.RevokeAPIKey(ctx, "b", k.ID, epoch(), tag, k.Integrity), vault.ErrNotFound, "RevokeAPIKey from another tenant")
 	at := epoch().Add(time.Hour)
-	check(t, s.RevokeAPIKey(ctx, "a", k.ID, at, tag), "RevokeAPIKey")
-	wantErr(t, s.RevokeAPIKey(ctx, "a", k.ID, at.Add(time.Hour), []byte("x")), vault.ErrNotFound, "RevokeAPIKey twice")
-	wantErr(t, s.RevokeAPIKey(ctx, "a", "missing", at, tag), vault.ErrNotFound, "RevokeAPIKey missing")
+	// A revocation decided on a stale read of the row (its tag moved on) is
+	// refused and changes nothing.
+	wantErr(t, s.RevokeAPIKey(ctx, "a", k.ID, at, tag, []byte("stale tag")), vault.ErrConflict, "RevokeAPIKey with a stale tag")
+	wantErr(t, s.RevokeAPIKey(ctx, "a", k.ID, at, tag, nil), vault.ErrConflict, "RevokeAPIKey with no tag of a tagged row")
+	got, err = s.GetAPIKey(ctx, "a", k.ID)
+	check(t, err, "GetAPIKey after a refused revocation")
+	same(t, got, k)
+	check(t, s.RevokeAPIKey(ctx, "a", k.ID, at, tag, k.Integrity), "RevokeAPIKey")
+	wantErr(t, s.RevokeAPIKey(ctx, "a", k.ID, at.Add(time.Hour), []byte("x"), tag), vault.ErrNotFound, "RevokeAPIKey twice")
+	wantErr(t, s.RevokeAPIKey(ctx, "a", "missing", at, tag, nil), vault.ErrNotFound, "RevokeAPIKey missing")
+	// A row without a tag is matched by a nil one.
+	check(t, s.RevokeAPIKey(ctx, "a", bare.ID, at, tag, nil), "RevokeAPIKey of an untagged row")
 
 	got, err = s.APIKeyByHash(ctx, k.Hash)
 	check(t, err, "APIKeyByHash revoked")
@@ -80,7 +90,7 @@ func testAPIKeysPagination(t *testing.T, s vault.Store) {
 		check(t, s.CreateAPIKey(ctx, newAPIKey("a", want[i])), "CreateAPIKey")
 	}
 	check(t, s.CreateAPIKey(ctx, newAPIKey("b", "key_b")), "CreateAPIKey other tenant")
-	check(t, s.RevokeAPIKey(ctx, "a", want[3], epoch(), nil), "RevokeAPIKey")
+	check(t, s.RevokeAPIKey(ctx, "a", want[3], epoch(), nil, []byte("tag-of-"+want[3])), "RevokeAPIKey")
 
 	var got []string
 	after := ""
@@ -102,4 +112,72 @@ func testAPIKeysPagination(t *testing.T, s vault.Store) {
 		after = page[len(page)-1].ID
 	}
 	sameIDs(t, got, want, "ListAPIKeys pages")
+}
+
+// testAPIKeyUpdate: UpdateAPIKey changes a live key's name, scopes and tag
+// and nothing else, only while the row still holds the tag the caller
+// read; revoked, missing and other tenants' keys are not found.
+func testAPIKeyUpdate(t *testing.T, s vault.Store) {
+	ctx := t.Context()
+	k := newAPIKey("a", "key_1")
+	check(t, s.CreateAPIKey(ctx, k), "CreateAPIKey")
+
+	changed := k
+	changed.Name = "renamed"
+	changed.Scopes = []vault.Scope{vault.ScopeCardsRead}
+	changed.Integrity = []byte("tag after update")
+	// The columns UpdateAPIKey must not touch, given other values.
+	changed.Hash, changed.CreatedAt, changed.ExpiresAt = []byte("other hash"), epoch().Add(time.Hour), time.Time{}
+
+	wantErr(t, s.UpdateAPIKey(ctx, changed, []byte("stale tag")), vault.ErrConflict, "UpdateAPIKey with a stale tag")
+	wantErr(t, s.UpdateAPIKey(ctx, changed, nil), vault.ErrConflict, "UpdateAPIKey with no tag of a tagged row")
+	got, err := s.GetAPIKey(ctx, "a", k.ID)
+	check(t, err, "GetAPIKey after a refused update")
+	same(t, got, k)
+
+	other := changed
+	other.Tenant = "b"
+	wantErr(t, s.UpdateAPIKey(ctx, other, k.Integrity), vault.ErrNotFound, "UpdateAPIKey from another tenant")
+	missing := changed
+	missing.ID = "missing"
+	wantErr(t, s.UpdateAPIKey(ctx, missing, k.Integrity), vault.ErrNotFound, "UpdateAPIKey missing")
+
+	check(t, s.UpdateAPIKey(ctx, changed, k.Integrity), "UpdateAPIKey")
+	want := k
+	want.Name, want.Scopes, want.Integrity = changed.Name, changed.Scopes, changed.Integrity
+	got, err = s.GetAPIKey(ctx, "a", k.ID)
+	check(t, err, "GetAPIKey after update")
+	same(t, got, want)
+	got, err = s.APIKeyByHash(ctx, k.Hash)
+	check(t, err, "APIKeyByHash after update")
+	same(t, got, want)
+
+	// A revocation decided before the update is refused; one after it lands.
+	at := epoch().Add(time.Hour)
+	wantErr(t, s.RevokeAPIKey(ctx, "a", k.ID, at, []byte("revoked"), k.Integrity), vault.ErrConflict, "RevokeAPIKey with the pre-update tag")
+	check(t, s.RevokeAPIKey(ctx, "a", k.ID, at, []byte("revoked"), want.Integrity), "RevokeAPIKey")
+	// A revoked key is not changed, whatever tag is given.
+	again := changed
+	again.Scopes = []vault.Scope{vault.ScopeAdmin}
+	wantErr(t, s.UpdateAPIKey(ctx, again, []byte("revoked")), vault.ErrNotFound, "UpdateAPIKey of a revoked key")
+	got, err = s.GetAPIKey(ctx, "a", k.ID)
+	check(t, err, "GetAPIKey revoked")
+	if vault.JoinScopes(got.Scopes) != "cards:read" || got.RevokedAt.IsZero() {
+		t.Errorf("a revoked key was changed: %+v", got)
+	}
+
+	// Inside a transaction that rolls back, the update is undone.
+	k2 := newAPIKey("a", "key_2")
+	check(t, s.CreateAPIKey(ctx, k2), "CreateAPIKey")
+	rolled := k2
+	rolled.Scopes = []vault.Scope{vault.ScopeAdmin}
+	errRollback := errors.New("roll back")
+	err = s.Tx(ctx, func(tx vault.Store) error {
+		check(t, tx.UpdateAPIKey(ctx, rolled, k2.Integrity), "UpdateAPIKey in Tx")
+		return errRollback
+	})
+	wantErr(t, err, errRollback, "Tx")
+	got, err = s.GetAPIKey(ctx, "a", k2.ID)
+	check(t, err, "GetAPIKey after rollback")
+	same(t, got, k2)
 }

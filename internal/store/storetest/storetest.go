@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) vault.Store) {
 		{"TenantLifecycle", testTenantLifecycle},
 		{"APIKeys", testAPIKeys},
 		{"APIKeysPagination", testAPIKeysPagination},
+		{"APIKeyUpdate", testAPIKeyUpdate},
 		{"CardsCRUD", testCardsCRUD},
 		{"CardsRoundTrip", testCardsRoundTrip},
 		{"CardsTenantIsolation", testCardsTenantIsolation},
