@@ -40,11 +40,12 @@ func (m maskingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (m maskingHandler) WithGroup(name string) slog.Handler {
-	return maskingHandler{m.next.WithGroup(name)}
+	return maskingHandler{m.next.WithGroup(card.MaskPANs(name))}
 }
 
 // maskAttr masks the text of one attribute, groups included.
 func maskAttr(a slog.Attr) slog.Attr {
+	a.Key = card.MaskPANs(a.Key)
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:

@@ -84,6 +84,7 @@ func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (
 		return CardView{}, domainErr(err)
 	}
 	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardCreate, Target: c.ID})
+	s.noteCreatedCard(ctx, c)
 	return s.view(c, in.PAN, in.Holder), nil
 }
 
@@ -342,7 +343,7 @@ func (s *Service) DeleteCard(ctx context.Context, tenant, id string) error {
 		return domainErr(err)
 	}
 	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardDelete, Target: id})
-	s.noteDeletedCard(ctx, gone)
+	s.NoteDeleted(ctx, gone.CreatedAt)
 	return nil
 }
 

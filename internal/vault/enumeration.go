@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -107,21 +108,35 @@ func (g *enumGuard) isSuspended(key string) bool {
 	return g.suspended[key]
 }
 
-// noteDeletedCard counts the deletion of c as a probe when it was created
-// within the short-lived span, and suspends the deleting key when that
-// reaches the limit. The revocation and its notice are written after the
-// caller's transaction, on their own, so a transaction that still holds
-// the store's only writer does not wait on them.
-func (s *Service) noteDeletedCard(ctx context.Context, c Card) {
+// NoteDeleted counts the caller's deletion of something that holds card
+// data (a card, a PCI Vault entry) created at createdAt as a probe when it
+// lived no longer than the short-lived span. Domains that keep card data
+// outside cards call it after their delete commits.
+func (s *Service) NoteDeleted(ctx context.Context, createdAt time.Time) {
+	if s.Now().Sub(createdAt) <= s.guard.limits.ShortLived {
+		s.probe(ctx)
+	}
+}
+
+// noteCreatedCard counts a card that will expire by itself within the
+// short-lived span as a probe at once: letting a guess expire is deleting
+// it without calling DeleteCard.
+func (s *Service) noteCreatedCard(ctx context.Context, c Card) {
+	if !c.ExpiresAt.IsZero() && c.ExpiresAt.Sub(c.CreatedAt) <= s.guard.limits.ShortLived {
+		s.probe(ctx)
+	}
+}
+
+// probe counts one probe against the caller's key and suspends the key
+// when that reaches the limit. The revocation and its notice are written
+// after the caller's transaction, on their own, so a transaction that still
+// holds the store's only writer does not wait on them.
+func (s *Service) probe(ctx context.Context) {
 	p, ok := PrincipalFrom(ctx)
 	if !ok || p.KeyID == "" {
 		return
 	}
-	now := s.Now()
-	if now.Sub(c.CreatedAt) > s.guard.limits.ShortLived {
-		return
-	}
-	n, tripped := s.guard.probe(p.KeyID, now)
+	n, tripped := s.guard.probe(p.KeyID, s.Now())
 	if !tripped {
 		return
 	}
@@ -130,9 +145,29 @@ func (s *Service) noteDeletedCard(ctx context.Context, c Card) {
 	go s.suspend(context.WithoutCancel(ctx), p, n)
 }
 
+// Admit refuses a principal that did not come through Authenticate (a
+// signed JWT) when its key was suspended on this node or its tenant is
+// disabled or unknown; an unreadable tenant is an error (503), not a refusal.
+func (s *Service) Admit(ctx context.Context, p Principal) error {
+	if s.guard.isSuspended(p.KeyID) {
+		return errBadKey
+	}
+	if disabled, err := s.tenantDisabled(ctx, p.Tenant); err != nil {
+		return err
+	} else if disabled {
+		return errBadKey
+	}
+	return nil
+}
+
 // suspend revokes the key in the store and reports it.
 func (s *Service) suspend(ctx context.Context, p Principal, probes int) {
-	if err := s.base.RevokeAPIKey(ctx, p.Tenant, p.KeyID, s.Now(), nil, nil); err != nil {
+	// A JWT's key id is not an API key: it stays refused on this node by
+	// Admit; the operator deletes the JWT key (keys delete-jwt).
+	if strings.HasPrefix(p.KeyID, "jwt:") {
+		s.log.Warn("a suspended JWT key stays refused on this node only; delete it with cardvault keys delete-jwt",
+			"tenant", p.Tenant, "key", p.KeyID)
+	} else if err := s.base.RevokeAPIKey(ctx, p.Tenant, p.KeyID, s.Now(), nil, nil); err != nil {
 		s.log.Error("could not revoke a suspended API key in the store; it stays refused on this node",
 			"tenant", p.Tenant, "key", p.KeyID, "err", err)
 	}

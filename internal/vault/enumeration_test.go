@@ -149,3 +149,48 @@ func TestEnumerationGuardCanBeTurnedOff(t *testing.T) {
 		t.Fatalf("guard off, key suspended: %v", err)
 	}
 }
+
+// A guess that expires by itself within the short-lived span counts as a
+// probe at creation: letting it expire is deleting it.
+func TestEnumerationGuardCountsSelfExpiringCards(t *testing.T) {
+	c := vaulttest.NewCore(t, vault.Options{Enumeration: vault.EnumerationLimits{MaxProbes: 3}})
+	ctx, _, secret := keyContext(t, c.Vault)
+	for _, pan := range guesses[:3] {
+		if _, err := c.Vault.CreateCard(ctx, vault.DefaultTenant, vault.CardInput{PAN: vaulttest.MustPAN(t, pan),
+			ExpiresAt: c.Clock.Now().Add(time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Vault.Authenticate(context.Background(), secret); vault.CodeOf(err) != vault.CodeUnauthorized {
+		t.Fatalf("a key letting its guesses expire was not suspended: %v", err)
+	}
+}
+
+// A principal that did not come through Authenticate (a signed JWT) is
+// refused by Admit once its key is suspended or its tenant disabled.
+func TestAdmitRefusesSuspendedKeysAndDisabledTenants(t *testing.T) {
+	c := vaulttest.NewCore(t, vault.Options{Enumeration: vault.EnumerationLimits{MaxProbes: 2}})
+	jwt := vault.Principal{Tenant: vault.DefaultTenant, KeyID: "jwt:abc", Scopes: []vault.Scope{vault.ScopeCardsWrite, vault.ScopeCardsRead}}
+	ctx := vault.WithPrincipal(context.Background(), jwt)
+	if err := c.Vault.Admit(ctx, jwt); err != nil {
+		t.Fatalf("a fresh JWT principal refused: %v", err)
+	}
+	for _, pan := range guesses[:2] {
+		if err := guess(t, ctx, c.Vault, pan); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Vault.Admit(ctx, jwt); vault.CodeOf(err) != vault.CodeUnauthorized {
+		t.Fatalf("a suspended JWT key admitted: %v", err)
+	}
+	other := vault.Principal{Tenant: "other", KeyID: "jwt:def"}
+	if _, err := c.Vault.CreateTenant(context.Background(), "other", "Other"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Vault.DisableTenant(context.Background(), "other"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Vault.Admit(context.Background(), other); vault.CodeOf(err) != vault.CodeUnauthorized {
+		t.Fatalf("a disabled tenant's JWT admitted: %v", err)
+	}
+}

@@ -16,12 +16,19 @@ import (
 // scopes through jwtauth.ScopeTable; each route then requires its scope as
 // for an API key.
 type authenticator struct {
-	keys server.Authenticator
+	keys admitter
 	// jwt verifies JWTs; nil refuses them.
 	jwt *jwtauth.Verifier
 }
 
 var _ server.Authenticator = authenticator{}
+
+// admitter authenticates API keys and admits a JWT's principal by the same
+// rules (a suspended key, a disabled tenant); *vault.Service is one.
+type admitter interface {
+	server.Authenticator
+	Admit(ctx context.Context, p vault.Principal) error
+}
 
 // errNoJWTKeys answers a JWT when the vault keeps no JWT keys.
 var errNoJWTKeys = &vault.Error{Code: vault.CodeUnauthorized, Public: "this vault does not accept JWTs; use an API key"}
@@ -43,5 +50,9 @@ func (a authenticator) Authenticate(ctx context.Context, secret string) (vault.P
 	if err != nil {
 		return vault.Principal{}, err
 	}
-	return tok.Principal(), nil
+	p := tok.Principal()
+	if err := a.keys.Admit(ctx, p); err != nil {
+		return vault.Principal{}, err
+	}
+	return p, nil
 }

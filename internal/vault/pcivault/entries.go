@@ -341,6 +341,7 @@ func (p *Service) DeleteEntries(ctx context.Context, tenant, user, token, refere
 		return 0, err
 	}
 	n := 0
+	var created time.Time // of an entry deleted, for the enumeration guard
 	err := p.s.Tx(ctx, func(tx *vault.Service) error {
 		userID := ""
 		if user != "" {
@@ -355,7 +356,7 @@ func (p *Service) DeleteEntries(ctx context.Context, tenant, user, token, refere
 			if err != nil {
 				return err
 			}
-			n = 1
+			n, created = 1, rec.CreatedAt
 			if err := p.dropRetrieves(ctx, tx, tenant, rec.Value.UserID, token, reference); err != nil {
 				return err
 			}
@@ -372,10 +373,16 @@ func (p *Service) DeleteEntries(ctx context.Context, tenant, user, token, refere
 		if err := p.dropRetrieves(ctx, tx, tenant, recs[0].Value.UserID, token, ""); err != nil {
 			return err
 		}
+		created = recs[0].CreatedAt
 		if n, err = entryRecords.DeleteByParent(ctx, tx, tenant, token); err == nil && n == 0 {
 			return errPVNoEntry
 		}
 		return err
 	})
+	if err == nil {
+		// Storing a guessed number and comparing its token is a search for
+		// a stored card; deleting the guess is what the guard counts.
+		p.s.NoteDeleted(ctx, created)
+	}
 	return n, vault.DomainError(err)
 }
