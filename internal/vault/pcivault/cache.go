@@ -57,27 +57,34 @@ func (c *pvUnlockCache) slot(tenant, userID string, wrappedPrivate []byte, passp
 
 // get returns the unlocked key in slot if it is there and fresh at now.
 func (c *pvUnlockCache) get(slot [32]byte, now time.Time) *seal.UnlockedKey {
+	return c.lookup(slot, now).key
+}
+
+// lookup returns the entry in slot, with the end of its window, if it is
+// there and fresh at now; else the zero pvCached.
+func (c *pvUnlockCache) lookup(slot [32]byte, now time.Time) pvCached {
 	if c.ttl < 0 {
-		return nil
+		return pvCached{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[slot]
 	if !ok {
-		return nil
+		return pvCached{}
 	}
 	if !now.Before(e.expires) {
 		delete(c.entries, slot)
-		return nil
+		return pvCached{}
 	}
-	return e.key
+	return e
 }
 
 // put keeps k in slot until now+ttl, first dropping stale entries and, when
-// still full, the entry closest to expiry.
-func (c *pvUnlockCache) put(slot [32]byte, k *seal.UnlockedKey, now time.Time) {
+// still full, the entry closest to expiry. It returns the end of the window
+// (the zero time when the cache is off).
+func (c *pvUnlockCache) put(slot [32]byte, k *seal.UnlockedKey, now time.Time) time.Time {
 	if c.ttl < 0 {
-		return
+		return time.Time{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -98,6 +105,7 @@ func (c *pvUnlockCache) put(slot [32]byte, k *seal.UnlockedKey, now time.Time) {
 		}
 	}
 	c.entries[slot] = pvCached{key: k, expires: now.Add(c.ttl)}
+	return now.Add(c.ttl)
 }
 
 // len reports how many keys are cached, stale ones included.
