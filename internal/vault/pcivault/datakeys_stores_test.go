@@ -2,8 +2,10 @@ package pcivault_test
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,6 +130,55 @@ func TestPCIVaultDataKeyCache(t *testing.T) {
 		}
 		if pcivault.DataKeyOpens(off) != 2 || pcivault.CachedDataKeys(off) != 0 {
 			t.Fatalf("unlock cache off: %d opens, %d cached", pcivault.DataKeyOpens(off), pcivault.CachedDataKeys(off))
+		}
+	})
+}
+
+// Concurrent reads with one passphrase and a cold unlock cache run
+// Argon2id once, not once each (64 MiB per run with production parameters).
+func TestPCIVaultConcurrentUnlocksCoalesce(t *testing.T) {
+	pvServices(t, func(t *testing.T, svc *vault.Service) {
+		ctx := context.Background()
+		p := pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams, MaxUnlocks: 1, MaxUnlockWaiters: 1})
+		if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
+			t.Fatal(err)
+		}
+		ref, err := p.StoreEntry(ctx, vault.DefaultTenant, pcivault.StoreInput{User: "u", Passphrase: pvPass, Reference: "r",
+			Data: []byte(`{"card_number":"4111111111111111"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A fresh service: nothing unlocked yet.
+		p = pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams, MaxUnlocks: 1, MaxUnlockWaiters: 1})
+		// The only run slot is taken, so all 16 reads queue up at once; only
+		// one may wait for the slot (MaxUnlockWaiters), the others must wait
+		// for its run, not fail busy.
+		release := pcivault.HoldUnlockSlot(p)
+		var wg sync.WaitGroup
+		var finished atomic.Int64
+		errs := make([]error, 16)
+		for i := range errs {
+			wg.Go(func() {
+				_, _, errs[i] = p.RevealEntry(ctx, vault.DefaultTenant, "u", pvPass, ref.Token, "r")
+				finished.Add(1)
+			})
+		}
+		for {
+			slot, flight := pcivault.UnlockQueue(p)
+			if (slot == 1 && flight == 15) || finished.Load() > 0 {
+				break
+			}
+			runtime.Gosched()
+		}
+		release()
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("read %d: %v (a waiter beyond MaxUnlockWaiters would be busy without coalescing)", i, err)
+			}
+		}
+		if n := pcivault.UnlockRuns(p); n != 1 {
+			t.Fatalf("16 concurrent reads ran Argon2id %d times, want 1", n)
 		}
 	})
 }

@@ -100,9 +100,12 @@ type Service struct {
 	cache *pvUnlockCache
 	// dataKeys keeps opened entry data keys for their unlock window.
 	dataKeys *pvDataKeys
-	// keyOpens counts data keys opened with HPKE (for tests).
-	keyOpens atomic.Int64
-	slots    *pvSlots
+	// keyOpens counts data keys opened with HPKE, unlockRuns Argon2id
+	// runs of unlock (for tests).
+	keyOpens, unlockRuns atomic.Int64
+	slots                *pvSlots
+	// flights coalesces concurrent unlocks with one passphrase.
+	flights pvFlights
 	// maxCaptures is Options.MaxCaptures; 0 sets no bound.
 	maxCaptures int
 }

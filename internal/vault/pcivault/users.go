@@ -173,15 +173,24 @@ func (p *Service) unlock(ctx context.Context, tenant, user, passphrase string) (
 	if c := p.cache.lookup(slot, p.s.Now()); c.key != nil {
 		return u, pvOpened{key: c.key, slot: slot, until: c.expires}, nil
 	}
-	k, err := pvWithSlot(ctx, p.slots, func() (*seal.UnlockedKey, error) { return u.userKey().Unlock(passphrase) })
+	o, err := p.flights.do(ctx, slot, func() (pvOpened, error) {
+		k, err := pvWithSlot(ctx, p.slots, func() (*seal.UnlockedKey, error) {
+			p.unlockRuns.Add(1)
+			return u.userKey().Unlock(passphrase)
+		})
+		if err != nil {
+			return pvOpened{}, err
+		}
+		// Cached before the flight lands, so no caller misses both.
+		return pvOpened{key: k, slot: slot, until: p.cache.put(slot, k, p.s.Now())}, nil
+	})
 	if errors.Is(err, seal.ErrWrongPassphrase) {
 		return pvUser{}, pvOpened{}, errPVWrongPassphrase
 	}
 	if err != nil {
 		return pvUser{}, pvOpened{}, err
 	}
-	until := p.cache.put(slot, k, p.s.Now())
-	return u, pvOpened{key: k, slot: slot, until: until}, nil
+	return u, o, nil
 }
 
 // ListUserKeys pages through a tenant's user keys (names only) in record
