@@ -120,7 +120,7 @@ func TestAPIKeyCacheTTLBounds(t *testing.T) {
 
 func TestKDFRuns(t *testing.T) {
 	c, err := Load("serve", nil, getenv(nil), io.Discard)
-	if err != nil || c.KDFRuns != 0 || c.KDFRunsOrDefault() < 1 || c.KDFRunsOrDefault() > 2 {
+	if err != nil || c.KDFRuns != 0 || c.KDFRunsOrDefault() < 1 || c.KDFRunsOrDefault() > 4 {
 		t.Fatalf("default kdf-runs %d (%d), %v", c.KDFRuns, c.KDFRunsOrDefault(), err)
 	}
 	for v, ok := range map[string]bool{"0": true, "1": true, "64": true, "65": false, "-1": false, "x": false} {
