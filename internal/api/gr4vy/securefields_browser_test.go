@@ -276,6 +276,23 @@ func TestBrowserSecureFields(t *testing.T) {
 		}
 	})
 
+	t.Run("the security code's length follows the number's scheme", func(t *testing.T) {
+		page := e.open(t, "https://shop.test", e.session(t, `{}`), 1280)
+		countOf(t, page, "READY", 1)
+		typeInto(t, page, "https://shop.test", "number", amexPAN)
+		if in := countOf(t, page, "number:input", len(amexPAN)); in["schema"] != "amex" || in["codeLabel"] != "CID" || in["valid"] != true {
+			t.Errorf("the Amex number's last input event is %v", in)
+		}
+		typeInto(t, page, "https://shop.test", "securityCode", "737")
+		if in := countOf(t, page, "securityCode:input", 3); in["valid"] != false {
+			t.Errorf("a 3-digit code for an Amex card is %v", in)
+		}
+		typeInto(t, page, "https://shop.test", "securityCode", "4")
+		if in := countOf(t, page, "securityCode:input", 4); in["valid"] != true {
+			t.Errorf("a 4-digit code for an Amex card is %v", in)
+		}
+	})
+
 	t.Run("a page on an origin the session does not allow gets nothing", func(t *testing.T) {
 		id := e.session(t, `{"allowed_origins":["https://shop.test"]}`)
 		page := e.open(t, "https://other.test", id, 1280)
