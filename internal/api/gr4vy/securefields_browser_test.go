@@ -345,4 +345,3 @@ func (e *sfEnv) screenshot(t *testing.T, page context.Context, width int64, file
 		}
 	}
 }
-

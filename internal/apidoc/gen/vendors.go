@@ -91,7 +91,7 @@ func addSecureFieldsFrames(d obj) {
 	schemas := d["components"].(obj)["schemas"].(obj)
 	for _, name := range []string{"CheckoutSessionUpdate", "CheckoutSession"} {
 		schemas[name].(obj)["properties"].(obj)["allowed_origins"] = obj{"type": "array", "maxItems": 10,
-			"items": obj{"type": "string", "description": "An origin, scheme://host[:port]."},
+			"items":                 obj{"type": "string", "description": "An origin, scheme://host[:port]."},
 			"x-cardvault-extension": "the origins whose pages may use the session's Secure Fields frames; none listed: any https origin. An update without it keeps them"}
 	}
 }
