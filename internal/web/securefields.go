@@ -77,7 +77,7 @@ type secureView struct {
 	Nonce, Type, Label, Title string
 	Number, Expiry, Code      bool
 	CSS                       template.CSS
-	Script                    template.JS
+	Script, Card              template.JS
 	Config                    any
 }
 
@@ -162,7 +162,7 @@ func renderSecure(w http.ResponseWriter, nonce, parent, name, script string, v s
 	if err != nil {
 		return err
 	}
-	v.CSS, v.Script = template.CSS(css), template.JS(js)
+	v.CSS, v.Script, v.Card = template.CSS(css), template.JS(js), p.card
 	var buf bytes.Buffer
 	if err := p.t.ExecuteTemplate(&buf, name, v); err != nil {
 		return err

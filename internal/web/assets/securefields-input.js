@@ -14,7 +14,10 @@
   const el = document.getElementById("sf-input");
   const labelEl = document.getElementById("sf-label");
   const errorEl = document.getElementById("sf-error");
-  const digitsOf = (s) => s.replace(/\D/g, "");
+  const { digitsOf, luhn } = cardvaultCard;
+  const schemeOf = (digits) => cardvaultCard.schemeOf(cfg.schemes, digits);
+  const group = (digits, scheme) => cardvaultCard.group(digits, cfg.schemeInfo[scheme]);
+  const reformat = (value) => cardvaultCard.reformat(el, value);
 
   // Outside a frame, or framed by a page other than the declared one (the
   // policy's frame-ancestors already refuses that), the field stays inert.
@@ -28,63 +31,6 @@
   let touched = false; // blurred with a value, or submitted
   let siblingScheme = ""; // the number field's scheme, for the security code
   let pattern = null; // the postal code's pattern, from the page
-
-  function schemeOf(digits) {
-    for (const r of cfg.schemes) {
-      if (digits.length < r.len) continue;
-      const p = Number(digits.slice(0, r.len));
-      if (p >= r.lo && p <= r.hi) return r.scheme;
-    }
-    return "";
-  }
-
-  function luhn(digits) {
-    let sum = 0;
-    let double = false;
-    for (let i = digits.length - 1; i >= 0; i--) {
-      let d = digits.charCodeAt(i) - 48;
-      if (double) {
-        d *= 2;
-        if (d > 9) d -= 9;
-      }
-      sum += d;
-      double = !double;
-    }
-    return sum % 10 === 0;
-  }
-
-  function group(digits, scheme) {
-    const info = cfg.schemeInfo[scheme];
-    const sizes = info && info.groups ? info.groups : null;
-    const parts = [];
-    let i = 0;
-    let g = 0;
-    while (i < digits.length) {
-      const n = sizes ? sizes[Math.min(g, sizes.length - 1)] : 4;
-      parts.push(digits.slice(i, i + n));
-      i += n;
-      g++;
-    }
-    return parts.join(" ");
-  }
-
-  // reformat rewrites the value and keeps the caret after the same number
-  // of digits.
-  function reformat(value) {
-    const focused = document.activeElement === el;
-    const caret = focused ? el.selectionStart : el.value.length;
-    const before = digitsOf(el.value.slice(0, caret)).length;
-    el.value = value;
-    if (!focused) return;
-    let pos = 0;
-    let seen = 0;
-    while (pos < value.length && seen < before) {
-      if (value[pos] >= "0" && value[pos] <= "9") seen++;
-      pos++;
-    }
-    if (before === 0) pos = 0;
-    el.setSelectionRange(pos, pos);
-  }
 
   // codeLengths are the security code lengths the field accepts.
   function codeLengths() {
