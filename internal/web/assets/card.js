@@ -66,5 +66,19 @@ const cardvaultCard = (function () {
     el.setSelectionRange(pos, pos);
   }
 
-  return Object.freeze({ digitsOf, schemeOf, luhn, group, reformat });
+  // expiryProblem says what is wrong with an expiry typed as MMYY digits,
+  // or "" when it is a month from now to 30 years ahead.
+  function expiryProblem(d) {
+    if (d === "") return "Enter the expiry date.";
+    if (d.length !== 4) return "Enter the expiry date as MM / YY.";
+    const month = Number(d.slice(0, 2));
+    const year = 2000 + Number(d.slice(2));
+    if (month < 1 || month > 12) return "Enter a month from 01 to 12.";
+    const now = new Date();
+    if (year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1)) return "This card has expired.";
+    if (year > now.getFullYear() + 30) return "Check the expiry year.";
+    return "";
+  }
+
+  return Object.freeze({ digitsOf, schemeOf, luhn, group, reformat, expiryProblem });
 })();

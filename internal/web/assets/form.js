@@ -66,18 +66,7 @@
       return "";
     },
     expiry(value) {
-      const d = digitsOf(value);
-      if (d === "") return "Enter the expiry date.";
-      if (d.length !== 4) return "Enter the expiry date as MM / YY.";
-      const month = Number(d.slice(0, 2));
-      const year = 2000 + Number(d.slice(2));
-      if (month < 1 || month > 12) return "Enter a month from 01 to 12.";
-      const now = new Date();
-      if (year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1)) {
-        return "This card has expired.";
-      }
-      if (year > now.getFullYear() + 30) return "Check the expiry year.";
-      return "";
+      return cardvaultCard.expiryProblem(digitsOf(value));
     },
     cvv(value) {
       const d = value.trim();

@@ -55,18 +55,8 @@
         if (lengths ? !lengths.includes(d.length) : d.length < 12 || d.length > 19) return "Enter the full card number.";
         return luhn(d) ? "" : "This card number is not valid.";
       }
-      case "expiryDate": {
-        const d = digitsOf(v);
-        if (d === "") return "Enter the expiry date.";
-        if (d.length !== 4) return "Enter the expiry date as MM / YY.";
-        const month = Number(d.slice(0, 2));
-        const year = 2000 + Number(d.slice(2));
-        if (month < 1 || month > 12) return "Enter a month from 01 to 12.";
-        const now = new Date();
-        if (year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1)) return "This card has expired.";
-        if (year > now.getFullYear() + 30) return "Check the expiry year.";
-        return "";
-      }
+      case "expiryDate":
+        return cardvaultCard.expiryProblem(digitsOf(v));
       case "securityCode": {
         if (v === "") return "Enter the security code.";
         const lengths = codeLengths();
