@@ -78,8 +78,10 @@ button { display: block; width: 100%; height: 48px; font: inherit; font-weight: 
 <script src="/secure-fields.js"></script>
 <script>
 window.events = [];
-const secureFields = new SecureFields({ gr4vyId: "acme", environment: "sandbox",
-  sessionId: new URLSearchParams(location.search).get("session") });
+const query = new URLSearchParams(location.search);
+const config = { gr4vyId: "acme", environment: "sandbox", sessionId: query.get("session") };
+if (query.get("pm")) config.paymentMethod = { id: query.get("pm"), scheme: query.get("scheme") };
+const secureFields = new SecureFields(config);
 const record = (name) => (data) => {
   window.events.push({ name: name, data: data });
   if (name === "CARD_VAULT_SUCCESS") document.getElementById("status").textContent = "Card saved.";
@@ -290,6 +292,28 @@ func TestBrowserSecureFields(t *testing.T) {
 		typeInto(t, page, "https://shop.test", "securityCode", "4")
 		if in := countOf(t, page, "securityCode:input", 4); in["valid"] != true {
 			t.Errorf("a 4-digit code for an Amex card is %v", in)
+		}
+	})
+
+	t.Run("a stored card's security code", func(t *testing.T) {
+		resp, b := e.Do(t, "POST", "/payment-methods", `{"method":"card","number":"`+visaPAN+`","expiration_date":"12/30"}`, "Authorization", "Bearer "+e.key)
+		vaulttest.WantStatus(t, resp, b, http.StatusCreated)
+		pmID := vaulttest.Decode[struct{ ID string }](t, b).ID
+		id := e.session(t, `{}`)
+		page := e.open(t, "https://shop.test", id+"&pm="+pmID+"&scheme=visa", 1280)
+		countOf(t, page, "READY", 1)
+		typeInto(t, page, "https://shop.test", "securityCode", "7371")
+		if in := countOf(t, page, "securityCode:input", 4); in["valid"] != true {
+			t.Errorf("a Visa code typed as 7371 (cut to 3 digits) is %v", in)
+		}
+		browsertest.Do(t, page, chromedp.Click(chromedp.ID("pay")))
+		got := browsertest.Poll[map[string]any](t, page,
+			`window.events.filter((e) => e.name.startsWith("CARD_VAULT")).map((e) => ({name: e.name, data: e.data})).pop() || null`)
+		if got["name"] != "CARD_VAULT_SUCCESS" || got["data"].(map[string]any)["method"] != "id" {
+			t.Fatalf("submit gave %v", got)
+		}
+		if pm := e.checkoutCard(t, id); pm == nil || pm["id"] != pmID {
+			t.Fatalf("the checkout session is about %v", pm)
 		}
 	})
 
