@@ -93,7 +93,7 @@ func (s *Sandbox) Provision(ctx context.Context, req ProvisionRequest) (Token, e
 	}
 	t := Token{ID: uuid.Must(uuid.NewV7()).String(), Tenant: req.Tenant, CardID: req.CardID, Scheme: scheme,
 		DPAN: dpan, Expiry: exp, ReferenceID: "sbx_ref_" + randomHex(16), State: StateActive,
-		Sandbox: true, Provider: s.Name(), CreatedAt: now, UpdatedAt: now, Version: 1}
+		Sandbox: true, Provider: s.Name(), Metadata: req.Metadata, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := s.store.CreateToken(ctx, t, event(t, EventProvisioned)); err != nil {
 		return Token{}, err
 	}
@@ -186,7 +186,7 @@ func (s *Sandbox) Delete(ctx context.Context, tenant, tokenID string) (Token, er
 }
 
 // Events implements Provider.
-func (s *Sandbox) Events(ctx context.Context, tenant string, after int64, limit int) ([]Event, error) {
+func (s *Sandbox) Events(ctx context.Context, tenant, after string, limit int) ([]Event, error) {
 	return s.store.Events(ctx, tenant, after, limit)
 }
 
@@ -215,7 +215,7 @@ func (s *Sandbox) transition(ctx context.Context, tenant, tokenID string, from, 
 }
 
 func event(t Token, typ EventType) Event {
-	return Event{Tenant: t.Tenant, TokenID: t.ID, Type: typ, State: t.State, At: t.UpdatedAt}
+	return Event{Tenant: t.Tenant, TokenID: t.ID, CardID: t.CardID, Type: typ, State: t.State, At: t.UpdatedAt}
 }
 
 // value is the sandbox's cryptogram: a MAC over the token, the reference
