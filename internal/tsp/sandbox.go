@@ -125,7 +125,8 @@ func (s *Sandbox) Cryptogram(ctx context.Context, req CryptogramRequest) (Crypto
 		return Cryptogram{}, vault.Invalid("currency", "currency must be a three-letter ISO 4217 code")
 	}
 	ref := uuid.Must(uuid.NewV7()).String()
-	c := Cryptogram{Reference: ref, Tenant: t.Tenant, TokenID: t.ID, Value: s.value(t, ref, req.Binding),
+	value := s.value(t, ref, req.Binding)
+	c := Cryptogram{Reference: ref, Tenant: t.Tenant, TokenID: t.ID, Value: value, DynamicCVV: dynamicCVV(value, t.Scheme),
 		ECI: SandboxSchemes[t.Scheme].ECI, Binding: req.Binding, ExpiresAt: s.now().UTC().Add(SandboxCryptogramTTL), Sandbox: true}
 	if err := s.store.CreateCryptogram(ctx, c); err != nil {
 		return Cryptogram{}, err
@@ -231,6 +232,21 @@ func (s *Sandbox) value(t Token, ref string, b Binding) string {
 		m.Write([]byte{0})
 	}
 	return base64.StdEncoding.EncodeToString(m.Sum(nil)[:20])
+}
+
+// dynamicCVV derives the sandbox's dynamic security code from a
+// cryptogram value: three digits, four for American Express.
+func dynamicCVV(value string, scheme card.Scheme) string {
+	n := 3
+	if scheme == card.Amex {
+		n = 4
+	}
+	sum := sha256.Sum256([]byte(value))
+	d := make([]byte, n)
+	for i := range d {
+		d[i] = '0' + sum[i]%10
+	}
+	return string(d)
 }
 
 // newDPAN draws a number in the scheme's sandbox range with a valid Luhn

@@ -94,6 +94,9 @@ type Cryptogram struct {
 	Value string
 	// ECI is the electronic commerce indicator to send with it.
 	ECI string
+	// DynamicCVV is a one-transaction security code for the DPAN, where
+	// the network issues one ("" otherwise).
+	DynamicCVV string
 	// Binding is what the cryptogram is bound to.
 	Binding
 	// ExpiresAt is when it can no longer be used; UsedAt when it was used.

@@ -131,16 +131,34 @@ type Redeemed struct {
 	Token      tsp.Token
 }
 
-// Redeem spends the tenant's cryptogram reference for a use of amount and
-// currency use: once only, on every node. A second use is a conflict
-// (tsp.ErrCryptogramUsed), a late one expired (tsp.ErrCryptogramExpired),
-// another amount or currency a conflict that spends it
-// (tsp.ErrCryptogramBinding), an unknown reference not found.
-func (s *Service) Redeem(ctx context.Context, tenant, reference string, use tsp.Binding) (Redeemed, error) {
+// Redeem spends the tenant's cryptogram reference, once only, on every
+// node. tokenID, when not "", is the token the caller means: a reference
+// of another token is not found and stays unspent. use is the amount and
+// currency of the use; nil means the cryptogram's own binding (the caller
+// does not know the amount and the network checks it at authorization).
+// A second use is a conflict (tsp.ErrCryptogramUsed), a late one expired
+// (tsp.ErrCryptogramExpired), another amount or currency a conflict that
+// spends it (tsp.ErrCryptogramBinding), a token no longer active a
+// conflict (tsp.ErrTokenState), an unknown reference not found.
+func (s *Service) Redeem(ctx context.Context, tenant, tokenID, reference string, use *tsp.Binding) (Redeemed, error) {
+	notFound := &vault.Error{Code: vault.CodeNotFound, Public: "cryptogram reference not found"}
 	if _, err := uuid.Parse(reference); err != nil {
-		return Redeemed{}, &vault.Error{Code: vault.CodeNotFound, Public: "cryptogram reference not found"}
+		return Redeemed{}, notFound
 	}
-	c, err := s.p.Redeem(ctx, tenant, reference, use)
+	if tokenID != "" || use == nil {
+		r, err := cryptograms.Get(ctx, s.v, tenant, reference)
+		switch {
+		case errors.Is(err, vault.ErrNotFound):
+			return Redeemed{}, notFound
+		case err != nil:
+			return Redeemed{}, err
+		case tokenID != "" && r.Value.TokenID != tokenID:
+			return Redeemed{}, notFound
+		case use == nil:
+			use = &tsp.Binding{Amount: r.Value.Amount, Currency: r.Value.Currency}
+		}
+	}
+	c, err := s.p.Redeem(ctx, tenant, reference, *use)
 	if err != nil {
 		return Redeemed{}, vault.DomainError(err)
 	}

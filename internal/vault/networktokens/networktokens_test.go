@@ -89,16 +89,19 @@ func TestLifecycleSealedAndReported(t *testing.T) {
 	if err != nil || !cg.Sandbox {
 		t.Fatal(cg, err)
 	}
-	red, err := s.Redeem(ctx, vault.DefaultTenant, cg.Reference, tsp.Binding{Amount: amount(100), Currency: "EUR"})
-	if err != nil || red.Cryptogram.Value != cg.Value || red.Token.DPAN.Digits() != tok.DPAN.Digits() {
+	if _, err := s.Redeem(ctx, vault.DefaultTenant, "0190c4b6-0000-7000-8000-000000000000", cg.Reference, nil); vault.CodeOf(err) != vault.CodeNotFound {
+		t.Errorf("another token's reference: %v", err)
+	}
+	red, err := s.Redeem(ctx, vault.DefaultTenant, tok.ID, cg.Reference, &tsp.Binding{Amount: amount(100), Currency: "EUR"})
+	if err != nil || red.Cryptogram.Value != cg.Value || red.Token.DPAN.Digits() != tok.DPAN.Digits() || len(red.Cryptogram.DynamicCVV) != 3 {
 		t.Fatalf("redeem %v", err)
 	}
-	if _, err := s.Redeem(ctx, vault.DefaultTenant, cg.Reference, tsp.Binding{Amount: amount(100), Currency: "EUR"}); !errors.Is(err, tsp.ErrCryptogramUsed) {
+	if _, err := s.Redeem(ctx, vault.DefaultTenant, "", cg.Reference, nil); !errors.Is(err, tsp.ErrCryptogramUsed) {
 		t.Errorf("second use: %v", err)
 	}
 	late, _ := s.Cryptogram(ctx, vault.DefaultTenant, tok.ID, tsp.Binding{})
 	c.Clock.Advance(tsp.SandboxCryptogramTTL + time.Second)
-	if _, err := s.Redeem(ctx, vault.DefaultTenant, late.Reference, tsp.Binding{}); vault.CodeOf(err) != vault.CodeExpired {
+	if _, err := s.Redeem(ctx, vault.DefaultTenant, "", late.Reference, nil); vault.CodeOf(err) != vault.CodeExpired {
 		t.Errorf("expired: %v", err)
 	}
 	if err := s.DeleteCard(ctx, vault.DefaultTenant, cardID); err != nil {
@@ -165,7 +168,7 @@ func TestRefusals(t *testing.T) {
 			return err
 		}(),
 		"bad id":        func() error { _, err := s.Get(ctx, vault.DefaultTenant, "x"); return err }(),
-		"bad reference": func() error { _, err := s.Redeem(ctx, vault.DefaultTenant, "../x", tsp.Binding{}); return err }(),
+		"bad reference": func() error { _, err := s.Redeem(ctx, vault.DefaultTenant, "", "../x", nil); return err }(),
 		"unknown token": func() error {
 			_, err := s.Suspend(ctx, vault.DefaultTenant, "0190c4b6-0000-7000-8000-000000000000")
 			return err

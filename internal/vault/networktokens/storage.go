@@ -43,6 +43,7 @@ type cryptogramData struct {
 	TokenID   string     `json:"token_id"`
 	Value     string     `json:"value"`
 	ECI       string     `json:"eci"`
+	CVV       string     `json:"dynamic_cvv,omitempty"`
 	Amount    *int64     `json:"amount,omitempty"`
 	Currency  string     `json:"currency,omitempty"`
 	ExpiresAt time.Time  `json:"expires_at"`
@@ -108,7 +109,7 @@ func tokenOf(r vault.Stored[tokenData]) (tsp.Token, error) {
 
 func cryptogramOf(r vault.Stored[cryptogramData]) tsp.Cryptogram {
 	d := r.Value
-	return tsp.Cryptogram{Reference: r.ID, Tenant: r.Tenant, TokenID: d.TokenID, Value: d.Value, ECI: d.ECI,
+	return tsp.Cryptogram{Reference: r.ID, Tenant: r.Tenant, TokenID: d.TokenID, Value: d.Value, ECI: d.ECI, DynamicCVV: d.CVV,
 		Binding: tsp.Binding{Amount: d.Amount, Currency: d.Currency}, ExpiresAt: d.ExpiresAt, UsedAt: d.UsedAt,
 		Sandbox: d.Sandbox}
 }
@@ -186,7 +187,7 @@ func (s *storage) change(ctx context.Context, t tsp.Token, e tsp.Event, write fu
 // CreateCryptogram implements tsp.Storage.
 func (s *storage) CreateCryptogram(ctx context.Context, c tsp.Cryptogram) error {
 	_, err := cryptograms.Put(ctx, s.v, vault.Stored[cryptogramData]{Tenant: c.Tenant, ID: c.Reference,
-		Value: cryptogramData{TokenID: c.TokenID, Value: c.Value, ECI: c.ECI, Amount: c.Amount, Currency: c.Currency,
+		Value: cryptogramData{TokenID: c.TokenID, Value: c.Value, ECI: c.ECI, CVV: c.DynamicCVV, Amount: c.Amount, Currency: c.Currency,
 			ExpiresAt: c.ExpiresAt.UTC(), Sandbox: c.Sandbox},
 		ExpiresAt: c.ExpiresAt.UTC().Truncate(time.Microsecond).Add(CryptogramRetention)})
 	return err
