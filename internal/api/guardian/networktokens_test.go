@@ -157,7 +157,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, b = e.Do(t, "GET", "/api/network/tokens/"+other.ID, "", "x-api-key", read)
-	if vaulttest.Decode[netToken](t, b).NetworkToken.Status != "inactive" {
+	if resp.StatusCode != 200 || vaulttest.Decode[netToken](t, b).NetworkToken.Status != "inactive" {
 		t.Errorf("suspended reads %s", b)
 	}
 	resp, b = e.Do(t, "POST", "/api/network/tokens/"+other.ID+"/cryptograms", `{}`, "x-api-key", use)
@@ -168,7 +168,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 		t.Fatalf("delete: %d %s", resp.StatusCode, b)
 	}
 	resp, b = e.Do(t, "GET", "/api/network/tokens/"+nt.ID, "", "x-api-key", read)
-	if vaulttest.Decode[netToken](t, b).NetworkToken.Status != "deleted" {
+	if resp.StatusCode != 200 || vaulttest.Decode[netToken](t, b).NetworkToken.Status != "deleted" {
 		t.Errorf("deleted reads %s", b)
 	}
 	resp, b = e.Do(t, "POST", "/api/network/tokens/"+nt.ID+"/cryptograms", `{}`, "x-api-key", use)

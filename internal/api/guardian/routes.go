@@ -153,12 +153,3 @@ func (a *API) noRoute(w http.ResponseWriter, r *http.Request) error {
 	a.WriteError(w, r, http.StatusNotFound, "no such route")
 	return nil
 }
-
-// notImplemented answers 501 for an operation of the document that
-// cardvault does not offer.
-func (a *API) notImplemented(what string) server.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		writeError(w, r, http.StatusNotImplemented, "NOT_IMPLEMENTED", what+" is not supported by cardvault")
-		return nil
-	}
-}
