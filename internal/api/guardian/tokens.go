@@ -49,12 +49,9 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if isNull(req.Source) {
-		return badRequest("source", "source is required, with type pan or session")
-	}
-	var src source
-	if err := json.Unmarshal(req.Source, &src); err != nil {
-		return badRequest("source", "source must be an object with a type (pan or session)")
+	src, err := decodeSource[source](req.Source, "pan or session")
+	if err != nil {
+		return err
 	}
 	tenant := server.Principal(r).Tenant
 	switch src.Type {
