@@ -1,10 +1,6 @@
 package pcivault
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
 	"sync"
 	"time"
 
@@ -45,26 +41,17 @@ type pvDataKey struct {
 }
 
 func newPVDataKeys(size int) *pvDataKeys {
-	mac := make([]byte, 32)
-	if _, err := rand.Read(mac); err != nil {
-		panic("vault: crypto/rand failed: " + err.Error())
-	}
-	return &pvDataKeys{size: size, mac: mac, keys: map[[32]byte]pvDataKey{}}
+	return &pvDataKeys{size: size, mac: pvProcessKey(), keys: map[[32]byte]pvDataKey{}}
 }
 
 // name names the cache entry of one sealed data key opened under the
 // unlocked key in slot.
 func (c *pvDataKeys) name(slot [32]byte, endpoint bool, info, sealed []byte) [32]byte {
-	m := hmac.New(sha256.New, c.mac)
 	kind := []byte{0}
 	if endpoint {
 		kind[0] = 1
 	}
-	for _, part := range [][]byte{slot[:], kind, info, sealed} {
-		m.Write(binary.AppendUvarint(nil, uint64(len(part))))
-		m.Write(part)
-	}
-	return [32]byte(m.Sum(nil))
+	return pvSlotName(c.mac, slot[:], kind, info, sealed)
 }
 
 // get returns the data key named name if it is there and fresh at now.

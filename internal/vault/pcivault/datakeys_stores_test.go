@@ -140,14 +140,7 @@ func TestPCIVaultConcurrentUnlocksCoalesce(t *testing.T) {
 	pvServices(t, func(t *testing.T, svc *vault.Service) {
 		ctx := context.Background()
 		p := pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams, MaxUnlocks: 1, MaxUnlockWaiters: 1})
-		if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
-			t.Fatal(err)
-		}
-		ref, err := p.StoreEntry(ctx, vault.DefaultTenant, pcivault.StoreInput{User: "u", Passphrase: pvPass, Reference: "r",
-			Data: []byte(`{"card_number":"4111111111111111"}`)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ref := storedCard(t, p)
 		// A fresh service: nothing unlocked yet.
 		p = pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams, MaxUnlocks: 1, MaxUnlockWaiters: 1})
 		// The only run slot is taken, so all 16 reads queue up at once; only
