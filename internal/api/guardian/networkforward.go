@@ -32,7 +32,8 @@ func networkSyntax(name string) (forward.Ref, bool) {
 // a second forward with it is refused on every node) and relays the body
 // with the token's DPAN, expiry, cryptogram and ECI injected:
 // POST /api/network/tokens/{id}/forward. The reference is spent even when
-// the destination then fails, as a network spends a cryptogram it has seen.
+// the destination then fails, as a network spends a cryptogram it has seen,
+// but not when the relay refuses the destination before anything is sent.
 func (a *API) networkForward(w http.ResponseWriter, r *http.Request) error {
 	id, err := a.networkTokenID(r)
 	if err != nil {
@@ -51,6 +52,17 @@ func (a *API) networkForward(w http.ResponseWriter, r *http.Request) error {
 			return nil, err
 		}
 		if _, err := tpl.Check(networkSyntax, 1); err != nil {
+			return nil, err
+		}
+		// A destination the relay refuses does not spend the reference.
+		if _, err := a.relay.Prepare(r.Context(), forward.Request{Method: http.MethodPost, URL: r.Header.Get(destinationHeader)}); err != nil {
+			return nil, err
+		}
+		// The use is audited before the reference is spent, naming it: the
+		// audit chain is append-only and MACed, so a reference made usable
+		// again by putting back an earlier copy of its record (database
+		// write access) shows as a second use of the same reference.
+		if err := a.record(r, "network_token.cryptogram.use", nil, id, ref); err != nil {
 			return nil, err
 		}
 		red, err := a.network.Redeem(r.Context(), server.Principal(r).Tenant, id, ref, nil)
