@@ -1,11 +1,14 @@
 package guardian_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
@@ -164,4 +167,29 @@ func TestNetworkForwardRefusedDestinationKeepsReference(t *testing.T) {
 		t.Errorf("%d audited uses of the reference, want 2 (the forward and the refused replay)", uses)
 	}
 	e.AssertLogClean(t, pan, dpan)
+}
+
+// TestDeletePCITokenLeavesNoLiveNetworkToken: when deleting the network
+// tokens of a PCI token fails, the PCI token stays, so a retry deletes
+// both; no network token stays active behind a deleted card.
+func TestDeletePCITokenLeavesNoLiveNetworkToken(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t)
+	e := newForwardEnv(t, u)
+	pci := createToken(t, e, e.AdminKey, panBody)
+	nt := provisionNetwork(t, e, e.AdminKey, `{"source":{"type":"pci_token","id":"`+pci.ID+`"}}`)
+	e.NetworkTokens.OnEvent(func(context.Context, *vault.Service, tsp.Event, tsp.Token) error {
+		return errors.New("outbox unavailable")
+	})
+	resp, _ := e.Do(t, "DELETE", "/api/pci/tokens/"+pci.ID, "", "x-api-key", e.AdminKey)
+	if resp.StatusCode < 500 {
+		t.Fatalf("delete with the token service failing: %d", resp.StatusCode)
+	}
+	e.NetworkTokens.OnEvent(nil)
+	if resp, b := e.Do(t, "DELETE", "/api/pci/tokens/"+pci.ID, "", "x-api-key", e.AdminKey); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("retried delete: %d %s", resp.StatusCode, b)
+	}
+	if got, err := e.NetworkTokens.Get(t.Context(), vault.DefaultTenant, nt.ID); err != nil || got.State != tsp.StateDeleted {
+		t.Errorf("network token after its PCI token was deleted: %v %v", got.State, err)
+	}
 }
