@@ -10,7 +10,9 @@ import (
 	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/api/hyperswitch"
 	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -88,12 +90,23 @@ type env struct {
 	key string
 }
 
-// newEnv starts a vault; connectors may be nil.
+// newEnv starts a vault with the sandbox token service; connectors may be
+// nil.
 func newEnv(t *testing.T, connectors api.Tokenizer) *env {
+	t.Helper()
+	return newEnvWith(t, connectors, true)
+}
+
+// newEnvWith starts a vault; connectors may be nil, and withTSP says
+// whether it has a (sandbox) token service.
+func newEnvWith(t *testing.T, connectors api.Tokenizer, withTSP bool) *env {
 	t.Helper()
 	e := vaulttest.New(t, vaulttest.Options{MaxBody: 64 << 10, Facades: func(d vaulttest.Deps) []server.Facade {
 		if connectors != nil {
 			d.Connectors = connectors
+		}
+		if withTSP {
+			d.NetworkTokens = networktokens.New(d.Vault, func(st tsp.Storage) tsp.Provider { return tsp.NewSandbox(st, d.Vault.Now) })
 		}
 		return []server.Facade{hyperswitch.New(d)}
 	}})
