@@ -131,7 +131,23 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	if got, err := ntService(e).Get(t.Context(), vault.DefaultTenant, live); err != nil || got.State != tsp.StateDeleted {
 		t.Errorf("token of the deleted payment method: state %s, %v", got.State, err)
 	}
-	e.AssertLogClean(t, visaPAN, dpan.Digits())
+
+	// So does deleting the buyer the payment method belongs to.
+	resp, b = do(t, e, "POST", "/buyers", `{"display_name":"Ann Lee"}`, masked...)
+	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
+	buyer := vaulttest.Decode[struct{ ID string }](t, b).ID
+	resp, b = do(t, e, "POST", "/payment-methods", `{"method":"card","number":"`+mastercardPAN+`","expiration_date":"12/30","buyer_id":"`+buyer+`"}`, masked...)
+	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
+	owned := vaulttest.Decode[struct{ ID string }](t, b).ID
+	resp, b = do(t, e, "POST", "/payment-methods/"+owned+"/network-tokens", `{"merchant_initiated":false,"is_subsequent_payment":false}`, masked...)
+	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
+	live = vaulttest.Decode[ntToken](t, b).ID
+	resp, b = do(t, e, "DELETE", "/buyers/"+buyer, "", masked...)
+	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
+	if got, err := ntService(e).Get(t.Context(), vault.DefaultTenant, live); err != nil || got.State != tsp.StateDeleted {
+		t.Errorf("token of the deleted buyer's payment method: state %s, %v", got.State, err)
+	}
+	e.AssertLogClean(t, visaPAN, mastercardPAN, dpan.Digits())
 }
 
 // ntService reads the environment's network tokens as the facade's own
