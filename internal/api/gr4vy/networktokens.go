@@ -64,6 +64,31 @@ type cryptogramCreate struct {
 	MerchantInitiated *bool `json:"merchant_initiated"`
 }
 
+// check validates a provisioning request for a card of the scheme: both
+// booleans are required, and a security code must fit the scheme.
+func (q networkTokenCreate) check(scheme card.Scheme) error {
+	switch {
+	case q.MerchantInitiated == nil:
+		return invalid(inBody, "merchant_initiated", "merchant_initiated is required")
+	case q.IsSubsequentPayment == nil:
+		return invalid(inBody, "is_subsequent_payment", "is_subsequent_payment is required")
+	}
+	if q.SecurityCode != nil {
+		if _, err := card.ParseSecurityCode(*q.SecurityCode, scheme); err != nil {
+			return invalid(inBody, "security_code", "%s", err.Error())
+		}
+	}
+	return nil
+}
+
+// check validates a cryptogram request.
+func (q cryptogramCreate) check() error {
+	if q.MerchantInitiated == nil {
+		return invalid(inBody, "merchant_initiated", "merchant_initiated is required")
+	}
+	return nil
+}
+
 // cryptogram is Gr4vy's Cryptogram.
 type cryptogram struct {
 	Type       string `json:"type"`
@@ -197,16 +222,8 @@ func (a *API) createNetworkToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case q.MerchantInitiated == nil:
-		return invalid(inBody, "merchant_initiated", "merchant_initiated is required")
-	case q.IsSubsequentPayment == nil:
-		return invalid(inBody, "is_subsequent_payment", "is_subsequent_payment is required")
-	}
-	if q.SecurityCode != nil {
-		if _, err := card.ParseSecurityCode(*q.SecurityCode, c.card.Scheme); err != nil {
-			return invalid(inBody, "security_code", "%s", err.Error())
-		}
+	if err := q.check(c.card.Scheme); err != nil {
+		return err
 	}
 	t, err := a.networkTokens.Provision(r.Context(), c.Tenant, c.card.ID, networktokens.ProvisionOptions{})
 	if err != nil {
@@ -254,8 +271,8 @@ func (a *API) createCryptogram(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if q.MerchantInitiated == nil {
-		return invalid(inBody, "merchant_initiated", "merchant_initiated is required")
+	if err := q.check(); err != nil {
+		return err
 	}
 	if _, err := a.token(r.Context(), c); err != nil {
 		return err
