@@ -116,6 +116,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	step("POST", nt+"/resume", 400, "", "deleted")
 	step("DELETE", nt, 400, "", "deleted")
 	resp, b = do(t, e, "GET", base, "", masked...)
+	vaulttest.WantStatus(t, resp, b, http.StatusOK)
 	if list := vaulttest.Decode[struct{ Items []ntToken }](t, b).Items; len(list) != 1 || list[0].Status != "deleted" {
 		t.Errorf("list after delete: %s", b)
 	}
