@@ -131,13 +131,18 @@ func (a *API) ntRequest(r *http.Request, withToken bool) (ntCaller, error) {
 	return c, nil
 }
 
-// token reads the path's token, which must be the payment method's.
-func (a *API) token(ctx context.Context, c ntCaller) (tsp.Token, error) {
-	t, err := a.networkTokens.Get(ctx, c.Tenant, c.tokenID)
-	if vault.CodeOf(err) == vault.CodeNotFound || (err == nil && t.CardID != c.card.ID) {
-		return tsp.Token{}, errTokenNotFound
+// tokenRequest is ntRequest for a path naming a token, which must be the
+// payment method's.
+func (a *API) tokenRequest(r *http.Request) (ntCaller, error) {
+	c, err := a.ntRequest(r, true)
+	if err != nil {
+		return ntCaller{}, err
 	}
-	return t, err
+	t, err := a.networkTokens.Get(r.Context(), c.Tenant, c.tokenID)
+	if vault.CodeOf(err) == vault.CodeNotFound || (err == nil && t.CardID != c.card.ID) {
+		return ntCaller{}, errTokenNotFound
+	}
+	return c, err
 }
 
 // ntError gives the domain's refusals Gr4vy's words: a token whose state
@@ -263,7 +268,7 @@ func (a *API) listNetworkTokens(w http.ResponseWriter, r *http.Request) error {
 // createCryptogram mints a single-use cryptogram for an active token:
 // POST /payment-methods/{id}/network-tokens/{network_token_id}/cryptogram.
 func (a *API) createCryptogram(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.ntRequest(r, true)
+	c, err := a.tokenRequest(r)
 	if err != nil {
 		return err
 	}
@@ -272,9 +277,6 @@ func (a *API) createCryptogram(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := q.check(); err != nil {
-		return err
-	}
-	if _, err := a.token(r.Context(), c); err != nil {
 		return err
 	}
 	cg, err := a.networkTokens.Cryptogram(r.Context(), c.Tenant, c.tokenID, tsp.Binding{})
@@ -298,11 +300,8 @@ func (a *API) resumeNetworkToken(w http.ResponseWriter, r *http.Request) error {
 
 // changeToken checks the path and applies change to the path's token.
 func (a *API) changeToken(w http.ResponseWriter, r *http.Request, change func(context.Context, string, string) (tsp.Token, error)) error {
-	c, err := a.ntRequest(r, true)
+	c, err := a.tokenRequest(r)
 	if err != nil {
-		return err
-	}
-	if _, err := a.token(r.Context(), c); err != nil {
 		return err
 	}
 	t, err := change(r.Context(), c.Tenant, c.tokenID)
@@ -315,11 +314,8 @@ func (a *API) changeToken(w http.ResponseWriter, r *http.Request, change func(co
 // deleteNetworkToken deletes a token for good; it stays listed as
 // deleted: DELETE /payment-methods/{id}/network-tokens/{network_token_id}.
 func (a *API) deleteNetworkToken(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.ntRequest(r, true)
+	c, err := a.tokenRequest(r)
 	if err != nil {
-		return err
-	}
-	if _, err := a.token(r.Context(), c); err != nil {
 		return err
 	}
 	if _, err := a.networkTokens.Delete(r.Context(), c.Tenant, c.tokenID); err != nil {
