@@ -58,6 +58,10 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	if at(got, "network_token.payment_method_data.last4_digits") != last4 || at(got, "network_tokenization.status") != "active" {
 		t.Errorf("retrieve: %v", got)
 	}
+	saved := e.must(t, "GET", "/v2/customers/"+cus+"/saved-payment-methods", "")
+	if at(saved, "customer_payment_methods.0.network_tokenization.payment_method_data.last4_digits") != last4 {
+		t.Errorf("saved payment methods: %v", saved)
+	}
 	check := func(want string) map[string]any {
 		t.Helper()
 		resp, b := e.Do(t, "GET", "/v2/payment-methods/"+id+"/check-network-token-status", "", "api-key", e.key)
@@ -106,6 +110,9 @@ func TestNetworkTokenStates(t *testing.T) {
 	plain := e.must(t, "POST", "/v2/payment-methods", cardBody(cus, "5555555555554444", "1", "40"))
 	if at(plain, "network_tokenization.status") != "none" || plain["network_token"] != nil {
 		t.Errorf("not asked: %v", plain)
+	}
+	if saved := e.must(t, "GET", "/v2/customers/"+cus+"/saved-payment-methods", ""); at(saved, "customer_payment_methods.0.network_tokenization") != nil {
+		t.Errorf("saved payment methods without a token: %v", saved)
 	}
 	if st := e.must(t, "GET", "/v2/payment-methods/"+plain["id"].(string)+"/check-network-token-status", ""); st["type"] != "failure_response" ||
 		!strings.Contains(st["error_message"].(string), "no network token") {

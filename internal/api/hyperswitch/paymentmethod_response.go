@@ -142,6 +142,9 @@ type pmListItem struct {
 	IsDefault              bool      `json:"is_default"`
 	Billing                *billing  `json:"billing,omitempty"`
 	PSPTokenizationEnabled bool      `json:"psp_tokenization_enabled"`
+	// NetworkTokenization is the card's live network token, masked (the
+	// document names it so here, network_token in PaymentMethodResponse).
+	NetworkTokenization *ntResponse `json:"network_tokenization,omitempty"`
 }
 
 // listItem renders a payment method as a list item. A security code is

@@ -250,7 +250,11 @@ func (a *API) listPaymentMethods(w http.ResponseWriter, r *http.Request, c calle
 			if err != nil {
 				return err
 			}
-			items = append(items, v.listItem(cus.DefaultPaymentMethod))
+			item := v.listItem(cus.DefaultPaymentMethod)
+			if _, item.NetworkTokenization, err = a.networkToken(r.Context(), c.Tenant, v); err != nil {
+				return err
+			}
+			items = append(items, item)
 		}
 		if len(pms) < p.Limit {
 			break
