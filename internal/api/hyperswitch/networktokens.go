@@ -20,6 +20,7 @@ type networkTokens interface {
 	List(ctx context.Context, tenant, cardID string, p vault.Page) ([]tsp.Token, error)
 	// Refresh asks the token service for the token's current state.
 	Refresh(ctx context.Context, tenant, id string) (tsp.Token, error)
+	Delete(ctx context.Context, tenant, id string) (tsp.Token, error)
 	// DeleteCard deletes every live token of a card, when the card goes.
 	DeleteCard(ctx context.Context, tenant, cardID string) error
 }
@@ -130,9 +131,13 @@ func (a *API) provision(ctx context.Context, c caller, pm customers.PaymentMetho
 	if err != nil || (found && cur.State != tsp.StateDeleted) {
 		return err
 	}
-	_, err = a.networkTokens.Provision(ctx, c.Tenant, pm.Card.ID, networktokens.ProvisionOptions{})
+	v, err := viewOf(pm)
+	if err != nil {
+		return err
+	}
+	t, err := a.networkTokens.Provision(ctx, c.Tenant, pm.Card.ID, networktokens.ProvisionOptions{})
 	if err == nil {
-		return nil
+		return a.claim(ctx, c, pm.ID, v.pub.NetworkTokenID, t.ID)
 	}
 	if !existed {
 		if derr := a.customers.DeletePaymentMethod(context.WithoutCancel(ctx), c.Tenant, c.Profile, pm.ID); derr != nil {
@@ -143,6 +148,34 @@ func (a *API) provision(ctx context.Context, c caller, pm customers.PaymentMetho
 	var e *vault.Error
 	if errors.As(err, &e) && e.Code == vault.CodeInvalid {
 		return unsupported("network_tokenization could not be done: %s", e.Public)
+	}
+	return err
+}
+
+// claim records mine as the payment method's network token unless another
+// request recorded one since prev (what the payment method held before this
+// request provisioned): the record's compare-and-set orders two creates that
+// each provisioned a token for the card at once, and the loser deletes its
+// own, so one live token stays.
+func (a *API) claim(ctx context.Context, c caller, pmID, prev, mine string) error {
+	lost := false
+	_, err := a.customers.UpdatePaymentMethod(ctx, c.Tenant, c.Profile, pmID, customers.PaymentMethodUpdate{
+		Change: func(pm *customers.PaymentMethod) error {
+			v, err := viewOf(*pm)
+			if err != nil {
+				return err
+			}
+			if lost = v.pub.NetworkTokenID != prev && v.pub.NetworkTokenID != mine; lost {
+				return nil
+			}
+			v.pub.NetworkTokenID = mine
+			return v.store(pm)
+		}})
+	if err == nil && !lost {
+		return nil
+	}
+	if _, derr := a.networkTokens.Delete(context.WithoutCancel(ctx), c.Tenant, mine); derr != nil && err == nil {
+		err = derr
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package hyperswitch_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/api/hyperswitch"
@@ -167,4 +168,49 @@ func TestNetworkTokenRefused(t *testing.T) {
 		t.Errorf("the saved card after a refusal: %v", got)
 	}
 	e.AssertLogClean(t, "3566002020360505")
+}
+
+// TestConcurrentCreatesKeepOneToken: the same card saved with
+// network_tokenization Enable by several requests at once ends with one
+// live network token, however the requests interleave.
+func TestConcurrentCreatesKeepOneToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	cus := e.newCustomer(t, "cus_race")
+	body := strings.Replace(cardBody(cus, "5555555555554444", "1", "40"),
+		`"payment_method_data"`, `"network_tokenization":{"enable":"Enable"},"payment_method_data"`, 1)
+	const n = 6
+	ids := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, b := e.Do(t, "POST", "/v2/payment-methods", body, "api-key", e.key)
+			if resp.StatusCode != 200 {
+				t.Errorf("create: %d %s", resp.StatusCode, b)
+				return
+			}
+			ids <- obj(t, b)["id"].(string)
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	pm, err := e.Customers.GetPaymentMethod(t.Context(), vault.DefaultTenant, hyperswitch.DefaultProfile, <-ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := ntService(e).List(t.Context(), vault.DefaultTenant, pm.Card.ID, vault.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := 0
+	for _, tok := range ts {
+		if tok.State != tsp.StateDeleted {
+			live++
+		}
+	}
+	if live != 1 {
+		t.Errorf("%d live network tokens for one card after %d concurrent creates (%d in all)", live, n, len(ts))
+	}
 }

@@ -86,6 +86,9 @@ type pmPublic struct {
 	NetworkTokenization  string `json:"network_tokenization,omitempty"`
 	NetworkTransactionID string `json:"network_transaction_id,omitempty"`
 	Acknowledgement      string `json:"acknowledgement_status,omitempty"`
+	// NetworkTokenID is the last network token this dialect provisioned
+	// for the card; it orders concurrent provisionings (claim).
+	NetworkTokenID string `json:"network_token_id,omitempty"`
 	// PSP is the last provider tokenization attempt, without any provider
 	// text (see pmPersonal.PSPError).
 	PSP *pspRecord `json:"psp,omitempty"`
