@@ -14,12 +14,10 @@ import (
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
 	"github.com/cardvault/cardvault/internal/vault/checkouts"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
-	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -43,7 +41,6 @@ func newEnv(t *testing.T, allow string, o forward.Options) *vaulttest.Env {
 	return vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		d.Relay = relay
 		d.JWTKeys, d.Buyers, d.Checkouts = jwtkeys.New(d.Vault), buyers.New(d.Vault), checkouts.New(d.Vault)
-		d.NetworkTokens = networktokens.New(d.Vault, func(st tsp.Storage) tsp.Provider { return tsp.NewSandbox(st, d.Vault.Now) })
 		return []server.Facade{gr4vy.New(d)}
 	}})
 }

@@ -40,7 +40,8 @@ var errNoNetworkTokens = errorf(vault.CodeNotFound, "network tokens are not avai
 var errTokenNotFound = errorf(vault.CodeNotFound, "the network token could not be found")
 
 // networkToken is Gr4vy's NetworkToken. Token is the DPAN: in full only
-// for a caller holding cards:reveal (and then audited), masked otherwise.
+// for a caller allowed to see one (mayRevealDPAN; audited), masked
+// otherwise.
 type networkToken struct {
 	Type            string `json:"type"`
 	ID              string `json:"id"`
@@ -171,10 +172,19 @@ func markSandbox(w http.ResponseWriter, sandbox bool) {
 	}
 }
 
-// renderTokens writes tokens as Gr4vy's NetworkToken, revealing the DPANs to a
-// caller holding cards:reveal after the audit log recorded it.
+// mayRevealDPAN says whether p may read a DPAN in the clear: with
+// cards:reveal, or with forward, which can send a DPAN with a cryptogram
+// to a payment provider anyway (Guardian's network:tokens:use reads it
+// likewise). A DPAN is domain-restricted to this merchant and useless
+// without a fresh cryptogram, unlike a card number.
+func mayRevealDPAN(p vault.Principal) bool {
+	return p.Can(vault.ScopeCardsReveal) || p.Can(vault.ScopeForward)
+}
+
+// renderTokens writes tokens as Gr4vy's NetworkToken, revealing the DPANs
+// to a caller that mayRevealDPAN after the audit log recorded it.
 func (a *API) renderTokens(w http.ResponseWriter, r *http.Request, c ntCaller, ts ...tsp.Token) ([]networkToken, error) {
-	reveal := c.Can(vault.ScopeCardsReveal)
+	reveal := mayRevealDPAN(c.Principal)
 	if reveal && len(ts) > 0 {
 		ids := make([]string, len(ts))
 		for i, t := range ts {

@@ -13,7 +13,6 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
-	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -129,7 +128,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
 	resp, b = do(t, e, "GET", base, "", masked...)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "payment method")
-	if got, err := ntService(e).Get(t.Context(), vault.DefaultTenant, live); err != nil || got.State != tsp.StateDeleted {
+	if got, err := e.NetworkTokens.Get(t.Context(), vault.DefaultTenant, live); err != nil || got.State != tsp.StateDeleted {
 		t.Errorf("token of the deleted payment method: state %s, %v", got.State, err)
 	}
 
@@ -145,16 +144,10 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	live = vaulttest.Decode[ntToken](t, b).ID
 	resp, b = do(t, e, "DELETE", "/buyers/"+buyer, "", masked...)
 	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
-	if got, err := ntService(e).Get(t.Context(), vault.DefaultTenant, live); err != nil || got.State != tsp.StateDeleted {
+	if got, err := e.NetworkTokens.Get(t.Context(), vault.DefaultTenant, live); err != nil || got.State != tsp.StateDeleted {
 		t.Errorf("token of the deleted buyer's payment method: state %s, %v", got.State, err)
 	}
 	e.AssertLogClean(t, visaPAN, mastercardPAN, dpan.Digits())
-}
-
-// ntService reads the environment's network tokens as the facade's own
-// service does: both keep them as records of the same vault.
-func ntService(e *vaulttest.Env) *networktokens.Service {
-	return networktokens.New(e.Vault, func(st tsp.Storage) tsp.Provider { return tsp.NewSandbox(st, e.Vault.Now) })
 }
 
 // TestNetworkTokenRefusals: every bad input is a Gr4vy error the document
@@ -212,7 +205,10 @@ func TestNetworkTokenRefusals(t *testing.T) {
 // answers the routes 404 in Gr4vy's shape, saying why.
 func TestNetworkTokensNotConfigured(t *testing.T) {
 	t.Parallel()
-	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade { return []server.Facade{gr4vy.New(d)} }})
+	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+		d.NetworkTokens = nil
+		return []server.Facade{gr4vy.New(d)}
+	}})
 	pm := storeCard(t, e, vault.DefaultTenant, visaPAN, "12/30", "", "")
 	resp, b := do(t, e, "GET", "/payment-methods/"+pm+"/network-tokens", "", "Authorization", "Bearer "+e.AdminKey)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "network tokens are not available")

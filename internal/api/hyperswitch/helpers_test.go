@@ -10,9 +10,7 @@ import (
 	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/api/hyperswitch"
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
-	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -105,8 +103,8 @@ func newEnvWith(t *testing.T, connectors api.Tokenizer, withTSP bool) *env {
 		if connectors != nil {
 			d.Connectors = connectors
 		}
-		if withTSP {
-			d.NetworkTokens = networktokens.New(d.Vault, func(st tsp.Storage) tsp.Provider { return tsp.NewSandbox(st, d.Vault.Now) })
+		if !withTSP {
+			d.NetworkTokens = nil
 		}
 		return []server.Facade{hyperswitch.New(d)}
 	}})

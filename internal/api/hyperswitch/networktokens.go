@@ -47,6 +47,9 @@ const (
 	ntDeletedMessage    = "the payment method's network token was deleted"
 )
 
+// claimAttempts bounds how often claim retries an update that lost a race.
+const claimAttempts = 10
+
 // maxCardTokens bounds how many of a card's tokens are read to find its
 // current one.
 const maxCardTokens = 1000
@@ -159,18 +162,25 @@ func (a *API) provision(ctx context.Context, c caller, pm customers.PaymentMetho
 // own, so one live token stays.
 func (a *API) claim(ctx context.Context, c caller, pmID, prev, mine string) error {
 	lost := false
-	_, err := a.customers.UpdatePaymentMethod(ctx, c.Tenant, c.Profile, pmID, customers.PaymentMethodUpdate{
-		Change: func(pm *customers.PaymentMethod) error {
-			v, err := viewOf(*pm)
-			if err != nil {
-				return err
-			}
-			if lost = v.pub.NetworkTokenID != prev && v.pub.NetworkTokenID != mine; lost {
-				return nil
-			}
-			v.pub.NetworkTokenID = mine
-			return v.store(pm)
-		}})
+	change := customers.PaymentMethodUpdate{Change: func(pm *customers.PaymentMethod) error {
+		v, err := viewOf(*pm)
+		if err != nil {
+			return err
+		}
+		if lost = v.pub.NetworkTokenID != prev && v.pub.NetworkTokenID != mine; lost {
+			return nil
+		}
+		v.pub.NetworkTokenID = mine
+		return v.store(pm)
+	}}
+	// Each lost race is another writer's commit; the update retries a few
+	// times itself, and many creates at once may need more.
+	var err error
+	for range claimAttempts {
+		if _, err = a.customers.UpdatePaymentMethod(ctx, c.Tenant, c.Profile, pmID, change); !errors.Is(err, vault.ErrConflict) {
+			break
+		}
+	}
 	if err == nil && !lost {
 		return nil
 	}

@@ -8,14 +8,7 @@ import (
 	"github.com/cardvault/cardvault/internal/api/hyperswitch"
 	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
-	"github.com/cardvault/cardvault/internal/vault/networktokens"
 )
-
-// ntService reads and changes the environment's network tokens as another
-// dialect would: through its own service on the same vault.
-func ntService(e *env) *networktokens.Service {
-	return networktokens.New(e.Vault, func(st tsp.Storage) tsp.Provider { return tsp.NewSandbox(st, e.Vault.Now) })
-}
 
 // TestNetworkTokenLifecycle follows the seed's "payment method token along
 // with network tokens" over HTTP, every answer checked against
@@ -42,7 +35,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 		at(pm, "network_token.payment_method_data.card_network") != "Visa" {
 		t.Fatalf("create answered %s", b)
 	}
-	tok, err := ntService(e).Get(t.Context(), vault.DefaultTenant, tokenID)
+	tok, err := e.NetworkTokens.Get(t.Context(), vault.DefaultTenant, tokenID)
 	if err != nil || tok.DPAN.Last4() != last4 || tok.DPAN.Digits() == seedPAN {
 		t.Fatalf("the token behind the answer: %v %v", tok.DPAN, err)
 	}
@@ -80,7 +73,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	}
 
 	// Suspended through another dialect: both answers show it.
-	if _, err := ntService(e).Suspend(t.Context(), vault.DefaultTenant, tokenID); err != nil {
+	if _, err := e.NetworkTokens.Suspend(t.Context(), vault.DefaultTenant, tokenID); err != nil {
 		t.Fatal(err)
 	}
 	if st := check("SUSPENDED"); st["token_last_four"] != nil {
@@ -92,7 +85,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 
 	// Delete removes the token with the payment method.
 	e.must(t, "DELETE", "/v2/payment-methods/"+id, "")
-	if tok, err := ntService(e).Get(t.Context(), vault.DefaultTenant, tokenID); err != nil || tok.State != tsp.StateDeleted {
+	if tok, err := e.NetworkTokens.Get(t.Context(), vault.DefaultTenant, tokenID); err != nil || tok.State != tsp.StateDeleted {
 		t.Errorf("token after the payment method's deletion: %s %v", tok.State, err)
 	}
 	if status, b := e.call(t, "GET", "/v2/payment-methods/"+id+"/check-network-token-status", ""); status != 404 || errCode(t, b) != "HE_02" {
@@ -125,7 +118,7 @@ func TestNetworkTokenStates(t *testing.T) {
 	if asked["id"] != plain["id"] || at(asked, "network_tokenization.status") != "active" || first == "" {
 		t.Fatalf("asked on a saved card: %v", asked)
 	}
-	if _, err := ntService(e).Delete(t.Context(), vault.DefaultTenant, first); err != nil {
+	if _, err := e.NetworkTokens.Delete(t.Context(), vault.DefaultTenant, first); err != nil {
 		t.Fatal(err)
 	}
 	gone := e.must(t, "GET", "/v2/payment-methods/"+plain["id"].(string), "")
@@ -139,7 +132,7 @@ func TestNetworkTokenStates(t *testing.T) {
 		t.Errorf("asked again after deletion: %v", renewed)
 	}
 	e.must(t, "DELETE", "/v2/customers/"+cus, "")
-	if tok, err := ntService(e).Get(t.Context(), vault.DefaultTenant, second); err != nil || tok.State != tsp.StateDeleted {
+	if tok, err := e.NetworkTokens.Get(t.Context(), vault.DefaultTenant, second); err != nil || tok.State != tsp.StateDeleted {
 		t.Errorf("token after the customer's deletion: %s %v", tok.State, err)
 	}
 }
@@ -200,7 +193,7 @@ func TestConcurrentCreatesKeepOneToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := ntService(e).List(t.Context(), vault.DefaultTenant, pm.Card.ID, vault.Page{Limit: 100})
+	ts, err := e.NetworkTokens.List(t.Context(), vault.DefaultTenant, pm.Card.ID, vault.Page{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

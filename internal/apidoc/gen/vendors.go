@@ -13,7 +13,7 @@ func info(dialect, about string) obj {
 }
 
 // ntNote is what every Gr4vy network-token answer has in common.
-const ntNote = "token is the DPAN in full only for a key holding cards:reveal (audited), masked otherwise; a sandbox token adds the Cardvault-Sandbox: true header"
+const ntNote = "token is the DPAN in full only for a caller holding cards:reveal or forward (audited), masked otherwise; a sandbox token adds the Cardvault-Sandbox: true header"
 
 // gr4vy cuts Gr4vy's current document to the payment-method operations
 // and adds /vault-forward from the legacy document (the current one lacks it).
