@@ -40,6 +40,10 @@ type deps struct {
 	ops *server.OpsMetrics
 	// limits are the rate limits (limits.go).
 	limits limits
+	// networkTokens is the network-token domain on the CARDVAULT_TSP
+	// provider; whatever subscribes to its lifecycle events (OnEvent)
+	// does so before serving.
+	networkTokens *networktokens.Service
 }
 
 // facades builds every domain on the vault core and every API dialect the
@@ -63,11 +67,7 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 		}
 	}
 	v := d.vault
-	nt, err := networkTokens(v, c.TSP)
-	if err != nil {
-		return nil, err
-	}
-	all := api.Deps{NetworkTokens: nt, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
+	all := api.Deps{NetworkTokens: d.networkTokens, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
 		Checkouts: checkouts.New(v), CardTokens: cardtokens.New(v), PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
