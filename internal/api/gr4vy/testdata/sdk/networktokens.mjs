@@ -9,25 +9,9 @@
 //
 //   CARDVAULT_URL=http://127.0.0.1:8080 CARDVAULT_KEY=cvk_… node networktokens.mjs
 //   CARDVAULT_URL=… CARDVAULT_PRIVATE_KEY_FILE=private.pem node networktokens.mjs
-import { readFileSync } from "node:fs";
-import { Gr4vy, withToken } from "@gr4vy/sdk";
+import { describe, gr4vy } from "./client.mjs";
 
-const serverURL = process.env.CARDVAULT_URL;
-const key = process.env.CARDVAULT_KEY;
-const keyFile = process.env.CARDVAULT_PRIVATE_KEY_FILE;
-if (!serverURL || !(key || keyFile)) {
-  console.error("set CARDVAULT_URL and CARDVAULT_KEY or CARDVAULT_PRIVATE_KEY_FILE");
-  process.exit(2);
-}
-
-const bearerAuth = keyFile ? withToken({ privateKey: readFileSync(keyFile, "utf8") }) : key;
-const gr4vy = new Gr4vy({ serverURL, bearerAuth, merchantAccountId: "default" });
 const nt = gr4vy.paymentMethods.networkTokens;
-
-// describe keeps what the test needs from an SDK error.
-function describe(err) {
-  return { name: err?.name, statusCode: err?.statusCode, code: err?.code ?? null, message: err?.message };
-}
 
 // refused runs fn, which must fail, and describes its error.
 async function refused(fn) {
