@@ -197,6 +197,15 @@ func (s *Service) DisableTenant(ctx context.Context, id string) error {
 	return domainErr(s.store.DisableTenant(ctx, id, s.Now()))
 }
 
+// TenantDisabled reports whether the tenant is disabled, unknown or its
+// row fails its integrity check: for the browser's calls, whose credential
+// (a session or form id) finds a record whatever its tenant, and which
+// must stop when the tenant's keys do. An error reading it (the store
+// unreachable) is returned.
+func (s *Service) TenantDisabled(ctx context.Context, id string) (bool, error) {
+	return s.tenantDisabled(ctx, id)
+}
+
 // tenantDisabled reports whether the tenant is disabled or unknown (both
 // refuse its keys). An error reading it (the store unreachable) is returned,
 // so the caller answers 503, not 401.

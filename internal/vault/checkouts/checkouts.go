@@ -135,8 +135,8 @@ func (s *Service) Create(ctx context.Context, tenant string, d json.RawMessage, 
 	return view(r), nil
 }
 
-// load reads a live session of the tenant, or of any tenant when tenant is
-// "" (the browser's calls, where the id is the credential).
+// load reads a live session of the tenant, or of any enabled tenant when
+// tenant is "" (the browser's calls, where the id is the credential).
 func load(ctx context.Context, v *vault.Service, tenant, id string) (vault.Stored[sessionData], error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return vault.Stored[sessionData]{}, errNotFound
@@ -145,6 +145,14 @@ func load(ctx context.Context, v *vault.Service, tenant, id string) (vault.Store
 	var err error
 	if tenant == "" {
 		r, err = records.GetAnyTenant(ctx, v, id)
+		if err == nil {
+			// The browser's calls stop with the tenant's keys: a
+			// disabled tenant's session takes no card and frames nothing.
+			var off bool
+			if off, err = v.TenantDisabled(ctx, r.Tenant); err == nil && off {
+				return vault.Stored[sessionData]{}, errNotFound
+			}
+		}
 	} else {
 		r, err = records.Get(ctx, v, tenant, id)
 	}
