@@ -34,7 +34,8 @@ var ErrIntegrity = errors.New("vault: a stored row fails its integrity check (wr
 
 // IntegrityFailure describes a row that failed its check, for the audit log.
 type IntegrityFailure struct {
-	// Action is "key.integrity_failed" or "card.integrity_failed".
+	// Action is "key.integrity_failed", "card.integrity_failed" or
+	// "tenant.integrity_failed" (Tenant and ID both the tenant's id).
 	Action string
 	Tenant string
 	ID     string
