@@ -33,7 +33,7 @@ func TestSecureFieldsStopWhenTheTenantIsDisabled(t *testing.T) {
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "checkout session")
 	resp, b = e.Do(t, "GET", controllerURL("https://evil.example", id), "")
 	if resp.StatusCode != http.StatusOK || strings.Contains(resp.Header.Get("Content-Security-Policy"), "shop.example") {
-		t.Errorf("a disabled tenant's session still answers as live (it told its origins): %d %s", resp.StatusCode, resp.Header)
+		t.Errorf("a disabled tenant's session still answers as live (it told its origins): %d %s %s", resp.StatusCode, resp.Header, b)
 	}
 	e.AssertLogClean(t, visaPAN, "737")
 }
