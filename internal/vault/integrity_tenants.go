@@ -46,10 +46,8 @@ func tenantMessage(t Tenant) []byte {
 
 // checkTenant returns t, or the integrity error when its tag fails.
 func (g *checkedStore) checkTenant(ctx context.Context, t Tenant) (Tenant, error) {
-	if !g.keys.VerifyMAC(tenantDomain, tenantMessage(t), t.Integrity) {
-		return Tenant{}, g.alarm.raise(ctx, g.inTx, IntegrityFailure{Action: "tenant.integrity_failed", Tenant: t.ID, ID: t.ID})
-	}
-	return t, nil
+	return verified(ctx, g, t, tenantDomain, tenantMessage(t), t.Integrity,
+		IntegrityFailure{Action: "tenant.integrity_failed", Tenant: t.ID, ID: t.ID})
 }
 
 // CreateTenant stores t with its tag.
@@ -73,15 +71,7 @@ func (g *checkedStore) GetTenant(ctx context.Context, id string) (Tenant, error)
 // ListTenants fails when any listed tenant's tag fails.
 func (g *checkedStore) ListTenants(ctx context.Context, p Page) ([]Tenant, error) {
 	ts, err := g.Store.ListTenants(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	for i := range ts {
-		if ts[i], err = g.checkTenant(ctx, ts[i]); err != nil {
-			return nil, err
-		}
-	}
-	return ts, nil
+	return checkEach(ctx, ts, err, g.checkTenant)
 }
 
 // DisableTenant disables a tenant whose tag verifies and re-tags it (the
