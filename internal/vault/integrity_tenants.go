@@ -104,61 +104,86 @@ func (g *checkedStore) TagTenant(context.Context, string, []byte) error {
 }
 
 // tagUntaggedTenants gives every tenant row without a tag its tag, once:
-// at the first start of a vault whose store has the tenants' tag column.
-// The marker it leaves (a MAC the store cannot make) stops it for good;
-// a marker that fails its check, or tagged rows without a marker (the
+// at the first start of a vault whose store has the tenants' tag column,
+// in one transaction (nodes starting together tag each row once). The
+// marker it leaves (a MAC the store cannot make) stops it for good; a
+// marker that fails its check, or tagged rows without a marker (the
 // marker deleted behind the vault's back), tag nothing and are logged.
 func (s *Service) tagUntaggedTenants(ctx context.Context) error {
 	g, ok := s.store.(*checkedStore)
 	if !ok {
 		return nil
 	}
-	marker, err := g.Store.GetMeta(ctx, MetaTenantIntegrity)
-	switch {
-	case err == nil && s.keyring.VerifyMAC(tenantMarkerDomain, tenantMarkerMessage, marker):
-		return nil
-	case err == nil:
-		s.log.Error("integrity check failed: the tenants' tagging marker was written outside the vault; untagged tenant rows stay refused",
-			"meta", MetaTenantIntegrity)
-		return nil
-	case !errors.Is(err, ErrNotFound):
-		return fmt.Errorf("read %s: %w", MetaTenantIntegrity, err)
-	}
-	var untagged []Tenant
-	tagged := false
-	for p := (Page{Limit: 500}); ; {
-		page, err := g.Store.ListTenants(ctx, p)
+	var done []Tenant
+	var problem string
+	err := g.Store.Tx(ctx, func(tx Store) error {
+		done, problem = nil, ""
+		marker, err := tx.GetMeta(ctx, MetaTenantIntegrity)
+		switch {
+		case err == nil && s.keyring.VerifyMAC(tenantMarkerDomain, tenantMarkerMessage, marker):
+			return nil
+		case err == nil:
+			problem = "integrity check failed: the tenants' tagging marker was written outside the vault; untagged tenant rows stay refused"
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return fmt.Errorf("read %s: %w", MetaTenantIntegrity, err)
+		}
+		untagged, tagged, err := untaggedTenants(ctx, tx, s.keyring)
 		if err != nil {
-			return fmt.Errorf("list tenants to tag: %w", err)
+			return err
+		}
+		if tagged && len(untagged) > 0 {
+			problem = "integrity check failed: tenant rows carry tags but their tagging marker is gone (deleted outside the vault?); untagged tenant rows stay refused"
+			return nil
+		}
+		for _, t := range untagged {
+			err := tx.TagTenant(ctx, t.ID, s.keyring.MAC(tenantDomain, tenantMessage(t)))
+			if errors.Is(err, ErrConflict) { // tagged by another node meanwhile
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("tag tenant %q: %w", t.ID, err)
+			}
+			done = append(done, t)
+		}
+		err = tx.InsertMeta(ctx, MetaTenantIntegrity, s.keyring.MAC(tenantMarkerDomain, tenantMarkerMessage))
+		if errors.Is(err, ErrConflict) {
+			done = nil // another node did it all first
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("tag tenant rows: %w", err)
+	}
+	if problem != "" {
+		s.log.Error(problem, "meta", MetaTenantIntegrity)
+	}
+	for _, t := range done {
+		s.log.Warn("tenant row tagged for the first time (the first start with tenant integrity tags); this must happen only once per tenant",
+			"tenant", t.ID, "disabled", !t.DisabledAt.IsZero())
+	}
+	return nil
+}
+
+// untaggedTenants lists the tenant rows without a tag, and says whether
+// any row carries a tag that verifies.
+func untaggedTenants(ctx context.Context, st Store, keys *seal.Keyring) (untagged []Tenant, tagged bool, err error) {
+	for p := (Page{Limit: 500}); ; {
+		page, err := st.ListTenants(ctx, p)
+		if err != nil {
+			return nil, false, fmt.Errorf("list tenants to tag: %w", err)
 		}
 		for _, t := range page {
 			if len(t.Integrity) == 0 {
 				untagged = append(untagged, t)
-			} else if s.keyring.VerifyMAC(tenantDomain, tenantMessage(t), t.Integrity) {
+			} else if keys.VerifyMAC(tenantDomain, tenantMessage(t), t.Integrity) {
 				tagged = true
 			}
 		}
 		if len(page) < p.Limit {
-			break
+			return untagged, tagged, nil
 		}
 		p.After = page[len(page)-1].ID
 	}
-	if tagged && len(untagged) > 0 {
-		s.log.Error("integrity check failed: tenant rows carry tags but their tagging marker is gone (deleted outside the vault?); untagged tenant rows stay refused",
-			"meta", MetaTenantIntegrity, "untagged", len(untagged))
-		return nil
-	}
-	for _, t := range untagged {
-		err := g.Store.TagTenant(ctx, t.ID, s.keyring.MAC(tenantDomain, tenantMessage(t)))
-		if err != nil && !errors.Is(err, ErrConflict) { // ErrConflict: another node tagged it
-			return fmt.Errorf("tag tenant %q: %w", t.ID, err)
-		}
-		s.log.Warn("tenant row tagged for the first time (the first start with tenant integrity tags); this must happen only once per tenant",
-			"tenant", t.ID, "disabled", !t.DisabledAt.IsZero())
-	}
-	err = g.Store.InsertMeta(ctx, MetaTenantIntegrity, s.keyring.MAC(tenantMarkerDomain, tenantMarkerMessage))
-	if err != nil && !errors.Is(err, ErrConflict) {
-		return fmt.Errorf("write %s: %w", MetaTenantIntegrity, err)
-	}
-	return nil
 }
