@@ -196,8 +196,8 @@ func (s *Service) update(ctx context.Context, tenant, id string, change func(*va
 	return out, vault.DomainError(err)
 }
 
-// Find returns a live session whatever its tenant: for the browser's
-// pages, where the id is the credential. What it returns must not reach
+// Find returns a live session whatever its (enabled) tenant: for the
+// browser's pages, where the id is the credential. What it returns must not reach
 // the browser beyond what the page needs (the origins that may frame it).
 func (s *Service) Find(ctx context.Context, id string) (Session, error) {
 	r, err := load(ctx, s.v, "", id)
@@ -207,8 +207,8 @@ func (s *Service) Find(ctx context.Context, id string) (Session, error) {
 	return view(r), nil
 }
 
-// Live reports (nil) whether the session id is live, whatever its tenant:
-// for the browser's calls, where the id is the credential.
+// Live reports (nil) whether the session id is live, whatever its
+// (enabled) tenant: for the browser's calls, where the id is the credential.
 func (s *Service) Live(ctx context.Context, id string) error {
 	_, err := load(ctx, s.v, "", id)
 	return err
