@@ -101,6 +101,18 @@
     return undefined;
   }
 
+  // echo keeps the string members of the page's additional data.
+  function echo(d) {
+    const out = {};
+    for (const k of ["cardholder_name", "email"]) if (typeof d[k] === "string") out[k] = d[k];
+    if (d.billing_address && typeof d.billing_address === "object") {
+      const a = {};
+      for (const [k, v] of Object.entries(d.billing_address)) if (typeof v === "string") a[k] = v;
+      if (Object.keys(a).length) out.billing_address = a;
+    }
+    return out;
+  }
+
   function additional(data) {
     const texts = [];
     for (let i = 0; i < window.parent.length; i++) {
@@ -125,7 +137,7 @@
       }
       if (Object.keys(a).length) out.billing_address = a;
     }
-    return {additional: out, ephemeral: typeof d.ephemeral === "boolean" ? d.ephemeral : undefined,
+    return {additional: out, echo: echo(d), ephemeral: typeof d.ephemeral === "boolean" ? d.ephemeral : undefined,
       expiration: typeof d.expiration_date === "string" ? d.expiration_date : undefined};
   }
 
@@ -190,7 +202,9 @@
     const state = await complete("tokenize_card", payload);
     const tokenID = state && state.data && state.data.token_id;
     if (!tokenID || state.status !== "success") throw new Error((state && state.data && state.data.reason) || "The session did not complete");
-    return {state: state, result: {token_id: tokenID, additional_data: extra.additional}};
+    // additional_data echoes only what the page passed as strings: values
+    // typed into text fields stay in the vault's frames.
+    return {state: state, result: {token_id: tokenID, additional_data: extra.echo}};
   }
 
   async function refresh() {
