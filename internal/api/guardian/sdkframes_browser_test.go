@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cardvault/cardvault/internal/browsertest"
+	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -88,6 +89,7 @@ try {
   window.tokenize = () => card.tokenize({ cardholder_name: holder }).then(
     (r) => { window.tokenized = r; document.getElementById("status").textContent = "Saved"; return r; },
     (e) => { window.refused = e.message; document.getElementById("status").textContent = e.message; throw e; });
+  window.process = () => card.process().then((r) => (window.processed = r), (e) => (window.refused = e.message));
   document.getElementById("pay").addEventListener("click", () => window.tokenize().catch(() => {}));
   window.ready = true;
 } catch (e) {
@@ -158,6 +160,7 @@ func TestHellgateWebSDK(t *testing.T) {
 	s := newSDKSite(t)
 	t.Run("a card typed in the SDK's fields is tokenized into the session", func(t *testing.T) { testSDKTokenize(t, s) })
 	t.Run("a Luhn failure is reported by the SDK before any request", func(t *testing.T) { testSDKLuhn(t, s) })
+	t.Run("a security-code session takes the code through process()", func(t *testing.T) { testSDKRefresh(t, s) })
 	t.Run("a page on an origin the session does not allow gets nothing", func(t *testing.T) { testSDKOtherOrigin(t, s) })
 	t.Run("the checkout fits a phone and a desktop", func(t *testing.T) { testSDKLayout(t, s) })
 }
@@ -249,6 +252,34 @@ func testSDKLuhn(t *testing.T, s *sdkSite) {
 	if m := vaulttest.Decode[map[string]any](t, b); resp.StatusCode != http.StatusOK || m["status"] != "pending" {
 		t.Fatalf("merchant view: %d %s", resp.StatusCode, b)
 	}
+}
+
+func testSDKRefresh(t *testing.T, s *sdkSite) {
+	tok := createToken(t, s.e, s.e.AdminKey, panBody) // holds security code 123
+	resp, b := s.e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/security-code", `{"allowed_origins":["https://shop.test"]}`, "x-api-key", s.e.AdminKey)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("refresh: %d %s", resp.StatusCode, b)
+	}
+	id := vaulttest.Decode[map[string]string](t, b)["session_id"]
+	page := s.checkout(t, "https://shop.test", id)
+	number := browsertest.Frame(t, page, s.vault+"/web/v3.11.0/iframe/?field=cardNumber&")
+	shown := browsertest.Poll[[]any](t, number, `(() => { const i = document.getElementById("hg-number");
+		return i && i.value ? [i.value, i.readOnly || i.disabled] : null; })()`)
+	if shown[0] != "411111 ****** 1111" || shown[1] != true {
+		t.Errorf("the number field shows %v", shown)
+	}
+	s.typeInto(t, page, "cardVerificationCode", "hg-cvc", "987")
+	browsertest.Poll[bool](t, page, `!!(window.formState && window.formState.valid)`)
+	browsertest.Do(t, page, chromedp.Evaluate[chromedp.Void](`window.process()`))
+	res := browsertest.Poll[map[string]any](t, page, `window.processed || (window.refused ? {refused: window.refused} : null)`)
+	if data, _ := res["data"].(map[string]any); res["status"] != "success" || data["token_id"] != tok.ID {
+		t.Fatalf("process answered %v", res)
+	}
+	code, err := s.e.Vault.SecurityCode(context.Background(), vault.DefaultTenant, tok.ID)
+	if err != nil || code.Digits() != "987" {
+		t.Fatalf("held code after the SDK: %v", err)
+	}
+	s.e.AssertLogClean(t, id, `"987"`)
 }
 
 func testSDKOtherOrigin(t *testing.T, s *sdkSite) {

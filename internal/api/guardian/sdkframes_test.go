@@ -1,6 +1,7 @@
 package guardian_test
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -110,4 +111,36 @@ func FuzzSDKFrameQuery(f *testing.F) {
 			t.Fatalf("%q: status %d", query, resp.StatusCode)
 		}
 	})
+}
+
+func TestRefreshAllowedOrigins(t *testing.T) {
+	e := newEnv(t, nil)
+	tok := createToken(t, e, e.AdminKey, panBody)
+	path := "/api/pci/tokens/" + tok.ID + "/security-code"
+	for _, bad := range []string{`{"allowed_origins":"https://shop.example"}`, `{"allowed_origins":["https://shop.example/pay"]}`, `[1]`} {
+		resp, b := e.Do(t, "POST", path, bad, "x-api-key", e.AdminKey)
+		wantError(t, resp, b, 400)
+	}
+	resp, b := e.Do(t, "POST", path, `{"allowed_origins":["HTTPS://Shop.Example:443"]}`, "x-api-key", e.AdminKey)
+	if resp.StatusCode != 200 {
+		t.Fatalf("refresh: %d %s", resp.StatusCode, b)
+	}
+	id := decodeSessionID(t, b)
+	q := url.Values{"type": {"coordinator"}, "sessionId": {id}, "apiBaseUrl": {e.URL}, "origin": {"https://shop.example"}}
+	if p := loadPage(t, e, framePath(q)); p.status != 200 || p.frameAncestors() != "https://shop.example" {
+		t.Errorf("coordinator of a refresh: %d %q", p.status, p.frameAncestors())
+	}
+	if p := loadForm(t, e, id); p.status != 200 || p.frameAncestors() != "https://shop.example" {
+		t.Errorf("form of a refresh: %d %q", p.status, p.frameAncestors())
+	}
+}
+
+// decodeSessionID reads {"session_id"} from an answer.
+func decodeSessionID(t testing.TB, b []byte) string {
+	t.Helper()
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil || m["session_id"] == "" {
+		t.Fatalf("no session id in %s", b)
+	}
+	return m["session_id"]
 }
