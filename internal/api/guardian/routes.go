@@ -1,8 +1,8 @@
 // Package guardian is the Hellgate Guardian dialect: PCI tokens (with
 // capture sessions, security codes and forward), metadata inquiries and API
-// key administration under /api, and the session endpoints that Hellgate's
-// browser SDK calls under /sessions, in Guardian's {code, classifier,
-// message} error shape.
+// key administration under /api, the session endpoints that Hellgate's
+// browser SDK calls under /sessions, and the card frames that SDK loads
+// under /web, in Guardian's {code, classifier, message} error shape.
 package guardian
 
 import (
