@@ -80,12 +80,18 @@ try {
   const client = await Hellgate.init(session, { base_url: %q });
   client.onSessionComplete((r) => (window.completed = r));
   const card = client.use("CARD");
-  const fields = card.createFormFields({ style: { base: { fontSize: "16px", color: "#1f2328" } } });
-  const holder = card.createTextField({ placeholder: "Ada Lovelace", ariaLabel: "Name on card" });
-  fields.cardNumber.on("change", (s) => window.changes.push(s));
   card.onStateChange((s) => (window.formState = s));
-  await Promise.all([fields.cardNumber.mount("#number"), fields.expiryDate.mount("#expiry"),
-    fields.securityCode.mount("#cvc"), holder.mount("#holder")]);
+  const holder = card.createTextField({ placeholder: "Ada Lovelace", ariaLabel: "Name on card" });
+  if (new URLSearchParams(location.search).get("form") === "combined") {
+    const form = card.createForm({ style: { base: { fontSize: "16px" } } });
+    form.on("change", (s) => window.changes.push(s));
+    await Promise.all([form.mount("#number"), holder.mount("#holder")]);
+  } else {
+    const fields = card.createFormFields({ style: { base: { fontSize: "16px", color: "#1f2328" } } });
+    fields.cardNumber.on("change", (s) => window.changes.push(s));
+    await Promise.all([fields.cardNumber.mount("#number"), fields.expiryDate.mount("#expiry"),
+      fields.securityCode.mount("#cvc"), holder.mount("#holder")]);
+  }
   window.tokenize = () => card.tokenize({ cardholder_name: holder }).then(
     (r) => { window.tokenized = r; document.getElementById("status").textContent = "Saved"; return r; },
     (e) => { window.refused = e.message; document.getElementById("status").textContent = e.message; throw e; });
@@ -159,6 +165,7 @@ func (s *sdkSite) typeInto(t *testing.T, page context.Context, element, input, t
 func TestHellgateWebSDK(t *testing.T) {
 	s := newSDKSite(t)
 	t.Run("a card typed in the SDK's fields is tokenized into the session", func(t *testing.T) { testSDKTokenize(t, s) })
+	t.Run("the SDK's combined card form tokenizes too", func(t *testing.T) { testSDKCombined(t, s) })
 	t.Run("a Luhn failure is reported by the SDK before any request", func(t *testing.T) { testSDKLuhn(t, s) })
 	t.Run("a security-code session takes the code through process()", func(t *testing.T) { testSDKRefresh(t, s) })
 	t.Run("a page on an origin the session does not allow gets nothing", func(t *testing.T) { testSDKOtherOrigin(t, s) })
@@ -226,6 +233,31 @@ func testSDKTokenize(t *testing.T, s *sdkSite) {
 		}
 	}
 	s.e.AssertLogClean(t, id, pan, `"123"`)
+}
+
+func testSDKCombined(t *testing.T, s *sdkSite) {
+	id := formSession(t, s.e, "https://shop.test")
+	page := s.checkout(t, "https://shop.test", id+"&form=combined")
+	typed, year := expiryTyped()
+	s.typeInto(t, page, "card", "hg-number", amexPAN)
+	s.typeInto(t, page, "card", "hg-expiry", typed)
+	s.typeInto(t, page, "card", "hg-cvc", "123")
+	if c := browsertest.Poll[map[string]any](t, page, `window.changes.length ? window.changes[window.changes.length - 1] : null`); c["valid"] != false {
+		t.Errorf("an American Express card with a 3-digit code: %v", c)
+	}
+	s.typeInto(t, page, "card", "hg-cvc", "4")
+	browsertest.Poll[bool](t, page, `!!(window.formState && window.formState.valid)`)
+	browsertest.Do(t, page, chromedp.Evaluate[chromedp.Void](`window.tokenize().catch(() => {})`))
+	res := browsertest.Poll[map[string]any](t, page, `window.tokenized || (window.refused ? {refused: window.refused} : null)`)
+	tokenID, _ := res["token_id"].(string)
+	if tokenID == "" {
+		t.Fatalf("tokenize answered %v", res)
+	}
+	resp, b := s.e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", s.e.AdminKey)
+	if tok := vaulttest.Decode[token](t, b); resp.StatusCode != http.StatusOK || tok.Card.Scheme != "american express" ||
+		tok.Card.ExpiryYear != year {
+		t.Fatalf("token: %d %s", resp.StatusCode, b)
+	}
 }
 
 func testSDKLuhn(t *testing.T, s *sdkSite) {

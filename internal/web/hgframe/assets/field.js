@@ -57,6 +57,12 @@
   error.setAttribute("aria-live", "polite");
   document.body.append(error);
 
+  // brand is the card's brand for the security code: the number's own in
+  // the combined element, else the one the SDK passed from the number field.
+  function brand() {
+    return inputs.number ? sdkBrand(schemeOf(digits(inputs.number.value))) : opts.cardType;
+  }
+
   function digits(s) {
     return (s || "").replace(/\D/g, "");
   }
@@ -89,7 +95,7 @@
       case "year":
         return d.slice(0, 2);
       case "cvc":
-        return d.slice(0, Math.max(...cvcLengths(opts.cardType)));
+        return d.slice(0, Math.max(...cvcLengths(brand())));
     }
     return value.slice(0, 200);
   }
@@ -161,7 +167,7 @@
         return y >= now && y <= now + 20 ? result(true, true) : result(true, false, "The expiry year is not valid", "INVALID_EXPIRY_DATE");
       }
       case "cvc": {
-        const complete = cvcLengths(opts.cardType).includes(d.length);
+        const complete = cvcLengths(brand()).includes(d.length);
         return complete ? result(true, true) : result(false, false, "The security code is incomplete", "NOT_COMPLETE");
       }
     }
