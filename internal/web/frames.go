@@ -19,3 +19,12 @@ func SchemeRanges() any { return schemeRanges }
 // lengths (empty: 12 to 19), display groups and security-code length, as
 // JSON-encodable values.
 func SchemeInfos() any { return schemeInfos }
+
+// CardScript returns the card input helpers the vault's card pages share
+// (assets/card.js: the frozen global cardvaultCard with digitsOf, schemeOf,
+// luhn, group, reformat and expiryProblem), to embed as a nonce'd script
+// before a page's own.
+func CardScript() (string, error) {
+	b, err := assets.ReadFile("assets/card.js")
+	return string(b), err
+}

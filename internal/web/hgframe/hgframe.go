@@ -113,6 +113,10 @@ func render(w http.ResponseWriter, nonce, origin, title, script string, cfg any)
 	if err != nil {
 		return err
 	}
+	card, err := web.CardScript()
+	if err != nil {
+		return err
+	}
 	common, err := assets.ReadFile("assets/common.js")
 	if err != nil {
 		return err
@@ -126,7 +130,7 @@ func render(w http.ResponseWriter, nonce, origin, title, script string, cfg any)
 		return err
 	}
 	var buf bytes.Buffer
-	v := view{Nonce: nonce, Title: title, CSS: template.CSS(css), Script: template.JS(string(common) + "\n" + string(js)),
+	v := view{Nonce: nonce, Title: title, CSS: template.CSS(css), Script: template.JS(card + "\n" + string(common) + "\n" + string(js)),
 		Config: template.JS(raw)}
 	if err := t.Execute(&buf, v); err != nil {
 		return err

@@ -1,7 +1,7 @@
-"use strict";
 // Shared by the field and coordinator frames: the page's configuration and
-// the card checks (scheme by IIN, Luhn, lengths, expiry), written for
-// cardvault. No card data ever goes to the parent window.
+// the card checks (scheme by IIN, Luhn, lengths, expiry), over the vault's
+// shared card helpers (cardvaultCard, embedded before this script). No card
+// data ever goes to the parent window.
 const config = JSON.parse(document.getElementById("hg-config").textContent);
 
 // sdkBrand names a scheme as the SDK does ("american-express").
@@ -11,12 +11,7 @@ function sdkBrand(scheme) {
 
 // schemeOf names the scheme of a card number's digits, or "".
 function schemeOf(digits) {
-  for (const r of config.schemes) {
-    if (digits.length < r.len) continue;
-    const p = Number(digits.slice(0, r.len));
-    if (p >= r.lo && p <= r.hi) return r.scheme;
-  }
-  return "";
+  return cardvaultCard.schemeOf(config.schemes, digits);
 }
 
 // infoOf describes a scheme (lengths, groups, security-code length).
@@ -26,16 +21,7 @@ function infoOf(scheme) {
 
 // luhn reports whether digits pass the Luhn check.
 function luhn(digits) {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return digits.length > 0 && sum % 10 === 0;
+  return digits.length > 0 && cardvaultCard.luhn(digits);
 }
 
 // numberLengths lists a scheme's valid number lengths.
@@ -55,13 +41,9 @@ function fullYear(yy) {
   return 2000 + Number(yy);
 }
 
-// expiryError checks a month (1-12) and a four-digit year: "" when the
-// card has not expired and expires within 20 years.
+// expiryError checks a month (1-12) and a four-digit year: "" for a
+// month from now to 30 years ahead, as the hosted form checks it.
 function expiryError(month, year) {
-  const now = new Date();
-  const thisYear = now.getFullYear(), thisMonth = now.getMonth() + 1;
-  if (!(month >= 1 && month <= 12)) return "The expiry month is not a month";
-  if (year < thisYear || (year === thisYear && month < thisMonth)) return "The card has expired";
-  if (year > thisYear + 20) return "The expiry year is too far ahead";
-  return "";
+  if (!(month >= 1 && month <= 12) || !(year >= 2000 && year <= 2099)) return "Enter a month from 01 to 12.";
+  return cardvaultCard.expiryProblem(String(month).padStart(2, "0") + String(year - 2000).padStart(2, "0"));
 }

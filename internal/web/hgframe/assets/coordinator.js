@@ -5,6 +5,7 @@
 // compact JWE, ECDH-ES with A256GCM) and completes the session. Messages go
 // to the parent at the declared origin only, and never carry card data.
 (function () {
+  "use strict";
   const origin = config.origin;
   const sessionURL = (() => {
     try {

@@ -3,6 +3,7 @@
 // never the value) and when Enter or Escape is pressed, and it hands its
 // values to the coordinator frame of the same origin and parent on request.
 (function () {
+  "use strict";
   const origin = config.origin;
   const element = config.element;
   const key = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -64,7 +65,7 @@
   }
 
   function digits(s) {
-    return (s || "").replace(/\D/g, "");
+    return cardvaultCard.digitsOf(s || "");
   }
 
   // format returns an input's value as shown.
@@ -73,17 +74,7 @@
     switch (name) {
       case "number": {
         const scheme = schemeOf(d);
-        d = d.slice(0, Math.max(...numberLengths(scheme)));
-        const groups = infoOf(scheme).groups || [4, 4, 4, 4, 3];
-        const parts = [];
-        let at = 0;
-        for (const g of groups) {
-          if (at >= d.length) break;
-          parts.push(d.slice(at, at + g));
-          at += g;
-        }
-        if (at < d.length) parts.push(d.slice(at));
-        return parts.join(" ");
+        return cardvaultCard.group(d.slice(0, Math.max(...numberLengths(scheme))), infoOf(scheme));
       }
       case "expiry":
         if (d.length === 1 && d > "1") d = "0" + d;
@@ -103,25 +94,13 @@
   // reformat formats an input in place, keeping the caret after the same digit.
   function reformat(name) {
     const input = inputs[name];
-    const caret = input.selectionStart === null ? input.value.length : input.selectionStart;
-    const before = name === "text" ? caret : digits(input.value.slice(0, caret)).length;
     const shown = format(name, input.value);
     if (shown === input.value) return;
-    input.value = shown;
-    let pos = shown.length;
-    if (name !== "text") {
-      let seen = 0;
-      for (let i = 0; i < shown.length; i++) {
-        if (seen === before) {
-          pos = i;
-          break;
-        }
-        if (/\d/.test(shown[i])) seen++;
-      }
+    if (name === "text") {
+      input.value = shown;
     } else {
-      pos = Math.min(before, shown.length);
+      cardvaultCard.reformat(input, shown);
     }
-    if (document.activeElement === input) input.setSelectionRange(pos, pos);
   }
 
   function result(complete, valid, errorText, code) {
@@ -164,7 +143,7 @@
       case "year": {
         if (d.length < 2) return result(false, false, "The expiry year is incomplete", "NOT_COMPLETE");
         const y = fullYear(d), now = new Date().getFullYear();
-        return y >= now && y <= now + 20 ? result(true, true) : result(true, false, "The expiry year is not valid", "INVALID_EXPIRY_DATE");
+        return y >= now && y <= now + 30 ? result(true, true) : result(true, false, "Check the expiry year.", "INVALID_EXPIRY_DATE");
       }
       case "cvc": {
         const complete = cvcLengths(brand()).includes(d.length);
