@@ -26,8 +26,8 @@ import (
 // ci there); the merchant page loads its module unchanged.
 var hellgateSDK = filepath.Join("testdata", "hellgatesdk", "node_modules", "@starfish-codes", "hellgate", "dist", "hellgate-sdk.mjs")
 
-// updateShots rewrites the Web SDK screenshots under docs/images.
-var updateShots = flag.Bool("update", false, "write the Hellgate Web SDK screenshots to docs/images")
+// updateShots rewrites the Web SDK screenshots under docs/screenshots.
+var updateShots = flag.Bool("update", false, "write the Hellgate Web SDK screenshots to docs/screenshots")
 
 // sdkModule returns the SDK's module, skipping the test when npm has not
 // installed it unless CARDVAULT_TEST_REQUIRE_SDK=1 (CI), where it fails.
@@ -380,7 +380,7 @@ func sdkLayout(t *testing.T, s *sdkSite, width int64, file, typed string) {
 			t.Fatalf("screenshot at %d px: %v, %v", c.width, img.Bounds(), err)
 		}
 		if *updateShots {
-			if err := os.WriteFile(filepath.Join("..", "..", "..", "docs", "images", c.file), shot, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join("..", "..", "..", "docs", "screenshots", c.file), shot, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
