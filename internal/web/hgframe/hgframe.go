@@ -7,18 +7,18 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"slices"
 
 	"github.com/cardvault/cardvault/internal/web"
 )
 
-// Elements lists the field types the SDK mounts (its ElementType), each
-// served as ?field=NAME.
-var elements = []string{"card", "cardNumber", "cardExpirationDate", "cardExpirationMonth", "cardExpirationYear",
-	"cardVerificationCode", "text"}
+// titles names each field type the SDK mounts (its ElementType, served as
+// ?field=NAME) for assistive technology: the frame document's title.
+var titles = map[string]string{"card": "Card details", "cardNumber": "Card number", "cardExpirationDate": "Card expiry date",
+	"cardExpirationMonth": "Card expiry month", "cardExpirationYear": "Card expiry year",
+	"cardVerificationCode": "Card security code", "text": "Text field"}
 
 // IsElement reports whether name is a field type the frames serve.
-func IsElement(name string) bool { return slices.Contains(elements, name) }
+func IsElement(name string) bool { _, ok := titles[name]; return ok }
 
 // Field describes one field frame. Every member is required.
 type Field struct {
@@ -82,7 +82,7 @@ func RenderField(w http.ResponseWriter, f Field) error {
 		return errors.New("hgframe: unknown element")
 	}
 	cfg := fieldConfig{Element: f.Element, Origin: f.Origin, Schemes: web.SchemeRanges(), SchemeInfo: web.SchemeInfos()}
-	return render(w, f.Nonce, f.Origin, "Card field", "field.js", cfg)
+	return render(w, f.Nonce, f.Origin, titles[f.Element], "field.js", cfg)
 }
 
 // RenderCoordinator writes the coordinator frame with status 200 and its
