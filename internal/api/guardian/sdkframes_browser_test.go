@@ -81,7 +81,12 @@ try {
   const card = client.use("CARD");
   card.onStateChange((s) => (window.formState = s));
   const holder = card.createTextField({ placeholder: "Ada Lovelace", ariaLabel: "Name on card" });
-  if (new URLSearchParams(location.search).get("form") === "combined") {
+  const mode = new URLSearchParams(location.search).get("form");
+  if (mode === "separate") {
+    const f = card.createFormFields({ expiryDateElement: "separate" });
+    await Promise.all([f.cardNumber.mount("#number"), f.expiryMonth.mount("#expiry"), f.expiryYear.mount("#holder"),
+      f.securityCode.mount("#cvc")]);
+  } else if (mode === "combined") {
     const form = card.createForm({ style: { base: { fontSize: "16px" } } });
     form.on("change", (s) => window.changes.push(s));
     await Promise.all([form.mount("#number"), holder.mount("#holder")]);
@@ -165,6 +170,7 @@ func TestHellgateWebSDK(t *testing.T) {
 	s := newSDKSite(t)
 	t.Run("a card typed in the SDK's fields is tokenized into the session", func(t *testing.T) { testSDKTokenize(t, s) })
 	t.Run("the SDK's combined card form tokenizes too", func(t *testing.T) { testSDKCombined(t, s) })
+	t.Run("separate expiry month and year fields tokenize too", func(t *testing.T) { testSDKSeparate(t, s) })
 	t.Run("a Luhn failure is reported by the SDK before any request", func(t *testing.T) { testSDKLuhn(t, s) })
 	t.Run("a security-code session takes the code through process()", func(t *testing.T) { testSDKRefresh(t, s) })
 	t.Run("a page on an origin the session does not allow gets nothing", func(t *testing.T) { testSDKOtherOrigin(t, s) })
@@ -255,6 +261,34 @@ func testSDKCombined(t *testing.T, s *sdkSite) {
 	resp, b := s.e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", s.e.AdminKey)
 	if tok := vaulttest.Decode[token](t, b); resp.StatusCode != http.StatusOK || tok.Card.Scheme != "american express" ||
 		tok.Card.ExpiryYear != year {
+		t.Fatalf("token: %d %s", resp.StatusCode, b)
+	}
+}
+
+func testSDKSeparate(t *testing.T, s *sdkSite) {
+	id := formSession(t, s.e, "https://shop.test")
+	page := s.checkout(t, "https://shop.test", id+"&form=separate")
+	_, year := expiryTyped()
+	s.typeInto(t, page, "cardNumber", "hg-number", "5555555555554444")
+	s.typeInto(t, page, "cardExpirationMonth", "hg-month", "3")
+	s.typeInto(t, page, "cardExpirationYear", "hg-year", fmt.Sprintf("%02d", year%100))
+	s.typeInto(t, page, "cardVerificationCode", "hg-cvc", "123")
+	month := browsertest.Frame(t, page, s.vault+"/web/v3.11.0/iframe/?field=cardExpirationMonth&")
+	if got := browsertest.Eval[[]string](t, month, `[document.getElementById("hg-month").value, document.title,
+		document.querySelector("label[for=hg-month]").textContent, document.getElementById("hg-month").autocomplete]`); got[0] != "03" ||
+		got[1] != "Card expiry month" || got[2] != "Expiry month (MM)" || got[3] != "cc-exp-month" {
+		t.Errorf("the month field: %q", got)
+	}
+	browsertest.Poll[bool](t, page, `!!(window.formState && window.formState.valid)`)
+	browsertest.Do(t, page, chromedp.Evaluate[chromedp.Void](`window.tokenize().catch(() => {})`))
+	res := browsertest.Poll[map[string]any](t, page, `window.tokenized || (window.refused ? {refused: window.refused} : null)`)
+	tokenID, _ := res["token_id"].(string)
+	if tokenID == "" {
+		t.Fatalf("tokenize answered %v", res)
+	}
+	resp, b := s.e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", s.e.AdminKey)
+	if tok := vaulttest.Decode[token](t, b); resp.StatusCode != http.StatusOK || tok.Card.ExpiryMonth != 3 || tok.Card.ExpiryYear != year ||
+		tok.Card.Scheme != "mastercard" {
 		t.Fatalf("token: %d %s", resp.StatusCode, b)
 	}
 }
