@@ -164,6 +164,24 @@ func (s *sdkSite) typeInto(t *testing.T, page context.Context, element, input, t
 	browsertest.Do(t, fr, chromedp.SendKeys(chromedp.ID(input), text))
 }
 
+// tokenize waits until the SDK's form is valid, tokenizes with it and
+// returns the stored token as the API shows it.
+func (s *sdkSite) tokenize(t *testing.T, page context.Context) token {
+	t.Helper()
+	browsertest.Poll[bool](t, page, `!!(window.formState && window.formState.valid)`)
+	browsertest.Do(t, page, chromedp.Evaluate[chromedp.Void](`window.tokenize().catch(() => {})`))
+	res := browsertest.Poll[map[string]any](t, page, `window.tokenized || (window.refused ? {refused: window.refused} : null)`)
+	tokenID, _ := res["token_id"].(string)
+	if tokenID == "" {
+		t.Fatalf("tokenize answered %v", res)
+	}
+	resp, b := s.e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", s.e.AdminKey)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("token: %d %s", resp.StatusCode, b)
+	}
+	return vaulttest.Decode[token](t, b)
+}
+
 // TestHellgateWebSDK runs Hellgate's Web SDK, unchanged, against the
 // vault's frames in headless Chromium over HTTPS.
 func TestHellgateWebSDK(t *testing.T) {
@@ -251,17 +269,9 @@ func testSDKCombined(t *testing.T, s *sdkSite) {
 		t.Errorf("an American Express card with a 3-digit code: %v", c)
 	}
 	s.typeInto(t, page, "card", "hg-cvc", "4")
-	browsertest.Poll[bool](t, page, `!!(window.formState && window.formState.valid)`)
-	browsertest.Do(t, page, chromedp.Evaluate[chromedp.Void](`window.tokenize().catch(() => {})`))
-	res := browsertest.Poll[map[string]any](t, page, `window.tokenized || (window.refused ? {refused: window.refused} : null)`)
-	tokenID, _ := res["token_id"].(string)
-	if tokenID == "" {
-		t.Fatalf("tokenize answered %v", res)
-	}
-	resp, b := s.e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", s.e.AdminKey)
-	if tok := vaulttest.Decode[token](t, b); resp.StatusCode != http.StatusOK || tok.Card.Scheme != "american express" ||
-		tok.Card.ExpiryYear != year {
-		t.Fatalf("token: %d %s", resp.StatusCode, b)
+	tok := s.tokenize(t, page)
+	if tok.Card.Scheme != "american express" || tok.Card.ExpiryYear != year {
+		t.Fatalf("token: %+v", tok)
 	}
 }
 
@@ -279,17 +289,9 @@ func testSDKSeparate(t *testing.T, s *sdkSite) {
 		got[1] != "Card expiry month" || got[2] != "Expiry month (MM)" || got[3] != "cc-exp-month" {
 		t.Errorf("the month field: %q", got)
 	}
-	browsertest.Poll[bool](t, page, `!!(window.formState && window.formState.valid)`)
-	browsertest.Do(t, page, chromedp.Evaluate[chromedp.Void](`window.tokenize().catch(() => {})`))
-	res := browsertest.Poll[map[string]any](t, page, `window.tokenized || (window.refused ? {refused: window.refused} : null)`)
-	tokenID, _ := res["token_id"].(string)
-	if tokenID == "" {
-		t.Fatalf("tokenize answered %v", res)
-	}
-	resp, b := s.e.Do(t, "GET", "/api/pci/tokens/"+tokenID, "", "x-api-key", s.e.AdminKey)
-	if tok := vaulttest.Decode[token](t, b); resp.StatusCode != http.StatusOK || tok.Card.ExpiryMonth != 3 || tok.Card.ExpiryYear != year ||
-		tok.Card.Scheme != "mastercard" {
-		t.Fatalf("token: %d %s", resp.StatusCode, b)
+	tok := s.tokenize(t, page)
+	if tok.Card.ExpiryMonth != 3 || tok.Card.ExpiryYear != year || tok.Card.Scheme != "mastercard" {
+		t.Fatalf("token: %+v", tok)
 	}
 }
 
