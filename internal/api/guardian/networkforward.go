@@ -13,6 +13,11 @@ import (
 // token forward redeems.
 const cryptogramHeader = "X-Cryptogram-Reference"
 
+// sandboxHeader is "true" on the answer of a forward that sent a sandbox
+// network token and cryptogram (never valid at a network); the provider's
+// own header of that name is not passed on.
+const sandboxHeader = "Cardvault-Sandbox"
+
 // networkPlaceholders are the names a network token forward fills. Every
 // value is a string unless piped through | unwrap; expiry month and year
 // are numbers then.
@@ -68,6 +73,10 @@ func (a *API) networkForward(w http.ResponseWriter, r *http.Request) error {
 		red, err := a.network.Redeem(r.Context(), server.Principal(r).Tenant, id, ref, nil)
 		if err != nil {
 			return nil, networkError(err)
+		}
+		if red.Token.Sandbox || red.Cryptogram.Sandbox {
+			// The body is the destination's, so a header says it.
+			w.Header().Set(sandboxHeader, "true")
 		}
 		return tpl.Render(contentType, networkValues(red))
 	})

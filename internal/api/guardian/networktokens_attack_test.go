@@ -152,8 +152,8 @@ func TestNetworkForwardRefusedDestinationKeepsReference(t *testing.T) {
 			t.Errorf("%s: %s", dest, b)
 		}
 	}
-	if resp, b := fwd(u.URL + "/pay"); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("forward after refused destinations: %d %s", resp.StatusCode, b)
+	if resp, b := fwd(u.URL + "/pay"); resp.StatusCode != http.StatusCreated || resp.Header.Get("Cardvault-Sandbox") != "true" {
+		t.Fatalf("forward after refused destinations: %d %v %s", resp.StatusCode, resp.Header, b)
 	}
 	resp, b := fwd(u.URL + "/pay")
 	wantError(t, resp, b, http.StatusConflict, "already used")
