@@ -1,0 +1,74 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// sweepExpiredCodes deletes every held security code that expired by now
+// and reports each one it deleted as ActionSecurityCodeExpired, so that
+// webhooks can tell a merchant a code is gone.
+//
+// Exactly one notice per hold: only the call whose delete removed the row
+// reports it. CleanExpired runs this before DeleteExpired and passes
+// DeleteExpired the same now, so a hold the generic delete removes (on this
+// node or another) is one that some sweep listed and already deleted and
+// reported first: nothing expires unreported. Only the clear columns are
+// read (tenant, id, expiry); no hold is opened.
+func (s *Service) sweepExpiredCodes(ctx context.Context, now time.Time) error {
+	tp := Page{Limit: 500}
+	for {
+		tenants, err := s.store.ListTenants(ctx, tp)
+		if err != nil {
+			return err
+		}
+		for _, t := range tenants {
+			if err := s.sweepTenantCodes(ctx, t.ID, now); err != nil {
+				return err
+			}
+		}
+		if len(tenants) < tp.Limit {
+			return nil
+		}
+		tp.After = tenants[len(tenants)-1].ID
+	}
+}
+
+// sweepTenantCodes is sweepExpiredCodes for one tenant.
+func (s *Service) sweepTenantCodes(ctx context.Context, tenant string, now time.Time) error {
+	q := RecordQuery{Tenant: tenant, Kind: KindSecurityCode, Page: Page{Limit: 500}}
+	for {
+		// A "now" before any expiry lists the expired rows too.
+		rs, err := s.store.ListRecords(ctx, q, time.Time{})
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Tenant != tenant || r.ExpiresAt.IsZero() || r.ExpiresAt.After(now) {
+				continue
+			}
+			if err := s.expireCode(ctx, tenant, r.ID); err != nil {
+				return err
+			}
+		}
+		if len(rs) < q.Limit {
+			return nil
+		}
+		q.After = rs[len(rs)-1].ID
+	}
+}
+
+// expireCode deletes a hold known to have expired and reports it, unless
+// another call deleted it first.
+func (s *Service) expireCode(ctx context.Context, tenant, cardID string) error {
+	err := securityCodes.Delete(ctx, s, tenant, cardID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.notify(ctx, Notice{Tenant: tenant, Action: ActionSecurityCodeExpired, Target: cardID})
+	return nil
+}
