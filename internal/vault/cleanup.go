@@ -14,10 +14,10 @@ const cleanBatch = 500
 // go up to the time that sweep started, so none is deleted unreported.
 func (s *Service) CleanExpired(ctx context.Context) (int, error) {
 	now := s.Now()
-	if err := s.sweepExpiredCodes(ctx, now); err != nil {
-		return 0, err
+	total, err := s.sweepExpiredCodes(ctx, now)
+	if err != nil {
+		return total, err
 	}
-	total := 0
 	for {
 		n, err := s.store.DeleteExpired(ctx, now, cleanBatch)
 		total += n

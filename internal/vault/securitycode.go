@@ -102,7 +102,8 @@ func (s *Service) SecurityCodeAvailable(ctx context.Context, tenant, cardID stri
 		}
 		// Nothing live: drop an expired hold that may still be stored, and
 		// report it if this call is the one that removed it.
-		return tx.expireCode(ctx, tenant, cardID)
+		_, err = tx.expireCode(ctx, tenant, cardID)
+		return err
 	})
 	return hold, domainErr(err)
 }

@@ -16,59 +16,67 @@ import (
 // node or another) is one that some sweep listed and already deleted and
 // reported first: nothing expires unreported. Only the clear columns are
 // read (tenant, id, expiry); no hold is opened.
-func (s *Service) sweepExpiredCodes(ctx context.Context, now time.Time) error {
+func (s *Service) sweepExpiredCodes(ctx context.Context, now time.Time) (int, error) {
 	tp := Page{Limit: 500}
+	total := 0
 	for {
 		tenants, err := s.store.ListTenants(ctx, tp)
 		if err != nil {
-			return err
+			return total, err
 		}
 		for _, t := range tenants {
-			if err := s.sweepTenantCodes(ctx, t.ID, now); err != nil {
-				return err
+			n, err := s.sweepTenantCodes(ctx, t.ID, now)
+			total += n
+			if err != nil {
+				return total, err
 			}
 		}
 		if len(tenants) < tp.Limit {
-			return nil
+			return total, nil
 		}
 		tp.After = tenants[len(tenants)-1].ID
 	}
 }
 
 // sweepTenantCodes is sweepExpiredCodes for one tenant.
-func (s *Service) sweepTenantCodes(ctx context.Context, tenant string, now time.Time) error {
+func (s *Service) sweepTenantCodes(ctx context.Context, tenant string, now time.Time) (int, error) {
 	q := RecordQuery{Tenant: tenant, Kind: KindSecurityCode, Page: Page{Limit: 500}}
+	n := 0
 	for {
 		// A "now" before any expiry lists the expired rows too.
 		rs, err := s.store.ListRecords(ctx, q, time.Time{})
 		if err != nil {
-			return err
+			return n, err
 		}
 		for _, r := range rs {
 			if r.Tenant != tenant || r.ExpiresAt.IsZero() || r.ExpiresAt.After(now) {
 				continue
 			}
-			if err := s.expireCode(ctx, tenant, r.ID); err != nil {
-				return err
+			gone, err := s.expireCode(ctx, tenant, r.ID)
+			if err != nil {
+				return n, err
+			}
+			if gone {
+				n++
 			}
 		}
 		if len(rs) < q.Limit {
-			return nil
+			return n, nil
 		}
 		q.After = rs[len(rs)-1].ID
 	}
 }
 
 // expireCode deletes a hold known to have expired and reports it, unless
-// another call deleted it first.
-func (s *Service) expireCode(ctx context.Context, tenant, cardID string) error {
-	err := securityCodes.Delete(ctx, s, tenant, cardID)
+// another call deleted it first; gone says whether this call did.
+func (s *Service) expireCode(ctx context.Context, tenant, cardID string) (gone bool, err error) {
+	err = securityCodes.Delete(ctx, s, tenant, cardID)
 	if errors.Is(err, ErrNotFound) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	s.notify(ctx, Notice{Tenant: tenant, Action: ActionSecurityCodeExpired, Target: cardID})
-	return nil
+	return true, nil
 }
