@@ -18,6 +18,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
 // Prefixes the facade owns.
@@ -48,6 +49,8 @@ type API struct {
 	wait     time.Duration
 	// links chooses the base of absolute links (baseURL).
 	links api.Links
+	// webhooks keeps webhook endpoints; nil answers their routes 404.
+	webhooks *webhooks.Service
 }
 
 // New returns the Guardian facade over d.Vault and d.Sessions. d.Relay
@@ -55,7 +58,7 @@ type API struct {
 // inquiries (nil: bintable.Default()).
 func New(d api.Deps) *API {
 	a := &API{vault: d.Vault, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
-		wait: d.IdempotencyWait, links: d.Links()}
+		wait: d.IdempotencyWait, links: d.Links(), webhooks: d.Webhooks}
 	if a.bins == nil {
 		a.bins = bintable.Default()
 	}
@@ -90,6 +93,12 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("GET "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.getKey))
 	mux.Handle("PATCH "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.updateKey))
 	mux.Handle("DELETE "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.deleteKey))
+
+	const hooks = APIPrefix + "/admin/webhooks"
+	mux.Handle("POST "+hooks, rt.Key(vault.ScopeWebhooks, a.createWebhook))
+	mux.Handle("GET "+hooks, rt.Key(vault.ScopeWebhooks, a.listWebhooks))
+	mux.Handle("GET "+hooks+"/{id}", rt.Key(vault.ScopeWebhooks, a.getWebhook))
+	mux.Handle("DELETE "+hooks+"/{id}", rt.Key(vault.ScopeWebhooks, a.deleteWebhook))
 
 	mux.Handle(APIPrefix+"/network/", rt.Serve(a.notImplemented("network tokens")))
 

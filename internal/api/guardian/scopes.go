@@ -11,14 +11,15 @@ import (
 // scopes read back as every Guardian scope its cardvault scopes cover.
 // cardvault's own scope names are accepted as they are.
 //
-// cardvault has one administrative scope, admin, and it holds every other
-// scope (revealing cards, minting keys). A Guardian admin scope is granted
-// only where admin is what it asks for: admin:api-keys:create can mint a
-// key with any scope, so it is worth admin already. The narrower admin
-// scopes (reading, updating or deleting keys, webhooks) have no cardvault
-// equivalent that stays narrow, so they are refused (see refusedScopes)
-// rather than widened: an operator asking for a read-only key must not get
-// one that reveals cards.
+// cardvault's administrative scope, admin, holds every other scope
+// (revealing cards, minting keys). A Guardian admin scope is granted only
+// where admin is what it asks for: admin:api-keys:create can mint a key with
+// any scope, so it is worth admin already. The Guardian webhook scopes map
+// to cardvault's narrow webhooks scope, which manages webhook endpoints and
+// nothing else. The narrower key scopes (reading, updating or deleting
+// keys) have no cardvault equivalent that stays narrow, so they are refused
+// (see refusedScopes) rather than widened: an operator asking for a
+// read-only key must not get one that reveals cards.
 var scopeMap = map[string]vault.Scope{
 	"admin:api-keys:create":   vault.ScopeAdmin,
 	"pci:tokens:create":       vault.ScopeCardsWrite,
@@ -27,6 +28,9 @@ var scopeMap = map[string]vault.Scope{
 	"pci:tokens:read":         vault.ScopeCardsRead,
 	"pci:tokens:forward":      vault.ScopeForward,
 	"metadata:inquiry:create": vault.ScopeCardsRead,
+	"admin:webhooks:create":   vault.ScopeWebhooks,
+	"admin:webhooks:read":     vault.ScopeWebhooks,
+	"admin:webhooks:delete":   vault.ScopeWebhooks,
 }
 
 // refusedScopes are Guardian scope names that cardvault knows but cannot
@@ -34,7 +38,6 @@ var scopeMap = map[string]vault.Scope{
 // that says so.
 var refusedScopes = []string{
 	"admin:api-keys:read", "admin:api-keys:update", "admin:api-keys:delete",
-	"admin:webhooks:create", "admin:webhooks:read", "admin:webhooks:delete",
 }
 
 // guardianScopes lists, per cardvault scope, the Guardian scopes it covers,
@@ -45,6 +48,7 @@ var guardianScopes = map[vault.Scope][]string{
 	vault.ScopeCardsWrite:  {"pci:tokens:create", "pci:tokens:update", "pci:tokens:delete"},
 	vault.ScopeCardsRead:   {"pci:tokens:read", "metadata:inquiry:create"},
 	vault.ScopeForward:     {"pci:tokens:forward"},
+	vault.ScopeWebhooks:    {"admin:webhooks:create", "admin:webhooks:read", "admin:webhooks:delete"},
 	vault.ScopeCardsReveal: {string(vault.ScopeCardsReveal)},
 }
 
