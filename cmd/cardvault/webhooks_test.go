@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
+)
+
+// TestSecurityCodeExpiryReachesAWebhook runs the binary's serve with a
+// short security-code lifetime and checks that a registered endpoint gets
+// the security_code.expired event of a stored card, signed, naming the
+// card by id only.
+func TestSecurityCodeExpiryReachesAWebhook(t *testing.T) {
+	type got struct {
+		header http.Header
+		body   []byte
+	}
+	var mu sync.Mutex
+	var received []got
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		received = append(received, got{r.Header.Clone(), b})
+		mu.Unlock()
+	}))
+	defer rcv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, _ := runServe(t, ctx, envOf("CARDVAULT_DATA_DIR", t.TempDir(), "CARDVAULT_BOOTSTRAP_API_KEY", testBootstrap,
+		"CARDVAULT_FORWARD_ALLOW", rcv.URL, "CARDVAULT_SECURITY_CODE_TTL", "1s", "CARDVAULT_CLEANUP_INTERVAL", "1s",
+		"CARDVAULT_WEBHOOK_POLL", "100ms"))
+	call := func(method, path, body string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("x-api-key", testBootstrap)
+		req.Header.Set("content-type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, out)
+		}
+		return out
+	}
+	ep := call("POST", "/cardvault/v1/webhooks", `{"url":"`+rcv.URL+`/hook","events":["security_code.expired"]}`)
+	secret, _ := ep["secret"].(string)
+	c := call("POST", "/cardvault/v1/cards", `{"number":"4111111111111111","expiry":"12/2039","security_code":"123"}`)
+	cardID, _ := c["id"].(string)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		n := len(received)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(received) != 1 {
+		t.Fatalf("received %d deliveries, want 1", len(received))
+	}
+	r := received[0]
+	if err := webhooks.Verify(secret, r.header.Get("Cardvault-Signature"), r.body, time.Now(), 0); err != nil {
+		t.Fatalf("signature: %v", err)
+	}
+	var ev webhooks.Event
+	if err := json.Unmarshal(r.body, &ev); err != nil || ev.Type != "security_code.expired" || ev.Data["card_id"] != cardID {
+		t.Fatalf("event %s (%v), want security_code.expired of %s", r.body, err, cardID)
+	}
+	// Nothing but the card's id: no number, no code.
+	if len(ev.Data) != 1 {
+		t.Fatalf("event data %v, want only card_id", ev.Data)
+	}
+}
