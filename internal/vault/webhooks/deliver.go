@@ -51,7 +51,8 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 }
 
 // claimDue walks every tenant's pending deliveries, oldest first, and
-// claims due ones until it has a batch.
+// claims due ones until it has a batch. A tenant whose deliveries cannot be
+// read is logged and skipped; only an error listing tenants is returned.
 func (s *Service) claimDue(ctx context.Context) ([]vault.Stored[deliveryData], error) {
 	var out []vault.Stored[deliveryData]
 	tp := vault.Page{Limit: 500}
@@ -61,8 +62,13 @@ func (s *Service) claimDue(ctx context.Context) ([]vault.Stored[deliveryData], e
 			return out, err
 		}
 		for _, t := range tenants {
-			if out, err = s.claimTenant(ctx, t.ID, out); err != nil || len(out) >= s.opts.Batch {
-				return out, err
+			var terr error
+			// One tenant's unreadable delivery must not stop the others'.
+			if out, terr = s.claimTenant(ctx, t.ID, out); terr != nil {
+				s.log.ErrorContext(ctx, "claim webhook deliveries", "tenant", t.ID, "err", terr)
+			}
+			if len(out) >= s.opts.Batch || ctx.Err() != nil {
+				return out, ctx.Err()
 			}
 		}
 		if len(tenants) < tp.Limit {
