@@ -33,11 +33,7 @@ type webhookResponse struct {
 }
 
 func webhookView(e webhooks.Endpoint) webhookResponse {
-	events := e.Events
-	if len(events) == 0 {
-		events = []string{"*"}
-	}
-	return webhookResponse{ID: e.ID, CreatedAt: e.CreatedAt, URL: e.URL, Events: events, Description: e.Description,
+	return webhookResponse{ID: e.ID, CreatedAt: e.CreatedAt, URL: e.URL, Events: e.EventNames(), Description: e.Description,
 		Secret: e.Secret}
 }
 

@@ -43,11 +43,7 @@ type deliveryResponse struct {
 var errNoWebhooks = &vault.Error{Code: vault.CodeNotFound, Public: "this vault sends no webhooks"}
 
 func webhookView(e webhooks.Endpoint) webhookResponse {
-	events := e.Events
-	if len(events) == 0 {
-		events = []string{"*"}
-	}
-	return webhookResponse{ID: e.ID, URL: e.URL, Events: events, Description: e.Description, Secret: e.Secret,
+	return webhookResponse{ID: e.ID, URL: e.URL, Events: e.EventNames(), Description: e.Description, Secret: e.Secret,
 		CreatedAt: e.CreatedAt}
 }
 

@@ -57,6 +57,15 @@ func (e Endpoint) Wants(typ string) bool {
 	return typ == EventPing || len(e.Events) == 0 || slices.Contains(e.Events, typ)
 }
 
+// EventNames lists the types the endpoint takes as the APIs show them:
+// ["*"] for every type.
+func (e Endpoint) EventNames() []string {
+	if len(e.Events) == 0 {
+		return []string{"*"}
+	}
+	return e.Events
+}
+
 // endpointData is an endpoint record's value, sealed.
 type endpointData struct {
 	URL         string   `json:"url"`
