@@ -64,7 +64,7 @@ func facades(d deps, c config.Config) ([]server.Facade, *webhooks.Service, error
 	}
 	v := d.vault
 	// Webhook destinations pass the forward relay's allowlist and SSRF guard.
-	hooks := webhooks.New(v, relay, d.log, webhooks.Options{})
+	hooks := webhooks.New(v, relay, d.log, webhooks.Options{Observe: d.ops.WebhookAttempt})
 	all := api.Deps{Webhooks: hooks, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),

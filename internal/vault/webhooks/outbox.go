@@ -163,7 +163,21 @@ func (s *Service) finish(ctx context.Context, r vault.Stored[deliveryData], stat
 			"delivery", r.ID, "event", d.EventID)
 		return nil
 	}
+	if err == nil && s.opts.Observe != nil && d.State != StateCancelled {
+		s.opts.Observe(outcomeOf(d.State))
+	}
 	return err
+}
+
+// outcomeOf names an attempt's outcome by the state it left.
+func outcomeOf(state string) string {
+	switch state {
+	case StateDelivered:
+		return "delivered"
+	case StateFailed:
+		return "gave_up"
+	}
+	return "retry"
 }
 
 // backoff is the wait after the nth failed attempt: Backoff doubled per

@@ -176,6 +176,8 @@ func TestAttemptsRunOutAndADeletedEndpointIsCancelled(t *testing.T) {
 		rc := newReceiver(t, 1000, d.clock)
 		o := fastOptions
 		o.MaxAttempts = 3
+		var outcomes []string
+		o.Observe = func(outcome string) { outcomes = append(outcomes, outcome) }
 		n := d.start(t, rc.allow(), o)
 		ep := rc.register(t, n, vault.DefaultTenant)
 		publish(t, n, vault.DefaultTenant, 1)
@@ -191,6 +193,9 @@ func TestAttemptsRunOutAndADeletedEndpointIsCancelled(t *testing.T) {
 		}
 		if _, _, seen := rc.counts(); seen != 3 {
 			t.Fatalf("%d requests, want 3", seen)
+		}
+		if fmt.Sprint(outcomes) != "[retry retry gave_up]" {
+			t.Fatalf("observed %v", outcomes)
 		}
 
 		publish(t, n, vault.DefaultTenant, 1)

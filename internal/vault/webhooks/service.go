@@ -47,6 +47,9 @@ type Options struct {
 	Scan int
 	// Owner names this node in its leases; "" means a random id.
 	Owner string
+	// Observe, when not nil, is told each attempt's outcome: "delivered",
+	// "retry" or "gave_up" (a metric).
+	Observe func(outcome string)
 }
 
 func (o Options) withDefaults() Options {
