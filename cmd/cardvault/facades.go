@@ -16,6 +16,7 @@ import (
 	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
 	"github.com/cardvault/cardvault/internal/vault/cardtokens"
@@ -23,6 +24,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
+	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
@@ -63,9 +65,13 @@ func facades(d deps, c config.Config) ([]server.Facade, *webhooks.Service, error
 		}
 	}
 	v := d.vault
+	nt, err := networkTokens(v, c.TSP)
+	if err != nil {
+		return nil, nil, err
+	}
 	// Webhook destinations pass the forward relay's allowlist and SSRF guard.
 	hooks := webhooks.New(v, relay, d.log, webhooks.Options{Observe: d.ops.WebhookAttempt})
-	all := api.Deps{Webhooks: hooks, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
+	all := api.Deps{NetworkTokens: nt, Webhooks: hooks, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
 		Checkouts: checkouts.New(v), CardTokens: cardtokens.New(v), PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
@@ -77,4 +83,14 @@ func facades(d deps, c config.Config) ([]server.Facade, *webhooks.Service, error
 		guardian.New(all),
 		hyperswitch.New(all),
 	}, hooks, nil
+}
+
+// networkTokens builds the network-token domain on the provider name
+// (CARDVAULT_TSP) chooses; only the sandbox is built in.
+func networkTokens(v *vault.Service, name string) (*networktokens.Service, error) {
+	switch name {
+	case "", "sandbox":
+		return networktokens.New(v, func(st tsp.Storage) tsp.Provider { return tsp.NewSandbox(st, v.Now) }), nil
+	}
+	return nil, fmt.Errorf("tsp: %q is not a known network-token service provider (known: sandbox)", name)
 }
