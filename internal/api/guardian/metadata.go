@@ -50,12 +50,9 @@ func (a *API) inquire(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if isNull(req.Source) {
-		return badRequest("source", "source is required, with type pan, pci_token or network_token")
-	}
-	var src inquirySource
-	if err := json.Unmarshal(req.Source, &src); err != nil {
-		return badRequest("source", "source must be an object with a type (pan or pci_token)")
+	src, err := decodeSource[inquirySource](req.Source, "pan, pci_token or network_token")
+	if err != nil {
+		return err
 	}
 	var pan card.PAN
 	switch src.Type {

@@ -114,12 +114,9 @@ func (a *API) createNetworkToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if isNull(req.Source) {
-		return badRequest("source", "source is required, with type pci_token or pan")
-	}
-	var src networkSource
-	if err := json.Unmarshal(req.Source, &src); err != nil {
-		return badRequest("source", "source must be an object with a type (pci_token or pan)")
+	src, err := decodeSource[networkSource](req.Source, "pci_token or pan")
+	if err != nil {
+		return err
 	}
 	tenant := server.Principal(r).Tenant
 	opts := networktokens.ProvisionOptions{Metadata: md}

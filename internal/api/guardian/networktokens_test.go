@@ -178,6 +178,17 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	resp, b = e.Do(t, "DELETE", "/api/network/tokens/"+nt.ID, "", "x-api-key", create)
 	wantError(t, resp, b, http.StatusConflict, "deleted")
 
+	// Deleting the PCI token deletes its network tokens.
+	card2 := createToken(t, e, e.AdminKey, panBody)
+	third := provisionNetwork(t, e, create, `{"source":{"type":"pci_token","id":"`+card2.ID+`"}}`)
+	if resp, b = e.Do(t, "DELETE", "/api/pci/tokens/"+card2.ID, "", "x-api-key", e.AdminKey); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete pci token: %d %s", resp.StatusCode, b)
+	}
+	_, b = e.Do(t, "GET", "/api/network/tokens/"+third.ID, "", "x-api-key", read)
+	if got := vaulttest.Decode[netToken](t, b); got.NetworkToken.Status != "deleted" || got.PCITokenID != "" {
+		t.Errorf("network token of a deleted PCI token: %s", b)
+	}
+
 	var actions []string
 	for _, a := range auditActions(t, e) {
 		actions = append(actions, a.Action)
