@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
@@ -71,6 +72,11 @@ func facades(d deps, c config.Config) ([]server.Facade, *webhooks.Service, error
 	}
 	// Webhook destinations pass the forward relay's allowlist and SSRF guard.
 	hooks := webhooks.New(v, relay, d.log, webhooks.Options{Observe: d.ops.WebhookAttempt})
+	// A network-token change and its webhook deliveries commit together.
+	nt.OnEvent(func(ctx context.Context, tx *vault.Service, e tsp.Event, t tsp.Token) error {
+		_, err := hooks.PublishIn(ctx, tx, webhooks.NetworkTokenEvent(e, t))
+		return err
+	})
 	all := api.Deps{NetworkTokens: nt, Webhooks: hooks, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),

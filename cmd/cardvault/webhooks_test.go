@@ -14,11 +14,12 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
-// TestSecurityCodeExpiryReachesAWebhook runs the binary's serve with a
-// short security-code lifetime and checks that a registered endpoint gets
-// the security_code.expired event of a stored card, signed, naming the
-// card by id only.
-func TestSecurityCodeExpiryReachesAWebhook(t *testing.T) {
+// TestEventsReachAWebhook runs the binary's serve with a short
+// security-code lifetime and checks that a registered endpoint gets the
+// security_code.expired event of a stored card and the
+// network_token.provisioned and .deleted events of a Guardian network
+// token, each signed, naming cards and tokens by id only.
+func TestEventsReachAWebhook(t *testing.T) {
 	type got struct {
 		header http.Header
 		body   []byte
@@ -54,33 +55,44 @@ func TestSecurityCodeExpiryReachesAWebhook(t *testing.T) {
 		}
 		return out
 	}
-	ep := call("POST", "/cardvault/v1/webhooks", `{"url":"`+rcv.URL+`/hook","events":["security_code.expired"]}`)
+	ep := call("POST", "/cardvault/v1/webhooks", `{"url":"`+rcv.URL+`/hook"}`)
 	secret, _ := ep["secret"].(string)
 	c := call("POST", "/cardvault/v1/cards", `{"number":"4111111111111111","expiry":"12/2039","security_code":"123"}`)
 	cardID, _ := c["id"].(string)
+	nt := call("POST", "/api/network/tokens", `{"source":{"type":"pci_token","id":"`+cardID+`"}}`)
+	ntID, _ := nt["id"].(string)
+	call("DELETE", "/api/network/tokens/"+ntID, "")
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		mu.Lock()
 		n := len(received)
 		mu.Unlock()
-		if n > 0 {
+		if n >= 3 {
 			break
 		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(received) != 1 {
-		t.Fatalf("received %d deliveries, want 1", len(received))
+	types := map[string]webhooks.Event{}
+	for _, r := range received {
+		if err := webhooks.Verify(secret, r.header.Get("Cardvault-Signature"), r.body, time.Now(), 0); err != nil {
+			t.Fatalf("signature: %v", err)
+		}
+		var ev webhooks.Event
+		if err := json.Unmarshal(r.body, &ev); err != nil {
+			t.Fatal(err)
+		}
+		types[ev.Type] = ev
 	}
-	r := received[0]
-	if err := webhooks.Verify(secret, r.header.Get("Cardvault-Signature"), r.body, time.Now(), 0); err != nil {
-		t.Fatalf("signature: %v", err)
-	}
-	var ev webhooks.Event
-	if err := json.Unmarshal(r.body, &ev); err != nil || ev.Type != "security_code.expired" || ev.Data["card_id"] != cardID {
-		t.Fatalf("event %s (%v), want security_code.expired of %s", r.body, err, cardID)
+	if len(received) != 3 || len(types) != 3 {
+		t.Fatalf("received %d deliveries of %v, want 3 events", len(received), types)
 	}
 	// Nothing but the card's id: no number, no code.
-	if len(ev.Data) != 1 {
-		t.Fatalf("event data %v, want only card_id", ev.Data)
+	if ev := types["security_code.expired"]; ev.Data["card_id"] != cardID || len(ev.Data) != 1 {
+		t.Fatalf("security code event %+v, want only card_id %s", ev, cardID)
+	}
+	for _, typ := range []string{"network_token.provisioned", "network_token.deleted"} {
+		if ev := types[typ]; ev.Data["network_token_id"] != ntID || ev.Data["card_id"] != cardID || ev.Data["sandbox"] != "true" {
+			t.Fatalf("%s: %+v", typ, ev)
+		}
 	}
 }

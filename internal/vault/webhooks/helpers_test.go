@@ -140,6 +140,7 @@ type receiver struct {
 	clock   *vaulttest.Clock
 	seen    int
 	ok      map[string]int
+	bodies  []string
 	bad     []string
 	arrived chan struct{}
 }
@@ -173,6 +174,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc.ok[ev.ID]++
+	rc.bodies = append(rc.bodies, string(body))
 	w.WriteHeader(http.StatusNoContent)
 }
 
