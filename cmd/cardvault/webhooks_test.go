@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,18 +39,9 @@ func TestEventsReachAWebhook(t *testing.T) {
 		"CARDVAULT_WEBHOOK_POLL", "100ms"))
 	call := func(method, path, body string) map[string]any {
 		t.Helper()
-		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
-		req.Header.Set("x-api-key", testBootstrap)
-		req.Header.Set("content-type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		if resp.StatusCode >= 300 {
-			t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, out)
+		code, out := callJSON(t, addr, testBootstrap, method, path, body)
+		if code >= 300 {
+			t.Fatalf("%s %s: %d %v", method, path, code, out)
 		}
 		return out
 	}
