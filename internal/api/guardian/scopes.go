@@ -82,12 +82,17 @@ func parseScopes(names []string) ([]vault.Scope, error) {
 	return out, nil
 }
 
-// showScopes names a key's scopes in Guardian's terms.
+// showScopes names a key's scopes in Guardian's terms, each once (admin
+// and webhooks both cover the webhook scopes).
 func showScopes(ss []vault.Scope) []string {
 	out := []string{}
 	for _, s := range vault.AllScopes {
 		if slices.Contains(ss, s) {
-			out = append(out, guardianScopes[s]...)
+			for _, g := range guardianScopes[s] {
+				if !slices.Contains(out, g) {
+					out = append(out, g)
+				}
+			}
 		}
 	}
 	return out
