@@ -42,6 +42,10 @@ type deps struct {
 	ops *server.OpsMetrics
 	// limits are the rate limits (limits.go).
 	limits limits
+	// networkTokens is the network-token domain on the CARDVAULT_TSP
+	// provider; whatever subscribes to its lifecycle events (OnEvent)
+	// does so before serving.
+	networkTokens *networktokens.Service
 }
 
 // facades builds every domain on the vault core and every API dialect the
@@ -66,18 +70,16 @@ func facades(d deps, c config.Config) ([]server.Facade, *webhooks.Service, error
 		}
 	}
 	v := d.vault
-	nt, err := networkTokens(v, c.TSP)
-	if err != nil {
-		return nil, nil, err
-	}
 	// Webhook destinations pass the forward relay's allowlist and SSRF guard.
 	hooks := webhooks.New(v, relay, d.log, webhooks.Options{Observe: d.ops.WebhookAttempt})
-	// A network-token change and its webhook deliveries commit together.
-	nt.OnEvent(func(ctx context.Context, tx *vault.Service, e tsp.Event, t tsp.Token) error {
-		_, err := hooks.PublishIn(ctx, tx, webhooks.NetworkTokenEvent(e, t))
-		return err
-	})
-	all := api.Deps{NetworkTokens: nt, Webhooks: hooks, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
+	if d.networkTokens != nil {
+		// A network-token change and its webhook deliveries commit together.
+		d.networkTokens.OnEvent(func(ctx context.Context, tx *vault.Service, e tsp.Event, t tsp.Token) error {
+			_, err := hooks.PublishIn(ctx, tx, webhooks.NetworkTokenEvent(e, t))
+			return err
+		})
+	}
+	all := api.Deps{NetworkTokens: d.networkTokens, Webhooks: hooks, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
 		Checkouts: checkouts.New(v), CardTokens: cardtokens.New(v), PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}

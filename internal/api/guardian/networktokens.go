@@ -174,13 +174,14 @@ func (a *API) networkTokenID(r *http.Request) (string, error) {
 	return tokenID(r)
 }
 
-// getNetworkToken returns a token: GET /api/network/tokens/{id}.
+// getNetworkToken returns a token as the token service knows it now
+// (lists show the stored state): GET /api/network/tokens/{id}.
 func (a *API) getNetworkToken(w http.ResponseWriter, r *http.Request) error {
 	id, err := a.networkTokenID(r)
 	if err != nil {
 		return err
 	}
-	t, err := a.network.Get(r.Context(), server.Principal(r).Tenant, id)
+	t, err := a.network.Refresh(r.Context(), server.Principal(r).Tenant, id)
 	if err != nil {
 		return err
 	}
