@@ -8,7 +8,6 @@ import (
 
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/console"
-	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
@@ -22,12 +21,7 @@ func TestWebhooksPageShowsPendingDeliveries(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	t.Cleanup(down.Close)
-	allow, err := forward.ParseAllowlist(down.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	relay := forward.NewRelay(allow, forward.Options{})
-	t.Cleanup(relay.Close)
+	relay := vaulttest.Relay(t, down.URL)
 	var hooks *webhooks.Service
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		hooks = webhooks.New(d.Vault, relay, d.Logger(), webhooks.Options{})

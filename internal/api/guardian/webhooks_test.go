@@ -8,7 +8,6 @@ import (
 
 	"github.com/cardvault/cardvault/internal/api/guardian"
 	"github.com/cardvault/cardvault/internal/apidoc/apidoctest"
-	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
 	"github.com/cardvault/cardvault/internal/vaulttest"
@@ -20,12 +19,7 @@ func TestWebhookAdminScopesManageWebhooksOnly(t *testing.T) {
 	t.Parallel()
 	rcv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(rcv.Close)
-	allow, err := forward.ParseAllowlist(rcv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	relay := forward.NewRelay(allow, forward.Options{})
-	t.Cleanup(relay.Close)
+	relay := vaulttest.Relay(t, rcv.URL)
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		d.Webhooks = webhooks.New(d.Vault, relay, d.Log, webhooks.Options{})
 		return []server.Facade{guardian.New(d)}

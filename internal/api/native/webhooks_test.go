@@ -11,7 +11,6 @@ import (
 
 	"github.com/cardvault/cardvault/internal/api/native"
 	"github.com/cardvault/cardvault/internal/apidoc/apidoctest"
-	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
@@ -30,12 +29,7 @@ func TestWebhookRoutesRegisterSignAndRefuse(t *testing.T) {
 		mu.Unlock()
 	}))
 	t.Cleanup(rcv.Close)
-	allow, err := forward.ParseAllowlist(rcv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	relay := forward.NewRelay(allow, forward.Options{})
-	t.Cleanup(relay.Close)
+	relay := vaulttest.Relay(t, rcv.URL)
 	var hooks *webhooks.Service
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		hooks = webhooks.New(d.Vault, relay, d.Log, webhooks.Options{})

@@ -116,17 +116,8 @@ func (d *db) start(t *testing.T, allow string, o webhooks.Options) *node {
 	return &node{store: store, vault: v, hooks: webhooks.New(v, relay(t, allow), nil, o)}
 }
 
-// relay is the forward relay with one allow rule.
-func relay(t *testing.T, allow string) *forward.Relay {
-	t.Helper()
-	a, err := forward.ParseAllowlist(allow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := forward.NewRelay(a, forward.Options{})
-	t.Cleanup(r.Close)
-	return r
-}
+// relay is the forward relay with these allow rules.
+func relay(t *testing.T, allow string) *forward.Relay { return vaulttest.Relay(t, allow) }
 
 // receiver is a loopback webhook endpoint that fails its first requests
 // and counts, per event id, the requests it answered 2xx.
