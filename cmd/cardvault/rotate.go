@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +30,7 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	tenant := fs.String("tenant", "", "rotate data, retire: only this tenant (default: every tenant)")
 	settle := fs.Duration("settle", -1, "rotate data: wait this long after adding a version, so every node seals new writes with it; "+
 		"retire: refuse until the newest version is this old (default: key-refresh + 10s)")
+	batch := fs.Int("batch", 500, "rotate data: cards or records re-sealed per batch (the resume point is saved after each)")
 	retire := fs.Bool("retire", false, "rotate data: afterwards, retire every older data key version that nothing uses")
 	version := fs.Uint("version", 0, "rotate retire: the one data key version to retire (default: every older version nothing uses)")
 	storeArgs, err := parseOwnFlags(fs, args[1:])
@@ -53,8 +53,7 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
-	host, _ := os.Hostname()
-	holder := host + " pid " + strconv.Itoa(os.Getpid())
+	holder := runnerName()
 	log := commandAudit(svc)
 	record := func(tenant, action string, detail map[string]string, runErr error) error {
 		if runErr != nil {
@@ -67,17 +66,18 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	switch sub {
 	case "data":
-		if err := rotateData(ctx, svc, *tenant, *settle, holder, record, stdout, stderr); err != nil || !*retire {
+		if err := rotateData(ctx, svc, *tenant, *settle, *batch, holder, record, stdout, stderr); err != nil || !*retire {
 			return err
 		}
-		return retireData(ctx, &rotate.Retire{Service: svc, Tenant: *tenant, Holder: holder, Settle: *settle}, record, stdout)
+		return retireData(ctx, &rotate.Retire{Service: svc, Tenant: *tenant, Holder: holder, Settle: *settle, Gone: runnerGone}, record, stdout)
 	case "retire":
-		return retireData(ctx, &rotate.Retire{Service: svc, Tenant: *tenant, Version: uint32(*version), Holder: holder, Settle: *settle},
+		return retireData(ctx, &rotate.Retire{Service: svc, Tenant: *tenant, Version: uint32(*version), Holder: holder, Settle: *settle,
+			Gone: runnerGone},
 			record, stdout)
 	}
 
 	bar := newProgress(stderr, "rotate master: keys re-wrapped")
-	m := &rotate.Master{Store: svc.Store(), Keyring: svc.Keyring(), Holder: holder, Progress: bar.update}
+	m := &rotate.Master{Store: svc.Store(), Keyring: svc.Keyring(), Holder: holder, Gone: runnerGone, Progress: bar.update}
 	res, err := m.Run(ctx)
 	err = record(vault.DefaultTenant, "keys.rotate_master", map[string]string{"rewrapped": strconv.Itoa(res.Rewrapped),
 		"to_master_key": fmt.Sprintf("%08x", svc.Keyring().CurrentVersion()), "check_resealed": strconv.FormatBool(res.CheckResealed)}, err)
@@ -91,10 +91,10 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // rotateData runs a data key rotation with a progress line per tenant.
-func rotateData(ctx context.Context, svc *vault.Service, tenant string, settle time.Duration, holder string,
+func rotateData(ctx context.Context, svc *vault.Service, tenant string, settle time.Duration, batch int, holder string,
 	record func(string, string, map[string]string, error) error, stdout, stderr io.Writer) error {
 	bars := map[string]*progressLine{}
-	d := &rotate.Data{Service: svc, Tenant: tenant, Holder: holder, Settle: settle,
+	d := &rotate.Data{Service: svc, Tenant: tenant, Holder: holder, Gone: runnerGone, Settle: settle, Batch: batch,
 		Progress: func(t string, done, total int) {
 			if bars[t] == nil {
 				bars[t] = newProgress(stderr, "rotate data "+t+": cards and records re-sealed")

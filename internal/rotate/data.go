@@ -28,6 +28,9 @@ type Data struct {
 	// Tenant, when set, limits the rotation to one tenant.
 	Tenant string
 	Holder string
+	// Gone, when set, lets a lease held by a dead runner be taken over at
+	// once (see HolderGone).
+	Gone HolderGone
 	// Settle is how long to wait after adding a version before re-sealing,
 	// so that every node has picked it up for new writes (their key cache
 	// refreshes every minute); 0 in tests.
@@ -76,7 +79,7 @@ func collections() []string { return append([]string{vault.UseCard}, vault.Seale
 // Retire removes one that nothing uses.
 func (d *Data) Run(ctx context.Context) ([]DataResult, error) {
 	store := d.Service.Store()
-	l, err := acquire(ctx, store, "data", d.Holder, d.now)
+	l, err := acquire(ctx, store, "data", d.Holder, d.now, d.Gone)
 	if err != nil {
 		return nil, err
 	}

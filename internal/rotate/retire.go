@@ -27,6 +27,9 @@ type Retire struct {
 	// nothing uses is retired and the others are reported as kept.
 	Version uint32
 	Holder  string
+	// Gone, when set, lets a lease held by a dead runner be taken over at
+	// once (see HolderGone).
+	Gone HolderGone
 	// Settle is how old the newest version must be (see
 	// vault.Service.RetireDataKey).
 	Settle time.Duration
@@ -56,7 +59,7 @@ func (r *Retire) Run(ctx context.Context) ([]RetireResult, error) {
 	if now == nil {
 		now = time.Now
 	}
-	l, err := acquire(ctx, store, "retire", r.Holder, now)
+	l, err := acquire(ctx, store, "retire", r.Holder, now, r.Gone)
 	if err != nil {
 		return nil, err
 	}
