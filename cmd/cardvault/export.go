@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,33 +79,50 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-// importCmd reads a cardvault export into a tenant, keeping ids.
+// importCmd reads a cardvault export, or another vault's CSV dump
+// (--format csv), into a tenant, keeping ids.
 func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	tenant := fs.String("tenant", "", "tenant to import into (required; created beforehand)")
-	identity := fs.String("identity", "", "age identity file (AGE-SECRET-KEY-1…) the export was encrypted to (required)")
+	identity := fs.String("identity", "", "age identity file (AGE-SECRET-KEY-1…) the export was encrypted to (required for cardvault exports)")
 	rejectsPath := fs.String("rejects", "", "where rejected rows go, as JSON lines of line, id and reason (default FILE.rejects.jsonl)")
-	format := fs.String("format", "cardvault", "input format; only cardvault exports are supported yet")
+	format := fs.String("format", "cardvault", "input format: cardvault (an age-encrypted export) or csv (another vault's dump)")
+	dialect := fs.String("dialect", string(transfer.DialectCardvault), fmt.Sprintf("csv: the vault the ids come from, %v", transfer.Dialects()))
+	mapping := fs.String("map", "", "csv: FIELD=COLUMN,… assigning columns to id, number, expiry (or exp_month and exp_year), holder, "+
+		"reference, created_at, metadata.NAME; unmapped fields take a column of their own name")
+	comma := fs.String("comma", ",", "csv: the field separator (one character; \\t for a tab)")
 	storeArgs, err := parseOwnFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if *format != "cardvault" {
-		return usageError("import: --format " + *format + " is not supported yet (only cardvault exports)")
-	}
-	if *tenant == "" || *identity == "" || fs.NArg() != 1 {
-		return usageError("import: want --tenant NAME --identity AGE_IDENTITY_FILE FILE")
+	if *tenant == "" || fs.NArg() != 1 {
+		return usageError("import: want --tenant NAME --identity AGE_IDENTITY_FILE FILE, or --tenant NAME --format csv [--dialect D] [--map F=COL,…] FILE")
 	}
 	in := fs.Arg(0)
-	idFile, err := os.Open(*identity)
-	if err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
-	ids, err := age.ParseIdentities(idFile)
-	idFile.Close()
-	if err != nil || len(ids) == 0 {
-		return usageError("import: --identity is not an age identity file")
+	var read func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error)
+	switch *format {
+	case "cardvault":
+		if *identity == "" {
+			return usageError("import: --identity AGE_IDENTITY_FILE is required for a cardvault export")
+		}
+		ids, err := readIdentity(*identity)
+		if err != nil {
+			return err
+		}
+		read = func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error) {
+			return transfer.Import(ctx, src, ids, *tenant, svc, rejects, progress)
+		}
+	case "csv":
+		opts, err := csvOptions(*dialect, *mapping, *comma)
+		if err != nil {
+			return err
+		}
+		read = func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error) {
+			return transfer.ImportCSV(ctx, src, opts, *tenant, svc, rejects, progress)
+		}
+	default:
+		return usageError("import: --format must be cardvault or csv")
 	}
 	svc, store, err := openCommandVault(ctx, "import", storeArgs, getenv, stderr)
 	if err != nil {
@@ -127,13 +145,15 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("import: %w", err)
 	}
 	bar := newProgress(stderr, "import: rows")
-	sum, err := transfer.Import(ctx, src, ids[0], *tenant, svc, rejects, func(s transfer.Summary) {
-		bar.update(s.Imported+s.Duplicates+s.Rejected, -1)
-	})
+	sum, err := read(src, rejects, svc, func(s transfer.Summary) { bar.update(s.Imported+s.Duplicates+s.Rejected, -1) })
 	fmt.Fprintln(stderr)
 	err = errors.Join(err, rejects.Close())
 	log := commandAudit(svc)
-	detail := map[string]string{"imported": strconv.Itoa(sum.Imported), "duplicates": strconv.Itoa(sum.Duplicates), "rejected": strconv.Itoa(sum.Rejected)}
+	detail := map[string]string{"format": *format, "imported": strconv.Itoa(sum.Imported), "duplicates": strconv.Itoa(sum.Duplicates),
+		"rejected": strconv.Itoa(sum.Rejected)}
+	if *format == "csv" {
+		detail["dialect"] = *dialect
+	}
 	if err != nil {
 		detail["outcome"] = "stopped"
 	}
@@ -149,6 +169,39 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("import: %w (rows before the failure are stored whole; re-run the complete file: imported rows count as duplicates)", err)
 	}
 	return nil
+}
+
+// readIdentity reads the first age identity of a file.
+func readIdentity(path string) (age.Identity, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	ids, err := age.ParseIdentities(f)
+	if err != nil || len(ids) == 0 {
+		return nil, usageError("import: --identity is not an age identity file")
+	}
+	return ids[0], nil
+}
+
+// csvOptions checks the CSV flags of import.
+func csvOptions(dialect, mapping, comma string) (transfer.CSVOptions, error) {
+	m, err := transfer.ParseMap(mapping)
+	if err != nil {
+		return transfer.CSVOptions{}, usageError("import: " + err.Error())
+	}
+	if !slices.Contains(transfer.Dialects(), transfer.Dialect(dialect)) {
+		return transfer.CSVOptions{}, usageError(fmt.Sprintf("import: --dialect must be one of %v", transfer.Dialects()))
+	}
+	if comma == `\t` {
+		comma = "\t"
+	}
+	r := []rune(comma)
+	if len(r) != 1 || r[0] == '"' || r[0] == '\r' || r[0] == '\n' {
+		return transfer.CSVOptions{}, usageError("import: --comma must be one character other than a quote or a line break")
+	}
+	return transfer.CSVOptions{Dialect: transfer.Dialect(dialect), Map: m, Comma: r[0]}, nil
 }
 
 // dirOf returns the directory of path, "." for a bare name.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/google/uuid"
 
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -61,6 +62,16 @@ type job struct {
 // Memory stays flat: lines are read one at a time and at most a few dozen
 // wait to be stored.
 func Import(ctx context.Context, r io.Reader, identity age.Identity, tenant string, dst CardSink, rejects io.Writer, progress func(Summary)) (Summary, error) {
+	return importRows(ctx, tenant, dst, rejects, progress, func(ctx context.Context, jobs chan<- job, reject func(line int, id, reason string)) error {
+		return readLines(ctx, r, identity, jobs, reject)
+	})
+}
+
+// importRows runs read, which validates rows and hands good ones to jobs,
+// and stores those with a few workers, counting and rejecting as Import
+// describes.
+func importRows(ctx context.Context, tenant string, dst CardSink, rejects io.Writer, progress func(Summary),
+	read func(ctx context.Context, jobs chan<- job, reject func(line int, id, reason string)) error) (Summary, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -109,7 +120,7 @@ func Import(ctx context.Context, r io.Reader, identity age.Identity, tenant stri
 			}
 		})
 	}
-	err := readLines(ctx, r, identity, jobs, reject)
+	err := read(ctx, jobs, reject)
 	close(jobs)
 	wg.Wait()
 	if cause := context.Cause(ctx); err == nil && cause != nil && !errors.Is(cause, context.Canceled) {
@@ -173,6 +184,9 @@ func readLines(ctx context.Context, r io.Reader, identity age.Identity, jobs cha
 		}
 		cr, in, err := ParseCardRow(b)
 		if err != nil {
+			if _, uerr := uuid.Parse(cr.ID); uerr != nil {
+				cr.ID = "" // never echo what may be a misplaced card number
+			}
 			reject(line, cr.ID, err.Error())
 			continue
 		}

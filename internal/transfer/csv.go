@@ -1,0 +1,267 @@
+package transfer
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/cardvault/cardvault/internal/card"
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// The fields a CSV column can be mapped to (--map FIELD=COLUMN). A column
+// can also be mapped to "metadata.NAME", which becomes metadata key NAME.
+const (
+	FieldID        = "id"
+	FieldNumber    = "number"
+	FieldExpiry    = "expiry"
+	FieldExpMonth  = "exp_month"
+	FieldExpYear   = "exp_year"
+	FieldHolder    = "holder"
+	FieldReference = "reference"
+	FieldCreatedAt = "created_at"
+	metadataPrefix = "metadata."
+)
+
+// csvFields lists the mappable fields, for messages and defaults.
+var csvFields = []string{FieldID, FieldNumber, FieldExpiry, FieldExpMonth, FieldExpYear, FieldHolder, FieldReference, FieldCreatedAt}
+
+// Dialect names the vault a CSV comes from, which says what its id column
+// is. In every dialect supported here the id becomes the card's id, which
+// is how that dialect serves the card: cardvault's card id, a Guardian PCI
+// token id, a Gr4vy payment-method id. All three are UUIDs.
+type Dialect string
+
+// The dialects ImportCSV knows.
+const (
+	DialectCardvault Dialect = "cardvault"
+	DialectGuardian  Dialect = "guardian"
+	DialectGr4vy     Dialect = "gr4vy"
+)
+
+// Dialects lists the dialects ImportCSV knows, for help texts.
+func Dialects() []Dialect { return []Dialect{DialectCardvault, DialectGuardian, DialectGr4vy} }
+
+// idRule returns what an id of the dialect must look like.
+func (d Dialect) idRule() (func(string) bool, string, error) {
+	switch d {
+	case DialectCardvault, DialectGuardian, DialectGr4vy:
+		return func(s string) bool { _, err := uuid.Parse(s); return err == nil && len(s) == 36 },
+			"id is not a UUID (" + string(d) + " ids are UUIDs like 0192b9b0-6c4e-7f3a-9d1e-2b8c4a5f6e70)", nil
+	}
+	return nil, "", fmt.Errorf("unknown dialect %q (want one of %v)", d, Dialects())
+}
+
+// ParseMap reads a column mapping, "FIELD=COLUMN,FIELD=COLUMN" (a column
+// name may not contain ',' or '='; whitespace around names is dropped).
+func ParseMap(spec string) (map[string]string, error) {
+	m := map[string]string{}
+	if strings.TrimSpace(spec) == "" {
+		return m, nil
+	}
+	for _, pair := range strings.Split(spec, ",") {
+		field, column, ok := strings.Cut(pair, "=")
+		field, column = strings.TrimSpace(field), strings.TrimSpace(column)
+		switch {
+		case !ok || field == "" || column == "":
+			return nil, fmt.Errorf("--map: %q is not FIELD=COLUMN", pair)
+		case !slices.Contains(csvFields, field) && !(strings.HasPrefix(field, metadataPrefix) && len(field) > len(metadataPrefix)):
+			return nil, fmt.Errorf("--map: unknown field %q (want one of %s, or metadata.NAME)", field, strings.Join(csvFields, ", "))
+		case m[field] != "":
+			return nil, fmt.Errorf("--map: field %q mapped twice", field)
+		}
+		m[field] = column
+	}
+	return m, nil
+}
+
+// layout says which column index holds each field of a CSV.
+type layout struct {
+	dialect Dialect
+	validID func(string) bool
+	idWhy   string
+	cols    map[string]int
+	width   int
+}
+
+// newLayout matches a header row against a mapping: a mapped field takes
+// its named column; an unmapped field takes a column named like it. The
+// id and number columns are required, and expiry comes either as one
+// column or as month and year.
+func newLayout(header []string, mapping map[string]string, d Dialect) (layout, error) {
+	validID, why, err := d.idRule()
+	if err != nil {
+		return layout{}, err
+	}
+	l := layout{dialect: d, validID: validID, idWhy: why, cols: map[string]int{}, width: len(header)}
+	index := map[string]int{}
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		if _, dup := index[h]; dup {
+			return layout{}, fmt.Errorf("header names column %q twice", h)
+		}
+		index[h] = i
+	}
+	for field, column := range mapping {
+		i, ok := index[column]
+		if !ok {
+			return layout{}, fmt.Errorf("--map %s=%s: the header has no column %q", field, column, column)
+		}
+		l.cols[field] = i
+	}
+	for _, field := range csvFields {
+		if _, mapped := mapping[field]; !mapped {
+			if i, ok := index[field]; ok {
+				l.cols[field] = i
+			}
+		}
+	}
+	_, month := l.cols[FieldExpMonth]
+	_, year := l.cols[FieldExpYear]
+	_, expiry := l.cols[FieldExpiry]
+	switch {
+	case !l.has(FieldID):
+		return layout{}, errors.New("no id column: map one with --map id=COLUMN (ids are kept, so tokens keep working)")
+	case !l.has(FieldNumber):
+		return layout{}, errors.New("no card number column: map one with --map number=COLUMN")
+	case month != year:
+		return layout{}, errors.New("exp_month and exp_year go together")
+	case expiry && month:
+		return layout{}, errors.New("map either expiry or exp_month and exp_year, not both")
+	}
+	return l, nil
+}
+
+func (l layout) has(field string) bool { _, ok := l.cols[field]; return ok }
+
+func (l layout) get(rec []string, field string) string {
+	if i, ok := l.cols[field]; ok && i < len(rec) {
+		return strings.TrimSpace(rec[i])
+	}
+	return ""
+}
+
+// parse validates one data row. Its errors never contain the card number,
+// and the id it returns is empty unless it has the dialect's format (so a
+// column mapped wrongly cannot copy a number into the rejects file).
+func (l layout) parse(rec []string) (CardRow, vault.CardInput, error) {
+	var r CardRow
+	if len(rec) != l.width {
+		return r, vault.CardInput{}, errReason(fmt.Sprintf("has %d fields, the header %d", len(rec), l.width))
+	}
+	if id := l.get(rec, FieldID); l.validID(id) {
+		r.ID = strings.ToLower(id)
+	} else {
+		return r, vault.CardInput{}, errReason(l.idWhy)
+	}
+	pan, err := card.ParsePAN(l.get(rec, FieldNumber))
+	if err != nil {
+		return r, vault.CardInput{}, errReason("card number is not valid (length, digits or check digit)")
+	}
+	in := vault.CardInput{PAN: pan, Holder: l.get(rec, FieldHolder), Reference: l.get(rec, FieldReference)}
+	if card.ContainsPAN(in.Holder) || card.ContainsPAN(in.Reference) {
+		return r, vault.CardInput{}, errReason("holder or reference looks like a card number")
+	}
+	switch {
+	case l.get(rec, FieldExpiry) != "":
+		if in.Expiry, err = card.ParseExpiry(l.get(rec, FieldExpiry)); err != nil {
+			return r, vault.CardInput{}, errReason("expiry is not a valid month and year (MM/YY, MM/YYYY or YYYY-MM)")
+		}
+	case l.get(rec, FieldExpMonth) != "" || l.get(rec, FieldExpYear) != "":
+		m, merr := strconv.Atoi(l.get(rec, FieldExpMonth))
+		y, yerr := strconv.Atoi(l.get(rec, FieldExpYear))
+		if merr != nil || yerr != nil {
+			return r, vault.CardInput{}, errReason("exp_month and exp_year must be numbers")
+		}
+		if in.Expiry, err = card.NewExpiry(m, y); err != nil {
+			return r, vault.CardInput{}, errReason("expiry is not a valid month and year")
+		}
+	}
+	if s := l.get(rec, FieldCreatedAt); s != "" {
+		if r.CreatedAt, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return r, vault.CardInput{}, errReason("created_at is not an RFC 3339 time")
+		}
+	}
+	for field, i := range l.cols {
+		if name, ok := strings.CutPrefix(field, metadataPrefix); ok && i < len(rec) && rec[i] != "" {
+			if card.ContainsPAN(rec[i]) {
+				return r, vault.CardInput{}, errReason("metadata " + name + " looks like a card number")
+			}
+			if in.Metadata == nil {
+				in.Metadata = map[string]string{}
+			}
+			in.Metadata[name] = rec[i]
+		}
+	}
+	r.Type, r.Number = "card", "" // the number lives in in.PAN only
+	return r, in, nil
+}
+
+// CSVOptions says how to read another vault's CSV dump.
+type CSVOptions struct {
+	Dialect Dialect
+	// Map assigns columns to fields (ParseMap); unmapped fields take a
+	// column of their own name.
+	Map map[string]string
+	// Comma is the field separator; default ','.
+	Comma rune
+}
+
+// ImportCSV reads a CSV dump (a header row, then one card per row) and
+// stores its cards in tenant under the ids the file gives, under the same
+// rules as Import: each row validated (id format of the dialect, Luhn,
+// expiry), a bad row rejected with its line number and a reason (never
+// the number) and nothing written for it, a row whose id already holds the
+// same card counted as a duplicate, so re-running the file is a no-op.
+// A header that does not fit the mapping stops the import before any row.
+func ImportCSV(ctx context.Context, r io.Reader, opts CSVOptions, tenant string, dst CardSink, rejects io.Writer, progress func(Summary)) (Summary, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // checked per row, so a short row is a reject, not the end
+	cr.ReuseRecord = true
+	if opts.Comma != 0 {
+		cr.Comma = opts.Comma
+	}
+	header, err := cr.Read()
+	if err != nil {
+		return Summary{}, fmt.Errorf("import: cannot read the CSV header: %w", err)
+	}
+	l, err := newLayout(slices.Clone(header), opts.Map, opts.Dialect)
+	if err != nil {
+		return Summary{}, fmt.Errorf("import: %w", err)
+	}
+	return importRows(ctx, tenant, dst, rejects, progress, func(ctx context.Context, jobs chan<- job, reject func(int, string, string)) error {
+		for ctx.Err() == nil {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				reject(pe.StartLine, "", "not valid CSV: "+pe.Err.Error())
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("import: %w", err)
+			}
+			line, _ := cr.FieldPos(0)
+			row, in, err := l.parse(rec)
+			if err != nil {
+				reject(line, row.ID, err.Error())
+				continue
+			}
+			select {
+			case jobs <- job{line: line, row: row, in: in}:
+			case <-ctx.Done():
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,65 @@
+package transfer
+
+import (
+	"encoding/csv"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/cardvault/cardvault/internal/card"
+)
+
+// FuzzCSVRow feeds arbitrary headers, mappings and rows to the CSV row
+// parser: it never panics, an accepted row has a valid id, number and
+// expiry, and a rejection never carries a card number (the id it echoes
+// is always a well-formed UUID).
+func FuzzCSVRow(f *testing.F) {
+	f.Add("token_id,card_number,exp,name", "id=token_id,number=card_number,expiry=exp,holder=name",
+		"0192b9b0-6c4e-7f3a-9d1e-2b8c4a5f6e70,4111111111111111,12/29,Ada")
+	f.Add("id,number,exp_month,exp_year,created_at,tag", "metadata.t=tag",
+		"0192b9b0-6c4e-7f3a-9d1e-2b8c4a5f6e70,5555555555554444,1,2031,2026-01-02T03:04:05Z,x")
+	f.Add("id,number", "", "4111111111111111,4111111111111111")
+	f.Add("id,number,holder", "", `"0192b9b0-6c4e-7f3a-9d1e-2b8c4a5f6e70","4111111111111111","a ""b"""`)
+	f.Fuzz(func(t *testing.T, header, mapping, row string) {
+		m, err := ParseMap(mapping)
+		if err != nil {
+			return
+		}
+		h, err := csv.NewReader(strings.NewReader(header)).Read()
+		if err != nil {
+			return
+		}
+		l, err := newLayout(h, m, DialectGuardian)
+		if err != nil {
+			return
+		}
+		cr := csv.NewReader(strings.NewReader(row))
+		cr.FieldsPerRecord = -1
+		rec, err := cr.Read()
+		if err != nil {
+			return
+		}
+		r, in, err := l.parse(rec)
+		if err != nil {
+			if card.ContainsPAN(err.Error()) || r.Number != "" {
+				t.Fatalf("rejection carries a card number: %q", err)
+			}
+			if _, uerr := uuid.Parse(r.ID); r.ID != "" && (uerr != nil || len(r.ID) != 36) {
+				t.Fatalf("rejection echoes id %q, which is not a UUID", r.ID)
+			}
+			return
+		}
+		if _, uerr := uuid.Parse(r.ID); uerr != nil || len(r.ID) != 36 {
+			t.Fatalf("accepted id %q", r.ID)
+		}
+		if _, perr := card.ParsePAN(in.PAN.Digits()); perr != nil {
+			t.Fatalf("accepted an invalid number: %v", perr)
+		}
+		if in.Expiry != (card.Expiry{}) {
+			if _, eerr := card.NewExpiry(in.Expiry.Month, in.Expiry.Year); eerr != nil {
+				t.Fatalf("accepted expiry %+v", in.Expiry)
+			}
+		}
+	})
+}
