@@ -17,9 +17,11 @@ import (
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/transfer"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
-// exportCmd writes a tenant's cards to an age-encrypted file
+// exportCmd writes a tenant's cards, customers and payment methods to an
+// age-encrypted file
 // (docs/export-format.md).
 func exportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
@@ -51,8 +53,8 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	bar := newProgress(stderr, "export: cards")
-	n, err := transfer.Export(ctx, tmp, rcpt, *tenant, svc, time.Now(), func(n int) { bar.update(n, -1) })
+	bar := newProgress(stderr, "export: rows")
+	n, err := transfer.Export(ctx, tmp, rcpt, *tenant, svc, time.Now(), func(n int) { bar.update(n, -1) }, customers.New(svc))
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -64,7 +66,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fmt.Fprintln(stderr)
 	log := commandAudit(svc)
-	detail := map[string]string{"cards": strconv.Itoa(n), "recipient": *recipient}
+	detail := map[string]string{"cards": strconv.Itoa(n.Cards), "objects": strconv.Itoa(n.Objects), "recipient": *recipient}
 	if err != nil {
 		detail["outcome"] = "failed"
 	}
@@ -75,7 +77,8 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("export: %w (nothing written to %s)", err, *out)
 	}
-	fmt.Fprintf(stdout, "exported %d cards of tenant %s to %s\n", n, *tenant, *out)
+	fmt.Fprintf(stdout, "exported %d cards and %d other objects (customers, payment methods) of tenant %s to %s\n",
+		n.Cards, n.Objects, *tenant, *out)
 	return nil
 }
 
@@ -111,7 +114,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		read = func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error) {
-			return transfer.Import(ctx, src, ids, *tenant, svc, rejects, progress)
+			return transfer.Import(ctx, src, ids, *tenant, svc, rejects, progress, customers.New(svc))
 		}
 	case "csv":
 		opts, err := csvOptions(*dialect, *mapping, *comma)

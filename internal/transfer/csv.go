@@ -237,7 +237,7 @@ func ImportCSV(ctx context.Context, r io.Reader, opts CSVOptions, tenant string,
 	if err != nil {
 		return Summary{}, fmt.Errorf("import: %w", err)
 	}
-	return importRows(ctx, tenant, dst, rejects, progress, func(ctx context.Context, jobs chan<- job, reject func(int, string, string)) error {
+	return importRows(ctx, tenant, dst, rejects, progress, func(ctx context.Context, rs *rows) error {
 		for ctx.Err() == nil {
 			rec, err := cr.Read()
 			if errors.Is(err, io.EOF) {
@@ -245,7 +245,7 @@ func ImportCSV(ctx context.Context, r io.Reader, opts CSVOptions, tenant string,
 			}
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				reject(pe.StartLine, "", "not valid CSV: "+pe.Err.Error())
+				rs.reject(pe.StartLine, "", "not valid CSV: "+pe.Err.Error())
 				continue
 			}
 			if err != nil {
@@ -254,13 +254,10 @@ func ImportCSV(ctx context.Context, r io.Reader, opts CSVOptions, tenant string,
 			line, _ := cr.FieldPos(0)
 			row, in, err := l.parse(rec)
 			if err != nil {
-				reject(line, row.ID, err.Error())
+				rs.reject(line, row.ID, err.Error())
 				continue
 			}
-			select {
-			case jobs <- job{line: line, row: row, in: in}:
-			case <-ctx.Done():
-			}
+			rs.card(job{line: line, row: row, in: in})
 		}
 		return nil
 	})

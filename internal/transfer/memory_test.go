@@ -51,11 +51,11 @@ func TestExportImportMemory(t *testing.T) {
 	f, _ := os.Create(path)
 	_, stop := heapPeak()
 	start := time.Now()
-	count, err := transfer.Export(t.Context(), f, id.Recipient(), "shop", src, time.Now(), nil)
+	counts, err := transfer.Export(t.Context(), f, id.Recipient(), "shop", src, time.Now(), nil)
 	f.Close()
 	exportPeak, exportTime := stop(), time.Since(start)
-	if err != nil || count != n {
-		t.Fatalf("export: %d cards, %v", count, err)
+	if err != nil || counts.Cards != n {
+		t.Fatalf("export: %d cards, %v", counts.Cards, err)
 	}
 	dst := newVault(t, "shop")
 	f, _ = os.Open(path)
