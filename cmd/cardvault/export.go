@@ -17,6 +17,8 @@ import (
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/transfer"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/cardtokens"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
@@ -54,7 +56,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	bar := newProgress(stderr, "export: rows")
-	n, err := transfer.Export(ctx, tmp, rcpt, *tenant, svc, time.Now(), func(n int) { bar.update(n, -1) }, customers.New(svc))
+	n, err := transfer.Export(ctx, tmp, rcpt, *tenant, svc, time.Now(), func(n int) { bar.update(n, -1) }, objectSources(svc)...)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -77,7 +79,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("export: %w (nothing written to %s)", err, *out)
 	}
-	fmt.Fprintf(stdout, "exported %d cards and %d other objects (customers, payment methods) of tenant %s to %s\n",
+	fmt.Fprintf(stdout, "exported %d cards and %d other objects (customers, payment methods, buyers, …) of tenant %s to %s\n",
 		n.Cards, n.Objects, *tenant, *out)
 	return nil
 }
@@ -114,7 +116,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		read = func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error) {
-			return transfer.Import(ctx, src, ids, *tenant, svc, rejects, progress, customers.New(svc))
+			return transfer.Import(ctx, src, ids, *tenant, svc, rejects, progress, objectSinks(svc)...)
 		}
 	case "csv":
 		opts, err := csvOptions(*dialect, *mapping, *comma)
@@ -205,6 +207,33 @@ func csvOptions(dialect, mapping, comma string) (transfer.CSVOptions, error) {
 		return transfer.CSVOptions{}, usageError("import: --comma must be one character other than a quote or a line break")
 	}
 	return transfer.CSVOptions{Dialect: transfer.Dialect(dialect), Map: m, Comma: r[0]}, nil
+}
+
+// transferDomains are the domains whose objects travel with a tenant's
+// cards in an export, in the order they are written and read back.
+type transferDomain interface {
+	transfer.ObjectSource
+	transfer.ObjectSink
+}
+
+func transferDomains(svc *vault.Service) []transferDomain {
+	return []transferDomain{customers.New(svc), buyers.New(svc), cardtokens.New(svc)}
+}
+
+func objectSources(svc *vault.Service) []transfer.ObjectSource {
+	var out []transfer.ObjectSource
+	for _, d := range transferDomains(svc) {
+		out = append(out, d)
+	}
+	return out
+}
+
+func objectSinks(svc *vault.Service) []transfer.ObjectSink {
+	var out []transfer.ObjectSink
+	for _, d := range transferDomains(svc) {
+		out = append(out, d)
+	}
+	return out
 }
 
 // dirOf returns the directory of path, "." for a bare name.

@@ -3,7 +3,6 @@ package customers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"regexp"
 	"time"
 
@@ -53,38 +52,18 @@ var objectID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // EachObject calls fn with every live customer of the tenant, then every
 // live payment method, as export lines, one page at a time.
 func (s *Service) EachObject(ctx context.Context, tenant string, fn func(line any) error) error {
-	if err := eachRecord(ctx, s.v, customerRecords, tenant, func(r vault.Stored[customerData]) error {
+	if err := customerRecords.Each(ctx, s.v, tenant, "", func(r vault.Stored[customerData]) error {
 		d := r.Value
 		return fn(CustomerLine{Type: LineCustomer, ID: r.ID, Profile: d.Profile, Reference: d.Reference, Personal: d.Personal,
 			Public: d.Public, DefaultPaymentMethod: d.DefaultPaymentMethod, CreatedAt: r.CreatedAt})
 	}); err != nil {
 		return err
 	}
-	return eachRecord(ctx, s.v, paymentMethodRecords, tenant, func(r vault.Stored[paymentMethodData]) error {
+	return paymentMethodRecords.Each(ctx, s.v, tenant, "", func(r vault.Stored[paymentMethodData]) error {
 		d := r.Value
 		return fn(PaymentMethodLine{Type: LinePaymentMethod, ID: r.ID, Profile: d.Profile, CustomerID: d.CustomerID,
 			CardID: d.CardID, Personal: d.Personal, Public: d.Public, ConnectorTokens: d.Tokens, CreatedAt: r.CreatedAt})
 	})
-}
-
-// eachRecord pages through every live record of a type of the tenant.
-func eachRecord[T any](ctx context.Context, v *vault.Service, rt *vault.RecordType[T], tenant string, fn func(vault.Stored[T]) error) error {
-	p := vault.Page{Limit: 500}
-	for {
-		page, err := rt.List(ctx, v, tenant, "", p)
-		if err != nil {
-			return err
-		}
-		for _, r := range page {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if len(page) < p.Limit {
-			return nil
-		}
-		p.After = page[len(page)-1].ID
-	}
 }
 
 // ImportObject stores one customer or payment-method line under its id,
@@ -128,19 +107,11 @@ func (s *Service) importCustomer(ctx context.Context, tenant string, l CustomerL
 			return 0, err
 		}
 	}
-	_, err := customerRecords.Put(ctx, s.v, vault.Stored[customerData]{Tenant: tenant, ID: l.ID, CreatedAt: createdAt(l.CreatedAt, s.v.Now()),
+	return customerRecords.Import(ctx, s.v, vault.Stored[customerData]{Tenant: tenant, ID: l.ID, CreatedAt: l.CreatedAt,
 		Value: customerData{Profile: l.Profile, Reference: l.Reference, RefKey: refKey, Personal: l.Personal, Public: l.Public,
-			DefaultPaymentMethod: l.DefaultPaymentMethod}})
-	if errors.Is(err, vault.ErrConflict) {
-		if old, gerr := customerRecords.Get(ctx, s.v, tenant, l.ID); gerr == nil && old.Value.Profile == l.Profile && old.Value.Reference == l.Reference {
-			return vault.AlreadyImported, nil
-		}
-		return 0, &vault.Error{Code: vault.CodeConflict, Public: "customer id or reference is taken by another customer", Err: err}
-	}
-	if err != nil {
-		return 0, err
-	}
-	return vault.Imported, nil
+			DefaultPaymentMethod: l.DefaultPaymentMethod}},
+		func(old customerData) bool { return old.Profile == l.Profile && old.Reference == l.Reference },
+		"customer id or reference is taken by another customer")
 }
 
 func (s *Service) importPaymentMethod(ctx context.Context, tenant string, l PaymentMethodLine) (vault.ImportOutcome, error) {
@@ -169,28 +140,11 @@ func (s *Service) importPaymentMethod(ctx context.Context, tenant string, l Paym
 	if l.ConnectorTokens == nil {
 		l.ConnectorTokens = []ConnectorToken{}
 	}
-	_, err = paymentMethodRecords.Put(ctx, s.v, vault.Stored[paymentMethodData]{Tenant: tenant, ID: l.ID, CreatedAt: createdAt(l.CreatedAt, s.v.Now()),
+	return paymentMethodRecords.Import(ctx, s.v, vault.Stored[paymentMethodData]{Tenant: tenant, ID: l.ID, CreatedAt: l.CreatedAt,
 		Value: paymentMethodData{Profile: l.Profile, CustomerID: l.CustomerID, CardID: l.CardID, Fingerprint: c.Fingerprint,
-			Personal: l.Personal, Tokens: l.ConnectorTokens, Public: l.Public}})
-	if errors.Is(err, vault.ErrConflict) {
-		if old, gerr := paymentMethodRecords.Get(ctx, s.v, tenant, l.ID); gerr == nil && old.Value.CardID == l.CardID && old.Value.CustomerID == l.CustomerID {
-			return vault.AlreadyImported, nil
-		}
-		return 0, &vault.Error{Code: vault.CodeConflict, Public: "payment method id, or this card for this customer, is taken by another payment method", Err: err}
-	}
-	if err != nil {
-		return 0, err
-	}
-	return vault.Imported, nil
-}
-
-// createdAt keeps an imported creation time unless it is missing or in
-// the future.
-func createdAt(t, now time.Time) time.Time {
-	if t.IsZero() || t.After(now) {
-		return now
-	}
-	return t.UTC().Truncate(time.Microsecond)
+			Personal: l.Personal, Tokens: l.ConnectorTokens, Public: l.Public}},
+		func(old paymentMethodData) bool { return old.CardID == l.CardID && old.CustomerID == l.CustomerID },
+		"payment method id, or this card for this customer, is taken by another payment method")
 }
 
 // LineTypes names the export line types ImportObject stores.
