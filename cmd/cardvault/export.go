@@ -96,6 +96,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	dialect := fs.String("dialect", string(transfer.DialectCardvault), fmt.Sprintf("csv: the vault the ids come from, %v", transfer.Dialects()))
 	mapping := fs.String("map", "", "csv: FIELD=COLUMN,… assigning columns to id, number, expiry (or exp_month and exp_year), holder, "+
 		"reference, created_at, metadata.NAME; unmapped fields take a column of their own name")
+	profile := fs.String("profile", "pro_default", "csv, hyperswitch dialect: the profile the payment methods and their customers go to")
 	comma := fs.String("comma", ",", "csv: the field separator (one character; \\t for a tab)")
 	storeArgs, err := parseOwnFlags(fs, args)
 	if err != nil {
@@ -123,7 +124,9 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		if err != nil {
 			return err
 		}
+		opts.Profile = *profile
 		read = func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error) {
+			opts.PaymentMethods = customers.New(svc)
 			return transfer.ImportCSV(ctx, src, opts, *tenant, svc, rejects, progress)
 		}
 	default:

@@ -15,8 +15,9 @@ import (
 )
 
 // A CSV dump of another vault is imported keeping its ids: the Guardian
-// token and the Gr4vy payment method are then served under those ids by
-// their dialects, over real HTTP.
+// token, the Gr4vy payment method and the Hyperswitch payment method (and
+// its customer) are then served under those ids by their dialects, over
+// real HTTP.
 func TestImportCSVIDsServedByDialects(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -36,6 +37,9 @@ func TestImportCSVIDsServedByDialects(t *testing.T) {
 	os.WriteFile(gr4vyCSV, []byte("id;number;expiration_month;expiration_year;external_identifier\n"+
 		gr4vyID+";5555555555554444;3;2031;order-77\n"), 0o600)
 
+	hsCSV := filepath.Join(work, "hyperswitch.csv")
+	os.WriteFile(hsCSV, []byte("payment_method_id,customer_id,card_number,card_exp_month,card_exp_year\n"+
+		"pm_hs_0001,cus_hs_ada,378282246310005,4,2032\n"), 0o600)
 	imports := []struct {
 		args []string
 		want string
@@ -45,6 +49,8 @@ func TestImportCSVIDsServedByDialects(t *testing.T) {
 		{[]string{"--dialect=guardian", "--map", "id=token_id,number=card_number,expiry=exp,holder=cardholder", guardianCSV},
 			"imported 0, duplicates 1, rejected 1"},
 		{[]string{"--dialect", "gr4vy", "--comma=;", "--map", "exp_month=expiration_month,exp_year=expiration_year,reference=external_identifier", gr4vyCSV},
+			"imported 1, duplicates 0, rejected 0"},
+		{[]string{"--dialect=hyperswitch", "--profile=pro_shop", "--map", "id=payment_method_id,number=card_number,exp_month=card_exp_month,exp_year=card_exp_year", hsCSV},
 			"imported 1, duplicates 0, rejected 0"},
 	}
 	for i, imp := range imports {
@@ -67,6 +73,7 @@ func TestImportCSVIDsServedByDialects(t *testing.T) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
 		req.Header.Set("x-api-key", admin)
+		req.Header.Set("X-Profile-Id", "pro_shop")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -86,6 +93,10 @@ func TestImportCSVIDsServedByDialects(t *testing.T) {
 	pm := get("/payment-methods/" + gr4vyID)
 	if pm["id"] != gr4vyID || pm["external_identifier"] != "order-77" || pm["expiration_date"] != "03/31" {
 		t.Fatalf("Gr4vy payment method after import: %v", pm)
+	}
+	hs := get("/v2/payment-methods/pm_hs_0001")
+	if hs["id"] != "pm_hs_0001" || hs["customer_id"] != "cus_hs_ada" {
+		t.Fatalf("Hyperswitch payment method after import: %v", hs)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,27 +29,37 @@ const (
 	FieldHolder    = "holder"
 	FieldReference = "reference"
 	FieldCreatedAt = "created_at"
+	FieldCustomer  = "customer_id"
 	metadataPrefix = "metadata."
 )
 
 // csvFields lists the mappable fields, for messages and defaults.
-var csvFields = []string{FieldID, FieldNumber, FieldExpiry, FieldExpMonth, FieldExpYear, FieldHolder, FieldReference, FieldCreatedAt}
+var csvFields = []string{FieldID, FieldNumber, FieldExpiry, FieldExpMonth, FieldExpYear, FieldHolder, FieldReference, FieldCreatedAt,
+	FieldCustomer}
 
 // Dialect names the vault a CSV comes from, which says what its id column
-// is. In every dialect supported here the id becomes the card's id, which
-// is how that dialect serves the card: cardvault's card id, a Guardian PCI
-// token id, a Gr4vy payment-method id. All three are UUIDs.
+// is. In cardvault, guardian and gr4vy the id becomes the card's id, which
+// is how those dialects serve the card: cardvault's card id, a Guardian PCI
+// token id, a Gr4vy payment-method id, all UUIDs. In hyperswitch the id is
+// a payment method id (pm_…, or any 1-64 letters, digits, '_' or '-') of
+// the customer in the customer_id column, in CSVOptions.Profile.
 type Dialect string
 
 // The dialects ImportCSV knows.
 const (
-	DialectCardvault Dialect = "cardvault"
-	DialectGuardian  Dialect = "guardian"
-	DialectGr4vy     Dialect = "gr4vy"
+	DialectCardvault   Dialect = "cardvault"
+	DialectGuardian    Dialect = "guardian"
+	DialectGr4vy       Dialect = "gr4vy"
+	DialectHyperswitch Dialect = "hyperswitch"
 )
 
 // Dialects lists the dialects ImportCSV knows, for help texts.
-func Dialects() []Dialect { return []Dialect{DialectCardvault, DialectGuardian, DialectGr4vy} }
+func Dialects() []Dialect {
+	return []Dialect{DialectCardvault, DialectGuardian, DialectGr4vy, DialectHyperswitch}
+}
+
+// objectID is what a Hyperswitch customer or payment-method id may be.
+var objectID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // idRule returns what an id of the dialect must look like.
 func (d Dialect) idRule() (func(string) bool, string, error) {
@@ -56,6 +67,9 @@ func (d Dialect) idRule() (func(string) bool, string, error) {
 	case DialectCardvault, DialectGuardian, DialectGr4vy:
 		return func(s string) bool { _, err := uuid.Parse(s); return err == nil && len(s) == 36 },
 			"id is not a UUID (" + string(d) + " ids are UUIDs like 0192b9b0-6c4e-7f3a-9d1e-2b8c4a5f6e70)", nil
+	case DialectHyperswitch:
+		return func(s string) bool { return objectID.MatchString(s) && !card.ContainsPAN(s) },
+			"id is not a payment method id (1-64 letters, digits, '_' or '-')", nil
 	}
 	return nil, "", fmt.Errorf("unknown dialect %q (want one of %v)", d, Dialects())
 }
@@ -132,6 +146,8 @@ func newLayout(header []string, mapping map[string]string, d Dialect) (layout, e
 		return layout{}, errors.New("no id column: map one with --map id=COLUMN (ids are kept, so tokens keep working)")
 	case !l.has(FieldNumber):
 		return layout{}, errors.New("no card number column: map one with --map number=COLUMN")
+	case d == DialectHyperswitch && !l.has(FieldCustomer):
+		return layout{}, errors.New("no customer_id column: a Hyperswitch payment method belongs to a customer (--map customer_id=COLUMN)")
 	case month != year:
 		return layout{}, errors.New("exp_month and exp_year go together")
 	case expiry && month:
@@ -157,10 +173,17 @@ func (l layout) parse(rec []string) (CardRow, vault.CardInput, error) {
 	if len(rec) != l.width {
 		return r, vault.CardInput{}, errReason(fmt.Sprintf("has %d fields, the header %d", len(rec), l.width))
 	}
-	if id := l.get(rec, FieldID); l.validID(id) {
-		r.ID = strings.ToLower(id)
-	} else {
+	if id := l.get(rec, FieldID); !l.validID(id) {
 		return r, vault.CardInput{}, errReason(l.idWhy)
+	} else if l.dialect == DialectHyperswitch {
+		r.ID = id
+	} else {
+		r.ID = strings.ToLower(id)
+	}
+	if l.dialect == DialectHyperswitch {
+		if c := l.get(rec, FieldCustomer); !objectID.MatchString(c) || card.ContainsPAN(c) {
+			return r, vault.CardInput{}, errReason("customer_id is not a customer id (1-64 letters, digits, '_' or '-')")
+		}
 	}
 	pan, err := card.ParsePAN(l.get(rec, FieldNumber))
 	if err != nil {
@@ -205,9 +228,20 @@ func (l layout) parse(rec []string) (CardRow, vault.CardInput, error) {
 	return r, in, nil
 }
 
+// PaymentMethodSink stores a card as a customer's payment method under a
+// given id (the Hyperswitch dialect), making the customer under its id if
+// it does not exist; customers.Service is one.
+type PaymentMethodSink interface {
+	ImportCardPaymentMethod(ctx context.Context, tenant, profile, customerID, id string, in vault.CardInput, createdAt time.Time) (vault.ImportOutcome, error)
+}
+
 // CSVOptions says how to read another vault's CSV dump.
 type CSVOptions struct {
 	Dialect Dialect
+	// PaymentMethods and Profile are where the hyperswitch dialect's rows
+	// go: payment methods of that profile.
+	PaymentMethods PaymentMethodSink
+	Profile        string
 	// Map assigns columns to fields (ParseMap); unmapped fields take a
 	// column of their own name.
 	Map map[string]string
@@ -237,7 +271,17 @@ func ImportCSV(ctx context.Context, r io.Reader, opts CSVOptions, tenant string,
 	if err != nil {
 		return Summary{}, fmt.Errorf("import: %w", err)
 	}
-	return importRows(ctx, tenant, dst, rejects, progress, func(ctx context.Context, rs *rows) error {
+	store, n := cardsInto(dst), workers
+	if opts.Dialect == DialectHyperswitch {
+		n = 1 // in file order: the first row saving a card for a customer wins
+		if opts.PaymentMethods == nil || opts.Profile == "" {
+			return Summary{}, errors.New("import: the hyperswitch dialect needs a profile (--profile) for its payment methods")
+		}
+		store = func(ctx context.Context, tenant string, j job) (vault.ImportOutcome, error) {
+			return opts.PaymentMethods.ImportCardPaymentMethod(ctx, tenant, opts.Profile, j.customer, j.row.ID, j.in, j.row.CreatedAt)
+		}
+	}
+	return importRows(ctx, tenant, store, n, rejects, progress, func(ctx context.Context, rs *rows) error {
 		for ctx.Err() == nil {
 			rec, err := cr.Read()
 			if errors.Is(err, io.EOF) {
@@ -257,7 +301,7 @@ func ImportCSV(ctx context.Context, r io.Reader, opts CSVOptions, tenant string,
 				rs.reject(line, row.ID, err.Error())
 				continue
 			}
-			rs.card(job{line: line, row: row, in: in})
+			rs.card(job{line: line, row: row, in: in, customer: l.get(rec, FieldCustomer)})
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/transfer"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
 // guardianDump is another vault's CSV with its own column names; line 1 is
@@ -105,5 +106,43 @@ func TestImportCSVHeaderProblemsStopBeforeAnyRow(t *testing.T) {
 		if _, err := transfer.ParseMap(bad); err == nil {
 			t.Errorf("ParseMap(%q) accepted", bad)
 		}
+	}
+}
+
+// A Hyperswitch dump keeps payment-method and customer ids: customers
+// missing from the vault are made under their ids, the same card twice
+// for one customer is one payment method, and re-running is a no-op.
+func TestImportCSVHyperswitchPaymentMethods(t *testing.T) {
+	dst := newVault(t, "shop")
+	cs := customers.New(dst)
+	dump := "payment_method_id,customer_id,card_number,card_exp_month,card_exp_year,card_holder_name\n" +
+		"pm_0001,cus_ada,4111111111111111,12,2030,Ada\n" +
+		"pm_0002,cus_ada,5555555555554444,1,2031,Ada\n" +
+		"pm_0003,cus_bob,4111111111111111,12,2030,Bob\n" +
+		"pm_0004,cus_ada,4111111111111111,12,2030,Ada again\n" +
+		"4111111111111111,cus_bob,378282246310005,12,2030,Bad id\n"
+	m, _ := transfer.ParseMap("id=payment_method_id,number=card_number,exp_month=card_exp_month,exp_year=card_exp_year,holder=card_holder_name")
+	opts := transfer.CSVOptions{Dialect: transfer.DialectHyperswitch, Map: m, PaymentMethods: cs, Profile: "pro_x"}
+	for i, want := range []transfer.Summary{{Imported: 3, Rejected: 2}, {Duplicates: 3, Rejected: 2}} {
+		var rejects bytes.Buffer
+		sum, err := transfer.ImportCSV(t.Context(), strings.NewReader(dump), opts, "shop", dst, &rejects, nil)
+		if err != nil || sum != want {
+			t.Fatalf("import %d = %+v, %v, want %+v; rejects %s", i, sum, err, want, rejects.String())
+		}
+		if !strings.Contains(rejects.String(), `{"line":5,"id":"pm_0004","reason":"this card is already saved for this customer`) ||
+			strings.Contains(rejects.String(), "4111111111111111") {
+			t.Fatalf("rejects: %s", rejects.String())
+		}
+	}
+	pm, err := cs.GetPaymentMethod(t.Context(), "shop", "pro_x", "pm_0002")
+	if err != nil || pm.CustomerID != "cus_ada" || pm.Card.Last4 != "4444" || pm.Card.Expiry.Month != 1 {
+		t.Fatalf("payment method after import: %+v, %v", pm, err)
+	}
+	if _, err := cs.GetCustomer(t.Context(), "shop", "pro_x", "cus_bob"); err != nil {
+		t.Fatalf("customer made by the import: %v", err)
+	}
+	if _, err := transfer.ImportCSV(t.Context(), strings.NewReader("id,number\n"), transfer.CSVOptions{Dialect: transfer.DialectHyperswitch,
+		PaymentMethods: cs, Profile: "pro_x"}, "shop", dst, &bytes.Buffer{}, nil); err == nil || !strings.Contains(err.Error(), "customer_id") {
+		t.Fatalf("hyperswitch dump without customer_id: %v", err)
 	}
 }

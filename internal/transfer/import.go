@@ -61,6 +61,19 @@ type job struct {
 	line int
 	row  CardRow
 	in   vault.CardInput
+	// customer, for a payment method (the Hyperswitch CSV dialect), is
+	// the customer it is saved for.
+	customer string
+}
+
+// storeFunc stores one card job.
+type storeFunc func(ctx context.Context, tenant string, j job) (vault.ImportOutcome, error)
+
+// cardsInto stores jobs as cards of dst under their ids.
+func cardsInto(dst CardSink) storeFunc {
+	return func(ctx context.Context, tenant string, j job) (vault.ImportOutcome, error) {
+		return dst.ImportCard(ctx, tenant, j.row.ID, j.in, j.row.CreatedAt)
+	}
 }
 
 // Import reads an export made by Export, decrypting it with identity, and
@@ -77,7 +90,7 @@ type job struct {
 // wait to be stored.
 func Import(ctx context.Context, r io.Reader, identity age.Identity, tenant string, dst CardSink, rejects io.Writer,
 	progress func(Summary), objects ...ObjectSink) (Summary, error) {
-	return importRows(ctx, tenant, dst, rejects, progress, func(ctx context.Context, rs *rows) error {
+	return importRows(ctx, tenant, cardsInto(dst), workers, rejects, progress, func(ctx context.Context, rs *rows) error {
 		return readLines(ctx, r, identity, rs, objects)
 	})
 }
@@ -127,9 +140,9 @@ func (rs *rows) object(sink ObjectSink, line int, typ string, raw json.RawMessag
 }
 
 // importRows runs read, which validates rows and hands good ones to rs,
-// and stores cards with a few workers, counting and rejecting as Import
-// describes.
-func importRows(ctx context.Context, tenant string, dst CardSink, rejects io.Writer, progress func(Summary),
+// and stores cards with nWorkers workers (1: in file order), counting and
+// rejecting as Import describes.
+func importRows(ctx context.Context, tenant string, store storeFunc, nWorkers int, rejects io.Writer, progress func(Summary),
 	read func(ctx context.Context, rs *rows) error) (Summary, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -161,16 +174,16 @@ func importRows(ctx context.Context, tenant string, dst CardSink, rejects io.Wri
 			progress(sum)
 		}
 	}
-	jobs := make(chan job, 4*workers)
+	jobs := make(chan job, 4*nWorkers)
 	var wg, pending sync.WaitGroup
-	for range workers {
+	for range nWorkers {
 		wg.Go(func() {
 			for j := range jobs {
 				if ctx.Err() != nil {
 					pending.Done()
 					continue // drain
 				}
-				out, err := dst.ImportCard(ctx, tenant, j.row.ID, j.in, j.row.CreatedAt)
+				out, err := store(ctx, tenant, j)
 				var ve *vault.Error
 				switch {
 				case err == nil:
