@@ -16,6 +16,7 @@ import (
 	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // killItem is the value of the records seeded under every sealed kind.
@@ -60,7 +61,7 @@ func rotateKilled(t *testing.T, bin, storeVar, storeValue string) {
 	for i := 0; i < nCards; i += 100 {
 		err := svc.Tx(ctx, func(tx *vault.Service) error {
 			for j := i; j < i+100; j++ {
-				digits := luhn(fmt.Sprintf("41111%010d", j))
+				digits := vaulttest.WithLuhn(fmt.Sprintf("41111%010d", j))
 				pan, err := card.ParsePAN(digits)
 				if err != nil {
 					return err
@@ -195,19 +196,4 @@ func rotateKilled(t *testing.T, bin, storeVar, storeValue string) {
 	defer freshStore.Close()
 	readAll(fresh, "after resume and retirement")
 	t.Logf("%d items; killed at %d re-sealed; resumed and finished", total, at.Done)
-}
-
-// luhn appends the Luhn check digit to digits.
-func luhn(digits string) string {
-	sum := 0
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if (len(digits)-1-i)%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return digits + fmt.Sprint((10-sum%10)%10)
 }

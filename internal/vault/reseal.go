@@ -86,12 +86,7 @@ func (s *Service) ResealRecords(ctx context.Context, tenant, kind, after string,
 		if n.Data, err = json.Marshal(env); err != nil {
 			return next, resealed, skipped, err
 		}
-		switch err := s.store.ResealRecord(ctx, n, r); {
-		case err == nil:
-			resealed++
-		case errors.Is(err, ErrConflict), errors.Is(err, ErrNotFound):
-			skipped++
-		default:
+		if err := tally(s.store.ResealRecord(ctx, n, r), &resealed, &skipped); err != nil {
 			return next, resealed, skipped, err
 		}
 	}
