@@ -20,6 +20,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/buyers"
 	"github.com/cardvault/cardvault/internal/vault/cardtokens"
 	"github.com/cardvault/cardvault/internal/vault/customers"
+	"github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // exportCmd writes a tenant's cards, customers and payment methods to an
@@ -79,7 +80,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("export: %w (nothing written to %s)", err, *out)
 	}
-	fmt.Fprintf(stdout, "exported %d cards and %d other objects (customers, payment methods, buyers, …) of tenant %s to %s\n",
+	fmt.Fprintf(stdout, "exported %d cards and %d other objects (customers, payment methods, buyers, PCI Vault keys and entries, …) of tenant %s to %s\n",
 		n.Cards, n.Objects, *tenant, *out)
 	return nil
 }
@@ -220,7 +221,7 @@ type transferDomain interface {
 }
 
 func transferDomains(svc *vault.Service) []transferDomain {
-	return []transferDomain{customers.New(svc), buyers.New(svc), cardtokens.New(svc)}
+	return []transferDomain{customers.New(svc), buyers.New(svc), cardtokens.New(svc), pcivault.New(svc, pcivault.Options{})}
 }
 
 func objectSources(svc *vault.Service) []transfer.ObjectSource {
