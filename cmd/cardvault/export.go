@@ -127,7 +127,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		opts.Profile = *profile
 		read = func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error) {
-			opts.PaymentMethods = customers.New(svc)
+			opts.PaymentMethods, opts.Entries = customers.New(svc), pcivault.New(svc, pcivault.Options{})
 			return transfer.ImportCSV(ctx, src, opts, *tenant, svc, rejects, progress)
 		}
 	default:

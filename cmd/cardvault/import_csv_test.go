@@ -12,12 +12,13 @@ import (
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
 // A CSV dump of another vault is imported keeping its ids: the Guardian
-// token, the Gr4vy payment method and the Hyperswitch payment method (and
-// its customer) are then served under those ids by their dialects, over
-// real HTTP.
+// token, the Gr4vy payment method, the Hyperswitch payment method (and its
+// customer) and the PCI Vault user/token/reference are then served under
+// those ids by their dialects, over real HTTP.
 func TestImportCSVIDsServedByDialects(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -40,6 +41,18 @@ func TestImportCSVIDsServedByDialects(t *testing.T) {
 	hsCSV := filepath.Join(work, "hyperswitch.csv")
 	os.WriteFile(hsCSV, []byte("payment_method_id,customer_id,card_number,card_exp_month,card_exp_year\n"+
 		"pm_hs_0001,cus_hs_ada,378282246310005,4,2032\n"), 0o600)
+	const pvToken = "96bee2420273079c0d552193b9222ae642481dac326dee08c60a95c824352359"
+	pvCSV := filepath.Join(work, "pcivault.csv")
+	os.WriteFile(pvCSV, []byte("user,token,reference,card_number,card_expiry,card_holder\n"+
+		"alice,"+pvToken+",ref-1,4111 1111 1111 1111,06-2029,J DOE\n"), 0o600)
+	svc, store, err := openVault(ctx, mustConfig(t, env), newLogger(io.Discard, "error"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams}).CreateUserKey(ctx, "default", "alice", "correct horse battery staple"); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
 	imports := []struct {
 		args []string
 		want string
@@ -51,6 +64,8 @@ func TestImportCSVIDsServedByDialects(t *testing.T) {
 		{[]string{"--dialect", "gr4vy", "--comma=;", "--map", "exp_month=expiration_month,exp_year=expiration_year,reference=external_identifier", gr4vyCSV},
 			"imported 1, duplicates 0, rejected 0"},
 		{[]string{"--dialect=hyperswitch", "--profile=pro_shop", "--map", "id=payment_method_id,number=card_number,exp_month=card_exp_month,exp_year=card_exp_year", hsCSV},
+			"imported 1, duplicates 0, rejected 0"},
+		{[]string{"--dialect=pcivault", "--map", "id=token,number=card_number,expiry=card_expiry,holder=card_holder", pvCSV},
 			"imported 1, duplicates 0, rejected 0"},
 	}
 	for i, imp := range imports {
@@ -93,6 +108,10 @@ func TestImportCSVIDsServedByDialects(t *testing.T) {
 	pm := get("/payment-methods/" + gr4vyID)
 	if pm["id"] != gr4vyID || pm["external_identifier"] != "order-77" || pm["expiration_date"] != "03/31" {
 		t.Fatalf("Gr4vy payment method after import: %v", pm)
+	}
+	entry := get("/v1/vault?user=alice&passphrase=correct+horse+battery+staple&token=" + pvToken + "&reference=ref-1")
+	if entry["card_number"] != "4111111111111111" || entry["card_holder"] != "J DOE" {
+		t.Fatalf("PCI Vault entry after import: %v", entry)
 	}
 	hs := get("/v2/payment-methods/pm_hs_0001")
 	if hs["id"] != "pm_hs_0001" || hs["customer_id"] != "cus_hs_ada" {

@@ -30,19 +30,22 @@ const (
 	FieldReference = "reference"
 	FieldCreatedAt = "created_at"
 	FieldCustomer  = "customer_id"
+	FieldUser      = "user"
 	metadataPrefix = "metadata."
 )
 
 // csvFields lists the mappable fields, for messages and defaults.
 var csvFields = []string{FieldID, FieldNumber, FieldExpiry, FieldExpMonth, FieldExpYear, FieldHolder, FieldReference, FieldCreatedAt,
-	FieldCustomer}
+	FieldCustomer, FieldUser}
 
 // Dialect names the vault a CSV comes from, which says what its id column
 // is. In cardvault, guardian and gr4vy the id becomes the card's id, which
 // is how those dialects serve the card: cardvault's card id, a Guardian PCI
 // token id, a Gr4vy payment-method id, all UUIDs. In hyperswitch the id is
 // a payment method id (pm_…, or any 1-64 letters, digits, '_' or '-') of
-// the customer in the customer_id column, in CSVOptions.Profile.
+// the customer in the customer_id column, in CSVOptions.Profile. In
+// pcivault the id is a PCI Vault token (64 hexadecimal digits) that, with
+// the reference column, names an entry of the user key in the user column.
 type Dialect string
 
 // The dialects ImportCSV knows.
@@ -51,15 +54,20 @@ const (
 	DialectGuardian    Dialect = "guardian"
 	DialectGr4vy       Dialect = "gr4vy"
 	DialectHyperswitch Dialect = "hyperswitch"
+	DialectPCIVault    Dialect = "pcivault"
 )
 
 // Dialects lists the dialects ImportCSV knows, for help texts.
 func Dialects() []Dialect {
-	return []Dialect{DialectCardvault, DialectGuardian, DialectGr4vy, DialectHyperswitch}
+	return []Dialect{DialectCardvault, DialectGuardian, DialectGr4vy, DialectHyperswitch, DialectPCIVault}
 }
 
-// objectID is what a Hyperswitch customer or payment-method id may be.
-var objectID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// objectID is what a Hyperswitch customer or payment-method id, or a PCI
+// Vault user, may be; pciToken what a PCI Vault token is.
+var (
+	objectID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	pciToken = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
 
 // idRule returns what an id of the dialect must look like.
 func (d Dialect) idRule() (func(string) bool, string, error) {
@@ -70,6 +78,9 @@ func (d Dialect) idRule() (func(string) bool, string, error) {
 	case DialectHyperswitch:
 		return func(s string) bool { return objectID.MatchString(s) && !card.ContainsPAN(s) },
 			"id is not a payment method id (1-64 letters, digits, '_' or '-')", nil
+	case DialectPCIVault:
+		return func(s string) bool { return pciToken.MatchString(strings.ToLower(s)) },
+			"id is not a PCI Vault token (64 hexadecimal digits)", nil
 	}
 	return nil, "", fmt.Errorf("unknown dialect %q (want one of %v)", d, Dialects())
 }
@@ -148,12 +159,25 @@ func newLayout(header []string, mapping map[string]string, d Dialect) (layout, e
 		return layout{}, errors.New("no card number column: map one with --map number=COLUMN")
 	case d == DialectHyperswitch && !l.has(FieldCustomer):
 		return layout{}, errors.New("no customer_id column: a Hyperswitch payment method belongs to a customer (--map customer_id=COLUMN)")
+	case d == DialectPCIVault && !l.has(FieldUser):
+		return layout{}, errors.New("no user column: a PCI Vault entry belongs to a user key (--map user=COLUMN)")
 	case month != year:
 		return layout{}, errors.New("exp_month and exp_year go together")
 	case expiry && month:
 		return layout{}, errors.New("map either expiry or exp_month and exp_year, not both")
 	}
 	return l, nil
+}
+
+// owner returns the row's customer (hyperswitch) or user (pcivault).
+func (l layout) owner(rec []string) string {
+	switch l.dialect {
+	case DialectHyperswitch:
+		return l.get(rec, FieldCustomer)
+	case DialectPCIVault:
+		return l.get(rec, FieldUser)
+	}
+	return ""
 }
 
 func (l layout) has(field string) bool { _, ok := l.cols[field]; return ok }
@@ -177,12 +201,17 @@ func (l layout) parse(rec []string) (CardRow, vault.CardInput, error) {
 		return r, vault.CardInput{}, errReason(l.idWhy)
 	} else if l.dialect == DialectHyperswitch {
 		r.ID = id
-	} else {
+	} else { // UUIDs and PCI Vault tokens in lower case
 		r.ID = strings.ToLower(id)
 	}
 	if l.dialect == DialectHyperswitch {
 		if c := l.get(rec, FieldCustomer); !objectID.MatchString(c) || card.ContainsPAN(c) {
 			return r, vault.CardInput{}, errReason("customer_id is not a customer id (1-64 letters, digits, '_' or '-')")
+		}
+	}
+	if l.dialect == DialectPCIVault {
+		if u := l.get(rec, FieldUser); !objectID.MatchString(u) || card.ContainsPAN(u) {
+			return r, vault.CardInput{}, errReason("user is not a PCI Vault user (1-64 letters, digits, '_' or '-')")
 		}
 	}
 	pan, err := card.ParsePAN(l.get(rec, FieldNumber))
@@ -235,9 +264,17 @@ type PaymentMethodSink interface {
 	ImportCardPaymentMethod(ctx context.Context, tenant, profile, customerID, id string, in vault.CardInput, createdAt time.Time) (vault.ImportOutcome, error)
 }
 
+// EntrySink stores a card as a PCI Vault entry of a user key under a given
+// token and reference (the pcivault dialect); pcivault.Service is one.
+type EntrySink interface {
+	ImportCardEntry(ctx context.Context, tenant, user, token, reference string, in vault.CardInput) (vault.ImportOutcome, error)
+}
+
 // CSVOptions says how to read another vault's CSV dump.
 type CSVOptions struct {
 	Dialect Dialect
+	// Entries is where the pcivault dialect's rows go.
+	Entries EntrySink
 	// PaymentMethods and Profile are where the hyperswitch dialect's rows
 	// go: payment methods of that profile.
 	PaymentMethods PaymentMethodSink
@@ -278,7 +315,16 @@ func ImportCSV(ctx context.Context, r io.Reader, opts CSVOptions, tenant string,
 			return Summary{}, errors.New("import: the hyperswitch dialect needs a profile (--profile) for its payment methods")
 		}
 		store = func(ctx context.Context, tenant string, j job) (vault.ImportOutcome, error) {
-			return opts.PaymentMethods.ImportCardPaymentMethod(ctx, tenant, opts.Profile, j.customer, j.row.ID, j.in, j.row.CreatedAt)
+			return opts.PaymentMethods.ImportCardPaymentMethod(ctx, tenant, opts.Profile, j.owner, j.row.ID, j.in, j.row.CreatedAt)
+		}
+	}
+	if opts.Dialect == DialectPCIVault {
+		if opts.Entries == nil {
+			return Summary{}, errors.New("import: the pcivault dialect needs the PCI Vault service")
+		}
+		n = 1 // in file order, like the hyperswitch dialect
+		store = func(ctx context.Context, tenant string, j job) (vault.ImportOutcome, error) {
+			return opts.Entries.ImportCardEntry(ctx, tenant, j.owner, j.row.ID, j.in.Reference, j.in)
 		}
 	}
 	return importRows(ctx, tenant, store, n, rejects, progress, func(ctx context.Context, rs *rows) error {
@@ -301,7 +347,7 @@ func ImportCSV(ctx context.Context, r io.Reader, opts CSVOptions, tenant string,
 				rs.reject(line, row.ID, err.Error())
 				continue
 			}
-			rs.card(job{line: line, row: row, in: in, customer: l.get(rec, FieldCustomer)})
+			rs.card(job{line: line, row: row, in: in, owner: l.owner(rec)})
 		}
 		return nil
 	})

@@ -61,9 +61,9 @@ type job struct {
 	line int
 	row  CardRow
 	in   vault.CardInput
-	// customer, for a payment method (the Hyperswitch CSV dialect), is
-	// the customer it is saved for.
-	customer string
+	// owner is the customer a payment method is saved for (the hyperswitch
+	// CSV dialect) or the user key an entry is sealed to (pcivault).
+	owner string
 }
 
 // storeFunc stores one card job.

@@ -152,13 +152,19 @@ type pvNewEntry struct {
 	inTx func(tx *vault.Service) error
 	// key returns the data key (and its sealed form) for the entry id.
 	key func(id string) (pvEntryKey, *seal.Sealer, error)
+	// token, when set, is the entry's token (an import keeping another
+	// vault's); else it is derived from the number or random.
+	token string
 }
 
 // writeEntry seals and stores a new entry in one transaction, replacing (or
 // refusing) one with the same token and reference.
 func (p *Service) writeEntry(ctx context.Context, tenant string, e pvNewEntry, num pvNumber) (EntryRef, error) {
-	token := pvRandomToken()
-	if e.numbered {
+	token := e.token
+	if token == "" {
+		token = pvRandomToken()
+	}
+	if e.numbered && e.token == "" {
 		var err error
 		if token, err = p.pvTokenFor(ctx, tenant, e.user.name(), num); err != nil {
 			return EntryRef{}, err

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -110,7 +112,9 @@ func (p *Service) ImportObject(ctx context.Context, tenant, typ string, raw json
 			return 0, vault.Invalid("user", "the entry's user key is not in the import")
 		}
 		return entryRecords.Import(ctx, p.s, vault.Stored[pvEntryData]{Tenant: tenant, ID: l.ID, CreatedAt: l.CreatedAt, Value: d},
-			func(old pvEntryData) bool { return old.UserID == d.UserID && old.Token == d.Token && old.Reference == d.Reference },
+			func(old pvEntryData) bool {
+				return old.UserID == d.UserID && old.Token == d.Token && old.Reference == d.Reference
+			},
 			"an entry with this token and reference, or this id, already exists")
 	}
 	return 0, vault.Invalid("type", "unknown line type %q", typ)
@@ -123,4 +127,63 @@ func sameTenant(from, to string) error {
 		return vault.Invalid("tenant", "PCI Vault keys and entries are bound to their tenant id %q: import them into a tenant with that id", from)
 	}
 	return nil
+}
+
+// ImportCardEntry stores a card as an entry of user under the token and
+// reference another vault gave it (a PCI Vault CSV dump), so that the
+// merchant's stored token and reference keep working. The card is stored
+// as PCI Vault's capture shape (card_number, card_expiry MM-YYYY,
+// card_holder), sealed to the user's public key: no passphrase is needed,
+// and only the passphrase reads it back. The user key must exist. An entry
+// of the same user already under that token and reference is
+// AlreadyImported (re-running an import is a no-op); another user's is a
+// conflict.
+func (p *Service) ImportCardEntry(ctx context.Context, tenant, user, token, reference string, in vault.CardInput) (vault.ImportOutcome, error) {
+	if !pvValidToken(token) {
+		return 0, vault.Invalid("token", "token must be 64 lowercase hexadecimal characters")
+	}
+	if err := pvValidReference(reference); err != nil {
+		return 0, err
+	}
+	if err := pvNotCardLike("reference", reference); err != nil {
+		return 0, err
+	}
+	if err := vault.ValidateCard(in, time.Time{}); err != nil {
+		return 0, err
+	}
+	u, err := p.loadUser(ctx, p.s, tenant, user)
+	if vault.CodeOf(err) == vault.CodeNotFound {
+		return 0, vault.Invalid("user", "no key for this user: create the user key first")
+	}
+	if err != nil {
+		return 0, err
+	}
+	if old, err := entryRecords.ByKey(ctx, p.s, tenant, pvEntryKeyOf(token, reference)); err == nil {
+		if old.Value.UserID == u.rec.ID {
+			return vault.AlreadyImported, nil
+		}
+		return 0, vault.Errorf(vault.CodeConflict, "another user's data is stored with this token and reference")
+	}
+	card := map[string]string{"card_number": in.PAN.Digits()}
+	if in.Expiry.Month != 0 {
+		card["card_expiry"] = fmt.Sprintf("%02d-%d", in.Expiry.Month, in.Expiry.Year)
+	}
+	if in.Holder != "" {
+		card["card_holder"] = in.Holder
+	}
+	data, err := json.Marshal(card)
+	if err != nil {
+		return 0, err
+	}
+	defer clear(data)
+	e := pvNewEntry{user: u, reference: reference, data: data, numbered: true, token: token,
+		key: func(id string) (pvEntryKey, *seal.Sealer, error) {
+			info := seal.AAD{Tenant: tenant, Record: id, Field: "data-key"}.Bytes()
+			sealer, sealed, err := seal.NewUserDataKey(u.data.Public, info)
+			return pvEntryKey{Info: info, Sealed: sealed}, sealer, err
+		}}
+	if _, err := p.writeEntry(ctx, tenant, e, pvNumber{}); err != nil {
+		return 0, err
+	}
+	return vault.Imported, nil
 }
