@@ -1,5 +1,6 @@
-// Package rotate moves a vault's wrapped keys to a new master key, online,
-// resumably and one runner at a time.
+// Package rotate moves a vault's wrapped keys to a new master key, re-seals
+// its cards and records under a new data key version, and retires data key
+// versions nothing uses: online, resumably and one runner at a time.
 package rotate
 
 import (

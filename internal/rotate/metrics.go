@@ -28,7 +28,7 @@ var _ prometheus.Collector = (*Collector)(nil)
 func NewCollector(ctx context.Context, store vault.Store) *Collector {
 	labels := []string{"kind"}
 	return &Collector{ctx: ctx, store: store, now: time.Now,
-		done:    prometheus.NewDesc("cardvault_rotation_done", "Items (wrapped keys or cards) the running or last key rotation has moved.", labels, nil),
+		done:    prometheus.NewDesc("cardvault_rotation_done", "Items (wrapped keys, or cards and records) the running or last key rotation has moved (for data: in its current tenant).", labels, nil),
 		total:   prometheus.NewDesc("cardvault_rotation_total", "Items the running or last key rotation has to move.", labels, nil),
 		running: prometheus.NewDesc("cardvault_rotation_running", "1 while a key rotation holds its lease.", labels, nil),
 	}
