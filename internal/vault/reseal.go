@@ -24,7 +24,8 @@ const UseCard = "card"
 func SealedKinds() []string {
 	return []string{KindSecurityCode, KindIdempotency, KindCustomer, KindPaymentMethod, KindSession, KindForm,
 		KindFormTombstone, KindUserKey, KindEntry, KindCaptureEndpoint, KindRetrieveEndpoint, KindJWTKey, KindJWTUse,
-		KindBuyer, KindBuyerCard, KindBuyerAddress, KindCheckoutSession, KindCardToken, KindKeyLastUse}
+		KindBuyer, KindBuyerCard, KindBuyerAddress, KindCheckoutSession, KindCardToken, KindNetworkToken, KindNetworkCryptogram,
+		KindNetworkTokenEvent, KindKeyLastUse}
 }
 
 // recordKeyVersion returns the data key version that sealed a typed
