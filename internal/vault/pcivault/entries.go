@@ -120,12 +120,18 @@ func (p *Service) StoreEntry(ctx context.Context, tenant string, in StoreInput) 
 		return EntryRef{}, err
 	}
 	e := pvNewEntry{user: u, reference: in.Reference, data: bytes.TrimSpace(in.Data), numbered: numbered, replace: true,
-		key: func(id string) (pvEntryKey, *seal.Sealer, error) {
-			info := seal.AAD{Tenant: tenant, Record: id, Field: "data-key"}.Bytes()
-			sealer, sealed, err := seal.NewUserDataKey(u.data.Public, info)
-			return pvEntryKey{Info: info, Sealed: sealed}, sealer, err
-		}}
+		key: userDataKey(tenant, u)}
 	return p.writeEntry(ctx, tenant, e, num)
+}
+
+// userDataKey makes an entry's data key sealed to the user's public key
+// (no passphrase needed), bound to the tenant and the entry id.
+func userDataKey(tenant string, u pvUser) func(id string) (pvEntryKey, *seal.Sealer, error) {
+	return func(id string) (pvEntryKey, *seal.Sealer, error) {
+		info := seal.AAD{Tenant: tenant, Record: id, Field: "data-key"}.Bytes()
+		sealer, sealed, err := seal.NewUserDataKey(u.data.Public, info)
+		return pvEntryKey{Info: info, Sealed: sealed}, sealer, err
+	}
 }
 
 // pvNumberOf picks the number of an object to store.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -176,12 +175,7 @@ func (p *Service) ImportCardEntry(ctx context.Context, tenant, user, token, refe
 		return 0, err
 	}
 	defer clear(data)
-	e := pvNewEntry{user: u, reference: reference, data: data, numbered: true, token: token,
-		key: func(id string) (pvEntryKey, *seal.Sealer, error) {
-			info := seal.AAD{Tenant: tenant, Record: id, Field: "data-key"}.Bytes()
-			sealer, sealed, err := seal.NewUserDataKey(u.data.Public, info)
-			return pvEntryKey{Info: info, Sealed: sealed}, sealer, err
-		}}
+	e := pvNewEntry{user: u, reference: reference, data: data, numbered: true, token: token, key: userDataKey(tenant, u)}
 	if _, err := p.writeEntry(ctx, tenant, e, pvNumber{}); err != nil {
 		return 0, err
 	}
