@@ -31,8 +31,8 @@ func SealedKinds() []string {
 // recordKeyVersion returns the data key version that sealed a typed
 // record's data.
 func recordKeyVersion(r Record) (uint32, bool) {
-	var env envelope
-	if json.Unmarshal(r.Data, &env) != nil {
+	env, err := parseEnvelope(r.Data)
+	if err != nil {
 		return 0, false
 	}
 	return DataKeyVersion(env.Sealed)
@@ -65,8 +65,8 @@ func (s *Service) ResealRecords(ctx context.Context, tenant, kind, after string,
 		if r.Tenant != tenant || r.Kind != kind {
 			return next, resealed, skipped, fmt.Errorf("%s list answered a record outside its query", kind)
 		}
-		var env envelope
-		if err := json.Unmarshal(r.Data, &env); err != nil {
+		env, err := parseEnvelope(r.Data)
+		if err != nil {
 			return next, resealed, skipped, fmt.Errorf("decode %s record %s: %w", kind, r.ID, err)
 		}
 		if v, ok := DataKeyVersion(env.Sealed); !ok || v == target {
