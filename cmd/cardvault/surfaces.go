@@ -17,6 +17,7 @@ import (
 	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
 // surfaces builds the operator surfaces mounted beside the APIs: the
@@ -45,7 +46,11 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 	}
 	out := []server.Facade{docs}
 	if c.Console == "on" {
-		out = append(out, console.New(console.Deps{Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault), Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
+		// The console only reads endpoints and deliveries (no relay needed);
+		// the service that sends them is built with the facades.
+		hooks := webhooks.New(d.vault, nil, d.log, webhooks.Options{})
+		out = append(out, console.New(console.Deps{Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault), Webhooks: hooks,
+			Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
 			console.Options{PublicURL: c.PublicURL}))
 		d.log.Info("operator console enabled", "path", console.Prefix)
 	}

@@ -1,7 +1,8 @@
 // Package console is the operator console at /console: sign-in with an
 // admin API key into a server-side session, API keys (list, create with
 // the secret shown once, revoke, last use), the audit log (filter, verify
-// the chain), recent forwards, hosted forms, tenants (platform admins only)
+// the chain), recent forwards, hosted forms, webhook endpoints and their
+// deliveries, tenants (platform admins only)
 // and a health page from the same counters as /metrics. Pages are rendered
 // on the server with html/template under a strict Content-Security-Policy:
 // no script, no external asset. Every form post carries a CSRF token and a
@@ -50,10 +51,12 @@ type Deps struct {
 	// Tenants, when set, adds the tenants page for platform:admin keys.
 	Tenants Tenants
 	// Forms, when set, lists hosted forms on the forms page.
-	Forms   Forms
-	Metrics prometheus.Gatherer
-	Logger  *slog.Logger
-	Now     func() time.Time
+	Forms Forms
+	// Webhooks, when set, lists webhook endpoints and their deliveries.
+	Webhooks Webhooks
+	Metrics  prometheus.Gatherer
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // Options tune the console; zero values take the defaults.
@@ -94,7 +97,7 @@ func New(d Deps, o Options) *Console {
 		o.SessionMax = 8 * time.Hour
 	}
 	c := &Console{d: d, o: o, sessions: newSessions(), pages: map[string]*template.Template{}, started: d.Now()}
-	for _, p := range []string{"login", "keys", "audit", "health", "refused", "tenants", "forwards", "forms"} {
+	for _, p := range []string{"login", "keys", "audit", "health", "refused", "tenants", "forwards", "forms", "webhooks"} {
 		c.pages[p] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
 	}
 	return c
@@ -116,6 +119,7 @@ func (c *Console) Routes(mux *server.Mux) {
 	mux.Handle("GET "+Prefix+"/health", c.signedIn(c.healthPage()))
 	mux.Handle("GET "+Prefix+"/forwards", c.signedIn(c.forwardsPage()))
 	mux.Handle("GET "+Prefix+"/forms", c.signedIn(c.formsPage()))
+	mux.Handle("GET "+Prefix+"/webhooks", c.signedIn(c.webhooksPage()))
 	mux.Handle("GET "+Prefix+"/tenants", c.signedIn(c.platformOnly(c.tenantsPage())))
 	mux.Handle("POST "+Prefix+"/tenants", c.signedIn(c.posted(c.platformOnly(c.createTenant()))))
 	mux.Handle("POST "+Prefix+"/tenants/{id}/disable", c.signedIn(c.posted(c.platformOnly(c.disableTenant()))))

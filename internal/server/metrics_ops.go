@@ -23,6 +23,19 @@ const (
 // rate over a never-failing host is 0, not absent.
 var forwardOutcomes = []string{ForwardOK, ForwardUpstreamError, ForwardTimeout, ForwardRefused, ForwardError}
 
+// Webhook attempt outcomes, the values of the outcome label of
+// cardvault_webhook_attempts_total.
+const (
+	// WebhookDelivered: the endpoint answered 2xx.
+	WebhookDelivered = "delivered"
+	// WebhookRetry: the attempt failed; another is scheduled.
+	WebhookRetry = "retry"
+	// WebhookGaveUp: the last allowed attempt failed; the delivery is failed.
+	WebhookGaveUp = "gave_up"
+)
+
+var webhookOutcomes = []string{WebhookDelivered, WebhookRetry, WebhookGaveUp}
+
 // Rotation kinds, the values of the kind label of the rotation series.
 const (
 	RotationMaster = "master"
@@ -44,6 +57,7 @@ type OpsMetrics struct {
 	forwards     *prometheus.CounterVec
 	rotPending   *prometheus.GaugeVec
 	rotResealed  *prometheus.CounterVec
+	webhooks     *prometheus.CounterVec
 	forwardHosts map[string]bool
 }
 
@@ -76,9 +90,16 @@ func NewOpsMetrics(reg prometheus.Registerer, hosts []string) *OpsMetrics {
 			Name: "cardvault_rotation_resealed_records_total",
 			Help: "Records re-wrapped or re-sealed by key rotation, by kind (master, data).",
 		}, []string{"kind"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cardvault_webhook_attempts_total",
+			Help: "Webhook delivery attempts by outcome (delivered, retry, gave_up).",
+		}, []string{"outcome"}),
 		forwardHosts: map[string]bool{},
 	}
-	reg.MustRegister(m.rateLimited, m.suspensions, m.auditFails, m.forwards, m.rotPending, m.rotResealed)
+	reg.MustRegister(m.rateLimited, m.suspensions, m.auditFails, m.forwards, m.rotPending, m.rotResealed, m.webhooks)
+	for _, o := range webhookOutcomes {
+		m.webhooks.WithLabelValues(o)
+	}
 	for _, h := range hosts {
 		m.forwardHosts[h] = true
 		for _, o := range forwardOutcomes {
@@ -90,6 +111,14 @@ func NewOpsMetrics(reg prometheus.Registerer, hosts []string) *OpsMetrics {
 		m.rotResealed.WithLabelValues(k)
 	}
 	return m
+}
+
+// WebhookAttempt counts one webhook delivery attempt by outcome; an
+// unknown outcome is ignored.
+func (m *OpsMetrics) WebhookAttempt(outcome string) {
+	if m != nil && (outcome == WebhookDelivered || outcome == WebhookRetry || outcome == WebhookGaveUp) {
+		m.webhooks.WithLabelValues(outcome).Inc()
+	}
 }
 
 // RateLimited counts one request refused by a rate limit.

@@ -17,6 +17,8 @@ func TestOpsMetricsBoundLabels(t *testing.T) {
 	m.RateLimited()
 	m.KeySuspended()
 	m.AuditAppendFailed()
+	m.WebhookAttempt(WebhookRetry)
+	m.WebhookAttempt("attacker-chosen")
 
 	if got := testutil.ToFloat64(m.forwards.WithLabelValues("api.psp.example:443", ForwardTimeout)); got != 1 {
 		t.Errorf("timeout forwards = %v, want 1", got)
@@ -27,12 +29,17 @@ func TestOpsMetricsBoundLabels(t *testing.T) {
 	if got := testutil.ToFloat64(m.rotPending.WithLabelValues(RotationData)); got != 90 {
 		t.Errorf("pending = %v, want 90", got)
 	}
-	// Every series exists from start: 1 host x 5 outcomes + other/error, 2 kinds x 2, 3 counters.
-	if n := testutil.CollectAndCount(reg); n != 5+1+4+3 {
-		t.Errorf("series = %d, want %d", n, 5+1+4+3)
+	if got := testutil.ToFloat64(m.webhooks.WithLabelValues(WebhookRetry)); got != 1 {
+		t.Errorf("webhook retries = %v, want 1", got)
+	}
+	// Every series exists from start: 1 host x 5 outcomes + other/error, 2 kinds x 2, 3 counters,
+	// 3 webhook outcomes (an unknown outcome adds none).
+	if n := testutil.CollectAndCount(reg); n != 5+1+4+3+3 {
+		t.Errorf("series = %d, want %d", n, 5+1+4+3+3)
 	}
 	var none *OpsMetrics
 	none.RateLimited()
 	none.Forwarded("x", ForwardOK)
 	none.RotationProgress(RotationMaster, 1, 1)
+	none.WebhookAttempt(WebhookDelivered)
 }

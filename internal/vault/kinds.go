@@ -69,4 +69,10 @@ const (
 	// KindKeyLastUse is when an API key was last used (lastuse.go); id is
 	// the key's id.
 	KindKeyLastUse = "key_last_use"
+	// KindWebhookEndpoint is a tenant's webhook endpoint: its URL, the
+	// events it wants and its signing secret.
+	KindWebhookEndpoint = "webhook_endpoint"
+	// KindWebhookDelivery is one event due to one webhook endpoint (the
+	// outbox); key is "event id/endpoint id", parent its state.
+	KindWebhookDelivery = "webhook_delivery"
 )
