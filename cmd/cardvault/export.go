@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +17,14 @@ import (
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/transfer"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/buyers"
+	"github.com/cardvault/cardvault/internal/vault/cardtokens"
+	"github.com/cardvault/cardvault/internal/vault/customers"
+	"github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
-// exportCmd writes a tenant's cards to an age-encrypted file
+// exportCmd writes a tenant's cards, customers and payment methods to an
+// age-encrypted file
 // (docs/export-format.md).
 func exportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
@@ -50,8 +56,8 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	bar := newProgress(stderr, "export: cards")
-	n, err := transfer.Export(ctx, tmp, rcpt, *tenant, svc, time.Now(), func(n int) { bar.update(n, -1) })
+	bar := newProgress(stderr, "export: rows")
+	n, err := transfer.Export(ctx, tmp, rcpt, *tenant, svc, time.Now(), func(n int) { bar.update(n, -1) }, objectSources(svc)...)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -63,7 +69,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fmt.Fprintln(stderr)
 	log := commandAudit(svc)
-	detail := map[string]string{"cards": strconv.Itoa(n), "recipient": *recipient}
+	detail := map[string]string{"cards": strconv.Itoa(n.Cards), "objects": strconv.Itoa(n.Objects), "recipient": *recipient}
 	if err != nil {
 		detail["outcome"] = "failed"
 	}
@@ -74,37 +80,58 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("export: %w (nothing written to %s)", err, *out)
 	}
-	fmt.Fprintf(stdout, "exported %d cards of tenant %s to %s\n", n, *tenant, *out)
+	fmt.Fprintf(stdout, "exported %d cards and %d other objects (customers, payment methods, buyers, PCI Vault keys and entries, …) of tenant %s to %s\n",
+		n.Cards, n.Objects, *tenant, *out)
 	return nil
 }
 
-// importCmd reads a cardvault export into a tenant, keeping ids.
+// importCmd reads a cardvault export, or another vault's CSV dump
+// (--format csv), into a tenant, keeping ids.
 func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	tenant := fs.String("tenant", "", "tenant to import into (required; created beforehand)")
-	identity := fs.String("identity", "", "age identity file (AGE-SECRET-KEY-1…) the export was encrypted to (required)")
+	identity := fs.String("identity", "", "age identity file (AGE-SECRET-KEY-1…) the export was encrypted to (required for cardvault exports)")
 	rejectsPath := fs.String("rejects", "", "where rejected rows go, as JSON lines of line, id and reason (default FILE.rejects.jsonl)")
-	format := fs.String("format", "cardvault", "input format; only cardvault exports are supported yet")
+	format := fs.String("format", "cardvault", "input format: cardvault (an age-encrypted export) or csv (another vault's dump)")
+	dialect := fs.String("dialect", string(transfer.DialectCardvault), fmt.Sprintf("csv: the vault the ids come from, %v", transfer.Dialects()))
+	mapping := fs.String("map", "", "csv: FIELD=COLUMN,… assigning columns to id, number, expiry (or exp_month and exp_year), holder, "+
+		"reference, created_at, metadata.NAME; unmapped fields take a column of their own name")
+	profile := fs.String("profile", "pro_default", "csv, hyperswitch dialect: the profile the payment methods and their customers go to")
+	comma := fs.String("comma", ",", "csv: the field separator (one character; \\t for a tab)")
 	storeArgs, err := parseOwnFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if *format != "cardvault" {
-		return usageError("import: --format " + *format + " is not supported yet (only cardvault exports)")
-	}
-	if *tenant == "" || *identity == "" || fs.NArg() != 1 {
-		return usageError("import: want --tenant NAME --identity AGE_IDENTITY_FILE FILE")
+	if *tenant == "" || fs.NArg() != 1 {
+		return usageError("import: want --tenant NAME --identity AGE_IDENTITY_FILE FILE, or --tenant NAME --format csv [--dialect D] [--map F=COL,…] FILE")
 	}
 	in := fs.Arg(0)
-	idFile, err := os.Open(*identity)
-	if err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
-	ids, err := age.ParseIdentities(idFile)
-	idFile.Close()
-	if err != nil || len(ids) == 0 {
-		return usageError("import: --identity is not an age identity file")
+	var read func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error)
+	switch *format {
+	case "cardvault":
+		if *identity == "" {
+			return usageError("import: --identity AGE_IDENTITY_FILE is required for a cardvault export")
+		}
+		ids, err := readIdentity(*identity)
+		if err != nil {
+			return err
+		}
+		read = func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error) {
+			return transfer.Import(ctx, src, ids, *tenant, svc, rejects, progress, objectSinks(svc)...)
+		}
+	case "csv":
+		opts, err := csvOptions(*dialect, *mapping, *comma)
+		if err != nil {
+			return err
+		}
+		opts.Profile = *profile
+		read = func(src io.Reader, rejects io.Writer, svc *vault.Service, progress func(transfer.Summary)) (transfer.Summary, error) {
+			opts.PaymentMethods, opts.Entries = customers.New(svc), pcivault.New(svc, pcivault.Options{})
+			return transfer.ImportCSV(ctx, src, opts, *tenant, svc, rejects, progress)
+		}
+	default:
+		return usageError("import: --format must be cardvault or csv")
 	}
 	svc, store, err := openCommandVault(ctx, "import", storeArgs, getenv, stderr)
 	if err != nil {
@@ -127,13 +154,15 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("import: %w", err)
 	}
 	bar := newProgress(stderr, "import: rows")
-	sum, err := transfer.Import(ctx, src, ids[0], *tenant, svc, rejects, func(s transfer.Summary) {
-		bar.update(s.Imported+s.Duplicates+s.Rejected, -1)
-	})
+	sum, err := read(src, rejects, svc, func(s transfer.Summary) { bar.update(s.Imported+s.Duplicates+s.Rejected, -1) })
 	fmt.Fprintln(stderr)
 	err = errors.Join(err, rejects.Close())
 	log := commandAudit(svc)
-	detail := map[string]string{"imported": strconv.Itoa(sum.Imported), "duplicates": strconv.Itoa(sum.Duplicates), "rejected": strconv.Itoa(sum.Rejected)}
+	detail := map[string]string{"format": *format, "imported": strconv.Itoa(sum.Imported), "duplicates": strconv.Itoa(sum.Duplicates),
+		"rejected": strconv.Itoa(sum.Rejected)}
+	if *format == "csv" {
+		detail["dialect"] = *dialect
+	}
 	if err != nil {
 		detail["outcome"] = "stopped"
 	}
@@ -149,6 +178,66 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("import: %w (rows before the failure are stored whole; re-run the complete file: imported rows count as duplicates)", err)
 	}
 	return nil
+}
+
+// readIdentity reads the first age identity of a file.
+func readIdentity(path string) (age.Identity, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	ids, err := age.ParseIdentities(f)
+	if err != nil || len(ids) == 0 {
+		return nil, usageError("import: --identity is not an age identity file")
+	}
+	return ids[0], nil
+}
+
+// csvOptions checks the CSV flags of import.
+func csvOptions(dialect, mapping, comma string) (transfer.CSVOptions, error) {
+	m, err := transfer.ParseMap(mapping)
+	if err != nil {
+		return transfer.CSVOptions{}, usageError("import: " + err.Error())
+	}
+	if !slices.Contains(transfer.Dialects(), transfer.Dialect(dialect)) {
+		return transfer.CSVOptions{}, usageError(fmt.Sprintf("import: --dialect must be one of %v", transfer.Dialects()))
+	}
+	if comma == `\t` {
+		comma = "\t"
+	}
+	r := []rune(comma)
+	if len(r) != 1 || r[0] == '"' || r[0] == '\r' || r[0] == '\n' {
+		return transfer.CSVOptions{}, usageError("import: --comma must be one character other than a quote or a line break")
+	}
+	return transfer.CSVOptions{Dialect: transfer.Dialect(dialect), Map: m, Comma: r[0]}, nil
+}
+
+// transferDomains are the domains whose objects travel with a tenant's
+// cards in an export, in the order they are written and read back.
+type transferDomain interface {
+	transfer.ObjectSource
+	transfer.ObjectSink
+}
+
+func transferDomains(svc *vault.Service) []transferDomain {
+	return []transferDomain{customers.New(svc), buyers.New(svc), cardtokens.New(svc), pcivault.New(svc, pcivault.Options{})}
+}
+
+func objectSources(svc *vault.Service) []transfer.ObjectSource {
+	var out []transfer.ObjectSource
+	for _, d := range transferDomains(svc) {
+		out = append(out, d)
+	}
+	return out
+}
+
+func objectSinks(svc *vault.Service) []transfer.ObjectSink {
+	var out []transfer.ObjectSink
+	for _, d := range transferDomains(svc) {
+		out = append(out, d)
+	}
+	return out
 }
 
 // dirOf returns the directory of path, "." for a bare name.

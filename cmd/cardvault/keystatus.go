@@ -12,12 +12,12 @@ import (
 )
 
 // keyStatus prints, per tenant and key, the master key that wraps it and,
-// for data keys, how many cards are sealed with it; then the state of the
-// last or running rotation.
+// for data keys, what is still sealed with it (cards and each kind of
+// record, counted); then the state of the last or running rotation.
 func keyStatus(ctx context.Context, svc *vault.Service, stdout io.Writer) error {
 	st, kr := svc.Store(), svc.Keyring()
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TENANT\tPURPOSE\tVERSION\tMASTER KEY\tCREATED\tCARDS")
+	fmt.Fprintln(tw, "TENANT\tPURPOSE\tVERSION\tMASTER KEY\tCREATED\tUSED BY")
 	after := ""
 	for {
 		tenants, err := st.ListTenants(ctx, vault.Page{After: after, Limit: 100})
@@ -25,7 +25,7 @@ func keyStatus(ctx context.Context, svc *vault.Service, stdout io.Writer) error 
 			return err
 		}
 		for _, t := range tenants {
-			uses, err := cardsByDataKey(ctx, st, kr.KeyVersion, t.ID)
+			uses, err := svc.DataKeyUses(ctx, t.ID, nil)
 			if err != nil {
 				return err
 			}
@@ -42,11 +42,14 @@ func keyStatus(ctx context.Context, svc *vault.Service, stdout io.Writer) error 
 							master += " (current)"
 						}
 					}
-					cards := "-" // the index key seals nothing: fingerprints and audit MACs
+					used := "-" // the index key seals nothing: fingerprints and audit MACs
 					if purpose == vault.PurposeData {
-						cards = fmt.Sprint(uses[k.Version])
+						used = uses.Describe(k.Version)
+						if used == "nothing" && k.Version != keys[0].Version {
+							used += " (can be retired)"
+						}
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", t.ID, purpose, k.Version, master, stamp(k.CreatedAt), cards)
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", t.ID, purpose, k.Version, master, stamp(k.CreatedAt), used)
 				}
 			}
 		}
@@ -58,7 +61,7 @@ func keyStatus(ctx context.Context, svc *vault.Service, stdout io.Writer) error 
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "CARDS counts sealed card numbers; records of the dialects (customers, payment methods, sessions) are not counted yet.")
+	fmt.Fprintln(stdout, "USED BY counts live cards and records (customers, payment methods, sessions, ...) sealed under each data key version.")
 	rs, err := rotate.Current(ctx, st)
 	if err != nil {
 		return err
@@ -72,26 +75,4 @@ func keyStatus(ctx context.Context, svc *vault.Service, stdout io.Writer) error 
 		fmt.Fprintf(stdout, "rotation: last was %s, %d/%d\n", rs.Kind, rs.Done, rs.Total)
 	}
 	return nil
-}
-
-// cardsByDataKey counts a tenant's live cards by the data key version
-// that sealed their number.
-func cardsByDataKey(ctx context.Context, st vault.Store, version func([]byte) (uint32, error), tenant string) (map[uint32]int, error) {
-	uses := map[uint32]int{}
-	p := vault.Page{Limit: 500}
-	for {
-		cards, err := st.ListCards(ctx, tenant, p, time.Now())
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cards {
-			if v, err := version(c.SealedPAN); err == nil {
-				uses[v]++
-			}
-		}
-		if len(cards) < p.Limit {
-			return uses, nil
-		}
-		p.After = cards[len(cards)-1].ID
-	}
 }

@@ -59,16 +59,21 @@ Usage:
   cardvault keys list-jwt [--tenant=T]             list JWT keys by kid (RFC 7638 thumbprint)
   cardvault keys delete-jwt KID [--tenant=T]       remove a JWT key
   cardvault keys create-master                     make the master key in the PKCS#11 token (CARDVAULT_KEK_PROVIDER=pkcs11)
-  cardvault keys status                            per tenant and key version: master key, cards sealed with it
+  cardvault keys status                            per tenant and key version: master key, what still uses it (per kind)
   cardvault rotate master                          re-wrap every key under CARDVAULT_MASTER_KEY (old one in CARDVAULT_MASTER_KEY_PREVIOUS)
-  cardvault rotate data [--tenant=T] [--settle=70s]
-                                                   new data key version; re-seal cards under it
+  cardvault rotate data [--tenant=T] [--settle=70s] [--batch=500] [--retire]
+                                                   new data key version; re-seal cards and records under it
+                                                   (--retire: then retire older versions nothing uses)
+  cardvault rotate retire [--tenant=T] [--version=N]
+                                                   delete data key versions nothing uses; refuses one in use
   cardvault tenants create|list|disable [NAME] [--name=DISPLAY]
                                                    manage tenants; disabling stops their API keys at once
   cardvault export --tenant=T --recipient=AGE_PUBLIC_KEY --out=FILE
-                                                   every card of a tenant, age-encrypted JSON lines
+                                                   a tenant's cards and dialect objects, age-encrypted JSON lines
   cardvault import --tenant=T --identity=AGE_IDENTITY_FILE FILE
-                                                   cards of a cardvault export, keeping their ids
+                                                   a cardvault export (cards, customers, payment methods, …), keeping ids
+  cardvault import --tenant=T --format=csv [--dialect=guardian|gr4vy|hyperswitch|pcivault|cardvault] [--map=F=COL,…] FILE
+                                                   another vault's CSV dump, keeping its ids
   cardvault audit verify [--tenant=T] [--checkpoint=FILE]
                                                    check every audit chain (against a checkpoint)
   cardvault audit list [--tenant=T]                print an audit chain as JSON lines

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -17,17 +16,23 @@ import (
 )
 
 // rotateCmd runs `cardvault rotate master` (every wrapped key moves from
-// CARDVAULT_MASTER_KEY_PREVIOUS to the current master key) and `cardvault
-// rotate data [--tenant NAME]` (a new data key version, cards re-sealed).
+// CARDVAULT_MASTER_KEY_PREVIOUS to the current master key), `cardvault
+// rotate data [--tenant NAME] [--retire]` (a new data key version, cards and
+// records re-sealed, then unused versions retired) and `cardvault rotate
+// retire [--tenant NAME] [--version N]` (retirement alone).
 func rotateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "master" && args[0] != "data") {
-		return usageError("rotate: want master or data")
+	if len(args) == 0 || (args[0] != "master" && args[0] != "data" && args[0] != "retire") {
+		return usageError("rotate: want master, data or retire")
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("rotate "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tenant := fs.String("tenant", "", "rotate data: only this tenant (default: every tenant)")
-	settle := fs.Duration("settle", -1, "rotate data: wait this long after adding a version, so every node seals new writes with it (default: key-refresh + 10s)")
+	tenant := fs.String("tenant", "", "rotate data, retire: only this tenant (default: every tenant)")
+	settle := fs.Duration("settle", -1, "rotate data: wait this long after adding a version, so every node seals new writes with it; "+
+		"retire: refuse until the newest version is this old (default: key-refresh + 10s)")
+	batch := fs.Int("batch", 500, "rotate data: cards or records re-sealed per batch (the resume point is saved after each)")
+	retire := fs.Bool("retire", false, "rotate data: afterwards, retire every older data key version that nothing uses")
+	version := fs.Uint("version", 0, "rotate retire: the one data key version to retire (default: every older version nothing uses)")
 	storeArgs, err := parseOwnFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -48,8 +53,7 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
-	host, _ := os.Hostname()
-	holder := host + " pid " + strconv.Itoa(os.Getpid())
+	holder := runnerName()
 	log := commandAudit(svc)
 	record := func(tenant, action string, detail map[string]string, runErr error) error {
 		if runErr != nil {
@@ -60,12 +64,20 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		return runErr
 	}
-	if sub == "data" {
-		return rotateData(ctx, svc, *tenant, *settle, holder, record, stdout, stderr)
+	switch sub {
+	case "data":
+		if err := rotateData(ctx, svc, *tenant, *settle, *batch, holder, record, stdout, stderr); err != nil || !*retire {
+			return err
+		}
+		return retireData(ctx, &rotate.Retire{Service: svc, Tenant: *tenant, Holder: holder, Settle: *settle, Gone: runnerGone}, record, stdout)
+	case "retire":
+		return retireData(ctx, &rotate.Retire{Service: svc, Tenant: *tenant, Version: uint32(*version), Holder: holder, Settle: *settle,
+			Gone: runnerGone},
+			record, stdout)
 	}
 
 	bar := newProgress(stderr, "rotate master: keys re-wrapped")
-	m := &rotate.Master{Store: svc.Store(), Keyring: svc.Keyring(), Holder: holder, Progress: bar.update}
+	m := &rotate.Master{Store: svc.Store(), Keyring: svc.Keyring(), Holder: holder, Gone: runnerGone, Progress: bar.update}
 	res, err := m.Run(ctx)
 	err = record(vault.DefaultTenant, "keys.rotate_master", map[string]string{"rewrapped": strconv.Itoa(res.Rewrapped),
 		"to_master_key": fmt.Sprintf("%08x", svc.Keyring().CurrentVersion()), "check_resealed": strconv.FormatBool(res.CheckResealed)}, err)
@@ -79,13 +91,13 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // rotateData runs a data key rotation with a progress line per tenant.
-func rotateData(ctx context.Context, svc *vault.Service, tenant string, settle time.Duration, holder string,
+func rotateData(ctx context.Context, svc *vault.Service, tenant string, settle time.Duration, batch int, holder string,
 	record func(string, string, map[string]string, error) error, stdout, stderr io.Writer) error {
 	bars := map[string]*progressLine{}
-	d := &rotate.Data{Service: svc, Tenant: tenant, Holder: holder, Settle: settle,
+	d := &rotate.Data{Service: svc, Tenant: tenant, Holder: holder, Gone: runnerGone, Settle: settle, Batch: batch,
 		Progress: func(t string, done, total int) {
 			if bars[t] == nil {
-				bars[t] = newProgress(stderr, "rotate data "+t+": cards re-sealed")
+				bars[t] = newProgress(stderr, "rotate data "+t+": cards and records re-sealed")
 			}
 			bars[t].update(done, total)
 		}}
@@ -94,15 +106,20 @@ func rotateData(ctx context.Context, svc *vault.Service, tenant string, settle t
 	}
 	results, err := d.Run(ctx)
 	for _, r := range results {
-		if aerr := record(r.Tenant, "keys.rotate_data", map[string]string{"version": strconv.FormatUint(uint64(r.Version), 10),
-			"resealed": strconv.Itoa(r.Resealed)}, nil); aerr != nil && err == nil {
+		detail := map[string]string{"version": strconv.FormatUint(uint64(r.Version), 10), "resealed": strconv.Itoa(r.Resealed)}
+		for kind, n := range r.ByKind {
+			if n > 0 {
+				detail["resealed_"+kind] = strconv.Itoa(n)
+			}
+		}
+		if aerr := record(r.Tenant, "keys.rotate_data", detail, nil); aerr != nil && err == nil {
 			err = aerr
 		}
-		fmt.Fprintf(stdout, "rotate data: tenant %s now on data key v%d, %d cards re-sealed%s\n", r.Tenant, r.Version, r.Resealed,
-			map[bool]string{true: " (resumed)"}[r.Resumed])
+		fmt.Fprintf(stdout, "rotate data: tenant %s now on data key v%d, %d cards and records re-sealed (%s)%s\n", r.Tenant, r.Version,
+			r.Resealed, describeCounts(r.ByKind), map[bool]string{true: " (resumed)"}[r.Resumed])
 	}
 	if err != nil {
-		return fmt.Errorf("rotate data: %w (every card stays readable; run it again to continue)", err)
+		return fmt.Errorf("rotate data: %w (every card and record stays readable; run it again to continue)", err)
 	}
 	return nil
 }

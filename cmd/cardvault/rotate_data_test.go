@@ -36,8 +36,20 @@ func TestRotateDataWhileServing(t *testing.T) {
 	if err := run(ctx, []string{"rotate", "data", "--tenant", "default", "--settle=0"}, env, &stdout, io.Discard); err != nil {
 		t.Fatalf("rotate data: %v", err)
 	}
-	if !strings.Contains(stdout.String(), "tenant default now on data key v2, 3 cards re-sealed") {
+	if !regexpMatch(`tenant default now on data key v2, \d+ cards and records re-sealed \(card=3 `, stdout.String()) {
 		t.Fatalf("rotate data said %q", stdout.String())
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`cardvault_rotation_done{kind="data"} [3-9]\n`, `cardvault_rotation_total{kind="data"} [3-9]\n`,
+		`cardvault_rotation_running{kind="data"} 0\n`} {
+		if !regexpMatch(want, string(metrics)) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	for _, id := range ids {
 		if code, out := call("GET", "/cardvault/v1/cards/"+id+"/reveal", ""); code != http.StatusOK {
@@ -50,20 +62,29 @@ func TestRotateDataWhileServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	status := stdout.String()
-	if !strings.Contains(status, "data     2") || !regexpMatch(`default\s+data\s+2\s+\S+ \(current\)\s+\S+\s+4\n`, status) ||
-		!regexpMatch(`default\s+data\s+1\s+\S+ \(current\)\s+\S+\s+0\n`, status) {
-		t.Fatalf("keys status after rotation (want v2: 4 cards, v1: 0):\n%s", status)
+	if !regexpMatch(`default\s+data\s+2\s+\S+ \(current\)\s+\S+\s+card=4 `, status) ||
+		!regexpMatch(`default\s+data\s+1\s+\S+ \(current\)\s+\S+\s+nothing \(can be retired\)\n`, status) {
+		t.Fatalf("keys status after rotation (want v2: 4 cards, v1: nothing):\n%s", status)
 	}
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// Retirement: the newest version is refused, v1 (unused) goes, and
+	// every card still reads on the running server.
+	if err := run(ctx, []string{"rotate", "retire", "--tenant", "default", "--version=2", "--settle=0"}, env, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "newest") {
+		t.Fatalf("rotate retire of the newest version: %v", err)
 	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{`cardvault_rotation_done{kind="data"} 3`, `cardvault_rotation_total{kind="data"} 3`, `cardvault_rotation_running{kind="data"} 0`} {
-		if !strings.Contains(string(metrics), want) {
-			t.Errorf("/metrics lacks %s", want)
+	stdout.Reset()
+	if err := run(ctx, []string{"rotate", "retire", "--settle=0"}, env, &stdout, io.Discard); err != nil ||
+		!strings.Contains(stdout.String(), "tenant default data key v1 retired") {
+		t.Fatalf("rotate retire: %v, said %q", err, stdout.String())
+	}
+	for _, id := range ids {
+		if code, out := call("GET", "/cardvault/v1/cards/"+id+"/reveal", ""); code != http.StatusOK {
+			t.Fatalf("reveal %s after retirement on the running server: %d %v", id, code, out)
 		}
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"audit", "list"}, env, &stdout, io.Discard); err != nil || !strings.Contains(stdout.String(), `"keys.retire_data"`) {
+		t.Fatalf("audit list after retirement: %v, lacks keys.retire_data", err)
 	}
 }
 

@@ -137,7 +137,7 @@ func rotationsUnderLoad(t *testing.T, storeVar, storeValue string) {
 	if err := run(ctx, []string{"keys", "status"}, after, &stdout, io.Discard); err != nil {
 		t.Fatalf("new key alone: %v", err)
 	}
-	if !regexpMatch(`default\s+data\s+1\s+\S+ \(current\)\s+\S+\s+0\n`, stdout.String()) {
+	if !regexpMatch(`default\s+data\s+1\s+\S+ \(current\)\s+\S+\s+nothing \(can be retired\)\n`, stdout.String()) {
 		t.Fatalf("cards left under data key v1 after rotate data:\n%s", stdout.String())
 	}
 	t.Logf("%d cards stored and read during both rotations", len(acked))

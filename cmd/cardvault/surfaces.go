@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/console"
 	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
@@ -31,12 +33,12 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 	}
 	// The operational series exist from start (at zero) so that the alert
 	// rules in deploy/ see them. Audit append failures are counted here;
-	// rate limits, key suspensions, the relay's forwards and rotation do
-	// do not report yet: when they do, put ops in api.Deps and pass it on.
-	// Rate-limit refusals (limits.go) and key suspensions (alarm.go)
-	// report through d.ops.
+	// rate-limit refusals (limits.go) and key suspensions (alarm.go)
+	// report through d.ops; rotations (run by `cardvault rotate` on any
+	// machine) are followed through the store's rotation lock.
 	ops := server.NewOpsMetrics(reg, hosts)
 	d.ops = ops
+	go rotate.Watch(ctx, d.vault.Store(), 15*time.Second, ops.RotationProgress)
 	d.audit = countedRecorder{next: d.audit, ops: ops}
 	docs, err := apidoc.New(ctx)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // addCards stores n more cards for shop-b and returns their ids.
@@ -17,7 +18,7 @@ func addCards(t *testing.T, svc *vault.Service, n int) []string {
 	var ids []string
 	exp, _ := card.NewExpiry(12, 2040)
 	for i := range n {
-		pan, err := card.ParsePAN(withLuhn(fmt.Sprintf("400000000%06d", i)))
+		pan, err := card.ParsePAN(vaulttest.WithLuhn(fmt.Sprintf("400000000%06d", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,19 +114,4 @@ func TestRotateData(t *testing.T) {
 			t.Fatalf("next rotation = %+v, %v", res, err)
 		}
 	})
-}
-
-// withLuhn appends the Luhn check digit to digits.
-func withLuhn(digits string) string {
-	sum := 0
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if (len(digits)-1-i)%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return digits + fmt.Sprint((10-sum%10)%10)
 }

@@ -1,5 +1,6 @@
-// Package rotate moves a vault's wrapped keys to a new master key, online,
-// resumably and one runner at a time.
+// Package rotate moves a vault's wrapped keys to a new master key, re-seals
+// its cards and records under a new data key version, and retires data key
+// versions nothing uses: online, resumably and one runner at a time.
 package rotate
 
 import (
@@ -45,11 +46,17 @@ type lock struct {
 	prev Status
 }
 
+// HolderGone reports whether the runner a lock names is known to be dead
+// (on this host, no process with its id), so that its lease can be taken
+// over at once rather than when it runs out. nil knows nothing.
+type HolderGone func(holder string) bool
+
 // acquire claims the lock for holder, taking it over when it is free,
-// released or expired. It fails with ErrBusy (naming the holder) when
-// another live runner has it: two runners never both proceed, because every
-// write is a compare and swap on the value last read.
-func acquire(ctx context.Context, store vault.Store, kind, holder string, now func() time.Time) (*lock, error) {
+// released, expired, or held by a runner gone reports dead. It fails with
+// ErrBusy (naming the holder) when another live runner has it: two runners
+// never both proceed, because every write is a compare and swap on the
+// value last read.
+func acquire(ctx context.Context, store vault.Store, kind, holder string, now func() time.Time, gone HolderGone) (*lock, error) {
 	l := &lock{store: store, now: now, st: Status{Kind: kind, Holder: holder, Run: now().UTC().Format(time.RFC3339Nano)}}
 	old, err := store.GetMeta(ctx, lockKey)
 	if errors.Is(err, vault.ErrNotFound) {
@@ -66,7 +73,8 @@ func acquire(ctx context.Context, store vault.Store, kind, holder string, now fu
 		return nil, err
 	}
 	var held Status
-	if json.Unmarshal(old, &held) == nil && held.Holder != "" && held.Until.After(now()) {
+	if json.Unmarshal(old, &held) == nil && held.Holder != "" && held.Until.After(now()) &&
+		(gone == nil || !gone(held.Holder)) {
 		return nil, fmt.Errorf("%w: %s rotation by %s, %d/%d done, lease until %s", ErrBusy,
 			held.Kind, held.Holder, held.Done, held.Total, held.Until.UTC().Format(time.RFC3339))
 	}

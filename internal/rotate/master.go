@@ -20,6 +20,9 @@ type Master struct {
 	Keyring *seal.Keyring
 	// Holder names this runner in the lock (host and process id).
 	Holder string
+	// Gone, when set, lets a lease held by a dead runner be taken over at
+	// once (see HolderGone).
+	Gone HolderGone
 	// Progress, when set, is called after each key with done and total.
 	Progress func(done, total int)
 	// Now is the clock; default time.Now.
@@ -57,7 +60,7 @@ func (m *Master) Run(ctx context.Context) (Result, error) {
 	if err := m.Keyring.VerifyCheck(check); err != nil {
 		return res, fmt.Errorf("neither the current nor the previous master key is the one this store uses: %w", err)
 	}
-	l, err := acquire(ctx, m.Store, "master", m.Holder, now)
+	l, err := acquire(ctx, m.Store, "master", m.Holder, now, m.Gone)
 	if err != nil {
 		return res, err
 	}

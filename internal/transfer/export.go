@@ -18,20 +18,35 @@ type CardSource interface {
 	EachCard(ctx context.Context, tenant string, fn func(vault.RevealedCard) error) error
 }
 
+// Counts says how many lines of each sort an export wrote.
+type Counts struct {
+	Cards, Objects int
+}
+
+// ObjectSource yields a tenant's other objects (customers, payment
+// methods, …) as export lines: values that encode to a JSON object with a
+// "type" field; customers.Service is one.
+type ObjectSource interface {
+	EachObject(ctx context.Context, tenant string, fn func(line any) error) error
+}
+
 // Export writes every live card of tenant to w as JSON Lines encrypted to
-// recipient with age: a header, one line per card, an end line with the
-// count. It streams: memory does not grow with the number of cards.
-// progress, when set, is called with the count so far.
-func Export(ctx context.Context, w io.Writer, recipient age.Recipient, tenant string, src CardSource, now time.Time, progress func(int)) (int, error) {
+// recipient with age: a header, one line per card, then the lines of each
+// object source in turn, and an end line with the counts. It streams:
+// memory does not grow with the number of cards or objects. progress, when
+// set, is called with the count of lines so far. It returns how many
+// cards and other objects it wrote.
+func Export(ctx context.Context, w io.Writer, recipient age.Recipient, tenant string, src CardSource, now time.Time, progress func(int),
+	objects ...ObjectSource) (Counts, error) {
 	aw, err := age.Encrypt(w, recipient)
 	if err != nil {
-		return 0, fmt.Errorf("export: %w", err)
+		return Counts{}, fmt.Errorf("export: %w", err)
 	}
 	bw := bufio.NewWriterSize(aw, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(Header{Format: Format, Version: Version, Tenant: tenant, CreatedAt: now.UTC()}); err != nil {
-		return 0, err
+		return Counts{}, err
 	}
 	n := 0
 	err = src.EachCard(ctx, tenant, func(c vault.RevealedCard) error {
@@ -50,14 +65,30 @@ func Export(ctx context.Context, w io.Writer, recipient age.Recipient, tenant st
 		}
 		return ctx.Err()
 	})
+	others := 0
 	if err != nil {
-		return n, fmt.Errorf("export: %w", err)
+		return Counts{Cards: n}, fmt.Errorf("export: %w", err)
 	}
-	if err := enc.Encode(End{Type: "end", Count: n}); err != nil {
-		return n, err
+	for _, o := range objects {
+		err := o.EachObject(ctx, tenant, func(line any) error {
+			if err := enc.Encode(line); err != nil {
+				return err
+			}
+			others++
+			if progress != nil {
+				progress(n + others)
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			return Counts{Cards: n, Objects: others}, fmt.Errorf("export: %w", err)
+		}
+	}
+	if err := enc.Encode(End{Type: "end", Count: n, Objects: others}); err != nil {
+		return Counts{Cards: n, Objects: others}, err
 	}
 	if err := bw.Flush(); err != nil {
-		return n, err
+		return Counts{Cards: n, Objects: others}, err
 	}
-	return n, aw.Close()
+	return Counts{Cards: n, Objects: others}, aw.Close()
 }

@@ -17,8 +17,10 @@ import (
 
 // Format and Version name the format in the header line.
 const (
-	Format  = "cardvault-export"
-	Version = 1
+	Format = "cardvault-export"
+	// Version 2 adds the lines of other objects (customers, payment
+	// methods) and their count on the end line; version 1 files still import.
+	Version = 2
 )
 
 // Header is the first line of an export.
@@ -45,10 +47,13 @@ type CardRow struct {
 	ExpiresAt *time.Time        `json:"expires_at,omitempty"`
 }
 
-// End is the last line: its count proves the export is complete.
+// End is the last line: its counts prove the export is complete.
 type End struct {
-	Type  string `json:"type"` // "end"
-	Count int    `json:"count"`
+	Type string `json:"type"` // "end"
+	// Count is the number of card lines.
+	Count int `json:"count"`
+	// Objects is the number of other lines (customers, payment methods, …).
+	Objects int `json:"objects"`
 }
 
 // row is any line after the header, decoded far enough to dispatch.

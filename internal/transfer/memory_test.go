@@ -16,6 +16,7 @@ import (
 	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/transfer"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // TestExportImportMemory measures, for CARDVAULT_TEST_EXPORT_CARDS cards,
@@ -37,7 +38,7 @@ func TestExportImportMemory(t *testing.T) {
 	for range 16 {
 		wg.Go(func() {
 			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
-				pan, _ := card.ParsePAN(withLuhn(fmt.Sprintf("4%014d", i)))
+				pan, _ := card.ParsePAN(vaulttest.WithLuhn(fmt.Sprintf("4%014d", i)))
 				if _, err := src.CreateCard(t.Context(), "shop", vault.CardInput{PAN: pan, Expiry: exp, Holder: "Holder Name"}); err != nil {
 					t.Error(err)
 					return
@@ -51,11 +52,11 @@ func TestExportImportMemory(t *testing.T) {
 	f, _ := os.Create(path)
 	_, stop := heapPeak()
 	start := time.Now()
-	count, err := transfer.Export(t.Context(), f, id.Recipient(), "shop", src, time.Now(), nil)
+	counts, err := transfer.Export(t.Context(), f, id.Recipient(), "shop", src, time.Now(), nil)
 	f.Close()
 	exportPeak, exportTime := stop(), time.Since(start)
-	if err != nil || count != n {
-		t.Fatalf("export: %d cards, %v", count, err)
+	if err != nil || counts.Cards != n {
+		t.Fatalf("export: %d cards, %v", counts.Cards, err)
 	}
 	dst := newVault(t, "shop")
 	f, _ = os.Open(path)
@@ -108,18 +109,3 @@ func heapPeak() (func() uint64, func() uint64) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// withLuhn appends the Luhn check digit to digits.
-func withLuhn(digits string) string {
-	sum := 0
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if (len(digits)-1-i)%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return digits + fmt.Sprint((10-sum%10)%10)
-}

@@ -84,12 +84,7 @@ func (s *Service) ResealCards(ctx context.Context, tenant, after string, limit i
 		if !changed {
 			continue
 		}
-		switch err := s.store.ResealCard(ctx, r, c); {
-		case err == nil:
-			resealed++
-		case errors.Is(err, ErrConflict), errors.Is(err, ErrNotFound):
-			skipped++
-		default:
+		if err := tally(s.store.ResealCard(ctx, r, c), &resealed, &skipped); err != nil {
 			return next, resealed, skipped, err
 		}
 	}
@@ -97,4 +92,19 @@ func (s *Service) ResealCards(ctx context.Context, tenant, after string, limit i
 		next = ""
 	}
 	return next, resealed, skipped, nil
+}
+
+// tally counts the outcome of one compare-and-swap re-seal: done, or
+// skipped because the row changed or went meanwhile (its writer sealed it
+// with a current key); any other error is returned.
+func tally(err error, resealed, skipped *int) error {
+	switch {
+	case err == nil:
+		*resealed++
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrNotFound):
+		*skipped++
+	default:
+		return err
+	}
+	return nil
 }

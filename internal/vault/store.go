@@ -54,6 +54,10 @@ type Store interface {
 	// k.Version) to k.Wrapped only if they are now old (compare and swap);
 	// ErrNotFound if absent, ErrConflict if they differ.
 	ReplaceKey(ctx context.Context, k WrappedKey, old []byte) error
+	// DeleteKey removes key (k.Tenant, k.Purpose, k.Version) only if its
+	// Wrapped bytes are now k.Wrapped (compare and delete); ErrNotFound if
+	// absent, ErrConflict if they differ.
+	DeleteKey(ctx context.Context, k WrappedKey) error
 
 	// CreateAPIKey stores an API key; ErrConflict if its id or hash exists.
 	CreateAPIKey(ctx context.Context, k APIKey) error
@@ -103,6 +107,11 @@ type Store interface {
 	// ErrNotFound if absent; ErrConflict if the version moved on or the new
 	// key is taken.
 	UpdateRecord(ctx context.Context, r Record, now time.Time) (Record, error)
+	// ResealRecord sets a live record's Data to r.Data only if it is now
+	// old.Data (compare and swap), touching no other column: not the
+	// version, not UpdatedAt. ErrNotFound if absent, ErrConflict if the data
+	// differs.
+	ResealRecord(ctx context.Context, r, old Record) error
 	// DeleteRecord removes a record of the tenant; ErrNotFound if absent.
 	DeleteRecord(ctx context.Context, tenant, kind, id string) error
 	// ListRecords pages through live records in id order.

@@ -92,6 +92,9 @@ func (s *Service) ImportCard(ctx context.Context, tenant, id string, in CardInpu
 	}
 	if err := s.store.CreateCard(ctx, c); err != nil {
 		if errors.Is(err, ErrConflict) { // another tenant's card, or a concurrent import
+			if old, gerr := s.store.GetCard(ctx, tenant, id, now); gerr == nil && old.Fingerprint == fp {
+				return AlreadyImported, nil // the same row, imported concurrently
+			}
 			return 0, &Error{Code: CodeConflict, Public: "card id is taken by another card", Err: err}
 		}
 		return 0, err

@@ -60,3 +60,19 @@ func MustPAN(tb testing.TB, s string) card.PAN {
 	}
 	return p
 }
+
+// WithLuhn appends the Luhn check digit to digits, making a valid card
+// number of any test prefix.
+func WithLuhn(digits string) string {
+	sum := 0
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if (len(digits)-1-i)%2 == 0 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return digits + string(rune('0'+(10-sum%10)%10))
+}

@@ -20,3 +20,11 @@ func TestContainsSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestWithLuhn(t *testing.T) {
+	for prefix, want := range map[string]string{"411111111111111": "4111111111111111", "555555555555444": "5555555555554444", "37828224631000": "378282246310005"} {
+		if got := WithLuhn(prefix); got != want {
+			t.Errorf("WithLuhn(%q) = %q, want %q", prefix, got, want)
+		}
+	}
+}

@@ -152,6 +152,16 @@ func (s *Store) ResealCard(ctx context.Context, c, old vault.Card) error {
 	return timedErr(s, "reseal_card", func() error { return s.next.ResealCard(ctx, c, old) })
 }
 
+// DeleteKey times the call it wraps.
+func (s *Store) DeleteKey(ctx context.Context, k vault.WrappedKey) error {
+	return timedErr(s, "delete_key", func() error { return s.next.DeleteKey(ctx, k) })
+}
+
+// ResealRecord times the call it wraps.
+func (s *Store) ResealRecord(ctx context.Context, r, old vault.Record) error {
+	return timedErr(s, "reseal_record", func() error { return s.next.ResealRecord(ctx, r, old) })
+}
+
 // ListTenants times the call it wraps.
 func (s *Store) ListTenants(ctx context.Context, p vault.Page) ([]vault.Tenant, error) {
 	return timed(s, "list_tenants", func() ([]vault.Tenant, error) { return s.next.ListTenants(ctx, p) })

@@ -32,6 +32,22 @@ func (s *store) ResealCard(ctx context.Context, c, old vault.Card) error {
 	return s.swapped(ctx, "reseal card", tag, err, `SELECT 1 FROM cards WHERE tenant = $1 AND id = $2`, c.Tenant, c.ID)
 }
 
+// DeleteKey removes a key only if its wrapped bytes are k's.
+func (s *store) DeleteKey(ctx context.Context, k vault.WrappedKey) error {
+	tag, err := s.q.Exec(ctx, `DELETE FROM keys WHERE tenant = $1 AND purpose = $2 AND version = $3
+		AND wrapped IS NOT DISTINCT FROM $4`, k.Tenant, k.Purpose, int64(k.Version), blob(k.Wrapped))
+	return s.swapped(ctx, "delete key", tag, err, `SELECT 1 FROM keys WHERE tenant = $1 AND purpose = $2 AND version = $3`,
+		k.Tenant, k.Purpose, int64(k.Version))
+}
+
+// ResealRecord sets a live record's data only if it is now old's.
+func (s *store) ResealRecord(ctx context.Context, r, old vault.Record) error {
+	tag, err := s.q.Exec(ctx, `UPDATE records SET data = $1 WHERE tenant = $2 AND kind = $3 AND id = $4
+		AND data IS NOT DISTINCT FROM $5`, blob(r.Data), r.Tenant, r.Kind, r.ID, blob(old.Data))
+	return s.swapped(ctx, "reseal record", tag, err, `SELECT 1 FROM records WHERE tenant = $1 AND kind = $2 AND id = $3`,
+		r.Tenant, r.Kind, r.ID)
+}
+
 // swapped turns the outcome of a compare-and-swap UPDATE into nil,
 // ErrConflict (the row exists with other values) or ErrNotFound.
 func (s *store) swapped(ctx context.Context, op string, tag pgconn.CommandTag, err error, exists string, args ...any) error {

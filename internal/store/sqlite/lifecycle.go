@@ -30,6 +30,22 @@ func (s *store) ResealCard(ctx context.Context, c, old vault.Card) error {
 	return s.swapped(ctx, "reseal card", res, err, `SELECT 1 FROM cards WHERE tenant = ? AND id = ?`, c.Tenant, c.ID)
 }
 
+// DeleteKey removes a key only if its wrapped bytes are k's.
+func (s *store) DeleteKey(ctx context.Context, k vault.WrappedKey) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM keys WHERE tenant = ? AND purpose = ? AND version = ? AND wrapped IS ?`,
+		k.Tenant, k.Purpose, int64(k.Version), blob(k.Wrapped))
+	return s.swapped(ctx, "delete key", res, err, `SELECT 1 FROM keys WHERE tenant = ? AND purpose = ? AND version = ?`,
+		k.Tenant, k.Purpose, int64(k.Version))
+}
+
+// ResealRecord sets a live record's data only if it is now old's.
+func (s *store) ResealRecord(ctx context.Context, r, old vault.Record) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE records SET data = ? WHERE tenant = ? AND kind = ? AND id = ? AND data IS ?`,
+		blob(r.Data), r.Tenant, r.Kind, r.ID, blob(old.Data))
+	return s.swapped(ctx, "reseal record", res, err, `SELECT 1 FROM records WHERE tenant = ? AND kind = ? AND id = ?`,
+		r.Tenant, r.Kind, r.ID)
+}
+
 // swapped turns the outcome of a compare-and-swap UPDATE into nil,
 // ErrConflict (the row exists with other values) or ErrNotFound.
 func (s *store) swapped(ctx context.Context, op string, res sql.Result, err error, exists string, args ...any) error {

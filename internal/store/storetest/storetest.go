@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) vault.Store) {
 		{"ReplaceMeta", testReplaceMeta},
 		{"ReplaceKey", testReplaceKey},
 		{"ResealCard", testResealCard},
+		{"ResealRecord", testResealRecord},
+		{"DeleteKey", testDeleteKey},
 		{"TenantLifecycle", testTenantLifecycle},
 		{"APIKeys", testAPIKeys},
 		{"APIKeysPagination", testAPIKeysPagination},

@@ -120,12 +120,18 @@ func (p *Service) StoreEntry(ctx context.Context, tenant string, in StoreInput) 
 		return EntryRef{}, err
 	}
 	e := pvNewEntry{user: u, reference: in.Reference, data: bytes.TrimSpace(in.Data), numbered: numbered, replace: true,
-		key: func(id string) (pvEntryKey, *seal.Sealer, error) {
-			info := seal.AAD{Tenant: tenant, Record: id, Field: "data-key"}.Bytes()
-			sealer, sealed, err := seal.NewUserDataKey(u.data.Public, info)
-			return pvEntryKey{Info: info, Sealed: sealed}, sealer, err
-		}}
+		key: userDataKey(tenant, u)}
 	return p.writeEntry(ctx, tenant, e, num)
+}
+
+// userDataKey makes an entry's data key sealed to the user's public key
+// (no passphrase needed), bound to the tenant and the entry id.
+func userDataKey(tenant string, u pvUser) func(id string) (pvEntryKey, *seal.Sealer, error) {
+	return func(id string) (pvEntryKey, *seal.Sealer, error) {
+		info := seal.AAD{Tenant: tenant, Record: id, Field: "data-key"}.Bytes()
+		sealer, sealed, err := seal.NewUserDataKey(u.data.Public, info)
+		return pvEntryKey{Info: info, Sealed: sealed}, sealer, err
+	}
 }
 
 // pvNumberOf picks the number of an object to store.
@@ -152,13 +158,19 @@ type pvNewEntry struct {
 	inTx func(tx *vault.Service) error
 	// key returns the data key (and its sealed form) for the entry id.
 	key func(id string) (pvEntryKey, *seal.Sealer, error)
+	// token, when set, is the entry's token (an import keeping another
+	// vault's); else it is derived from the number or random.
+	token string
 }
 
 // writeEntry seals and stores a new entry in one transaction, replacing (or
 // refusing) one with the same token and reference.
 func (p *Service) writeEntry(ctx context.Context, tenant string, e pvNewEntry, num pvNumber) (EntryRef, error) {
-	token := pvRandomToken()
-	if e.numbered {
+	token := e.token
+	if token == "" {
+		token = pvRandomToken()
+	}
+	if e.numbered && e.token == "" {
 		var err error
 		if token, err = p.pvTokenFor(ctx, tenant, e.user.name(), num); err != nil {
 			return EntryRef{}, err
