@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cardvault/cardvault/internal/api"
+	"github.com/cardvault/cardvault/internal/apidoc/apidoctest"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
@@ -106,7 +107,10 @@ func New(tb testing.TB, o Options) *Env {
 			PCI: e.PCI, Log: e.Logger, Audit: e.Audit})
 	}
 	e.Server = server.New(server.Config{Logger: e.Logger, Registry: e.Registry, Ready: e.Vault, MaxBody: o.MaxBody, Facades: facades})
-	ts := httptest.NewServer(e.Server)
+	// Every exchange on a documented operation is checked against its
+	// OpenAPI document (apidoctest.Handler), so no facade test can pass
+	// with an answer its document does not describe.
+	ts := httptest.NewServer(apidoctest.Handler(tb, e.Server))
 	tb.Cleanup(ts.Close)
 	e.URL = ts.URL
 	return e
