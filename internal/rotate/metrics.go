@@ -29,7 +29,7 @@ func NewCollector(ctx context.Context, store vault.Store) *Collector {
 	labels := []string{"kind"}
 	return &Collector{ctx: ctx, store: store, now: time.Now,
 		done:    prometheus.NewDesc("cardvault_rotation_done", "Items (wrapped keys or cards) the running or last key rotation has moved.", labels, nil),
-		total:   prometheus.NewDesc("cardvault_rotation_total", "Items the running or last key rotation has to move.", labels, nil),
+		total:   prometheus.NewDesc("cardvault_rotation_total", "Items the running or last key rotation has to move (equal to done once it finished).", labels, nil),
 		running: prometheus.NewDesc("cardvault_rotation_running", "1 while a key rotation holds its lease.", labels, nil),
 	}
 }
@@ -53,6 +53,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	running := 0.0
 	if st.Holder != "" && !st.Finished && st.Until.After(c.now()) {
 		running = 1
+	}
+	// A finished rotation has nothing left, whatever its first count
+	// said (cards deleted meanwhile): total - done is what remains, and
+	// the stall alert must not fire on a rotation that completed.
+	if st.Finished {
+		st.Total = st.Done
 	}
 	ch <- prometheus.MustNewConstMetric(c.done, prometheus.GaugeValue, float64(st.Done), st.Kind)
 	ch <- prometheus.MustNewConstMetric(c.total, prometheus.GaugeValue, float64(st.Total), st.Kind)
