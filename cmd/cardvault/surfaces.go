@@ -14,6 +14,7 @@ import (
 	"github.com/cardvault/cardvault/internal/console"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault/consolesessions"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 )
 
@@ -43,7 +44,8 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 	}
 	out := []server.Facade{docs}
 	if c.Console == "on" {
-		out = append(out, console.New(console.Deps{Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault), Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
+		out = append(out, console.New(console.Deps{Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault),
+			Sessions: consolesessions.New(d.vault, consolesessions.Options{}), Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
 			console.Options{PublicURL: c.PublicURL}))
 		d.log.Info("operator console enabled", "path", console.Prefix)
 	}

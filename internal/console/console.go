@@ -50,18 +50,16 @@ type Deps struct {
 	// Tenants, when set, adds the tenants page for platform:admin keys.
 	Tenants Tenants
 	// Forms, when set, lists hosted forms on the forms page.
-	Forms   Forms
-	Metrics prometheus.Gatherer
-	Logger  *slog.Logger
-	Now     func() time.Time
+	Forms Forms
+	// Sessions keeps the sign-in sessions (consolesessions.Service).
+	Sessions Sessions
+	Metrics  prometheus.Gatherer
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // Options tune the console; zero values take the defaults.
 type Options struct {
-	// SessionTTL is how long a session lives without use (default 30m).
-	SessionTTL time.Duration
-	// SessionMax is how long a session lives at most (default 8h).
-	SessionMax time.Duration
 	// PublicURL is the scheme and host browsers reach the vault at
 	// (CARDVAULT_PUBLIC_URL); a post whose Origin is exactly it is same-origin
 	// even when a proxy rewrote the Host. Empty: only the request's Host counts.
@@ -70,11 +68,10 @@ type Options struct {
 
 // Console serves the operator console. It is a server.Facade.
 type Console struct {
-	d        Deps
-	o        Options
-	sessions *sessions
-	pages    map[string]*template.Template
-	started  time.Time
+	d       Deps
+	o       Options
+	pages   map[string]*template.Template
+	started time.Time
 }
 
 var _ server.Facade = (*Console)(nil)
@@ -87,13 +84,7 @@ func New(d Deps, o Options) *Console {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if o.SessionTTL <= 0 {
-		o.SessionTTL = 30 * time.Minute
-	}
-	if o.SessionMax <= 0 {
-		o.SessionMax = 8 * time.Hour
-	}
-	c := &Console{d: d, o: o, sessions: newSessions(), pages: map[string]*template.Template{}, started: d.Now()}
+	c := &Console{d: d, o: o, pages: map[string]*template.Template{}, started: d.Now()}
 	for _, p := range []string{"login", "keys", "audit", "health", "refused", "tenants", "forwards", "forms"} {
 		c.pages[p] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
 	}

@@ -19,17 +19,23 @@ import (
 	"github.com/cardvault/cardvault/internal/console"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/consolesessions"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // newEnv starts a vault with the native API and the console.
-func newEnv(t *testing.T) *vaulttest.Env {
+func newEnv(t *testing.T) *vaulttest.Env { return newNode(t, nil) }
+
+// newNode is newEnv as another node of first (same store, keys and clock),
+// or a new vault when first is nil.
+func newNode(t *testing.T, first *vaulttest.Env) *vaulttest.Env {
 	var env *vaulttest.Env
-	env = vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+	env = vaulttest.New(t, vaulttest.Options{Node: first, Facades: func(d vaulttest.Deps) []server.Facade {
 		gather := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return env.Registry.Gather() })
 		return []server.Facade{
 			native.New(d),
-			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms, Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
+			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms,
+				Sessions: consolesessions.New(d.Vault, consolesessions.Options{}), Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
 				Now: func() time.Time {
 					if env == nil { // while the environment is built
 						return time.Now()

@@ -60,4 +60,7 @@ const (
 	// KindKeyLastUse is when an API key was last used (lastuse.go); id is
 	// the key's id.
 	KindKeyLastUse = "key_last_use"
+	// KindConsoleSession is an operator's console session
+	// (consolesessions); its id is a hash of the browser's secret.
+	KindConsoleSession = "console_session"
 )
