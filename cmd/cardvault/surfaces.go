@@ -44,7 +44,15 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 	}
 	out := []server.Facade{docs}
 	if c.Console == "on" {
-		out = append(out, console.New(console.Deps{Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault),
+		rules, err := forward.Rules(c.ForwardAllow, c.ForwardDefaultsOn())
+		if err != nil {
+			return nil, fmt.Errorf("forward-allow: %w", err)
+		}
+		allow := make([]console.AllowRule, len(rules))
+		for i, r := range rules {
+			allow[i] = console.AllowRule{Rule: r.Rule, Provider: r.Provider}
+		}
+		out = append(out, console.New(console.Deps{Allowlist: allow, Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault),
 			Sessions: consolesessions.New(d.vault, consolesessions.Options{}), Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
 			console.Options{PublicURL: c.PublicURL}))
 		d.log.Info("operator console enabled", "path", console.Prefix)

@@ -53,9 +53,12 @@ type Deps struct {
 	Forms Forms
 	// Sessions keeps the sign-in sessions (consolesessions.Service).
 	Sessions Sessions
-	Metrics  prometheus.Gatherer
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Allowlist is the forward relay's allowlist, shown on the forwards
+	// page: one list for every tenant.
+	Allowlist []AllowRule
+	Metrics   prometheus.Gatherer
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Options tune the console; zero values take the defaults.

@@ -17,6 +17,7 @@ import (
 	"github.com/cardvault/cardvault/internal/api/native"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/console"
+	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/consolesessions"
@@ -35,7 +36,7 @@ func newNode(t *testing.T, first *vaulttest.Env) *vaulttest.Env {
 		return []server.Facade{
 			native.New(d),
 			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms,
-				Sessions: consolesessions.New(d.Vault, consolesessions.Options{}), Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
+				Sessions: consolesessions.New(d.Vault, consolesessions.Options{}), Allowlist: allowlist(t), Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
 				Now: func() time.Time {
 					if env == nil { // while the environment is built
 						return time.Now()
@@ -45,6 +46,20 @@ func newNode(t *testing.T, first *vaulttest.Env) *vaulttest.Env {
 		}
 	}})
 	return env
+}
+
+// allowlist is the relay's allowlist with the built-in providers and one
+// rule of the operator's, as cmd/cardvault hands it to the console.
+func allowlist(t *testing.T) []console.AllowRule {
+	rules, err := forward.Rules("http://127.0.0.1:9000", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]console.AllowRule, len(rules))
+	for i, r := range rules {
+		out[i] = console.AllowRule{Rule: r.Rule, Provider: r.Provider}
+	}
+	return out
 }
 
 // browser is a cookie-keeping client that does not follow redirects.
