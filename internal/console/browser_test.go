@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,7 +108,14 @@ func TestConsoleInChromium(t *testing.T) {
 		}
 		screenshot(t, page, 375, "console-"+p+"-phone.png")
 	}
-	browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.URL+"/console/health"))
+	// The forwards page with the forward allowlist, built-in rules marked.
+	browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.URL+"/console/forwards"))
+	rules := browsertest.Poll[string](t, page, `document.getElementById("allowlist-rules") ? document.getElementById("allowlist-rules").innerText : ""`)
+	if !strings.Contains(rules, "built in: Stripe") || !strings.Contains(rules, "configured") {
+		t.Errorf("the allowlist view shows:\n%s", rules)
+	}
+	screenshot(t, page, 1280, "console-forwards-desktop.png")
+	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/health"))
 	browsertest.Poll[bool](t, page, `!!document.getElementById("requests")`)
 	screenshot(t, page, 1280, "console-health-desktop.png")
 	vaultAssertClean(t, e, secret)
