@@ -16,6 +16,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cardvault/cardvault/internal/browsertest"
+	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -115,7 +118,39 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Errorf("the allowlist view shows:\n%s", rules)
 	}
 	screenshot(t, page, 1280, "console-forwards-desktop.png")
-	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/health"))
+	// The live preview of a hosted form: the form, in a sandboxed frame,
+	// captures a test card for the preview key, which nobody can open.
+	f, err := e.Forms.CreateForm(context.Background(), vault.DefaultTenant, forms.FormInput{Type: forms.FormTypePCD, Title: "Checkout"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/forms"))
+	browsertest.Poll[bool](t, page, `!!document.getElementById("preview-`+f.ID+`")`)
+	browsertest.Do(t, page, chromedp.Click(chromedp.ID("preview-"+f.ID)))
+	await(t, page, `location.pathname === "/console/forms/`+f.ID+`/preview" && !!document.getElementById("preview")`)
+	fr := browsertest.Frame(t, page, e.URL+"/v1/capture/iframe/"+f.ID)
+	if state := browsertest.FormState(t, fr); state != "form" {
+		t.Fatalf("the preview frame shows %q", state)
+	}
+	screenshot(t, page, 1280, "console-preview-desktop.png")
+	browsertest.TypeCard(t, fr, map[string]string{"card_number": "4242424242424242", "expiry": "12/39", "cvv": "123", "card_holder": "Ada Lovelace"})
+	browsertest.Do(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
+	for {
+		entries, _, err := e.PCI.ListEntries(context.Background(), vault.DefaultTenant, pcivault.PreviewUser, vault.Page{Limit: 10})
+		if err != nil && vault.CodeOf(err) != vault.CodeNotFound {
+			t.Fatal(err)
+		}
+		if len(entries) == 1 {
+			break
+		}
+		select {
+		case <-page.Done():
+			t.Fatalf("the preview captured nothing: %v", page.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	screenshot(t, page, 375, "console-preview-phone.png")
+	browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.URL+"/console/health"))
 	browsertest.Poll[bool](t, page, `!!document.getElementById("requests")`)
 	screenshot(t, page, 1280, "console-health-desktop.png")
 	vaultAssertClean(t, e, secret)

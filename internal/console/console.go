@@ -51,6 +51,8 @@ type Deps struct {
 	Tenants Tenants
 	// Forms, when set, lists hosted forms on the forms page.
 	Forms Forms
+	// Previews, when set with Forms, adds each form's live preview.
+	Previews Previews
 	// Sessions keeps the sign-in sessions (consolesessions.Service).
 	Sessions Sessions
 	// Allowlist is the forward relay's allowlist, shown on the forwards
@@ -88,7 +90,7 @@ func New(d Deps, o Options) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{d: d, o: o, pages: map[string]*template.Template{}, started: d.Now()}
-	for _, p := range []string{"login", "keys", "audit", "health", "refused", "tenants", "forwards", "forms"} {
+	for _, p := range []string{"login", "keys", "audit", "health", "refused", "tenants", "forwards", "forms", "preview"} {
 		c.pages[p] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
 	}
 	return c
@@ -110,6 +112,7 @@ func (c *Console) Routes(mux *server.Mux) {
 	mux.Handle("GET "+Prefix+"/health", c.signedIn(c.healthPage()))
 	mux.Handle("GET "+Prefix+"/forwards", c.signedIn(c.forwardsPage()))
 	mux.Handle("GET "+Prefix+"/forms", c.signedIn(c.formsPage()))
+	mux.Handle("POST "+Prefix+"/forms/{id}/preview", c.signedIn(c.posted(c.previewForm())))
 	mux.Handle("GET "+Prefix+"/tenants", c.signedIn(c.platformOnly(c.tenantsPage())))
 	mux.Handle("POST "+Prefix+"/tenants", c.signedIn(c.posted(c.platformOnly(c.createTenant()))))
 	mux.Handle("POST "+Prefix+"/tenants/{id}/disable", c.signedIn(c.posted(c.platformOnly(c.disableTenant()))))

@@ -14,7 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/cardvault/cardvault/internal/api/hostedform"
 	"github.com/cardvault/cardvault/internal/api/native"
+	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/console"
 	"github.com/cardvault/cardvault/internal/forward"
@@ -35,7 +37,11 @@ func newNode(t *testing.T, first *vaulttest.Env) *vaulttest.Env {
 		gather := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return env.Registry.Gather() })
 		return []server.Facade{
 			native.New(d),
-			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms,
+			// The hosted forms (and the capture endpoints they post to),
+			// which the console's live preview frames.
+			hostedform.New(d),
+			pcivault.New(d),
+			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms, Previews: d.PCI,
 				Sessions: consolesessions.New(d.Vault, consolesessions.Options{}), Allowlist: allowlist(t), Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
 				Now: func() time.Time {
 					if env == nil { // while the environment is built

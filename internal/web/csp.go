@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -27,14 +28,18 @@ const (
 // frame: those and the vault itself (which may be plain http on a laptop).
 var anyHTTPSFramers = []string{Self, AnyHTTPS}
 
-// framers returns the frame ancestors of a page: the allowed origins when
-// there are any, else every https origin when anyHTTPS is set, else none
-// (Policy's default, the vault itself).
+// framers returns the frame ancestors of a page: the vault itself (the
+// operator console's live preview frames a form in a sandbox) and the
+// allowed origins when there are any, else every https origin when
+// anyHTTPS is set, else none but the vault (Policy's default).
 func framers(allowed []string, anyHTTPS bool) []string {
 	if len(allowed) == 0 && anyHTTPS {
 		return anyHTTPSFramers
 	}
-	return allowed
+	if len(allowed) == 0 || slices.Contains(allowed, Self) {
+		return allowed
+	}
+	return append([]string{Self}, allowed...)
 }
 
 // Policy returns the Content-Security-Policy of a page: scripts and styles

@@ -112,7 +112,7 @@ func TestRenderFormHeaders(t *testing.T) {
 	}
 	want := map[string]string{
 		"Content-Security-Policy": "default-src 'none'; script-src 'nonce-" + fixedNonce + "'; style-src 'nonce-" + fixedNonce +
-			"'; connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors https://shop.example",
+			"'; connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'self' https://shop.example",
 		"Referrer-Policy":        "no-referrer",
 		"Cache-Control":          "no-store",
 		"X-Content-Type-Options": "nosniff",
