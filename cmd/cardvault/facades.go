@@ -16,6 +16,7 @@ import (
 	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/buyers"
 	"github.com/cardvault/cardvault/internal/vault/cardtokens"
@@ -23,6 +24,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
+	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
@@ -38,6 +40,10 @@ type deps struct {
 	ops *server.OpsMetrics
 	// limits are the rate limits (limits.go).
 	limits limits
+	// networkTokens is the network-token domain on the CARDVAULT_TSP
+	// provider; whatever subscribes to its lifecycle events (OnEvent)
+	// does so before serving.
+	networkTokens *networktokens.Service
 }
 
 // facades builds every domain on the vault core and every API dialect the
@@ -61,7 +67,7 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 		}
 	}
 	v := d.vault
-	all := api.Deps{Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
+	all := api.Deps{NetworkTokens: d.networkTokens, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
 		Checkouts: checkouts.New(v), CardTokens: cardtokens.New(v), PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
@@ -73,4 +79,14 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 		guardian.New(all),
 		hyperswitch.New(all),
 	}, nil
+}
+
+// networkTokens builds the network-token domain on the provider name
+// (CARDVAULT_TSP) chooses; only the sandbox is built in.
+func networkTokens(v *vault.Service, name string) (*networktokens.Service, error) {
+	switch name {
+	case "", "sandbox":
+		return networktokens.New(v, func(st tsp.Storage) tsp.Provider { return tsp.NewSandbox(st, v.Now) }), nil
+	}
+	return nil, fmt.Errorf("tsp: %q is not a known network-token service provider (known: sandbox)", name)
 }

@@ -75,6 +75,9 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
 	auditIntegrityFailures(svc, auditLog, log)
 	d := deps{vault: svc, audit: auditLog, log: log, getenv: getenv}
+	if d.networkTokens, err = networkTokens(svc, c.TSP); err != nil {
+		return fail(err)
+	}
 	extra, err := surfaces(ctx, &d, auditLog, c, reg)
 	if err != nil {
 		return fail(err)

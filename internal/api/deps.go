@@ -20,6 +20,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
+	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	"github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
@@ -71,6 +72,10 @@ type Deps struct {
 	// CardTokens keeps payment providers' tokens of stored cards; nil
 	// answers the Gr4vy payment-service token routes 404.
 	CardTokens *cardtokens.Service
+	// NetworkTokens provisions card-network tokens and their cryptograms
+	// through the configured token service provider (CARDVAULT_TSP); nil
+	// answers the network-token routes as not supported.
+	NetworkTokens *networktokens.Service
 	// Checkouts keeps checkout sessions; nil answers their routes 404.
 	Checkouts *checkouts.Service
 	// JWTKeys holds the public keys merchants sign JWTs with, and the uses

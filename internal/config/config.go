@@ -69,7 +69,9 @@ type Config struct {
 	SuspendWindow     time.Duration
 	SuspendShortLived time.Duration
 	// Console is "on" to serve the operator console at /console.
-	Console        string
+	Console string
+	// TSP names the network-token service provider; only "sandbox" exists.
+	TSP            string
 	APIKeyCacheTTL time.Duration
 	PprofListen    string
 	// DrainDelay is how long /readyz answers 503 on SIGTERM before the listener closes.
@@ -142,6 +144,7 @@ var options = []option{
 	{name: "key-refresh", usage: "how often a node looks for data key versions added by cardvault rotate data", bind: dur(func(c *Config) *time.Duration { return &c.KeyRefresh }, time.Minute)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
 	{name: "console", usage: "on: serve the operator console at /console (admin keys only); off by default", bind: str(func(c *Config) *string { return &c.Console }, "off")},
+	{name: "tsp", usage: "network-token service provider: sandbox (the only one built in; every token it makes is marked sandbox)", bind: str(func(c *Config) *string { return &c.TSP }, "sandbox")},
 	{name: "drain-delay", usage: "on SIGTERM, how long /readyz answers 503 (so load balancers stop sending) before the listener closes", bind: dur(func(c *Config) *time.Duration { return &c.DrainDelay }, 0)},
 	{name: "shutdown-timeout", usage: "how long in-flight requests may take to finish on SIGTERM", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 30*time.Second)},
 	{name: "rate-limit", usage: "requests per API key, every route: COUNT/PERIOD[:BURST] (100/s:200, 300/1m) or off", bind: limit(func(c *Config) *ratelimit.Limit { return &c.RateLimit }, DefaultRateLimit)},
@@ -229,6 +232,9 @@ func (c Config) validate() []error {
 	if c.Console != "on" && c.Console != "off" {
 		p = append(p, fmt.Errorf("console: %q is not on or off", c.Console))
 	}
+	if c.TSP != "sandbox" {
+		p = append(p, fmt.Errorf("tsp: %q is not a known network-token service provider (known: sandbox)", c.TSP))
+	}
 	if c.DrainDelay < 0 {
 		p = append(p, errors.New("drain-delay: must not be negative"))
 	}
@@ -301,7 +307,7 @@ func (c Config) Dump() string {
 		"rate-limit-ip": c.RateLimitIP.String(), "rate-limit-card-writes": c.RateLimitCardWrites.String(),
 		"trusted-proxies": c.TrustedProxies, "suspend-probes": fmt.Sprint(c.SuspendProbes),
 		"suspend-window": c.SuspendWindow.String(), "suspend-short-lived": c.SuspendShortLived.String(), "public-url": c.PublicURL,
-		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console,
+		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console, "tsp": c.TSP,
 		"api-key-cache-ttl": c.APIKeyCacheTTL.String(), "pprof-listen": c.PprofListen,
 		"drain-delay": c.DrainDelay.String(),
 	}

@@ -170,3 +170,18 @@ func TestForwardDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestTSP: the network-token provider is the sandbox unless configured;
+// a name cardvault has no provider for stops the start with a clear error.
+func TestTSP(t *testing.T) {
+	c, err := Load("serve", nil, getenv(nil), io.Discard)
+	if err != nil || c.TSP != "sandbox" || !strings.Contains(c.Dump(), "tsp=sandbox") {
+		t.Fatalf("default: %q, %v", c.TSP, err)
+	}
+	for _, bad := range []string{"visa", "Sandbox", "mdes"} {
+		_, err := Load("serve", nil, getenv(map[string]string{"CARDVAULT_TSP": bad}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "not a known network-token service provider") {
+			t.Errorf("%q: %v, want a tsp error", bad, err)
+		}
+	}
+}

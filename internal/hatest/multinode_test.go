@@ -20,13 +20,15 @@ import (
 
 // Three nodes on one database: started together on an empty database they
 // migrate it exactly once; a capture endpoint, a session and an
-// idempotency key made on one node hold on the others; background clean-up
+// idempotency key made on one node hold on the others, and a network
+// token's cryptogram reference is forwarded once whichever node is asked; background clean-up
 // runs on one node at a time and carries on when the node cleaning dies.
 func TestThreeNodesOneDatabase(t *testing.T) {
 	requireHA(t)
 	pg := newPrimary(t, "")
+	psp := newPSP(t)
 	env := []string{"CARDVAULT_DATABASE_URL=" + pg.URL(), "CARDVAULT_MASTER_KEY=" + masterKey(),
-		"CARDVAULT_CLEANUP_INTERVAL=1s"}
+		"CARDVAULT_CLEANUP_INTERVAL=1s", "CARDVAULT_FORWARD_ALLOW=" + psp.rule()}
 	nodes := startNodes(t, env, "a", "b", "c") // together, on an empty database
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -102,6 +104,10 @@ func TestThreeNodesOneDatabase(t *testing.T) {
 		if len(ids) != 1 {
 			t.Errorf("the same idempotency key on three nodes made %d tokens: %v", len(ids), answers)
 		}
+	})
+
+	t.Run("cryptogram reference used once across nodes", func(t *testing.T) {
+		cryptogramOnceAcrossNodes(t, client, nodes, psp)
 	})
 
 	t.Run("a node with another master key refuses to start", func(t *testing.T) {

@@ -123,7 +123,7 @@ func TestConcurrentTransitions(t *testing.T) {
 	}
 	wg.Wait()
 	got, _ := s.Status(t.Context(), "acme", tok.ID)
-	evs, _ := s.Events(t.Context(), "acme", 0, 10)
+	evs, _ := s.Events(t.Context(), "acme", "", 10)
 	if ok.Load() != 1 || got.Version != 2 || len(evs) != 2 {
 		t.Errorf("%d suspends won, version %d, %d events", ok.Load(), got.Version, len(evs))
 	}

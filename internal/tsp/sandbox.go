@@ -93,7 +93,7 @@ func (s *Sandbox) Provision(ctx context.Context, req ProvisionRequest) (Token, e
 	}
 	t := Token{ID: uuid.Must(uuid.NewV7()).String(), Tenant: req.Tenant, CardID: req.CardID, Scheme: scheme,
 		DPAN: dpan, Expiry: exp, ReferenceID: "sbx_ref_" + randomHex(16), State: StateActive,
-		Sandbox: true, Provider: s.Name(), CreatedAt: now, UpdatedAt: now, Version: 1}
+		Sandbox: true, Provider: s.Name(), Metadata: req.Metadata, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := s.store.CreateToken(ctx, t, event(t, EventProvisioned)); err != nil {
 		return Token{}, err
 	}
@@ -125,7 +125,8 @@ func (s *Sandbox) Cryptogram(ctx context.Context, req CryptogramRequest) (Crypto
 		return Cryptogram{}, vault.Invalid("currency", "currency must be a three-letter ISO 4217 code")
 	}
 	ref := uuid.Must(uuid.NewV7()).String()
-	c := Cryptogram{Reference: ref, Tenant: t.Tenant, TokenID: t.ID, Value: s.value(t, ref, req.Binding),
+	value := s.value(t, ref, req.Binding)
+	c := Cryptogram{Reference: ref, Tenant: t.Tenant, TokenID: t.ID, Value: value, DynamicCVV: dynamicCVV(value, t.Scheme),
 		ECI: SandboxSchemes[t.Scheme].ECI, Binding: req.Binding, ExpiresAt: s.now().UTC().Add(SandboxCryptogramTTL), Sandbox: true}
 	if err := s.store.CreateCryptogram(ctx, c); err != nil {
 		return Cryptogram{}, err
@@ -186,7 +187,7 @@ func (s *Sandbox) Delete(ctx context.Context, tenant, tokenID string) (Token, er
 }
 
 // Events implements Provider.
-func (s *Sandbox) Events(ctx context.Context, tenant string, after int64, limit int) ([]Event, error) {
+func (s *Sandbox) Events(ctx context.Context, tenant, after string, limit int) ([]Event, error) {
 	return s.store.Events(ctx, tenant, after, limit)
 }
 
@@ -215,7 +216,7 @@ func (s *Sandbox) transition(ctx context.Context, tenant, tokenID string, from, 
 }
 
 func event(t Token, typ EventType) Event {
-	return Event{Tenant: t.Tenant, TokenID: t.ID, Type: typ, State: t.State, At: t.UpdatedAt}
+	return Event{Tenant: t.Tenant, TokenID: t.ID, CardID: t.CardID, Type: typ, State: t.State, At: t.UpdatedAt}
 }
 
 // value is the sandbox's cryptogram: a MAC over the token, the reference
@@ -231,6 +232,21 @@ func (s *Sandbox) value(t Token, ref string, b Binding) string {
 		m.Write([]byte{0})
 	}
 	return base64.StdEncoding.EncodeToString(m.Sum(nil)[:20])
+}
+
+// dynamicCVV derives the sandbox's dynamic security code from a
+// cryptogram value: three digits, four for American Express.
+func dynamicCVV(value string, scheme card.Scheme) string {
+	n := 3
+	if scheme == card.Amex {
+		n = 4
+	}
+	sum := sha256.Sum256([]byte(value))
+	d := make([]byte, n)
+	for i := range d {
+		d[i] = '0' + sum[i]%10
+	}
+	return string(d)
 }
 
 // newDPAN draws a number in the scheme's sandbox range with a valid Luhn

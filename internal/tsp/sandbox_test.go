@@ -153,7 +153,7 @@ func TestLifecycleAndEvents(t *testing.T) {
 	if got, _ := s.Status(ctx, "acme", tok.ID); got.State != StateDeleted || got.Version != 4 {
 		t.Errorf("status after delete %+v", got)
 	}
-	evs, _ := s.Events(ctx, "acme", 0, 10)
+	evs, _ := s.Events(ctx, "acme", "", 10)
 	var types []EventType
 	for _, e := range evs {
 		types = append(types, e.Type)
@@ -162,8 +162,8 @@ func TestLifecycleAndEvents(t *testing.T) {
 	if fmt.Sprint(types) != fmt.Sprint(want) {
 		t.Errorf("events %v", types)
 	}
-	if later, _ := s.Events(ctx, "acme", evs[1].Seq, 10); len(later) != 2 || later[0].Type != EventResumed {
-		t.Errorf("events after %d: %v", evs[1].Seq, later)
+	if later, _ := s.Events(ctx, "acme", evs[1].ID, 10); len(later) != 2 || later[0].Type != EventResumed {
+		t.Errorf("events after %s: %v", evs[1].ID, later)
 	}
 }
 
@@ -180,7 +180,7 @@ func TestTenantIsolation(t *testing.T) {
 	wantErr(t, "cryptogram", err, vault.CodeNotFound, nil)
 	_, err = s.Redeem(ctx, "other", c.Reference, Binding{})
 	wantErr(t, "redeem", err, vault.CodeNotFound, nil)
-	if evs, _ := s.Events(ctx, "other", 0, 10); len(evs) != 0 {
+	if evs, _ := s.Events(ctx, "other", "", 10); len(evs) != 0 {
 		t.Errorf("other tenant sees %v", evs)
 	}
 	if _, err := s.Redeem(ctx, "acme", c.Reference, Binding{}); err != nil {

@@ -31,8 +31,9 @@ type Storage interface {
 	// as it was before; vault.ErrConflict (wrapped, with the record) when
 	// it was already used, vault.ErrNotFound when there is none.
 	UseCryptogram(ctx context.Context, tenant, reference string, at time.Time) (Cryptogram, error)
-	// Events lists the tenant's events with Seq > after, oldest first.
-	Events(ctx context.Context, tenant string, after int64, limit int) ([]Event, error)
+	// Events lists the tenant's events with an ID greater than after,
+	// oldest first.
+	Events(ctx context.Context, tenant, after string, limit int) ([]Event, error)
 }
 
 // MemoryStorage is a Storage in memory, for tests and a single process.
@@ -121,19 +122,19 @@ func (m *MemoryStorage) UseCryptogram(_ context.Context, tenant, reference strin
 	return c, nil
 }
 
-// appendEvent adds an event, assigning its Seq; m.mu is held.
+// appendEvent adds an event, assigning its ID; m.mu is held.
 func (m *MemoryStorage) appendEvent(e Event) {
-	e.Seq = int64(len(m.events) + 1)
+	e.ID = fmt.Sprintf("%020d", len(m.events)+1)
 	m.events = append(m.events, e)
 }
 
 // Events implements Storage.
-func (m *MemoryStorage) Events(_ context.Context, tenant string, after int64, limit int) ([]Event, error) {
+func (m *MemoryStorage) Events(_ context.Context, tenant, after string, limit int) ([]Event, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Event
 	for _, e := range m.events {
-		if e.Tenant == tenant && e.Seq > after && len(out) < limit {
+		if e.Tenant == tenant && e.ID > after && len(out) < limit {
 			out = append(out, e)
 		}
 	}

@@ -54,6 +54,8 @@ type Token struct {
 	Sandbox bool
 	// Provider names the provider that made it ("sandbox", "visa", …).
 	Provider string
+	// Metadata is the merchant's labels for the token, kept as given.
+	Metadata map[string]string
 	// CreatedAt and UpdatedAt are when it was made and last changed.
 	CreatedAt, UpdatedAt time.Time
 	// Version increases with every change (the storage's compare-and-set).
@@ -65,6 +67,8 @@ type ProvisionRequest struct {
 	Tenant, CardID string
 	PAN            card.PAN
 	Expiry         card.Expiry
+	// Metadata is copied onto the token.
+	Metadata map[string]string
 }
 
 // Binding is what a cryptogram may be bound to: an amount in minor units
@@ -90,6 +94,9 @@ type Cryptogram struct {
 	Value string
 	// ECI is the electronic commerce indicator to send with it.
 	ECI string
+	// DynamicCVV is a one-transaction security code for the DPAN, where
+	// the network issues one ("" otherwise).
+	DynamicCVV string
 	// Binding is what the cryptogram is bound to.
 	Binding
 	// ExpiresAt is when it can no longer be used; UsedAt when it was used.
@@ -107,14 +114,19 @@ const (
 	EventSuspended   EventType = "network_token.suspended"
 	EventResumed     EventType = "network_token.resumed"
 	EventDeleted     EventType = "network_token.deleted"
+	// EventUpdated: the network changed the token (a new expiry or DPAN
+	// after the card was re-issued), learned through Status.
+	EventUpdated EventType = "network_token.updated"
 )
 
 // Event is one lifecycle change of a token.
 type Event struct {
-	// Seq orders a tenant's events; Storage assigns it.
-	Seq     int64
+	// ID names the event; Storage assigns it, and a tenant's events sort
+	// by it in the order they were recorded.
+	ID      string
 	Tenant  string
 	TokenID string
+	CardID  string
 	Type    EventType
 	State   State
 	At      time.Time
@@ -138,8 +150,9 @@ type Provider interface {
 	Suspend(ctx context.Context, tenant, tokenID string) (Token, error)
 	Resume(ctx context.Context, tenant, tokenID string) (Token, error)
 	Delete(ctx context.Context, tenant, tokenID string) (Token, error)
-	// Events lists the tenant's lifecycle events after seq, oldest first.
-	Events(ctx context.Context, tenant string, after int64, limit int) ([]Event, error)
+	// Events lists the tenant's lifecycle events with an ID after after
+	// ("" for the first), oldest first.
+	Events(ctx context.Context, tenant, after string, limit int) ([]Event, error)
 }
 
 // The reasons a provider refuses, wrapped in *vault.Error values whose

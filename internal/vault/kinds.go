@@ -57,6 +57,15 @@ const (
 	// KindCardToken is a payment provider's token of a stored card; parent
 	// is the card's id.
 	KindCardToken = "card_token"
+	// KindNetworkToken is a card network's token (DPAN) of a stored card;
+	// parent is the card's id.
+	KindNetworkToken = "network_token"
+	// KindNetworkCryptogram is a single-use cryptogram of a network token;
+	// id is its reference, parent the token's id.
+	KindNetworkCryptogram = "network_cryptogram"
+	// KindNetworkTokenEvent is a lifecycle event of a network token; parent
+	// is the token's id.
+	KindNetworkTokenEvent = "network_token_event"
 	// KindKeyLastUse is when an API key was last used (lastuse.go); id is
 	// the key's id.
 	KindKeyLastUse = "key_last_use"

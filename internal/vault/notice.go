@@ -13,6 +13,14 @@ const (
 	ActionCardDelete = "card.delete"
 	// ActionKeySuspended: an API key was suspended by the enumeration guard.
 	ActionKeySuspended = "key.suspended"
+	// ActionNetworkTokenProvisioned, …Suspended, …Resumed, …Deleted and
+	// …Updated: a network token of a card changed; the target is the
+	// token's id, Detail holds "card" (the card's id) and "state".
+	ActionNetworkTokenProvisioned = "network_token.provisioned"
+	ActionNetworkTokenSuspended   = "network_token.suspended"
+	ActionNetworkTokenResumed     = "network_token.resumed"
+	ActionNetworkTokenDeleted     = "network_token.deleted"
+	ActionNetworkTokenUpdated     = "network_token.updated"
 )
 
 // Notice is a security-relevant fact the core reports for the audit log.
@@ -42,6 +50,10 @@ type noticeHook struct {
 func (s *Service) OnNotice(fn func(context.Context, Notice) error) {
 	s.notices.fn.Store(&fn)
 }
+
+// Notify reports n through the OnNotice hook, as the core's own notices
+// are; domain packages built on the core use it for their actions.
+func (s *Service) Notify(ctx context.Context, n Notice) { s.notify(ctx, n) }
 
 // notify delivers n, with the caller's key as its actor when n has none.
 func (s *Service) notify(ctx context.Context, n Notice) {

@@ -26,9 +26,11 @@ import (
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
+	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	"github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
@@ -49,6 +51,9 @@ type Env struct {
 	Sessions  *sessions.Service
 	Forms     *forms.Service
 	PCI       *pcivault.Service
+	// NetworkTokens is the network-token domain on the sandbox token
+	// service, on the vault's clock.
+	NetworkTokens *networktokens.Service
 	// Clock is the vault's clock; tests move it with Advance.
 	Clock *Clock
 	// Path is the SQLite database file (its -wal and -shm beside it).
@@ -114,10 +119,11 @@ func New(tb testing.TB, o Options) *Env {
 	}
 	e.Customers, e.Sessions, e.Forms = customers.New(e.Vault), sessions.New(e.Vault, e.Logger), forms.New(e.Vault)
 	e.PCI = pcivault.New(e.Vault, o.PCIVault)
+	e.NetworkTokens = networktokens.New(e.Vault, func(st tsp.Storage) tsp.Provider { return tsp.NewSandbox(st, e.Vault.Now) })
 	var facades []server.Facade
 	if o.Facades != nil {
 		facades = o.Facades(Deps{Vault: e.Vault, Customers: e.Customers, Sessions: e.Sessions, Forms: e.Forms,
-			PCI: e.PCI, Log: e.Logger, Audit: e.Audit})
+			PCI: e.PCI, Log: e.Logger, Audit: e.Audit, NetworkTokens: e.NetworkTokens})
 	}
 	e.Server = server.New(server.Config{Logger: e.Logger, Registry: e.Registry, Ready: e.Vault, MaxBody: o.MaxBody, Facades: facades})
 	// Every exchange on a documented operation is checked against its

@@ -145,6 +145,8 @@ type page struct {
 	t      *template.Template
 	css    template.CSS
 	script template.JS
+	// card is the card input helpers (assets/card.js) the pages' scripts use.
+	card template.JS
 }
 
 // loadPage parses the embedded templates and reads the embedded assets.
@@ -161,7 +163,11 @@ func loadPage() (page, error) {
 	if err != nil {
 		return page{}, err
 	}
-	return page{t: t, css: template.CSS(css), script: template.JS(js)}, nil
+	card, err := assets.ReadFile("assets/card.js")
+	if err != nil {
+		return page{}, err
+	}
+	return page{t: t, css: template.CSS(css), script: template.JS(js), card: template.JS(card)}, nil
 }
 
 // formView is what form.html renders.
@@ -173,6 +179,7 @@ type formView struct {
 	Submit    string
 	CSS       template.CSS
 	Script    template.JS
+	Card      template.JS
 	OnSuccess template.JS
 	OnError   template.JS
 	Config    formScriptConfig
@@ -241,7 +248,7 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 		return nil, "", err
 	}
 	v := formView{Nonce: c.Nonce, Title: c.Title, Show: map[string]bool{}, Reference: c.Reference,
-		CSS: p.css, Script: p.script, StyleLinks: c.StyleLinks, Style: template.CSS(c.Style), HideScheme: c.HideScheme,
+		CSS: p.css, Script: p.script, Card: p.card, StyleLinks: c.StyleLinks, Style: template.CSS(c.Style), HideScheme: c.HideScheme,
 		Config: formScriptConfig{SubmitURL: c.SubmitURL, Headers: c.Headers, SecretParam: c.SecretParam,
 			SecretHeader: c.SecretHeader, Reference: c.Reference, Extra: c.Extra, Validate: map[string]bool{},
 			Origins: c.AllowedOrigins, MessageType: MessageType, Schemes: schemeRanges, SchemeInfo: schemeInfos,

@@ -35,6 +35,10 @@ type checkoutInput struct {
 	IsSubsequentPayment *bool             `json:"is_subsequent_payment"`
 	MerchantInitiated   *bool             `json:"merchant_initiated"`
 	PaymentSource       json.RawMessage   `json:"payment_source"`
+	// AllowedOrigins is cardvault's extension: the origins whose pages may
+	// use the session's Secure Fields frames (see securefields.go); none
+	// listed means any https origin, as with Gr4vy's own frames.
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
 }
 
 // checkoutBody is Gr4vy's CheckoutSession.
@@ -50,6 +54,8 @@ type checkoutBody struct {
 	Airline          json.RawMessage   `json:"airline"`
 	PaymentServiceID *string           `json:"payment_service_id"`
 	PaymentMethod    *checkoutMethod   `json:"payment_method"`
+	// AllowedOrigins is cardvault's extension, shown only when set.
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
 }
 
 // checkoutMethod is Gr4vy's CheckoutSessionPaymentMethod.
@@ -84,6 +90,9 @@ func (in *checkoutInput) validate() error {
 	case in.ExpiresIn != nil && (*in.ExpiresIn < 3600 || *in.ExpiresIn > 86400):
 		return invalid(inBody, "expires_in", "expires_in must be from 3600 to 86400 seconds")
 	}
+	if err := in.normaliseOrigins(); err != nil {
+		return err
+	}
 	for k, v := range in.Metadata {
 		if containsPAN(k) || containsPAN(v) {
 			return invalid(inBody, "metadata", "metadata looks like it holds a card number")
@@ -115,6 +124,7 @@ func (a *API) toCheckout(r *http.Request, s checkouts.Session) checkoutBody {
 	_ = json.Unmarshal(s.Details, &in) // written by this facade
 	out.Amount, out.Currency, out.Metadata, out.PaymentServiceID = in.Amount, in.Currency, in.Metadata, in.PaymentServiceID
 	out.Buyer, out.CartItems, out.Airline = nullable(in.Buyer), nullable(in.CartItems), nullable(in.Airline)
+	out.AllowedOrigins = in.AllowedOrigins
 	var view *checkouts.CardView
 	if s.Card != nil {
 		view = s.Card
@@ -210,6 +220,15 @@ func (a *API) updateCheckout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in.ExpiresIn = nil
+	if in.AllowedOrigins == nil {
+		// An update that leaves allowed_origins out keeps them: a
+		// Gr4vy client that knows nothing of them must not widen them.
+		old, err := a.checkouts.Get(r.Context(), server.Principal(r).Tenant, id)
+		if err != nil {
+			return err
+		}
+		in.AllowedOrigins = sessionOrigins(old)
+	}
 	d, err := json.Marshal(in)
 	if err != nil {
 		return err

@@ -90,6 +90,9 @@ func (a *API) Routes(mux *server.Mux) {
 	// The browser's calls: the session id is the credential, as in Gr4vy.
 	mux.Handle("PUT "+pathCheckoutSessions+"/{session_id}/fields", rt.Serve(a.setFields))
 	mux.Handle("POST "+pathCheckoutSessions+"/{session_id}/card-details", rt.Serve(a.cardDetails))
+	// The Secure Fields frames (pages, see securefields.go).
+	mux.Handle("GET "+pathFieldFrame, rt.Serve(a.fieldFrame))
+	mux.Handle("GET "+pathControllerFrame, rt.Serve(a.controllerFrame))
 }
 
 // Owns reports whether path belongs to the Gr4vy dialect.

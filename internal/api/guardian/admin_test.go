@@ -113,7 +113,7 @@ func TestAPIKeyBadInput(t *testing.T) {
 		"no scopes":       {`{}`, "at least one scope"},
 		"empty scopes":    {`{"scopes":[]}`, "at least one scope"},
 		"unknown scope":   {`{"scopes":["pci:tokens:fly"]}`, "pci:tokens:fly"},
-		"network scope":   {`{"scopes":["network:tokens:read"]}`, "unsupported"},
+		"network scope":   {`{"scopes":["network:tokens:fly"]}`, "network:tokens:fly"},
 		"lifetime 0":      {`{"scopes":["pci:tokens:read"],"expiration_time":0}`, "expiration_time"},
 		"lifetime 90d+1s": {`{"scopes":["pci:tokens:read"],"expires_in":7776001}`, "expires_in"},
 		"scopes not list": {`{"scopes":"pci:tokens:read"}`, "scopes"},
@@ -200,12 +200,13 @@ func TestMetadataInquiries(t *testing.T) {
 		body   string
 		status int
 	}{
-		"luhn":          {`{"source":{"type":"pan","account_number":"4000056655665557"}}`, 400},
-		"no source":     {`{}`, 400},
-		"unknown type":  {`{"source":{"type":"iban"}}`, 400},
-		"bad token id":  {`{"source":{"type":"pci_token","id":"x"}}`, 400},
-		"unknown token": {`{"source":{"type":"pci_token","id":"01934b5e-0000-7000-8000-000000000000"}}`, 404},
-		"network token": {`{"source":{"type":"network_token","id":"x"}}`, 501},
+		"luhn":                  {`{"source":{"type":"pan","account_number":"4000056655665557"}}`, 400},
+		"no source":             {`{}`, 400},
+		"unknown type":          {`{"source":{"type":"iban"}}`, 400},
+		"bad token id":          {`{"source":{"type":"pci_token","id":"x"}}`, 400},
+		"unknown token":         {`{"source":{"type":"pci_token","id":"01934b5e-0000-7000-8000-000000000000"}}`, 404},
+		"network token":         {`{"source":{"type":"network_token","id":"x"}}`, 400},
+		"unknown network token": {`{"source":{"type":"network_token","id":"01934b5e-0000-7000-8000-000000000000"}}`, 404},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp, b := e.Do(t, "POST", "/api/metadata/inquiries", tc.body, "x-api-key", reader)

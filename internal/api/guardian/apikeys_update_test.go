@@ -29,7 +29,7 @@ func TestAPIKeyScopeChange(t *testing.T) {
 	}
 	got := vaulttest.Decode[apiKey](t, b)
 	if got.ID != k.ID || got.CreatedAt != k.CreatedAt || got.KeyValue != "" || got.Masked == "" ||
-		!slices.Equal(got.Scopes, []string{"pci:tokens:read", "metadata:inquiry:create"}) || strings.Contains(string(b), k.KeyValue) {
+		!slices.Equal(got.Scopes, []string{"pci:tokens:read", "metadata:inquiry:create", "network:tokens:read"}) || strings.Contains(string(b), k.KeyValue) {
 		t.Fatalf("patched key: %s", b)
 	}
 	// The key can still read, and can no longer create.
@@ -80,17 +80,17 @@ func TestAPIKeyScopeChangeRefusals(t *testing.T) {
 		status int
 		want   string
 	}{
-		"no scopes":          {`{}`, 400, "at least one scope"},
-		"null scopes":        {`{"scopes":null}`, 400, "at least one scope"},
-		"empty scopes":       {`{"scopes":[]}`, 400, "at least one scope"},
-		"unknown scope":      {`{"scopes":["pci:tokens:fly"]}`, 400, "pci:tokens:fly"},
-		"network scope":      {`{"scopes":["network:tokens:read"]}`, 400, "unsupported"},
-		"narrow admin scope": {`{"scopes":["admin:api-keys:update"]}`, 400, "admin:api-keys:update"},
-		"scopes not a list":  {`{"scopes":"pci:tokens:read"}`, 400, "scopes"},
-		"not a scope name":   {`{"scopes":[7]}`, 400, "scopes"},
-		"lifetime change":    {`{"scopes":["pci:tokens:read"],"expiration_time":60}`, 400, "expiration_time"},
-		"malformed":          {`{"scopes":[`, 400, "malformed JSON"},
-		"empty body":         {``, 400, "empty"},
+		"no scopes":             {`{}`, 400, "at least one scope"},
+		"null scopes":           {`{"scopes":null}`, 400, "at least one scope"},
+		"empty scopes":          {`{"scopes":[]}`, 400, "at least one scope"},
+		"unknown scope":         {`{"scopes":["pci:tokens:fly"]}`, 400, "pci:tokens:fly"},
+		"unknown network scope": {`{"scopes":["network:tokens:fly"]}`, 400, "network:tokens:fly"},
+		"narrow admin scope":    {`{"scopes":["admin:api-keys:update"]}`, 400, "admin:api-keys:update"},
+		"scopes not a list":     {`{"scopes":"pci:tokens:read"}`, 400, "scopes"},
+		"not a scope name":      {`{"scopes":[7]}`, 400, "scopes"},
+		"lifetime change":       {`{"scopes":["pci:tokens:read"],"expiration_time":60}`, 400, "expiration_time"},
+		"malformed":             {`{"scopes":[`, 400, "malformed JSON"},
+		"empty body":            {``, 400, "empty"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp, b := e.Do(t, "PATCH", path, tc.body, admin...)
@@ -110,7 +110,7 @@ func TestAPIKeyScopeChangeRefusals(t *testing.T) {
 
 	// Nothing above changed the key.
 	_, b = e.Do(t, "GET", path, "", admin...)
-	if got := vaulttest.Decode[apiKey](t, b).Scopes; !slices.Equal(got, []string{"pci:tokens:read", "metadata:inquiry:create"}) {
+	if got := vaulttest.Decode[apiKey](t, b).Scopes; !slices.Equal(got, []string{"pci:tokens:read", "metadata:inquiry:create", "network:tokens:read"}) {
 		t.Fatalf("a refused PATCH changed the key: %v", got)
 	}
 

@@ -27,6 +27,19 @@ func isNull(raw json.RawMessage) bool {
 	return len(t) == 0 || string(t) == "null"
 }
 
+// decodeSource reads a request's required source object into T; types
+// names the accepted source types for the messages.
+func decodeSource[T any](raw json.RawMessage, types string) (T, error) {
+	var src T
+	if isNull(raw) {
+		return src, badRequest("source", "source is required, with type %s", types)
+	}
+	if err := json.Unmarshal(raw, &src); err != nil {
+		return src, badRequest("source", "source must be an object with a type (%s)", types)
+	}
+	return src, nil
+}
+
 // parseMetadata checks Guardian's metadata rules: an object of at most 20
 // pairs, keys of 1 to 20 characters, string values of at most 80. Absent or
 // null is no metadata.

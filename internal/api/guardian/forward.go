@@ -27,6 +27,18 @@ func (a *API) forward(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.Header.Get(cryptogramHeader) != "" {
+		return badRequest("x-cryptogram-reference", "x-cryptogram-reference belongs on POST /api/network/tokens/{id}/forward")
+	}
+	return a.relayForward(w, r, id, func(body []byte, contentType string) ([]byte, error) {
+		return a.render(r, id, body, contentType)
+	})
+}
+
+// relayForward checks a forward's destination and headers, renders its
+// body with render (only once everything else is checked), audits it and
+// relays it, answering the provider's status and body as they are.
+func (a *API) relayForward(w http.ResponseWriter, r *http.Request, id string, render func(body []byte, contentType string) ([]byte, error)) error {
 	dest := r.Header.Get(destinationHeader)
 	u, perr := url.Parse(dest)
 	if dest == "" || perr != nil || u.Host == "" {
@@ -48,7 +60,7 @@ func (a *API) forward(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return tooLarge(err)
 	}
-	rendered, err := a.render(r, id, body, contentType)
+	rendered, err := render(body, contentType)
 	if err != nil {
 		return err
 	}

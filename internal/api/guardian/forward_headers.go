@@ -10,7 +10,7 @@ import (
 // key. They are never passed on (x-own-header-name can set one of these
 // names on the forward).
 var guardianHeaders = []string{"X-Api-Key", "X-Admin-Token", destinationHeader, ownNameHeader, ownValueHeader,
-	idempotencyHeader}
+	idempotencyHeader, cryptogramHeader}
 
 // proxyHeaders are set by the proxy in front of the vault, not by the
 // caller, and describe the vault's own network: never passed on.

@@ -21,6 +21,8 @@ type inquirySource struct {
 	ID         string `json:"id"`
 	TokenID    string `json:"token_id"`
 	PCITokenID string `json:"pci_token_id"`
+	// NetworkTokenID names a network token source's token.
+	NetworkTokenID string `json:"network_token_id"`
 }
 
 // inquiryResponse is what a card number says about the card (the EAP
@@ -48,12 +50,9 @@ func (a *API) inquire(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if isNull(req.Source) {
-		return badRequest("source", "source is required, with type pan or pci_token")
-	}
-	var src inquirySource
-	if err := json.Unmarshal(req.Source, &src); err != nil {
-		return badRequest("source", "source must be an object with a type (pan or pci_token)")
+	src, err := decodeSource[inquirySource](req.Source, "pan, pci_token or network_token")
+	if err != nil {
+		return err
 	}
 	var pan card.PAN
 	switch src.Type {
@@ -74,13 +73,37 @@ func (a *API) inquire(w http.ResponseWriter, r *http.Request) error {
 		}
 		pan = c.PAN
 	case "network_token":
-		return &apiError{status: http.StatusNotImplemented, classifier: "NOT_IMPLEMENTED",
-			message: "network tokens are not supported by cardvault"}
+		if pan, err = a.networkFundingPAN(r, firstOf(src.ID, src.NetworkTokenID, src.TokenID)); err != nil {
+			return err
+		}
 	default:
-		return badRequest("source.type", "unknown source type %q; use pan or pci_token", clip(src.Type))
+		return badRequest("source.type", "unknown source type %q; use pan, pci_token or network_token", clip(src.Type))
 	}
 	server.Encode(w, http.StatusOK, a.describe(pan))
 	return nil
+}
+
+// networkFundingPAN opens the number of the card a network token of the
+// caller stands for, to look its ranges up: the funding card's issuer and
+// product are what an inquiry about the token asks.
+func (a *API) networkFundingPAN(r *http.Request, id string) (card.PAN, error) {
+	if a.network == nil {
+		return card.PAN{}, noNetworkTokens
+	}
+	if err := checkUUID(id, "source.id"); err != nil {
+		return card.PAN{}, err
+	}
+	tenant := server.Principal(r).Tenant
+	t, err := a.network.Get(r.Context(), tenant, id)
+	if err != nil {
+		return card.PAN{}, err
+	}
+	c, err := a.vault.RevealCard(r.Context(), tenant, t.CardID)
+	if err != nil {
+		return card.PAN{}, &apiError{status: http.StatusConflict, classifier: "CARD_NOT_FOUND",
+			message: "the card this network token was made for is no longer stored"}
+	}
+	return c.PAN, nil
 }
 
 // describe answers what is known about a card number, without the number.

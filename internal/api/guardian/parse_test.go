@@ -153,3 +153,29 @@ func FuzzParseLifetime(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseBinding(f *testing.F) {
+	f.Add(`1299`, "EUR")
+	f.Add(`0`, "eur")
+	f.Add(`-1`, "")
+	f.Add(`1.5`, "USD")
+	f.Add(`1e3`, "XX")
+	f.Add(`"12"`, "ÉUR")
+	f.Add(`99999999999999999999`, "")
+	f.Add(`null`, "")
+	f.Fuzz(func(t *testing.T, amount, currency string) {
+		b, err := parseBinding(json.RawMessage(amount), currency)
+		if err != nil {
+			if vault.CodeOf(err) != vault.CodeInvalid || digits.MatchString(err.Error()) {
+				t.Fatalf("not a clean 400: %v", err)
+			}
+			return
+		}
+		if b.Amount != nil && *b.Amount < 0 {
+			t.Fatalf("negative amount %d accepted", *b.Amount)
+		}
+		if b.Currency != "" && (len(b.Currency) != 3 || strings.ToUpper(b.Currency) != b.Currency || strings.Trim(b.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "") {
+			t.Fatalf("currency %q accepted", b.Currency)
+		}
+	})
+}

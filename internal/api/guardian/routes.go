@@ -17,6 +17,7 @@ import (
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
 )
 
@@ -44,17 +45,20 @@ type API struct {
 	audit    api.Recorder
 	relay    Relay
 	bins     *bintable.Table
-	log      *slog.Logger
-	wait     time.Duration
+	// network provisions network tokens; nil answers their routes 501.
+	network *networktokens.Service
+	log     *slog.Logger
+	wait    time.Duration
 	// links chooses the base of absolute links (baseURL).
 	links api.Links
 }
 
 // New returns the Guardian facade over d.Vault and d.Sessions. d.Relay
 // sends forwards (nil: forwarding answers 503); d.BINs answers metadata
-// inquiries (nil: bintable.Default()).
+// inquiries (nil: bintable.Default()); d.NetworkTokens serves the network
+// token routes (nil: they answer 501).
 func New(d api.Deps) *API {
-	a := &API{vault: d.Vault, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
+	a := &API{vault: d.Vault, network: d.NetworkTokens, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
 		wait: d.IdempotencyWait, links: d.Links()}
 	if a.bins == nil {
 		a.bins = bintable.Default()
@@ -91,7 +95,13 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("PATCH "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.updateKey))
 	mux.Handle("DELETE "+keys+"/{id}", rt.Key(vault.ScopeAdmin, a.deleteKey))
 
-	mux.Handle(APIPrefix+"/network/", rt.Serve(a.notImplemented("network tokens")))
+	const network = APIPrefix + "/network/tokens"
+	mux.Handle("POST "+network, rt.Key(vault.ScopeCardsWrite, a.idempotent(nil, a.createNetworkToken)))
+	mux.Handle("GET "+network, rt.Key(vault.ScopeCardsRead, a.listNetworkTokens))
+	mux.Handle("GET "+network+"/{id}", rt.Key(vault.ScopeCardsRead, a.getNetworkToken))
+	mux.Handle("DELETE "+network+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteNetworkToken))
+	mux.Handle("POST "+network+"/{id}/cryptograms", rt.Key(vault.ScopeForward, a.idempotent(nil, a.createCryptogram)))
+	mux.Handle("POST "+network+"/{id}/forward", rt.Key(vault.ScopeForward, a.networkForward))
 
 	mux.Handle("GET "+SessionPrefix+"/{id}", hideSessionID(cors(rt.Serve(a.browserSession))))
 	mux.Handle("POST "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(rt.Serve(a.completeAction))))
@@ -142,13 +152,4 @@ func (a *API) wrongMethod(allow string) http.Handler {
 func (a *API) noRoute(w http.ResponseWriter, r *http.Request) error {
 	a.WriteError(w, r, http.StatusNotFound, "no such route")
 	return nil
-}
-
-// notImplemented answers 501 for an operation of the document that
-// cardvault does not offer.
-func (a *API) notImplemented(what string) server.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		writeError(w, r, http.StatusNotImplemented, "NOT_IMPLEMENTED", what+" is not supported by cardvault")
-		return nil
-	}
 }

@@ -27,6 +27,10 @@ var scopeMap = map[string]vault.Scope{
 	"pci:tokens:read":         vault.ScopeCardsRead,
 	"pci:tokens:forward":      vault.ScopeForward,
 	"metadata:inquiry:create": vault.ScopeCardsRead,
+	"network:tokens:create":   vault.ScopeCardsWrite,
+	"network:tokens:delete":   vault.ScopeCardsWrite,
+	"network:tokens:read":     vault.ScopeCardsRead,
+	"network:tokens:use":      vault.ScopeForward,
 }
 
 // refusedScopes are Guardian scope names that cardvault knows but cannot
@@ -42,15 +46,14 @@ var refusedScopes = []string{
 var guardianScopes = map[vault.Scope][]string{
 	vault.ScopeAdmin: {"admin:api-keys:create", "admin:api-keys:read", "admin:api-keys:update", "admin:api-keys:delete",
 		"admin:webhooks:create", "admin:webhooks:read", "admin:webhooks:delete"},
-	vault.ScopeCardsWrite:  {"pci:tokens:create", "pci:tokens:update", "pci:tokens:delete"},
-	vault.ScopeCardsRead:   {"pci:tokens:read", "metadata:inquiry:create"},
-	vault.ScopeForward:     {"pci:tokens:forward"},
+	vault.ScopeCardsWrite:  {"pci:tokens:create", "pci:tokens:update", "pci:tokens:delete", "network:tokens:create", "network:tokens:delete"},
+	vault.ScopeCardsRead:   {"pci:tokens:read", "metadata:inquiry:create", "network:tokens:read"},
+	vault.ScopeForward:     {"pci:tokens:forward", "network:tokens:use"},
 	vault.ScopeCardsReveal: {string(vault.ScopeCardsReveal)},
 }
 
 // parseScopes maps requested scope names to cardvault scopes, refusing
-// unknown names (network-token scopes among them: cardvault has none) and
-// the admin scopes that only full admin could cover.
+// unknown names and the admin scopes that only full admin could cover.
 func parseScopes(names []string) ([]vault.Scope, error) {
 	if len(names) == 0 {
 		return nil, badRequest("scopes", "scopes must list at least one scope")

@@ -49,12 +49,9 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if isNull(req.Source) {
-		return badRequest("source", "source is required, with type pan or session")
-	}
-	var src source
-	if err := json.Unmarshal(req.Source, &src); err != nil {
-		return badRequest("source", "source must be an object with a type (pan or session)")
+	src, err := decodeSource[source](req.Source, "pan or session")
+	if err != nil {
+		return err
 	}
 	tenant := server.Principal(r).Tenant
 	switch src.Type {
@@ -112,15 +109,22 @@ func (a *API) getToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deleteToken removes a token and any security code held for it:
+// deleteToken removes a token, any security code held for it, and
+// deletes its network tokens at the network:
 // DELETE /api/pci/tokens/{id}.
 func (a *API) deleteToken(w http.ResponseWriter, r *http.Request) error {
 	id, err := tokenID(r)
 	if err != nil {
 		return err
 	}
-	if err := a.vault.DeleteCard(r.Context(), server.Principal(r).Tenant, id); err != nil {
+	tenant := server.Principal(r).Tenant
+	if err := a.vault.DeleteCard(r.Context(), tenant, id); err != nil {
 		return tokenNotFound(err)
+	}
+	if a.network != nil {
+		if err := a.network.DeleteCard(r.Context(), tenant, id); err != nil {
+			return err
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

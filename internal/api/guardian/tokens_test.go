@@ -206,7 +206,7 @@ func TestUnknownRoutesInGuardianShape(t *testing.T) {
 		{"PUT", "/api/pci/tokens", 405},
 		{"GET", "/sessions", 404},
 		{"DELETE", "/sessions/abc", 405},
-		{"POST", "/api/network/tokens", 501},
+		{"PUT", "/api/network/tokens", 405},
 		{"PUT", "/api/admin/api-keys/key_x", 405},
 	} {
 		hdr := []string{"x-api-key", e.AdminKey}

@@ -159,7 +159,7 @@ func pcivault() obj {
 // guardian is Hellgate Guardian's API as cardvault serves it.
 func guardian() obj {
 	w, r, admin, fwd := "cards:write", "cards:read", "admin", "forward"
-	return build("Hellgate Guardian", "Guardian's PCI tokens, security codes, forwards, sessions, metadata inquiries and admin API keys, served by cardvault. Request and response bodies: docs/compat/guardian.md.", []hop{
+	return build("Hellgate Guardian", "Guardian's PCI tokens, security codes, forwards, sessions, network tokens and cryptograms, metadata inquiries and admin API keys, served by cardvault. Request and response bodies: docs/compat/guardian.md.", []hop{
 		{method: "post", path: "/api/pci/tokens", summary: "Create a PCI token (import a card, or start a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "get", path: "/api/pci/tokens", summary: "List PCI tokens", scope: r, query: []string{"after", "limit"}},
 		{method: "get", path: "/api/pci/tokens/{id}", summary: "Get a PCI token (masked)", scope: r},
@@ -168,6 +168,12 @@ func guardian() obj {
 		{method: "post", path: "/api/pci/tokens/{id}/security-code", summary: "Refresh the security code (starts a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true, optionalBody: true},
 		{method: "delete", path: "/api/pci/tokens/{id}/security-code", summary: "Delete the held security code", scope: w, status: 204},
 		{method: "post", path: "/api/pci/tokens/{id}/forward", summary: "Forward a request with the card injected", scope: fwd, headers: []string{"Idempotency-Key"}, body: true, relayed: true},
+		{method: "post", path: "/api/network/tokens", summary: "Provision a network token for a PCI token or a card number", scope: w, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "get", path: "/api/network/tokens", summary: "List network tokens", scope: r, query: []string{"after", "limit"}},
+		{method: "get", path: "/api/network/tokens/{id}", summary: "Get a network token (masked; status active, inactive or deleted)", scope: r},
+		{method: "delete", path: "/api/network/tokens/{id}", summary: "Delete a network token (it stays readable as deleted)", scope: w, status: 204},
+		{method: "post", path: "/api/network/tokens/{id}/cryptograms", summary: "Mint a single-use cryptogram, inline or as a reference", scope: fwd, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "post", path: "/api/network/tokens/{id}/forward", summary: "Forward a request with the network token and a cryptogram reference (single use) injected", scope: fwd, headers: []string{"X-Cryptogram-Reference"}, body: true, relayed: true},
 		{method: "get", path: "/api/sessions/{id}", summary: "A session's status, for the merchant", scope: r},
 		{method: "post", path: "/api/metadata/inquiries", summary: "Card metadata from a number or a token", scope: r, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "post", path: "/api/admin/api-keys", summary: "Create an API key (shown once)", scope: admin, headers: []string{"Idempotency-Key"}, body: true},
@@ -184,7 +190,6 @@ func guardian() obj {
 		"code": obj{"type": "integer"}, "classifier": obj{"type": "string"}, "message": obj{"type": "string"}}},
 		obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "X-Api-Key"}},
 		[]any{
-			obj{"pattern": "/api/network/", "answer": "501 NOT_IMPLEMENTED: network tokens"},
 			obj{"pattern": "/sessions/{id}", "answer": "405 with Allow: GET, OPTIONS for other methods"},
 			obj{"pattern": "/sessions/{id}/complete-action", "answer": "405 with Allow: POST, OPTIONS for other methods"},
 			obj{"pattern": "/sessions/{id}/{rest...}", "answer": "404 in Guardian's shape"},

@@ -60,7 +60,41 @@ func gr4vy(ref string) (obj, error) {
 	if err := merge(d, fwd); err != nil {
 		return nil, err
 	}
+	addSecureFieldsFrames(d)
 	return d, nil
+}
+
+// addSecureFieldsFrames documents the pages Gr4vy's Secure Fields library
+// loads from window.SECURE_FIELDS_FRAME_URL, which Gr4vy's API document
+// does not list (they live on Gr4vy's frame host): HTML with a strict CSP,
+// no credential, framed only by parentOrigin; and the checkout session's
+// allowed_origins, cardvault's extension.
+func addSecureFieldsFrames(d obj) {
+	page := func(id, summary string, query []string) obj {
+		var params []any
+		for _, q := range query {
+			params = append(params, obj{"name": q, "in": "query", "required": q == "parentOrigin" || q == "type" || q == "sessionId",
+				"schema": obj{"type": "string"}})
+		}
+		return obj{"get": obj{"summary": summary, "operationId": id,
+			"parameters": params, "security": []any{},
+			"x-cardvault-note": "cardvault extension: a Secure Fields frame page (HTML, strict CSP, framed only by parentOrigin); see docs/compat/browser-sdks.md",
+			"responses": obj{
+				"200":     obj{"description": "The frame.", "content": obj{"text/html": obj{"x-cardvault-note": "an HTML page"}}},
+				"default": obj{"description": "A page saying what is wrong (no script).", "content": obj{"text/html": obj{"x-cardvault-note": "an HTML page"}}},
+			}}}
+	}
+	paths := d["paths"].(obj)
+	paths["/input.html"] = page("get/input.html", "A Secure Fields input frame (number, expiryDate, securityCode or postalCode)",
+		[]string{"parentOrigin", "type", "font", "paymentMethodScheme"})
+	paths["/controller.html"] = page("get/controller.html", "The Secure Fields controller frame, which submits to the checkout session's fields",
+		[]string{"parentOrigin", "sessionId", "gr4vyId", "environment", "paymentMethodId"})
+	schemas := d["components"].(obj)["schemas"].(obj)
+	for _, name := range []string{"CheckoutSessionUpdate", "CheckoutSession"} {
+		schemas[name].(obj)["properties"].(obj)["allowed_origins"] = obj{"type": "array", "maxItems": 10,
+			"items":                 obj{"type": "string", "description": "An origin, scheme://host[:port]."},
+			"x-cardvault-extension": "the origins whose pages may use the session's Secure Fields frames; none listed: any https origin. An update without it keeps them"}
+	}
 }
 
 // loosenForward fixes what Gr4vy's legacy file says of /vault-forward

@@ -188,6 +188,17 @@ func (s *Service) update(ctx context.Context, tenant, id string, change func(*va
 	return out, vault.DomainError(err)
 }
 
+// Find returns a live session whatever its tenant: for the browser's
+// pages, where the id is the credential. What it returns must not reach
+// the browser beyond what the page needs (the origins that may frame it).
+func (s *Service) Find(ctx context.Context, id string) (Session, error) {
+	r, err := load(ctx, s.v, "", id)
+	if err != nil {
+		return Session{}, err
+	}
+	return view(r), nil
+}
+
 // Live reports (nil) whether the session id is live, whatever its tenant:
 // for the browser's calls, where the id is the credential.
 func (s *Service) Live(ctx context.Context, id string) error {

@@ -32,66 +32,10 @@
 
   const input = (name) => document.getElementById("cv-" + name);
   const errorOf = (name) => document.getElementById("cv-" + name + "-error");
-  const digitsOf = (s) => s.replace(/\D/g, "");
-
-  // schemeOf names the card scheme from the leading digits (the IIN).
-  function schemeOf(digits) {
-    for (const r of cfg.schemes) {
-      if (digits.length < r.len) continue;
-      const p = Number(digits.slice(0, r.len));
-      if (p >= r.lo && p <= r.hi) return r.scheme;
-    }
-    return "";
-  }
-
-  function luhn(digits) {
-    let sum = 0;
-    let double = false;
-    for (let i = digits.length - 1; i >= 0; i--) {
-      let d = digits.charCodeAt(i) - 48;
-      if (double) {
-        d *= 2;
-        if (d > 9) d -= 9;
-      }
-      sum += d;
-      double = !double;
-    }
-    return sum % 10 === 0;
-  }
-
-  // group splits digits as the scheme prints them: 4-6-5 for Amex, else fours.
-  function group(digits, scheme) {
-    const info = cfg.schemeInfo[scheme];
-    const sizes = info && info.groups && digits.length <= info.groups.reduce((a, b) => a + b, 0) ? info.groups : null;
-    const parts = [];
-    let i = 0;
-    let g = 0;
-    while (i < digits.length) {
-      const n = sizes ? sizes[Math.min(g, sizes.length - 1)] : 4;
-      parts.push(digits.slice(i, i + n));
-      i += n;
-      g++;
-    }
-    return parts.join(" ");
-  }
-
-  // reformat rewrites an input's value and keeps the caret after the same
-  // number of digits.
-  function reformat(el, value) {
-    const focused = document.activeElement === el;
-    const caret = focused ? el.selectionStart : el.value.length;
-    const before = digitsOf(el.value.slice(0, caret)).length;
-    el.value = value;
-    if (!focused) return;
-    let pos = 0;
-    let seen = 0;
-    while (pos < value.length && seen < before) {
-      if (value[pos] >= "0" && value[pos] <= "9") seen++;
-      pos++;
-    }
-    if (before === 0) pos = 0;
-    el.setSelectionRange(pos, pos);
-  }
+  const { digitsOf, luhn } = cardvaultCard;
+  const schemeOf = (digits) => cardvaultCard.schemeOf(cfg.schemes, digits);
+  const group = (digits, scheme) => cardvaultCard.group(digits, cfg.schemeInfo[scheme]);
+  const reformat = cardvaultCard.reformat;
 
   function currentScheme() {
     const n = input("card_number");
@@ -122,18 +66,7 @@
       return "";
     },
     expiry(value) {
-      const d = digitsOf(value);
-      if (d === "") return "Enter the expiry date.";
-      if (d.length !== 4) return "Enter the expiry date as MM / YY.";
-      const month = Number(d.slice(0, 2));
-      const year = 2000 + Number(d.slice(2));
-      if (month < 1 || month > 12) return "Enter a month from 01 to 12.";
-      const now = new Date();
-      if (year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1)) {
-        return "This card has expired.";
-      }
-      if (year > now.getFullYear() + 30) return "Check the expiry year.";
-      return "";
+      return cardvaultCard.expiryProblem(digitsOf(value));
     },
     cvv(value) {
       const d = value.trim();
