@@ -28,18 +28,19 @@ const (
 // frame: those and the vault itself (which may be plain http on a laptop).
 var anyHTTPSFramers = []string{Self, AnyHTTPS}
 
-// framers returns the frame ancestors of a page: the vault itself (the
-// operator console's live preview frames a form in a sandbox) and the
-// allowed origins when there are any, else every https origin when
-// anyHTTPS is set, else none but the vault (Policy's default).
+// framers returns the frame ancestors of a page: the allowed origins when
+// there are any, else every https origin when anyHTTPS is set, else none
+// (Policy's default, the vault itself). A page framed like PCI Vault's
+// forms (anyHTTPS) keeps the vault itself among its framers when allowed
+// narrows them, so that the operator console's live preview can frame it.
 func framers(allowed []string, anyHTTPS bool) []string {
-	if len(allowed) == 0 && anyHTTPS {
+	switch {
+	case len(allowed) == 0 && anyHTTPS:
 		return anyHTTPSFramers
+	case anyHTTPS && !slices.Contains(allowed, Self):
+		return append([]string{Self}, allowed...)
 	}
-	if len(allowed) == 0 || slices.Contains(allowed, Self) {
-		return allowed
-	}
-	return append([]string{Self}, allowed...)
+	return allowed
 }
 
 // Policy returns the Content-Security-Policy of a page: scripts and styles

@@ -112,7 +112,7 @@ func TestRenderFormHeaders(t *testing.T) {
 	}
 	want := map[string]string{
 		"Content-Security-Policy": "default-src 'none'; script-src 'nonce-" + fixedNonce + "'; style-src 'nonce-" + fixedNonce +
-			"'; connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'self' https://shop.example",
+			"'; connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors https://shop.example",
 		"Referrer-Policy":        "no-referrer",
 		"Cache-Control":          "no-store",
 		"X-Content-Type-Options": "nosniff",
@@ -184,5 +184,25 @@ func TestNonceIsFresh(t *testing.T) {
 	a, b := NewNonce(), NewNonce()
 	if a == b || !nonceRE.MatchString(a) {
 		t.Errorf("nonces %q %q", a, b)
+	}
+}
+
+// TestPCIVaultFormsStayFramableByTheVault: a form framed like PCI Vault's
+// keeps the vault itself among its framers when its allowed origins narrow
+// them (the console's live preview frames it); other pages do not.
+func TestPCIVaultFormsStayFramableByTheVault(t *testing.T) {
+	for _, tc := range []struct {
+		anyHTTPS bool
+		want     string
+	}{{true, "frame-ancestors 'self' https://shop.example"}, {false, "frame-ancestors https://shop.example"}} {
+		w := httptest.NewRecorder()
+		err := RenderForm(w, FormConfig{Nonce: fixedNonce, Fields: allFields(), SubmitURL: "/x", AllowedOrigins: []string{"https://shop.example"},
+			FramedByAnyHTTPS: tc.anyHTTPS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if csp := w.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, tc.want) {
+			t.Errorf("FramedByAnyHTTPS %v: %s, want %s", tc.anyHTTPS, csp, tc.want)
+		}
 	}
 }
