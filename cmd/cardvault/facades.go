@@ -68,7 +68,7 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 	}
 	v := d.vault
 	all := api.Deps{NetworkTokens: d.networkTokens, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
-		PCI: pv.New(v, pv.Options{}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
+		PCI: pv.New(v, pv.Options{MaxUnlocks: c.KDFRunsOrDefault()}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
 		Checkouts: checkouts.New(v), CardTokens: cardtokens.New(v), PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
 	return []server.Facade{

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"strings"
 	"time"
 
@@ -74,6 +75,9 @@ type Config struct {
 	TSP            string
 	APIKeyCacheTTL time.Duration
 	PprofListen    string
+	// KDFRuns bounds how many Argon2id passphrase derivations run at once
+	// (KDFRunsOrDefault picks the default for 0).
+	KDFRuns int
 	// DrainDelay is how long /readyz answers 503 on SIGTERM before the listener closes.
 	DrainDelay time.Duration
 	// PublicURL is the scheme and host (no path) that links and session
@@ -155,6 +159,7 @@ var options = []option{
 	{name: "suspend-short-lived", usage: "a card deleted within this long of its creation counts toward suspend-probes", bind: dur(func(c *Config) *time.Duration { return &c.SuspendShortLived }, 10*time.Minute)},
 	{name: "trusted-proxies", usage: "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; default none", bind: str(func(c *Config) *string { return &c.TrustedProxies }, "")},
 	{name: "api-key-cache-ttl", usage: "how long an API key read from the store is reused; a key revoked on another node works here at most this much longer (0 turns the cache off)", bind: dur(func(c *Config) *time.Duration { return &c.APIKeyCacheTTL }, 2*time.Second)},
+	{name: "kdf-runs", usage: "how many Argon2id passphrase derivations (PCI Vault keys, 64 MiB each) run at once; 16 more wait, others get 503 (0: half of GOMAXPROCS, 1 to 4)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.IntVar(&c.KDFRuns, name, 0, usage) }},
 	{name: "pprof-listen", usage: "loopback address (127.0.0.1:6060) on which to serve Go profiles (net/http/pprof); off when empty", bind: str(func(c *Config) *string { return &c.PprofListen }, "")},
 	{name: "public-url", usage: "scheme and host clients reach the vault at (https://vault.example.com), used in links and session base_url; never taken from the Host header", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
 	{name: "trust-host-header", usage: "build links from the request's Host header when public-url is unset (only behind a proxy that sets Host)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
@@ -253,6 +258,9 @@ func (c Config) validate() []error {
 	if _, err := ratelimit.ParsePrefixes(c.TrustedProxies); err != nil {
 		p = append(p, fmt.Errorf("trusted-proxies: %v", err))
 	}
+	if c.KDFRuns < 0 || c.KDFRuns > 64 {
+		p = append(p, errors.New("kdf-runs: must be between 0 (automatic) and 64"))
+	}
 	if c.APIKeyCacheTTL < 0 || c.APIKeyCacheTTL > time.Minute {
 		p = append(p, errors.New("api-key-cache-ttl: must be between 0 (off) and 1m"))
 	}
@@ -308,7 +316,7 @@ func (c Config) Dump() string {
 		"trusted-proxies": c.TrustedProxies, "suspend-probes": fmt.Sprint(c.SuspendProbes),
 		"suspend-window": c.SuspendWindow.String(), "suspend-short-lived": c.SuspendShortLived.String(), "public-url": c.PublicURL,
 		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console, "tsp": c.TSP,
-		"api-key-cache-ttl": c.APIKeyCacheTTL.String(), "pprof-listen": c.PprofListen,
+		"api-key-cache-ttl": c.APIKeyCacheTTL.String(), "pprof-listen": c.PprofListen, "kdf-runs": fmt.Sprint(c.KDFRuns),
 		"drain-delay": c.DrainDelay.String(),
 	}
 	var b strings.Builder
@@ -320,4 +328,16 @@ func (c Config) Dump() string {
 		fmt.Fprintf(&b, "%s=%s\n", o.name, v)
 	}
 	return b.String()
+}
+
+// KDFRunsOrDefault is KDFRuns, or when that is 0, half of GOMAXPROCS
+// (each run of seal.DefaultKDFParams uses two threads), at least 1 and at
+// most 4: each run holds 64 MiB, so the bound is what keeps memory flat
+// under a burst of passphrase checks, and more runs than cores only queue
+// inside the scheduler instead of here.
+func (c Config) KDFRunsOrDefault() int {
+	if c.KDFRuns > 0 {
+		return c.KDFRuns
+	}
+	return max(1, min(runtime.GOMAXPROCS(0)/2, 4))
 }

@@ -118,6 +118,22 @@ func TestAPIKeyCacheTTLBounds(t *testing.T) {
 	}
 }
 
+func TestKDFRuns(t *testing.T) {
+	c, err := Load("serve", nil, getenv(nil), io.Discard)
+	if err != nil || c.KDFRuns != 0 || c.KDFRunsOrDefault() < 1 || c.KDFRunsOrDefault() > 4 {
+		t.Fatalf("default kdf-runs %d (%d), %v", c.KDFRuns, c.KDFRunsOrDefault(), err)
+	}
+	for v, ok := range map[string]bool{"0": true, "1": true, "64": true, "65": false, "-1": false, "x": false} {
+		c, err := Load("serve", nil, getenv(map[string]string{"CARDVAULT_KDF_RUNS": v}), io.Discard)
+		if (err == nil) != ok {
+			t.Errorf("CARDVAULT_KDF_RUNS=%s: err %v, want accepted %v", v, err, ok)
+		}
+		if v == "1" && c.KDFRunsOrDefault() != 1 {
+			t.Errorf("CARDVAULT_KDF_RUNS=1 gives %d runs", c.KDFRunsOrDefault())
+		}
+	}
+}
+
 func TestPublicURL(t *testing.T) {
 	for raw, ok := range map[string]bool{
 		"https://vault.example.com":       true,

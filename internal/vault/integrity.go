@@ -34,7 +34,8 @@ var ErrIntegrity = errors.New("vault: a stored row fails its integrity check (wr
 
 // IntegrityFailure describes a row that failed its check, for the audit log.
 type IntegrityFailure struct {
-	// Action is "key.integrity_failed" or "card.integrity_failed".
+	// Action is "key.integrity_failed", "card.integrity_failed" or
+	// "tenant.integrity_failed" (Tenant and ID both the tenant's id).
 	Action string
 	Tenant string
 	ID     string
@@ -119,20 +120,40 @@ func cardMessage(c Card) []byte {
 		micro(c.CreatedAt), micro(c.ExpiresAt))
 }
 
+// verified returns row when tag is the MAC of msg for domain, or else
+// raises f and returns the integrity error.
+func verified[T any](ctx context.Context, g *checkedStore, row T, domain string, msg, tag []byte, f IntegrityFailure) (T, error) {
+	if !g.keys.VerifyMAC(domain, msg, tag) {
+		var none T
+		return none, g.alarm.raise(ctx, g.inTx, f)
+	}
+	return row, nil
+}
+
+// checkEach checks every row of a read (failing with the first row that
+// fails), or passes the read's error on.
+func checkEach[T any](ctx context.Context, rows []T, err error, check func(context.Context, T) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		if rows[i], err = check(ctx, rows[i]); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
 // checkKey returns k, or the integrity error when its tag fails.
 func (g *checkedStore) checkKey(ctx context.Context, k APIKey) (APIKey, error) {
-	if !g.keys.VerifyMAC(apiKeyDomain, apiKeyMessage(k), k.Integrity) {
-		return APIKey{}, g.alarm.raise(ctx, g.inTx, IntegrityFailure{Action: "key.integrity_failed", Tenant: k.Tenant, ID: k.ID})
-	}
-	return k, nil
+	return verified(ctx, g, k, apiKeyDomain, apiKeyMessage(k), k.Integrity,
+		IntegrityFailure{Action: "key.integrity_failed", Tenant: k.Tenant, ID: k.ID})
 }
 
 // checkCard returns c, or the integrity error when its tag fails.
 func (g *checkedStore) checkCard(ctx context.Context, c Card) (Card, error) {
-	if !g.keys.VerifyMAC(cardDomain, cardMessage(c), c.Integrity) {
-		return Card{}, g.alarm.raise(ctx, g.inTx, IntegrityFailure{Action: "card.integrity_failed", Tenant: c.Tenant, ID: c.ID})
-	}
-	return c, nil
+	return verified(ctx, g, c, cardDomain, cardMessage(c), c.Integrity,
+		IntegrityFailure{Action: "card.integrity_failed", Tenant: c.Tenant, ID: c.ID})
 }
 
 // CreateAPIKey stores k with its tag.
@@ -162,15 +183,7 @@ func (g *checkedStore) GetAPIKey(ctx context.Context, tenant, id string) (APIKey
 // ListAPIKeys fails when any listed key's tag fails.
 func (g *checkedStore) ListAPIKeys(ctx context.Context, tenant string, p Page) ([]APIKey, error) {
 	keys, err := g.Store.ListAPIKeys(ctx, tenant, p)
-	if err != nil {
-		return nil, err
-	}
-	for i := range keys {
-		if keys[i], err = g.checkKey(ctx, keys[i]); err != nil {
-			return nil, err
-		}
-	}
-	return keys, nil
+	return checkEach(ctx, keys, err, g.checkKey)
 }
 
 // casAttempts is how many times a write that lost a compare and swap on a
@@ -247,24 +260,11 @@ func (g *checkedStore) GetCard(ctx context.Context, tenant, id string, now time.
 // ListCards fails when any listed card's tag fails.
 func (g *checkedStore) ListCards(ctx context.Context, tenant string, p Page, now time.Time) ([]Card, error) {
 	cards, err := g.Store.ListCards(ctx, tenant, p, now)
-	return g.checkCards(ctx, cards, err)
+	return checkEach(ctx, cards, err, g.checkCard)
 }
 
 // CardsByFingerprint fails when any found card's tag fails.
 func (g *checkedStore) CardsByFingerprint(ctx context.Context, tenant, fingerprint string, now time.Time) ([]Card, error) {
 	cards, err := g.Store.CardsByFingerprint(ctx, tenant, fingerprint, now)
-	return g.checkCards(ctx, cards, err)
-}
-
-// checkCards checks every card of a read.
-func (g *checkedStore) checkCards(ctx context.Context, cards []Card, err error) ([]Card, error) {
-	if err != nil {
-		return nil, err
-	}
-	for i := range cards {
-		if cards[i], err = g.checkCard(ctx, cards[i]); err != nil {
-			return nil, err
-		}
-	}
-	return cards, nil
+	return checkEach(ctx, cards, err, g.checkCard)
 }

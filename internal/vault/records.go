@@ -123,8 +123,8 @@ func (rt *RecordType[T]) decode(ctx context.Context, s *Service, r Record) (Stor
 	if r.Kind != rt.kind {
 		return out, fmt.Errorf("record %s is a %q, not a %q", r.ID, r.Kind, rt.kind)
 	}
-	var env envelope
-	if err := json.Unmarshal(r.Data, &env); err != nil {
+	env, err := parseEnvelope(r.Data)
+	if err != nil {
 		return out, fmt.Errorf("decode %s record %s: %w", rt.kind, r.ID, err)
 	}
 	if env.Schema != rt.schema {

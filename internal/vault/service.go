@@ -117,6 +117,9 @@ func (s *Service) Init(ctx context.Context) error {
 	if err := s.useIntegritySeed(ctx); err != nil {
 		return err
 	}
+	if err := s.tagUntaggedTenants(ctx); err != nil { // integrity_tenants.go
+		return err
+	}
 	if _, err := s.CreateTenant(ctx, DefaultTenant, "Default tenant"); err != nil && CodeOf(err) != CodeConflict {
 		return fmt.Errorf("create default tenant: %w", err)
 	}

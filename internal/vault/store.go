@@ -35,9 +35,15 @@ type Store interface {
 	GetTenant(ctx context.Context, id string) (Tenant, error)
 	// ListTenants pages through tenants in id order.
 	ListTenants(ctx context.Context, p Page) ([]Tenant, error)
-	// DisableTenant sets a tenant's DisabledAt (keeping the first time if
-	// it is already disabled); ErrNotFound if absent.
-	DisableTenant(ctx context.Context, id string, at time.Time) error
+	// DisableTenant sets a tenant's DisabledAt and integrity tag, only if
+	// it is not disabled yet and its tag is now old (compare and swap; nil
+	// old matches no tag): ErrConflict when the row exists otherwise,
+	// ErrNotFound when it is absent.
+	DisableTenant(ctx context.Context, id string, at time.Time, integrity, old []byte) error
+	// TagTenant sets the integrity tag of a tenant that has none (a row
+	// from before the tenants' tags): ErrConflict if it has one,
+	// ErrNotFound if absent.
+	TagTenant(ctx context.Context, id string, integrity []byte) error
 
 	// InsertKey stores wrapped key material; ErrConflict if (tenant, purpose,
 	// version) exists.

@@ -194,15 +194,25 @@ func (s *Service) ListTenants(ctx context.Context, p Page) ([]Tenant, error) {
 // DisableTenant stops every API key of the tenant at once, on every node
 // (Authenticate reads the tenant on each request). Its data stays.
 func (s *Service) DisableTenant(ctx context.Context, id string) error {
-	return domainErr(s.store.DisableTenant(ctx, id, s.Now()))
+	return domainErr(s.store.DisableTenant(ctx, id, s.Now(), nil, nil))
 }
 
-// tenantDisabled reports whether the tenant is disabled or unknown (both
-// refuse its keys). An error reading it (the store unreachable) is returned,
-// so the caller answers 503, not 401.
+// TenantDisabled reports whether the tenant is disabled, unknown or its
+// row fails its integrity check: for the browser's calls, whose credential
+// (a session or form id) finds a record whatever its tenant, and which
+// must stop when the tenant's keys do. An error reading it (the store
+// unreachable) is returned.
+func (s *Service) TenantDisabled(ctx context.Context, id string) (bool, error) {
+	return s.tenantDisabled(ctx, id)
+}
+
+// tenantDisabled reports whether the tenant is disabled, unknown or its row
+// fails its integrity check (all refuse its keys; the failure is logged and
+// audited by the check). An error reading it (the store unreachable) is
+// returned, so the caller answers 503, not 401.
 func (s *Service) tenantDisabled(ctx context.Context, id string) (bool, error) {
 	t, err := s.store.GetTenant(ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrIntegrity) {
 		return true, nil
 	}
 	if err != nil {

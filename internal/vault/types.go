@@ -13,6 +13,9 @@ type Tenant struct {
 	// DisabledAt, when not zero, is when the tenant was disabled: its API
 	// keys stop working at once, on every node.
 	DisabledAt time.Time
+	// Integrity is the row's tag, made and checked by the vault over every
+	// other field (integrity_tenants.go); the store only keeps it.
+	Integrity []byte
 }
 
 // Key purposes for WrappedKey.

@@ -138,6 +138,15 @@ func (a *API) deleteBuyer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Their network tokens go before the cards, so that none stays active
+	// at the network for a card the vault no longer holds.
+	if a.networkTokens != nil {
+		for _, c := range cards {
+			if err := a.networkTokens.DeleteCard(r.Context(), tenant, c); err != nil {
+				return err
+			}
+		}
+	}
 	if _, err := a.buyers.Delete(r.Context(), tenant, id); err != nil {
 		return err
 	}

@@ -108,12 +108,23 @@ func (a *API) getPaymentMethod(w http.ResponseWriter, r *http.Request) error {
 	return a.writePaymentMethod(w, r, http.StatusOK, c)
 }
 
-// deletePaymentMethod removes a card and any security code held for it:
-// DELETE /payment-methods/{id}.
+// deletePaymentMethod removes a card, any security code held for it and
+// its network tokens: DELETE /payment-methods/{id}.
 func (a *API) deletePaymentMethod(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
+	}
+	if a.networkTokens != nil {
+		// The card's network tokens go first: a token left active at the
+		// network for a card the vault no longer holds could not be
+		// deleted later.
+		if _, err := a.vault.GetCard(r.Context(), server.Principal(r).Tenant, id); err != nil {
+			return orNotFound(err)
+		}
+		if err := a.networkTokens.DeleteCard(r.Context(), server.Principal(r).Tenant, id); err != nil {
+			return err
+		}
 	}
 	del := a.vault.DeleteCard
 	if a.buyers != nil {

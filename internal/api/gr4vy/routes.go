@@ -1,5 +1,5 @@
 // Package gr4vy speaks Gr4vy's dialect: card payment methods
-// (/payment-methods), buyers (/buyers), checkout sessions
+// (/payment-methods) with their payment-service and network tokens, buyers (/buyers), checkout sessions
 // (/checkout/sessions) and Vault Forward (/vault-forward), in Gr4vy's error
 // shape, with a signed ES512 JWT or a cardvault API key as the bearer token.
 package gr4vy
@@ -41,6 +41,9 @@ type API struct {
 	// answers their routes 404.
 	tokens     *cardtokens.Service
 	connectors api.Tokenizer
+	// networkTokens provisions card-network tokens; nil answers their
+	// routes 404.
+	networkTokens networkTokens
 }
 
 // New returns the Gr4vy facade over d.Vault; d.Relay sends vault
@@ -50,6 +53,9 @@ func New(d api.Deps) *API {
 	a := &API{vault: d.Vault, limits: d.Limits, relay: d.Relay, audit: d.Audit, log: d.Logger(),
 		auth: authenticator{keys: d.Vault}, buyers: d.Buyers, checkouts: d.Checkouts,
 		tokens: d.CardTokens, connectors: d.Connectors}
+	if d.NetworkTokens != nil {
+		a.networkTokens = d.NetworkTokens
+	}
 	if d.JWTKeys != nil {
 		a.auth.jwt = &jwtauth.Verifier{Keys: d.JWTKeys, Replay: d.JWTKeys, Now: d.Vault.Now}
 	}
@@ -69,6 +75,13 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("GET "+pathPaymentMethods+"/{id}/payment-service-tokens", rt.Key(vault.ScopeCardsRead, a.listServiceTokens))
 	mux.Handle("POST "+pathPaymentMethods+"/{id}/payment-service-tokens", rt.Key(vault.ScopeCardsWrite, a.createServiceToken))
 	mux.Handle("DELETE "+pathPaymentMethods+"/{id}/payment-service-tokens/{token_id}", rt.Key(vault.ScopeCardsWrite, a.deleteServiceToken))
+	nt := pathPaymentMethods + "/{id}/network-tokens"
+	mux.Handle("GET "+nt, rt.Key(vault.ScopeCardsRead, a.listNetworkTokens))
+	mux.Handle("POST "+nt, rt.Key(vault.ScopeCardsWrite, a.createNetworkToken))
+	mux.Handle("POST "+nt+"/{network_token_id}/cryptogram", rt.Key(vault.ScopeCardsRead, a.createCryptogram))
+	mux.Handle("POST "+nt+"/{network_token_id}/suspend", rt.Key(vault.ScopeCardsWrite, a.suspendNetworkToken))
+	mux.Handle("POST "+nt+"/{network_token_id}/resume", rt.Key(vault.ScopeCardsWrite, a.resumeNetworkToken))
+	mux.Handle("DELETE "+nt+"/{network_token_id}", rt.Key(vault.ScopeCardsWrite, a.deleteNetworkToken))
 	mux.Handle("POST "+pathVaultForward, rt.Key(vault.ScopeForward, a.vaultForward))
 
 	mux.Handle("POST "+pathBuyers, rt.Key(vault.ScopeCardsWrite, a.createBuyer))

@@ -29,7 +29,7 @@ const (
 )
 
 // newEnv starts a vault with the Guardian facade; relay may be nil.
-func newEnv(t *testing.T, relay api.Forwarder) *vaulttest.Env {
+func newEnv(t testing.TB, relay api.Forwarder) *vaulttest.Env {
 	t.Helper()
 	return vaulttest.New(t, vaulttest.Options{MaxBody: 64 << 10, Facades: func(d vaulttest.Deps) []server.Facade {
 		if relay != nil {

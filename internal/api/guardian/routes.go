@@ -1,8 +1,8 @@
 // Package guardian is the Hellgate Guardian dialect: PCI tokens (with
 // capture sessions, security codes and forward), metadata inquiries and API
-// key administration under /api, and the session endpoints that Hellgate's
-// browser SDK calls under /sessions, in Guardian's {code, classifier,
-// message} error shape.
+// key administration under /api, the session endpoints that Hellgate's
+// browser SDK calls under /sessions, and the card frames that SDK loads
+// under /web, in Guardian's {code, classifier, message} error shape.
 package guardian
 
 import (
@@ -106,6 +106,7 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("GET "+SessionPrefix+"/{id}", hideSessionID(cors(rt.Serve(a.browserSession))))
 	mux.Handle("POST "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(rt.Serve(a.completeAction))))
 	mux.Handle("GET "+SessionPrefix+"/{id}/form", hideSessionID(rt.Serve(a.sessionForm)))
+	mux.Handle("GET "+FramePrefix+"/{version}/iframe/", rt.Serve(a.sdkFrame))
 	mux.Handle("OPTIONS "+SessionPrefix+"/{id}", hideSessionID(cors(preflight())))
 	mux.Handle("OPTIONS "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(preflight())))
 	// Every other request naming a session still keeps its id out of the log.
@@ -115,9 +116,9 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle(APIPrefix+"/sessions/{id}", hideSessionID(a.wrongMethod("GET")))
 }
 
-// Owns reports whether path is under /api or /sessions.
+// Owns reports whether path is under /api, /sessions or /web.
 func (a *API) Owns(path string) bool {
-	return server.HasPrefix(path, APIPrefix) || server.HasPrefix(path, SessionPrefix)
+	return server.HasPrefix(path, APIPrefix) || server.HasPrefix(path, SessionPrefix) || server.HasPrefix(path, FramePrefix)
 }
 
 // credential returns the vault key a request carries: x-api-key first,

@@ -1,6 +1,8 @@
 package guardian
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/server"
@@ -38,13 +40,38 @@ func (a *API) refreshSecurityCode(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	origins, err := refreshOrigins(r)
+	if err != nil {
+		return err
+	}
 	s, err := a.sessions.CreateSession(r.Context(), sessions.Params{Tenant: server.Principal(r).Tenant,
-		Purpose: sessions.SecurityCode, CardID: id, KeyMaterial: newSessionKey()})
+		Purpose: sessions.SecurityCode, CardID: id, KeyMaterial: newSessionKey(), AllowedOrigins: origins})
 	if err != nil {
 		return tokenNotFound(err)
 	}
 	server.Encode(w, http.StatusOK, sessionResponse{SessionID: s.ID})
 	return nil
+}
+
+// refreshBody is the optional body of a refresh: cardvault's extension
+// {"allowed_origins": [...]}, the origins whose pages may frame the
+// session's form and run Hellgate's Web SDK against it (see
+// parseAllowedOrigins). No body means none.
+type refreshBody struct {
+	AllowedOrigins json.RawMessage `json:"allowed_origins"`
+}
+
+// refreshOrigins reads a refresh's allowed origins, if it has a body.
+func refreshOrigins(r *http.Request) ([]string, error) {
+	raw, err := server.ReadBody(r)
+	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
+		return nil, err
+	}
+	var body refreshBody
+	if err := server.DecodeBytes(raw, &body, false); err != nil {
+		return nil, err
+	}
+	return parseAllowedOrigins(body.AllowedOrigins)
 }
 
 // deleteSecurityCode removes a held code: DELETE …/security-code. An

@@ -57,7 +57,14 @@ var (
 // checks the headers every page carries, whatever its status.
 func loadForm(t testing.TB, e *vaulttest.Env, id string) formPage {
 	t.Helper()
-	resp, b := e.Do(t, "GET", "/sessions/"+id+"/form", "", "Origin", "https://shop.example")
+	return loadPage(t, e, "/sessions/"+id+"/form")
+}
+
+// loadPage gets a browser page of the vault (no API key) and checks the
+// headers every page carries, whatever its status.
+func loadPage(t testing.TB, e *vaulttest.Env, path string) formPage {
+	t.Helper()
+	resp, b := e.Do(t, "GET", path, "", "Origin", "https://shop.example")
 	p := formPage{status: resp.StatusCode, header: resp.Header, body: string(b)}
 	h := resp.Header
 	csp := h.Get("Content-Security-Policy")

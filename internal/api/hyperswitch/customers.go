@@ -100,6 +100,9 @@ func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request, c caller) e
 // cards: DELETE /v2/customers/{id}.
 func (a *API) deleteCustomer(w http.ResponseWriter, r *http.Request, c caller) error {
 	id := r.PathValue("id")
+	if err := a.deleteCustomerNetworkTokens(r.Context(), c, id); err != nil {
+		return err
+	}
 	del, err := a.customers.DeleteCustomer(r.Context(), c.Tenant, c.Profile, id)
 	if err != nil {
 		return err

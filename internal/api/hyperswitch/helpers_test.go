@@ -88,12 +88,23 @@ type env struct {
 	key string
 }
 
-// newEnv starts a vault; connectors may be nil.
+// newEnv starts a vault with the sandbox token service; connectors may be
+// nil.
 func newEnv(t *testing.T, connectors api.Tokenizer) *env {
+	t.Helper()
+	return newEnvWith(t, connectors, true)
+}
+
+// newEnvWith starts a vault; connectors may be nil, and withTSP says
+// whether it has a (sandbox) token service.
+func newEnvWith(t *testing.T, connectors api.Tokenizer, withTSP bool) *env {
 	t.Helper()
 	e := vaulttest.New(t, vaulttest.Options{MaxBody: 64 << 10, Facades: func(d vaulttest.Deps) []server.Facade {
 		if connectors != nil {
 			d.Connectors = connectors
+		}
+		if !withTSP {
+			d.NetworkTokens = nil
 		}
 		return []server.Facade{hyperswitch.New(d)}
 	}})

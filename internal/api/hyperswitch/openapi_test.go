@@ -15,6 +15,7 @@ import (
 // vault's apidoctest.Handler).
 func TestExchangesMatchTheOpenAPIDocument(t *testing.T) {
 	e := newEnv(t, nil)
+	ntBody := seedPaymentMethod("{cus}", `, "network_tokenization": {"enable": "Enable"}`)
 	v := apidoctest.New(t, "hyperswitch")
 	v.Run(t, e.URL, []apidoctest.Step{
 		{Method: "POST", Path: "/v2/customers", Body: seedCustomer, Status: 200, Save: map[string]string{"cus": "id"}},
@@ -27,6 +28,12 @@ func TestExchangesMatchTheOpenAPIDocument(t *testing.T) {
 			Body: `{"payment_method_data":{"card":{"card_holder_name":"Zed Quux"}}}`, Status: 200},
 		{Method: "GET", Path: "/v2/customers/{cus}/saved-payment-methods", Status: 200},
 		{Method: "GET", Path: "/v2/payment-methods/{pm}/check-network-token-status", Status: 200},
+		{Method: "POST", Path: "/v2/payment-methods", Body: withCard(ntBody, "5555555555554444", "Mastercard"), Status: 200,
+			Save: map[string]string{"nt": "id"}},
+		{Method: "GET", Path: "/v2/payment-methods/{nt}", Status: 200},
+		{Method: "GET", Path: "/v2/payment-methods/{nt}/check-network-token-status", Status: 200},
+		{Method: "POST", Path: "/v2/payment-methods", Body: withCard(ntBody, "3566002020360505", "JCB"), Status: 400},
+		{Method: "DELETE", Path: "/v2/payment-methods/{nt}", Status: 200},
 		{Method: "GET", Path: "/v2/payment-methods/pm_missing", Status: 404},
 		{Method: "POST", Path: "/v2/customers", Body: `{"name":1}`, Status: 400},
 		{Method: "DELETE", Path: "/v2/payment-methods/{pm}", Status: 200},
@@ -38,4 +45,9 @@ func TestExchangesMatchTheOpenAPIDocument(t *testing.T) {
 		"GET /v2/payment-methods/{payment_method_id}/check-network-token-status")
 	v.Run(t, e.URL, []apidoctest.Step{{Method: "GET", Path: "/v2/customers/list", Status: 401}},
 		"api-key", "wrong-key-"+strings.Repeat("x", 40))
+}
+
+// withCard is a seed body with another card number and network.
+func withCard(body, pan, network string) string {
+	return strings.NewReplacer(seedPAN, pan, `"card_network": "Visa"`, `"card_network": "`+network+`"`).Replace(body)
 }

@@ -73,17 +73,22 @@ type pmPersonal struct {
 
 // pmPublic is a payment method's non-personal data, kept in the clear.
 type pmPublic struct {
-	Type                 string          `json:"type"`
-	Subtype              string          `json:"subtype"`
-	Network              string          `json:"network,omitempty"`
-	Issuer               string          `json:"issuer,omitempty"`
-	IssuingCountry       string          `json:"issuing_country,omitempty"`
-	CardType             string          `json:"card_type,omitempty"`
-	StorageType          string          `json:"storage_type"`
-	Metadata             json.RawMessage `json:"metadata,omitempty"`
-	NetworkTokenization  string          `json:"network_tokenization,omitempty"`
-	NetworkTransactionID string          `json:"network_transaction_id,omitempty"`
-	Acknowledgement      string          `json:"acknowledgement_status,omitempty"`
+	Type           string          `json:"type"`
+	Subtype        string          `json:"subtype"`
+	Network        string          `json:"network,omitempty"`
+	Issuer         string          `json:"issuer,omitempty"`
+	IssuingCountry string          `json:"issuing_country,omitempty"`
+	CardType       string          `json:"card_type,omitempty"`
+	StorageType    string          `json:"storage_type"`
+	Metadata       json.RawMessage `json:"metadata,omitempty"`
+	// NetworkTokenization is Enable when a network token was asked for at
+	// creation (the token itself is the card's, kept by the token service).
+	NetworkTokenization  string `json:"network_tokenization,omitempty"`
+	NetworkTransactionID string `json:"network_transaction_id,omitempty"`
+	Acknowledgement      string `json:"acknowledgement_status,omitempty"`
+	// NetworkTokenID is the last network token this dialect provisioned
+	// for the card; it orders concurrent provisionings (claim).
+	NetworkTokenID string `json:"network_token_id,omitempty"`
 	// PSP is the last provider tokenization attempt, without any provider
 	// text (see pmPersonal.PSPError).
 	PSP *pspRecord `json:"psp,omitempty"`
@@ -115,13 +120,12 @@ type pspAttempt struct {
 	ProviderStatus int `json:"connector_status_code,omitempty"`
 }
 
-// Network tokenization states a payment method can report.
-const ntNotEnabled = "not_enabled"
-
 // newPaymentMethod is a validated create request.
 type newPaymentMethod struct {
 	in  customers.PaymentMethodInput
 	psp *pspRequest
+	// networkToken is true when network_tokenization.enable is Enable.
+	networkToken bool
 }
 
 // parse validates a create request and turns it into the vault's input.
@@ -174,10 +178,11 @@ func (q *pmCreateRequest) parse(profile string, connectors api.Tokenizer) (newPa
 	if pub.Metadata, err = metadata("metadata", q.Metadata); err != nil {
 		return newPaymentMethod{}, err
 	}
+	networkToken := false
 	if nt := q.NetworkTokenization; nt != nil {
 		switch nt.Enable {
 		case ntEnable:
-			pub.NetworkTokenization = ntNotEnabled
+			pub.NetworkTokenization, networkToken = ntEnable, true
 		case ntSkip:
 		default:
 			return newPaymentMethod{}, badValue("network_tokenization.enable")
@@ -192,7 +197,7 @@ func (q *pmCreateRequest) parse(profile string, connectors api.Tokenizer) (newPa
 	if in.Public, err = json.Marshal(pub); err != nil {
 		return newPaymentMethod{}, err
 	}
-	return newPaymentMethod{in: in, psp: q.PSPTokenization}, nil
+	return newPaymentMethod{in: in, psp: q.PSPTokenization, networkToken: networkToken}, nil
 }
 
 // check validates a psp_tokenization request against the configured connectors.

@@ -29,6 +29,8 @@ type pmResponse struct {
 	LastModified         timestamp       `json:"last_modified"`
 	// PSPTokenization reports the last provider tokenization (cardvault's addition).
 	PSPTokenization *pspAttempt `json:"psp_tokenization,omitempty"`
+	// NetworkToken is the card's live network token, masked.
+	NetworkToken *ntResponse `json:"network_token,omitempty"`
 	// NetworkTokenization reports the payment method's network token
 	// (cardvault's addition): always present.
 	NetworkTokenization *ntStatus `json:"network_tokenization"`
@@ -71,15 +73,6 @@ type cvcStorage struct {
 	ExpiresAt *timestamp `json:"expires_at,omitempty"`
 }
 
-// ntStatus says what became of a requested network token.
-type ntStatus struct {
-	Status  string `json:"status"`
-	Message string `json:"message"`
-}
-
-// ntNotEnabledMessage explains the not_enabled network tokenization status.
-const ntNotEnabledMessage = "network tokenization is not enabled on this vault; the card is saved without a network token"
-
 // view is a payment method with its sealed and clear parts decoded.
 type view struct {
 	pm   customers.PaymentMethod
@@ -114,8 +107,9 @@ func (v view) card() cardFromLocker {
 	return out
 }
 
-// response renders a payment method as PaymentMethodResponse.
-func (v view) response() pmResponse {
+// response renders a payment method as PaymentMethodResponse, with what
+// became of its network token.
+func (v view) response(status *ntStatus, token *ntResponse) pmResponse {
 	pm := v.pm
 	out := pmResponse{ID: pm.ID, MerchantID: pm.Tenant, CustomerID: pm.CustomerID, PaymentMethodType: v.pub.Type,
 		PaymentMethodSubtype: v.pub.Subtype, RecurringEnabled: true, Created: timestamp(pm.CreatedAt),
@@ -131,10 +125,7 @@ func (v view) response() pmResponse {
 		out.ConnectorTokens = append(out.ConnectorTokens, connectorTok{Token: t.Token, Reference: t.Reference,
 			ConnectorID: t.ConnectorID, TokenType: t.Type, Status: t.Status})
 	}
-	// Always present and always the same: the vault has no network-token
-	// service, so no payment method has a network token, whether it asked
-	// for one, was saved before, or is read later.
-	out.NetworkTokenization = &ntStatus{Status: ntNotEnabled, Message: ntNotEnabledMessage}
+	out.NetworkTokenization, out.NetworkToken = status, token
 	return out
 }
 
@@ -151,6 +142,9 @@ type pmListItem struct {
 	IsDefault              bool      `json:"is_default"`
 	Billing                *billing  `json:"billing,omitempty"`
 	PSPTokenizationEnabled bool      `json:"psp_tokenization_enabled"`
+	// NetworkTokenization is the card's live network token, masked (the
+	// document names it so here, network_token in PaymentMethodResponse).
+	NetworkTokenization *ntResponse `json:"network_tokenization,omitempty"`
 }
 
 // listItem renders a payment method as a list item. A security code is

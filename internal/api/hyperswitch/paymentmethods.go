@@ -21,25 +21,38 @@ func (a *API) createPaymentMethod(w http.ResponseWriter, r *http.Request, c call
 	if err != nil {
 		return err
 	}
-	pm, _, err := a.customers.CreatePaymentMethod(r.Context(), c.Tenant, n.in)
+	pm, existed, err := a.customers.CreatePaymentMethod(r.Context(), c.Tenant, n.in)
 	if err != nil {
 		return err
+	}
+	if n.networkToken && a.networkTokens != nil {
+		if err := a.provision(r.Context(), c, pm, existed); err != nil {
+			return err
+		}
 	}
 	if n.psp != nil {
 		if pm, err = a.tokenize(r, c, pm, *n.psp); err != nil {
 			return err
 		}
 	}
-	return encodePaymentMethod(w, pm)
+	return a.encodePaymentMethod(w, r, c, pm)
 }
 
-// encodePaymentMethod writes a payment method with 200.
-func encodePaymentMethod(w http.ResponseWriter, pm customers.PaymentMethod) error {
+// encodePaymentMethod writes a payment method, with its network token,
+// with 200.
+func (a *API) encodePaymentMethod(w http.ResponseWriter, r *http.Request, c caller, pm customers.PaymentMethod) error {
 	v, err := viewOf(pm)
 	if err != nil {
 		return err
 	}
-	server.Encode(w, http.StatusOK, v.response())
+	status, token, err := a.networkToken(r.Context(), c.Tenant, v)
+	if err != nil {
+		return err
+	}
+	if status.Sandbox {
+		w.Header().Set(SandboxHeader, "true")
+	}
+	server.Encode(w, http.StatusOK, v.response(status, token))
 	return nil
 }
 
@@ -49,7 +62,7 @@ func (a *API) getPaymentMethod(w http.ResponseWriter, r *http.Request, c caller)
 	if err != nil {
 		return err
 	}
-	return encodePaymentMethod(w, pm)
+	return a.encodePaymentMethod(w, r, c, pm)
 }
 
 // pmUpdateRequest is the body of an update (PaymentMethodUpdate); the card
@@ -87,7 +100,7 @@ func (a *API) updatePaymentMethod(w http.ResponseWriter, r *http.Request, c call
 	if err != nil {
 		return err
 	}
-	return encodePaymentMethod(w, pm)
+	return a.encodePaymentMethod(w, r, c, pm)
 }
 
 // parse validates an update and turns it into the vault's change.
@@ -194,10 +207,19 @@ func (v view) store(pm *customers.PaymentMethod) error {
 	return err
 }
 
-// deletePaymentMethod removes a payment method with its card:
-// DELETE /v2/payment-methods/{id}.
+// deletePaymentMethod removes a payment method with its card and the
+// card's network tokens: DELETE /v2/payment-methods/{id}.
 func (a *API) deletePaymentMethod(w http.ResponseWriter, r *http.Request, c caller) error {
 	id := r.PathValue("id")
+	if a.networkTokens != nil {
+		pm, err := a.customers.GetPaymentMethod(r.Context(), c.Tenant, c.Profile, id)
+		if err != nil {
+			return err
+		}
+		if err := a.deleteNetworkTokens(r.Context(), c.Tenant, pm); err != nil {
+			return err
+		}
+	}
 	if err := a.customers.DeletePaymentMethod(r.Context(), c.Tenant, c.Profile, id); err != nil {
 		return err
 	}
@@ -228,7 +250,11 @@ func (a *API) listPaymentMethods(w http.ResponseWriter, r *http.Request, c calle
 			if err != nil {
 				return err
 			}
-			items = append(items, v.listItem(cus.DefaultPaymentMethod))
+			item := v.listItem(cus.DefaultPaymentMethod)
+			if _, item.NetworkTokenization, err = a.networkToken(r.Context(), c.Tenant, v); err != nil {
+				return err
+			}
+			items = append(items, item)
 		}
 		if len(pms) < p.Limit {
 			break
@@ -236,16 +262,5 @@ func (a *API) listPaymentMethods(w http.ResponseWriter, r *http.Request, c calle
 		p.After = pms[len(pms)-1].ID
 	}
 	server.Encode(w, http.StatusOK, map[string][]pmListItem{"customer_payment_methods": items})
-	return nil
-}
-
-// networkTokenStatus answers the network-token status of a payment method:
-// GET /v2/payment-methods/{id}/check-network-token-status. Until the
-// network-token service exists, it is always a failure response saying so.
-func (a *API) networkTokenStatus(w http.ResponseWriter, r *http.Request, c caller) error {
-	if _, err := a.customers.GetPaymentMethod(r.Context(), c.Tenant, c.Profile, r.PathValue("id")); err != nil {
-		return err
-	}
-	server.Encode(w, http.StatusOK, map[string]string{"type": "failure_response", "error_message": ntNotEnabledMessage})
 	return nil
 }

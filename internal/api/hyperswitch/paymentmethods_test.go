@@ -317,12 +317,13 @@ func TestBadUpdateChangesNothing(t *testing.T) {
 	}
 }
 
-// TestNetworkTokenizationIsNotEnabled: network_tokenization is in every
-// payment method answer, the same one, whether a network token was asked
-// for or not, on a new card or one already saved, and on reads.
+// TestNetworkTokenizationIsNotEnabled: in a vault without a token service,
+// network_tokenization is in every payment method answer, the same one,
+// whether a network token was asked for or not, on a new card or one
+// already saved, and on reads.
 func TestNetworkTokenizationIsNotEnabled(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	e := newEnvWith(t, nil, false)
 	cus := e.newCustomer(t, "cus_1")
 	want := func(name string, pm map[string]any) {
 		t.Helper()

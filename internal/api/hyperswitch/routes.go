@@ -1,6 +1,7 @@
 // Package hyperswitch speaks Hyperswitch's v2 server-to-server vault API
 // under /v2: customers and the cards saved for them as payment methods,
-// provider (PSP) tokens through operator-configured connectors, and
+// provider (PSP) tokens through operator-configured connectors, network
+// tokens through the vault's token service provider, and
 // Hyperswitch's error shape.
 //
 // Every object lives in a profile (x-profile-id), and another profile's
@@ -38,13 +39,21 @@ type API struct {
 	audit      api.Recorder
 	connectors api.Tokenizer
 	log        *slog.Logger
+	// networkTokens provisions card-network tokens; nil means the vault
+	// has no token service (network_tokenization answers not_enabled).
+	networkTokens networkTokens
 }
 
-// New returns the Hyperswitch facade over d.Vault and d.Customers.
+// New returns the Hyperswitch facade over d.Vault and d.Customers;
+// d.NetworkTokens, when not nil, serves network_tokenization.
 // d.Connectors may be nil: then no connector exists and psp_tokenization
 // names an unknown one.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, limits: d.Limits, customers: d.Customers, audit: d.Audit, connectors: d.Connectors, log: d.Logger()}
+	a := &API{vault: d.Vault, limits: d.Limits, customers: d.Customers, audit: d.Audit, connectors: d.Connectors, log: d.Logger()}
+	if d.NetworkTokens != nil {
+		a.networkTokens = d.NetworkTokens
+	}
+	return a
 }
 
 var _ server.Facade = (*API)(nil)

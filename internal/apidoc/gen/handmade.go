@@ -184,6 +184,8 @@ func guardian() obj {
 		{method: "get", path: "/sessions/{id}", summary: "A session, for the browser SDK", public: "the session id is the credential; CORS open"},
 		{method: "post", path: "/sessions/{id}/complete-action", summary: "Complete a session with card data (browser SDK)", body: true, public: "the session id is the credential; CORS open"},
 		{method: "get", path: "/sessions/{id}/form", summary: "cardvault's own hosted card form for a session (HTML, strict CSP)", html: true, public: "cardvault extension: the session id is the credential"},
+		{method: "get", path: "/web/{version}/iframe/", summary: "A frame of Hellgate's Web SDK (HTML, strict CSP): a card field, or the session's coordinator",
+			query: []string{"field", "type", "sessionId", "apiBaseUrl", "origin"}, html: true, public: "a browser page; the coordinator needs a session that allows the declared origin"},
 		{method: "options", path: "/sessions/{id}", summary: "CORS preflight", public: "CORS preflight", status: 204},
 		{method: "options", path: "/sessions/{id}/complete-action", summary: "CORS preflight", public: "CORS preflight", status: 204},
 	}, obj{"type": "object", "required": []any{"code", "classifier", "message"}, "properties": obj{

@@ -12,6 +12,9 @@ func info(dialect, about string) obj {
 		"description": about + " Only the operations cardvault implements are listed; `x-cardvault-scope` names the API key scope each needs, `x-cardvault-extension` and `x-cardvault-note` mark where cardvault differs from the vendor. See docs/compat/ in the cardvault repository."}
 }
 
+// ntNote is what every Gr4vy network-token answer has in common.
+const ntNote = "token is the DPAN in full only for a caller holding cards:reveal or forward (audited), masked otherwise; a sandbox token adds the Cardvault-Sandbox: true header"
+
 // gr4vy cuts Gr4vy's current document to the payment-method operations
 // and adds /vault-forward from the legacy document (the current one lacks it).
 func gr4vy(ref string) (obj, error) {
@@ -30,6 +33,18 @@ func gr4vy(ref string) (obj, error) {
 		{method: "post", path: "/payment-methods/{payment_method_id}/payment-service-tokens", scope: "cards:write",
 			note: "payment_service_id names a connector configured with CARDVAULT_CONNECTORS"},
 		{method: "delete", path: "/payment-methods/{payment_method_id}/payment-service-tokens/{payment_service_token_id}", scope: "cards:write"},
+		{method: "get", path: "/payment-methods/{payment_method_id}/network-tokens", scope: "cards:read",
+			note: ntNote + "; deleted tokens stay listed with status deleted"},
+		{method: "post", path: "/payment-methods/{payment_method_id}/network-tokens", scope: "cards:write",
+			note: ntNote + "; a scheme the token service does not tokenize is a 400; security_code is checked, never stored"},
+		{method: "post", path: "/payment-methods/{payment_method_id}/network-tokens/{network_token_id}/cryptogram", scope: "cards:read",
+			note: "single-use; a suspended or deleted token is a 400"},
+		{method: "post", path: "/payment-methods/{payment_method_id}/network-tokens/{network_token_id}/suspend", scope: "cards:write",
+			note: ntNote + "; a token that is not active is a 400"},
+		{method: "post", path: "/payment-methods/{payment_method_id}/network-tokens/{network_token_id}/resume", scope: "cards:write",
+			note: ntNote + "; a token that is not suspended is a 400"},
+		{method: "delete", path: "/payment-methods/{payment_method_id}/network-tokens/{network_token_id}", scope: "cards:write",
+			note: "the token stays listed as deleted; deleting it again is a 400"},
 		{method: "post", path: "/buyers", scope: "cards:write"},
 		{method: "get", path: "/buyers", scope: "cards:read"},
 		{method: "get", path: "/buyers/payment-methods", scope: "cards:read"},
@@ -47,7 +62,7 @@ func gr4vy(ref string) (obj, error) {
 		{method: "delete", path: "/checkout/sessions/{session_id}", scope: "cards:write"},
 		{method: "put", path: "/checkout/sessions/{session_id}/fields"},
 		{method: "post", path: "/checkout/sessions/{session_id}/card-details"},
-	}, info("Gr4vy", "Gr4vy's payment methods, buyers, checkout sessions and Vault Forward, served by cardvault."))
+	}, info("Gr4vy", "Gr4vy's payment methods (with their payment-service and network tokens), buyers, checkout sessions and Vault Forward, served by cardvault."))
 	legacy, err := readYAML(filepath.Join(ref, "gr4vy-openapi-legacy.yaml"))
 	if err != nil {
 		return nil, err
@@ -212,12 +227,12 @@ func hyperswitch(ref string) (obj, error) {
 		{method: "delete", path: "/v2/customers/{id}", scope: write},
 		{method: "get", path: "/v2/customers/{id}/saved-payment-methods", scope: read},
 		{method: "post", path: "/v2/payment-methods", scope: write,
-			note: "psp_tokenization asks a connector configured with CARDVAULT_CONNECTORS for its token"},
+			note: "psp_tokenization asks a connector configured with CARDVAULT_CONNECTORS for its token; network_tokenization Enable provisions a network token through CARDVAULT_TSP (IR_19, nothing saved, when the card's scheme is not tokenized)"},
 		{method: "get", path: "/v2/payment-methods/{id}", scope: read},
 		{method: "delete", path: "/v2/payment-methods/{id}", scope: write},
 		{method: "put", path: "/v2/payment-methods/{id}/update-saved-payment-method", scope: write, alias: "patch"},
 		{method: "get", path: "/v2/payment-methods/{payment_method_id}/check-network-token-status", scope: read,
-			note: "cardvault has no network tokens yet: the status is always that none exists"},
+			note: "asks the token service (CARDVAULT_TSP); a payment method without a network token, or a vault without a token service, is a failure_response; a sandbox token adds sandbox: true and the Cardvault-Sandbox header"},
 	}, info("Hyperswitch", "Hyperswitch's v2 customers and saved payment methods (the vault half), served by cardvault."))
 	// The vendor forgot the path parameter of update-saved-payment-method.
 	item := d["paths"].(obj)["/v2/payment-methods/{id}/update-saved-payment-method"].(obj)
@@ -280,6 +295,16 @@ func hyperswitch(ref string) (obj, error) {
 	}
 	pmr["required"] = req
 	pmr["x-cardvault-note"] = "raw_payment_method_data (card number, security code) is never returned; network_transaction_id is optional"
+	pmr["properties"].(obj)["network_tokenization"] = obj{"type": "object", "required": []any{"status"},
+		"x-cardvault-extension": "what became of the card's network token; always present",
+		"properties": obj{
+			"status": obj{"type": "string", "enum": []any{"active", "suspended", "deleted", "none", "not_enabled"},
+				"description": "the token's state, none when the card has no network token, not_enabled when the vault has no token service"},
+			"message":          obj{"type": "string"},
+			"network_token_id": obj{"type": "string", "description": "the token's id in the vault"},
+			"sandbox":          obj{"type": "boolean", "description": "true for a token of the sandbox token service: never a real one"}}}
+	sr := d["components"].(obj)["schemas"].(obj)["NetworkTokenStatusCheckSuccessResponse"].(obj)
+	sr["properties"].(obj)["sandbox"] = obj{"type": "boolean", "x-cardvault-extension": "true for a token of the sandbox token service"}
 	// Hyperswitch's own example of saving a card (shared/seeds) sends no
 	// storage_type, and cardvault stores persistently without one.
 	pmc := d["components"].(obj)["schemas"].(obj)["PaymentMethodCreate"].(obj)

@@ -158,6 +158,11 @@ func (s *Store) ListTenants(ctx context.Context, p vault.Page) ([]vault.Tenant, 
 }
 
 // DisableTenant times the call it wraps.
-func (s *Store) DisableTenant(ctx context.Context, id string, at time.Time) error {
-	return timedErr(s, "disable_tenant", func() error { return s.next.DisableTenant(ctx, id, at) })
+func (s *Store) DisableTenant(ctx context.Context, id string, at time.Time, integrity, old []byte) error {
+	return timedErr(s, "disable_tenant", func() error { return s.next.DisableTenant(ctx, id, at, integrity, old) })
+}
+
+// TagTenant times the call it wraps.
+func (s *Store) TagTenant(ctx context.Context, id string, integrity []byte) error {
+	return timedErr(s, "tag_tenant", func() error { return s.next.TagTenant(ctx, id, integrity) })
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -47,41 +46,4 @@ func (s *store) swapped(ctx context.Context, op string, tag pgconn.CommandTag, e
 		return opErr(op, err)
 	}
 	return conflict(op)
-}
-
-// ListTenants pages through tenants in id order.
-func (s *store) ListTenants(ctx context.Context, p vault.Page) ([]vault.Tenant, error) {
-	rows, err := s.q.Query(ctx, `SELECT id, name, created_at, disabled_at FROM tenants
-		WHERE id > $1 ORDER BY id LIMIT $2`, p.After, pageLimit(p))
-	ts, err := collect(rows, err, scanTenant)
-	if err != nil {
-		return nil, opErr("list tenants", err)
-	}
-	return ts, nil
-}
-
-// DisableTenant sets DisabledAt, keeping the first time.
-func (s *store) DisableTenant(ctx context.Context, id string, at time.Time) error {
-	tag, err := s.q.Exec(ctx, `UPDATE tenants SET disabled_at = COALESCE(disabled_at, $1) WHERE id = $2`, ts(at), id)
-	if err != nil {
-		return opErr("disable tenant", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return notFound("disable tenant")
-	}
-	return nil
-}
-
-func scanTenant(sc scanner) (vault.Tenant, error) {
-	var (
-		t        vault.Tenant
-		created  time.Time
-		disabled *time.Time
-	)
-	if err := sc.Scan(&t.ID, &t.Name, &created, &disabled); err != nil {
-		return t, err
-	}
-	t.CreatedAt = fromTS(created)
-	t.DisabledAt = fromNullTS(disabled)
-	return t, nil
 }

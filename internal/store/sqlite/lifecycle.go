@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -49,41 +48,4 @@ func (s *store) swapped(ctx context.Context, op string, res sql.Result, err erro
 		return opErr(op, err)
 	}
 	return conflict(op)
-}
-
-// ListTenants pages through tenants in id order.
-func (s *store) ListTenants(ctx context.Context, p vault.Page) ([]vault.Tenant, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name, created_at, disabled_at FROM tenants
-		WHERE id > ? ORDER BY id LIMIT ?`, p.After, pageLimit(p))
-	if err != nil {
-		return nil, opErr("list tenants", err)
-	}
-	ts, err := collect(rows, scanTenant)
-	if err != nil {
-		return nil, opErr("list tenants", err)
-	}
-	return ts, nil
-}
-
-// DisableTenant sets DisabledAt, keeping the first time.
-func (s *store) DisableTenant(ctx context.Context, id string, at time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE tenants SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?`, micros(at), id)
-	if err != nil {
-		return opErr("disable tenant", err)
-	}
-	return oneRow("disable tenant", res)
-}
-
-func scanTenant(sc scanner) (vault.Tenant, error) {
-	var (
-		t        vault.Tenant
-		created  int64
-		disabled sql.NullInt64
-	)
-	if err := sc.Scan(&t.ID, &t.Name, &created, &disabled); err != nil {
-		return t, err
-	}
-	t.CreatedAt = fromMicros(created)
-	t.DisabledAt = fromNullMicros(disabled)
-	return t, nil
 }

@@ -70,16 +70,17 @@ func testResealCard(t *testing.T, s vault.Store) {
 	wantErr(t, s.ResealCard(ctx, r, c), vault.ErrConflict, "ResealCard twice")
 }
 
-// testTenantLifecycle: tenants list in id order and a disabled tenant keeps
-// its first disable time.
+// testTenantLifecycle: tenants list in id order with their tags; a tenant
+// is disabled only from the tag it holds (compare and swap), once, and an
+// untagged tenant is tagged only once.
 func testTenantLifecycle(t *testing.T, s vault.Store) {
 	ctx, now := t.Context(), epoch()
 	for _, id := range []string{"c", "a", "b"} {
-		check(t, s.CreateTenant(ctx, vault.Tenant{ID: id, Name: "T " + id, CreatedAt: now}), "CreateTenant")
+		check(t, s.CreateTenant(ctx, vault.Tenant{ID: id, Name: "T " + id, CreatedAt: now, Integrity: []byte("tag " + id)}), "CreateTenant")
 	}
 	page, err := s.ListTenants(ctx, vault.Page{Limit: 2})
 	check(t, err, "ListTenants")
-	if len(page) != 2 || page[0].ID != "a" || page[1].ID != "b" {
+	if len(page) != 2 || page[0].ID != "a" || page[1].ID != "b" || string(page[1].Integrity) != "tag b" {
 		t.Fatalf("ListTenants first page = %+v", page)
 	}
 	page, err = s.ListTenants(ctx, vault.Page{After: "b", Limit: 2})
@@ -87,13 +88,29 @@ func testTenantLifecycle(t *testing.T, s vault.Store) {
 	if len(page) != 1 || page[0].ID != "c" || !page[0].DisabledAt.IsZero() {
 		t.Fatalf("ListTenants second page = %+v", page)
 	}
-	check(t, s.DisableTenant(ctx, "b", now.Add(time.Hour)), "DisableTenant")
-	check(t, s.DisableTenant(ctx, "b", now.Add(2*time.Hour)), "DisableTenant again")
-	wantErr(t, s.DisableTenant(ctx, "missing", now), vault.ErrNotFound, "DisableTenant missing")
+	wantErr(t, s.DisableTenant(ctx, "b", now.Add(time.Hour), []byte("tag b2"), []byte("stale")), vault.ErrConflict, "DisableTenant from another tag")
+	check(t, s.DisableTenant(ctx, "b", now.Add(time.Hour), []byte("tag b2"), []byte("tag b")), "DisableTenant")
+	wantErr(t, s.DisableTenant(ctx, "b", now.Add(2*time.Hour), []byte("tag b3"), []byte("tag b2")), vault.ErrConflict, "DisableTenant again")
+	wantErr(t, s.DisableTenant(ctx, "missing", now, nil, nil), vault.ErrNotFound, "DisableTenant missing")
 	got, err := s.GetTenant(ctx, "b")
 	check(t, err, "GetTenant")
 	sameTime(t, got.DisabledAt, now.Add(time.Hour), "DisabledAt")
-	if other, _ := s.GetTenant(ctx, "a"); !other.DisabledAt.IsZero() {
-		t.Fatal("DisableTenant disabled another tenant")
+	if string(got.Integrity) != "tag b2" {
+		t.Fatalf("a disabled tenant's tag = %q", got.Integrity)
+	}
+	if other, _ := s.GetTenant(ctx, "a"); !other.DisabledAt.IsZero() || string(other.Integrity) != "tag a" {
+		t.Fatalf("DisableTenant changed another tenant: %+v", other)
+	}
+
+	check(t, s.CreateTenant(ctx, vault.Tenant{ID: "old", Name: "untagged", CreatedAt: now}), "CreateTenant untagged")
+	if got, _ := s.GetTenant(ctx, "old"); got.Integrity != nil {
+		t.Fatalf("an untagged tenant reads with tag %q", got.Integrity)
+	}
+	check(t, s.TagTenant(ctx, "old", []byte("tag old")), "TagTenant")
+	wantErr(t, s.TagTenant(ctx, "old", []byte("another")), vault.ErrConflict, "TagTenant twice")
+	wantErr(t, s.TagTenant(ctx, "b", []byte("another")), vault.ErrConflict, "TagTenant of a tagged tenant")
+	wantErr(t, s.TagTenant(ctx, "missing", []byte("x")), vault.ErrNotFound, "TagTenant missing")
+	if got, _ := s.GetTenant(ctx, "old"); string(got.Integrity) != "tag old" {
+		t.Fatalf("TagTenant wrote %q", got.Integrity)
 	}
 }

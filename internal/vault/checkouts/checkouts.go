@@ -135,8 +135,8 @@ func (s *Service) Create(ctx context.Context, tenant string, d json.RawMessage, 
 	return view(r), nil
 }
 
-// load reads a live session of the tenant, or of any tenant when tenant is
-// "" (the browser's calls, where the id is the credential).
+// load reads a live session of the tenant, or of any enabled tenant when
+// tenant is "" (the browser's calls, where the id is the credential).
 func load(ctx context.Context, v *vault.Service, tenant, id string) (vault.Stored[sessionData], error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return vault.Stored[sessionData]{}, errNotFound
@@ -145,6 +145,14 @@ func load(ctx context.Context, v *vault.Service, tenant, id string) (vault.Store
 	var err error
 	if tenant == "" {
 		r, err = records.GetAnyTenant(ctx, v, id)
+		if err == nil {
+			// The browser's calls stop with the tenant's keys: a
+			// disabled tenant's session takes no card and frames nothing.
+			var off bool
+			if off, err = v.TenantDisabled(ctx, r.Tenant); err == nil && off {
+				return vault.Stored[sessionData]{}, errNotFound
+			}
+		}
 	} else {
 		r, err = records.Get(ctx, v, tenant, id)
 	}
@@ -188,8 +196,8 @@ func (s *Service) update(ctx context.Context, tenant, id string, change func(*va
 	return out, vault.DomainError(err)
 }
 
-// Find returns a live session whatever its tenant: for the browser's
-// pages, where the id is the credential. What it returns must not reach
+// Find returns a live session whatever its (enabled) tenant: for the
+// browser's pages, where the id is the credential. What it returns must not reach
 // the browser beyond what the page needs (the origins that may frame it).
 func (s *Service) Find(ctx context.Context, id string) (Session, error) {
 	r, err := load(ctx, s.v, "", id)
@@ -199,8 +207,8 @@ func (s *Service) Find(ctx context.Context, id string) (Session, error) {
 	return view(r), nil
 }
 
-// Live reports (nil) whether the session id is live, whatever its tenant:
-// for the browser's calls, where the id is the credential.
+// Live reports (nil) whether the session id is live, whatever its
+// (enabled) tenant: for the browser's calls, where the id is the credential.
 func (s *Service) Live(ctx context.Context, id string) error {
 	_, err := load(ctx, s.v, "", id)
 	return err

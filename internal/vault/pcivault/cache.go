@@ -37,47 +37,66 @@ type pvCached struct {
 }
 
 func newPVUnlockCache(ttl time.Duration, size int) *pvUnlockCache {
+	return &pvUnlockCache{ttl: ttl, size: size, mac: pvProcessKey(), entries: map[[32]byte]pvCached{}}
+}
+
+// pvProcessKey returns 32 fresh random bytes: an HMAC key that never
+// leaves this process, so cache slot names cannot be computed outside it.
+func pvProcessKey() []byte {
 	mac := make([]byte, 32)
 	if _, err := rand.Read(mac); err != nil {
 		panic("vault: crypto/rand failed: " + err.Error())
 	}
-	return &pvUnlockCache{ttl: ttl, size: size, mac: mac, entries: map[[32]byte]pvCached{}}
+	return mac
 }
 
-// slot names the cache slot of one (key, passphrase) pair.
-func (c *pvUnlockCache) slot(tenant, userID string, wrappedPrivate []byte, passphrase string) [32]byte {
-	m := hmac.New(sha256.New, c.mac)
-	wp := sha256.Sum256(wrappedPrivate)
-	for _, part := range [][]byte{[]byte(tenant), []byte(userID), wp[:], []byte(passphrase)} {
+// pvSlotName is the HMAC under mac of parts, each prefixed by its length
+// so that no two lists of parts name the same slot.
+func pvSlotName(mac []byte, parts ...[]byte) [32]byte {
+	m := hmac.New(sha256.New, mac)
+	for _, part := range parts {
 		m.Write(binary.AppendUvarint(nil, uint64(len(part))))
 		m.Write(part)
 	}
 	return [32]byte(m.Sum(nil))
 }
 
+// slot names the cache slot of one (key, passphrase) pair.
+func (c *pvUnlockCache) slot(tenant, userID string, wrappedPrivate []byte, passphrase string) [32]byte {
+	wp := sha256.Sum256(wrappedPrivate)
+	return pvSlotName(c.mac, []byte(tenant), []byte(userID), wp[:], []byte(passphrase))
+}
+
 // get returns the unlocked key in slot if it is there and fresh at now.
 func (c *pvUnlockCache) get(slot [32]byte, now time.Time) *seal.UnlockedKey {
+	return c.lookup(slot, now).key
+}
+
+// lookup returns the entry in slot, with the end of its window, if it is
+// there and fresh at now; else the zero pvCached.
+func (c *pvUnlockCache) lookup(slot [32]byte, now time.Time) pvCached {
 	if c.ttl < 0 {
-		return nil
+		return pvCached{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[slot]
 	if !ok {
-		return nil
+		return pvCached{}
 	}
 	if !now.Before(e.expires) {
 		delete(c.entries, slot)
-		return nil
+		return pvCached{}
 	}
-	return e.key
+	return e
 }
 
 // put keeps k in slot until now+ttl, first dropping stale entries and, when
-// still full, the entry closest to expiry.
-func (c *pvUnlockCache) put(slot [32]byte, k *seal.UnlockedKey, now time.Time) {
+// still full, the entry closest to expiry. It returns the end of the window
+// (the zero time when the cache is off).
+func (c *pvUnlockCache) put(slot [32]byte, k *seal.UnlockedKey, now time.Time) time.Time {
 	if c.ttl < 0 {
-		return
+		return time.Time{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -98,6 +117,7 @@ func (c *pvUnlockCache) put(slot [32]byte, k *seal.UnlockedKey, now time.Time) {
 		}
 	}
 	c.entries[slot] = pvCached{key: k, expires: now.Add(c.ttl)}
+	return now.Add(c.ttl)
 }
 
 // len reports how many keys are cached, stale ones included.

@@ -269,16 +269,11 @@ func (p *Service) RevealEntry(ctx context.Context, tenant, user, passphrase, tok
 }
 
 // openEntry opens every data key and layer of an entry and merges them.
-func (p *Service) openEntry(tenant, id string, d pvEntryData, k *seal.UnlockedKey) ([]byte, error) {
+func (p *Service) openEntry(tenant, id string, d pvEntryData, k pvOpened) ([]byte, error) {
 	sealers := make([]*seal.Sealer, len(d.Keys))
 	for i, ek := range d.Keys {
 		var err error
-		if ek.Endpoint {
-			sealers[i], err = k.OpenEndpointKey(seal.EndpointKey{SealedToUser: ek.Sealed}, ek.Info)
-		} else {
-			sealers[i], err = k.OpenUserDataKey(ek.Sealed, ek.Info)
-		}
-		if err != nil {
+		if sealers[i], err = p.openDataKey(k, ek); err != nil {
 			return nil, fmt.Errorf("open data key %d of entry %s: %w", i, id, err)
 		}
 	}

@@ -12,9 +12,8 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/pcivault"
 )
 
-// lockedCapture stores a card under user "u" and returns an endpoint locked
-// down to it.
-func lockedCapture(t *testing.T, p *pcivault.Service) pcivault.Capture {
+// storedCard makes user "u" and stores a card under it, reference "r".
+func storedCard(t *testing.T, p *pcivault.Service) pcivault.EntryRef {
 	t.Helper()
 	ctx := context.Background()
 	if _, _, err := p.CreateUserKey(ctx, vault.DefaultTenant, "u", pvPass); err != nil {
@@ -25,6 +24,15 @@ func lockedCapture(t *testing.T, p *pcivault.Service) pcivault.Capture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ref
+}
+
+// lockedCapture stores a card under user "u" and returns an endpoint locked
+// down to it.
+func lockedCapture(t *testing.T, p *pcivault.Service) pcivault.Capture {
+	t.Helper()
+	ctx := context.Background()
+	ref := storedCard(t, p)
 	c, err := p.CreateCapture(ctx, vault.DefaultTenant, pcivault.CaptureInput{User: "u", Passphrase: pvPass, TTL: time.Hour,
 		LockToken: ref.Token, LockReference: "r"})
 	if err != nil {

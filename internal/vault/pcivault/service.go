@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/vault"
@@ -70,6 +71,11 @@ type Options struct {
 	UnlockCacheTTL time.Duration
 	// UnlockCacheSize bounds how many unlocked keys are kept; default 256.
 	UnlockCacheSize int
+	// DataKeyCacheSize bounds how many entry data keys, opened while their
+	// user key is unlocked, are kept for the rest of that unlock window so
+	// that a second read skips the HPKE open; default 4096; negative (or a
+	// negative UnlockCacheTTL) keeps none.
+	DataKeyCacheSize int
 	// MaxUnlocks bounds how many Argon2id runs (64 MiB each by default)
 	// happen at once; default 2.
 	MaxUnlocks int
@@ -92,7 +98,14 @@ type Service struct {
 	s     *vault.Service
 	kdf   func() seal.KDFParams
 	cache *pvUnlockCache
-	slots *pvSlots
+	// dataKeys keeps opened entry data keys for their unlock window.
+	dataKeys *pvDataKeys
+	// keyOpens counts data keys opened with HPKE, unlockRuns Argon2id
+	// runs of unlock (for tests).
+	keyOpens, unlockRuns atomic.Int64
+	slots                *pvSlots
+	// flights coalesces concurrent unlocks with one passphrase.
+	flights pvFlights
 	// maxCaptures is Options.MaxCaptures; 0 sets no bound.
 	maxCaptures int
 }
@@ -108,6 +121,12 @@ func New(s *vault.Service, o Options) *Service {
 	if o.UnlockCacheSize <= 0 {
 		o.UnlockCacheSize = 256
 	}
+	if o.DataKeyCacheSize == 0 {
+		o.DataKeyCacheSize = 4096
+	}
+	if o.UnlockCacheTTL < 0 {
+		o.DataKeyCacheSize = -1
+	}
 	if o.MaxUnlocks <= 0 {
 		o.MaxUnlocks = 2
 	}
@@ -118,7 +137,8 @@ func New(s *vault.Service, o Options) *Service {
 		o.MaxCaptures = 0
 	}
 	return &Service{s: s, kdf: o.KDF, cache: newPVUnlockCache(o.UnlockCacheTTL, o.UnlockCacheSize),
-		slots: newPVSlots(o.MaxUnlocks, o.MaxUnlockWaiters), maxCaptures: o.MaxCaptures}
+		dataKeys: newPVDataKeys(o.DataKeyCacheSize),
+		slots:    newPVSlots(o.MaxUnlocks, o.MaxUnlockWaiters), maxCaptures: o.MaxCaptures}
 }
 
 // EntryRef names a stored entry the way PCI Vault answers a store.

@@ -36,6 +36,11 @@ func pvStores(t *testing.T, fn func(t *testing.T, p *pcivault.Service)) {
 // pvServices runs fn against a vault service on SQLite and, when
 // CARDVAULT_TEST_DATABASE_URL is set, on PostgreSQL (a fresh schema).
 func pvServices(t *testing.T, fn func(t *testing.T, svc *vault.Service)) {
+	pvServicesWith(t, vault.Options{}, fn)
+}
+
+// pvServicesWith is pvServices with the vault service's options o.
+func pvServicesWith(t *testing.T, o vault.Options, fn func(t *testing.T, svc *vault.Service)) {
 	open := map[string]func(t *testing.T) vault.Store{
 		"sqlite": func(t *testing.T) vault.Store {
 			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "v.db"))
@@ -78,7 +83,7 @@ func pvServices(t *testing.T, fn func(t *testing.T, svc *vault.Service)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			svc := vault.New(store, keyring, vault.Options{})
+			svc := vault.New(store, keyring, o)
 			if err := svc.Init(context.Background()); err != nil {
 				t.Fatal(err)
 			}

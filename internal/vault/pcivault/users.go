@@ -147,32 +147,50 @@ func (p *Service) loadUser(ctx context.Context, q *vault.Service, tenant, user s
 	return pvUser{rec: rec, data: rec.Value}, nil
 }
 
+// pvOpened is an unlocked user key and its place in the unlock cache: the
+// slot that names it and the end of its unlock window (zero when the cache
+// is off), which bound the data keys cached under it.
+type pvOpened struct {
+	key   *seal.UnlockedKey
+	slot  [32]byte
+	until time.Time
+}
+
 // unlock loads user and opens its private key with passphrase: unknown user
 // is not_found, a missing passphrase invalid, a wrong one unauthorized.
-func (p *Service) unlock(ctx context.Context, tenant, user, passphrase string) (pvUser, *seal.UnlockedKey, error) {
+func (p *Service) unlock(ctx context.Context, tenant, user, passphrase string) (pvUser, pvOpened, error) {
 	u, err := p.loadUser(ctx, p.s, tenant, user)
 	if err != nil {
-		return pvUser{}, nil, err
+		return pvUser{}, pvOpened{}, err
 	}
 	if passphrase == "" {
-		return pvUser{}, nil, vault.Invalid("passphrase", "passphrase is required")
+		return pvUser{}, pvOpened{}, vault.Invalid("passphrase", "passphrase is required")
 	}
 	if len(passphrase) > MaxPassphrase {
-		return pvUser{}, nil, errPVWrongPassphrase
+		return pvUser{}, pvOpened{}, errPVWrongPassphrase
 	}
 	slot := p.cache.slot(tenant, u.rec.ID, u.data.WrappedPrivate, passphrase)
-	if k := p.cache.get(slot, p.s.Now()); k != nil {
-		return u, k, nil
+	if c := p.cache.lookup(slot, p.s.Now()); c.key != nil {
+		return u, pvOpened{key: c.key, slot: slot, until: c.expires}, nil
 	}
-	k, err := pvWithSlot(ctx, p.slots, func() (*seal.UnlockedKey, error) { return u.userKey().Unlock(passphrase) })
+	o, err := p.flights.do(ctx, slot, func() (pvOpened, error) {
+		k, err := pvWithSlot(ctx, p.slots, func() (*seal.UnlockedKey, error) {
+			p.unlockRuns.Add(1)
+			return u.userKey().Unlock(passphrase)
+		})
+		if err != nil {
+			return pvOpened{}, err
+		}
+		// Cached before the flight lands, so no caller misses both.
+		return pvOpened{key: k, slot: slot, until: p.cache.put(slot, k, p.s.Now())}, nil
+	})
 	if errors.Is(err, seal.ErrWrongPassphrase) {
-		return pvUser{}, nil, errPVWrongPassphrase
+		return pvUser{}, pvOpened{}, errPVWrongPassphrase
 	}
 	if err != nil {
-		return pvUser{}, nil, err
+		return pvUser{}, pvOpened{}, err
 	}
-	p.cache.put(slot, k, p.s.Now())
-	return u, k, nil
+	return u, o, nil
 }
 
 // ListUserKeys pages through a tenant's user keys (names only) in record

@@ -10,24 +10,8 @@
 //
 //   CARDVAULT_URL=http://127.0.0.1:8080 CARDVAULT_KEY=cvk_… node script.mjs
 //   CARDVAULT_URL=… CARDVAULT_PRIVATE_KEY_FILE=private.pem node script.mjs
-import { readFileSync } from "node:fs";
-import { Gr4vy, withToken } from "@gr4vy/sdk";
-
-const serverURL = process.env.CARDVAULT_URL;
-const key = process.env.CARDVAULT_KEY;
-const keyFile = process.env.CARDVAULT_PRIVATE_KEY_FILE;
-if (!serverURL || !(key || keyFile)) {
-  console.error("set CARDVAULT_URL and CARDVAULT_KEY or CARDVAULT_PRIVATE_KEY_FILE");
-  process.exit(2);
-}
-
-const bearerAuth = keyFile ? withToken({ privateKey: readFileSync(keyFile, "utf8") }) : key;
-const gr4vy = new Gr4vy({ serverURL, bearerAuth, merchantAccountId: "default" });
-
-// describe keeps what the test needs from an SDK error.
-function describe(err) {
-  return { name: err?.name, statusCode: err?.statusCode, code: err?.code ?? null, message: err?.message };
-}
+import { Gr4vy } from "@gr4vy/sdk";
+import { describe, gr4vy, serverURL } from "./client.mjs";
 
 const out = { created: [], pages: [] };
 try {
