@@ -54,7 +54,7 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 			allow[i] = console.AllowRule{Rule: r.Rule, Provider: r.Provider}
 		}
 		out = append(out, console.New(console.Deps{Allowlist: allow, Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault),
-			Previews: pv.New(d.vault, pv.Options{}),
+			Previews: pv.New(d.vault, pv.Options{}), NetworkTokens: d.networkTokens,
 			Sessions: consolesessions.New(d.vault, consolesessions.Options{}), Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
 			console.Options{PublicURL: c.PublicURL}))
 		d.log.Info("operator console enabled", "path", console.Prefix)

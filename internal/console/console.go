@@ -51,6 +51,8 @@ type Deps struct {
 	Tenants Tenants
 	// Forms, when set, lists hosted forms on the forms page.
 	Forms Forms
+	// NetworkTokens, when set, lists network tokens and their events.
+	NetworkTokens NetworkTokens
 	// Previews, when set with Forms, adds each form's live preview.
 	Previews Previews
 	// Sessions keeps the sign-in sessions (consolesessions.Service).
@@ -90,7 +92,7 @@ func New(d Deps, o Options) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{d: d, o: o, pages: map[string]*template.Template{}, started: d.Now()}
-	for _, p := range []string{"login", "keys", "audit", "health", "refused", "tenants", "forwards", "forms", "preview"} {
+	for _, p := range []string{"login", "keys", "audit", "health", "refused", "tenants", "forwards", "forms", "preview", "networktokens"} {
 		c.pages[p] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
 	}
 	return c
@@ -113,6 +115,7 @@ func (c *Console) Routes(mux *server.Mux) {
 	mux.Handle("GET "+Prefix+"/forwards", c.signedIn(c.forwardsPage()))
 	mux.Handle("GET "+Prefix+"/forms", c.signedIn(c.formsPage()))
 	mux.Handle("POST "+Prefix+"/forms/{id}/preview", c.signedIn(c.posted(c.previewForm())))
+	mux.Handle("GET "+Prefix+"/network-tokens", c.signedIn(c.networkTokensPage()))
 	mux.Handle("GET "+Prefix+"/tenants", c.signedIn(c.platformOnly(c.tenantsPage())))
 	mux.Handle("POST "+Prefix+"/tenants", c.signedIn(c.posted(c.platformOnly(c.createTenant()))))
 	mux.Handle("POST "+Prefix+"/tenants/{id}/disable", c.signedIn(c.posted(c.platformOnly(c.disableTenant()))))
