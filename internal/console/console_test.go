@@ -42,7 +42,7 @@ func newNode(t *testing.T, first *vaulttest.Env) *vaulttest.Env {
 			hostedform.New(d),
 			pcivault.New(d),
 			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms, Previews: d.PCI,
-				Sessions: consolesessions.New(d.Vault, consolesessions.Options{}), Allowlist: allowlist(t), Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
+				Sessions: consolesessions.New(d.Vault, consolesessions.Options{}), Allowlist: allowlist(t), NetworkTokens: d.NetworkTokens, Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
 				Now: func() time.Time {
 					if env == nil { // while the environment is built
 						return time.Now()
