@@ -17,6 +17,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/consolesessions"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
 // surfaces builds the operator surfaces mounted beside the APIs: the
@@ -53,8 +54,11 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 		for i, r := range rules {
 			allow[i] = console.AllowRule{Rule: r.Rule, Provider: r.Provider}
 		}
+		// The console only reads endpoints and deliveries (no relay needed);
+		// the service that sends them is built with the facades.
+		hooks := webhooks.New(d.vault, nil, d.log, webhooks.Options{})
 		out = append(out, console.New(console.Deps{Allowlist: allow, Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault),
-			Previews: pv.New(d.vault, pv.Options{}), NetworkTokens: d.networkTokens,
+			Previews: pv.New(d.vault, pv.Options{}), NetworkTokens: d.networkTokens, Webhooks: hooks,
 			Sessions: consolesessions.New(d.vault, consolesessions.Options{}), Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
 			console.Options{PublicURL: c.PublicURL}))
 		d.log.Info("operator console enabled", "path", console.Prefix)

@@ -40,7 +40,7 @@ type tokenRow struct {
 
 // tokenEventRow is one lifecycle event.
 type tokenEventRow struct {
-	At                          time.Time
+	At                           time.Time
 	Type, State, TokenID, CardID string
 }
 
