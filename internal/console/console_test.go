@@ -23,6 +23,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/consolesessions"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -42,7 +43,8 @@ func newNode(t *testing.T, first *vaulttest.Env) *vaulttest.Env {
 			hostedform.New(d),
 			pcivault.New(d),
 			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms, Previews: d.PCI,
-				Sessions: consolesessions.New(d.Vault, consolesessions.Options{}), Allowlist: allowlist(t), NetworkTokens: d.NetworkTokens, Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
+				Sessions: consolesessions.New(d.Vault, consolesessions.Options{}), Allowlist: allowlist(t), NetworkTokens: d.NetworkTokens,
+				Webhooks: webhooks.New(d.Vault, nil, d.Logger(), webhooks.Options{}), Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
 				Now: func() time.Time {
 					if env == nil { // while the environment is built
 						return time.Now()
