@@ -1,7 +1,8 @@
 // Package console is the operator console at /console: sign-in with an
 // admin API key into a server-side session, API keys (list, create with
 // the secret shown once, revoke, last use), the audit log (filter, verify
-// the chain), recent forwards, hosted forms, webhook endpoints and their
+// the chain), recent forwards, hosted forms, network tokens (last four digits) and
+// their lifecycle events, webhook endpoints (host only) and their
 // deliveries, tenants (platform admins only)
 // and a health page from the same counters as /metrics. Pages are rendered
 // on the server with html/template under a strict Content-Security-Policy:
