@@ -118,7 +118,7 @@ func (c *Console) previewForm() http.Handler {
 			return
 		}
 		src := "/v1/capture/iframe/" + url.PathEscape(f.ID) + "?" + url.Values{"unique_id": {ep.ID}, "secret": {ep.Secret}}.Encode()
-		c.render(w, r, http.StatusOK, "preview", view{Title: "Preview: " + f.ID, Nav: "forms",
+		c.render(w, r, http.StatusOK, "preview", view{Title: "Live preview", Nav: "forms",
 			Data: previewData{Form: formRow{ID: f.ID, Type: f.Type, Title: f.Title}, Src: src, Expires: ep.ExpiresAt}})
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -82,6 +83,12 @@ func Handler(tb testing.TB, h http.Handler) http.Handler {
 
 // HandlerOf is Handler checking against the given validators only.
 func HandlerOf(tb testing.TB, h http.Handler, vs ...*Validator) http.Handler {
+	if f, ok := tb.(*testing.F); ok {
+		// A fuzz target's exchanges cannot fail the *testing.F while it
+		// runs (only its *testing.T may): keep the mismatches and report
+		// them when the fuzz test ends.
+		tb = deferred(f)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := find(vs, r)
 		if v == nil {
@@ -162,4 +169,33 @@ func (t *teeWriter) Flush() {
 	if f, ok := t.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// later is a testing.TB whose failures are kept and reported, by the TB it
+// wraps, at that TB's cleanup.
+type later struct {
+	testing.TB
+	mu   sync.Mutex
+	msgs []string
+}
+
+// deferred returns a TB for f that reports its failures at f's cleanup.
+func deferred(f *testing.F) *later {
+	l := &later{TB: f}
+	f.Cleanup(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, m := range l.msgs {
+			f.Error(m)
+		}
+	})
+	return l
+}
+
+func (l *later) Helper() {}
+
+func (l *later) Errorf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, fmt.Sprintf(format, args...))
 }
