@@ -31,9 +31,11 @@ const (
 )
 
 // Relay sends a rendered forward to an allow-listed destination
-// (*forward.Relay).
+// (*forward.Relay); Prepare checks one without sending, so that a network
+// token forward to a refused destination does not spend its cryptogram.
 type Relay interface {
 	Do(ctx context.Context, req forward.Request) (*forward.Response, error)
+	Prepare(ctx context.Context, req forward.Request) (*forward.Outbound, error)
 }
 
 var _ Relay = (*forward.Relay)(nil)
@@ -103,7 +105,7 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("GET "+network, rt.Key(vault.ScopeCardsRead, a.listNetworkTokens))
 	mux.Handle("GET "+network+"/{id}", rt.Key(vault.ScopeCardsRead, a.getNetworkToken))
 	mux.Handle("DELETE "+network+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteNetworkToken))
-	mux.Handle("POST "+network+"/{id}/cryptograms", rt.Key(vault.ScopeForward, a.idempotent(nil, a.createCryptogram)))
+	mux.Handle("POST "+network+"/{id}/cryptograms", rt.Key(vault.ScopeForward, a.idempotent(withoutInlineCryptogram, a.createCryptogram)))
 	mux.Handle("POST "+network+"/{id}/forward", rt.Key(vault.ScopeForward, a.networkForward))
 
 	const hooks = APIPrefix + "/admin/webhooks"

@@ -172,7 +172,7 @@ func guardian() obj {
 		{method: "get", path: "/api/network/tokens", summary: "List network tokens", scope: r, query: []string{"after", "limit"}},
 		{method: "get", path: "/api/network/tokens/{id}", summary: "Get a network token (masked; status active, inactive or deleted)", scope: r},
 		{method: "delete", path: "/api/network/tokens/{id}", summary: "Delete a network token (it stays readable as deleted)", scope: w, status: 204},
-		{method: "post", path: "/api/network/tokens/{id}/cryptograms", summary: "Mint a single-use cryptogram, inline or as a reference", scope: fwd, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "post", path: "/api/network/tokens/{id}/cryptograms", summary: "Mint a single-use cryptogram: as a reference, or inline with the DPAN in the clear (inline needs cards:reveal too)", scope: fwd, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "post", path: "/api/network/tokens/{id}/forward", summary: "Forward a request with the network token and a cryptogram reference (single use) injected", scope: fwd, headers: []string{"X-Cryptogram-Reference"}, body: true, relayed: true},
 		{method: "get", path: "/api/sessions/{id}", summary: "A session's status, for the merchant", scope: r},
 		{method: "post", path: "/api/metadata/inquiries", summary: "Card metadata from a number or a token", scope: r, headers: []string{"Idempotency-Key"}, body: true},
