@@ -147,8 +147,30 @@ func TestNetworkTokensPageNeedsAdminSession(t *testing.T) {
 	if got := reasons(t, e, vault.DefaultTenant, "console.signin_refused"); len(got) != 1 || !strings.HasSuffix(got[0], ": not an admin key") {
 		t.Errorf("audited refusals: %q", got)
 	}
-	resp, page := b.do("GET", "/console/network-tokens", nil)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/login" || strings.Contains(page, cardID) {
-		t.Errorf("without a session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	for _, path := range []string{"/console/network-tokens", "/console/webhooks"} {
+		resp, page := b.do("GET", path, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/login" || strings.Contains(page, cardID) {
+			t.Errorf("%s without a session: %d %s", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	// A session whose key was revoked since sign-in is refused, audited.
+	admin := e.Key(t, vault.ScopeAdmin)
+	b.signIn(admin)
+	if resp, page := b.do("GET", "/console/network-tokens", nil); resp.StatusCode != http.StatusOK || !strings.Contains(page, cardID) {
+		t.Fatalf("admin session: %d", resp.StatusCode)
+	}
+	keys, _ := e.Vault.ListAPIKeys(context.Background(), vault.DefaultTenant, vault.Page{Limit: 100})
+	for _, k := range keys {
+		if k.Name != "bootstrap" {
+			if err := e.Vault.RevokeAPIKey(context.Background(), vault.DefaultTenant, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if resp, page := b.do("GET", "/console/network-tokens", nil); resp.StatusCode != http.StatusUnauthorized || strings.Contains(page, cardID) {
+		t.Errorf("session of a revoked key: %d", resp.StatusCode)
+	}
+	if got := reasons(t, e, vault.DefaultTenant, "console.refused"); len(got) != 1 || !strings.Contains(got[0], "key no longer valid") {
+		t.Errorf("audited refusals: %q", got)
 	}
 }
