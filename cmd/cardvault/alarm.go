@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
 // auditIntegrityFailures records an audit event for every stored row that
@@ -29,10 +32,17 @@ func auditIntegrityFailures(svc *vault.Service, log *audit.Log, logger *slog.Log
 	})
 }
 
+// publisher queues webhook events; *webhooks.Service is one.
+type publisher interface {
+	Publish(ctx context.Context, ev webhooks.Event) (string, error)
+}
+
 // auditNotices records the core's notices (card creation and deletion, a
-// key suspended by the enumeration guard) in the audit log of their tenant.
-// Suspensions are also counted in cardvault_key_suspensions_total.
-func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics) {
+// key suspended by the enumeration guard, a security code expired, network
+// token changes) in the audit log of their tenant, and queues those that
+// are webhook events for the tenant's endpoints. Suspensions are also
+// counted in cardvault_key_suspensions_total.
+func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics, hooks publisher) {
 	svc.OnNotice(func(ctx context.Context, n vault.Notice) error {
 		if n.Action == vault.ActionKeySuspended {
 			ops.KeySuspended()
@@ -41,7 +51,13 @@ func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics) 
 		if actor == "" {
 			actor = "system"
 		}
-		return log.Record(ctx, audit.Event{Tenant: n.Tenant, Actor: actor, Action: n.Action, Targets: []string{n.Target},
+		err := log.Record(ctx, audit.Event{Tenant: n.Tenant, Actor: actor, Action: n.Action, Targets: []string{n.Target},
 			Detail: n.Detail, RequestID: server.RequestIDFrom(ctx)})
+		if ev, ok := webhooks.FromNotice(n); ok && hooks != nil {
+			if _, perr := hooks.Publish(ctx, ev); perr != nil {
+				err = errors.Join(err, fmt.Errorf("queue webhook %s: %w", n.Action, perr))
+			}
+		}
+		return err
 	})
 }

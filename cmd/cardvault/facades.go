@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
 // deps are the parts every facade is built from.
@@ -47,27 +49,37 @@ type deps struct {
 }
 
 // facades builds every domain on the vault core and every API dialect the
-// vault serves, in mount order, all from one api.Deps.
-func facades(d deps, c config.Config) ([]server.Facade, error) {
+// vault serves, in mount order, all from one api.Deps. It also returns the
+// webhook service, which serve runs and feeds the core's notices.
+func facades(d deps, c config.Config) ([]server.Facade, *webhooks.Service, error) {
 	allow, err := forward.Destinations(c.ForwardAllow, c.ForwardDefaultsOn())
 	if err != nil {
-		return nil, fmt.Errorf("forward-allow: %w", err)
+		return nil, nil, fmt.Errorf("forward-allow: %w", err)
 	}
 	relay := forward.NewRelay(allow, forward.Options{})
 	bins := bintable.Default()
 	if c.BINTable != "" {
 		if bins, err = bintable.Load(c.BINTable); err != nil {
-			return nil, fmt.Errorf("bin-table: %w", err)
+			return nil, nil, fmt.Errorf("bin-table: %w", err)
 		}
 	}
 	var connectors *connector.Set
 	if c.Connectors != "" {
 		if connectors, err = connector.Load(c.Connectors, d.getenv); err != nil {
-			return nil, fmt.Errorf("connectors: %w", err)
+			return nil, nil, fmt.Errorf("connectors: %w", err)
 		}
 	}
 	v := d.vault
-	all := api.Deps{NetworkTokens: d.networkTokens, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
+	// Webhook destinations pass the forward relay's allowlist and SSRF guard.
+	hooks := webhooks.New(v, relay, d.log, webhooks.Options{Observe: d.ops.WebhookAttempt})
+	if d.networkTokens != nil {
+		// A network-token change and its webhook deliveries commit together.
+		d.networkTokens.OnEvent(func(ctx context.Context, tx *vault.Service, e tsp.Event, t tsp.Token) error {
+			_, err := hooks.PublishIn(ctx, tx, webhooks.NetworkTokenEvent(e, t))
+			return err
+		})
+	}
+	all := api.Deps{NetworkTokens: d.networkTokens, Webhooks: hooks, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
 		PCI: pv.New(v, pv.Options{MaxUnlocks: c.KDFRunsOrDefault()}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
 		Checkouts: checkouts.New(v), CardTokens: cardtokens.New(v), PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
@@ -78,7 +90,7 @@ func facades(d deps, c config.Config) ([]server.Facade, error) {
 		gr4vy.New(all),
 		guardian.New(all),
 		hyperswitch.New(all),
-	}, nil
+	}, hooks, nil
 }
 
 // networkTokens builds the network-token domain on the provider name

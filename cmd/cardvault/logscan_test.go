@@ -23,7 +23,7 @@ var wildcard = regexp.MustCompile(`\{[^}]+\}`)
 
 func TestAccessLogNeverHoldsCardData(t *testing.T) {
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
-		fs, err := facades(deps{vault: d.Vault, audit: d.Audit, log: d.Log, networkTokens: d.NetworkTokens}, config.Config{})
+		fs, _, err := facades(deps{vault: d.Vault, audit: d.Audit, log: d.Log, networkTokens: d.NetworkTokens}, config.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -23,21 +22,7 @@ func TestRotateDataWhileServing(t *testing.T) {
 		"CARDVAULT_BOOTSTRAP_API_KEY", admin)
 	addr, _ := runServe(t, ctx, env)
 	call := func(method, path, body string) (int, map[string]any) {
-		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
-		req.Header.Set("x-api-key", admin)
-		req.Header.Set("content-type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		raw, _ := io.ReadAll(resp.Body)
-		_ = json.Unmarshal(raw, &out)
-		if out == nil {
-			out = map[string]any{"raw": string(raw)}
-		}
-		return resp.StatusCode, out
+		return callJSON(t, addr, admin, method, path, body)
 	}
 	var ids []string
 	for _, pan := range []string{"4111111111111111", "5555555555554444", "378282246310005"} {

@@ -63,6 +63,28 @@ func runServe(t *testing.T, ctx context.Context, getenv func(string) string, arg
 	return "", nil
 }
 
+// callJSON sends a JSON request with an API key to a server runServe
+// started and returns the status and the decoded answer ({"raw": body}
+// when it is not a JSON object).
+func callJSON(t *testing.T, addr, key, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+	req.Header.Set("x-api-key", key)
+	req.Header.Set("content-type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(raw, &out)
+	if out == nil {
+		out = map[string]any{"raw": string(raw)}
+	}
+	return resp.StatusCode, out
+}
+
 const testBootstrap = "run-test-bootstrap-key-0123456789abcdef"
 
 func TestShutdownFinishesInFlightRequests(t *testing.T) {

@@ -82,14 +82,14 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	if err != nil {
 		return fail(err)
 	}
-	auditNotices(svc, d.audit, d.ops)
 	if d.limits, err = rateLimits(c, d.ops); err != nil {
 		return fail(err)
 	}
-	fs, err := facades(d, c)
+	fs, hooks, err := facades(d, c)
 	if err != nil {
 		return fail(err)
 	}
+	auditNotices(svc, d.audit, d.ops, hooks)
 	fs = append(fs, extra...)
 	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs,
 		AddrLimit: d.limits.addr, ClientAddr: d.limits.client})
@@ -113,6 +113,9 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	}
 	cleanCtx, stopCleaner := context.WithCancel(context.Background())
 	go svc.RunCleaner(cleanCtx, c.CleanupInterval)
+	if c.WebhookPoll > 0 {
+		go hooks.Run(cleanCtx, c.WebhookPoll)
+	}
 	v := &running{addr: ln.Addr().String(), srv: srv, handler: handler, done: make(chan error, 1), log: log,
 		close: func() { stopCleaner(); stopPprof(); store.Close() }}
 	go func() {

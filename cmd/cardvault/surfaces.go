@@ -17,6 +17,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/consolesessions"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
 // surfaces builds the operator surfaces mounted beside the APIs: the
@@ -45,6 +46,9 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 	}
 	out := []server.Facade{docs}
 	if c.Console == "on" {
+		// The console only reads endpoints and deliveries (no relay needed);
+		// the service that sends them is built with the facades.
+		hooks := webhooks.New(d.vault, nil, d.log, webhooks.Options{})
 		rules, err := forward.Rules(c.ForwardAllow, c.ForwardDefaultsOn())
 		if err != nil {
 			return nil, fmt.Errorf("forward-allow: %w", err)
@@ -53,7 +57,7 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 		for i, r := range rules {
 			allow[i] = console.AllowRule{Rule: r.Rule, Provider: r.Provider}
 		}
-		out = append(out, console.New(console.Deps{Allowlist: allow, Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault),
+		out = append(out, console.New(console.Deps{Allowlist: allow, Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault), Webhooks: hooks,
 			Previews: pv.New(d.vault, pv.Options{}),
 			Sessions: consolesessions.New(d.vault, consolesessions.Options{}), Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
 			console.Options{PublicURL: c.PublicURL}))

@@ -23,6 +23,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	"github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
 // Recorder records a security-relevant action; a facade fails the request
@@ -81,6 +82,9 @@ type Deps struct {
 	// JWTKeys holds the public keys merchants sign JWTs with, and the uses
 	// of those JWTs; nil refuses every JWT (API keys still work).
 	JWTKeys *jwtkeys.Service
+	// Webhooks keeps webhook endpoints and their deliveries; nil answers
+	// the webhook routes 404.
+	Webhooks *webhooks.Service
 	// Audit records actions; it must not be nil.
 	Audit Recorder
 	// Log receives operational messages; nil means slog.Default().

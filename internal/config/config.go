@@ -53,6 +53,9 @@ type Config struct {
 	// KeyRefresh is how often a node looks for new data key versions.
 	KeyRefresh      time.Duration
 	CleanupInterval time.Duration
+	// WebhookPoll is how often this node looks for webhook deliveries due;
+	// 0 means it sends none (other nodes do).
+	WebhookPoll     time.Duration
 	ShutdownTimeout time.Duration
 	// Rate limits (see internal/ratelimit): per API key on every route, per
 	// client address on every route, per API key on card-creating routes.
@@ -147,6 +150,7 @@ var options = []option{
 	{name: "security-code-ttl", usage: "how long a security code is held before it is deleted", bind: dur(func(c *Config) *time.Duration { return &c.SecurityCodeTTL }, 2*time.Hour)},
 	{name: "key-refresh", usage: "how often a node looks for data key versions added by cardvault rotate data", bind: dur(func(c *Config) *time.Duration { return &c.KeyRefresh }, time.Minute)},
 	{name: "cleanup-interval", usage: "how often expired data is deleted", bind: dur(func(c *Config) *time.Duration { return &c.CleanupInterval }, time.Minute)},
+	{name: "webhook-poll", usage: "how often this node sends webhook deliveries that are due (see docs/webhooks.md); 0: this node sends none", bind: dur(func(c *Config) *time.Duration { return &c.WebhookPoll }, time.Second)},
 	{name: "console", usage: "on: serve the operator console at /console (admin keys only); off by default", bind: str(func(c *Config) *string { return &c.Console }, "off")},
 	{name: "tsp", usage: "network-token service provider: sandbox (the only one built in; every token it makes is marked sandbox)", bind: str(func(c *Config) *string { return &c.TSP }, "sandbox")},
 	{name: "drain-delay", usage: "on SIGTERM, how long /readyz answers 503 (so load balancers stop sending) before the listener closes", bind: dur(func(c *Config) *time.Duration { return &c.DrainDelay }, 0)},
@@ -234,6 +238,9 @@ func (c Config) validate() []error {
 	if c.CleanupInterval < time.Second {
 		p = append(p, errors.New("cleanup-interval: must be at least 1s"))
 	}
+	if c.WebhookPoll != 0 && (c.WebhookPoll < 100*time.Millisecond || c.WebhookPoll > time.Hour) {
+		p = append(p, errors.New("webhook-poll: must be 0 (off) or between 100ms and 1h"))
+	}
 	if c.Console != "on" && c.Console != "off" {
 		p = append(p, fmt.Errorf("console: %q is not on or off", c.Console))
 	}
@@ -311,6 +318,7 @@ func (c Config) Dump() string {
 		"bin-table":        c.BINTable, "connectors": c.Connectors,
 		"tls-cert": c.TLSCert, "tls-key": c.TLSKey, "max-body": fmt.Sprint(c.MaxBody), "log-level": c.LogLevel,
 		"security-code-ttl": c.SecurityCodeTTL.String(), "key-refresh": c.KeyRefresh.String(), "cleanup-interval": c.CleanupInterval.String(),
+		"webhook-poll":     c.WebhookPoll.String(),
 		"shutdown-timeout": c.ShutdownTimeout.String(), "rate-limit": c.RateLimit.String(),
 		"rate-limit-ip": c.RateLimitIP.String(), "rate-limit-card-writes": c.RateLimitCardWrites.String(),
 		"trusted-proxies": c.TrustedProxies, "suspend-probes": fmt.Sprint(c.SuspendProbes),

@@ -23,6 +23,19 @@ const (
 // rate over a never-failing host is 0, not absent.
 var forwardOutcomes = []string{ForwardOK, ForwardUpstreamError, ForwardTimeout, ForwardRefused, ForwardError}
 
+// Webhook attempt outcomes, the values of the outcome label of
+// cardvault_webhook_attempts_total.
+const (
+	// WebhookDelivered: the endpoint answered 2xx.
+	WebhookDelivered = "delivered"
+	// WebhookRetry: the attempt failed; another is scheduled.
+	WebhookRetry = "retry"
+	// WebhookGaveUp: the last allowed attempt failed; the delivery is failed.
+	WebhookGaveUp = "gave_up"
+)
+
+var webhookOutcomes = []string{WebhookDelivered, WebhookRetry, WebhookGaveUp}
+
 // OpsMetrics are the operational series that features other than the HTTP
 // stack increment: rate limits, key suspensions, audit append failures,
 // forwards by destination. (Key rotation progress is not here: rotation
@@ -38,6 +51,7 @@ type OpsMetrics struct {
 	suspensions  prometheus.Counter
 	auditFails   prometheus.Counter
 	forwards     *prometheus.CounterVec
+	webhooks     *prometheus.CounterVec
 	forwardHosts map[string]bool
 }
 
@@ -62,9 +76,16 @@ func NewOpsMetrics(reg prometheus.Registerer, hosts []string) *OpsMetrics {
 			Name: "cardvault_forward_requests_total",
 			Help: "Forwarded requests by allowlist rule (host:port) and outcome (ok, upstream_error, timeout, refused, error).",
 		}, []string{"host", "outcome"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cardvault_webhook_attempts_total",
+			Help: "Webhook delivery attempts by outcome (delivered, retry, gave_up).",
+		}, []string{"outcome"}),
 		forwardHosts: map[string]bool{},
 	}
-	reg.MustRegister(m.rateLimited, m.suspensions, m.auditFails, m.forwards)
+	reg.MustRegister(m.rateLimited, m.suspensions, m.auditFails, m.forwards, m.webhooks)
+	for _, o := range webhookOutcomes {
+		m.webhooks.WithLabelValues(o)
+	}
 	for _, h := range hosts {
 		m.forwardHosts[h] = true
 		for _, o := range forwardOutcomes {
@@ -72,6 +93,14 @@ func NewOpsMetrics(reg prometheus.Registerer, hosts []string) *OpsMetrics {
 		}
 	}
 	return m
+}
+
+// WebhookAttempt counts one webhook delivery attempt by outcome; an
+// unknown outcome is ignored.
+func (m *OpsMetrics) WebhookAttempt(outcome string) {
+	if m != nil && (outcome == WebhookDelivered || outcome == WebhookRetry || outcome == WebhookGaveUp) {
+		m.webhooks.WithLabelValues(outcome).Inc()
+	}
 }
 
 // RateLimited counts one request refused by a rate limit.

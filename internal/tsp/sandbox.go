@@ -53,7 +53,10 @@ type Sandbox struct {
 	now    func() time.Time
 }
 
-var _ Provider = (*Sandbox)(nil)
+var (
+	_ Provider = (*Sandbox)(nil)
+	_ Checker  = (*Sandbox)(nil)
+)
 
 // NewSandbox returns a sandbox keeping its state in store; now is its
 // clock (time.Now when nil).
@@ -69,20 +72,30 @@ func NewSandbox(store Storage, now func() time.Time) *Sandbox {
 // Name implements Provider.
 func (s *Sandbox) Name() string { return "sandbox" }
 
+// Check implements Checker: the refusals Provision makes before it
+// provisions anything.
+func (s *Sandbox) Check(pan card.PAN, expiry card.Expiry) error {
+	scheme := pan.Scheme()
+	if _, ok := SandboxSchemes[scheme]; !ok {
+		return refuse(vault.CodeInvalid, ErrSchemeNotSupported, "the sandbox token service does not tokenize "+string(scheme)+" cards (it does visa, mastercard, american express, discover)")
+	}
+	if expiry.Expired(s.now().UTC()) {
+		return refuse(vault.CodeInvalid, ErrCardExpired, "the card has expired and cannot be tokenized")
+	}
+	return nil
+}
+
 // Provision implements Provider.
 func (s *Sandbox) Provision(ctx context.Context, req ProvisionRequest) (Token, error) {
 	if req.PAN.IsZero() || req.Tenant == "" || req.CardID == "" {
 		return Token{}, vault.Invalid("card", "a card is required to provision a network token")
 	}
+	if err := s.Check(req.PAN, req.Expiry); err != nil {
+		return Token{}, err
+	}
 	scheme := req.PAN.Scheme()
-	sch, ok := SandboxSchemes[scheme]
-	if !ok {
-		return Token{}, refuse(vault.CodeInvalid, ErrSchemeNotSupported, "the sandbox token service does not tokenize "+string(scheme)+" cards (it does visa, mastercard, american express, discover)")
-	}
+	sch := SandboxSchemes[scheme]
 	now := s.now().UTC()
-	if req.Expiry.Expired(now) {
-		return Token{}, refuse(vault.CodeInvalid, ErrCardExpired, "the card has expired and cannot be tokenized")
-	}
 	dpan, err := newDPAN(sch, req.PAN)
 	if err != nil {
 		return Token{}, err

@@ -155,6 +155,15 @@ type Provider interface {
 	Events(ctx context.Context, tenant, after string, limit int) ([]Event, error)
 }
 
+// Checker is implemented by a provider that can tell, before anything is
+// stored, whether it would refuse a card (a scheme it does not serve, an
+// expired card); a facade that saves a card and provisions in one call asks
+// first, so that a refusal leaves nothing to undo. Check returns the error
+// Provision would.
+type Checker interface {
+	Check(pan card.PAN, expiry card.Expiry) error
+}
+
 // The reasons a provider refuses, wrapped in *vault.Error values whose
 // public messages say the same in words.
 var (

@@ -9,11 +9,17 @@ import (
 const cleanBatch = 500
 
 // CleanExpired deletes expired cards and records in batches until none is
-// left, and reports how many went.
+// left, and reports how many went. Expired security codes go first, each
+// reported as ActionSecurityCodeExpired (securitycode_expiry.go); the rest
+// go up to the time that sweep started, so none is deleted unreported.
 func (s *Service) CleanExpired(ctx context.Context) (int, error) {
-	total := 0
+	now := s.Now()
+	total, err := s.sweepExpiredCodes(ctx, now)
+	if err != nil {
+		return total, err
+	}
 	for {
-		n, err := s.store.DeleteExpired(ctx, s.Now(), cleanBatch)
+		n, err := s.store.DeleteExpired(ctx, now, cleanBatch)
 		total += n
 		if err != nil || n < cleanBatch {
 			return total, err

@@ -72,4 +72,10 @@ const (
 	// KindConsoleSession is an operator's console session
 	// (consolesessions); its id is a hash of the browser's secret.
 	KindConsoleSession = "console_session"
+	// KindWebhookEndpoint is a tenant's webhook endpoint: its URL, the
+	// events it wants and its signing secret.
+	KindWebhookEndpoint = "webhook_endpoint"
+	// KindWebhookDelivery is one event due to one webhook endpoint (the
+	// outbox); key is "event id/endpoint id", parent its state.
+	KindWebhookDelivery = "webhook_delivery"
 )

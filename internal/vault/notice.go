@@ -13,6 +13,10 @@ const (
 	ActionCardDelete = "card.delete"
 	// ActionKeySuspended: an API key was suspended by the enumeration guard.
 	ActionKeySuspended = "key.suspended"
+	// ActionSecurityCodeExpired: a held security code reached its expiry
+	// and was deleted; Target is the card's id. Reported once per hold,
+	// by the node whose delete removed it.
+	ActionSecurityCodeExpired = "security_code.expired"
 	// ActionNetworkTokenProvisioned, …Suspended, …Resumed, …Deleted and
 	// …Updated: a network token of a card changed; the target is the
 	// token's id, Detail holds "card" (the card's id) and "state".

@@ -19,6 +19,9 @@ const (
 	ScopeCardsReveal Scope = "cards:reveal"
 	// ScopeForward allows relaying card data to a payment provider.
 	ScopeForward Scope = "forward"
+	// ScopeWebhooks allows managing the tenant's webhook endpoints and
+	// reading their deliveries, and nothing else; admin holds it.
+	ScopeWebhooks Scope = "webhooks"
 	// ScopeAdmin allows everything within the key's own tenant, including
 	// managing its keys; it does not include ScopePlatformAdmin.
 	ScopeAdmin Scope = "admin"
@@ -29,7 +32,7 @@ const (
 )
 
 // AllScopes lists every scope in a stable order.
-var AllScopes = []Scope{ScopeCardsWrite, ScopeCardsRead, ScopeCardsReveal, ScopeForward, ScopeAdmin, ScopePlatformAdmin}
+var AllScopes = []Scope{ScopeCardsWrite, ScopeCardsRead, ScopeCardsReveal, ScopeForward, ScopeWebhooks, ScopeAdmin, ScopePlatformAdmin}
 
 // ParseScopes parses a comma- or space-separated list of scopes, rejecting
 // unknown names and removing duplicates.

@@ -100,8 +100,10 @@ func (s *Service) SecurityCodeAvailable(ctx context.Context, tenant, cardID stri
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}
-		// Nothing live: drop an expired hold that may still be stored.
-		return securityCodes.DeleteIfPresent(ctx, tx, tenant, cardID)
+		// Nothing live: drop an expired hold that may still be stored, and
+		// report it if this call is the one that removed it.
+		_, err = tx.expireCode(ctx, tenant, cardID)
+		return err
 	})
 	return hold, domainErr(err)
 }

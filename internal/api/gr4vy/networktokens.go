@@ -172,13 +172,12 @@ func markSandbox(w http.ResponseWriter, sandbox bool) {
 	}
 }
 
-// mayRevealDPAN says whether p may read a DPAN in the clear: with
-// cards:reveal, or with forward, which can send a DPAN with a cryptogram
-// to a payment provider anyway (Guardian's network:tokens:use reads it
-// likewise). A DPAN is domain-restricted to this merchant and useless
-// without a fresh cryptogram, unlike a card number.
+// mayRevealDPAN says whether p may read a DPAN in the clear: only with
+// cards:reveal, the rule Guardian's inline cryptograms follow too. A
+// forward key sends a DPAN to a provider through the relay without seeing
+// it, and no Gr4vy JWT scope grants cards:reveal, so a JWT sees it masked.
 func mayRevealDPAN(p vault.Principal) bool {
-	return p.Can(vault.ScopeCardsReveal) || p.Can(vault.ScopeForward)
+	return p.Can(vault.ScopeCardsReveal)
 }
 
 // renderTokens writes tokens as Gr4vy's NetworkToken, revealing the DPANs

@@ -17,9 +17,9 @@ type sdkNetworkToken struct {
 
 // TestOfficialSDKNetworkTokens runs the network-token flow of Gr4vy's
 // TypeScript SDK (testdata/sdk/networktokens.mjs): with an API key holding
-// cards:write and cards:read only, which sees the token masked, and with a
-// signed JWT of the SDK's default scopes (*.write grants forward), which
-// sees the DPAN, as Gr4vy's own clients do.
+// cards:write, cards:read and cards:reveal, which sees the DPAN, and with a
+// signed JWT of the SDK's default scopes, which sees it masked: no Gr4vy
+// scope grants cards:reveal (docs/compat/gr4vy.md).
 func TestOfficialSDKNetworkTokens(t *testing.T) {
 	t.Parallel()
 	node := sdkNode(t)
@@ -27,17 +27,17 @@ func TestOfficialSDKNetworkTokens(t *testing.T) {
 		t.Run(auth, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, "", forward.Options{})
-			cred := "CARDVAULT_KEY=" + e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)
+			cred := "CARDVAULT_KEY=" + e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead, vault.ScopeCardsReveal)
 			if auth == "jwt" {
 				cred = "CARDVAULT_PRIVATE_KEY_FILE=" + privateKeyFile(t, e)
 			}
 			out := checkSDKNetworkTokens(t, runSDK(t, node, "networktokens.mjs", "CARDVAULT_URL="+e.URL, cred))
 			dpan, err := card.ParsePAN(out.Token)
 			switch {
-			case auth == "api key" && (err == nil || !strings.Contains(out.Token, "*") || !strings.HasPrefix(out.Token, "400000")):
-				t.Errorf("a key without cards:reveal or forward saw token %q, want it masked", out.Token)
-			case auth == "jwt" && (err != nil || !strings.HasPrefix(dpan.Digits(), "400000") || dpan.Digits() == visaPAN):
-				t.Errorf("a JWT with *.write saw token %q (%v), want a sandbox Visa DPAN", out.Token, err)
+			case auth == "jwt" && (err == nil || !strings.Contains(out.Token, "*") || !strings.HasPrefix(out.Token, "400000")):
+				t.Errorf("a JWT (no cards:reveal) saw token %q, want it masked", out.Token)
+			case auth == "api key" && (err != nil || !strings.HasPrefix(dpan.Digits(), "400000") || dpan.Digits() == visaPAN):
+				t.Errorf("a key with cards:reveal saw token %q (%v), want a sandbox Visa DPAN", out.Token, err)
 			}
 			e.AssertLogClean(t, visaPAN, jcbPAN)
 		})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/tsp"
+	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // cryptogramRequest is the body of POST /api/network/tokens/{id}/cryptograms.
@@ -73,6 +74,33 @@ func parseBinding(raw json.RawMessage, currency string) (tsp.Binding, error) {
 	return b, nil
 }
 
+// cryptogramMode is the mode a cryptogram is answered in. Inline shows
+// the DPAN in the clear, so it needs a key that may reveal card data
+// (cards:reveal, or admin), the same as reading a card number; the forward
+// scope (network:tokens:use) alone gets references, which only a forward
+// can spend, as Guardian's SAQ-A instances are forced to reference mode.
+// With no mode asked for, a key that may reveal gets inline, any other
+// reference; a key that may not reveal asking for inline is a 403.
+func cryptogramMode(p vault.Principal, asked string) (string, error) {
+	switch asked {
+	case "":
+		if p.Can(vault.ScopeCardsReveal) {
+			return "inline", nil
+		}
+		return "reference", nil
+	case "reference":
+		return asked, nil
+	case "inline":
+		if !p.Can(vault.ScopeCardsReveal) {
+			return "", &apiError{status: http.StatusForbidden, classifier: "FORBIDDEN",
+				message: "mode inline shows the network token number in the clear and needs the \"cards:reveal\" scope; " +
+					"use mode reference and spend it with a forward"}
+		}
+		return asked, nil
+	}
+	return "", badRequest("mode", "mode must be inline or reference")
+}
+
 // createCryptogram mints a single-use cryptogram for an active token, and
 // answers it inline or as a reference for a forward:
 // POST /api/network/tokens/{id}/cryptograms. Each is audited.
@@ -90,12 +118,9 @@ func (a *API) createCryptogram(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return badRequest("type", "type must be ecom or dauth")
 	}
-	mode := req.Mode
-	if mode == "" {
-		mode = "inline"
-	}
-	if mode != "inline" && mode != "reference" {
-		return badRequest("mode", "mode must be inline or reference")
+	mode, err := cryptogramMode(server.Principal(r), req.Mode)
+	if err != nil {
+		return err
 	}
 	if len(req.Reference) > maxReferenceLen {
 		return badRequest("reference", "reference may be at most %d characters", maxReferenceLen)
@@ -121,7 +146,7 @@ func (a *API) createCryptogram(w http.ResponseWriter, r *http.Request) error {
 		return networkError(err)
 	}
 	if mode == "reference" {
-		server.Encode(w, http.StatusOK, referenceCryptogram{Reference: c.Reference, ExpiresAt: c.ExpiresAt, Metadata: md, Sandbox: c.Sandbox})
+		server.Encode(w, http.StatusOK, referenceCryptogram{Reference: c.Reference, ExpiresAt: c.ExpiresAt, Metadata: md, Sandbox: c.Sandbox || t.Sandbox})
 		return nil
 	}
 	server.Encode(w, http.StatusOK, inlineCryptogram{Cryptogram: c.Value, ECI: c.ECI, ExpiryMonth: t.Expiry.Month,

@@ -114,21 +114,36 @@ func writeStored(w http.ResponseWriter, resp vault.IdempotentResponse) {
 
 // withoutKeyValue drops key_value from a stored API key response: the
 // secret is shown once, not again to a retry.
-func withoutKeyValue(resp vault.IdempotentResponse) vault.IdempotentResponse {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(resp.Body, &m); err != nil {
+var withoutKeyValue = without("key_value")
+
+// withoutInlineCryptogram drops the DPAN, the cryptogram and the dynamic
+// CVV from a stored inline cryptogram answer: they are card data, shown
+// once and never kept for replay (a retry gets the rest of the answer and
+// mints a new cryptogram with a new idempotency key).
+var withoutInlineCryptogram = without("number", "cryptogram", "dynamic_cvv")
+
+// without returns a filter that drops the named top-level fields from a
+// stored JSON object response; other bodies are kept as they are.
+func without(fields ...string) func(vault.IdempotentResponse) vault.IdempotentResponse {
+	return func(resp vault.IdempotentResponse) vault.IdempotentResponse {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(resp.Body, &m); err != nil {
+			return resp
+		}
+		n := len(m)
+		for _, f := range fields {
+			delete(m, f)
+		}
+		if len(m) == n {
+			return resp
+		}
+		out, err := json.Marshal(m)
+		if err != nil {
+			return resp
+		}
+		resp.Body = append(out, '\n')
 		return resp
 	}
-	if _, ok := m["key_value"]; !ok {
-		return resp
-	}
-	delete(m, "key_value")
-	out, err := json.Marshal(m)
-	if err != nil {
-		return resp
-	}
-	resp.Body = append(out, '\n')
-	return resp
 }
 
 // tooLarge turns a body read failure into the vault's error.

@@ -13,6 +13,11 @@ import (
 // token forward redeems.
 const cryptogramHeader = "X-Cryptogram-Reference"
 
+// sandboxHeader is "true" on the answer of a forward that sent a sandbox
+// network token and cryptogram (never valid at a network); the provider's
+// own header of that name is not passed on.
+const sandboxHeader = "Cardvault-Sandbox"
+
 // networkPlaceholders are the names a network token forward fills. Every
 // value is a string unless piped through | unwrap; expiry month and year
 // are numbers then.
@@ -32,7 +37,8 @@ func networkSyntax(name string) (forward.Ref, bool) {
 // a second forward with it is refused on every node) and relays the body
 // with the token's DPAN, expiry, cryptogram and ECI injected:
 // POST /api/network/tokens/{id}/forward. The reference is spent even when
-// the destination then fails, as a network spends a cryptogram it has seen.
+// the destination then fails, as a network spends a cryptogram it has seen,
+// but not when the relay refuses the destination before anything is sent.
 func (a *API) networkForward(w http.ResponseWriter, r *http.Request) error {
 	id, err := a.networkTokenID(r)
 	if err != nil {
@@ -53,9 +59,24 @@ func (a *API) networkForward(w http.ResponseWriter, r *http.Request) error {
 		if _, err := tpl.Check(networkSyntax, 1); err != nil {
 			return nil, err
 		}
+		// A destination the relay refuses does not spend the reference.
+		if _, err := a.relay.Prepare(r.Context(), forward.Request{Method: http.MethodPost, URL: r.Header.Get(destinationHeader)}); err != nil {
+			return nil, err
+		}
+		// The use is audited before the reference is spent, naming it: the
+		// audit chain is append-only and MACed, so a reference made usable
+		// again by putting back an earlier copy of its record (database
+		// write access) shows as a second use of the same reference.
+		if err := a.record(r, "network_token.cryptogram.use", nil, id, ref); err != nil {
+			return nil, err
+		}
 		red, err := a.network.Redeem(r.Context(), server.Principal(r).Tenant, id, ref, nil)
 		if err != nil {
 			return nil, networkError(err)
+		}
+		if red.Token.Sandbox || red.Cryptogram.Sandbox {
+			// The body is the destination's, so a header says it.
+			w.Header().Set(sandboxHeader, "true")
 		}
 		return tpl.Render(contentType, networkValues(red))
 	})

@@ -88,6 +88,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 		}](t, body).KeyValue
 	}
 	create, read, use := scoped("network:tokens:create", "network:tokens:delete"), scoped("network:tokens:read"), scoped("network:tokens:use")
+	reveal := scoped("network:tokens:use", "cards:reveal")
 
 	resp, b := e.Do(t, "POST", "/api/network/tokens", `{"source":{"type":"pci_token","id":"`+pci.ID+`"}}`, "x-api-key", read)
 	wantError(t, resp, b, http.StatusForbidden)
@@ -110,8 +111,9 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 		t.Fatalf("inquiry: %d %s", resp.StatusCode, b)
 	}
 
-	// Inline: the DPAN, its own expiry and a fresh cryptogram, said to be sandbox.
-	resp, b = e.Do(t, "POST", "/api/network/tokens/"+nt.ID+"/cryptograms", `{"type":"ecom","amount":1299,"currency_code":"EUR","reference":"order-9"}`, "x-api-key", use)
+	// Inline: the DPAN, its own expiry and a fresh cryptogram, said to be
+	// sandbox, for a key that may reveal card data.
+	resp, b = e.Do(t, "POST", "/api/network/tokens/"+nt.ID+"/cryptograms", `{"type":"ecom","amount":1299,"currency_code":"EUR","reference":"order-9"}`, "x-api-key", reveal)
 	in := vaulttest.Decode[inlineCryptogram](t, b)
 	dpan, err := card.ParsePAN(in.Number)
 	if resp.StatusCode != 200 || err != nil || in.Number == pan || in.Cryptogram == "" || in.ECI != "07" || !in.Sandbox ||

@@ -19,6 +19,7 @@ import (
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/networktokens"
 	"github.com/cardvault/cardvault/internal/vault/sessions"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
 // Prefixes the facade owns.
@@ -30,9 +31,11 @@ const (
 )
 
 // Relay sends a rendered forward to an allow-listed destination
-// (*forward.Relay).
+// (*forward.Relay); Prepare checks one without sending, so that a network
+// token forward to a refused destination does not spend its cryptogram.
 type Relay interface {
 	Do(ctx context.Context, req forward.Request) (*forward.Response, error)
+	Prepare(ctx context.Context, req forward.Request) (*forward.Outbound, error)
 }
 
 var _ Relay = (*forward.Relay)(nil)
@@ -51,6 +54,8 @@ type API struct {
 	wait    time.Duration
 	// links chooses the base of absolute links (baseURL).
 	links api.Links
+	// webhooks keeps webhook endpoints; nil answers their routes 404.
+	webhooks *webhooks.Service
 }
 
 // New returns the Guardian facade over d.Vault and d.Sessions. d.Relay
@@ -59,7 +64,7 @@ type API struct {
 // token routes (nil: they answer 501).
 func New(d api.Deps) *API {
 	a := &API{vault: d.Vault, network: d.NetworkTokens, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
-		wait: d.IdempotencyWait, links: d.Links()}
+		wait: d.IdempotencyWait, links: d.Links(), webhooks: d.Webhooks}
 	if a.bins == nil {
 		a.bins = bintable.Default()
 	}
@@ -100,8 +105,14 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("GET "+network, rt.Key(vault.ScopeCardsRead, a.listNetworkTokens))
 	mux.Handle("GET "+network+"/{id}", rt.Key(vault.ScopeCardsRead, a.getNetworkToken))
 	mux.Handle("DELETE "+network+"/{id}", rt.Key(vault.ScopeCardsWrite, a.deleteNetworkToken))
-	mux.Handle("POST "+network+"/{id}/cryptograms", rt.Key(vault.ScopeForward, a.idempotent(nil, a.createCryptogram)))
+	mux.Handle("POST "+network+"/{id}/cryptograms", rt.Key(vault.ScopeForward, a.idempotent(withoutInlineCryptogram, a.createCryptogram)))
 	mux.Handle("POST "+network+"/{id}/forward", rt.Key(vault.ScopeForward, a.networkForward))
+
+	const hooks = APIPrefix + "/admin/webhooks"
+	mux.Handle("POST "+hooks, rt.Key(vault.ScopeWebhooks, a.createWebhook))
+	mux.Handle("GET "+hooks, rt.Key(vault.ScopeWebhooks, a.listWebhooks))
+	mux.Handle("GET "+hooks+"/{id}", rt.Key(vault.ScopeWebhooks, a.getWebhook))
+	mux.Handle("DELETE "+hooks+"/{id}", rt.Key(vault.ScopeWebhooks, a.deleteWebhook))
 
 	mux.Handle("GET "+SessionPrefix+"/{id}", hideSessionID(cors(rt.Serve(a.browserSession))))
 	mux.Handle("POST "+SessionPrefix+"/{id}/complete-action", hideSessionID(cors(rt.Serve(a.completeAction))))

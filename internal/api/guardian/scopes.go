@@ -11,14 +11,15 @@ import (
 // scopes read back as every Guardian scope its cardvault scopes cover.
 // cardvault's own scope names are accepted as they are.
 //
-// cardvault has one administrative scope, admin, and it holds every other
-// scope (revealing cards, minting keys). A Guardian admin scope is granted
-// only where admin is what it asks for: admin:api-keys:create can mint a
-// key with any scope, so it is worth admin already. The narrower admin
-// scopes (reading, updating or deleting keys, webhooks) have no cardvault
-// equivalent that stays narrow, so they are refused (see refusedScopes)
-// rather than widened: an operator asking for a read-only key must not get
-// one that reveals cards.
+// cardvault's administrative scope, admin, holds every other scope
+// (revealing cards, minting keys). A Guardian admin scope is granted only
+// where admin is what it asks for: admin:api-keys:create can mint a key with
+// any scope, so it is worth admin already. The Guardian webhook scopes map
+// to cardvault's narrow webhooks scope, which manages webhook endpoints and
+// nothing else. The narrower key scopes (reading, updating or deleting
+// keys) have no cardvault equivalent that stays narrow, so they are refused
+// (see refusedScopes) rather than widened: an operator asking for a
+// read-only key must not get one that reveals cards.
 var scopeMap = map[string]vault.Scope{
 	"admin:api-keys:create":   vault.ScopeAdmin,
 	"pci:tokens:create":       vault.ScopeCardsWrite,
@@ -31,6 +32,9 @@ var scopeMap = map[string]vault.Scope{
 	"network:tokens:delete":   vault.ScopeCardsWrite,
 	"network:tokens:read":     vault.ScopeCardsRead,
 	"network:tokens:use":      vault.ScopeForward,
+	"admin:webhooks:create":   vault.ScopeWebhooks,
+	"admin:webhooks:read":     vault.ScopeWebhooks,
+	"admin:webhooks:delete":   vault.ScopeWebhooks,
 }
 
 // refusedScopes are Guardian scope names that cardvault knows but cannot
@@ -38,7 +42,6 @@ var scopeMap = map[string]vault.Scope{
 // that says so.
 var refusedScopes = []string{
 	"admin:api-keys:read", "admin:api-keys:update", "admin:api-keys:delete",
-	"admin:webhooks:create", "admin:webhooks:read", "admin:webhooks:delete",
 }
 
 // guardianScopes lists, per cardvault scope, the Guardian scopes it covers,
@@ -49,6 +52,7 @@ var guardianScopes = map[vault.Scope][]string{
 	vault.ScopeCardsWrite:  {"pci:tokens:create", "pci:tokens:update", "pci:tokens:delete", "network:tokens:create", "network:tokens:delete"},
 	vault.ScopeCardsRead:   {"pci:tokens:read", "metadata:inquiry:create", "network:tokens:read"},
 	vault.ScopeForward:     {"pci:tokens:forward", "network:tokens:use"},
+	vault.ScopeWebhooks:    {"admin:webhooks:create", "admin:webhooks:read", "admin:webhooks:delete"},
 	vault.ScopeCardsReveal: {string(vault.ScopeCardsReveal)},
 }
 
@@ -78,12 +82,17 @@ func parseScopes(names []string) ([]vault.Scope, error) {
 	return out, nil
 }
 
-// showScopes names a key's scopes in Guardian's terms.
+// showScopes names a key's scopes in Guardian's terms, each once (admin
+// and webhooks both cover the webhook scopes).
 func showScopes(ss []vault.Scope) []string {
 	out := []string{}
 	for _, s := range vault.AllScopes {
 		if slices.Contains(ss, s) {
-			out = append(out, guardianScopes[s]...)
+			for _, g := range guardianScopes[s] {
+				if !slices.Contains(out, g) {
+					out = append(out, g)
+				}
+			}
 		}
 	}
 	return out

@@ -118,13 +118,16 @@ func (a *API) deleteToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tenant := server.Principal(r).Tenant
-	if err := a.vault.DeleteCard(r.Context(), tenant, id); err != nil {
-		return tokenNotFound(err)
-	}
+	// The network tokens go first: when that fails the card is still
+	// there and a retry deletes both, where the other order would leave
+	// live network tokens behind a card already gone (a retry is a 404).
 	if a.network != nil {
 		if err := a.network.DeleteCard(r.Context(), tenant, id); err != nil {
 			return err
 		}
+	}
+	if err := a.vault.DeleteCard(r.Context(), tenant, id); err != nil {
+		return tokenNotFound(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

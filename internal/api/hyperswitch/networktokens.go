@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -16,6 +17,8 @@ import (
 // *networktokens.Service is one. A payment method's network token is its
 // card's: one provisioned through another dialect shows here too.
 type networkTokens interface {
+	// Check refuses a card the token service would refuse, before it is saved.
+	Check(pan card.PAN, expiry card.Expiry) error
 	Provision(ctx context.Context, tenant, cardID string, opts networktokens.ProvisionOptions) (tsp.Token, error)
 	List(ctx context.Context, tenant, cardID string, p vault.Page) ([]tsp.Token, error)
 	// Refresh asks the token service for the token's current state.
@@ -148,6 +151,18 @@ func (a *API) provision(ctx context.Context, c caller, pm customers.PaymentMetho
 				"request_id", server.RequestIDFrom(ctx), "err", derr)
 		}
 	}
+	return refusal(err)
+}
+
+// precheck refuses, before anything is saved, a card the token service
+// says it would not tokenize, so that a refusal needs no undo (an undone
+// payment method would count as a deleted guess for the enumeration guard).
+func (a *API) precheck(in vault.CardInput) error {
+	return refusal(a.networkTokens.Check(in.PAN, in.Expiry))
+}
+
+// refusal is the token service's refusal of a card as IR_19, or err.
+func refusal(err error) error {
 	var e *vault.Error
 	if errors.As(err, &e) && e.Code == vault.CodeInvalid {
 		return unsupported("network_tokenization could not be done: %s", e.Public)

@@ -1,6 +1,7 @@
 package hyperswitch_test
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -142,6 +143,8 @@ func TestNetworkTokenStates(t *testing.T) {
 func TestNetworkTokenRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
+	notices := make(chan vault.Notice, 16)
+	e.Vault.OnNotice(func(_ context.Context, n vault.Notice) error { notices <- n; return nil })
 	cus := e.newCustomer(t, "cus_jcb")
 	jcb := strings.Replace(cardBody(cus, "3566002020360505", "1", "40"),
 		`"payment_method_data"`, `"network_tokenization":{"enable":"Enable"},"payment_method_data"`, 1)
@@ -151,6 +154,19 @@ func TestNetworkTokenRefused(t *testing.T) {
 	}
 	if cards, pms := e.counts(t); cards != 0 || pms != 0 {
 		t.Errorf("a refused create left %d cards, %d payment methods", cards, pms)
+	}
+	// The refusal comes before the card is saved: no card was stored and
+	// deleted again (which the enumeration guard would count as a deleted
+	// guess, suspending a merchant that sends such cards). The next card's
+	// notice is the first one.
+	e.must(t, "POST", "/v2/payment-methods", cardBody(cus, "4242424242424242", "1", "40"))
+	for n := range notices {
+		if n.Action == vault.ActionCardCreate {
+			if c, err := e.Vault.GetCard(context.Background(), n.Tenant, n.Target); err == nil && c.Last4 == "4242" {
+				break
+			}
+		}
+		t.Errorf("notice %s %s before the next card's: the refused card was stored", n.Action, n.Target)
 	}
 	saved := e.must(t, "POST", "/v2/payment-methods", cardBody(cus, "3566002020360505", "1", "40"))
 	if status, b := e.call(t, "POST", "/v2/payment-methods", jcb); status != 400 || errCode(t, b) != "IR_19" {

@@ -21,6 +21,11 @@ func (a *API) createPaymentMethod(w http.ResponseWriter, r *http.Request, c call
 	if err != nil {
 		return err
 	}
+	if n.networkToken && a.networkTokens != nil {
+		if err := a.precheck(n.in.Card); err != nil {
+			return err
+		}
+	}
 	pm, existed, err := a.customers.CreatePaymentMethod(r.Context(), c.Tenant, n.in)
 	if err != nil {
 		return err

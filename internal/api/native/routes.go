@@ -11,6 +11,7 @@ import (
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/jwtkeys"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
 // Prefix is where the native API lives.
@@ -24,12 +25,14 @@ type API struct {
 	log    *slog.Logger
 	// jwtKeys holds merchants' JWT public keys; nil answers its routes 404.
 	jwtKeys *jwtkeys.Service
+	// webhooks keeps webhook endpoints; nil answers its routes 404.
+	webhooks *webhooks.Service
 }
 
 // New returns the native API over d.Vault, auditing to d.Audit; d.JWTKeys
-// serves the JWT key routes.
+// serves the JWT key routes and d.Webhooks the webhook routes.
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, limits: d.Limits, audit: d.Audit, log: d.Logger(), jwtKeys: d.JWTKeys}
+	return &API{vault: d.Vault, limits: d.Limits, audit: d.Audit, log: d.Logger(), jwtKeys: d.JWTKeys, webhooks: d.Webhooks}
 }
 
 var _ server.Facade = (*API)(nil)
@@ -57,6 +60,12 @@ func (a *API) Routes(mux *server.Mux) {
 	mux.Handle("POST "+Prefix+"/jwt-keys", rt.Key(vault.ScopeAdmin, a.createJWTKey))
 	mux.Handle("GET "+Prefix+"/jwt-keys", rt.Key(vault.ScopeAdmin, a.listJWTKeys))
 	mux.Handle("DELETE "+Prefix+"/jwt-keys/{kid}", rt.Key(vault.ScopeAdmin, a.deleteJWTKey))
+	mux.Handle("POST "+Prefix+"/webhooks", rt.Key(vault.ScopeWebhooks, a.createWebhook))
+	mux.Handle("GET "+Prefix+"/webhooks", rt.Key(vault.ScopeWebhooks, a.listWebhooks))
+	mux.Handle("GET "+Prefix+"/webhooks/{id}", rt.Key(vault.ScopeWebhooks, a.getWebhook))
+	mux.Handle("DELETE "+Prefix+"/webhooks/{id}", rt.Key(vault.ScopeWebhooks, a.deleteWebhook))
+	mux.Handle("GET "+Prefix+"/webhooks/{id}/deliveries", rt.Key(vault.ScopeWebhooks, a.listDeliveries))
+	mux.Handle("POST "+Prefix+"/webhooks/{id}/ping", rt.Key(vault.ScopeWebhooks, a.pingWebhook))
 	mux.Handle("GET "+Prefix+"/tenants", rt.Key(vault.ScopePlatformAdmin, a.listTenants))
 	mux.Handle("POST "+Prefix+"/tenants", rt.Key(vault.ScopePlatformAdmin, a.createTenant))
 	mux.Handle("POST "+Prefix+"/tenants/{id}/disable", rt.Key(vault.ScopePlatformAdmin, a.disableTenant))

@@ -158,8 +158,8 @@ func pcivault() obj {
 
 // guardian is Hellgate Guardian's API as cardvault serves it.
 func guardian() obj {
-	w, r, admin, fwd := "cards:write", "cards:read", "admin", "forward"
-	return build("Hellgate Guardian", "Guardian's PCI tokens, security codes, forwards, sessions, network tokens and cryptograms, metadata inquiries and admin API keys, served by cardvault. Request and response bodies: docs/compat/guardian.md.", []hop{
+	w, r, admin, fwd, hooks := "cards:write", "cards:read", "admin", "forward", "webhooks"
+	return build("Hellgate Guardian", "Guardian's PCI tokens, security codes, forwards, sessions, network tokens and cryptograms, metadata inquiries, admin API keys and webhook endpoints, served by cardvault. Request and response bodies: docs/compat/guardian.md.", []hop{
 		{method: "post", path: "/api/pci/tokens", summary: "Create a PCI token (import a card, or start a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "get", path: "/api/pci/tokens", summary: "List PCI tokens", scope: r, query: []string{"after", "limit"}},
 		{method: "get", path: "/api/pci/tokens/{id}", summary: "Get a PCI token (masked)", scope: r},
@@ -172,7 +172,7 @@ func guardian() obj {
 		{method: "get", path: "/api/network/tokens", summary: "List network tokens", scope: r, query: []string{"after", "limit"}},
 		{method: "get", path: "/api/network/tokens/{id}", summary: "Get a network token (masked; status active, inactive or deleted)", scope: r},
 		{method: "delete", path: "/api/network/tokens/{id}", summary: "Delete a network token (it stays readable as deleted)", scope: w, status: 204},
-		{method: "post", path: "/api/network/tokens/{id}/cryptograms", summary: "Mint a single-use cryptogram, inline or as a reference", scope: fwd, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "post", path: "/api/network/tokens/{id}/cryptograms", summary: "Mint a single-use cryptogram: as a reference, or inline with the DPAN in the clear (inline needs cards:reveal too)", scope: fwd, headers: []string{"Idempotency-Key"}, body: true},
 		{method: "post", path: "/api/network/tokens/{id}/forward", summary: "Forward a request with the network token and a cryptogram reference (single use) injected", scope: fwd, headers: []string{"X-Cryptogram-Reference"}, body: true, relayed: true},
 		{method: "get", path: "/api/sessions/{id}", summary: "A session's status, for the merchant", scope: r},
 		{method: "post", path: "/api/metadata/inquiries", summary: "Card metadata from a number or a token", scope: r, headers: []string{"Idempotency-Key"}, body: true},
@@ -181,6 +181,10 @@ func guardian() obj {
 		{method: "get", path: "/api/admin/api-keys/{id}", summary: "Get an API key", scope: admin},
 		{method: "patch", path: "/api/admin/api-keys/{id}", summary: "Change an API key's scopes", scope: admin, body: true},
 		{method: "delete", path: "/api/admin/api-keys/{id}", summary: "Delete an API key", scope: admin, status: 204},
+		{method: "post", path: "/api/admin/webhooks", summary: "Register a webhook endpoint (URL on the forward allowlist; signing secret shown once; cardvault extension, see docs/webhooks.md)", scope: hooks, body: true},
+		{method: "get", path: "/api/admin/webhooks", summary: "List webhook endpoints", scope: hooks, query: []string{"after", "limit"}},
+		{method: "get", path: "/api/admin/webhooks/{id}", summary: "Get a webhook endpoint", scope: hooks},
+		{method: "delete", path: "/api/admin/webhooks/{id}", summary: "Delete a webhook endpoint", scope: hooks, status: 204},
 		{method: "get", path: "/sessions/{id}", summary: "A session, for the browser SDK", public: "the session id is the credential; CORS open"},
 		{method: "post", path: "/sessions/{id}/complete-action", summary: "Complete a session with card data (browser SDK)", body: true, public: "the session id is the credential; CORS open"},
 		{method: "get", path: "/sessions/{id}/form", summary: "cardvault's own hosted card form for a session (HTML, strict CSP)", html: true, public: "cardvault extension: the session id is the credential"},

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/tsp"
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -51,6 +52,17 @@ func (s *Service) OnEvent(fn Hook) {
 
 // Provider names the token service provider ("sandbox", …).
 func (s *Service) Provider() string { return s.p.Name() }
+
+// Check says whether the provider would refuse to tokenize a card, before
+// the card is stored: the error Provision would return, or nil when the
+// provider cannot tell beforehand (it does not implement tsp.Checker).
+func (s *Service) Check(pan card.PAN, expiry card.Expiry) error {
+	c, ok := s.p.(tsp.Checker)
+	if !ok {
+		return nil
+	}
+	return c.Check(pan, expiry)
+}
 
 // ProvisionOptions are the optional inputs of Provision.
 type ProvisionOptions struct {
