@@ -28,7 +28,7 @@ func TestWebhooksPageShowsPendingDeliveries(t *testing.T) {
 		hooks = webhooks.New(d.Vault, relay, d.Logger(), webhooks.Options{})
 		return []server.Facade{console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Webhooks: hooks,
 			Sessions: consolesessions.New(d.Vault, consolesessions.Options{}),
-			Audit: d.Audit.(*audit.Log), Logger: d.Logger()}, console.Options{})}
+			Audit:    d.Audit.(*audit.Log), Logger: d.Logger()}, console.Options{})}
 	}})
 	ctx := t.Context()
 	ep, err := hooks.Create(ctx, vault.DefaultTenant, webhooks.NewEndpoint{URL: down.URL + "/hook"})
