@@ -46,6 +46,9 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 	}
 	out := []server.Facade{docs}
 	if c.Console == "on" {
+		// The console only reads endpoints and deliveries (no relay needed);
+		// the service that sends them is built with the facades.
+		hooks := webhooks.New(d.vault, nil, d.log, webhooks.Options{})
 		rules, err := forward.Rules(c.ForwardAllow, c.ForwardDefaultsOn())
 		if err != nil {
 			return nil, fmt.Errorf("forward-allow: %w", err)
@@ -54,11 +57,8 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 		for i, r := range rules {
 			allow[i] = console.AllowRule{Rule: r.Rule, Provider: r.Provider}
 		}
-		// The console only reads endpoints and deliveries (no relay needed);
-		// the service that sends them is built with the facades.
-		hooks := webhooks.New(d.vault, nil, d.log, webhooks.Options{})
-		out = append(out, console.New(console.Deps{Allowlist: allow, Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault),
-			Previews: pv.New(d.vault, pv.Options{}), NetworkTokens: d.networkTokens, Webhooks: hooks,
+		out = append(out, console.New(console.Deps{Allowlist: allow, Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault), Webhooks: hooks,
+			Previews: pv.New(d.vault, pv.Options{}), NetworkTokens: d.networkTokens,
 			Sessions: consolesessions.New(d.vault, consolesessions.Options{}), Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
 			console.Options{PublicURL: c.PublicURL}))
 		d.log.Info("operator console enabled", "path", console.Prefix)
