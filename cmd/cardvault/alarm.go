@@ -37,22 +37,37 @@ type publisher interface {
 	Publish(ctx context.Context, ev webhooks.Event) (string, error)
 }
 
+// cardTokens deletes a card's network tokens; *networktokens.Service is one.
+type cardTokens interface {
+	DeleteCard(ctx context.Context, tenant, cardID string) error
+}
+
 // auditNotices records the core's notices (card creation and deletion, a
 // key suspended by the enumeration guard, a security code expired, network
 // token changes) in the audit log of their tenant, and queues those that
 // are webhook events for the tenant's endpoints. Suspensions are also
-// counted in cardvault_key_suspensions_total.
-func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics, hooks publisher) {
+// counted in cardvault_key_suspensions_total. A deleted card's live network
+// tokens are deleted too, whichever API deleted the card (tokens may be
+// nil when there is no token service).
+func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics, hooks publisher, tokens cardTokens) {
 	svc.OnNotice(func(ctx context.Context, n vault.Notice) error {
-		if n.Action == vault.ActionKeySuspended {
+		var err error
+		switch n.Action {
+		case vault.ActionKeySuspended:
 			ops.KeySuspended()
+		case vault.ActionCardDelete:
+			if tokens != nil {
+				if terr := tokens.DeleteCard(ctx, n.Tenant, n.Target); terr != nil {
+					err = fmt.Errorf("delete the network tokens of deleted card %s: %w", n.Target, terr)
+				}
+			}
 		}
 		actor := n.Actor
 		if actor == "" {
 			actor = "system"
 		}
-		err := log.Record(ctx, audit.Event{Tenant: n.Tenant, Actor: actor, Action: n.Action, Targets: []string{n.Target},
-			Detail: n.Detail, RequestID: server.RequestIDFrom(ctx)})
+		err = errors.Join(err, log.Record(ctx, audit.Event{Tenant: n.Tenant, Actor: actor, Action: n.Action, Targets: []string{n.Target},
+			Detail: n.Detail, RequestID: server.RequestIDFrom(ctx)}))
 		if ev, ok := webhooks.FromNotice(n); ok && hooks != nil {
 			if _, perr := hooks.Publish(ctx, ev); perr != nil {
 				err = errors.Join(err, fmt.Errorf("queue webhook %s: %w", n.Action, perr))

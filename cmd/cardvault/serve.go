@@ -89,7 +89,11 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	if err != nil {
 		return fail(err)
 	}
-	auditNotices(svc, d.audit, d.ops, hooks)
+	var tokens cardTokens
+	if d.networkTokens != nil {
+		tokens = d.networkTokens
+	}
+	auditNotices(svc, d.audit, d.ops, hooks, tokens)
 	fs = append(fs, extra...)
 	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs,
 		AddrLimit: d.limits.addr, ClientAddr: d.limits.client})
