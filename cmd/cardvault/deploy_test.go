@@ -60,8 +60,15 @@ func scrapedLabels(t *testing.T, metricsURL string) map[string]map[string]bool {
 func TestDeployMetricNamesAreExported(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addr, _ := runServe(t, ctx, envOf("CARDVAULT_DATA_DIR", t.TempDir(), "CARDVAULT_BOOTSTRAP_API_KEY", testBootstrap,
-		"CARDVAULT_FORWARD_ALLOW", "api.psp.example"))
+	env := envOf("CARDVAULT_DATA_DIR", t.TempDir(), "CARDVAULT_BOOTSTRAP_API_KEY", testBootstrap,
+		"CARDVAULT_FORWARD_ALLOW", "api.psp.example")
+	addr, _ := runServe(t, ctx, env)
+	// A data key rotation, run as operators run it (its own process; here
+	// run beside the server on the same store), makes the rotation gauges
+	// every node reads from the store appear.
+	if err := run(ctx, []string{"rotate", "data", "--tenant", "default", "--settle=0"}, env, io.Discard, io.Discard); err != nil {
+		t.Fatalf("rotate data: %v", err)
+	}
 	// Traffic that makes the HTTP and store series appear.
 	for _, path := range []string{"/cardvault/v1/cards", "/cardvault/v1/cards/card_missing"} {
 		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cardvault/cardvault/client"
 )
 
 // buildBinary compiles cardvault once per test into a temporary directory.
@@ -138,17 +141,18 @@ func TestSmokeBinary(t *testing.T) {
 
 	p := startBinary(t, bin, env...)
 	p.waitReady(t)
-	status, body := call(t, "POST", "http://"+p.addr+"/cardvault/v1/cards", bootstrap,
-		`{"number":"4111 1111 1111 1111","expiry":"12/2039","holder":"Ada Lovelace"}`)
-	if status != http.StatusCreated {
-		t.Fatalf("create card: %d %s", status, body)
+	// The black-box test speaks to the binary through the Go client, as a
+	// merchant's Go code would.
+	ctx := context.Background()
+	created, err := client.New("http://"+p.addr, bootstrap).CreateCard(ctx,
+		client.CardInput{Number: "4111 1111 1111 1111", Expiry: "12/2039", Holder: "Ada Lovelace"})
+	if err != nil || created.ID == "" {
+		t.Fatalf("create card: %+v %v", created, err)
 	}
-	var created struct{ ID string }
-	if err := json.Unmarshal(body, &created); err != nil || created.ID == "" {
-		t.Fatalf("create card answered %s", body)
-	}
-	if status, _ := call(t, "GET", "http://"+p.addr+"/cardvault/v1/cards", "", ""); status != http.StatusUnauthorized {
-		t.Fatalf("unauthenticated list: %d, want 401", status)
+	_, err = client.New("http://"+p.addr, "").ListCards(ctx, client.Page{})
+	var apiErr *client.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || apiErr.Code != client.CodeUnauthorized || apiErr.RequestID == "" {
+		t.Fatalf("unauthenticated list: %v, want a typed 401 with a request id", err)
 	}
 	p.stop(t)
 	if !strings.Contains(p.stderr.String(), "created one in the data directory") {
@@ -162,9 +166,9 @@ func TestSmokeBinary(t *testing.T) {
 	// Same data dir, same key: the card is still there.
 	p = startBinary(t, bin, env...)
 	p.waitReady(t)
-	status, body = call(t, "GET", "http://"+p.addr+"/cardvault/v1/cards/"+created.ID+"/reveal", bootstrap, "")
-	if status != http.StatusOK || !strings.Contains(string(body), `"number":"4111111111111111"`) {
-		t.Fatalf("reveal after restart: %d %s", status, body)
+	revealed, err := client.New("http://"+p.addr, bootstrap).RevealCard(ctx, created.ID)
+	if err != nil || revealed.Number.Digits() != "4111111111111111" {
+		t.Fatalf("reveal after restart: %s %v", revealed.Number, err)
 	}
 	p.stop(t)
 

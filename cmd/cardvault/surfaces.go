@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -14,9 +13,10 @@ import (
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/console"
 	"github.com/cardvault/cardvault/internal/forward"
-	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/server"
+	"github.com/cardvault/cardvault/internal/vault/consolesessions"
 	"github.com/cardvault/cardvault/internal/vault/forms"
+	pv "github.com/cardvault/cardvault/internal/vault/pcivault"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
@@ -34,11 +34,11 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 	// The operational series exist from start (at zero) so that the alert
 	// rules in deploy/ see them. Audit append failures are counted here;
 	// rate-limit refusals (limits.go) and key suspensions (alarm.go)
-	// report through d.ops; rotations (run by `cardvault rotate` on any
-	// machine) are followed through the store's rotation lock.
+	// report through d.ops; rotation progress is not among them: every
+	// node reads it from the store's rotation lock at each scrape
+	// (rotate.Collector), since `cardvault rotate` runs as its own process.
 	ops := server.NewOpsMetrics(reg, hosts)
 	d.ops = ops
-	go rotate.Watch(ctx, d.vault.Store(), 15*time.Second, ops.RotationProgress)
 	d.audit = countedRecorder{next: d.audit, ops: ops}
 	docs, err := apidoc.New(ctx)
 	if err != nil {
@@ -49,8 +49,17 @@ func surfaces(ctx context.Context, d *deps, auditLog *audit.Log, c config.Config
 		// The console only reads endpoints and deliveries (no relay needed);
 		// the service that sends them is built with the facades.
 		hooks := webhooks.New(d.vault, nil, d.log, webhooks.Options{})
-		out = append(out, console.New(console.Deps{Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault), Webhooks: hooks,
-			Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
+		rules, err := forward.Rules(c.ForwardAllow, c.ForwardDefaultsOn())
+		if err != nil {
+			return nil, fmt.Errorf("forward-allow: %w", err)
+		}
+		allow := make([]console.AllowRule, len(rules))
+		for i, r := range rules {
+			allow[i] = console.AllowRule{Rule: r.Rule, Provider: r.Provider}
+		}
+		out = append(out, console.New(console.Deps{Allowlist: allow, Keys: d.vault, Tenants: d.vault, Forms: forms.New(d.vault), Webhooks: hooks,
+			Previews: pv.New(d.vault, pv.Options{}), NetworkTokens: d.networkTokens,
+			Sessions: consolesessions.New(d.vault, consolesessions.Options{}), Audit: countedLog{auditLog, d.audit}, Metrics: reg, Logger: d.log},
 			console.Options{PublicURL: c.PublicURL}))
 		d.log.Info("operator console enabled", "path", console.Prefix)
 	}

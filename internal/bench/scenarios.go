@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/cardvault/cardvault/client"
 )
 
 // Target is a vault to load: its base URL, an API key and the client to use.
@@ -48,41 +50,43 @@ func (t Target) do(ctx context.Context, method, path string, body []byte, want i
 // testPANs are published test numbers, so a benchmark never handles real cards.
 var testPANs = []string{"4111111111111111", "5555555555554444", "378282246310005", "6011111111111117", "3566002020360505"}
 
+// native is the Go client of the target's native API.
+func (t Target) native() *client.Client {
+	return client.New(t.URL, t.Key, client.WithHTTPClient(t.Client))
+}
+
 // Tokenize stores a card per call through the native API.
 func Tokenize(t Target) Op {
+	c := t.native()
 	return func(ctx context.Context, w, i int) error {
-		body := `{"number":"` + testPANs[(w+i)%len(testPANs)] + `","expiry":"12/2039","holder":"Bench ` + strconv.Itoa(w) + `"}`
-		_, err := t.do(ctx, http.MethodPost, "/cardvault/v1/cards", []byte(body), http.StatusCreated)
+		_, err := c.CreateCard(ctx, client.CardInput{Number: testPANs[(w+i)%len(testPANs)], Expiry: "12/2039", Holder: "Bench " + strconv.Itoa(w)})
 		return err
 	}
 }
 
 // CreateCards stores n cards and returns their ids, for read scenarios.
 func CreateCards(ctx context.Context, t Target, n int) ([]string, error) {
+	c := t.native()
 	ids := make([]string, 0, n)
 	for i := range n {
 		pan, code := testPANs[i%len(testPANs)], "123"
 		if len(pan) == 15 { // american express
 			code = "1234"
 		}
-		body := `{"number":"` + pan + `","expiry":"12/2039","security_code":"` + code + `"}`
-		b, err := t.do(ctx, http.MethodPost, "/cardvault/v1/cards", []byte(body), http.StatusCreated)
+		card, err := c.CreateCard(ctx, client.CardInput{Number: pan, Expiry: "12/2039", SecurityCode: code})
 		if err != nil {
 			return nil, err
 		}
-		var c struct{ ID string }
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, err
-		}
-		ids = append(ids, c.ID)
+		ids = append(ids, card.ID)
 	}
 	return ids, nil
 }
 
 // Reveal reads a card with its number per call, cycling through ids.
 func Reveal(t Target, ids []string) Op {
+	c := t.native()
 	return func(ctx context.Context, w, i int) error {
-		_, err := t.do(ctx, http.MethodGet, "/cardvault/v1/cards/"+ids[(w*7919+i)%len(ids)]+"/reveal", nil, http.StatusOK)
+		_, err := c.RevealCard(ctx, ids[(w*7919+i)%len(ids)])
 		return err
 	}
 }
@@ -141,16 +145,13 @@ func Direct(client *http.Client, upstream string) Op {
 // Gr4vy checkout session (live for 24 hours) holding its security code,
 // and returns both ids.
 func CreateForwardCard(ctx context.Context, t Target) (cardID, session string, err error) {
-	b, err := t.do(ctx, http.MethodPost, "/cardvault/v1/cards",
-		[]byte(`{"number":"4111111111111111","expiry":"12/2039","holder":"Bench"}`), http.StatusCreated)
+	c, err := t.native().CreateCard(ctx, client.CardInput{Number: "4111111111111111", Expiry: "12/2039", Holder: "Bench"})
 	if err != nil {
 		return "", "", err
 	}
-	var c struct{ ID string }
-	if err := json.Unmarshal(b, &c); err != nil {
-		return "", "", err
-	}
-	if b, err = t.do(ctx, http.MethodPost, "/checkout/sessions", []byte(`{"expires_in":86400}`), http.StatusCreated); err != nil {
+	// The checkout session is Gr4vy's, outside the native API.
+	b, err := t.do(ctx, http.MethodPost, "/checkout/sessions", []byte(`{"expires_in":86400}`), http.StatusCreated)
+	if err != nil {
 		return "", "", err
 	}
 	var s struct{ ID string }

@@ -6,15 +6,21 @@ import (
 	"flag"
 	"image/png"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/cardvault/cardvault/internal/browsertest"
+	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/forms"
+	"github.com/cardvault/cardvault/internal/vault/pcivault"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
@@ -107,6 +113,46 @@ func TestConsoleInChromium(t *testing.T) {
 		}
 		screenshot(t, page, 375, "console-"+p+"-phone.png")
 	}
+	// The forwards page with the forward allowlist, built-in rules marked.
+	browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.URL+"/console/forwards"))
+	rules := browsertest.Poll[string](t, page, `document.getElementById("allowlist-rules") ? document.getElementById("allowlist-rules").innerText : ""`)
+	if !strings.Contains(rules, "built in: Stripe") || !strings.Contains(rules, "configured") {
+		t.Errorf("the allowlist view shows:\n%s", rules)
+	}
+	screenshot(t, page, 1280, "console-forwards-desktop.png")
+	networkTokensAndWebhooks(t, e, page)
+	// The live preview of a hosted form: the form, in a sandboxed frame,
+	// captures a test card for the preview key, which nobody can open.
+	f, err := e.Forms.CreateForm(context.Background(), vault.DefaultTenant, forms.FormInput{Type: forms.FormTypePCD, Title: "Checkout"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Do(t, page, chromedp.Navigate(e.URL+"/console/forms"))
+	browsertest.Poll[bool](t, page, `!!document.getElementById("preview-`+f.ID+`")`)
+	browsertest.Do(t, page, chromedp.Click(chromedp.ID("preview-"+f.ID)))
+	await(t, page, `location.pathname === "/console/forms/`+f.ID+`/preview" && !!document.getElementById("preview")`)
+	fr := browsertest.Frame(t, page, e.URL+"/v1/capture/iframe/"+f.ID)
+	if state := browsertest.FormState(t, fr); state != "form" {
+		t.Fatalf("the preview frame shows %q", state)
+	}
+	screenshot(t, page, 1280, "console-preview-desktop.png")
+	browsertest.TypeCard(t, fr, map[string]string{"card_number": "4242424242424242", "expiry": "12/39", "cvv": "123", "card_holder": "Ada Lovelace"})
+	browsertest.Do(t, fr, chromedp.Click(chromedp.ID("cv-submit")))
+	for {
+		entries, _, err := e.PCI.ListEntries(context.Background(), vault.DefaultTenant, pcivault.PreviewUser, vault.Page{Limit: 10})
+		if err != nil && vault.CodeOf(err) != vault.CodeNotFound {
+			t.Fatal(err)
+		}
+		if len(entries) == 1 {
+			break
+		}
+		select {
+		case <-page.Done():
+			t.Fatalf("the preview captured nothing: %v", page.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	screenshot(t, page, 375, "console-preview-phone.png")
 	browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.URL+"/console/health"))
 	browsertest.Poll[bool](t, page, `!!document.getElementById("requests")`)
 	screenshot(t, page, 1280, "console-health-desktop.png")
@@ -156,4 +202,51 @@ func screenshot(t *testing.T, page context.Context, width int64, file string) {
 func vaultAssertClean(t *testing.T, e *vaulttest.Env, secret string) {
 	t.Helper()
 	e.AssertLogClean(t, secret, "4111111111111111")
+}
+
+// networkTokensAndWebhooks shows two network tokens (one suspended) and a
+// webhook endpoint with a delivery due, checks neither page holds a
+// script, a full card or token number or the endpoint's secret, and takes
+// their screenshots at desktop and phone widths.
+func networkTokensAndWebhooks(t *testing.T, e *vaulttest.Env, page context.Context) {
+	t.Helper()
+	ctx := context.Background()
+	cardID := storeCard(t, e, vault.DefaultTenant, "4111111111111111")
+	toks := provision(t, e, vault.DefaultTenant, cardID, 2)
+	if _, err := e.NetworkTokens.Suspend(ctx, vault.DefaultTenant, toks[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	hooks := webhooks.New(e.Vault, vaulttest.Relay(t, down.URL), e.Logger, webhooks.Options{})
+	ep, err := hooks.Create(ctx, vault.DefaultTenant, webhooks.NewEndpoint{URL: down.URL + "/cardvault/receiver-path",
+		Events: []string{webhooks.EventNetworkTokenSuspended, webhooks.EventSecurityCodeExpired}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hooks.Publish(ctx, webhooks.Event{Type: webhooks.EventNetworkTokenSuspended, Tenant: vault.DefaultTenant,
+		Data: map[string]string{"card_id": cardID, "network_token_id": toks[1].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := hooks.DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("deliver: %d %v", n, err)
+	}
+	for _, p := range []struct{ path, table, name string }{{"network-tokens", "network-tokens", "networktokens"}, {"webhooks", "webhook-" + ep.ID, "webhooks"}} {
+		browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.URL+"/console/"+p.path))
+		browsertest.Poll[bool](t, page, `document.readyState === "complete" && !!document.getElementById("`+p.table+`")`)
+		if n := browsertest.Eval[int](t, page, `document.scripts.length`); n != 0 {
+			t.Errorf("the %s page has %d scripts", p.path, n)
+		}
+		html := browsertest.Eval[string](t, page, `document.documentElement.outerHTML`)
+		for _, secret := range []string{"4111111111111111", "411111", toks[0].DPAN.Digits(), toks[1].DPAN.Digits(), ep.Secret, "receiver-path"} {
+			if strings.Contains(html, secret) {
+				t.Errorf("the %s page shows a card or token number, the endpoint's secret or its path", p.path)
+			}
+		}
+		screenshot(t, page, 1280, "console-"+p.name+"-desktop.png")
+		screenshot(t, page, 375, "console-"+p.name+"-phone.png")
+	}
+	browsertest.Do(t, page, chromedp.EmulateViewport(1280, 800))
 }

@@ -1,7 +1,8 @@
 // Package console is the operator console at /console: sign-in with an
 // admin API key into a server-side session, API keys (list, create with
 // the secret shown once, revoke, last use), the audit log (filter, verify
-// the chain), recent forwards, hosted forms, webhook endpoints and their
+// the chain), recent forwards, hosted forms, network tokens (last four digits) and
+// their lifecycle events, webhook endpoints (host only) and their
 // deliveries, tenants (platform admins only)
 // and a health page from the same counters as /metrics. Pages are rendered
 // on the server with html/template under a strict Content-Security-Policy:
@@ -52,19 +53,24 @@ type Deps struct {
 	Tenants Tenants
 	// Forms, when set, lists hosted forms on the forms page.
 	Forms Forms
+	// NetworkTokens, when set, lists network tokens and their events.
+	NetworkTokens NetworkTokens
 	// Webhooks, when set, lists webhook endpoints and their deliveries.
 	Webhooks Webhooks
-	Metrics  prometheus.Gatherer
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Previews, when set with Forms, adds each form's live preview.
+	Previews Previews
+	// Sessions keeps the sign-in sessions (consolesessions.Service).
+	Sessions Sessions
+	// Allowlist is the forward relay's allowlist, shown on the forwards
+	// page: one list for every tenant.
+	Allowlist []AllowRule
+	Metrics   prometheus.Gatherer
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Options tune the console; zero values take the defaults.
 type Options struct {
-	// SessionTTL is how long a session lives without use (default 30m).
-	SessionTTL time.Duration
-	// SessionMax is how long a session lives at most (default 8h).
-	SessionMax time.Duration
 	// PublicURL is the scheme and host browsers reach the vault at
 	// (CARDVAULT_PUBLIC_URL); a post whose Origin is exactly it is same-origin
 	// even when a proxy rewrote the Host. Empty: only the request's Host counts.
@@ -73,11 +79,10 @@ type Options struct {
 
 // Console serves the operator console. It is a server.Facade.
 type Console struct {
-	d        Deps
-	o        Options
-	sessions *sessions
-	pages    map[string]*template.Template
-	started  time.Time
+	d       Deps
+	o       Options
+	pages   map[string]*template.Template
+	started time.Time
 }
 
 var _ server.Facade = (*Console)(nil)
@@ -90,14 +95,8 @@ func New(d Deps, o Options) *Console {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if o.SessionTTL <= 0 {
-		o.SessionTTL = 30 * time.Minute
-	}
-	if o.SessionMax <= 0 {
-		o.SessionMax = 8 * time.Hour
-	}
-	c := &Console{d: d, o: o, sessions: newSessions(), pages: map[string]*template.Template{}, started: d.Now()}
-	for _, p := range []string{"login", "keys", "audit", "health", "refused", "tenants", "forwards", "forms", "webhooks"} {
+	c := &Console{d: d, o: o, pages: map[string]*template.Template{}, started: d.Now()}
+	for _, p := range []string{"login", "keys", "audit", "health", "refused", "tenants", "forwards", "forms", "preview", "networktokens", "webhooks"} {
 		c.pages[p] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html"))
 	}
 	return c
@@ -119,6 +118,8 @@ func (c *Console) Routes(mux *server.Mux) {
 	mux.Handle("GET "+Prefix+"/health", c.signedIn(c.healthPage()))
 	mux.Handle("GET "+Prefix+"/forwards", c.signedIn(c.forwardsPage()))
 	mux.Handle("GET "+Prefix+"/forms", c.signedIn(c.formsPage()))
+	mux.Handle("POST "+Prefix+"/forms/{id}/preview", c.signedIn(c.posted(c.previewForm())))
+	mux.Handle("GET "+Prefix+"/network-tokens", c.signedIn(c.networkTokensPage()))
 	mux.Handle("GET "+Prefix+"/webhooks", c.signedIn(c.webhooksPage()))
 	mux.Handle("GET "+Prefix+"/tenants", c.signedIn(c.platformOnly(c.tenantsPage())))
 	mux.Handle("POST "+Prefix+"/tenants", c.signedIn(c.posted(c.platformOnly(c.createTenant()))))

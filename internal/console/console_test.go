@@ -14,22 +14,37 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/cardvault/cardvault/internal/api/hostedform"
 	"github.com/cardvault/cardvault/internal/api/native"
+	"github.com/cardvault/cardvault/internal/api/pcivault"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/console"
+	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/consolesessions"
+	"github.com/cardvault/cardvault/internal/vault/webhooks"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
 
 // newEnv starts a vault with the native API and the console.
-func newEnv(t *testing.T) *vaulttest.Env {
+func newEnv(t *testing.T) *vaulttest.Env { return newNode(t, nil) }
+
+// newNode is newEnv as another node of first (same store, keys and clock),
+// or a new vault when first is nil.
+func newNode(t *testing.T, first *vaulttest.Env) *vaulttest.Env {
 	var env *vaulttest.Env
-	env = vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+	env = vaulttest.New(t, vaulttest.Options{Node: first, Facades: func(d vaulttest.Deps) []server.Facade {
 		gather := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return env.Registry.Gather() })
 		return []server.Facade{
 			native.New(d),
-			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms, Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
+			// The hosted forms (and the capture endpoints they post to),
+			// which the console's live preview frames.
+			hostedform.New(d),
+			pcivault.New(d),
+			console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Forms: d.Forms, Previews: d.PCI,
+				Sessions: consolesessions.New(d.Vault, consolesessions.Options{}), Allowlist: allowlist(t), NetworkTokens: d.NetworkTokens,
+				Webhooks: webhooks.New(d.Vault, nil, d.Logger(), webhooks.Options{}), Audit: d.Audit.(*audit.Log), Metrics: gather, Logger: d.Logger(),
 				Now: func() time.Time {
 					if env == nil { // while the environment is built
 						return time.Now()
@@ -39,6 +54,20 @@ func newEnv(t *testing.T) *vaulttest.Env {
 		}
 	}})
 	return env
+}
+
+// allowlist is the relay's allowlist with the built-in providers and one
+// rule of the operator's, as cmd/cardvault hands it to the console.
+func allowlist(t *testing.T) []console.AllowRule {
+	rules, err := forward.Rules("http://127.0.0.1:9000", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]console.AllowRule, len(rules))
+	for i, r := range rules {
+		out[i] = console.AllowRule{Rule: r.Rule, Provider: r.Provider}
+	}
+	return out
 }
 
 // browser is a cookie-keeping client that does not follow redirects.

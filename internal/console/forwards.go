@@ -47,17 +47,38 @@ func forwardOf(e audit.Entry) (forwardRow, bool) {
 	return row, true
 }
 
+// AllowRule is one rule of the forward allowlist as the console shows it.
+type AllowRule struct {
+	// Rule is the rule in canonical form (scheme://host:port).
+	Rule string
+	// Provider names the payment provider of a built-in rule
+	// (CARDVAULT_FORWARD_DEFAULTS); empty for the operator's own
+	// (CARDVAULT_FORWARD_ALLOW).
+	Provider string
+}
+
 // forwardsData is the forwards page.
 type forwardsData struct {
 	Rows  []forwardRow
 	Total int
+	// Allow is the relay's allowlist; Own and Builtin count the
+	// operator's rules and the built-in ones.
+	Allow        []AllowRule
+	Own, Builtin int
 }
 
 // forwardsPage shows the tenant's newest forwards (at most maxShown).
 func (c *Console) forwardsPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ss := sessionFrom(r.Context())
-		var d forwardsData
+		d := forwardsData{Allow: c.d.Allowlist}
+		for _, a := range d.Allow {
+			if a.Provider == "" {
+				d.Own++
+			} else {
+				d.Builtin++
+			}
+		}
 		err := c.d.Audit.Each(r.Context(), ss.principal.Tenant, func(e audit.Entry) error {
 			row, ok := forwardOf(e)
 			if !ok {

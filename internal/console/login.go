@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -47,9 +48,14 @@ func (c *Console) login() http.Handler {
 			refused(http.StatusForbidden, p.Tenant, p.KeyID, "not an admin key", "The console needs a key with the admin scope.")
 			return
 		}
-		id, _ := c.sessions.create(p, c.d.Now())
+		id, _, err := c.d.Sessions.Create(r.Context(), p)
+		if err != nil {
+			c.d.Logger.ErrorContext(r.Context(), "console: storing the session failed", "err", server.RedactDigits(err.Error()))
+			c.refuse(w, r, http.StatusServiceUnavailable, "The session could not be stored; the store did not answer. Try again.")
+			return
+		}
 		if err := c.record(r, p.Tenant, p.KeyID, "console.signin", nil); err != nil {
-			c.sessions.end(id)
+			_ = c.d.Sessions.End(r.Context(), id)
 			c.refuse(w, r, http.StatusInternalServerError, "Sign-in could not be audited, so it was refused.")
 			return
 		}
@@ -64,7 +70,7 @@ func (c *Console) logout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ss := sessionFrom(r.Context())
 		if ck, err := r.Cookie(sessionCookie); err == nil {
-			c.sessions.end(ck.Value)
+			_ = c.d.Sessions.End(r.Context(), ck.Value)
 		}
 		_ = c.record(r, ss.principal.Tenant, ss.principal.KeyID, "console.signout", nil)
 		setCookie(w, r, sessionCookie, "")

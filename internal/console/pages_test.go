@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/forms"
 )
@@ -120,6 +122,12 @@ func TestForwardsFormsAndLastUsePages(t *testing.T) {
 	}
 	if resp.Header.Get("Content-Security-Policy") == "" || strings.Contains(page, "<script") {
 		t.Error("forwards page without its CSP, or with script")
+	}
+	// The allowlist: built-in providers and the operator's rule, each with its source.
+	if !strings.Contains(page, "<code>https://api.stripe.com:443</code></td><td>built in: Stripe") ||
+		!strings.Contains(page, "<code>http://127.0.0.1:9000</code></td><td>configured") ||
+		!strings.Contains(page, "1 from <code>CARDVAULT_FORWARD_ALLOW</code>, "+strconv.Itoa(len(forward.DefaultProviders))+" built in") {
+		t.Errorf("the forwards page does not show the allowlist:\n%s", page)
 	}
 	_, page = b.do("GET", "/console/forms", nil)
 	if !strings.Contains(page, `href="/v1/capture/iframe/`+f.ID+`"`) || !strings.Contains(page, "Checkout") {

@@ -13,7 +13,7 @@ import (
 
 // csp allows the console its own stylesheet and same-origin form posts,
 // nothing else: no script at all, no frame, no external asset.
-const csp = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+const csp = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; frame-src 'self'"
 
 // view is what every page template gets.
 type view struct {

@@ -2,86 +2,38 @@ package console
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/consolesessions"
 )
 
-// Cookie names. The session cookie carries only a random id; everything
-// else stays on the server.
+// Cookie names. The session cookie carries only a random secret; the
+// session itself is a sealed record in the store, under the secret's hash.
 const (
 	sessionCookie = "cardvault_console"
 	loginCookie   = "cardvault_console_login"
 )
 
-// session is a signed-in operator.
+// Sessions stores signed-in operators' sessions where every node sees
+// them (consolesessions over the vault's store), so no load balancer needs
+// sticky sessions. Get returns vault.ErrNotFound for an unknown secret and
+// consolesessions.ErrExpired, with the session, for one that has ended.
+type Sessions interface {
+	Create(ctx context.Context, p vault.Principal) (string, consolesessions.Session, error)
+	Get(ctx context.Context, secret string) (consolesessions.Session, error)
+	End(ctx context.Context, secret string) error
+}
+
+// session is a signed-in operator as the pages use it.
 type session struct {
 	principal vault.Principal
 	csrf      string
-	created   time.Time
-	lastSeen  time.Time
-}
-
-// sessions is the server-side session table, keyed by the SHA-256 of the
-// cookie value, so the table alone cannot be replayed as cookies.
-type sessions struct {
-	mu sync.Mutex
-	m  map[string]*session
-}
-
-func newSessions() *sessions { return &sessions{m: map[string]*session{}} }
-
-// key hashes a cookie value.
-func key(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:])
-}
-
-// create starts a session and returns its cookie value.
-func (s *sessions) create(p vault.Principal, now time.Time) (string, *session) {
-	id := seal.NewSecret()
-	ss := &session{principal: p, csrf: seal.NewSecret(), created: now, lastSeen: now}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, old := range s.m { // drop sessions idle for a day, so the table stays small
-		if now.Sub(old.lastSeen) > 24*time.Hour {
-			delete(s.m, k)
-		}
-	}
-	s.m[key(id)] = ss
-	return id, ss
-}
-
-// get finds a session; expired says it existed but is too old (and is
-// now gone).
-func (s *sessions) get(id string, now time.Time, ttl, max time.Duration) (ss *session, expired bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss = s.m[key(id)]
-	if ss == nil {
-		return nil, false
-	}
-	if now.Sub(ss.lastSeen) > ttl || now.Sub(ss.created) > max {
-		delete(s.m, key(id))
-		return ss, true
-	}
-	ss.lastSeen = now
-	return ss, false
-}
-
-// end removes a session.
-func (s *sessions) end(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, key(id))
 }
 
 // setCookie sets an HttpOnly, SameSite=Strict cookie under /console,
@@ -112,21 +64,26 @@ func (c *Console) signedIn(next http.Handler) http.Handler {
 			http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
 			return
 		}
-		ss, expired := c.sessions.get(ck.Value, c.d.Now(), c.o.SessionTTL, c.o.SessionMax)
-		if ss == nil {
-			http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
-			return
-		}
-		if expired {
+		stored, err := c.d.Sessions.Get(r.Context(), ck.Value)
+		ss := &session{principal: stored.Principal, csrf: stored.CSRF}
+		switch {
+		case errors.Is(err, consolesessions.ErrExpired):
 			_ = c.record(r, ss.principal.Tenant, ss.principal.KeyID, "console.refused", map[string]string{"reason": "session expired"})
 			setCookie(w, r, sessionCookie, "")
 			c.refuse(w, r, http.StatusUnauthorized, "Your session has expired. Sign in again.")
+			return
+		case errors.Is(err, vault.ErrNotFound):
+			http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
+			return
+		case err != nil:
+			c.d.Logger.ErrorContext(r.Context(), "console: reading the session failed", "err", server.RedactDigits(err.Error()))
+			c.refuse(w, r, http.StatusServiceUnavailable, "Your session could not be read; the store did not answer. Try again.")
 			return
 		}
 		// The key may have been revoked, or have expired, since sign-in.
 		k, err := c.d.Keys.GetAPIKey(r.Context(), ss.principal.Tenant, ss.principal.KeyID)
 		if err != nil || !k.RevokedAt.IsZero() || (!k.ExpiresAt.IsZero() && !c.d.Now().Before(k.ExpiresAt)) {
-			c.sessions.end(ck.Value)
+			_ = c.d.Sessions.End(r.Context(), ck.Value)
 			_ = c.record(r, ss.principal.Tenant, ss.principal.KeyID, "console.refused", map[string]string{"reason": "key no longer valid"})
 			setCookie(w, r, sessionCookie, "")
 			c.refuse(w, r, http.StatusUnauthorized, "The key this session signed in with is no longer valid. Sign in again.")

@@ -3,9 +3,11 @@ package console
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
@@ -22,7 +24,8 @@ var _ Webhooks = (*webhooks.Service)(nil)
 // webhookRow is one endpoint on the webhooks page, with its deliveries
 // counted by state and those not delivered listed.
 type webhookRow struct {
-	ID, URL, Events                      string
+	ID, Host, Events                     string
+	Created                              time.Time
 	Pending, Delivered, Failed, Canceled int
 	Open                                 []deliveryRow
 	More                                 bool
@@ -56,7 +59,7 @@ func (c *Console) webhooksPage() http.Handler {
 			eps, err = c.d.Webhooks.List(r.Context(), tenant, vault.Page{Limit: 100})
 		}
 		for _, ep := range eps {
-			row := webhookRow{ID: ep.ID, URL: ep.URL, Events: strings.Join(ep.EventNames(), " ")}
+			row := webhookRow{ID: ep.ID, Host: urlHost(ep.URL), Events: strings.Join(ep.EventNames(), " "), Created: ep.CreatedAt}
 			for after := ""; err == nil; {
 				var page []webhooks.Delivery
 				if page, err = c.d.Webhooks.Deliveries(r.Context(), tenant, ep.ID, vault.Page{After: after, Limit: 100}); err != nil {
@@ -99,8 +102,19 @@ func (row *webhookRow) count(d webhooks.Delivery) {
 		row.More = true
 		return
 	}
-	row.Open = append(row.Open, deliveryRow{EventID: d.EventID, Type: d.EventType, State: d.State, LastError: d.LastError,
+	row.Open = append(row.Open, deliveryRow{EventID: d.EventID, Type: d.EventType, State: d.State, LastError: server.RedactDigits(d.LastError),
 		Attempts: d.Attempts, LastStatus: d.LastStatus, NextAt: d.NextAt})
+}
+
+// urlHost is an endpoint URL's scheme and host (with its port): its path
+// and query may hold a credential of the receiver's, so the page never
+// shows them.
+func urlHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(unreadable URL)"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 func (row *webhookRow) total() int { return row.Pending + row.Delivered + row.Failed + row.Canceled }

@@ -10,6 +10,7 @@ import (
 	"github.com/cardvault/cardvault/internal/console"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
+	"github.com/cardvault/cardvault/internal/vault/consolesessions"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
@@ -26,10 +27,11 @@ func TestWebhooksPageShowsPendingDeliveries(t *testing.T) {
 	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
 		hooks = webhooks.New(d.Vault, relay, d.Logger(), webhooks.Options{})
 		return []server.Facade{console.New(console.Deps{Keys: d.Vault, Tenants: d.Vault, Webhooks: hooks,
-			Audit: d.Audit.(*audit.Log), Logger: d.Logger()}, console.Options{})}
+			Sessions: consolesessions.New(d.Vault, consolesessions.Options{}),
+			Audit:    d.Audit.(*audit.Log), Logger: d.Logger()}, console.Options{})}
 	}})
 	ctx := t.Context()
-	ep, err := hooks.Create(ctx, vault.DefaultTenant, webhooks.NewEndpoint{URL: down.URL + "/hook"})
+	ep, err := hooks.Create(ctx, vault.DefaultTenant, webhooks.NewEndpoint{URL: down.URL + "/hook/receiver-credential?token=receiver-token"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +50,9 @@ func TestWebhooksPageShowsPendingDeliveries(t *testing.T) {
 		!strings.Contains(page, "<strong>1</strong> pending") || !strings.Contains(page, "the endpoint answered 503") {
 		t.Fatalf("webhooks page %d:\n%s", resp.StatusCode, page)
 	}
-	if strings.Contains(page, ep.Secret) || strings.Contains(page, "<script") {
-		t.Fatal("the page shows the secret, or has script")
+	if strings.Contains(page, ep.Secret) || strings.Contains(page, "<script") || strings.Contains(page, "receiver-") ||
+		!strings.Contains(page, "<code>"+down.URL+"</code>") {
+		t.Fatal("the page shows the secret or the URL's path or query, or not its host, or has script")
 	}
 	other := newBrowser(t, e)
 	other.signIn(e.TenantKey(t, "acme"))

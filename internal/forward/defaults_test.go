@@ -71,3 +71,23 @@ func TestDefaultDestinations(t *testing.T) {
 		t.Error("a bad operator rule passed with defaults on")
 	}
 }
+
+// TestRulesNameTheirSource: the console's view of the allowlist lists the
+// built-in rules with their providers, then the operator's, canonical.
+func TestRulesNameTheirSource(t *testing.T) {
+	got, err := forward.Rules("http://127.0.0.1:9000, *.adyen.com", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(forward.DefaultProviders)
+	if len(got) != n+2 || got[0] != (forward.Rule{Rule: "https://api.stripe.com:443", Provider: "Stripe"}) ||
+		got[n] != (forward.Rule{Rule: "http://127.0.0.1:9000"}) || got[n+1] != (forward.Rule{Rule: "https://*.adyen.com:443"}) {
+		t.Errorf("rules %v", got)
+	}
+	if off, _ := forward.Rules("api.psp.example", false); len(off) != 1 || off[0].Provider != "" {
+		t.Errorf("without defaults: %v", off)
+	}
+	if _, err := forward.Rules("ftp://x", true); err == nil {
+		t.Error("a bad rule was accepted")
+	}
+}

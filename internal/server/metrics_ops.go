@@ -36,15 +36,11 @@ const (
 
 var webhookOutcomes = []string{WebhookDelivered, WebhookRetry, WebhookGaveUp}
 
-// Rotation kinds, the values of the kind label of the rotation series.
-const (
-	RotationMaster = "master"
-	RotationData   = "data"
-)
-
 // OpsMetrics are the operational series that features other than the HTTP
 // stack increment: rate limits, key suspensions, audit append failures,
-// forwards by destination, and key rotation progress. The alert rules and
+// forwards by destination. (Key rotation progress is not here: rotation
+// runs as its own process, so internal/rotate's collector reads it from
+// the store.) The alert rules and
 // dashboard in deploy/ refer to these names; a test keeps them in step.
 // Every series exists (at zero) from start, so alerts never see "absent".
 // A nil *OpsMetrics is valid and records nothing, so a feature may hold
@@ -55,8 +51,6 @@ type OpsMetrics struct {
 	suspensions  prometheus.Counter
 	auditFails   prometheus.Counter
 	forwards     *prometheus.CounterVec
-	rotPending   *prometheus.GaugeVec
-	rotResealed  *prometheus.CounterVec
 	webhooks     *prometheus.CounterVec
 	forwardHosts map[string]bool
 }
@@ -82,21 +76,13 @@ func NewOpsMetrics(reg prometheus.Registerer, hosts []string) *OpsMetrics {
 			Name: "cardvault_forward_requests_total",
 			Help: "Forwarded requests by allowlist rule (host:port) and outcome (ok, upstream_error, timeout, refused, error).",
 		}, []string{"host", "outcome"}),
-		rotPending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "cardvault_rotation_pending_records",
-			Help: "Records still sealed under an old key version, by rotation kind (master, data).",
-		}, []string{"kind"}),
-		rotResealed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cardvault_rotation_resealed_records_total",
-			Help: "Records re-wrapped or re-sealed by key rotation, by kind (master, data).",
-		}, []string{"kind"}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cardvault_webhook_attempts_total",
 			Help: "Webhook delivery attempts by outcome (delivered, retry, gave_up).",
 		}, []string{"outcome"}),
 		forwardHosts: map[string]bool{},
 	}
-	reg.MustRegister(m.rateLimited, m.suspensions, m.auditFails, m.forwards, m.rotPending, m.rotResealed, m.webhooks)
+	reg.MustRegister(m.rateLimited, m.suspensions, m.auditFails, m.forwards, m.webhooks)
 	for _, o := range webhookOutcomes {
 		m.webhooks.WithLabelValues(o)
 	}
@@ -105,10 +91,6 @@ func NewOpsMetrics(reg prometheus.Registerer, hosts []string) *OpsMetrics {
 		for _, o := range forwardOutcomes {
 			m.forwards.WithLabelValues(h, o)
 		}
-	}
-	for _, k := range []string{RotationMaster, RotationData} {
-		m.rotPending.WithLabelValues(k)
-		m.rotResealed.WithLabelValues(k)
 	}
 	return m
 }
@@ -158,14 +140,4 @@ func (m *OpsMetrics) Forwarded(host, outcome string) {
 		outcome = ForwardError
 	}
 	m.forwards.WithLabelValues(host, outcome).Inc()
-}
-
-// RotationProgress records a rotation batch of kind (RotationMaster or
-// RotationData): resealed records done in this batch, pending left.
-func (m *OpsMetrics) RotationProgress(kind string, resealed, pending int) {
-	if m == nil || (kind != RotationMaster && kind != RotationData) {
-		return
-	}
-	m.rotResealed.WithLabelValues(kind).Add(float64(resealed))
-	m.rotPending.WithLabelValues(kind).Set(float64(pending))
 }

@@ -12,8 +12,6 @@ func TestOpsMetricsBoundLabels(t *testing.T) {
 	m := NewOpsMetrics(reg, []string{"api.psp.example:443"})
 	m.Forwarded("api.psp.example:443", ForwardTimeout)
 	m.Forwarded("attacker-chosen.example:443", "weird")
-	m.RotationProgress(RotationData, 10, 90)
-	m.RotationProgress("bogus", 1, 1)
 	m.RateLimited()
 	m.KeySuspended()
 	m.AuditAppendFailed()
@@ -26,20 +24,16 @@ func TestOpsMetricsBoundLabels(t *testing.T) {
 	if got := testutil.ToFloat64(m.forwards.WithLabelValues("other", ForwardError)); got != 1 {
 		t.Errorf("a host outside the allowlist and an unknown outcome must count as other/error, got %v", got)
 	}
-	if got := testutil.ToFloat64(m.rotPending.WithLabelValues(RotationData)); got != 90 {
-		t.Errorf("pending = %v, want 90", got)
-	}
 	if got := testutil.ToFloat64(m.webhooks.WithLabelValues(WebhookRetry)); got != 1 {
 		t.Errorf("webhook retries = %v, want 1", got)
 	}
-	// Every series exists from start: 1 host x 5 outcomes + other/error, 2 kinds x 2, 3 counters,
+	// Every series exists from start: 1 host x 5 outcomes + other/error, 3 counters,
 	// 3 webhook outcomes (an unknown outcome adds none).
-	if n := testutil.CollectAndCount(reg); n != 5+1+4+3+3 {
-		t.Errorf("series = %d, want %d", n, 5+1+4+3+3)
+	if n := testutil.CollectAndCount(reg); n != 5+1+3+3 {
+		t.Errorf("series = %d, want %d", n, 5+1+3+3)
 	}
 	var none *OpsMetrics
 	none.RateLimited()
 	none.Forwarded("x", ForwardOK)
-	none.RotationProgress(RotationMaster, 1, 1)
 	none.WebhookAttempt(WebhookDelivered)
 }

@@ -69,6 +69,9 @@ const (
 	// KindKeyLastUse is when an API key was last used (lastuse.go); id is
 	// the key's id.
 	KindKeyLastUse = "key_last_use"
+	// KindConsoleSession is an operator's console session
+	// (consolesessions); its id is a hash of the browser's secret.
+	KindConsoleSession = "console_session"
 	// KindWebhookEndpoint is a tenant's webhook endpoint: its URL, the
 	// events it wants and its signing secret.
 	KindWebhookEndpoint = "webhook_endpoint"

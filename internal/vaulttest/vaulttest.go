@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cardvault/cardvault/internal/api"
+	"github.com/cardvault/cardvault/internal/apidoc/apidoctest"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/server"
@@ -73,23 +74,33 @@ type Options struct {
 	// PCIVault tunes the PCI Vault domain; a nil KDF means the cheap
 	// seal.TestKDFParams.
 	PCIVault pcivault.Options
+	// Node, when set, makes this vault another node of that one: the same
+	// store, master key, clock and admin key, its own service and server,
+	// as two cardvault processes on one database.
+	Node *Env
 }
 
 // New starts a vault on a fresh SQLite store and returns it with an admin key.
 func New(tb testing.TB, o Options) *Env {
 	tb.Helper()
 	ctx := context.Background()
-	path := filepath.Join(tb.TempDir(), "cardvault.db")
-	store, err := sqlite.Open(ctx, path)
-	if err != nil {
-		tb.Fatal(err)
+	e := &Env{Log: &SyncBuffer{}, Registry: prometheus.NewRegistry(), Clock: &Clock{}}
+	var keyring *seal.Keyring
+	if o.Node != nil {
+		e.Store, e.Path, e.Clock, keyring = o.Node.Store, o.Node.Path, o.Node.Clock, o.Node.Vault.Keyring()
+	} else {
+		e.Path = filepath.Join(tb.TempDir(), "cardvault.db")
+		store, err := sqlite.Open(ctx, e.Path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { store.Close() })
+		if keyring, err = seal.NewKeyring(1, map[uint32][]byte{1: seal.GenerateKey()}); err != nil {
+			tb.Fatal(err)
+		}
+		e.Store = store
 	}
-	tb.Cleanup(func() { store.Close() })
-	keyring, err := seal.NewKeyring(1, map[uint32][]byte{1: seal.GenerateKey()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	e := &Env{Store: store, Log: &SyncBuffer{}, Registry: prometheus.NewRegistry(), Clock: &Clock{}, Path: path}
+	store := e.Store
 	e.Logger = slog.New(slog.NewJSONHandler(e.Log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.Vault = vault.New(store, keyring, vault.Options{Now: e.Clock.Now, Logger: e.Logger})
 	if err := e.Vault.Init(ctx); err != nil {
@@ -97,6 +108,9 @@ func New(tb testing.TB, o Options) *Env {
 	}
 	e.Audit = audit.New(store, e.Vault.MAC, e.Vault.Keyring(), e.Clock.Now)
 	e.AdminKey = "test-admin-key-" + seal.NewSecret()
+	if o.Node != nil {
+		e.AdminKey = o.Node.AdminKey
+	}
 	if err := e.Vault.EnsureBootstrapKey(ctx, e.AdminKey); err != nil {
 		tb.Fatal(err)
 	}
@@ -112,7 +126,10 @@ func New(tb testing.TB, o Options) *Env {
 			PCI: e.PCI, Log: e.Logger, Audit: e.Audit, NetworkTokens: e.NetworkTokens})
 	}
 	e.Server = server.New(server.Config{Logger: e.Logger, Registry: e.Registry, Ready: e.Vault, MaxBody: o.MaxBody, Facades: facades})
-	ts := httptest.NewServer(e.Server)
+	// Every exchange on a documented operation is checked against its
+	// OpenAPI document (apidoctest.Handler), so no facade test can pass
+	// with an answer its document does not describe.
+	ts := httptest.NewServer(apidoctest.Handler(tb, e.Server))
 	tb.Cleanup(ts.Close)
 	e.URL = ts.URL
 	return e

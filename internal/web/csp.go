@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -29,10 +30,15 @@ var anyHTTPSFramers = []string{Self, AnyHTTPS}
 
 // framers returns the frame ancestors of a page: the allowed origins when
 // there are any, else every https origin when anyHTTPS is set, else none
-// (Policy's default, the vault itself).
+// (Policy's default, the vault itself). A page framed like PCI Vault's
+// forms (anyHTTPS) keeps the vault itself among its framers when allowed
+// narrows them, so that the operator console's live preview can frame it.
 func framers(allowed []string, anyHTTPS bool) []string {
-	if len(allowed) == 0 && anyHTTPS {
+	switch {
+	case len(allowed) == 0 && anyHTTPS:
 		return anyHTTPSFramers
+	case anyHTTPS && !slices.Contains(allowed, Self):
+		return append([]string{Self}, allowed...)
 	}
 	return allowed
 }

@@ -97,7 +97,9 @@ type FormConfig struct {
 	// FramedByAnyHTTPS, when AllowedOrigins is empty, lets any https
 	// origin (and the page's own) frame the page, as PCI Vault's forms
 	// are. The message still goes only to the page's own origin, never to
-	// a parent nobody listed. false keeps AllowedOrigins' default.
+	// a parent nobody listed. With AllowedOrigins, the page's own origin
+	// stays among the framers (the operator console's live preview).
+	// false keeps AllowedOrigins' default.
 	FramedByAnyHTTPS bool
 	// StyleLinks are https style sheets the page links after its own
 	// (PCI Vault's css_links; see CheckStyleLink); their origins join

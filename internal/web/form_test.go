@@ -186,3 +186,23 @@ func TestNonceIsFresh(t *testing.T) {
 		t.Errorf("nonces %q %q", a, b)
 	}
 }
+
+// TestPCIVaultFormsStayFramableByTheVault: a form framed like PCI Vault's
+// keeps the vault itself among its framers when its allowed origins narrow
+// them (the console's live preview frames it); other pages do not.
+func TestPCIVaultFormsStayFramableByTheVault(t *testing.T) {
+	for _, tc := range []struct {
+		anyHTTPS bool
+		want     string
+	}{{true, "frame-ancestors 'self' https://shop.example"}, {false, "frame-ancestors https://shop.example"}} {
+		w := httptest.NewRecorder()
+		err := RenderForm(w, FormConfig{Nonce: fixedNonce, Fields: allFields(), SubmitURL: "/x", AllowedOrigins: []string{"https://shop.example"},
+			FramedByAnyHTTPS: tc.anyHTTPS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if csp := w.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, tc.want) {
+			t.Errorf("FramedByAnyHTTPS %v: %s, want %s", tc.anyHTTPS, csp, tc.want)
+		}
+	}
+}

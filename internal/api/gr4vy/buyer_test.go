@@ -36,7 +36,7 @@ func TestBuyerLifecycle(t *testing.T) {
 	e := newEnv(t, "", forward.Options{})
 	w := []string{"Authorization", "Bearer " + e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)}
 
-	resp, b := do(t, e, "POST", "/buyers", `{"display_name":"Ada Lovelace","external_identifier":"buyer-1",`+
+	resp, b := e.Do(t, "POST", "/buyers", `{"display_name":"Ada Lovelace","external_identifier":"buyer-1",`+
 		`"billing_details":{"first_name":"Ada","phone_number":"+442071838750","address":{"country":"GB","line1":"12 St James's Sq"},`+
 		`"tax_id":{"value":"GB123","kind":"gb.vat"}}}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
@@ -45,18 +45,18 @@ func TestBuyerLifecycle(t *testing.T) {
 		buyer.BillingDetails == nil || buyer.BillingDetails.Address.Country != "GB" {
 		t.Fatalf("created %s", b)
 	}
-	resp, b = do(t, e, "POST", "/buyers", `{"external_identifier":"buyer-1"}`, w...)
+	resp, b = e.Do(t, "POST", "/buyers", `{"external_identifier":"buyer-1"}`, w...)
 	assertError(t, resp, b, http.StatusConflict, "duplicate_record", "already exists")
 
-	resp, b = do(t, e, "GET", "/buyers?external_identifier=buyer-1", "", w...)
+	resp, b = e.Do(t, "GET", "/buyers?external_identifier=buyer-1", "", w...)
 	if got := vaulttest.Decode[struct{ Items []buyerResp }](t, b); resp.StatusCode != 200 || len(got.Items) != 1 || got.Items[0].ID != buyer.ID {
 		t.Fatalf("list by external identifier: %s", b)
 	}
-	resp, b = do(t, e, "GET", "/buyers?search=lovelace", "", w...)
+	resp, b = e.Do(t, "GET", "/buyers?search=lovelace", "", w...)
 	if got := vaulttest.Decode[struct{ Items []buyerResp }](t, b); resp.StatusCode != 200 || len(got.Items) != 1 {
 		t.Fatalf("search: %s", b)
 	}
-	resp, b = do(t, e, "PUT", "/buyers/"+buyer.ID, `{"display_name":"Ada King","billing_details":null}`, w...)
+	resp, b = e.Do(t, "PUT", "/buyers/"+buyer.ID, `{"display_name":"Ada King","billing_details":null}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusOK)
 	if got := vaulttest.Decode[buyerResp](t, b); *got.DisplayName != "Ada King" || got.BillingDetails != nil ||
 		got.ExternalIdentifier == nil || *got.ExternalIdentifier != "buyer-1" {
@@ -64,49 +64,49 @@ func TestBuyerLifecycle(t *testing.T) {
 	}
 
 	// Shipping details.
-	resp, b = do(t, e, "POST", "/buyers/"+buyer.ID+"/shipping-details", `{"first_name":"Ada","address":{"city":"London"}}`, w...)
+	resp, b = e.Do(t, "POST", "/buyers/"+buyer.ID+"/shipping-details", `{"first_name":"Ada","address":{"city":"London"}}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	ship := vaulttest.Decode[struct{ ID, Type string }](t, b)
 	path := "/buyers/" + buyer.ID + "/shipping-details/" + ship.ID
-	resp, b = do(t, e, "PUT", path, `{"last_name":"King"}`, w...)
+	resp, b = e.Do(t, "PUT", path, `{"last_name":"King"}`, w...)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"first_name":"Ada"`) || !strings.Contains(string(b), `"last_name":"King"`) {
 		t.Fatalf("update shipping: %d %s", resp.StatusCode, b)
 	}
-	resp, b = do(t, e, "GET", "/buyers/"+buyer.ID+"/shipping-details", "", w...)
+	resp, b = e.Do(t, "GET", "/buyers/"+buyer.ID+"/shipping-details", "", w...)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), ship.ID) {
 		t.Fatalf("list shipping: %s", b)
 	}
-	resp, b = do(t, e, "DELETE", path, "", w...)
+	resp, b = e.Do(t, "DELETE", path, "", w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
-	resp, b = do(t, e, "GET", path, "", w...)
+	resp, b = e.Do(t, "GET", path, "", w...)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "shipping details")
 
 	// Payment methods that belong to the buyer, by id and by external identifier.
 	card := `{"method":"card","number":"` + visaPAN + `","expiration_date":"12/39"`
-	resp, b = do(t, e, "POST", "/payment-methods", card+`,"buyer_id":"`+buyer.ID+`"}`, w...)
+	resp, b = e.Do(t, "POST", "/payment-methods", card+`,"buyer_id":"`+buyer.ID+`"}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	pm1 := vaulttest.Decode[pmResp](t, b)
 	if pm1.Buyer == nil || pm1.Buyer.ID != buyer.ID {
 		t.Fatalf("payment method created for the buyer: %s", b)
 	}
-	resp, b = do(t, e, "POST", "/payment-methods", card+`,"buyer_external_identifier":"buyer-1"}`, w...)
+	resp, b = e.Do(t, "POST", "/payment-methods", card+`,"buyer_external_identifier":"buyer-1"}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	pm2 := vaulttest.Decode[pmResp](t, b)
-	resp, b = do(t, e, "POST", "/payment-methods", card+`}`, w...)
+	resp, b = e.Do(t, "POST", "/payment-methods", card+`}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	loose := vaulttest.Decode[pmResp](t, b)
 
-	resp, b = do(t, e, "GET", "/payment-methods/"+pm2.ID, "", w...)
+	resp, b = e.Do(t, "GET", "/payment-methods/"+pm2.ID, "", w...)
 	if got := vaulttest.Decode[pmResp](t, b); resp.StatusCode != 200 || got.Buyer == nil || got.Buyer.ID != buyer.ID {
 		t.Fatalf("get: %s", b)
 	}
 	for _, q := range []string{"buyer_id=" + buyer.ID, "buyer_external_identifier=buyer-1"} {
-		resp, b = do(t, e, "GET", "/buyers/payment-methods?"+q, "", w...)
+		resp, b = e.Do(t, "GET", "/buyers/payment-methods?"+q, "", w...)
 		got := vaulttest.Decode[struct{ Items []pmResp }](t, b)
 		if resp.StatusCode != 200 || len(got.Items) != 2 || got.Items[0].ID != pm1.ID || got.Items[1].ID != pm2.ID {
 			t.Fatalf("buyer's payment methods (%s): %s", q, b)
 		}
-		resp, b = do(t, e, "GET", "/payment-methods?limit=1&"+q, "", w...)
+		resp, b = e.Do(t, "GET", "/payment-methods?limit=1&"+q, "", w...)
 		page := vaulttest.Decode[struct {
 			Items      []pmResp
 			NextCursor *string `json:"next_cursor"`
@@ -114,26 +114,26 @@ func TestBuyerLifecycle(t *testing.T) {
 		if resp.StatusCode != 200 || len(page.Items) != 1 || page.Items[0].ID != pm1.ID || page.NextCursor == nil {
 			t.Fatalf("list filtered by buyer (%s): %s", q, b)
 		}
-		_, b = do(t, e, "GET", "/payment-methods?limit=1&cursor="+*page.NextCursor+"&"+q, "", w...)
+		_, b = e.Do(t, "GET", "/payment-methods?limit=1&cursor="+*page.NextCursor+"&"+q, "", w...)
 		if page := vaulttest.Decode[struct{ Items []pmResp }](t, b); len(page.Items) != 1 || page.Items[0].ID != pm2.ID {
 			t.Fatalf("second page filtered by buyer (%s): %s", q, b)
 		}
 	}
-	resp, b = do(t, e, "GET", "/buyers/payment-methods?buyer_id="+uuid.NewString(), "", w...)
+	resp, b = e.Do(t, "GET", "/buyers/payment-methods?buyer_id="+uuid.NewString(), "", w...)
 	if got := vaulttest.Decode[struct{ Items []pmResp }](t, b); resp.StatusCode != 200 || len(got.Items) != 0 {
 		t.Fatalf("unknown buyer's payment methods: %s", b)
 	}
 
 	// Deleting the buyer deletes its payment methods, not the others.
-	resp, b = do(t, e, "DELETE", "/buyers/"+buyer.ID, "", w...)
+	resp, b = e.Do(t, "DELETE", "/buyers/"+buyer.ID, "", w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
 	for _, id := range []string{pm1.ID, pm2.ID} {
-		resp, b = do(t, e, "GET", "/payment-methods/"+id, "", w...)
+		resp, b = e.Do(t, "GET", "/payment-methods/"+id, "", w...)
 		assertError(t, resp, b, http.StatusNotFound, "not_found", "could not be found")
 	}
-	resp, b = do(t, e, "GET", "/payment-methods/"+loose.ID, "", w...)
+	resp, b = e.Do(t, "GET", "/payment-methods/"+loose.ID, "", w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusOK)
-	resp, b = do(t, e, "GET", "/buyers/"+buyer.ID, "", w...)
+	resp, b = e.Do(t, "GET", "/buyers/"+buyer.ID, "", w...)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "buyer")
 	e.AssertLogClean(t, visaPAN)
 }
@@ -143,7 +143,7 @@ func TestBuyerBadInput(t *testing.T) {
 	e := newEnv(t, "", forward.Options{})
 	w := []string{"Authorization", "Bearer " + e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)}
 	other := e.TenantKey(t, "acme")
-	resp, b := do(t, e, "POST", "/buyers", `{"display_name":"x"}`, "Authorization", "Bearer "+other)
+	resp, b := e.Do(t, "POST", "/buyers", `{"display_name":"x"}`, "Authorization", "Bearer "+other)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	foreign := vaulttest.Decode[buyerResp](t, b)
 	for _, tc := range []struct {

@@ -33,7 +33,7 @@ func TestCheckoutSessionLifecycle(t *testing.T) {
 	e := newEnv(t, u.rule(), forward.Options{})
 	w := []string{"Authorization", "Bearer " + e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead, vault.ScopeForward)}
 
-	resp, b := do(t, e, "POST", "/checkout/sessions", `{"amount":1299,"currency":"EUR","metadata":{"order":"o-1"},"expires_in":7200}`, w...)
+	resp, b := e.Do(t, "POST", "/checkout/sessions", `{"amount":1299,"currency":"EUR","metadata":{"order":"o-1"},"expires_in":7200}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	cs := vaulttest.Decode[checkoutResp](t, b)
 	if cs.Type != "checkout-session" || cs.Amount == nil || *cs.Amount != 1299 || cs.PaymentMethod != nil ||
@@ -41,19 +41,19 @@ func TestCheckoutSessionLifecycle(t *testing.T) {
 		t.Fatalf("created %s", b)
 	}
 	path := "/checkout/sessions/" + cs.ID
-	resp, b = do(t, e, "PUT", path, `{"amount":1500,"currency":"EUR"}`, w...)
+	resp, b = e.Do(t, "PUT", path, `{"amount":1500,"currency":"EUR"}`, w...)
 	if got := vaulttest.Decode[checkoutResp](t, b); resp.StatusCode != 200 || *got.Amount != 1500 || !got.ExpiresAt.Equal(cs.ExpiresAt) {
 		t.Fatalf("update: %s", b)
 	}
 
 	// The browser: no credential but the session id.
-	resp, b = do(t, e, "POST", path+"/card-details", `{"bin":"41111111"}`)
+	resp, b = e.Do(t, "POST", path+"/card-details", `{"bin":"41111111"}`)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"scheme":"visa"`) {
 		t.Fatalf("card details: %d %s", resp.StatusCode, b)
 	}
-	resp, b = do(t, e, "PUT", path+"/fields", `{"payment_method":{"method":"card","number":"`+visaPAN+`","expiration_date":"07/31","security_code":"737"}}`)
+	resp, b = e.Do(t, "PUT", path+"/fields", `{"payment_method":{"method":"card","number":"`+visaPAN+`","expiration_date":"07/31","security_code":"737"}}`)
 	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
-	resp, b = do(t, e, "GET", path, "", w...)
+	resp, b = e.Do(t, "GET", path, "", w...)
 	if got := vaulttest.Decode[checkoutResp](t, b); resp.StatusCode != 200 || got.PaymentMethod == nil ||
 		got.PaymentMethod.Label != "1111" || got.PaymentMethod.ID != nil {
 		t.Fatalf("session with a card: %s", b)
@@ -72,9 +72,9 @@ func TestCheckoutSessionLifecycle(t *testing.T) {
 	}
 
 	// Store the session's card for a buyer; the code stays with the session.
-	resp, b = do(t, e, "POST", "/buyers", `{"external_identifier":"shopper-1"}`, w...)
+	resp, b = e.Do(t, "POST", "/buyers", `{"external_identifier":"shopper-1"}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
-	resp, b = do(t, e, "POST", "/payment-methods", `{"method":"checkout-session","id":"`+cs.ID+`","buyer_external_identifier":"shopper-1","external_identifier":"pm-1"}`, w...)
+	resp, b = e.Do(t, "POST", "/payment-methods", `{"method":"checkout-session","id":"`+cs.ID+`","buyer_external_identifier":"shopper-1","external_identifier":"pm-1"}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	pm := vaulttest.Decode[pmResp](t, b)
 	if pm.Buyer == nil || !strings.Contains(string(b), `"label":"1111"`) || !strings.Contains(string(b), `"expiration_date":"07/31"`) {
@@ -83,7 +83,7 @@ func TestCheckoutSessionLifecycle(t *testing.T) {
 	if hold, err := e.Vault.SecurityCodeStatus(t.Context(), vault.DefaultTenant, pm.ID); err != nil || hold.Held {
 		t.Fatalf("the session's security code was stored with the card: %+v %v", hold, err)
 	}
-	_, b = do(t, e, "GET", path, "", w...)
+	_, b = e.Do(t, "GET", path, "", w...)
 	if got := vaulttest.Decode[checkoutResp](t, b); got.PaymentMethod == nil || got.PaymentMethod.ID == nil || *got.PaymentMethod.ID != pm.ID {
 		t.Fatalf("session after storing: %s", b)
 	}
@@ -95,13 +95,13 @@ func TestCheckoutSessionLifecycle(t *testing.T) {
 	}
 
 	// Deleted: the session, its card and code are gone; the stored card stays.
-	resp, b = do(t, e, "DELETE", path, "", w...)
+	resp, b = e.Do(t, "DELETE", path, "", w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
 	resp, b = e.Do(t, "POST", "/vault-forward", tpl, append(fwd, "X-Vault-Forward-Checkout-Session", cs.ID)...)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "checkout session")
-	resp, b = do(t, e, "PUT", path+"/fields", `{"payment_method":{"method":"card","number":"`+visaPAN+`","expiration_date":"07/31"}}`)
+	resp, b = e.Do(t, "PUT", path+"/fields", `{"payment_method":{"method":"card","number":"`+visaPAN+`","expiration_date":"07/31"}}`)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "checkout session")
-	resp, b = do(t, e, "GET", "/payment-methods/"+pm.ID, "", w...)
+	resp, b = e.Do(t, "GET", "/payment-methods/"+pm.ID, "", w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusOK)
 	if n := len(u.requests()); n != 2 {
 		t.Fatalf("%d forwards reached the provider, want 2", n)
@@ -114,14 +114,14 @@ func TestCheckoutSessionBadInput(t *testing.T) {
 	u := newUpstream(t, nil)
 	e := newEnv(t, u.rule(), forward.Options{})
 	w := []string{"Authorization", "Bearer " + e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead, vault.ScopeForward)}
-	resp, b := do(t, e, "POST", "/checkout/sessions", "", w...)
+	resp, b := e.Do(t, "POST", "/checkout/sessions", "", w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	empty := vaulttest.Decode[checkoutResp](t, b)
 	if got := empty.ExpiresAt.Sub(e.Vault.Now()).Round(time.Minute); got != time.Hour {
 		t.Fatalf("default lifetime %v, want 1h", got)
 	}
 	other := e.TenantKey(t, "acme")
-	_, b = do(t, e, "POST", "/checkout/sessions", "", "Authorization", "Bearer "+other)
+	_, b = e.Do(t, "POST", "/checkout/sessions", "", "Authorization", "Bearer "+other)
 	foreign := vaulttest.Decode[checkoutResp](t, b)
 
 	fields := func(pm string) string { return `{"payment_method":` + pm + `}` }

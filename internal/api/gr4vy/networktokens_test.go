@@ -42,7 +42,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	pm := storeCard(t, e, vault.DefaultTenant, visaPAN, "12/30", "Ann Lee", "")
 	base := "/payment-methods/" + pm + "/network-tokens"
 
-	resp, b := do(t, e, "POST", base, `{"merchant_initiated":false,"is_subsequent_payment":false,"security_code":"123"}`, reveal...)
+	resp, b := e.Do(t, "POST", base, `{"merchant_initiated":false,"is_subsequent_payment":false,"security_code":"123"}`, reveal...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	tok := vaulttest.Decode[ntToken](t, b)
 	dpan, err := card.ParsePAN(tok.Token)
@@ -64,7 +64,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	nt := base + "/" + tok.ID
 
 	// Without cards:reveal the DPAN is masked.
-	resp, b = do(t, e, "GET", base, "", masked...)
+	resp, b = e.Do(t, "GET", base, "", masked...)
 	vaulttest.WantStatus(t, resp, b, http.StatusOK)
 	list := vaulttest.Decode[struct{ Items []ntToken }](t, b).Items
 	if len(list) != 1 || list[0].ID != tok.ID || list[0].Token != dpan.Masked() || strings.Contains(string(b), dpan.Digits()) {
@@ -73,7 +73,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 
 	cryptogram := func(status int, want string) string {
 		t.Helper()
-		resp, b := do(t, e, "POST", nt+"/cryptogram", `{"merchant_initiated":true}`, masked...)
+		resp, b := e.Do(t, "POST", nt+"/cryptogram", `{"merchant_initiated":true}`, masked...)
 		if status != http.StatusCreated {
 			assertError(t, resp, b, status, "bad_request", want)
 			return ""
@@ -91,7 +91,7 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 
 	step := func(method, path string, status int, wantState, wantMessage string) {
 		t.Helper()
-		resp, b := do(t, e, method, path, "", masked...)
+		resp, b := e.Do(t, method, path, "", masked...)
 		switch {
 		case status >= 400:
 			assertError(t, resp, b, status, "bad_request", wantMessage)
@@ -114,35 +114,35 @@ func TestNetworkTokenLifecycle(t *testing.T) {
 	cryptogram(400, "deleted")
 	step("POST", nt+"/resume", 400, "", "deleted")
 	step("DELETE", nt, 400, "", "deleted")
-	resp, b = do(t, e, "GET", base, "", masked...)
+	resp, b = e.Do(t, "GET", base, "", masked...)
 	vaulttest.WantStatus(t, resp, b, http.StatusOK)
 	if list := vaulttest.Decode[struct{ Items []ntToken }](t, b).Items; len(list) != 1 || list[0].Status != "deleted" {
 		t.Errorf("list after delete: %s", b)
 	}
 
 	// Deleting the payment method deletes its live tokens.
-	resp, b = do(t, e, "POST", base, `{"merchant_initiated":false,"is_subsequent_payment":true}`, masked...)
+	resp, b = e.Do(t, "POST", base, `{"merchant_initiated":false,"is_subsequent_payment":true}`, masked...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	live := vaulttest.Decode[ntToken](t, b).ID
-	resp, b = do(t, e, "DELETE", "/payment-methods/"+pm, "", masked...)
+	resp, b = e.Do(t, "DELETE", "/payment-methods/"+pm, "", masked...)
 	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
-	resp, b = do(t, e, "GET", base, "", masked...)
+	resp, b = e.Do(t, "GET", base, "", masked...)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "payment method")
 	if got, err := e.NetworkTokens.Get(t.Context(), vault.DefaultTenant, live); err != nil || got.State != tsp.StateDeleted {
 		t.Errorf("token of the deleted payment method: state %s, %v", got.State, err)
 	}
 
 	// So does deleting the buyer the payment method belongs to.
-	resp, b = do(t, e, "POST", "/buyers", `{"display_name":"Ann Lee"}`, masked...)
+	resp, b = e.Do(t, "POST", "/buyers", `{"display_name":"Ann Lee"}`, masked...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	buyer := vaulttest.Decode[struct{ ID string }](t, b).ID
-	resp, b = do(t, e, "POST", "/payment-methods", `{"method":"card","number":"`+mastercardPAN+`","expiration_date":"12/30","buyer_id":"`+buyer+`"}`, masked...)
+	resp, b = e.Do(t, "POST", "/payment-methods", `{"method":"card","number":"`+mastercardPAN+`","expiration_date":"12/30","buyer_id":"`+buyer+`"}`, masked...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	owned := vaulttest.Decode[struct{ ID string }](t, b).ID
-	resp, b = do(t, e, "POST", "/payment-methods/"+owned+"/network-tokens", `{"merchant_initiated":false,"is_subsequent_payment":false}`, masked...)
+	resp, b = e.Do(t, "POST", "/payment-methods/"+owned+"/network-tokens", `{"merchant_initiated":false,"is_subsequent_payment":false}`, masked...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	live = vaulttest.Decode[ntToken](t, b).ID
-	resp, b = do(t, e, "DELETE", "/buyers/"+buyer, "", masked...)
+	resp, b = e.Do(t, "DELETE", "/buyers/"+buyer, "", masked...)
 	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
 	if got, err := e.NetworkTokens.Get(t.Context(), vault.DefaultTenant, live); err != nil || got.State != tsp.StateDeleted {
 		t.Errorf("token of the deleted buyer's payment method: state %s, %v", got.State, err)
@@ -164,7 +164,7 @@ func TestNetworkTokenRefusals(t *testing.T) {
 	foreign := storeCard(t, e, "acme", visaPAN, "12/30", "", "")
 	good := `{"merchant_initiated":false,"is_subsequent_payment":false}`
 	provision := func(pm string) string {
-		resp, b := do(t, e, "POST", "/payment-methods/"+pm+"/network-tokens", good, auth...)
+		resp, b := e.Do(t, "POST", "/payment-methods/"+pm+"/network-tokens", good, auth...)
 		vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 		return vaulttest.Decode[ntToken](t, b).ID
 	}
@@ -191,12 +191,12 @@ func TestNetworkTokenRefusals(t *testing.T) {
 		"read-only key":         {"POST", "/payment-methods/" + pm + "/network-tokens", good, readOnly, 403, "forbidden", "cards:write"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			resp, b := do(t, e, tc.method, tc.path, tc.body, tc.headers...)
+			resp, b := e.Do(t, tc.method, tc.path, tc.body, tc.headers...)
 			assertError(t, resp, b, tc.status, tc.code, tc.want)
 		})
 	}
 	// A read-only key may mint a cryptogram, as Gr4vy's payment-methods.read may.
-	resp, b := do(t, e, "POST", "/payment-methods/"+pm+"/network-tokens/"+tok+"/cryptogram", `{"merchant_initiated":false}`, readOnly...)
+	resp, b := e.Do(t, "POST", "/payment-methods/"+pm+"/network-tokens/"+tok+"/cryptogram", `{"merchant_initiated":false}`, readOnly...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	e.AssertLogClean(t, visaPAN, mastercardPAN, jcbPAN)
 }
@@ -210,6 +210,6 @@ func TestNetworkTokensNotConfigured(t *testing.T) {
 		return []server.Facade{gr4vy.New(d)}
 	}})
 	pm := storeCard(t, e, vault.DefaultTenant, visaPAN, "12/30", "", "")
-	resp, b := do(t, e, "GET", "/payment-methods/"+pm+"/network-tokens", "", "Authorization", "Bearer "+e.AdminKey)
+	resp, b := e.Do(t, "GET", "/payment-methods/"+pm+"/network-tokens", "", "Authorization", "Bearer "+e.AdminKey)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "network tokens are not available")
 }

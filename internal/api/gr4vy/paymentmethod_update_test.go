@@ -14,14 +14,14 @@ func TestUpdatePaymentMethod(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "", forward.Options{})
 	w := []string{"Authorization", "Bearer " + e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)}
-	resp, b := do(t, e, "POST", "/payment-methods", `{"number":"`+visaPAN+`","expiration_date":"12/39","external_identifier":"a"}`, w...)
+	resp, b := e.Do(t, "POST", "/payment-methods", `{"number":"`+visaPAN+`","expiration_date":"12/39","external_identifier":"a"}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	pm := vaulttest.Decode[pmResp](t, b)
-	_, b = do(t, e, "POST", "/buyers", `{"external_identifier":"shopper"}`, w...)
+	_, b = e.Do(t, "POST", "/buyers", `{"external_identifier":"shopper"}`, w...)
 	buyer := vaulttest.Decode[buyerResp](t, b)
 	path := "/payment-methods/" + pm.ID
 
-	resp, b = do(t, e, "PUT", path, `{"expiration_date":"01/40","external_identifier":"b","buyer_external_identifier":"shopper"}`, w...)
+	resp, b = e.Do(t, "PUT", path, `{"expiration_date":"01/40","external_identifier":"b","buyer_external_identifier":"shopper"}`, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusOK)
 	got := vaulttest.Decode[struct {
 		ExpirationDate     string  `json:"expiration_date"`
@@ -31,11 +31,11 @@ func TestUpdatePaymentMethod(t *testing.T) {
 	if got.ExpirationDate != "01/40" || *got.ExternalIdentifier != "b" || got.Buyer == nil || got.Buyer.ID != buyer.ID {
 		t.Fatalf("update: %s", b)
 	}
-	_, b = do(t, e, "GET", "/buyers/payment-methods?buyer_id="+buyer.ID, "", w...)
+	_, b = e.Do(t, "GET", "/buyers/payment-methods?buyer_id="+buyer.ID, "", w...)
 	if !strings.Contains(string(b), pm.ID) {
 		t.Fatalf("the buyer does not list its new card: %s", b)
 	}
-	resp, b = do(t, e, "PUT", path, `{"external_identifier":null,"buyer_id":null}`, w...)
+	resp, b = e.Do(t, "PUT", path, `{"external_identifier":null,"buyer_id":null}`, w...)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"external_identifier":null`) || !strings.Contains(string(b), `"buyer":null`) {
 		t.Fatalf("clear: %d %s", resp.StatusCode, b)
 	}
@@ -46,7 +46,7 @@ func TestUpdatePaymentMethod(t *testing.T) {
 		{"transaction data", `{"transaction_link_id":"t-1"}`, "/transaction_link_id"},
 		{"the number", `{"number":"` + visaPAN + `"}`, ""},
 	} {
-		resp, b := do(t, e, "PUT", path, tc.body, w...)
+		resp, b := e.Do(t, "PUT", path, tc.body, w...)
 		ge := assertError(t, resp, b, http.StatusBadRequest, "bad_request", "")
 		if tc.pointer != "" && (len(ge.Details) != 1 || ge.Details[0].Pointer != tc.pointer) {
 			t.Errorf("%s: %s", tc.name, b)
@@ -55,6 +55,6 @@ func TestUpdatePaymentMethod(t *testing.T) {
 			t.Errorf("%s: error echoes the card number: %s", tc.name, b)
 		}
 	}
-	resp, b = do(t, e, "PUT", "/payment-methods/"+buyer.ID, `{"expiration_date":"01/40"}`, w...)
+	resp, b = e.Do(t, "PUT", "/payment-methods/"+buyer.ID, `{"expiration_date":"01/40"}`, w...)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "payment method")
 }

@@ -74,7 +74,7 @@ func TestPaymentServiceTokens(t *testing.T) {
 	path := "/payment-methods/" + id + "/payment-service-tokens"
 	body := `{"payment_service_id":"` + service + `","redirect_url":"https://shop.example/back","security_code":"737"}`
 
-	resp, b := do(t, e, "POST", path, body, w...)
+	resp, b := e.Do(t, "POST", path, body, w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusCreated)
 	tok := vaulttest.Decode[struct {
 		ID, Status       string
@@ -91,21 +91,21 @@ func TestPaymentServiceTokens(t *testing.T) {
 	mu.Lock()
 	*status = http.StatusPaymentRequired
 	mu.Unlock()
-	resp, b = do(t, e, "POST", path, body, w...)
+	resp, b = e.Do(t, "POST", path, body, w...)
 	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(b), `"status":"failed"`) || !strings.Contains(string(b), `"token":null`) {
 		t.Fatalf("a refused tokenization: %d %s", resp.StatusCode, b)
 	}
-	resp, b = do(t, e, "GET", path+"?payment_service_id="+service, "", w...)
+	resp, b = e.Do(t, "GET", path+"?payment_service_id="+service, "", w...)
 	if list := vaulttest.Decode[struct{ Items []struct{ ID string } }](t, b); resp.StatusCode != 200 || len(list.Items) != 2 || list.Items[0].ID != tok.ID {
 		t.Fatalf("list: %s", b)
 	}
-	resp, b = do(t, e, "POST", path, `{"payment_service_id":"`+uuid.NewString()+`","redirect_url":"https://x"}`, w...)
+	resp, b = e.Do(t, "POST", path, `{"payment_service_id":"`+uuid.NewString()+`","redirect_url":"https://x"}`, w...)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "payment service")
-	resp, b = do(t, e, "POST", "/payment-methods/"+uuid.NewString()+"/payment-service-tokens", body, w...)
+	resp, b = e.Do(t, "POST", "/payment-methods/"+uuid.NewString()+"/payment-service-tokens", body, w...)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "payment method")
-	resp, b = do(t, e, "DELETE", path+"/"+tok.ID, "", w...)
+	resp, b = e.Do(t, "DELETE", path+"/"+tok.ID, "", w...)
 	vaulttest.WantStatus(t, resp, b, http.StatusNoContent)
-	resp, b = do(t, e, "DELETE", path+"/"+tok.ID, "", w...)
+	resp, b = e.Do(t, "DELETE", path+"/"+tok.ID, "", w...)
 	assertError(t, resp, b, http.StatusNotFound, "not_found", "token")
 
 	var actions []string

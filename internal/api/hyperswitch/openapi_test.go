@@ -10,8 +10,9 @@ import (
 // TestExchangesMatchTheOpenAPIDocument drives the Hyperswitch facade's main
 // flow (customer, saved card, updates, listing, network-token status,
 // deletes) and refusals through a client that checks every exchange, and
-// every request, against docs/hyperswitch.json (the served document, not
-// the vendor's file spec_test.go checks answers against).
+// every request, against docs/hyperswitch.json, and wants every operation
+// exercised (every other test's exchanges are checked too, by the test
+// vault's apidoctest.Handler).
 func TestExchangesMatchTheOpenAPIDocument(t *testing.T) {
 	e := newEnv(t, nil)
 	ntBody := seedPaymentMethod("{cus}", `, "network_tokenization": {"enable": "Enable"}`)

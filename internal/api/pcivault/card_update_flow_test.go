@@ -196,7 +196,12 @@ func TestHostedFormRoutesAreNotBlocked(t *testing.T) {
 type formsStub struct{}
 
 func (formsStub) Routes(m *server.Mux) {
-	teapot := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	// It answers in PCI Vault's error shape, which the document allows.
+	teapot := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTeapot)
+		_, _ = w.Write([]byte(`{"error":"the forms stub"}`))
+	})
 	m.Handle("POST /v1/capture/iframe", teapot)
 	m.Handle("GET /v1/capture/iframe", teapot)
 	m.Handle("GET /v1/capture/iframe/{id}", teapot)

@@ -17,9 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/cardvault/cardvault/internal/apidoc"
 	"github.com/cardvault/cardvault/internal/server"
 )
 
@@ -36,15 +34,11 @@ type Validator struct {
 // New loads the named document (see apidoc.Names) or fails the test.
 func New(tb testing.TB, name string) *Validator {
 	tb.Helper()
-	doc, err := apidoc.Load(context.Background(), name)
+	l, err := load(name)
 	if err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("apidoctest: %s: %v", name, err)
 	}
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		tb.Fatalf("apidoctest: router of %s: %v", name, err)
-	}
-	return &Validator{name: name, doc: doc, router: router, checked: map[string]int{}}
+	return &Validator{name: name, doc: l.doc, router: l.router, checked: map[string]int{}}
 }
 
 // options checks bodies, parameters and headers but not credentials (the

@@ -23,6 +23,9 @@ type hop struct {
 	// own status and content type (a forward), or else an error in the
 	// dialect's shape.
 	relayed bool
+	// html says the answer is a browser page, and so are its refusals;
+	// alsoJSON that an API call gets a JSON object instead.
+	html, alsoJSON bool
 }
 
 // pathParam finds {name} in a path.
@@ -58,6 +61,15 @@ func build(title, about string, ops []hop, errSchema obj, security obj, catchAll
 			responses = obj{"default": obj{"description": "The provider's answer, relayed with its own status, content type and body; " +
 				"or, when the vault refuses or the provider cannot be reached, an error in the dialect's shape.",
 				"content": obj{"*/*": obj{"schema": obj{}}}}}
+		} else if o.html {
+			html := obj{"x-cardvault-note": "an HTML page"}
+			page := obj{"text/html": html}
+			if o.alsoJSON {
+				page["application/json"] = obj{"schema": obj{"type": "object", "description": "The vendor's shape; see docs/compat/."}}
+			}
+			responses = obj{strconv.Itoa(status): obj{"description": "The page.", "content": page},
+				"default": obj{"description": "A refusal: a page saying why, or an error in the dialect's shape.",
+					"content": obj{"text/html": html, "application/json": errResp["content"].(obj)["application/json"]}}}
 		} else if o.refused == "" {
 			ok := obj{"description": "Success."}
 			if status != 204 {
@@ -73,6 +85,10 @@ func build(title, about string, ops []hop, errSchema obj, security obj, catchAll
 		}
 		if o.body {
 			content := obj{"application/json": obj{"schema": obj{"type": "object"}}}
+			if o.relayed {
+				// A template, in any content type: it need not parse before it is filled.
+				content = obj{"*/*": obj{"x-cardvault-note": "the template to fill and forward, in any content type"}}
+			}
 			if o.textBody {
 				content["text/plain"] = obj{"schema": obj{"type": "string", "description": "The same JSON, as a browser's fetch sends it without a preflight."}}
 			}
@@ -103,9 +119,9 @@ func build(title, about string, ops []hop, errSchema obj, security obj, catchAll
 func pcivault() obj {
 	w, r, admin := "cards:write", "cards:read", "admin"
 	return build("PCI Vault", "PCI Vault's keys, vault, capture endpoints and hosted capture forms, served by cardvault. Request and response bodies: docs/compat/pcivault.md.", []hop{
-		{method: "post", path: "/v1/key", summary: "Create a user's key pair", scope: w, query: []string{"user", "passphrase", "algorithm"}, body: true},
+		{method: "post", path: "/v1/key", summary: "Create a user's key pair", scope: w, query: []string{"user", "passphrase", "algorithm"}, body: true, optionalBody: true},
 		{method: "get", path: "/v1/key", summary: "List users' keys", scope: r, query: []string{"limit", "next_token"}},
-		{method: "put", path: "/v1/key", summary: "Change a key's passphrase", scope: w, query: []string{"user", "passphrase"}, body: true},
+		{method: "put", path: "/v1/key", summary: "Change a key's passphrase", scope: w, query: []string{"user", "passphrase"}, body: true, optionalBody: true},
 		{method: "delete", path: "/v1/key", summary: "Delete a user's key and its data", scope: w, query: []string{"user", "passphrase"}},
 		{method: "post", path: "/v1/vault", summary: "Store card data", scope: w, query: []string{"user", "passphrase", "reference", "number"}, body: true},
 		{method: "get", path: "/v1/vault", summary: "List tokens, or read one entry with the passphrase", query: []string{"user", "passphrase", "token", "reference", "limit", "next_token"},
@@ -118,9 +134,10 @@ func pcivault() obj {
 		{method: "post", path: "/v1/capture/{id}", summary: "Post card data to a capture endpoint", query: []string{"reference"}, headers: []string{"X-PCIVault-Capture-Secret"}, body: true, textBody: true,
 			public: "authenticated by the endpoint's capture secret, not an API key; CORS open"},
 		{method: "options", path: "/v1/capture/{id}", summary: "CORS preflight of a capture post", public: "CORS preflight", status: 204},
-		{method: "post", path: "/v1/capture/iframe", summary: "Create a hosted capture form", scope: admin, body: true},
+		{method: "post", path: "/v1/capture/iframe", summary: "Create a hosted capture form", scope: admin, query: []string{"form_type"}, body: true, optionalBody: true},
 		{method: "get", path: "/v1/capture/iframe", summary: "List hosted capture forms", scope: r, query: []string{"limit", "next_token"}},
-		{method: "get", path: "/v1/capture/iframe/{id}", summary: "The hosted form page (HTML, strict CSP)", query: []string{"unique_id", "secret", "reference", "title", "form_id", "form_type"},
+		{method: "get", path: "/v1/capture/iframe/{id}", summary: "The hosted form page (HTML, strict CSP); to an API call (a credential, or no Accept: text/html), the form's configuration as JSON",
+			query: []string{"unique_id", "secret", "reference", "title", "form_id", "form_type"}, html: true, alsoJSON: true, scope: "cards:read (the configuration)",
 			public: "a browser page; the capture endpoint's secret authorises it"},
 		{method: "delete", path: "/v1/capture/iframe/{id}", summary: "Delete a hosted capture form", scope: admin},
 		{method: "post", path: "/v1/retrieve", summary: "Create a retrieve endpoint: a one-time read of a stored entry by a third party", scope: "cards:reveal",
@@ -130,9 +147,9 @@ func pcivault() obj {
 		{method: "options", path: "/v1/retrieve/{id}", summary: "CORS preflight of a retrieve read", public: "CORS preflight", status: 204},
 		{method: "delete", path: "/v1/retrieve/{id}", summary: "Revoke an unread retrieve endpoint", scope: w},
 		{method: "post", path: "/v1/proxy/post", summary: "Forward a POST with the stored card injected (relay allowlist applies)", scope: "forward",
-			query: []string{"user", "passphrase", "token", "reference", "url", "timeout"}, body: true},
+			query: []string{"user", "passphrase", "token", "reference", "url", "timeout"}, body: true, relayed: true},
 		{method: "get", path: "/v1/proxy/get", summary: "Forward a GET with the stored card injected (relay allowlist applies)", scope: "forward",
-			query: []string{"user", "passphrase", "token", "reference", "url", "timeout"}},
+			query: []string{"user", "passphrase", "token", "reference", "url", "timeout"}, relayed: true},
 		{method: "get", path: "/v1/whoami", summary: "The calling key: PCI Vault's fields plus tenant and scopes"},
 		{method: "get", path: "/v1/passphrase", summary: "A fresh random passphrase (256 bits)"},
 	}, obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{"type": "string"}}},
@@ -148,7 +165,7 @@ func guardian() obj {
 		{method: "get", path: "/api/pci/tokens/{id}", summary: "Get a PCI token (masked)", scope: r},
 		{method: "delete", path: "/api/pci/tokens/{id}", summary: "Delete a PCI token", scope: w, status: 204},
 		{method: "get", path: "/api/pci/tokens/{id}/security-code", summary: "Whether a security code is held", scope: r},
-		{method: "post", path: "/api/pci/tokens/{id}/security-code", summary: "Refresh the security code (starts a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true},
+		{method: "post", path: "/api/pci/tokens/{id}/security-code", summary: "Refresh the security code (starts a session)", scope: w, headers: []string{"Idempotency-Key"}, body: true, optionalBody: true},
 		{method: "delete", path: "/api/pci/tokens/{id}/security-code", summary: "Delete the held security code", scope: w, status: 204},
 		{method: "post", path: "/api/pci/tokens/{id}/forward", summary: "Forward a request with the card injected", scope: fwd, headers: []string{"Idempotency-Key"}, body: true, relayed: true},
 		{method: "post", path: "/api/network/tokens", summary: "Provision a network token for a PCI token or a card number", scope: w, headers: []string{"Idempotency-Key"}, body: true},
@@ -170,9 +187,9 @@ func guardian() obj {
 		{method: "delete", path: "/api/admin/webhooks/{id}", summary: "Delete a webhook endpoint", scope: hooks, status: 204},
 		{method: "get", path: "/sessions/{id}", summary: "A session, for the browser SDK", public: "the session id is the credential; CORS open"},
 		{method: "post", path: "/sessions/{id}/complete-action", summary: "Complete a session with card data (browser SDK)", body: true, public: "the session id is the credential; CORS open"},
-		{method: "get", path: "/sessions/{id}/form", summary: "cardvault's own hosted card form for a session (HTML, strict CSP)", public: "cardvault extension: the session id is the credential"},
+		{method: "get", path: "/sessions/{id}/form", summary: "cardvault's own hosted card form for a session (HTML, strict CSP)", html: true, public: "cardvault extension: the session id is the credential"},
 		{method: "get", path: "/web/{version}/iframe/", summary: "A frame of Hellgate's Web SDK (HTML, strict CSP): a card field, or the session's coordinator",
-			query: []string{"field", "type", "sessionId", "apiBaseUrl", "origin"}, public: "a browser page; the coordinator needs a session that allows the declared origin"},
+			query: []string{"field", "type", "sessionId", "apiBaseUrl", "origin"}, html: true, public: "a browser page; the coordinator needs a session that allows the declared origin"},
 		{method: "options", path: "/sessions/{id}", summary: "CORS preflight", public: "CORS preflight", status: 204},
 		{method: "options", path: "/sessions/{id}/complete-action", summary: "CORS preflight", public: "CORS preflight", status: 204},
 	}, obj{"type": "object", "required": []any{"code", "classifier", "message"}, "properties": obj{

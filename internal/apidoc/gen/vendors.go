@@ -69,8 +69,9 @@ func gr4vy(ref string) (obj, error) {
 	}
 	fwd := to31(cut(legacy, []op{{method: "post", path: "/vault-forward", scope: "forward",
 		note: "the destination must match CARDVAULT_FORWARD_ALLOW; x-vault-forward-payment-methods or x-vault-forward-checkout-session, not both required"}}, obj{})).(obj)
+	loosenForward(fwd["paths"].(obj)["/vault-forward"].(obj)["post"].(obj), fwd["components"].(obj))
 	prefix(fwd, "Legacy")
-	loosenForward(fwd["paths"].(obj)["/vault-forward"].(obj)["post"].(obj))
+	extendUpdate(d)
 	if err := merge(d, fwd); err != nil {
 		return nil, err
 	}
@@ -94,8 +95,8 @@ func addSecureFieldsFrames(d obj) {
 			"parameters": params, "security": []any{},
 			"x-cardvault-note": "cardvault extension: a Secure Fields frame page (HTML, strict CSP, framed only by parentOrigin); see docs/compat/browser-sdks.md",
 			"responses": obj{
-				"200":     obj{"description": "The frame.", "content": obj{"text/html": obj{"schema": obj{"type": "string"}}}},
-				"default": obj{"description": "A page saying what is wrong (no script).", "content": obj{"text/html": obj{"schema": obj{"type": "string"}}}},
+				"200":     obj{"description": "The frame.", "content": obj{"text/html": obj{"x-cardvault-note": "an HTML page"}}},
+				"default": obj{"description": "A page saying what is wrong (no script).", "content": obj{"text/html": obj{"x-cardvault-note": "an HTML page"}}},
 			}}}
 	}
 	paths := d["paths"].(obj)
@@ -111,23 +112,45 @@ func addSecureFieldsFrames(d obj) {
 	}
 }
 
-// loosenForward fixes two things Gr4vy's legacy file says of
-// /vault-forward that its own guide and cardvault do not: it marks both
+// loosenForward fixes what Gr4vy's legacy file says of /vault-forward
+// that its own guide and cardvault do not: it marks both
 // x-vault-forward-payment-methods and x-vault-forward-checkout-session
-// required (either one is), and it types the forwarded body, of any
-// content type, and the provider's answer relayed back, as a JSON string
-// (a JSON template or answer is an object).
-func loosenForward(operation obj) {
+// required (either one is); it gives the forwarded body, of any content
+// type, and the provider's answer relayed back, a schema (a template is
+// not JSON until it is filled, and the answer is the provider's, with its
+// own status); its 401 names one message (cardvault's says why). cardvault
+// also takes the method header in any case and caps a long timeout.
+func loosenForward(operation obj, components obj) {
 	for _, p := range operation["parameters"].([]any) {
-		if m := p.(obj); m["name"] == "x-vault-forward-payment-methods" || m["name"] == "x-vault-forward-checkout-session" {
+		switch m := p.(obj); m["name"] {
+		case "x-vault-forward-payment-methods", "x-vault-forward-checkout-session":
 			m["required"] = false
+		case "x-vault-forward-http-method":
+			m["schema"] = obj{"type": "string", "pattern": "^([Pp][Oo][Ss][Tt]|[Pp][Uu][Tt]|[Pp][Aa][Tt][Cc][Hh])$", "example": "POST"}
+			m["x-cardvault-extension"] = "POST, PUT or PATCH in any case"
+		case "x-vault-forward-timeout":
+			m["schema"] = obj{"type": "string", "pattern": "^[0-9]+$", "example": "10"}
+			m["x-cardvault-extension"] = "whole seconds, at least 1; a longer wait than the relay allows is capped, not refused"
 		}
 	}
-	for _, media := range operation["requestBody"].(obj)["content"].(obj) {
-		media.(obj)["schema"] = obj{"description": "The template to fill and forward, in any content type."}
-	}
-	for _, media := range operation["responses"].(obj)["200"].(obj)["content"].(obj) {
-		media.(obj)["schema"] = obj{"description": "The provider's answer as it sent it, in any content type."}
+	operation["requestBody"].(obj)["content"] = obj{"*/*": obj{
+		"x-cardvault-note": "the template to fill and forward, in any content type; it need not parse before it is filled"}}
+	responses := operation["responses"].(obj)
+	responses["200"].(obj)["content"] = obj{"*/*": obj{"x-cardvault-note": "the provider's answer as it sent it, in any content type"}}
+	responses["default"] = obj{"description": "The provider's answer, relayed with its own status, content type and body; " +
+		"or, when the vault refuses or the provider cannot be reached, an error in Gr4vy's shape.",
+		"content": obj{"*/*": obj{}}}
+	msg := components["schemas"].(obj)["Error401Unauthorized"].(obj)["properties"].(obj)["message"].(obj)
+	delete(msg, "enum")
+	msg["x-cardvault-note"] = "cardvault says why the credential was refused"
+}
+
+// extendUpdate declares the members cardvault's payment method update also
+// takes (see the operation's x-cardvault-note).
+func extendUpdate(d obj) {
+	props := d["components"].(obj)["schemas"].(obj)["PaymentMethodUpdate"].(obj)["properties"].(obj)
+	for _, name := range []string{"external_identifier", "buyer_id", "buyer_external_identifier"} {
+		props[name] = obj{"type": []any{"string", "null"}, "x-cardvault-extension": "cardvault also updates " + name}
 	}
 }
 
@@ -246,9 +269,16 @@ func hyperswitch(ref string) (obj, error) {
 		for _, o := range it.(obj) {
 			if operation, ok := o.(obj); ok {
 				responses := operation["responses"].(obj)
+				wire := obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/WireError"}}}
 				if _, ok := responses["default"]; !ok {
-					responses["default"] = obj{"description": "An error.", "content": obj{"application/json": obj{
-						"schema": obj{"$ref": "#/components/schemas/WireError"}}}}
+					responses["default"] = obj{"description": "An error.", "content": wire}
+				}
+				// The vendor's error statuses name no body: they carry
+				// the wire shape too.
+				for status, r := range responses {
+					if m, ok := r.(obj); ok && status[0] != '2' && m["content"] == nil {
+						m["content"] = wire
+					}
 				}
 			}
 		}
@@ -285,6 +315,7 @@ func hyperswitch(ref string) (obj, error) {
 		}
 	}
 	pmc["required"] = pmcReq
+	relaxHyperswitch(d["components"].(obj)["schemas"].(obj))
 	d["components"].(obj)["securitySchemes"] = obj{"api_key": obj{"type": "apiKey", "in": "header", "name": "api-key"}}
 	d["security"] = []any{obj{"api_key": []any{}}}
 	return to31(d).(obj), nil
@@ -298,4 +329,24 @@ func hasParam(params []any, name string) bool {
 		}
 	}
 	return false
+}
+
+// relaxHyperswitch declares what cardvault accepts beyond Hyperswitch's
+// document, found by validating every facade test's exchanges: a card
+// needs only its number and expiry (holder, security code and issuing
+// country are optional, as in Hyperswitch's own code), a customer update
+// any subset of the fields, and a card update may change the expiry.
+func relaxHyperswitch(schemas obj) {
+	cd := schemas["CardDetail"].(obj)
+	cd["required"] = []any{"card_number", "card_exp_month", "card_exp_year"}
+	cd["x-cardvault-extension"] = "card_holder_name, card_cvc and card_issuing_country are optional"
+	cu := schemas["CustomerUpdateRequest"].(obj)
+	delete(cu, "required")
+	cu["x-cardvault-extension"] = "any subset of the fields; name and email are not required"
+	up := schemas["CardDetailUpdate"].(obj)
+	delete(up, "required")
+	props := up["properties"].(obj)
+	props["card_exp_month"] = obj{"type": "string", "example": "10", "x-cardvault-extension": "cardvault lets the expiry change"}
+	props["card_exp_year"] = obj{"type": "string", "example": "35", "x-cardvault-extension": "cardvault lets the expiry change"}
+	up["x-cardvault-extension"] = "the expiry may change; card_holder_name is not required"
 }

@@ -121,6 +121,13 @@ func (p *Service) CreateCapture(ctx context.Context, tenant string, in CaptureIn
 	} else if in.LockReference != "" {
 		return Capture{}, vault.Invalid("token", "a reference to lock the endpoint to needs its token")
 	}
+	return p.newCapture(ctx, tenant, u, id, in.TTL, lock)
+}
+
+// newCapture stores a capture endpoint of user key u with id, expiring
+// after ttl (zero: never) and locked to lock when set, and returns it with
+// its secret. Only the user's public key is needed.
+func (p *Service) newCapture(ctx context.Context, tenant string, u pvUser, id string, ttl time.Duration, lock *pvLockdown) (Capture, error) {
 	secret := seal.NewSecret()
 	info := seal.AAD{Tenant: tenant, Record: vault.KindCaptureEndpoint + "/" + id + "/" + seal.RandomID(16), Field: "endpoint-key"}.Bytes()
 	ek, err := seal.NewEndpointKey(u.data.Public, secret, info)
@@ -131,8 +138,8 @@ func (p *Service) CreateCapture(ctx context.Context, tenant string, in CaptureIn
 	rec := vault.Stored[pvCaptureData]{Tenant: tenant, ID: id, CreatedAt: now,
 		Value: pvCaptureData{User: u.name(), UserID: u.rec.ID, Info: info, SealedToUser: ek.SealedToUser,
 			WrappedBySecret: ek.WrappedBySecret, SecretHash: seal.HashSecret(secret), Lockdown: lock}}
-	if in.TTL > 0 {
-		rec.ExpiresAt = now.Add(in.TTL)
+	if ttl > 0 {
+		rec.ExpiresAt = now.Add(ttl)
 	}
 	rec, err = captureRecords.Put(ctx, p.s, rec)
 	if errors.Is(err, vault.ErrConflict) {
