@@ -117,14 +117,14 @@ func newSecureFieldsEnv(t *testing.T) *sfEnv {
 	t.Helper()
 	lib := secureFieldsLibrary(t)
 	e := &sfEnv{Env: newEnv(t, "", forward.Options{})}
-	cert := testCertificate(t, "vault.test", "shop.test", "other.test")
-	vaultAddr := serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sites := browsertest.NewHTTPS(t, "vault.test", "shop.test", "other.test")
+	sites.Serve(t, "vault.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/fields") {
 			e.puts.Add(1)
 		}
 		e.Server.ServeHTTP(w, r)
-	}), cert)
-	shopAddr := serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	}))
+	shop := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/secure-fields.js":
 			w.Header().Set("Content-Type", "text/javascript")
@@ -135,9 +135,10 @@ func newSecureFieldsEnv(t *testing.T) *sfEnv {
 		default:
 			http.NotFound(w, r)
 		}
-	}), cert)
-	e.browser = browsertest.Start(t, browsertest.MapHosts(map[string]string{
-		"vault.test": vaultAddr, "shop.test": shopAddr, "other.test": shopAddr})...)
+	})
+	sites.Serve(t, "shop.test", shop)
+	sites.Serve(t, "other.test", shop)
+	e.browser = browsertest.Start(t, sites.Options()...)
 	e.key = e.Key(t, vault.ScopeCardsWrite, vault.ScopeCardsRead)
 	return e
 }
