@@ -56,13 +56,20 @@ func TestMaskPANsLooksAtEveryAttribute(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
-			log := slog.New(MaskPANs(slog.NewJSONHandler(&buf, nil)))
+			// The time is left out: its digits may pass Luhn by chance.
+			noTime := &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			}}
+			log := slog.New(MaskPANs(slog.NewJSONHandler(&buf, noTime)))
 			if args == nil {
 				log = log.With("bound", "5105105105105100")
 			}
 			log.Info("request", args...)
-			if card.ContainsPAN(buf.String()) {
-				t.Fatalf("a card number reached the log:\n%s", buf.String())
+			if out := buf.String(); card.ContainsPAN(out) || !strings.Contains(out, card.PANMask) {
+				t.Fatalf("a card number reached the log, or nothing was masked:\n%s", out)
 			}
 		})
 	}
