@@ -98,24 +98,14 @@ func policy(nonce string, frameAncestors, styleOrigins []string, sandbox bool) (
 // setPageHeaders sets the headers every page carries: its policy, no
 // referrer (the URL holds a secret until the script removes it), no
 // caching, no MIME sniffing, and a Cross-Origin-Opener-Policy that keeps
-// other windows from holding a reference to it.
+// other windows from holding a reference to it. A sandboxed page keeps it
+// too: Chromium shows a top-level page with both (tested).
 func setPageHeaders(w http.ResponseWriter, policy string) {
-	setHeaders(w, policy, false)
-}
-
-// setHeaders is setPageHeaders for a page that is sandboxed (its policy
-// ends with a sandbox directive) or not. A sandboxed page sends no
-// Cross-Origin-Opener-Policy: browsers refuse to show a top-level document
-// that has both (a network error), and its opaque origin already keeps
-// every other document out of it.
-func setHeaders(w http.ResponseWriter, policy string, sandboxed bool) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", policy)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if !sandboxed {
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	}
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 }

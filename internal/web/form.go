@@ -231,7 +231,7 @@ func RenderForm(w http.ResponseWriter, c FormConfig) error {
 	if err != nil {
 		return err
 	}
-	setHeaders(w, policy, c.Sandbox)
+	setPageHeaders(w, policy)
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(page)
 	return err
