@@ -130,8 +130,8 @@ func (f Fixtures) WriteEnv(w io.Writer) error {
 	return nil
 }
 
-// shellQuote quotes s for a POSIX shell: single quotes, with each single
-// quote inside written as '\''.
+// shellQuote quotes s for a POSIX shell: in single quotes, each single
+// quote inside ending the quoted run, escaped, and starting the next.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
