@@ -305,19 +305,20 @@ report() {
 
 # run_store NAME DATABASE_URL SCENARIOS: one store's run and its files.
 run_store() {
-	local name=$1 db=$2 scenarios=$3 load0 load1 hwm s md
+	local name=$1 db=$2 scenarios=$3 load0 load1 setup peak s md
 	load0=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "== $name: starting the vault and the fixtures (load average $load0)" >&2
 	start_store "$name" "$db"
-	hwm=$(proc_kb "$VPID" VmHWM)
+	setup=$(proc_kb "$VPID" VmHWM)
 	: >"$work/$name.rows"
 	for s in $scenarios; do scenario "$name" "$s"; done
 	load1=$(cut -d' ' -f1-3 /proc/loadavg)
+	peak=$(awk -F '\t' -v m="$((setup / 1024))" '$10 > m { m = $10 } END { print m }' "$work/$name.rows")
 	stop_store
 	md=$work/wrk-$name.md
 	{
 		echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT, $(nproc) CPUs;" \
-			"load average (1, 5, 15 min) $load0 before, $load1 after; the vault's peak RSS while the fixtures were prepared: $((hwm / 1024)) MB."
+			"load average (1, 5, 15 min) $load0 before, $load1 after; the vault's peak RSS while the fixtures were prepared (Argon2id runs): $((setup / 1024)) MB; its high-water mark over the whole run: $peak MB."
 		echo
 		report "$name"
 	} >"$md"
