@@ -25,6 +25,7 @@
 # PAUSE (1 s of rest between scenarios), ONLY=postgres (skip SQLite),
 # SCENARIOS / PG_SCENARIOS (space-separated), SPLICE=no (leave README.md
 # alone), OUT (directory of the .txt files, default bench).
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi # also when started as `sh bench/wrk.sh`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
