@@ -88,7 +88,8 @@ cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 # on free ports (retrying when a port was taken meanwhile) and loads the
 # fixtures into this shell. Sets VPID and FPID.
 start_store() {
-	local name=$1 db=$2 attempt vport pport data i
+	local name=$1 db=$2 attempt vport pport data i t0
+	t0=$(date +%s)
 	for attempt in 1 2 3 4 5; do
 		vport=$(pick_port) pport=$(pick_port)
 		[ "$vport" != "$pport" ] || continue
@@ -135,6 +136,7 @@ start_store() {
 		. "$work/$name-fixtures.env"
 		export CAPTURE_PATHS CAPTURE_SECRETS
 		READY_AT=$(date +%s)
+		echo "   vault and fixtures ready in $((READY_AT - t0)) s" >&2
 		return
 	done
 	die "no free ports for the $name run after 5 attempts"
