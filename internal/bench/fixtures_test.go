@@ -2,11 +2,16 @@ package bench
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cardvault/cardvault/internal/card"
+	"github.com/cardvault/cardvault/internal/forward"
 )
 
 // A shell that sources WriteEnv's lines gets every value back unchanged,
@@ -44,5 +49,48 @@ func TestWriteEnvSourcesBackInAShell(t *testing.T) {
 	}
 	if !strings.Contains(env.String(), "CAPTURE_PATHS='/v1/capture/a /v1/capture/b'") {
 		t.Errorf("capture paths:\n%s", env.String())
+	}
+}
+
+// The forward's template, rendered for the Guardian token's card the way
+// the vault renders it, is byte for byte the body the bare relay and the
+// direct call send: the three rows make the same provider call.
+func TestGuardianForwardRendersToDirectBody(t *testing.T) {
+	tpl, err := forward.Parse([]byte(GuardianForwardBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tpl.Check(forward.Guardian, 1); err != nil {
+		t.Fatal(err)
+	}
+	var src struct {
+		AccountNumber  string `json:"account_number"`
+		ExpiryMonth    int    `json:"expiry_month"`
+		ExpiryYear     int    `json:"expiry_year"`
+		CardholderName string `json:"cardholder_name"`
+		SecurityCode   string `json:"security_code"`
+	}
+	if err := json.Unmarshal([]byte(guardianCard), &src); err != nil {
+		t.Fatal(err)
+	}
+	pan, err := card.ParsePAN(src.AccountNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := card.ParseExpiry(fmt.Sprintf("%02d/%d", src.ExpiryMonth, src.ExpiryYear))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := card.ParseSecurityCode(src.SecurityCode, pan.Scheme())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tpl.Render("application/json", forward.Values(forward.Guardian,
+		[]forward.Card{{PAN: pan, Holder: src.CardholderName, Expiry: exp, SecurityCode: code}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != DirectBody {
+		t.Fatalf("rendered\n%s\nwant\n%s", got, DirectBody)
 	}
 }
