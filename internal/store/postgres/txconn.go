@@ -29,18 +29,24 @@ func newTxConn(conn *pgxpool.Conn) *txConn {
 	return &txConn{conn: conn, pending: []string{"begin"}}
 }
 
-// send queues the pending statements and sql in one batch and sends it;
-// the caller reads sql's result from the returned batch and closes it. The
-// pending statements' results are read here: when one fails, the batch is
-// closed and its error returned.
+// send sends the pending statements and sql in one batch; the caller
+// reads sql's result from the returned batch and closes it.
 func (t *txConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	return t.sendBatch(ctx, func(b *pgx.Batch) { b.Queue(sql, args...) })
+}
+
+// sendBatch sends the pending statements and those queue adds in one
+// batch, one round trip; the caller reads the results of queue's
+// statements and closes the batch. The pending statements' results are
+// read here: when one fails, the batch is closed and its error returned.
+func (t *txConn) sendBatch(ctx context.Context, queue func(*pgx.Batch)) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
 	for _, p := range t.pending {
 		b.Queue(p)
 	}
 	n := len(t.pending)
 	t.pending, t.begun = t.pending[:0], true
-	b.Queue(sql, args...)
+	queue(b)
 	br := t.conn.SendBatch(ctx, b)
 	for range n {
 		if _, err := br.Exec(); err != nil {

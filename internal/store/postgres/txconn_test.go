@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -194,5 +195,89 @@ func TestTxFirstStatementQuery(t *testing.T) {
 	}
 	if _, err := db.GetCard(ctx, "a", "c1", now); !errors.Is(err, vault.ErrNotFound) {
 		t.Errorf("card deleted in the transaction: GetCard = %v, want not found", err)
+	}
+}
+
+// records returns n records of tenant a, kind k, with ids prefix-0… and no key.
+func records(prefix string, n int, now time.Time) []vault.Record {
+	rs := make([]vault.Record, n)
+	for i := range rs {
+		rs[i] = vault.Record{Tenant: "a", Kind: "k", ID: fmt.Sprintf("%s-%03d", prefix, i), Data: []byte("x"),
+			Version: 1, CreatedAt: now, UpdatedAt: now}
+	}
+	return rs
+}
+
+// CreateRecords writes a whole batch in one round trip: a transaction of
+// 64 records costs two (BEGIN, SAVEPOINT and the INSERTs; COMMIT).
+func TestCreateRecordsRoundTrips(t *testing.T) {
+	db, writes := countedDB(t)
+	ctx, now := t.Context(), time.Now().UTC().Truncate(time.Microsecond)
+	got := roundTrips(t, writes, func(run int) error {
+		return db.Tx(ctx, func(s vault.Store) error {
+			return s.(*store).CreateRecords(ctx, records(fmt.Sprint("run", run), 64, now))
+		})
+	})
+	if got != 2 {
+		t.Errorf("a transaction of 64 records made %d round trips, want 2", got)
+	}
+	list, err := db.ListRecords(ctx, vault.RecordQuery{Tenant: "a", Kind: "k", Page: vault.Page{Limit: 500}}, now)
+	if err != nil || len(list) != 128 {
+		t.Errorf("ListRecords = %d records, %v; want 128", len(list), err)
+	}
+}
+
+// CreateRecords answers as CreateRecord one after the other would: a taken
+// key is ErrConflict with the records before it written (in a transaction)
+// and none after; outside a transaction nothing is written; a key held by
+// an expired record is taken over.
+func TestCreateRecordsConflict(t *testing.T) {
+	db := openTest(t)
+	ctx, now := t.Context(), time.Now().UTC().Truncate(time.Microsecond)
+	if err := db.CreateRecord(ctx, vault.Record{Tenant: "a", Kind: "k", ID: "holder", Key: "taken", Version: 1,
+		CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	batch := records("b", 3, now)
+	batch[1].Key = "taken"
+	err := db.CreateRecords(ctx, batch)
+	if !errors.Is(err, vault.ErrConflict) {
+		t.Fatalf("CreateRecords with a taken key = %v, want ErrConflict", err)
+	}
+	for _, r := range batch {
+		if _, err := db.GetRecord(ctx, "k", r.ID, now); !errors.Is(err, vault.ErrNotFound) {
+			t.Errorf("outside a transaction a failed batch wrote %s: %v", r.ID, err)
+		}
+	}
+	err = db.Tx(ctx, func(s vault.Store) error {
+		if err := s.(*store).CreateRecords(ctx, batch); !errors.Is(err, vault.ErrConflict) {
+			return fmt.Errorf("CreateRecords in a transaction with a taken key = %v, want ErrConflict", err)
+		}
+		return nil // commit what was written
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetRecord(ctx, "k", batch[0].ID, now); err != nil {
+		t.Errorf("the record before the taken one was not written: %v", err)
+	}
+	for _, r := range batch[1:] {
+		if _, err := db.GetRecord(ctx, "k", r.ID, now); !errors.Is(err, vault.ErrNotFound) {
+			t.Errorf("record %s at or after the taken one was written: %v", r.ID, err)
+		}
+	}
+
+	// An expired holder of a key gives it up.
+	if err := db.CreateRecord(ctx, vault.Record{Tenant: "a", Kind: "k", ID: "old", Key: "reused", Version: 1,
+		CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	batch = records("c", 2, now)
+	batch[0].Key = "reused"
+	if err := db.CreateRecords(ctx, batch); err != nil {
+		t.Fatalf("CreateRecords over an expired holder: %v", err)
+	}
+	if r, err := db.RecordByKey(ctx, "a", "k", "reused", now); err != nil || r.ID != batch[0].ID {
+		t.Errorf("RecordByKey(reused) = %q, %v; want %s", r.ID, err, batch[0].ID)
 	}
 }
