@@ -79,8 +79,9 @@ func (c *tenantStates) generation() uint64 {
 	return c.gen
 }
 
-// put keeps the state of tenant id, read at now, unless a tenant was
-// forgotten since gen was read; when full it makes room first.
+// put keeps the state of tenant id, read from a read that began at now,
+// until now+TTL, unless a tenant was forgotten since gen was read; when
+// full it makes room first.
 func (c *tenantStates) put(id string, disabled bool, gen uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -143,9 +144,10 @@ func (s *Service) tenantDisabled(ctx context.Context, id string) (bool, error) {
 		if disabled, ok := c.get(id, s.now()); ok { // a flight just before this one kept it
 			return disabled, nil
 		}
+		readAt := s.now() // the answer is as old as the read's start
 		disabled, verified, err := s.readTenantDisabled(ctx, id)
 		if err == nil && verified {
-			c.put(id, disabled, gen, s.now())
+			c.put(id, disabled, gen, readAt)
 		}
 		return disabled, err
 	})

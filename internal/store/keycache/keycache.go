@@ -75,9 +75,10 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, er
 		if k, ok := s.cache.get(hash); ok { // a flight just before this one cached it
 			return k, nil
 		}
+		readAt := s.cache.now() // the key is as old as the read's start
 		k, err := s.Store.APIKeyByHash(ctx, hash)
 		if err == nil {
-			s.cache.put(hash, k, gen)
+			s.cache.put(hash, k, gen, readAt)
 		}
 		return k, err
 	})
@@ -196,10 +197,10 @@ func (c *cache) generation() uint64 {
 	return c.gen
 }
 
-// put stores k unless a revocation or change happened since gen was read, making
-// room when full.
-func (c *cache) put(hash []byte, k vault.APIKey, gen uint64) {
-	now := c.now()
+// put stores k, read by a lookup that began at now, until now+TTL, unless
+// a revocation or change happened since gen was read; it makes room when
+// full.
+func (c *cache) put(hash []byte, k vault.APIKey, gen uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
