@@ -129,6 +129,7 @@ func TestOutboundHeaderCaseVariants(t *testing.T) {
 	}
 	out["Authorization"][0] = "changed"
 	out["X-Trace"][0] = "changed"
+	//lint:ignore SA1008 the test's input holds non-canonical keys on purpose
 	if own["Authorization"][0] != "Bearer provider" || from["x-trace"][0] != "a" || from["X-Trace"][0] != "b" {
 		t.Error("outboundHeader shares value slices with its inputs")
 	}
