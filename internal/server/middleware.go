@@ -102,6 +102,7 @@ type loggedWriter struct {
 func (w *loggedWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		defaultPolicy(w.Header())
 	}
 	if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
@@ -112,6 +113,7 @@ func (w *loggedWriter) WriteHeader(code int) {
 func (w *loggedWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+		defaultPolicy(w.Header())
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
