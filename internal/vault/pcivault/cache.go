@@ -63,8 +63,12 @@ func pvSlotName(mac []byte, parts ...[]byte) [32]byte {
 
 // slot names the cache slot of one (key, passphrase) pair.
 func (c *pvUnlockCache) slot(tenant, userID string, wrappedPrivate []byte, passphrase string) [32]byte {
-	wp := sha256.Sum256(wrappedPrivate)
-	return pvSlotName(c.mac, []byte(tenant), []byte(userID), wp[:], []byte(passphrase))
+	return c.slotOf(tenant, userID, sha256.Sum256(wrappedPrivate), passphrase)
+}
+
+// slotOf is slot given the SHA-256 of the wrapped private key.
+func (c *pvUnlockCache) slotOf(tenant, userID string, wrapped [32]byte, passphrase string) [32]byte {
+	return pvSlotName(c.mac, []byte(tenant), []byte(userID), wrapped[:], []byte(passphrase))
 }
 
 // get returns the unlocked key in slot if it is there and fresh at now.

@@ -235,6 +235,8 @@ func (p *Service) ChangePassphrase(ctx context.Context, tenant, user, oldPass, n
 	}
 	u.rec.Value = pvUserDataOf(u.name(), k)
 	_, err = userRecords.Update(ctx, p.s, u.rec)
+	// Whatever the outcome (an unknown one included), reads look again.
+	p.users.drop(pvUserName{tenant, user})
 	if errors.Is(err, vault.ErrConflict) {
 		return &vault.Error{Code: vault.CodeConflict, Public: "the key changed meanwhile; try again", Err: err}
 	}
@@ -279,6 +281,8 @@ func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe b
 		}
 		return userRecords.Delete(ctx, tx, tenant, u.rec.ID)
 	})
+	// Whatever the outcome (an unknown one included), reads look again.
+	p.users.drop(pvUserName{tenant, user})
 	return deleted, vault.DomainError(err)
 }
 
