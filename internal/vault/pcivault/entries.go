@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -60,7 +61,7 @@ type pvLayer struct {
 }
 
 func pvLayerAAD(tenant, entryID string, i int) seal.AAD {
-	return seal.AAD{Tenant: tenant, Record: entryID, Field: fmt.Sprintf("layer/%d", i)}
+	return seal.AAD{Tenant: tenant, Record: entryID, Field: "layer/" + strconv.Itoa(i)}
 }
 
 func pvEntryKeyOf(token, reference string) string { return token + ":" + reference }

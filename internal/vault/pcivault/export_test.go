@@ -31,3 +31,6 @@ func UnlockQueue(p *Service) (slot, flight int) {
 	defer p.flights.mu.Unlock()
 	return int(p.slots.waiting.Load()), p.flights.waiters
 }
+
+// UnlockedUsers reports how many users' records p keeps for reveals.
+func UnlockedUsers(p *Service) int { return p.users.len() }

@@ -151,7 +151,7 @@ func New(s *vault.Service, o Options) *Service {
 	}
 	return &Service{s: s, kdf: o.KDF, cache: newPVUnlockCache(o.UnlockCacheTTL, o.UnlockCacheSize),
 		dataKeys: newPVDataKeys(o.DataKeyCacheSize), users: newPVUnlockedUsers(o.UserRecheck, o.UnlockCacheSize),
-		slots:    newPVSlots(o.MaxUnlocks, o.MaxUnlockWaiters), maxCaptures: o.MaxCaptures}
+		slots: newPVSlots(o.MaxUnlocks, o.MaxUnlockWaiters), maxCaptures: o.MaxCaptures}
 }
 
 // EntryRef names a stored entry the way PCI Vault answers a store.
