@@ -34,3 +34,6 @@ func UnlockQueue(p *Service) (slot, flight int) {
 
 // UnlockedUsers reports how many users' records p keeps for reveals.
 func UnlockedUsers(p *Service) int { return p.users.len() }
+
+// WaitRenewals waits for p's unlock window renewals in flight.
+func WaitRenewals(p *Service) { p.renewals.wg.Wait() }

@@ -113,6 +113,8 @@ type Service struct {
 	// users keeps, per user, the record and key of its last unlock, so
 	// that reveals within the window skip the record read.
 	users *pvUnlockedUsers
+	// renewals renews busy keys' unlock windows ahead of their end.
+	renewals pvRenewals
 	// flights coalesces concurrent unlocks with one passphrase.
 	flights pvFlights
 	// maxCaptures is Options.MaxCaptures; 0 sets no bound.

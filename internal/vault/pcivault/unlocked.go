@@ -159,6 +159,7 @@ func (p *Service) unlockForRead(ctx context.Context, tenant, user, passphrase st
 		if e, ok := p.users.get(n, p.s.Now()); ok {
 			slot := p.cache.slotOf(tenant, e.user.rec.ID, e.wrapped, passphrase)
 			if subtle.ConstantTimeCompare(slot[:], e.opened.slot[:]) == 1 {
+				p.renewSoon(e.user, e.opened, passphrase)
 				return e.user, e.opened, true, nil
 			}
 		}

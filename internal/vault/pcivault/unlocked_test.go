@@ -202,3 +202,57 @@ func TestPCIVaultUnlockedUsersOff(t *testing.T) {
 		}
 	})
 }
+
+// A key in steady use has its unlock window renewed ahead of its end by a
+// request that presents the right passphrase, so no request waits for an
+// Argon2id run when the window ends; a wrong passphrase renews nothing,
+// and a window nobody uses near its end ends as before.
+func TestPCIVaultUnlockWindowRenewedAhead(t *testing.T) {
+	clock := &pvClock{t: time.Now().UTC()}
+	pvServicesWith(t, vault.Options{Now: clock.Now}, func(t *testing.T, svc *vault.Service) {
+		ctx := context.Background()
+		a, _, ref := pvNodes(t, svc) // unlocked at t0, window until t0+1m
+		reveal := func(pass string) error {
+			t.Helper()
+			_, _, err := a.RevealEntry(ctx, vault.DefaultTenant, "u", pass, ref.Token, "r")
+			pcivault.WaitRenewals(a)
+			return err
+		}
+		runs := pcivault.UnlockRuns(a)
+		clock.add(45 * time.Second)
+		if err := reveal(pvPass); err != nil {
+			t.Fatal(err)
+		}
+		if n := pcivault.UnlockRuns(a) - runs; n != 0 {
+			t.Fatalf("%d Argon2id runs with a quarter of the window left, want 0", n)
+		}
+		clock.add(8 * time.Second) // t0+53s: within the last sixth
+		if err := reveal(pvPass); err != nil {
+			t.Fatal(err)
+		}
+		if n := pcivault.UnlockRuns(a) - runs; n != 1 {
+			t.Fatalf("%d Argon2id runs near the window's end, want 1 (the renewal)", n)
+		}
+		clock.add(10 * time.Second) // t0+63s: past the first window
+		if err := reveal(pvPass); err != nil {
+			t.Fatal(err)
+		}
+		if n := pcivault.UnlockRuns(a) - runs; n != 1 {
+			t.Fatalf("a read after the first window ran Argon2id again (%d runs): the renewal did not take", n)
+		}
+		clock.add(45 * time.Second) // t0+108s: within the last sixth of the renewed window
+		if err := reveal("a wrong passphrase, long enough"); pvCode(err) != vault.CodeUnauthorized {
+			t.Fatalf("wrong passphrase: %v", err)
+		}
+		if n := pcivault.UnlockRuns(a) - runs; n != 2 {
+			t.Fatalf("%d Argon2id runs after a wrong passphrase, want 2 (its own check, no renewal)", n)
+		}
+		clock.add(10 * time.Second) // t0+118s: past the renewed window
+		if err := reveal(pvPass); err != nil {
+			t.Fatal(err)
+		}
+		if n := pcivault.UnlockRuns(a) - runs; n != 3 {
+			t.Fatalf("%d Argon2id runs after the renewed window ended unused, want 3", n)
+		}
+	})
+}
