@@ -55,7 +55,13 @@ func (r *pvRenewals) end(slot [32]byte) {
 // ends within a sixth of the window; passphrase is the one just checked
 // against o's slot.
 func (p *Service) renewSoon(u pvUser, o pvOpened, passphrase string) {
-	if o.until.IsZero() || p.cache.ttl <= 0 || o.until.Sub(p.s.Now()) > p.cache.ttl/6 {
+	ahead := p.cache.ttl / 6
+	if o.until.IsZero() || p.cache.ttl <= 0 || o.until.Sub(p.s.Now()) > ahead {
+		return
+	}
+	// o may be an earlier window than the cache's: a renewal that has
+	// landed already is not run again.
+	if c := p.cache.lookup(o.slot, p.s.Now()); c.key != nil && c.expires.Sub(p.s.Now()) > ahead {
 		return
 	}
 	if !p.renewals.start(o.slot) {

@@ -233,6 +233,16 @@ func TestPCIVaultUnlockWindowRenewedAhead(t *testing.T) {
 		if n := pcivault.UnlockRuns(a) - runs; n != 1 {
 			t.Fatalf("%d Argon2id runs near the window's end, want 1 (the renewal)", n)
 		}
+		// Reads that still hold the first window (kept for the reveal path)
+		// do not renew it again.
+		for range 3 {
+			if err := reveal(pvPass); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := pcivault.UnlockRuns(a) - runs; n != 1 {
+			t.Fatalf("%d Argon2id runs after more reads near the first window's end, want 1 (one renewal)", n)
+		}
 		clock.add(10 * time.Second) // t0+63s: past the first window
 		if err := reveal(pvPass); err != nil {
 			t.Fatal(err)
