@@ -74,8 +74,8 @@ var pvRuns struct {
 // pvTightenGC lowers GOGC for the time of a run. A run's block is live
 // memory, so at the usual GOGC (100) the heap goal doubles with it and the
 // garbage of the requests served meanwhile (a busy key's window is renewed
-// while its reads go on) can grow by as much again before it is collected:
-// 142 MB high-water mark under load instead of 100. The block holds no
+// while its reads go on) could grow by as much again before it is
+// collected. The block holds no
 // pointers, so the extra collections only mark the rest of the heap, a
 // few megabytes. A GOGC already lower (or off) stays.
 func pvTightenGC() {
@@ -103,10 +103,9 @@ func pvRelaxGC() {
 // garbage of everything that ran since the last collection and hands the
 // free memory back to the operating system, so that the run's block is
 // added to the live memory only, not to a heap that had grown towards its
-// next collection. That bounds the process's high-water mark at its live
-// memory plus the runs' blocks (in the serve process on this machine, with
-// one run at a time: 102 MB before, under 100 MB after; bench/README.md,
-// "Round four"). It costs one forced collection, a few milliseconds
+// next collection. That bounds the process's high-water mark at its
+// resident memory without garbage plus the runs' blocks (bench/README.md,
+// "Round four": 2-6 MB lower in a fresh process, 5 MB after load). It costs one forced collection, a few milliseconds
 // against the tens to hundreds a run takes, and only when a passphrase is
 // actually derived.
 func (s *pvSlots) settle() { debug.FreeOSMemory() }
