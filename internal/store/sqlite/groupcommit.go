@@ -20,7 +20,8 @@ const maxGroup = 64
 // group's commit is on disk (or failed).
 type committer struct {
 	db    *sql.DB
-	stmts *stmtCache // db's prepared statements
+	stmts *stmtCache    // db's prepared statements
+	ckpt  *checkpointer // told of every group commit; nil: none
 
 	// unprepared counts the statements run in a group without a prepared
 	// handle (each query's first use), for tests.
@@ -122,6 +123,9 @@ func (c *committer) loop() {
 		if len(missed) > 0 {
 			c.unprepared.Add(int64(len(missed)))
 			c.stmts.warm(missed)
+		}
+		if c.ckpt != nil {
+			c.ckpt.committed(c.db)
 		}
 	}
 }
