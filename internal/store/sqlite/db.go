@@ -103,6 +103,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	ckdb.SetConnMaxLifetime(0)
 	ckpt := newCheckpointer(ckdb)
 	w, r := newStmtCache(writer), newStmtCache(reader)
+	r.uncancelledRows = true
 	return &DB{
 		store:  store{group: &committer{db: writer, stmts: w, ckpt: ckpt}, w: w, r: r},
 		writer: writer, reader: reader, ckdb: ckdb, ckpt: ckpt,

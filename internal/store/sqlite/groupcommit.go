@@ -148,7 +148,7 @@ func (c *committer) commit(group []*job) (missed []string) {
 		}
 	}()
 	g := &groupState{}
-	q := txStmts{tx: tx, cache: c.stmts, missed: &missed}
+	q := txStmts{tx: tx, cache: c.stmts, missed: &missed, inTx: map[string]*sql.Stmt{}}
 	ok := 0
 	for _, j := range group {
 		if !j.state.CompareAndSwap(jobQueued, jobRunning) {
