@@ -24,7 +24,10 @@ import (
 // SQLite only starts the log over once every frame of it is copied; so when
 // a pass leaves the log longer than walRestartFrames, the committer copies
 // the few frames left itself, between two groups (after acknowledging the
-// first), and the next write starts the log from the beginning.
+// first), and the next write starts the log from the beginning. Writes
+// outside Tx (autocommitted on the writer, not counted by the committer)
+// are copied by the timed passes; a stream of only those starts the log
+// over at its first pause.
 const (
 	// checkpointEvery is how many group commits pass between background
 	// checkpoints: about SQLite's default 1,000 pages at the 30 or so
