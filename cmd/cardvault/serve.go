@@ -130,7 +130,18 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 		go hooks.Run(cleanCtx, c.WebhookPoll)
 	}
 	v := &running{addr: ln.Addr().String(), srv: srv, handler: handler, done: make(chan error, 1), log: log,
-		close: func() { stopCleaner(); stopPprof(); store.Close() }}
+		close: func() {
+			stopCleaner()
+			stopPprof()
+			// Link what the last requests left pending, so a stopped vault's
+			// chain is whole (a crashed one's is linked at the next start).
+			linkCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := auditLog.LinkNow(linkCtx); err != nil {
+				log.Error("pending audit events left for the next start", "err", err)
+			}
+			cancel()
+			store.Close()
+		}}
 	go func() {
 		if c.TLSCert != "" {
 			v.done <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)

@@ -89,15 +89,49 @@ func (l *Log) LinkAll(ctx context.Context) error {
 	}
 }
 
+// LinkNow links every tenant's pending events and returns once they are
+// (those that fail to open stay), for a node that stops and for commands.
+func (l *Log) LinkNow(ctx context.Context) error {
+	if l.pend == nil {
+		return nil
+	}
+	var errs []error
+	for after := ""; ; {
+		page, err := l.store.ListTenants(ctx, vault.Page{After: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, t := range page {
+			for more := true; more && ctx.Err() == nil; {
+				m, err := l.commit(nil, []string{t.ID})
+				if err != nil {
+					errs = append(errs, fmt.Errorf("tenant %q: %w", t.ID, err))
+				}
+				more = len(m) > 0
+			}
+		}
+		if len(page) < 500 {
+			return errors.Join(append(errs, ctx.Err())...)
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
 // StartPending records, once for the whole vault, when pending events
 // began (the marker Verify checks cards against), then links the pending
-// events every tenant has (left by a crash, or written by a command).
-// Call it before the core writes pending events (vault.EnablePendingAudit).
+// events every tenant has (left by a crash, or written by a command) and
+// returns once they are. A tenant whose events cannot be linked (its chain
+// fails its checks, say) does not stop the others: onErr hears of it, and
+// the sweep tries again. Call it before the core writes pending events
+// (vault.EnablePendingAudit).
 func (l *Log) StartPending(ctx context.Context) error {
 	if err := l.writeMarker(ctx); err != nil {
 		return err
 	}
-	return l.LinkAll(ctx)
+	if err := l.LinkNow(ctx); err != nil {
+		l.onErr(err)
+	}
+	return nil
 }
 
 // RunLinker links every tenant's pending events every interval until ctx

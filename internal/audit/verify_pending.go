@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/card"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -81,10 +82,12 @@ func (pc *pendingCheck) seen(e Entry) error {
 	return nil
 }
 
-// cover notes the card an audited action names.
+// cover notes the card an audited action names, as the chain holds it:
+// passed through card.MaskPANs (masked), which rewrites the rare card id
+// whose digits pass for a card number.
 func (pc *pendingCheck) cover(action string, targets []string) {
 	if slices.Contains(audited, action) && len(targets) > 0 {
-		pc.covered[targets[0]] = true
+		pc.covered[card.MaskPANs(targets[0])] = true
 	}
 }
 
@@ -145,7 +148,7 @@ func (l *Log) checkCards(ctx context.Context, tenant string, pc *pendingCheck) e
 		}
 		for _, c := range page {
 			after = c.ID
-			if c.CreatedAt.Before(pc.since) || !c.CreatedAt.Before(until) || pc.covered[c.ID] {
+			if c.CreatedAt.Before(pc.since) || !c.CreatedAt.Before(until) || pc.covered[card.MaskPANs(c.ID)] {
 				continue
 			}
 			return fmt.Errorf("%w: card %s, stored %s, has no audit event, linked or pending "+
