@@ -57,8 +57,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	busy := strconv.FormatInt(busyTimeout.Milliseconds(), 10)
+	// temp_store=memory keeps the sub-journal of the group committer's
+	// savepoints (one per transaction of a group) in memory: otherwise it
+	// spills to a temporary file past 64 KiB and every page a transaction
+	// touches is written there first (a pwrite each, ~20 % of a tokenize's
+	// CPU). It holds at most the pages of one group.
 	writer, err := sql.Open("sqlite", path+"?_busy_timeout="+busy+
-		"&_journal_mode=WAL&_synchronous=FULL&_foreign_keys=1&_txlock=immediate")
+		"&_journal_mode=WAL&_synchronous=FULL&_foreign_keys=1&_txlock=immediate&_pragma=temp_store(memory)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
