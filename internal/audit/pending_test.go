@@ -47,19 +47,20 @@ type pendingFixture struct {
 	clock *clock
 }
 
-func newPendingFixture(t *testing.T, st vault.Store) *pendingFixture {
+func newPendingFixture(t testing.TB, st vault.Store) *pendingFixture {
 	t.Helper()
+	ctx := context.Background()
 	f := &pendingFixture{st: st, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
 	keys, err := seal.NewKeyring(1, map[uint32][]byte{1: seal.GenerateKey()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.svc = vault.New(st, keys, vault.Options{Now: f.clock.Now})
-	if err := f.svc.Init(t.Context()); err != nil {
+	if err := f.svc.Init(ctx); err != nil {
 		t.Fatal(err)
 	}
 	f.log = audit.New(f.svc.Store(), f.svc.MAC, f.svc.Keyring(), f.clock.Now).WithPending(f.svc, 0, func(err error) { t.Log(err) })
-	if err := f.log.StartPending(t.Context()); err != nil {
+	if err := f.log.StartPending(ctx); err != nil {
 		t.Fatal(err)
 	}
 	f.svc.EnablePendingAudit(func(context.Context) string { return "req-1" })
@@ -322,5 +323,42 @@ func TestVerifyFindsTamperedPendingEvents(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// A tenant whose only card lost its pending event has no chain at all;
+// VerifyAll still checks it.
+func TestVerifyAllChecksTenantsWithoutAChain(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(t *testing.T) vault.Store) {
+		f := newPendingFixture(t, open(t))
+		ctx := t.Context()
+		if _, err := f.svc.CreateTenant(ctx, "shop", "Shop"); err != nil {
+			t.Fatal(err)
+		}
+		pan, _ := card.ParsePAN("4111111111111111")
+		if _, err := f.svc.CreateCard(ctx, "shop", vault.CardInput{PAN: pan}); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := f.st.ListRecords(ctx, vault.RecordQuery{Tenant: "shop", Kind: vault.KindAuditPending}, time.Time{})
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("%d pending events of shop, %v", len(recs), err)
+		}
+		if err := f.st.DeleteRecord(ctx, "shop", vault.KindAuditPending, recs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(2 * time.Minute)
+		res, err := f.log.VerifyAll(ctx, vault.DefaultTenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Tenant == "shop" {
+				if !errors.Is(r.Err, audit.ErrTampered) {
+					t.Fatalf("shop: %v, want tampering found", r.Err)
+				}
+				return
+			}
+		}
+		t.Fatalf("VerifyAll did not check shop: %+v", res)
 	})
 }

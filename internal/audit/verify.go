@@ -127,11 +127,28 @@ type TenantResult struct {
 
 // VerifyAll verifies the chain of every tenant in the registry, and of
 // extra tenants (such as the default one) even when unregistered, in
-// tenant order. It fails outright only when the registry itself does.
+// tenant order; with pending events, of every tenant the store has too
+// (a tenant whose first card's pending event was deleted has no chain).
+// It fails outright only when the registry itself does.
 func (l *Log) VerifyAll(ctx context.Context, extra ...string) ([]TenantResult, error) {
 	tenants, err := l.Tenants(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if l.pend != nil {
+		for after := ""; ; {
+			page, err := l.store.ListTenants(ctx, vault.Page{After: after, Limit: 500})
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range page {
+				extra = append(extra, t.ID)
+			}
+			if len(page) < 500 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
 	}
 	tenants = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(tenants), extra...))))
 	out := make([]TenantResult, 0, len(tenants))
