@@ -24,6 +24,7 @@ type benchFlags struct {
 	url, key, store, scenarios, upstream, markdown, svg, title string
 	duration                                                   time.Duration
 	workers, rssPID                                            int
+	serveFixtures                                              bool
 }
 
 // benchmark drives load against a vault: a running one given by --url and
@@ -44,6 +45,7 @@ func benchmark(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar(&f.markdown, "markdown", "", "also write the results as a Markdown table to this file")
 	fs.StringVar(&f.svg, "svg", "", "also draw requests/s and p99 per scenario as an SVG chart in this file")
 	fs.StringVar(&f.title, "title", "cardvault bench", "title of the SVG chart")
+	fs.BoolVar(&f.serveFixtures, "serve-fixtures", false, "drive no load: start the loopback provider (--upstream) and the bare relay, store the fixtures of bench/wrk.sh in the vault, print them as shell NAME='value' lines ending with READY=1, and serve until interrupted")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,7 +57,11 @@ func benchmark(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer stopLoopback()
 	if f.url == "" {
-		stop, err := startBenchVault(ctx, f, &target, upstreamURL, getenv, stdout)
+		info := stdout
+		if f.serveFixtures {
+			info = stderr // stdout is for the fixtures alone
+		}
+		stop, err := startBenchVault(ctx, f, &target, upstreamURL, getenv, info)
 		if err != nil {
 			return err
 		}
@@ -65,6 +71,9 @@ func benchmark(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	} else if target.Key == "" {
 		return usageError("bench: --key is required with --url")
+	}
+	if f.serveFixtures {
+		return serveFixtures(ctx, target, upstreamURL, relayURL, stdout)
 	}
 	fmt.Fprintf(stdout, "workers: %d, duration per scenario: %s\n\n", f.workers, f.duration)
 	prep := &benchPrep{target: target, upstream: upstreamURL, relay: relayURL, duration: f.duration, workers: f.workers}
@@ -91,6 +100,29 @@ func benchmark(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stdout, "peak resident memory of process %d: %d MB\n", f.rssPID, hwm>>20)
 	}
 	return writeReports(f, ordered)
+}
+
+// fixtureCaptureEndpoints is how many capture endpoints --serve-fixtures
+// makes: a few, so that concurrent posts spread over more than one (the
+// vault bounds no endpoint's captures unless configured to).
+const fixtureCaptureEndpoints = 8
+
+// serveFixtures prepares the fixtures of an external load generator
+// against target, prints them, and keeps the provider and the relay (which
+// the caller started) up until ctx ends.
+func serveFixtures(ctx context.Context, target bench.Target, upstreamURL, relayURL string, stdout io.Writer) error {
+	fx, err := bench.PrepareFixtures(ctx, target, upstreamURL, relayURL, fixtureCaptureEndpoints)
+	if err != nil {
+		return fmt.Errorf("bench: prepare fixtures: %w", err)
+	}
+	if err := fx.WriteEnv(stdout); err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(stdout, "READY=1"); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
 }
 
 // startLoopback starts the loopback provider and the bare relay in front of

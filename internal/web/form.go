@@ -115,6 +115,17 @@ type FormConfig struct {
 	// Body reshapes the submitted JSON for endpoints that expect other
 	// names or an envelope; the zero value sends PCI Vault's shape as is.
 	Body BodyShape
+	// Sandbox serves the page with a CSP sandbox directive (SandboxFlags,
+	// never allow-same-origin), so it runs in an opaque origin of its own:
+	// set it whenever the page runs script the vault did not write (a
+	// tenant's callbacks), so that script cannot reach the vault's other
+	// pages and frames (another tenant's card fields among them), cookies
+	// or storage. The page's submission is then a cross-origin request
+	// (Origin: null, no credentials): SubmitURL must answer CORS for it,
+	// with the credential in Headers or SecretHeader. Its message to the
+	// parent arrives from origin "null". false serves it in the vault's
+	// origin.
+	Sandbox bool
 }
 
 // BodyShape turns the form's body into what another endpoint expects, for
@@ -235,7 +246,7 @@ func renderForm(c FormConfig) ([]byte, string, error) {
 	if err := CheckStyle(c.Style); err != nil {
 		return nil, "", errors.New("web: style " + err.Error())
 	}
-	policy, err := policy(c.Nonce, framers(c.AllowedOrigins, c.FramedByAnyHTTPS), origins)
+	policy, err := policy(c.Nonce, framers(c.AllowedOrigins, c.FramedByAnyHTTPS), origins, c.Sandbox)
 	if err != nil {
 		return nil, "", err
 	}

@@ -22,7 +22,7 @@ func FuzzCheckStyleLink(f *testing.F) {
 		if !strings.EqualFold(link[:min(len(link), 8)], "https://") || strings.ContainsAny(origin, " ;,'*") {
 			t.Fatalf("accepted %q with origin %q", link, origin)
 		}
-		p, err := policy("abcdefghijklmnop", nil, []string{origin})
+		p, err := policy("abcdefghijklmnop", nil, []string{origin}, false)
 		if err != nil {
 			t.Fatalf("the origin %q of an accepted link breaks the policy: %v", origin, err)
 		}

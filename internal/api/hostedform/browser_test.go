@@ -42,7 +42,9 @@ func newMerchant(t *testing.T, src func(origin string) string) *merchant {
 <iframe id="card" title="Card details" src="%s" width="480" height="600" style="border:0"></iframe>
 <script>
 window.received = [];
-window.addEventListener("message", function (e) { window.received.push({origin: e.origin, data: e.data}); });
+window.addEventListener("message", function (e) {
+  window.received.push({origin: e.origin, fromFrame: e.source === document.getElementById("card").contentWindow, data: e.data});
+});
 </script>
 </body></html>`, src(m.URL))
 	}))

@@ -20,6 +20,7 @@ const SecretHeader = "X-PCIVault-Capture-Secret"
 
 // servePage loads a form for a shopper: GET
 // /v1/capture/iframe/{id}?unique_id=…&secret=…[&reference=…][&title=…].
+// A form with callbacks is sandboxed (see runsTenantScript).
 // As at PCI Vault, any https origin may frame it unless the form lists
 // allowed_origins; its message goes only to those listed (or to the vault
 // itself), never to whichever page framed it.
@@ -64,7 +65,10 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
 	cfg := web.FormConfig{Nonce: nonce, Title: f.Title, SubmitURL: captureBase + "/" + url.PathEscape(id) + "?form_type=" + f.Type,
 		SecretParam: "secret", SecretHeader: SecretHeader, SuccessCallback: f.SuccessCallback,
 		ErrorCallback: f.ErrorCallback, AllowedOrigins: f.AllowedOrigins, FramedByAnyHTTPS: true,
-		StyleLinks: f.Style.CSSLinks, Style: f.Style.EmbeddedCSS, HideScheme: f.Style.HideCard}
+		StyleLinks: f.Style.CSSLinks, Style: f.Style.EmbeddedCSS, HideScheme: f.Style.HideCard,
+		// A tenant's callbacks run only in a sandbox, an opaque origin of
+		// their own, away from the vault's other pages and card frames.
+		Sandbox: runsTenantScript(f)}
 	if t := q.Get("title"); t != "" && len(t) <= forms.MaxFormTitle && utf8.ValidString(t) && !strings.ContainsFunc(t, isControl) {
 		cfg.Title = t
 	}
@@ -81,6 +85,12 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
+
+// runsTenantScript reports whether a form's page runs script its tenant
+// wrote (a callback), and so must be sandboxed. The capture endpoint it
+// posts to answers CORS for any origin, null included, with the endpoint's
+// secret as the only credential.
+func runsTenantScript(f forms.Form) bool { return f.SuccessCallback != "" || f.ErrorCallback != "" }
 
 // pageError answers a page load with an error page (no form) whose status
 // follows err's code, and logs internal causes.

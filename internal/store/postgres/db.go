@@ -40,7 +40,7 @@ type querier interface {
 // transaction, where q is tx and pool is nil.
 type store struct {
 	pool *pgxpool.Pool // where transactions start; nil inside a transaction
-	tx   pgx.Tx        // the transaction; nil outside one
+	tx   *txConn       // the transaction; nil outside one
 	q    querier
 }
 
@@ -128,25 +128,28 @@ func (s *store) Tx(ctx context.Context, fn func(vault.Store) error) error {
 }
 
 // inTx runs fn in a transaction, reusing the current one if there is one.
+// The BEGIN goes out with fn's first statement (txConn).
 func (s *store) inTx(ctx context.Context, fn func(*store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
-	tx, err := s.pool.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return opErr("begin", err)
 	}
+	tx := newTxConn(conn)
+	defer tx.release()
 	done := false
 	defer func() {
 		if !done { // also on panic, which then carries on
-			_ = tx.Rollback(context.WithoutCancel(ctx))
+			_ = tx.rollback(context.WithoutCancel(ctx))
 		}
 	}()
 	if err := fn(&store{tx: tx, q: tx}); err != nil {
 		return err
 	}
 	done = true
-	if err := tx.Commit(ctx); err != nil {
+	if err := tx.commit(ctx); err != nil {
 		return opErr("commit", err)
 	}
 	return nil
@@ -158,15 +161,5 @@ func (s *store) guarded(ctx context.Context, fn func(q querier) error) error {
 	if s.tx == nil {
 		return fn(s.q)
 	}
-	sp, err := s.tx.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	if err := fn(sp); err != nil {
-		if rerr := sp.Rollback(ctx); rerr != nil {
-			return errors.Join(err, rerr)
-		}
-		return err
-	}
-	return sp.Commit(ctx)
+	return s.tx.savepoint(ctx, fn)
 }

@@ -13,6 +13,11 @@
 // connections unless the URL sets pool_max_conns, so that concurrent
 // commits share WAL flushes (see sizePool).
 //
+// A transaction's BEGIN (and a savepoint's SAVEPOINT and RELEASE) is not
+// sent alone but pipelined with the next statement, so a transaction of
+// one write costs two round trips, the second its COMMIT (txConn);
+// CreateRecords sends many INSERTs in one.
+//
 // Times are timestamptz and come back in UTC at microsecond precision; a
 // zero ExpiresAt or RevokedAt is NULL. Empty byte slices come back as nil.
 package postgres

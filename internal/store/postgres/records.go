@@ -59,10 +59,7 @@ func (s *store) CreateRecord(ctx context.Context, r vault.Record) error {
 // insertRecord inserts r unless one of its unique keys is taken, and
 // reports how many rows went in.
 func (s *store) insertRecord(ctx context.Context, r vault.Record) (int64, error) {
-	tag, err := s.q.Exec(ctx, `INSERT INTO records (`+recordColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-		r.Tenant, r.Kind, r.ID, nullString(r.Key), r.Parent, blob(r.Data), max(r.Version, 1),
-		ts(r.CreatedAt), ts(r.UpdatedAt), nullTS(r.ExpiresAt))
+	tag, err := s.q.Exec(ctx, insertRecordSQL, insertRecordArgs(r)...)
 	return tag.RowsAffected(), err
 }
 

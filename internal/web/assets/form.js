@@ -291,7 +291,9 @@
       token: responseData.token || responseData.id || (responseData.data && responseData.data.token_id) || "",
       reference: responseData.reference || "",
     };
-    const origins = cfg.origins.length ? cfg.origins : [window.location.origin];
+    // The vault's origin from the page's URL: a sandboxed page's own
+    // origin (window.location.origin) is opaque, "null".
+    const origins = cfg.origins.length ? cfg.origins : [new URL(window.location.href).origin];
     for (const origin of origins) {
       try {
         window.parent.postMessage(message, origin);

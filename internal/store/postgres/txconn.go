@@ -1,0 +1,220 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// txConn is the connection of one transaction. Statements that only steer
+// the transaction (BEGIN, SAVEPOINT, RELEASE SAVEPOINT) are not sent on their
+// own: they wait in pending and go out with the next statement, in one
+// pipelined round trip (a pgx batch, one Sync at its end). A tokenize, one
+// INSERT, thus costs two round trips (BEGIN and INSERT, then COMMIT)
+// instead of three, and a transaction that runs no statement sends
+// neither BEGIN nor COMMIT. Nothing is acknowledged earlier than before:
+// the COMMIT still waits for its WAL flush.
+type txConn struct {
+	conn    *pgxpool.Conn
+	pending []string // argument-less statements to send before the next one
+	begun   bool     // BEGIN has gone out
+}
+
+// newTxConn starts a transaction on conn; its BEGIN waits for the first
+// statement.
+func newTxConn(conn *pgxpool.Conn) *txConn {
+	return &txConn{conn: conn, pending: []string{"begin"}}
+}
+
+// send sends the pending statements and sql in one batch; the caller
+// reads sql's result from the returned batch and closes it.
+func (t *txConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	return t.sendBatch(ctx, func(b *pgx.Batch) { b.Queue(sql, args...) })
+}
+
+// sendBatch sends the pending statements and those queue adds in one
+// batch, one round trip; the caller reads the results of queue's
+// statements and closes the batch. The pending statements' results are
+// read here: when one fails, the batch is closed and its error returned.
+func (t *txConn) sendBatch(ctx context.Context, queue func(*pgx.Batch)) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	for _, p := range t.pending {
+		b.Queue(p)
+	}
+	n := len(t.pending)
+	t.pending, t.begun = t.pending[:0], true
+	queue(b)
+	br := t.conn.SendBatch(ctx, b)
+	for range n {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
+}
+
+// Exec runs a statement in the transaction.
+func (t *txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if len(t.pending) == 0 {
+		return t.conn.Exec(ctx, sql, args...)
+	}
+	br, err := t.send(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
+// Query runs a query in the transaction; the caller closes the rows.
+func (t *txConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if len(t.pending) == 0 {
+		return t.conn.Query(ctx, sql, args...)
+	}
+	br, err := t.send(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+// QueryRow runs a query for at most one row in the transaction; its Scan
+// must be called.
+func (t *txConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if len(t.pending) == 0 {
+		return t.conn.QueryRow(ctx, sql, args...)
+	}
+	br, err := t.send(ctx, sql, args)
+	if err != nil {
+		return errRow{err}
+	}
+	return batchRow{row: br.QueryRow(), br: br}
+}
+
+// savepoint runs fn, whose statements may fail on a constraint, so that a
+// failure rolls back only what fn did and leaves the transaction usable.
+// The SAVEPOINT goes out with fn's first statement and its RELEASE with the
+// transaction's next one (or not at all: COMMIT releases it), so a guarded
+// statement that succeeds costs one round trip, like any other. Only a
+// failure costs one more, the ROLLBACK TO SAVEPOINT.
+func (t *txConn) savepoint(ctx context.Context, fn func(q querier) error) error {
+	mark := len(t.pending)
+	t.pending = append(t.pending, "savepoint sp")
+	if err := fn(t); err != nil {
+		if len(t.pending) > mark { // fn sent nothing: nor does the savepoint
+			t.pending = t.pending[:mark]
+			return err
+		}
+		if _, rerr := t.Exec(ctx, "rollback to savepoint sp"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		t.pending = append(t.pending, "release savepoint sp")
+		return err
+	}
+	if len(t.pending) > mark {
+		t.pending = t.pending[:mark]
+		return nil
+	}
+	t.pending = append(t.pending, "release savepoint sp")
+	return nil
+}
+
+// commit commits the transaction, if it ever began. A COMMIT of a
+// transaction that had failed is pgx.ErrTxCommitRollback, as with pgx.Tx.
+func (t *txConn) commit(ctx context.Context) error {
+	if !t.begun {
+		return nil
+	}
+	t.begun = false // whatever happens, there is no transaction to roll back after this
+	tag, err := t.conn.Exec(ctx, "commit")
+	if err != nil {
+		// Unknown outcome: the pool destroys a connection released while
+		// still in a transaction or broken.
+		return err
+	}
+	if tag.String() == "ROLLBACK" {
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
+}
+
+// rollback rolls the transaction back, if it began and was not committed.
+func (t *txConn) rollback(ctx context.Context) error {
+	if !t.begun {
+		return nil
+	}
+	t.begun = false
+	_, err := t.conn.Exec(ctx, "rollback")
+	return err
+}
+
+// release returns the connection to the pool, which closes it instead
+// when it is broken or still inside a transaction.
+func (t *txConn) release() { t.conn.Release() }
+
+// batchRows are the rows of a batch's last query; closing them (which
+// reading the last one does) closes the batch, whose error they report.
+type batchRows struct {
+	pgx.Rows
+	br  pgx.BatchResults
+	err error
+}
+
+// Next advances to the next row and closes the batch after the last.
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
+// Close closes the rows and the batch.
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if r.br != nil {
+		r.err = r.br.Close()
+		r.br = nil
+	}
+}
+
+// Err is the rows' error or else the batch's.
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// batchRow is the row of a batch's last query; Scan closes the batch.
+type batchRow struct {
+	row pgx.Row
+	br  pgx.BatchResults
+}
+
+// Scan reads the row and closes the batch.
+func (r batchRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// errRow is a row whose query could not be sent.
+type errRow struct{ err error }
+
+// Scan returns the error.
+func (r errRow) Scan(...any) error { return r.err }
