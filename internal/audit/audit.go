@@ -258,9 +258,10 @@ func (l *Log) commit(batch []*waiter, tenants []string) ([]string, error) {
 // txBatch is what one batch's transaction keeps between appends: the heads
 // it moved and, once needed, the registry.
 type txBatch struct {
-	tx    vault.Store
-	heads map[string]*chainHead
-	reg   *registry // nil until a new or unanchored chain needs it
+	tx      vault.Store
+	heads   map[string]*chainHead
+	entries []vault.Record // written together by saveHeads
+	reg     *registry      // nil until a new or unanchored chain needs it
 }
 
 // chainHead is a tenant's head as a batch moves it: the stored record
@@ -272,7 +273,8 @@ type chainHead struct {
 }
 
 // append links one entry (an event, and for a pending one its id and
-// time) after its tenant's head, kept in the batch for the rest of it. It
+// time) after its tenant's head, kept in the batch for the rest of it; the
+// entry is written with the batch's others, by saveHeads. It
 // refuses to extend a head whose MAC fails, and to start a chain again for
 // a tenant the registry says had one.
 func (l *Log) append(ctx context.Context, b *txBatch, e Entry) error {
@@ -292,19 +294,22 @@ func (l *Log) append(ctx context.Context, b *txBatch, e Entry) error {
 	if err != nil {
 		return err
 	}
-	if err := b.tx.CreateRecord(ctx, vault.Record{Tenant: tenant, Kind: kindEntry, ID: entryID(tenant, e.Seq),
-		Data: data, Version: 1, CreatedAt: now, UpdatedAt: now}); err != nil {
-		return err
-	}
+	b.entries = append(b.entries, vault.Record{Tenant: tenant, Kind: kindEntry, ID: entryID(tenant, e.Seq),
+		Data: data, Version: 1, CreatedAt: now, UpdatedAt: now})
 	ch.h = head{Seq: e.Seq, Hash: e.Hash, At: now} // MACed once per batch, in saveHeads
 	ch.rec.UpdatedAt = now
 	return nil
 }
 
-// saveHeads moves every touched head, with a version check so that
-// concurrent writers on other nodes cannot fork a chain, and saves the
-// registry when a tenant joined it.
+// saveHeads writes the batch's entries (in one round trip where the store
+// can: vault.CreateRecords; an entry another node wrote first is
+// ErrConflict, and the batch is retried), moves every touched head, with a
+// version check so that concurrent writers on other nodes cannot fork a
+// chain, and saves the registry when a tenant joined it.
 func (l *Log) saveHeads(ctx context.Context, b *txBatch) error {
+	if err := vault.CreateRecords(ctx, b.tx, b.entries); err != nil {
+		return err
+	}
 	for _, tenant := range slices.Sorted(maps.Keys(b.heads)) {
 		ch := b.heads[tenant]
 		hr := ch.rec

@@ -3,7 +3,7 @@ package vault
 import (
 	"context"
 	"fmt"
-		"time"
+	"time"
 
 	"github.com/google/uuid"
 )

@@ -221,3 +221,13 @@ func clone(k vault.APIKey) vault.APIKey {
 	k.Hash = slices.Clone(k.Hash)
 	return k
 }
+
+// CreateRecords forwards a batch of records (vault.RecordBatcher).
+func (s *Store) CreateRecords(ctx context.Context, records []vault.Record) error {
+	return vault.CreateRecords(ctx, s.Store, records)
+}
+
+// CreateRecords forwards a batch of records (vault.RecordBatcher).
+func (t *txStore) CreateRecords(ctx context.Context, records []vault.Record) error {
+	return vault.CreateRecords(ctx, t.Store, records)
+}

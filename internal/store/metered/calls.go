@@ -176,3 +176,8 @@ func (s *Store) DisableTenant(ctx context.Context, id string, at time.Time, inte
 func (s *Store) TagTenant(ctx context.Context, id string, integrity []byte) error {
 	return timedErr(s, "tag_tenant", func() error { return s.next.TagTenant(ctx, id, integrity) })
 }
+
+// CreateRecords times a batch of records created at once (vault.RecordBatcher).
+func (s *Store) CreateRecords(ctx context.Context, records []vault.Record) error {
+	return timedErr(s, "create_records", func() error { return vault.CreateRecords(ctx, s.next, records) })
+}
