@@ -56,9 +56,10 @@ type linker interface {
 // tokens are deleted too, whichever API deleted the card (tokens may be
 // nil when there is no token service). A notice whose event the core
 // already wrote as a pending audit record in the write's own transaction
-// (vault.Notice.Audited: a stored card) is not recorded again: log links
-// it into the chain when it can (the periodic sweep does otherwise).
-func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics, hooks publisher, tokens cardTokens) {
+// (vault.Notice.Audited: a stored card) is not recorded again: links (the
+// audit log itself, not a wrapper of its Record) links it into the chain
+// (the periodic sweep does otherwise, and when links is nil).
+func auditNotices(svc *vault.Service, log api.Recorder, links linker, ops *server.OpsMetrics, hooks publisher, tokens cardTokens) {
 	svc.OnNotice(func(ctx context.Context, n vault.Notice) error {
 		var err error
 		switch n.Action {
@@ -78,8 +79,8 @@ func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics, 
 		if n.Audited {
 			// Already durable as a pending event, written with the card:
 			// have it linked into the chain, without waiting.
-			if l, ok := log.(linker); ok {
-				l.Link(n.Tenant)
+			if links != nil {
+				links.Link(n.Tenant)
 			}
 		} else {
 			err = errors.Join(err, log.Record(ctx, audit.Event{Tenant: n.Tenant, Actor: actor, Action: n.Action, Targets: []string{n.Target},

@@ -101,7 +101,7 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	if d.networkTokens != nil {
 		tokens = d.networkTokens
 	}
-	auditNotices(svc, d.audit, d.ops, hooks, tokens)
+	auditNotices(svc, d.audit, auditLog, d.ops, hooks, tokens)
 	fs = append(fs, extra...)
 	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs,
 		AddrLimit: d.limits.addr, ClientAddr: d.limits.client})
