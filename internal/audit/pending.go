@@ -160,11 +160,12 @@ func (l *Log) reportLink(tenant string, err error) {
 }
 
 // linkPending appends up to maxBatch of the tenant's pending events to its
-// chain, oldest first (their ids are time-ordered), deleting each in the
-// same transaction, and reports whether more may wait. A record that fails
+// chain, oldest first (their ids are time-ordered), deleting them in the
+// same transaction (one statement on PostgreSQL), and reports whether more
+// may wait. A record that fails
 // to open is left where it is for Verify, and skipped from then on.
 func (l *Log) linkPending(ctx context.Context, b *txBatch, tenant string) (bool, error) {
-	linked := 0
+	var linked []string
 	for after := ""; ; {
 		page, err := b.tx.ListRecords(ctx, vault.RecordQuery{Tenant: tenant, Kind: vault.KindAuditPending,
 			Page: vault.Page{After: after, Limit: maxBatch}}, time.Time{})
@@ -191,20 +192,31 @@ func (l *Log) linkPending(ctx context.Context, b *txBatch, tenant string) (bool,
 			if err := l.append(ctx, b, Entry{Event: ev, Pending: r.ID, OccurredAt: pe.At.UTC()}); err != nil {
 				return false, err
 			}
-			if err := b.tx.DeleteRecord(ctx, tenant, vault.KindAuditPending, r.ID); err != nil {
-				if errors.Is(err, vault.ErrNotFound) { // another node linked it meanwhile: start again
-					return false, fmt.Errorf("audit: pending event %s linked elsewhere: %w", r.ID, vault.ErrConflict)
-				}
-				return false, err
-			}
-			if linked++; linked == maxBatch {
-				return true, nil
+			if linked = append(linked, r.ID); len(linked) == maxBatch {
+				return true, l.deleteLinked(ctx, b, tenant, linked)
 			}
 		}
 		if len(page) < maxBatch {
-			return false, nil
+			return false, l.deleteLinked(ctx, b, tenant, linked)
 		}
 	}
+}
+
+// deleteLinked deletes the pending records a batch linked, in one
+// statement where the store can. One already gone was linked by another
+// node meanwhile: the batch is retried.
+func (l *Log) deleteLinked(ctx context.Context, b *txBatch, tenant string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	n, err := vault.DeleteRecordIDs(ctx, b.tx, tenant, vault.KindAuditPending, ids)
+	if err != nil {
+		return err
+	}
+	if n != len(ids) {
+		return fmt.Errorf("audit: %d of %d pending events linked elsewhere meanwhile: %w", len(ids)-n, len(ids), vault.ErrConflict)
+	}
+	return nil
 }
 
 // isBad reports whether a pending record failed to open before.

@@ -181,3 +181,8 @@ func (s *Store) TagTenant(ctx context.Context, id string, integrity []byte) erro
 func (s *Store) CreateRecords(ctx context.Context, records []vault.Record) error {
 	return timedErr(s, "create_records", func() error { return vault.CreateRecords(ctx, s.next, records) })
 }
+
+// DeleteRecordIDs times a batch delete (vault.RecordIDDeleter).
+func (s *Store) DeleteRecordIDs(ctx context.Context, tenant, kind string, ids []string) (int, error) {
+	return timed(s, "delete_record_ids", func() (int, error) { return vault.DeleteRecordIDs(ctx, s.next, tenant, kind, ids) })
+}
