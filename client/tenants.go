@@ -41,7 +41,8 @@ func (c *Client) CreateTenant(ctx context.Context, in TenantInput) (Tenant, erro
 	return out, err
 }
 
-// DisableTenant stops every API key of a tenant at once; its data stays
+// DisableTenant stops every API key of a tenant (on the node that answers at
+// once, on the others within their CARDVAULT_TENANT_CACHE_TTL); its data stays
 // (scope platform:admin). The caller's own tenant is refused.
 func (c *Client) DisableTenant(ctx context.Context, id string) error {
 	return c.do(ctx, "POST", "/tenants/"+escape(id)+"/disable", nil, nil)

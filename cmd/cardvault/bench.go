@@ -15,6 +15,7 @@ import (
 
 	"github.com/cardvault/cardvault/internal/bench"
 	"github.com/cardvault/cardvault/internal/config"
+	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/ratelimit"
 	"github.com/cardvault/cardvault/internal/seal"
 )
@@ -140,7 +141,9 @@ func startLoopback(f benchFlags) (upstream, relay string, stop func(), err error
 		provider.Close()
 		return "", "", nil, fmt.Errorf("bench relay: %w", err)
 	}
-	relayClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: f.workers * 2}}
+	// The bare relay keeps as many idle connections per provider as the vault's
+	// relay does, so that forward / relay compares the work, not the pooling.
+	relayClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: forward.DefaultMaxIdleConnsPerHost}}
 	relaySrv := &http.Server{Handler: bench.Relay(relayClient, upstream), ReadHeaderTimeout: 10 * time.Second}
 	go relaySrv.Serve(rln)
 	return upstream, "http://" + rln.Addr().String() + "/payments", func() { relaySrv.Close(); provider.Close() }, nil

@@ -67,7 +67,7 @@ Usage:
   cardvault rotate retire [--tenant=T] [--version=N]
                                                    delete data key versions nothing uses; refuses one in use
   cardvault tenants create|list|disable [NAME] [--name=DISPLAY]
-                                                   manage tenants; disabling stops their API keys at once
+                                                   manage tenants; disabling stops their API keys within CARDVAULT_TENANT_CACHE_TTL (2s)
   cardvault export --tenant=T --recipient=AGE_PUBLIC_KEY --out=FILE
                                                    a tenant's cards and dialect objects, age-encrypted JSON lines
   cardvault import --tenant=T --identity=AGE_IDENTITY_FILE FILE

@@ -189,8 +189,12 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 		reg.MustRegister(rotate.NewCollector(ctx, store))
 	}
 	vs = keycache.New(vs, c.APIKeyCacheTTL, keycache.DefaultMaxKeys)
+	tenantTTL := c.TenantCacheTTL
+	if tenantTTL == 0 {
+		tenantTTL = -1 // off (vault.Options reads zero as the default)
+	}
 	svc := vault.New(vs, keyring, vault.Options{Logger: log, SecurityCodeTTL: c.SecurityCodeTTL,
-		Enumeration: enumerationLimits(c), KeyRefresh: c.KeyRefresh})
+		Enumeration: enumerationLimits(c), KeyRefresh: c.KeyRefresh, TenantCacheTTL: tenantTTL})
 	if err := svc.Init(ctx); err != nil {
 		store.Close()
 		if errors.Is(err, seal.ErrWrongMasterKey) {

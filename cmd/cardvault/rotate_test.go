@@ -59,6 +59,9 @@ func TestRotateMasterCommand(t *testing.T) {
 	}
 }
 
+// With the tenant cache off (CARDVAULT_TENANT_CACHE_TTL=0), a tenant
+// disabled by another process stops its keys on a running server at once.
+// (With it on, within its TTL: internal/vault/tenantstate_test.go.)
 func TestDisabledTenantKeysStopAtOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -77,7 +80,7 @@ func TestDisabledTenantKeysStopAtOnce(t *testing.T) {
 			secret = strings.TrimSpace(s)
 		}
 	}
-	addr, _ := runServe(t, ctx, env)
+	addr, _ := runServe(t, ctx, env, "--tenant-cache-ttl=0")
 	get := func() int {
 		req, _ := http.NewRequest("GET", "http://"+addr+"/cardvault/v1/cards", nil)
 		req.Header.Set("x-api-key", secret)

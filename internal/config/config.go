@@ -77,6 +77,9 @@ type Config struct {
 	// TSP names the network-token service provider; only "sandbox" exists.
 	TSP            string
 	APIKeyCacheTTL time.Duration
+	// TenantCacheTTL is how long a node reuses a tenant's checked state
+	// (disabled or not); 0 turns that cache off.
+	TenantCacheTTL time.Duration
 	PprofListen    string
 	// KDFRuns bounds how many Argon2id passphrase derivations run at once
 	// (KDFRunsOrDefault picks the default for 0).
@@ -163,6 +166,7 @@ var options = []option{
 	{name: "suspend-short-lived", usage: "a card deleted within this long of its creation counts toward suspend-probes", bind: dur(func(c *Config) *time.Duration { return &c.SuspendShortLived }, 10*time.Minute)},
 	{name: "trusted-proxies", usage: "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; default none", bind: str(func(c *Config) *string { return &c.TrustedProxies }, "")},
 	{name: "api-key-cache-ttl", usage: "how long an API key read from the store is reused; a key revoked on another node works here at most this much longer (0 turns the cache off)", bind: dur(func(c *Config) *time.Duration { return &c.APIKeyCacheTTL }, 2*time.Second)},
+	{name: "tenant-cache-ttl", usage: "how long a tenant's checked state (disabled or not) read from the store is reused; a tenant disabled on another node works here at most this much longer (0 turns the cache off)", bind: dur(func(c *Config) *time.Duration { return &c.TenantCacheTTL }, 2*time.Second)},
 	{name: "kdf-runs", usage: "how many Argon2id passphrase derivations (PCI Vault keys, 64 MiB each) run at once; 16 more wait, others get 503 (0: half of GOMAXPROCS, 1 to 4)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.IntVar(&c.KDFRuns, name, 0, usage) }},
 	{name: "pprof-listen", usage: "loopback address (127.0.0.1:6060) on which to serve Go profiles (net/http/pprof); off when empty", bind: str(func(c *Config) *string { return &c.PprofListen }, "")},
 	{name: "public-url", usage: "scheme and host clients reach the vault at (https://vault.example.com), used in links and session base_url; never taken from the Host header", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
@@ -271,6 +275,9 @@ func (c Config) validate() []error {
 	if c.APIKeyCacheTTL < 0 || c.APIKeyCacheTTL > time.Minute {
 		p = append(p, errors.New("api-key-cache-ttl: must be between 0 (off) and 1m"))
 	}
+	if c.TenantCacheTTL < 0 || c.TenantCacheTTL > time.Minute {
+		p = append(p, errors.New("tenant-cache-ttl: must be between 0 (off) and 1m"))
+	}
 	if c.PprofListen != "" && !IsLoopback(c.PprofListen) {
 		p = append(p, fmt.Errorf("pprof-listen: %q is not a loopback address (use 127.0.0.1:PORT, [::1]:PORT or localhost:PORT)", c.PprofListen))
 	}
@@ -324,7 +331,7 @@ func (c Config) Dump() string {
 		"trusted-proxies": c.TrustedProxies, "suspend-probes": fmt.Sprint(c.SuspendProbes),
 		"suspend-window": c.SuspendWindow.String(), "suspend-short-lived": c.SuspendShortLived.String(), "public-url": c.PublicURL,
 		"trust-host-header": fmt.Sprint(c.TrustHostHeader), "console": c.Console, "tsp": c.TSP,
-		"api-key-cache-ttl": c.APIKeyCacheTTL.String(), "pprof-listen": c.PprofListen, "kdf-runs": fmt.Sprint(c.KDFRuns),
+		"api-key-cache-ttl": c.APIKeyCacheTTL.String(), "tenant-cache-ttl": c.TenantCacheTTL.String(), "pprof-listen": c.PprofListen, "kdf-runs": fmt.Sprint(c.KDFRuns),
 		"drain-delay": c.DrainDelay.String(),
 	}
 	var b strings.Builder

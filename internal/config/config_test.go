@@ -105,15 +105,17 @@ func TestPprofListenOnlyOnLoopback(t *testing.T) {
 	}
 }
 
-func TestAPIKeyCacheTTLBounds(t *testing.T) {
+func TestCacheTTLBounds(t *testing.T) {
 	c, err := Load("serve", nil, getenv(nil), io.Discard)
-	if err != nil || c.APIKeyCacheTTL != 2*time.Second {
-		t.Fatalf("default api-key-cache-ttl %s, %v", c.APIKeyCacheTTL, err)
+	if err != nil || c.APIKeyCacheTTL != 2*time.Second || c.TenantCacheTTL != 2*time.Second {
+		t.Fatalf("default api-key-cache-ttl %s, tenant-cache-ttl %s, %v", c.APIKeyCacheTTL, c.TenantCacheTTL, err)
 	}
-	for v, ok := range map[string]bool{"0s": true, "500ms": true, "1m": true, "2m": false, "-1s": false} {
-		_, err := Load("serve", nil, getenv(map[string]string{"CARDVAULT_API_KEY_CACHE_TTL": v}), io.Discard)
-		if (err == nil) != ok {
-			t.Errorf("CARDVAULT_API_KEY_CACHE_TTL=%s: err %v, want accepted %v", v, err, ok)
+	for _, name := range []string{"CARDVAULT_API_KEY_CACHE_TTL", "CARDVAULT_TENANT_CACHE_TTL"} {
+		for v, ok := range map[string]bool{"0s": true, "500ms": true, "1m": true, "2m": false, "-1s": false} {
+			_, err := Load("serve", nil, getenv(map[string]string{name: v}), io.Discard)
+			if (err == nil) != ok {
+				t.Errorf("%s=%s: err %v, want accepted %v", name, v, err, ok)
+			}
 		}
 	}
 }

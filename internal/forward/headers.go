@@ -3,6 +3,7 @@ package forward
 import (
 	"net/http"
 	"net/textproto"
+	"slices"
 	"strings"
 )
 
@@ -29,61 +30,61 @@ func isVaultHeader(name string) bool {
 	return strings.HasPrefix(name, "X-Vault-Forward-") || isOneOf(name, relaySet)
 }
 
-// canonical returns a copy of h whose keys are canonical header names,
-// merging the values of keys that differ only in letter case (in map
-// order). Every rule below matches canonical names, so a header must pass
-// through here before any of them is applied: a lowercase "connection"
-// key would otherwise slip past them all.
-func canonical(h http.Header) http.Header {
-	out := make(http.Header, len(h))
-	for name, vs := range h {
-		name = textproto.CanonicalMIMEHeaderKey(name)
-		out[name] = append(out[name], vs...)
-	}
-	return out
-}
-
-// stripHopByHop deletes the hop-by-hop headers from h, whose keys must be
-// canonical (see canonical), including those a Connection header names.
-func stripHopByHop(h http.Header) {
-	for _, v := range h.Values("Connection") {
-		for name := range strings.SplitSeq(v, ",") {
-			if name = strings.TrimSpace(name); name != "" {
-				h.Del(name)
+// connectionNamed returns the canonical names that the Connection headers
+// of h (under any letter case of the key) list as hop-by-hop, nil when
+// there are none.
+func connectionNamed(h http.Header) []string {
+	var names []string
+	for key, vs := range h {
+		if textproto.CanonicalMIMEHeaderKey(key) != "Connection" {
+			continue
+		}
+		for _, v := range vs {
+			for name := range strings.SplitSeq(v, ",") {
+				if name = strings.TrimSpace(name); name != "" {
+					names = append(names, textproto.CanonicalMIMEHeaderKey(name))
+				}
 			}
 		}
 	}
-	for _, name := range hopByHop {
-		h.Del(name)
-	}
-	for name := range h {
-		if strings.HasPrefix(name, "Proxy-") {
-			delete(h, name)
-		}
-	}
+	return names
+}
+
+// isHopByHop reports whether a canonical header name describes one
+// connection: a hop-by-hop header, a Proxy-* header, or one that a
+// Connection header names (named, from connectionNamed).
+func isHopByHop(canonical string, named []string) bool {
+	return isOneOf(canonical, hopByHop) || strings.HasPrefix(canonical, "Proxy-") || isOneOf(canonical, named)
 }
 
 // outboundHeader builds the header the relay sends: from, less hop-by-hop,
 // vault control and credential headers; then own, less hop-by-hop and vault
-// control headers, replacing any header of the same name. It returns the
-// name of the first header that is malformed, "" if none.
+// control headers, replacing any header of the same name. Keys are
+// canonicalised first, and the values of keys that differ only in letter
+// case are merged, so a lowercase "connection" key cannot slip past a rule.
+// The result shares no slice with from or own. It returns the name of the
+// first header that is malformed, "" if none.
 func outboundHeader(from, own http.Header) (http.Header, string) {
 	out := make(http.Header, len(from)+len(own))
-	pass := canonical(from)
-	stripHopByHop(pass)
-	for name, vs := range pass {
-		if isVaultHeader(name) || isCredential(name) {
+	named := connectionNamed(from)
+	for key, vs := range from {
+		name := textproto.CanonicalMIMEHeaderKey(key)
+		if isHopByHop(name, named) || isVaultHeader(name) || isCredential(name) {
 			continue
 		}
 		out[name] = append(out[name], vs...)
 	}
-	mine := canonical(own)
-	stripHopByHop(mine)
-	for name, vs := range mine {
-		if isVaultHeader(name) {
-			continue
+	named = connectionNamed(own)
+	kept := func(name string) bool { return !isHopByHop(name, named) && !isVaultHeader(name) }
+	for key := range own {
+		if name := textproto.CanonicalMIMEHeaderKey(key); kept(name) {
+			delete(out, name) // own replaces a passed-on header of the same name
 		}
-		out[name] = vs
+	}
+	for key, vs := range own {
+		if name := textproto.CanonicalMIMEHeaderKey(key); kept(name) {
+			out[name] = append(out[name], vs...)
+		}
 	}
 	for name, vs := range out {
 		if !validHeaderName(name) {
@@ -110,10 +111,23 @@ func isOneOf(s string, list []string) bool {
 }
 
 // inboundHeader returns the upstream response's header less hop-by-hop
-// headers, for the facade to relay.
+// headers (canonical keys, values of keys that differ only in letter case
+// merged), for the facade to relay. It may share value slices with h,
+// which the relay does not use again.
 func inboundHeader(h http.Header) http.Header {
-	out := canonical(h)
-	stripHopByHop(out)
+	named := connectionNamed(h)
+	out := make(http.Header, len(h))
+	for key, vs := range h {
+		name := textproto.CanonicalMIMEHeaderKey(key)
+		if isHopByHop(name, named) {
+			continue
+		}
+		if prev, ok := out[name]; ok {
+			out[name] = slices.Concat(prev, vs)
+		} else {
+			out[name] = vs
+		}
+	}
 	return out
 }
 

@@ -20,6 +20,15 @@ const (
 	DefaultMaxResponseBody = 4 << 20
 	DefaultTimeout         = 30 * time.Second
 	DefaultMaxTimeout      = 120 * time.Second
+	// DefaultMaxIdleConnsPerHost is how many kept-alive connections the
+	// relay holds per destination when idle. It is sized above the
+	// concurrency one vault node sees (64 connections in bench/README.md),
+	// so a burst of forwards that return together keeps every connection
+	// instead of closing some and dialling them again on the next burst.
+	DefaultMaxIdleConnsPerHost = 128
+	// maxIdleConnsPerDestination bounds idle connections over all
+	// destinations, as a multiple of the per-destination bound.
+	maxIdleConnsPerDestination = 4
 )
 
 // Options tunes a Relay. Every field's zero value means the default it names.
@@ -42,8 +51,9 @@ type Options struct {
 	// resolver (net.DefaultResolver.LookupNetIP). Tests set it to make a
 	// name resolve to any address without DNS.
 	Resolver func(ctx context.Context, host string) ([]netip.Addr, error)
-	// MaxIdleConnsPerHost bounds the kept-alive connections per upstream;
-	// 0 means 32.
+	// MaxIdleConnsPerHost bounds the kept-alive idle connections per
+	// upstream; 0 means DefaultMaxIdleConnsPerHost (128). Over all upstreams
+	// at most four times as many are kept.
 	MaxIdleConnsPerHost int
 }
 
@@ -131,7 +141,7 @@ func NewRelay(allow *Allowlist, o Options) *Relay {
 		}
 	}
 	if o.MaxIdleConnsPerHost <= 0 {
-		o.MaxIdleConnsPerHost = 32
+		o.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
 	}
 	r := &Relay{allow: allow, opts: o}
 	r.https = r.client("https")
@@ -150,7 +160,7 @@ func (r *Relay) client(scheme string) *http.Client {
 		TLSHandshakeTimeout:    10 * time.Second,
 		ForceAttemptHTTP2:      true,
 		DisableCompression:     true,
-		MaxIdleConns:           4 * r.opts.MaxIdleConnsPerHost,
+		MaxIdleConns:           maxIdleConnsPerDestination * r.opts.MaxIdleConnsPerHost,
 		MaxIdleConnsPerHost:    r.opts.MaxIdleConnsPerHost,
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
@@ -224,12 +234,12 @@ func (r *Relay) Do(ctx context.Context, req Request) (*Response, error) {
 	if resp.ContentLength > r.opts.MaxResponseBody {
 		return nil, &UpstreamError{Kind: UpstreamTooLarge, Host: SafeHost(dest.host)}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxResponseBody+1))
+	body, err := readBody(resp.Body, resp.ContentLength, r.opts.MaxResponseBody)
+	if errors.Is(err, errBodyTooLarge) {
+		return nil, &UpstreamError{Kind: UpstreamTooLarge, Host: SafeHost(dest.host)}
+	}
 	if err != nil {
 		return nil, classify(ctx, tctx, dest.host, err)
-	}
-	if int64(len(body)) > r.opts.MaxResponseBody {
-		return nil, &UpstreamError{Kind: UpstreamTooLarge, Host: SafeHost(dest.host)}
 	}
 	return &Response{
 		Status:  resp.StatusCode,
@@ -237,6 +247,36 @@ func (r *Relay) Do(ctx context.Context, req Request) (*Response, error) {
 		Body:    body,
 		Latency: time.Since(start),
 	}, nil
+}
+
+// errBodyTooLarge is readBody's answer to a body over its limit.
+var errBodyTooLarge = errors.New("response body over the limit")
+
+// readBody reads body to its end and returns it, or errBodyTooLarge as soon
+// as it holds more than limit bytes (reading at most limit+1). size is the
+// declared length, -1 when unknown: a body of declared length is read into
+// one buffer of that size, without regrowing.
+func readBody(body io.Reader, size, limit int64) ([]byte, error) {
+	n := int64(512)
+	if size >= 0 {
+		n = size + 1 // room to read the end of the body without growing
+	}
+	b := make([]byte, 0, min(n, limit+1))
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow
+		}
+		m, err := body.Read(b[len(b):min(int64(cap(b)), limit+1)])
+		b = b[:len(b)+m]
+		switch {
+		case int64(len(b)) > limit:
+			return nil, errBodyTooLarge
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return nil, err
+		}
+	}
 }
 
 // classify turns a failed exchange into an *UpstreamError, or passes a

@@ -22,7 +22,13 @@ func (m maskingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return m.next.Enabled(ctx, l)
 }
 
+// Handle masks the record and passes it on. A record with nothing to mask
+// (the common case: every access log line) is passed on as it is, without
+// being copied.
 func (m maskingHandler) Handle(ctx context.Context, r slog.Record) error {
+	if !needsMasking(r) {
+		return m.next.Handle(ctx, r)
+	}
 	out := slog.NewRecord(r.Time, r.Level, card.MaskPANs(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(maskAttr(a))
@@ -41,6 +47,37 @@ func (m maskingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (m maskingHandler) WithGroup(name string) slog.Handler {
 	return maskingHandler{m.next.WithGroup(card.MaskPANs(name))}
+}
+
+// needsMasking reports whether maskAttr could change any part of r: its
+// message, a key or a string value holding a card number, or any value
+// that is not a plain number, bool, time or string (those maskAttr turns
+// into masked text).
+func needsMasking(r slog.Record) bool {
+	if card.MaskPANs(r.Message) != r.Message {
+		return true
+	}
+	needs := false
+	r.Attrs(func(a slog.Attr) bool {
+		needs = attrNeedsMasking(a)
+		return !needs
+	})
+	return needs
+}
+
+// attrNeedsMasking reports whether maskAttr would return a different a.
+func attrNeedsMasking(a slog.Attr) bool {
+	if card.MaskPANs(a.Key) != a.Key {
+		return true
+	}
+	switch a.Value.Kind() {
+	case slog.KindString:
+		s := a.Value.String()
+		return card.MaskPANs(s) != s
+	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
+		return false
+	}
+	return true // groups, LogValuers and any other value
 }
 
 // maskAttr masks the text of one attribute, groups included.

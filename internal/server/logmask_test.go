@@ -43,3 +43,34 @@ func TestMaskPANsMasksEveryLogLine(t *testing.T) {
 		}
 	}
 }
+
+// A line whose card number sits only in a late attribute (past those a
+// record keeps inline), in a key, or in an integer-looking string is
+// masked too: the check that lets clean lines through unchanged looks at
+// every attribute.
+func TestMaskPANsLooksAtEveryAttribute(t *testing.T) {
+	for name, args := range map[string][]any{
+		"tenth attribute": {"a", 1, "b", "x", "c", 2.5, "d", true, "e", "y", "f", 3, "g", "z", "h", 4, "i", "w", "late", "4111111111111111"},
+		"key":             {"a", 1, "4111111111111111", "value"},
+		"bound with With": nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			// The time is left out: its digits may pass Luhn by chance.
+			noTime := &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			}}
+			log := slog.New(MaskPANs(slog.NewJSONHandler(&buf, noTime)))
+			if args == nil {
+				log = log.With("bound", "5105105105105100")
+			}
+			log.Info("request", args...)
+			if out := buf.String(); card.ContainsPAN(out) || !strings.Contains(out, card.PANMask) {
+				t.Fatalf("a card number reached the log, or nothing was masked:\n%s", out)
+			}
+		})
+	}
+}

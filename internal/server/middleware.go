@@ -102,6 +102,7 @@ type loggedWriter struct {
 func (w *loggedWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		defaultPolicy(w.Header())
 	}
 	if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
@@ -112,6 +113,7 @@ func (w *loggedWriter) WriteHeader(code int) {
 func (w *loggedWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+		defaultPolicy(w.Header())
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
@@ -121,19 +123,32 @@ func (w *loggedWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *loggedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// principalSlot is filled by SetPrincipal so the access log can name the
-// caller: handlers authenticate below this middleware, in the facades.
-type principalSlot struct{ p vault.Principal }
+// requestSlot is what the access log learns from below it: the caller,
+// filled by SetPrincipal (handlers authenticate in the facades), and the
+// route pattern, filled by routed (so the request is matched once there,
+// not again for the log).
+type requestSlot struct {
+	p      vault.Principal
+	route  string
+	routed bool
+}
 
-type principalSlotKey struct{}
+type requestSlotKey struct{}
 
 // SetPrincipal records the authenticated caller for the access log and
 // returns a context carrying it for the handlers.
 func SetPrincipal(ctx context.Context, p vault.Principal) context.Context {
-	if slot, ok := ctx.Value(principalSlotKey{}).(*principalSlot); ok {
+	if slot, ok := ctx.Value(requestSlotKey{}).(*requestSlot); ok {
 		slot.p = p
 	}
 	return vault.WithPrincipal(ctx, p)
+}
+
+// setRoute records the route pattern the router matched ("" for none).
+func setRoute(ctx context.Context, pattern string) {
+	if slot, ok := ctx.Value(requestSlotKey{}).(*requestSlot); ok {
+		slot.route, slot.routed = pattern, true
+	}
 }
 
 // credentialLike matches a path segment that may be a credential: 32 or
@@ -167,18 +182,24 @@ func logPath(path, pattern string, status int) string {
 func accessLog(next http.Handler, log *slog.Logger, m *metrics, mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		_, pattern := mux.Handler(r)
-		if pattern == "" {
-			pattern = "unmatched"
-		}
-		slot := &principalSlot{}
+		slot := &requestSlot{}
 		lw := &loggedWriter{ResponseWriter: w}
-		next.ServeHTTP(lw, r.WithContext(context.WithValue(r.Context(), principalSlotKey{}, slot)))
+		next.ServeHTTP(lw, r.WithContext(context.WithValue(r.Context(), requestSlotKey{}, slot)))
 		if lw.status == 0 {
 			lw.status = http.StatusOK
 		}
 		elapsed := time.Since(start)
+		pattern := slot.route
+		if !slot.routed { // refused before routing (a rate limit)
+			_, pattern = mux.Handler(r)
+		}
+		if pattern == "" {
+			pattern = "unmatched"
+		}
 		m.observe(pattern, r.Method, lw.status, elapsed)
+		if !log.Enabled(r.Context(), slog.LevelInfo) {
+			return
+		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", RequestIDFrom(r.Context())),
 			slog.String("method", knownMethod(r.Method)),

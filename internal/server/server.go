@@ -115,6 +115,7 @@ func closeWhileDraining(next http.Handler, draining *atomic.Bool) http.Handler {
 func routed(mux *http.ServeMux, facades []Facade) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
+		setRoute(r.Context(), pattern)
 		if pattern != "" {
 			mux.ServeHTTP(w, r)
 			return

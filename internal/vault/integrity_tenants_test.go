@@ -51,6 +51,7 @@ func TestTenantRowsAreBoundToTheVault(t *testing.T) {
 		keyRefused(t, g.svc, "disabled", acme)
 
 		g.db.Exec(t, `UPDATE tenants SET disabled_at = NULL WHERE id = 'acme'`)
+		g.later()
 		keyRefused(t, g.svc, "disabled_at cleared", acme)
 		g.raised(t, "tenant.integrity_failed", "acme")
 		if off, err := g.svc.TenantDisabled(ctx, "acme"); err != nil || !off {
@@ -61,8 +62,10 @@ func TestTenantRowsAreBoundToTheVault(t *testing.T) {
 		}
 
 		g.db.Exec(t, `UPDATE tenants SET integrity = (SELECT integrity FROM tenants WHERE id = 'globex') WHERE id = 'acme'`)
+		g.later()
 		keyRefused(t, g.svc, "another tenant's tag copied", acme)
 		g.db.Exec(t, `UPDATE tenants SET integrity = NULL WHERE id = 'acme'`)
+		g.later()
 		keyRefused(t, g.svc, "tag removed", acme)
 
 		g.db.Exec(t, `INSERT INTO tenants (id, name, created_at, integrity) SELECT 'forged', name, created_at, integrity FROM tenants WHERE id = 'globex'`)
@@ -78,6 +81,7 @@ func TestTenantRowsAreBoundToTheVault(t *testing.T) {
 			t.Fatalf("an untouched tenant's key: %v", err)
 		}
 		g.db.Exec(t, `UPDATE tenants SET name = 'Renamed' WHERE id = 'globex'`)
+		g.later()
 		keyRefused(t, g.svc, "name edited", globex)
 		if err := g.svc.DisableTenant(ctx, "globex"); !errors.Is(err, vault.ErrIntegrity) {
 			t.Errorf("disabling an edited row re-tagged it: %v", err)
@@ -108,6 +112,7 @@ func TestUntaggedTenantsAreTaggedOnceAtStart(t *testing.T) {
 		}
 		// The database as an older cardvault left it.
 		g.db.Exec(t, `UPDATE tenants SET integrity = NULL`)
+		g.later()
 		g.db.Exec(t, `DELETE FROM meta WHERE key = ?`, vault.MetaTenantIntegrity)
 		keyRefused(t, g.svc, "untagged, before the start that tags it", acme)
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,7 +27,14 @@ type guarded struct {
 
 	mu     sync.Mutex
 	alarms []vault.IntegrityFailure
+	// ahead moves the vault's clock past the real one (see later).
+	ahead atomic.Int64
 }
+
+// later moves the vault's clock past the tenant cache's TTL, so what the
+// vault checked before a tampering is not reused after it (a row changed in
+// the database is seen within that bound: tenantstate.go).
+func (g *guarded) later() { g.ahead.Add(int64(vault.DefaultTenantCacheTTL)) }
 
 // eachTamperedStore runs fn against SQLite and PostgreSQL.
 func eachTamperedStore(t *testing.T, fn func(t *testing.T, g *guarded)) {
@@ -38,7 +46,8 @@ func eachTamperedStore(t *testing.T, fn func(t *testing.T, g *guarded)) {
 				t.Fatal(err)
 			}
 			g := &guarded{db: db, logs: &bytes.Buffer{}}
-			g.svc = vault.New(db.Store, keys, vault.Options{Logger: slog.New(slog.NewJSONHandler(g.logs, nil))})
+			g.svc = vault.New(db.Store, keys, vault.Options{Logger: slog.New(slog.NewJSONHandler(g.logs, nil)),
+				Now: func() time.Time { return time.Now().Add(time.Duration(g.ahead.Load())) }})
 			if err := g.svc.Init(context.Background()); err != nil {
 				t.Fatal(err)
 			}

@@ -25,6 +25,11 @@ type Options struct {
 	// again, so that a version added by a rotation is used for new writes;
 	// default 1 min.
 	KeyRefresh time.Duration
+	// TenantCacheTTL is how long a node reuses a tenant's checked state
+	// (enabled or disabled) read from the store: a tenant disabled on
+	// another node still works here at most this long (tenantstate.go).
+	// Zero means DefaultTenantCacheTTL; negative turns the cache off.
+	TenantCacheTTL time.Duration
 	// Enumeration configures the guard that suspends keys searching for
 	// card numbers (enumeration.go).
 	Enumeration EnumerationLimits
@@ -44,6 +49,11 @@ type Service struct {
 	guard   *enumGuard
 	notices *noticeHook
 	lastUse *lastUse
+	// tenantStates caches whether tenants are disabled (tenantstate.go).
+	tenantStates *tenantStates
+	// forgetAfterTx, inside a Tx, collects the tenants to forget again
+	// once the transaction is over.
+	forgetAfterTx *[]string
 	// base is the store outside any transaction; inTx says s runs in one.
 	base Store
 	inTx bool
@@ -66,6 +76,12 @@ func New(store Store, keyring *seal.Keyring, o Options) *Service {
 	if s.refresh = o.KeyRefresh; s.refresh <= 0 {
 		s.refresh = time.Minute
 	}
+	ttl := o.TenantCacheTTL
+	if ttl == 0 {
+		ttl = DefaultTenantCacheTTL
+	}
+	s.tenantStates = newTenantStates(ttl) // a negative ttl keeps nothing
+
 	s.store = withIntegrity(store, keyring, s.log) // integrity.go: tags on API keys and cards
 	s.base = s.store
 	return s
@@ -84,7 +100,20 @@ func (s *Service) Store() Store { return s.store }
 // committed together, or nothing is when fn returns an error. Calling Tx on
 // tx joins the same transaction.
 func (s *Service) Tx(ctx context.Context, fn func(tx *Service) error) error {
-	return s.store.Tx(ctx, func(st Store) error { return fn(s.on(st)) })
+	if s.inTx {
+		return s.store.Tx(ctx, func(st Store) error { return fn(s.on(st)) })
+	}
+	var forget []string
+	defer func() {
+		for _, id := range forget {
+			s.tenantStates.forget(id)
+		}
+	}()
+	return s.store.Tx(ctx, func(st Store) error {
+		tx := s.on(st)
+		tx.forgetAfterTx = &forget
+		return fn(tx)
+	})
 }
 
 // on returns a copy of s whose calls go through st (a transaction).

@@ -191,10 +191,13 @@ func (s *Service) ListTenants(ctx context.Context, p Page) ([]Tenant, error) {
 	return s.store.ListTenants(ctx, p)
 }
 
-// DisableTenant stops every API key of the tenant at once, on every node
-// (Authenticate reads the tenant on each request). Its data stays.
+// DisableTenant stops every API key of the tenant: on this node at once
+// (after the commit, in a Tx), on every other node within its
+// Options.TenantCacheTTL (tenantstate.go). Its data stays.
 func (s *Service) DisableTenant(ctx context.Context, id string) error {
-	return domainErr(s.store.DisableTenant(ctx, id, s.Now(), nil, nil))
+	err := s.store.DisableTenant(ctx, id, s.Now(), nil, nil)
+	s.forgetTenant(id)
+	return domainErr(err)
 }
 
 // TenantDisabled reports whether the tenant is disabled, unknown or its
@@ -204,19 +207,4 @@ func (s *Service) DisableTenant(ctx context.Context, id string) error {
 // unreachable) is returned.
 func (s *Service) TenantDisabled(ctx context.Context, id string) (bool, error) {
 	return s.tenantDisabled(ctx, id)
-}
-
-// tenantDisabled reports whether the tenant is disabled, unknown or its row
-// fails its integrity check (all refuse its keys; the failure is logged and
-// audited by the check). An error reading it (the store unreachable) is
-// returned, so the caller answers 503, not 401.
-func (s *Service) tenantDisabled(ctx context.Context, id string) (bool, error) {
-	t, err := s.store.GetTenant(ctx, id)
-	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrIntegrity) {
-		return true, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return !t.DisabledAt.IsZero(), nil
 }

@@ -11,7 +11,7 @@ type Tenant struct {
 	Name      string
 	CreatedAt time.Time
 	// DisabledAt, when not zero, is when the tenant was disabled: its API
-	// keys stop working at once, on every node.
+	// keys stop working, on every node within Options.TenantCacheTTL.
 	DisabledAt time.Time
 	// Integrity is the row's tag, made and checked by the vault over every
 	// other field (integrity_tenants.go); the store only keeps it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -239,14 +240,16 @@ func (a *API) record(r *http.Request, spec forwardSpec, action string, detail ma
 	detail["dialect"] = "gr4vy"
 	detail["host"] = spec.Host
 	detail["method"] = spec.Method
-	attrs := []any{"request_id", server.RequestIDFrom(r.Context()), "tenant", p.Tenant, "key_id", p.KeyID,
-		"host", spec.Host, "method", spec.Method, "cards", len(spec.IDs)}
-	for _, k := range []string{"outcome", "status", "error", "latency_ms"} {
-		if v, ok := detail[k]; ok {
-			attrs = append(attrs, k, v)
+	if a.log.Enabled(r.Context(), slog.LevelInfo) { // the attributes cost allocations even when not logged
+		attrs := []any{"request_id", server.RequestIDFrom(r.Context()), "tenant", p.Tenant, "key_id", p.KeyID,
+			"host", spec.Host, "method", spec.Method, "cards", len(spec.IDs)}
+		for _, k := range []string{"outcome", "status", "error", "latency_ms"} {
+			if v, ok := detail[k]; ok {
+				attrs = append(attrs, k, v)
+			}
 		}
+		a.log.InfoContext(r.Context(), action, attrs...)
 	}
-	a.log.InfoContext(r.Context(), action, attrs...)
 	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: spec.IDs, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
 }

@@ -265,6 +265,14 @@ func TestForwardIsAudited(t *testing.T) {
 		ev.Detail["outcome"] != "sent" || ev.Detail["method"] != "POST" || ev.Detail["latency_ms"] == "" || ev.RequestID == "" {
 		t.Errorf("audit entry %+v", ev)
 	}
+	// The log gets one line per entry with the same facts (the test
+	// environment logs at debug level).
+	for _, want := range []string{`"msg":"forward"`, `"msg":"forward.result"`, `"outcome":"sending"`, `"status":"201"`, `"host":"` + host + `"`} {
+		if !strings.Contains(e.Log.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, e.Log.String())
+		}
+	}
+	e.AssertLogClean(t, visaPAN, mastercardPAN, pspSecret)
 	raw, _ := json.Marshal(entries)
 	for _, secret := range []string{visaPAN, mastercardPAN, pspSecret, "/charges", "ref=1"} {
 		if strings.Contains(string(raw), secret) {

@@ -3,6 +3,7 @@ package pcivault
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -70,7 +71,11 @@ func parseBool(r *http.Request, name string, def bool) (bool, error) {
 // rather than ignoring them and answering something the caller did not ask
 // for. The algorithm option is accepted only as "full", the default.
 func unsupported(r *http.Request, names ...string) error {
-	q := r.URL.Query()
+	return unsupportedIn(r.URL.Query(), names...)
+}
+
+// unsupportedIn is unsupported on a query already parsed.
+func unsupportedIn(q url.Values, names ...string) error {
 	if a := q.Get("algorithm"); a != "" && a != "full" {
 		return vault.Invalid("algorithm", "only the full tokenization algorithm is supported")
 	}

@@ -54,7 +54,7 @@ func (a *API) getData(w http.ResponseWriter, r *http.Request) error {
 	if err := server.Principal(r).Require(vault.ScopeCardsReveal); err != nil {
 		return err
 	}
-	if err := unsupported(r, "mask_fields", "rules"); err != nil {
+	if err := unsupportedIn(q, "mask_fields", "rules"); err != nil {
 		return err
 	}
 	tenant := server.Principal(r).Tenant

@@ -228,3 +228,51 @@ func TestListAndDeleteData(t *testing.T) {
 		wantError(t, resp, body, http.StatusBadRequest)
 	})
 }
+
+// Reveals within an unlock window skip re-reading the key but not the
+// passphrase check: after a successful read, a wrong passphrase is still
+// refused (and not audited as a reveal), and a passphrase change or a key
+// deletion through the API ends the old passphrase's reads at once.
+func TestRevealInUnlockWindowChecksPassphrase(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.createKey(t, user, passphrase)
+	s := e.store(t, "ref", `{"card_number":"`+pan+`"}`)
+	e.reveal(t, s.Token, "ref") // opens the window
+	read := func(pass string) (*http.Response, []byte) {
+		return e.call(t, "GET", "/v1/vault"+q("user", user, "passphrase", pass, "token", s.Token, "reference", "ref"), "")
+	}
+	for _, wrong := range []string{passphrase + "x", passphrase[:len(passphrase)-1], "WrongPassphraseOfGoodLength"} {
+		resp, body := read(wrong)
+		wantError(t, resp, body, http.StatusUnauthorized)
+	}
+	entries, err := e.Audit.List(context.Background(), vault.DefaultTenant, vault.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reveals := 0
+	for _, en := range entries {
+		if en.Action == "pcivault.reveal" {
+			reveals++
+		}
+	}
+	if reveals != 1 {
+		t.Fatalf("%d reveals audited, want the 1 that succeeded", reveals)
+	}
+	if out := e.reveal(t, s.Token, "ref"); !strings.Contains(out, pan) {
+		t.Fatalf("right passphrase after wrong ones read %s", out)
+	}
+
+	newPass := "AnotherLongAndVerySecretPassphrase"
+	resp, body := e.call(t, "PUT", "/v1/key", `{"user":"`+user+`","old_passphrase":"`+passphrase+`","new_passphrase":"`+newPass+`"}`)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	resp, body = read(passphrase)
+	wantError(t, resp, body, http.StatusUnauthorized)
+	resp, body = read(newPass)
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+
+	resp, body = e.call(t, "DELETE", "/v1/key"+q("user", user, "safe", "false"), "")
+	vaulttest.WantStatus(t, resp, body, http.StatusOK)
+	resp, body = read(newPass)
+	wantError(t, resp, body, http.StatusNotFound)
+}

@@ -10,14 +10,20 @@
 // hash always goes to the store, so a caller spraying random secrets cannot
 // fill the cache or push real keys out of it. The cache holds at most a
 // fixed number of keys; when full, expired entries go first, then an
-// arbitrary one.
+// arbitrary one. Concurrent lookups of one uncached hash share one store
+// read (a lookup that starts after a revocation or change through this
+// Store never shares a read that began before it).
 package keycache
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -54,17 +60,34 @@ func New(next vault.Store, ttl time.Duration, maxKeys int) vault.Store {
 
 // APIKeyByHash returns the key from the cache when it was read from the
 // store less than TTL ago, else from the store (caching it if found).
+// Concurrent misses for one hash make one store read, which they share.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, error) {
 	if k, ok := s.cache.get(hash); ok {
 		return k, nil
 	}
-	gen := s.cache.generation()
-	k, err := s.Store.APIKeyByHash(ctx, hash)
-	if err != nil {
-		return k, err
+	if s.cache.missed != nil {
+		s.cache.missed()
 	}
-	s.cache.put(hash, k, gen)
-	return clone(k), nil
+	gen := s.cache.generation()
+	// The flight's key holds gen: a lookup that starts after a revocation
+	// or change never joins a read that began before it.
+	v, err, _ := s.cache.flight.Do(strconv.FormatUint(gen, 10)+"/"+string(hash), func() (any, error) {
+		if k, ok := s.cache.get(hash); ok { // a flight just before this one cached it
+			return k, nil
+		}
+		readAt := s.cache.now() // the key is as old as the read's start
+		k, err := s.Store.APIKeyByHash(ctx, hash)
+		if err == nil {
+			s.cache.put(hash, k, gen, readAt)
+		}
+		return k, err
+	})
+	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The request that read for everyone gave up; this one has not.
+		return s.Store.APIKeyByHash(ctx, hash)
+	}
+	k, _ := v.(vault.APIKey)
+	return clone(k), err
 }
 
 // UpdateAPIKey changes the key in the store and drops it from the cache,
@@ -150,6 +173,10 @@ type cache struct {
 	// gen counts revocations and changes: a lookup that began before one
 	// does not store what it read, which may predate it.
 	gen uint64
+
+	flight singleflight.Group
+	// missed, when set (by tests), is called on every miss before the read.
+	missed func()
 }
 
 // get returns a copy of the live entry for hash.
@@ -170,10 +197,10 @@ func (c *cache) generation() uint64 {
 	return c.gen
 }
 
-// put stores k unless a revocation or change happened since gen was read, making
-// room when full.
-func (c *cache) put(hash []byte, k vault.APIKey, gen uint64) {
-	now := c.now()
+// put stores k, read by a lookup that began at now, until now+TTL, unless
+// a revocation or change happened since gen was read; it makes room when
+// full.
+func (c *cache) put(hash []byte, k vault.APIKey, gen uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {

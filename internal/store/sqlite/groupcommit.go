@@ -20,7 +20,8 @@ const maxGroup = 64
 // group's commit is on disk (or failed).
 type committer struct {
 	db    *sql.DB
-	stmts *stmtCache // db's prepared statements
+	stmts *stmtCache    // db's prepared statements
+	ckpt  *checkpointer // told of every group commit; nil: none
 
 	// unprepared counts the statements run in a group without a prepared
 	// handle (each query's first use), for tests.
@@ -123,6 +124,9 @@ func (c *committer) loop() {
 			c.unprepared.Add(int64(len(missed)))
 			c.stmts.warm(missed)
 		}
+		if c.ckpt != nil {
+			c.ckpt.committed(c.db)
+		}
 	}
 }
 
@@ -144,7 +148,7 @@ func (c *committer) commit(group []*job) (missed []string) {
 		}
 	}()
 	g := &groupState{}
-	q := txStmts{tx: tx, cache: c.stmts, missed: &missed}
+	q := txStmts{tx: tx, cache: c.stmts, missed: &missed, inTx: map[string]*sql.Stmt{}}
 	ok := 0
 	for _, j := range group {
 		if !j.state.CompareAndSwap(jobQueued, jobRunning) {

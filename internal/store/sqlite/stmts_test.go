@@ -100,6 +100,7 @@ func BenchmarkGetRecord(b *testing.B) {
 		{"unprepared", &store{w: db.writer, r: db.reader}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			defer reportCPU(b)()
 			b.RunParallel(func(pb *testing.PB) {
 				for i := 0; pb.Next(); i++ {
 					if _, err := c.s.GetRecord(ctx, "k", fmt.Sprintf("r%03d", i%100), now); err != nil {

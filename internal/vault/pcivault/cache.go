@@ -1,10 +1,8 @@
 package pcivault
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
 	"sync"
 	"time"
 
@@ -23,9 +21,9 @@ import (
 // the cache is consulted. The cache holds at most size keys, each for at most
 // ttl, and is empty when ttl is negative.
 type pvUnlockCache struct {
-	ttl  time.Duration
-	size int
-	mac  []byte
+	ttl   time.Duration
+	size  int
+	names *pvNamer
 
 	mu      sync.Mutex
 	entries map[[32]byte]pvCached
@@ -37,7 +35,7 @@ type pvCached struct {
 }
 
 func newPVUnlockCache(ttl time.Duration, size int) *pvUnlockCache {
-	return &pvUnlockCache{ttl: ttl, size: size, mac: pvProcessKey(), entries: map[[32]byte]pvCached{}}
+	return &pvUnlockCache{ttl: ttl, size: size, names: newPVNamer(), entries: map[[32]byte]pvCached{}}
 }
 
 // pvProcessKey returns 32 fresh random bytes: an HMAC key that never
@@ -50,21 +48,14 @@ func pvProcessKey() []byte {
 	return mac
 }
 
-// pvSlotName is the HMAC under mac of parts, each prefixed by its length
-// so that no two lists of parts name the same slot.
-func pvSlotName(mac []byte, parts ...[]byte) [32]byte {
-	m := hmac.New(sha256.New, mac)
-	for _, part := range parts {
-		m.Write(binary.AppendUvarint(nil, uint64(len(part))))
-		m.Write(part)
-	}
-	return [32]byte(m.Sum(nil))
-}
-
 // slot names the cache slot of one (key, passphrase) pair.
 func (c *pvUnlockCache) slot(tenant, userID string, wrappedPrivate []byte, passphrase string) [32]byte {
-	wp := sha256.Sum256(wrappedPrivate)
-	return pvSlotName(c.mac, []byte(tenant), []byte(userID), wp[:], []byte(passphrase))
+	return c.slotOf(tenant, userID, sha256.Sum256(wrappedPrivate), passphrase)
+}
+
+// slotOf is slot given the SHA-256 of the wrapped private key.
+func (c *pvUnlockCache) slotOf(tenant, userID string, wrapped [32]byte, passphrase string) [32]byte {
+	return c.names.start().str(tenant).str(userID).bytes(wrapped[:]).str(passphrase).sum()
 }
 
 // get returns the unlocked key in slot if it is there and fresh at now.

@@ -28,8 +28,8 @@ import (
 // kept; when full, stale entries go first, then arbitrary ones. size < 0
 // keeps nothing.
 type pvDataKeys struct {
-	size int
-	mac  []byte
+	size  int
+	names *pvNamer
 
 	mu   sync.Mutex
 	keys map[[32]byte]pvDataKey
@@ -41,17 +41,17 @@ type pvDataKey struct {
 }
 
 func newPVDataKeys(size int) *pvDataKeys {
-	return &pvDataKeys{size: size, mac: pvProcessKey(), keys: map[[32]byte]pvDataKey{}}
+	return &pvDataKeys{size: size, names: newPVNamer(), keys: map[[32]byte]pvDataKey{}}
 }
 
 // name names the cache entry of one sealed data key opened under the
 // unlocked key in slot.
 func (c *pvDataKeys) name(slot [32]byte, endpoint bool, info, sealed []byte) [32]byte {
-	kind := []byte{0}
+	kind := "user"
 	if endpoint {
-		kind[0] = 1
+		kind = "endpoint"
 	}
-	return pvSlotName(c.mac, slot[:], kind, info, sealed)
+	return c.names.start().bytes(slot[:]).str(kind).bytes(info).bytes(sealed).sum()
 }
 
 // get returns the data key named name if it is there and fresh at now.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -60,7 +61,7 @@ type pvLayer struct {
 }
 
 func pvLayerAAD(tenant, entryID string, i int) seal.AAD {
-	return seal.AAD{Tenant: tenant, Record: entryID, Field: fmt.Sprintf("layer/%d", i)}
+	return seal.AAD{Tenant: tenant, Record: entryID, Field: "layer/" + strconv.Itoa(i)}
 }
 
 func pvEntryKeyOf(token, reference string) string { return token + ":" + reference }
@@ -265,19 +266,23 @@ var errPVNoEntry = &vault.Error{Code: vault.CodeNotFound, Public: "no data is st
 // values where they stand, and new fields follow. It needs the passphrase.
 // Callers check the reveal scope and audit.
 func (p *Service) RevealEntry(ctx context.Context, tenant, user, passphrase, token, reference string) (EntryRef, []byte, error) {
-	u, k, err := p.unlock(ctx, tenant, user, passphrase)
+	var ref EntryRef
+	var data []byte
+	err := p.revealUnlocked(ctx, tenant, user, passphrase, func(u pvUser, k pvOpened) error {
+		rec, d, err := p.resolveEntry(ctx, p.s, tenant, u.rec.ID, token, reference)
+		if err != nil {
+			return err
+		}
+		if data, err = p.openEntry(tenant, rec.ID, d, k); err != nil {
+			return err
+		}
+		ref = EntryRef{User: d.User, Token: d.Token, Reference: d.Reference}
+		return nil
+	})
 	if err != nil {
 		return EntryRef{}, nil, err
 	}
-	rec, d, err := p.resolveEntry(ctx, p.s, tenant, u.rec.ID, token, reference)
-	if err != nil {
-		return EntryRef{}, nil, err
-	}
-	data, err := p.openEntry(tenant, rec.ID, d, k)
-	if err != nil {
-		return EntryRef{}, nil, err
-	}
-	return EntryRef{User: d.User, Token: d.Token, Reference: d.Reference}, data, nil
+	return ref, data, nil
 }
 
 // openEntry opens every data key and layer of an entry and merges them.

@@ -31,3 +31,9 @@ func UnlockQueue(p *Service) (slot, flight int) {
 	defer p.flights.mu.Unlock()
 	return int(p.slots.waiting.Load()), p.flights.waiters
 }
+
+// UnlockedUsers reports how many users' records p keeps for reveals.
+func UnlockedUsers(p *Service) int { return p.users.len() }
+
+// WaitRenewals waits for p's unlock window renewals in flight.
+func WaitRenewals(p *Service) { p.renewals.wg.Wait() }

@@ -76,6 +76,12 @@ type Options struct {
 	// that a second read skips the HPKE open; default 4096; negative (or a
 	// negative UnlockCacheTTL) keeps none.
 	DataKeyCacheSize int
+	// UserRecheck bounds how long a reveal trusts a user key record that an
+	// earlier unlock on this node read, instead of reading it again; default
+	// DefaultUserRecheck; negative (or a negative UnlockCacheTTL) reads it
+	// on every reveal. It is the time another node's passphrase change
+	// takes to refuse the old passphrase here (see pvUnlockedUsers).
+	UserRecheck time.Duration
 	// MaxUnlocks bounds how many Argon2id runs (64 MiB each by default)
 	// happen at once; default 2.
 	MaxUnlocks int
@@ -104,6 +110,11 @@ type Service struct {
 	// runs of unlock (for tests).
 	keyOpens, unlockRuns atomic.Int64
 	slots                *pvSlots
+	// users keeps, per user, the record and key of its last unlock, so
+	// that reveals within the window skip the record read.
+	users *pvUnlockedUsers
+	// renewals renews busy keys' unlock windows ahead of their end.
+	renewals pvRenewals
 	// flights coalesces concurrent unlocks with one passphrase.
 	flights pvFlights
 	// maxCaptures is Options.MaxCaptures; 0 sets no bound.
@@ -124,8 +135,12 @@ func New(s *vault.Service, o Options) *Service {
 	if o.DataKeyCacheSize == 0 {
 		o.DataKeyCacheSize = 4096
 	}
+	if o.UserRecheck == 0 {
+		o.UserRecheck = DefaultUserRecheck
+	}
 	if o.UnlockCacheTTL < 0 {
 		o.DataKeyCacheSize = -1
+		o.UserRecheck = -1
 	}
 	if o.MaxUnlocks <= 0 {
 		o.MaxUnlocks = 2
@@ -137,8 +152,8 @@ func New(s *vault.Service, o Options) *Service {
 		o.MaxCaptures = 0
 	}
 	return &Service{s: s, kdf: o.KDF, cache: newPVUnlockCache(o.UnlockCacheTTL, o.UnlockCacheSize),
-		dataKeys: newPVDataKeys(o.DataKeyCacheSize),
-		slots:    newPVSlots(o.MaxUnlocks, o.MaxUnlockWaiters), maxCaptures: o.MaxCaptures}
+		dataKeys: newPVDataKeys(o.DataKeyCacheSize), users: newPVUnlockedUsers(o.UserRecheck, o.UnlockCacheSize),
+		slots: newPVSlots(o.MaxUnlocks, o.MaxUnlockWaiters), maxCaptures: o.MaxCaptures}
 }
 
 // EntryRef names a stored entry the way PCI Vault answers a store.

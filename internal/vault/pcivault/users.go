@@ -171,9 +171,24 @@ func (p *Service) unlock(ctx context.Context, tenant, user, passphrase string) (
 	}
 	slot := p.cache.slot(tenant, u.rec.ID, u.data.WrappedPrivate, passphrase)
 	if c := p.cache.lookup(slot, p.s.Now()); c.key != nil {
-		return u, pvOpened{key: c.key, slot: slot, until: c.expires}, nil
+		o := pvOpened{key: c.key, slot: slot, until: c.expires}
+		p.renewSoon(u, o, passphrase)
+		return u, o, nil
 	}
-	o, err := p.flights.do(ctx, slot, func() (pvOpened, error) {
+	o, err := p.derive(ctx, u, slot, passphrase)
+	if errors.Is(err, seal.ErrWrongPassphrase) {
+		return pvUser{}, pvOpened{}, errPVWrongPassphrase
+	}
+	if err != nil {
+		return pvUser{}, pvOpened{}, err
+	}
+	return u, o, nil
+}
+
+// derive opens u's private key with passphrase (an Argon2id run, shared
+// with concurrent callers of the same slot) and caches it in slot.
+func (p *Service) derive(ctx context.Context, u pvUser, slot [32]byte, passphrase string) (pvOpened, error) {
+	return p.flights.do(ctx, slot, func() (pvOpened, error) {
 		k, err := pvWithSlot(ctx, p.slots, func() (*seal.UnlockedKey, error) {
 			p.unlockRuns.Add(1)
 			return u.userKey().Unlock(passphrase)
@@ -184,13 +199,6 @@ func (p *Service) unlock(ctx context.Context, tenant, user, passphrase string) (
 		// Cached before the flight lands, so no caller misses both.
 		return pvOpened{key: k, slot: slot, until: p.cache.put(slot, k, p.s.Now())}, nil
 	})
-	if errors.Is(err, seal.ErrWrongPassphrase) {
-		return pvUser{}, pvOpened{}, errPVWrongPassphrase
-	}
-	if err != nil {
-		return pvUser{}, pvOpened{}, err
-	}
-	return u, o, nil
 }
 
 // ListUserKeys pages through a tenant's user keys (names only) in record
@@ -235,6 +243,8 @@ func (p *Service) ChangePassphrase(ctx context.Context, tenant, user, oldPass, n
 	}
 	u.rec.Value = pvUserDataOf(u.name(), k)
 	_, err = userRecords.Update(ctx, p.s, u.rec)
+	// Whatever the outcome (an unknown one included), reads look again.
+	p.users.drop(pvUserName{tenant, user})
 	if errors.Is(err, vault.ErrConflict) {
 		return &vault.Error{Code: vault.CodeConflict, Public: "the key changed meanwhile; try again", Err: err}
 	}
@@ -279,6 +289,8 @@ func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe b
 		}
 		return userRecords.Delete(ctx, tx, tenant, u.rec.ID)
 	})
+	// Whatever the outcome (an unknown one included), reads look again.
+	p.users.drop(pvUserName{tenant, user})
 	return deleted, vault.DomainError(err)
 }
 
