@@ -42,14 +42,24 @@ type cardTokens interface {
 	DeleteCard(ctx context.Context, tenant, cardID string) error
 }
 
+// linker links the pending audit events of a tenant into its chain;
+// *audit.Log is one.
+type linker interface {
+	Link(tenant string)
+}
+
 // auditNotices records the core's notices (card creation and deletion, a
 // key suspended by the enumeration guard, a security code expired, network
 // token changes) in the audit log of their tenant, and queues those that
 // are webhook events for the tenant's endpoints. Suspensions are also
 // counted in cardvault_key_suspensions_total. A deleted card's live network
 // tokens are deleted too, whichever API deleted the card (tokens may be
-// nil when there is no token service).
-func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics, hooks publisher, tokens cardTokens) {
+// nil when there is no token service). A notice whose event the core
+// already wrote as a pending audit record in the write's own transaction
+// (vault.Notice.Audited: a stored card) is not recorded again: links (the
+// audit log itself, not a wrapper of its Record) links it into the chain
+// (the periodic sweep does otherwise, and when links is nil).
+func auditNotices(svc *vault.Service, log api.Recorder, links linker, ops *server.OpsMetrics, hooks publisher, tokens cardTokens) {
 	svc.OnNotice(func(ctx context.Context, n vault.Notice) error {
 		var err error
 		switch n.Action {
@@ -66,8 +76,16 @@ func auditNotices(svc *vault.Service, log api.Recorder, ops *server.OpsMetrics, 
 		if actor == "" {
 			actor = "system"
 		}
-		err = errors.Join(err, log.Record(ctx, audit.Event{Tenant: n.Tenant, Actor: actor, Action: n.Action, Targets: []string{n.Target},
-			Detail: n.Detail, RequestID: server.RequestIDFrom(ctx)}))
+		if n.Audited {
+			// Already durable as a pending event, written with the card:
+			// have it linked into the chain, without waiting.
+			if links != nil {
+				links.Link(n.Tenant)
+			}
+		} else {
+			err = errors.Join(err, log.Record(ctx, audit.Event{Tenant: n.Tenant, Actor: actor, Action: n.Action, Targets: []string{n.Target},
+				Detail: n.Detail, RequestID: server.RequestIDFrom(ctx)}))
+		}
 		if ev, ok := webhooks.FromNotice(n); ok && hooks != nil {
 			if _, perr := hooks.Publish(ctx, ev); perr != nil {
 				err = errors.Join(err, fmt.Errorf("queue webhook %s: %w", n.Action, perr))

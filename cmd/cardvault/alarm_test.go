@@ -17,7 +17,7 @@ import (
 // network tokens with it, so no DPAN outlives its funding card.
 func TestDeletedCardLosesItsNetworkTokens(t *testing.T) {
 	e := vaulttest.New(t, vaulttest.Options{})
-	auditNotices(e.Vault, e.Audit, nil, nil, e.NetworkTokens)
+	auditNotices(e.Vault, e.Audit, e.Audit, nil, nil, e.NetworkTokens)
 	ctx := context.Background()
 	exp, err := card.NewExpiry(12, time.Now().Year()+3)
 	if err != nil {

@@ -40,9 +40,10 @@ func openConfiguredVault(ctx context.Context, c config.Config, stderr io.Writer)
 	return openVault(ctx, c, newLogger(stderr, c.LogLevel), nil)
 }
 
-// commandAudit is the audit log a command records its actions in.
+// commandAudit is the audit log a command records its actions in, and
+// verifies with the pending audit events the core writes with cards.
 func commandAudit(svc *vault.Service) *audit.Log {
-	return audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
+	return audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil).WithPending(svc, 0, nil)
 }
 
 // listPageSize is how many rows a command's listing reads per page.

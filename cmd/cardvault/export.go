@@ -138,6 +138,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
+	svc.EnablePendingAudit(nil) // each imported card's event, linked when the vault next starts
 	if _, err := svc.Store().GetTenant(ctx, *tenant); err != nil {
 		return fmt.Errorf("import: tenant %q (create it with cardvault tenants create): %w", *tenant, vault.AsError(err))
 	}

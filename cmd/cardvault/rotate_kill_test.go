@@ -87,6 +87,9 @@ func rotateKilled(t *testing.T, bin, storeVar, storeValue string) {
 	}
 	types := map[string]*vault.RecordType[killItem]{}
 	for _, kind := range vault.SealedKinds() {
+		if kind == vault.KindAuditPending {
+			continue // the running server links (and deletes) pending audit events; internal/rotate re-seals them
+		}
 		rt := vault.NewRecordType(kind, 1, nil, func(v *killItem) string { return v.Parent })
 		types[kind] = rt
 		err := svc.Tx(ctx, func(tx *vault.Service) error {

@@ -283,6 +283,22 @@ func TestAuditCommands(t *testing.T) {
 	if err := json.Unmarshal(body, &c); err != nil || status != 201 {
 		t.Fatalf("create: %d %s", status, body)
 	}
+	// The card's event, written with it as a pending event, is linked into
+	// the chain while the vault runs (not only by the sweep or at stop).
+	db, err := sql.Open("sqlite", filepath.Join(dir, "cardvault.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var linked int
+		if err := db.QueryRow(`SELECT count(*) FROM records WHERE kind = 'audit'`).Scan(&linked); err == nil && linked == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the card.create event was not linked while the vault ran")
+		}
+	}
 	for range 3 {
 		call(t, "GET", "http://"+addr+"/cardvault/v1/cards/"+c.ID+"/reveal", testBootstrap, "")
 	}
@@ -323,11 +339,6 @@ func TestAuditCommands(t *testing.T) {
 	}
 
 	// Cut the newest entry and point the head back, as sqlite3 would.
-	db, err := sql.Open("sqlite", filepath.Join(dir, "cardvault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var prev []byte
 	if err := db.QueryRow(`SELECT data FROM records WHERE kind = 'audit' AND id LIKE '%/00000000000000000002'`).Scan(&prev); err != nil {
 		t.Fatal(err)

@@ -72,7 +72,15 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 			return fail(fmt.Errorf("bootstrap API key: %w", err))
 		}
 	}
-	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil)
+	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil).WithPending(svc, 0, func(err error) {
+		log.Error("pending audit events not linked", "err", err)
+	})
+	// Cards are stored with their audit event as a pending record, which the
+	// log links into the chain; first those a crash left (audit/pending.go).
+	if err := auditLog.StartPending(ctx); err != nil {
+		return fail(err)
+	}
+	svc.EnablePendingAudit(server.RequestIDFrom)
 	auditIntegrityFailures(svc, auditLog, log)
 	d := deps{vault: svc, audit: auditLog, log: log, getenv: getenv}
 	if d.networkTokens, err = networkTokens(svc, c.TSP); err != nil {
@@ -93,7 +101,7 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	if d.networkTokens != nil {
 		tokens = d.networkTokens
 	}
-	auditNotices(svc, d.audit, d.ops, hooks, tokens)
+	auditNotices(svc, d.audit, auditLog, d.ops, hooks, tokens)
 	fs = append(fs, extra...)
 	handler := server.New(server.Config{Logger: log, Registry: reg, Ready: svc, MaxBody: c.MaxBody, Facades: fs,
 		AddrLimit: d.limits.addr, ClientAddr: d.limits.client})
@@ -117,11 +125,23 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	}
 	cleanCtx, stopCleaner := context.WithCancel(context.Background())
 	go svc.RunCleaner(cleanCtx, c.CleanupInterval)
+	go auditLog.RunLinker(cleanCtx, pendingSweep)
 	if c.WebhookPoll > 0 {
 		go hooks.Run(cleanCtx, c.WebhookPoll)
 	}
 	v := &running{addr: ln.Addr().String(), srv: srv, handler: handler, done: make(chan error, 1), log: log,
-		close: func() { stopCleaner(); stopPprof(); store.Close() }}
+		close: func() {
+			stopCleaner()
+			stopPprof()
+			// Link what the last requests left pending, so a stopped vault's
+			// chain is whole (a crashed one's is linked at the next start).
+			linkCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := auditLog.LinkNow(linkCtx); err != nil {
+				log.Error("pending audit events left for the next start", "err", err)
+			}
+			cancel()
+			store.Close()
+		}}
 	go func() {
 		if c.TLSCert != "" {
 			v.done <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
@@ -136,6 +156,11 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	log.Info("listening", "addr", v.addr, "tls", c.TLSCert != "", "store", storeName(c), "version", version)
 	return v, nil
 }
+
+// pendingSweep is how often a node links every tenant's pending audit
+// events, those its own requests did not signal (a crashed node's, or a
+// card stored inside a caller's transaction).
+const pendingSweep = 30 * time.Second
 
 // drain turns /readyz to 503 and closes each connection after its next
 // response, then keeps serving for delay, so that load balancers take the

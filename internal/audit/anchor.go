@@ -136,45 +136,45 @@ func (l *Log) batchRegistry(ctx context.Context, b *txBatch) (*registry, error) 
 	return b.reg, nil
 }
 
-// loadHeadForAppend returns the tenant's head record to extend, or a new
-// one (Version 0) for a tenant's first entry. The registry is read only
-// when a chain starts or a head from before anchoring is met, so the
-// steady state costs no statement more than the head itself.
-func (l *Log) loadHeadForAppend(ctx context.Context, b *txBatch, tenant string) (vault.Record, error) {
+// loadHeadForAppend returns the tenant's head record to extend and its
+// value, or a new one (Version 0) for a tenant's first entry. The registry
+// is read only when a chain starts or a head from before anchoring is met,
+// so the steady state costs no statement more than the head itself.
+func (l *Log) loadHeadForAppend(ctx context.Context, b *txBatch, tenant string) (vault.Record, head, error) {
 	r, err := b.tx.GetRecord(ctx, kindHead, tenant, time.Time{})
 	switch {
 	case errors.Is(err, vault.ErrNotFound):
 		reg, err := l.batchRegistry(ctx, b)
 		if err != nil {
-			return vault.Record{}, err
+			return vault.Record{}, head{}, err
 		}
 		if reg.has(tenant) {
-			return vault.Record{}, fmt.Errorf("%w: the audit chain of tenant %q was deleted; "+
+			return vault.Record{}, head{}, fmt.Errorf("%w: the audit chain of tenant %q was deleted; "+
 				"run `cardvault audit verify` and restore the store from a backup", ErrTampered, tenant)
 		}
 		reg.add(tenant)
-		return vault.Record{Tenant: tenant, Kind: kindHead, ID: tenant, Version: 0, Data: []byte("{}")}, nil
+		return vault.Record{Tenant: tenant, Kind: kindHead, ID: tenant, Version: 0}, head{}, nil
 	case err != nil:
-		return vault.Record{}, err
+		return vault.Record{}, head{}, err
 	}
 	var h head
 	if err := json.Unmarshal(r.Data, &h); err != nil {
-		return vault.Record{}, fmt.Errorf("audit: corrupt head: %w", err)
+		return vault.Record{}, head{}, fmt.Errorf("audit: corrupt head: %w", err)
 	}
 	if l.headOK(tenant, h) {
-		return r, nil
+		return r, h, nil
 	}
 	reg, err := l.batchRegistry(ctx, b)
 	if err != nil {
-		return vault.Record{}, err
+		return vault.Record{}, head{}, err
 	}
 	if h.MAC != nil || reg.has(tenant) {
-		return vault.Record{}, fmt.Errorf("%w: the audit head of tenant %q fails its integrity check; "+
+		return vault.Record{}, head{}, fmt.Errorf("%w: the audit head of tenant %q fails its integrity check; "+
 			"run `cardvault audit verify` and restore the store from a backup", ErrTampered, tenant)
 	}
 	// A chain from before anchoring: this append anchors it.
 	reg.add(tenant)
-	return r, nil
+	return r, h, nil
 }
 
 // Tenants returns every tenant the (checked) registry lists.

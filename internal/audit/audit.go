@@ -14,6 +14,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -56,7 +57,14 @@ type Entry struct {
 	Seq      int64     `json:"seq"`
 	At       time.Time `json:"at"`
 	PrevHash string    `json:"prev_hash"`
-	Hash     string    `json:"hash"`
+	// Pending is the id of the pending audit record this entry linked
+	// (pending.go), empty for an event recorded directly.
+	Pending string `json:"pending,omitempty"`
+	// OccurredAt is when a linked pending event's write was made (At is
+	// when it was linked); zero for an event recorded directly.
+	OccurredAt time.Time `json:"occurred_at,omitzero"`
+	// Hash stays the last field: encodeEntry relies on it.
+	Hash string `json:"hash"`
 }
 
 // head is the latest link of a tenant's chain. MAC (anchor.go) binds the
@@ -82,20 +90,29 @@ const macDomain = "audit-chain/v1"
 // Appends are group-committed: events recorded while a commit is under way
 // wait and are written together in the next transaction, so a burst of
 // forwards costs one disk sync per batch, not one per event. Record still
-// returns only once its own event is durably stored.
+// returns only once its own event is durably stored. Pending events that
+// the core wrote with the writes they report (pending.go) are linked in the
+// same batches.
 type Log struct {
 	store vault.Store
 	mac   MACFunc
 	keys  Keys
 	now   func() time.Time
 
+	// pend opens pending events; nil until WithPending.
+	pend       PendingSource
+	staleAfter time.Duration
+	onErr      func(error)
+
 	mu       sync.Mutex
-	queue    []*pending
+	queue    []*waiter
+	links    map[string]bool // tenants whose pending events to link next
+	bad      map[string]bool // pending records that failed to open
 	flushing bool
 }
 
-// pending is an event waiting for its batch to commit.
-type pending struct {
+// waiter is an event waiting for its batch to commit.
+type waiter struct {
 	ev   Event
 	done chan error
 }
@@ -111,20 +128,18 @@ func New(store vault.Store, mac MACFunc, keys Keys, now func() time.Time) *Log {
 	if now == nil {
 		now = time.Now
 	}
-	return &Log{store: store, mac: mac, keys: keys, now: now}
+	return &Log{store: store, mac: mac, keys: keys, now: now, staleAfter: DefaultStaleAfter,
+		links: map[string]bool{}, bad: map[string]bool{}, onErr: func(error) {}}
 }
 
 // Record appends an event to its tenant's chain and returns once it is
 // committed (or ctx ends; the event may then still be written).
 func (l *Log) Record(ctx context.Context, ev Event) error {
 	ev = masked(ev)
-	p := &pending{ev: ev, done: make(chan error, 1)}
+	p := &waiter{ev: ev, done: make(chan error, 1)}
 	l.mu.Lock()
 	l.queue = append(l.queue, p)
-	if !l.flushing {
-		l.flushing = true
-		go l.flush()
-	}
+	l.startFlush()
 	l.mu.Unlock()
 	select {
 	case err := <-p.done:
@@ -134,118 +149,174 @@ func (l *Log) Record(ctx context.Context, ev Event) error {
 	}
 }
 
-// flush commits queued events in batches until the queue is empty.
+// startFlush starts the flushing goroutine unless it runs; l.mu is held.
+func (l *Log) startFlush() {
+	if !l.flushing {
+		l.flushing = true
+		go l.flush()
+	}
+}
+
+// flush commits queued events, and links the pending events of the tenants
+// signalled, in batches until there is nothing left.
 func (l *Log) flush() {
 	for {
 		l.mu.Lock()
 		n := min(len(l.queue), maxBatch)
 		batch := l.queue[:n:n]
 		l.queue = l.queue[n:]
-		if n == 0 {
+		tenants := slices.Sorted(maps.Keys(l.links))
+		clear(l.links)
+		if n == 0 && len(tenants) == 0 {
 			l.flushing = false
 			l.mu.Unlock()
 			return
 		}
 		l.mu.Unlock()
-		err := l.commit(batch)
-		if err != nil && len(batch) > 1 {
+		more, err := l.commit(batch, tenants)
+		if err != nil && len(batch)+len(tenants) > 1 {
 			// One bad event (an unknown tenant, say) must not fail the others.
-			for i, p := range batch {
-				p.done <- l.commit(batch[i : i+1])
+			more = nil
+			for _, t := range tenants {
+				m, err := l.commit(nil, []string{t})
+				l.reportLink(t, err)
+				more = append(more, m...)
 			}
-			continue
+			for i, p := range batch {
+				_, err := l.commit(batch[i:i+1], nil)
+				p.done <- err
+			}
+		} else {
+			if len(tenants) > 0 {
+				l.reportLink(tenants[0], err)
+			}
+			for _, p := range batch {
+				p.done <- err
+			}
 		}
-		for _, p := range batch {
-			p.done <- err
+		if len(more) > 0 {
+			l.mu.Lock()
+			for _, t := range more {
+				l.links[t] = true
+			}
+			l.mu.Unlock()
 		}
 	}
 }
 
-// commit writes a batch in one transaction, retrying (after a random pause
-// that grows) when another node moved a chain's head meanwhile. Events are
-// written, and heads locked, in tenant order, so two nodes committing
-// batches for the same tenants cannot deadlock each other.
-func (l *Log) commit(batch []*pending) error {
+// commit writes a batch of events and links the pending events of tenants
+// in one transaction, retrying (after a random pause that grows) when
+// another node moved a chain's head or linked a pending event meanwhile.
+// Chains are extended, and heads locked, in tenant order, so two nodes
+// committing batches for the same tenants cannot deadlock each other. A
+// tenant's pending events go before its directly recorded ones (they were
+// made earlier). It returns the tenants that have more pending events.
+func (l *Log) commit(batch []*waiter, tenants []string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	batch = slices.Clone(batch)
-	slices.SortStableFunc(batch, func(a, b *pending) int { return strings.Compare(a.ev.Tenant, b.ev.Tenant) })
+	slices.SortStableFunc(batch, func(a, b *waiter) int { return strings.Compare(a.ev.Tenant, b.ev.Tenant) })
+	order := slices.Clone(tenants)
+	for _, p := range batch {
+		order = append(order, p.ev.Tenant)
+	}
+	order = slices.Compact(slices.Sorted(slices.Values(order)))
+	var more []string
 	for attempt := 0; attempt < 20; attempt++ {
 		if attempt > 0 {
 			time.Sleep(rand.N(time.Millisecond << min(attempt, 6)))
 		}
+		more = more[:0]
 		err := l.store.Tx(ctx, func(tx vault.Store) error {
-			b := &txBatch{tx: tx, heads: map[string]*vault.Record{}}
-			for _, p := range batch {
-				if err := l.append(ctx, b, p.ev); err != nil {
-					return err
+			b := &txBatch{tx: tx, heads: map[string]*chainHead{}}
+			i := 0
+			for _, t := range order {
+				if slices.Contains(tenants, t) {
+					full, err := l.linkPending(ctx, b, t)
+					if err != nil {
+						return err
+					}
+					if full {
+						more = append(more, t)
+					}
+				}
+				for ; i < len(batch) && batch[i].ev.Tenant == t; i++ {
+					if err := l.append(ctx, b, Entry{Event: batch[i].ev}); err != nil {
+						return err
+					}
 				}
 			}
 			return l.saveHeads(ctx, b)
 		})
 		if !errors.Is(err, vault.ErrConflict) {
-			return err
+			return more, err
 		}
 	}
-	return errors.New("audit: chain stayed contended")
+	return nil, errors.New("audit: chain stayed contended")
 }
 
 // txBatch is what one batch's transaction keeps between appends: the heads
 // it moved and, once needed, the registry.
 type txBatch struct {
-	tx    vault.Store
-	heads map[string]*vault.Record
-	reg   *registry // nil until a new or unanchored chain needs it
+	tx      vault.Store
+	heads   map[string]*chainHead
+	entries []vault.Record // written together by saveHeads
+	reg     *registry      // nil until a new or unanchored chain needs it
 }
 
-// append links one entry after its tenant's head, kept in the batch for
-// the rest of it. It refuses to extend a head whose MAC fails, and to start
-// a chain again for a tenant the registry says had one.
-func (l *Log) append(ctx context.Context, b *txBatch, ev Event) error {
+// chainHead is a tenant's head as a batch moves it: the stored record
+// (Version 0 for a new chain) and its decoded value, decoded once per batch
+// and encoded once, with its MAC, when the batch saves it.
+type chainHead struct {
+	rec vault.Record
+	h   head
+}
+
+// append links one entry (an event, and for a pending one its id and
+// time) after its tenant's head, kept in the batch for the rest of it; the
+// entry is written with the batch's others, by saveHeads. It
+// refuses to extend a head whose MAC fails, and to start a chain again for
+// a tenant the registry says had one.
+func (l *Log) append(ctx context.Context, b *txBatch, e Entry) error {
 	now := l.now().UTC().Truncate(time.Microsecond)
-	hr, ok := b.heads[ev.Tenant]
+	tenant := e.Tenant
+	ch, ok := b.heads[tenant]
 	if !ok {
-		r, err := l.loadHeadForAppend(ctx, b, ev.Tenant)
+		rec, h, err := l.loadHeadForAppend(ctx, b, tenant)
 		if err != nil {
 			return err
 		}
-		hr = &r
-		b.heads[ev.Tenant] = hr
+		ch = &chainHead{rec: rec, h: h}
+		b.heads[tenant] = ch
 	}
-	var h head
-	if err := json.Unmarshal(hr.Data, &h); err != nil {
-		return fmt.Errorf("audit: corrupt head: %w", err)
-	}
-	tx := b.tx
-	e := Entry{Event: ev, Seq: h.Seq + 1, At: now, PrevHash: h.Hash}
-	var err error
-	if e.Hash, err = l.hash(ctx, e); err != nil {
-		return err
-	}
-	data, err := json.Marshal(e)
+	e.Seq, e.At, e.PrevHash = ch.h.Seq+1, now, ch.h.Hash
+	data, err := l.encodeEntry(ctx, &e)
 	if err != nil {
 		return err
 	}
-	if err := tx.CreateRecord(ctx, vault.Record{Tenant: ev.Tenant, Kind: kindEntry, ID: entryID(ev.Tenant, e.Seq),
-		Data: data, Version: 1, CreatedAt: now, UpdatedAt: now}); err != nil {
-		return err
-	}
-	hr.Data, _ = json.Marshal(head{Seq: e.Seq, Hash: e.Hash, At: now}) // sealed once per batch, in saveHeads
-	hr.UpdatedAt = now
+	b.entries = append(b.entries, vault.Record{Tenant: tenant, Kind: kindEntry, ID: entryID(tenant, e.Seq),
+		Data: data, Version: 1, CreatedAt: now, UpdatedAt: now})
+	ch.h = head{Seq: e.Seq, Hash: e.Hash, At: now} // MACed once per batch, in saveHeads
+	ch.rec.UpdatedAt = now
 	return nil
 }
 
-// saveHeads moves every touched head, with a version check so that
-// concurrent writers on other nodes cannot fork a chain, and saves the
-// registry when a tenant joined it.
+// saveHeads writes the batch's entries (in one round trip where the store
+// can: vault.CreateRecords; an entry another node wrote first is
+// ErrConflict, and the batch is retried), moves every touched head, with a
+// version check so that concurrent writers on other nodes cannot fork a
+// chain, and saves the registry when a tenant joined it.
 func (l *Log) saveHeads(ctx context.Context, b *txBatch) error {
+	if err := vault.CreateRecords(ctx, b.tx, b.entries); err != nil {
+		return err
+	}
 	for _, tenant := range slices.Sorted(maps.Keys(b.heads)) {
-		hr := *b.heads[tenant]
-		var h head
-		if err := json.Unmarshal(hr.Data, &h); err != nil {
+		ch := b.heads[tenant]
+		hr := ch.rec
+		var err error
+		if hr.Data, err = json.Marshal(l.sealHead(tenant, ch.h)); err != nil {
 			return err
 		}
-		hr.Data, _ = json.Marshal(l.sealHead(tenant, h))
 		if err := saveHead(ctx, b.tx, hr); err != nil {
 			return err
 		}
@@ -278,6 +349,42 @@ func (l *Log) hash(ctx context.Context, e Entry) (string, error) {
 		return "", err
 	}
 	return l.mac(ctx, e.Tenant, macDomain, string(b))
+}
+
+// hashTail is how the JSON of an entry without its hash ends.
+const hashTail = `"hash":""}`
+
+// encodeEntry sets e.Hash and returns the entry as stored, encoding it
+// once: the MAC covers the JSON of the entry with an empty hash (as hash
+// computes it), and since Hash is the last field, the stored JSON is that
+// same text with the hash put between the quotes. A MAC that is not plain
+// hex (a MACFunc of another shape) takes the long way.
+func (l *Log) encodeEntry(ctx context.Context, e *Entry) ([]byte, error) {
+	e.Hash = ""
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	if e.Hash, err = l.mac(ctx, e.Tenant, macDomain, string(b)); err != nil {
+		return nil, err
+	}
+	if !bytes.HasSuffix(b, []byte(hashTail)) || !isHex(e.Hash) {
+		return json.Marshal(e)
+	}
+	out := make([]byte, 0, len(b)+len(e.Hash))
+	out = append(out, b[:len(b)-2]...) // up to the opening quote of the empty hash
+	out = append(out, e.Hash...)
+	return append(out, `"}`...), nil
+}
+
+// isHex reports whether s holds only lower-case hexadecimal digits.
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // List pages through a tenant's entries in order.

@@ -17,8 +17,22 @@ import (
 // whose MAC fails (the newest entries were cut), or a registered tenant
 // whose chain is gone (wiped). It returns how many entries verified.
 // Errors about the store's content wrap ErrTampered.
+//
+// With pending events (WithPending) it also checks the tenant's unlinked
+// pending events and cards (verifyPending): a pending record that fails to
+// open, one linked twice, a card stored with no event, and pending events
+// older than the stale bound (ErrUnlinked).
 func (l *Log) Verify(ctx context.Context, tenant string) (int64, error) {
-	last, err := l.walk(ctx, tenant, nil)
+	var pc *pendingCheck
+	var seen func(Entry) error
+	if l.pend != nil {
+		var err error
+		if pc, err = l.startPendingCheck(ctx, tenant); err != nil {
+			return 0, err
+		}
+		seen = pc.seen
+	}
+	last, err := l.walk(ctx, tenant, seen)
 	if err != nil {
 		return last.Seq, err
 	}
@@ -32,6 +46,9 @@ func (l *Log) Verify(ctx context.Context, tenant string) (int64, error) {
 		case reg.has(tenant):
 			return last.Seq, fmt.Errorf("%w: tenant %q had an audit chain and its head is gone (chain deleted)", ErrTampered, tenant)
 		case last.Seq == 0:
+			if pc != nil {
+				return 0, l.finishPendingCheck(ctx, tenant, pc)
+			}
 			return 0, nil
 		}
 		return last.Seq, fmt.Errorf("%w: the chain has %d entries but no head", ErrTampered, last.Seq)
@@ -53,6 +70,9 @@ func (l *Log) Verify(ctx context.Context, tenant string) (int64, error) {
 		return last.Seq, fmt.Errorf("%w: tenant %q is missing from the registry of audit chains", ErrTampered, tenant)
 	case h.Seq != last.Seq || h.Hash != last.Hash:
 		return last.Seq, fmt.Errorf("%w: the chain ends at %d but its head says %d (entries cut)", ErrTampered, last.Seq, h.Seq)
+	}
+	if pc != nil {
+		return last.Seq, l.finishPendingCheck(ctx, tenant, pc)
 	}
 	return last.Seq, nil
 }
@@ -107,11 +127,28 @@ type TenantResult struct {
 
 // VerifyAll verifies the chain of every tenant in the registry, and of
 // extra tenants (such as the default one) even when unregistered, in
-// tenant order. It fails outright only when the registry itself does.
+// tenant order; with pending events, of every tenant the store has too
+// (a tenant whose first card's pending event was deleted has no chain).
+// It fails outright only when the registry itself does.
 func (l *Log) VerifyAll(ctx context.Context, extra ...string) ([]TenantResult, error) {
 	tenants, err := l.Tenants(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if l.pend != nil {
+		for after := ""; ; {
+			page, err := l.store.ListTenants(ctx, vault.Page{After: after, Limit: 500})
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range page {
+				extra = append(extra, t.ID)
+			}
+			if len(page) < 500 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
 	}
 	tenants = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(tenants), extra...))))
 	out := make([]TenantResult, 0, len(tenants))

@@ -69,7 +69,9 @@ type RevealedCard struct {
 }
 
 // CreateCard validates and stores a card, sealing its number, holder and
-// extra fields, and holds its security code apart when one is given.
+// extra fields, and holds its security code apart when one is given. With
+// pending audit enabled, the card's card.create audit event is written in
+// the same transaction.
 func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (CardView, error) {
 	now := s.Now()
 	if err := validateCard(in, now); err != nil {
@@ -79,11 +81,19 @@ func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (
 	if err != nil {
 		return CardView{}, err
 	}
-	err = s.store.Tx(ctx, func(tx Store) error { return s.insertCard(ctx, tx, c, in.SecurityCode, now) })
+	var audited bool
+	err = s.store.Tx(ctx, func(tx Store) error {
+		if err := s.insertCard(ctx, tx, c, in.SecurityCode, now); err != nil {
+			return err
+		}
+		// The card's audit event, durable with the card (auditpending.go).
+		audited, err = s.pendAudit(ctx, tx, tenant, PendingEvent{Action: ActionCardCreate, Targets: []string{c.ID}, At: now})
+		return err
+	})
 	if err != nil {
 		return CardView{}, domainErr(err)
 	}
-	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardCreate, Target: c.ID})
+	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardCreate, Target: c.ID, Audited: audited})
 	s.noteCreatedCard(ctx, c)
 	return s.view(c, in.PAN, in.Holder), nil
 }

@@ -3,7 +3,7 @@ package vault
 // The kinds of record, all in one place so that no two domains share one.
 // Each domain declares its RecordType with one of these names; the kind is
 // stored in the clear and bound into every record's ciphertext. Package
-// audit keeps its own two kinds, "audit" and "audit_head".
+// audit keeps its own kinds, "audit", "audit_head" and "audit_registry".
 const (
 	// KindSecurityCode is a security code held apart from its card; id and
 	// parent are the card's id.
@@ -78,4 +78,8 @@ const (
 	// KindWebhookDelivery is one event due to one webhook endpoint (the
 	// outbox); key is "event id/endpoint id", parent its state.
 	KindWebhookDelivery = "webhook_delivery"
+	// KindAuditPending is an audit event written in the transaction of the
+	// write it reports (auditpending.go), until the audit log links it
+	// into the tenant's chain and deletes it.
+	KindAuditPending = "audit_pending"
 )

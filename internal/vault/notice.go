@@ -9,6 +9,9 @@ import (
 const (
 	// ActionCardCreate: a card was stored.
 	ActionCardCreate = "card.create"
+	// ActionCardImport: a card was imported (`cardvault import`); only
+	// ever a pending audit event (EnablePendingAudit), never a notice.
+	ActionCardImport = "card.import"
 	// ActionCardDelete: a card was deleted by a caller.
 	ActionCardDelete = "card.delete"
 	// ActionKeySuspended: an API key was suspended by the enumeration guard.
@@ -36,12 +39,19 @@ type Notice struct {
 	Action string
 	Target string
 	Detail map[string]string
+	// Audited says that the notice's audit event is already durable: the
+	// core wrote it as a pending audit record in the same transaction as
+	// the write (EnablePendingAudit), for the audit log to link into the
+	// chain. The hook must not record it again.
+	Audited bool
 }
 
-// noticeHook holds the function OnNotice set; shared by every copy of a
-// Service.
+// noticeHook holds the function OnNotice set, and the request id function
+// EnablePendingAudit set (nil while pending audit is off); shared by every
+// copy of a Service.
 type noticeHook struct {
-	fn atomic.Pointer[func(context.Context, Notice) error]
+	fn               atomic.Pointer[func(context.Context, Notice) error]
+	pendingRequestID atomic.Pointer[func(context.Context) string]
 }
 
 // OnNotice sets fn to receive the core's notices (card creation and

@@ -25,7 +25,7 @@ func SealedKinds() []string {
 	return []string{KindSecurityCode, KindIdempotency, KindCustomer, KindPaymentMethod, KindSession, KindForm,
 		KindFormTombstone, KindUserKey, KindEntry, KindCaptureEndpoint, KindRetrieveEndpoint, KindJWTKey, KindJWTUse,
 		KindBuyer, KindBuyerCard, KindBuyerAddress, KindCheckoutSession, KindCardToken, KindNetworkToken, KindNetworkCryptogram,
-		KindNetworkTokenEvent, KindKeyLastUse, KindWebhookEndpoint, KindWebhookDelivery, KindConsoleSession}
+		KindNetworkTokenEvent, KindKeyLastUse, KindWebhookEndpoint, KindWebhookDelivery, KindConsoleSession, KindAuditPending}
 }
 
 // recordKeyVersion returns the data key version that sealed a typed

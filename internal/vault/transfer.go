@@ -90,7 +90,14 @@ func (s *Service) ImportCard(ctx context.Context, tenant, id string, in CardInpu
 	if err := s.sealCard(ctx, &c, in.PAN, in.Holder, in.Extra); err != nil {
 		return 0, err
 	}
-	if err := s.store.CreateCard(ctx, c); err != nil {
+	err = s.store.Tx(ctx, func(tx Store) error {
+		if err := tx.CreateCard(ctx, c); err != nil {
+			return err
+		}
+		_, err := s.pendAudit(ctx, tx, tenant, PendingEvent{Action: ActionCardImport, Targets: []string{c.ID}, At: now})
+		return err
+	})
+	if err != nil {
 		if errors.Is(err, ErrConflict) { // another tenant's card, or a concurrent import
 			if old, gerr := s.store.GetCard(ctx, tenant, id, now); gerr == nil && old.Fingerprint == fp {
 				return AlreadyImported, nil // the same row, imported concurrently

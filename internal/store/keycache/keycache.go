@@ -248,3 +248,23 @@ func clone(k vault.APIKey) vault.APIKey {
 	k.Hash = slices.Clone(k.Hash)
 	return k
 }
+
+// CreateRecords forwards a batch of records (vault.RecordBatcher).
+func (s *Store) CreateRecords(ctx context.Context, records []vault.Record) error {
+	return vault.CreateRecords(ctx, s.Store, records)
+}
+
+// CreateRecords forwards a batch of records (vault.RecordBatcher).
+func (t *txStore) CreateRecords(ctx context.Context, records []vault.Record) error {
+	return vault.CreateRecords(ctx, t.Store, records)
+}
+
+// DeleteRecordIDs forwards a batch delete (vault.RecordIDDeleter).
+func (s *Store) DeleteRecordIDs(ctx context.Context, tenant, kind string, ids []string) (int, error) {
+	return vault.DeleteRecordIDs(ctx, s.Store, tenant, kind, ids)
+}
+
+// DeleteRecordIDs forwards a batch delete (vault.RecordIDDeleter).
+func (t *txStore) DeleteRecordIDs(ctx context.Context, tenant, kind string, ids []string) (int, error) {
+	return vault.DeleteRecordIDs(ctx, t.Store, tenant, kind, ids)
+}

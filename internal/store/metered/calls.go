@@ -176,3 +176,13 @@ func (s *Store) DisableTenant(ctx context.Context, id string, at time.Time, inte
 func (s *Store) TagTenant(ctx context.Context, id string, integrity []byte) error {
 	return timedErr(s, "tag_tenant", func() error { return s.next.TagTenant(ctx, id, integrity) })
 }
+
+// CreateRecords times a batch of records created at once (vault.RecordBatcher).
+func (s *Store) CreateRecords(ctx context.Context, records []vault.Record) error {
+	return timedErr(s, "create_records", func() error { return vault.CreateRecords(ctx, s.next, records) })
+}
+
+// DeleteRecordIDs times a batch delete (vault.RecordIDDeleter).
+func (s *Store) DeleteRecordIDs(ctx context.Context, tenant, kind string, ids []string) (int, error) {
+	return timed(s, "delete_record_ids", func() (int, error) { return vault.DeleteRecordIDs(ctx, s.next, tenant, kind, ids) })
+}
