@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"github.com/cardvault/cardvault/internal/ttlmap"
 	"strconv"
 	"sync"
 	"time"
@@ -89,27 +90,9 @@ func (c *tenantStates) put(id string, disabled bool, gen uint64, now time.Time) 
 		return
 	}
 	if _, ok := c.entries[id]; !ok && len(c.entries) >= c.max {
-		c.evict(now)
+		ttlmap.Evict(c.entries, now, func(e tenantState) time.Time { return e.expires })
 	}
 	c.entries[id] = tenantState{disabled: disabled, expires: now.Add(c.ttl)}
-}
-
-// evict removes expired entries, or one arbitrary entry if none expired.
-// c.mu is held.
-func (c *tenantStates) evict(now time.Time) {
-	n := len(c.entries)
-	for id, e := range c.entries {
-		if !now.Before(e.expires) {
-			delete(c.entries, id)
-		}
-	}
-	if len(c.entries) < n {
-		return
-	}
-	for id := range c.entries {
-		delete(c.entries, id)
-		return
-	}
 }
 
 // forget drops tenant id, so its next check reads the store.

@@ -18,6 +18,7 @@ package keycache
 import (
 	"context"
 	"errors"
+	"github.com/cardvault/cardvault/internal/ttlmap"
 	"slices"
 	"strconv"
 	"sync"
@@ -207,27 +208,9 @@ func (c *cache) put(hash []byte, k vault.APIKey, gen uint64, now time.Time) {
 		return
 	}
 	if _, ok := c.keys[string(hash)]; !ok && len(c.keys) >= c.max {
-		c.evict(now)
+		ttlmap.Evict(c.keys, now, func(e entry) time.Time { return e.expires })
 	}
 	c.keys[string(hash)] = entry{key: clone(k), expires: now.Add(c.ttl)}
-}
-
-// evict removes expired entries, or one arbitrary entry if none expired.
-// c.mu is held.
-func (c *cache) evict(now time.Time) {
-	n := len(c.keys)
-	for h, e := range c.keys {
-		if !now.Before(e.expires) {
-			delete(c.keys, h)
-		}
-	}
-	if len(c.keys) < n {
-		return
-	}
-	for h := range c.keys {
-		delete(c.keys, h)
-		return
-	}
 }
 
 // drop removes every entry of the tenant's key id.
