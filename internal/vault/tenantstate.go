@@ -3,11 +3,11 @@ package vault
 import (
 	"context"
 	"errors"
-	"github.com/cardvault/cardvault/internal/ttlmap"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/ttlmap"
 	"golang.org/x/sync/singleflight"
 )
 

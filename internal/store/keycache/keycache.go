@@ -18,7 +18,6 @@ package keycache
 import (
 	"context"
 	"errors"
-	"github.com/cardvault/cardvault/internal/ttlmap"
 	"slices"
 	"strconv"
 	"sync"
@@ -26,6 +25,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/cardvault/cardvault/internal/ttlmap"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
