@@ -46,7 +46,14 @@ type deps struct {
 	// provider; whatever subscribes to its lifecycle events (OnEvent)
 	// does so before serving.
 	networkTokens *networktokens.Service
+	// outcomes records forwards' outcomes in the background; stopping
+	// waits for it before the store closes.
+	outcomes *api.Outcomes
 }
+
+// maxOutcomes bounds the forward outcomes recorded in the background at
+// once; beyond it a forward waits for its outcome's record.
+const maxOutcomes = 4096
 
 // facades builds every domain on the vault core and every API dialect the
 // vault serves, in mount order, all from one api.Deps. It also returns the
@@ -80,7 +87,7 @@ func facades(d deps, c config.Config) ([]server.Facade, *webhooks.Service, error
 		})
 	}
 	all := api.Deps{NetworkTokens: d.networkTokens, Webhooks: hooks, Vault: v, Customers: customers.New(v), Sessions: sessions.New(v, d.log), Forms: forms.New(v),
-		PCI: pv.New(v, pv.Options{MaxUnlocks: c.KDFRunsOrDefault()}), Audit: d.audit, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
+		PCI: pv.New(v, pv.Options{MaxUnlocks: c.KDFRunsOrDefault()}), Audit: d.audit, Outcomes: d.outcomes, Log: d.log, Relay: relay, Connectors: connector.New(connectors, relay),
 		BINs: bins, Limits: d.limits.keys, JWTKeys: jwtkeys.New(v), Buyers: buyers.New(v),
 		Checkouts: checkouts.New(v), CardTokens: cardtokens.New(v), PublicURL: c.PublicBase(), TrustHostHeader: c.TrustHostHeader}
 	return []server.Facade{

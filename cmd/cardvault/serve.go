@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/config"
 	"github.com/cardvault/cardvault/internal/server"
@@ -90,6 +91,7 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	if err != nil {
 		return fail(err)
 	}
+	d.outcomes = api.NewOutcomes(d.audit, log, maxOutcomes)
 	if d.limits, err = rateLimits(c, d.ops); err != nil {
 		return fail(err)
 	}
@@ -133,6 +135,12 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 		close: func() {
 			stopCleaner()
 			stopPprof()
+			// The last forwards' outcomes, then what the last requests left pending.
+			outCtx, cancelOut := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := d.outcomes.Wait(outCtx); err != nil {
+				log.Error("forward outcomes still being recorded at stop", "err", err)
+			}
+			cancelOut()
 			// Link what the last requests left pending, so a stopped vault's
 			// chain is whole (a crashed one's is linked at the next start).
 			linkCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

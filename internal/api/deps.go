@@ -87,6 +87,10 @@ type Deps struct {
 	Webhooks *webhooks.Service
 	// Audit records actions; it must not be nil.
 	Audit Recorder
+	// Outcomes records the outcomes of forwards and proxy calls (an
+	// *Outcomes records them in the background); nil means Audit, so
+	// the request waits for them.
+	Outcomes Recorder
 	// Log receives operational messages; nil means slog.Default().
 	Log *slog.Logger
 	// Relay sends forwards; nil refuses every forward.
@@ -110,6 +114,14 @@ type Deps struct {
 	// Without either, links use the address the request arrived on, never
 	// the Host header.
 	TrustHostHeader bool
+}
+
+// OutcomeRecorder returns d.Outcomes, or d.Audit when it is nil.
+func (d Deps) OutcomeRecorder() Recorder {
+	if d.Outcomes == nil {
+		return d.Audit
+	}
+	return d.Outcomes
 }
 
 // Logger returns d.Log, or slog.Default() when it is nil.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
@@ -227,7 +228,7 @@ func readRawBody(r *http.Request) ([]byte, error) {
 // since hiding it would invite a retry of a payment that may have gone
 // through.
 func (a *API) recordSent(r *http.Request, spec forwardSpec, detail map[string]string) {
-	if err := a.record(r, spec, actionForwardResult, detail); err != nil {
+	if err := a.recordTo(a.outcomes, r, spec, actionForwardResult, detail); err != nil {
 		a.log.ErrorContext(r.Context(), "audit of a sent forward failed", "request_id", server.RequestIDFrom(r.Context()),
 			"host", spec.Host, "err", server.RedactDigits(err.Error()))
 	}
@@ -236,6 +237,12 @@ func (a *API) recordSent(r *http.Request, spec forwardSpec, detail map[string]st
 // record audits one step of a forward: tenant, key, destination host,
 // method, card ids and the outcome. Never the body, the URL's path or any header value.
 func (a *API) record(r *http.Request, spec forwardSpec, action string, detail map[string]string) error {
+	return a.recordTo(a.audit, r, spec, action, detail)
+}
+
+// recordTo is record through rec: the audit log, or the outcome recorder
+// for what a request need not wait for.
+func (a *API) recordTo(rec api.Recorder, r *http.Request, spec forwardSpec, action string, detail map[string]string) error {
 	p := server.Principal(r)
 	detail["dialect"] = "gr4vy"
 	detail["host"] = spec.Host
@@ -250,7 +257,7 @@ func (a *API) record(r *http.Request, spec forwardSpec, action string, detail ma
 		}
 		a.log.InfoContext(r.Context(), action, attrs...)
 	}
-	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
+	return rec.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
 		Targets: spec.IDs, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
 }
 

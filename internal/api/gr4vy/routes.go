@@ -31,8 +31,10 @@ type API struct {
 	vault  *vault.Service
 	relay  api.Forwarder
 	audit  api.Recorder
-	log    *slog.Logger
-	auth   authenticator
+	// outcomes records forwards' outcomes (api.Deps.OutcomeRecorder).
+	outcomes api.Recorder
+	log      *slog.Logger
+	auth     authenticator
 	// buyers keeps buyers; nil answers their routes 404.
 	buyers *buyers.Service
 	// checkouts keeps checkout sessions; nil answers their routes 404.
@@ -50,7 +52,7 @@ type API struct {
 // forwards, and when it is nil every forward is refused; d.JWTKeys, when
 // not nil, lets merchants authenticate with signed JWTs beside API keys.
 func New(d api.Deps) *API {
-	a := &API{vault: d.Vault, limits: d.Limits, relay: d.Relay, audit: d.Audit, log: d.Logger(),
+	a := &API{vault: d.Vault, limits: d.Limits, relay: d.Relay, audit: d.Audit, outcomes: d.OutcomeRecorder(), log: d.Logger(),
 		auth: authenticator{keys: d.Vault}, buyers: d.Buyers, checkouts: d.Checkouts,
 		tokens: d.CardTokens, connectors: d.Connectors}
 	if d.NetworkTokens != nil {

@@ -161,11 +161,12 @@ func (a *API) render(r *http.Request, id string, body []byte, contentType string
 }
 
 // recordOutcome audits a forward's result: the provider's status or the
-// kind of failure, and the latency. Failing to record it is logged: the
-// forward has happened and its answer must reach the caller.
+// kind of failure, and the latency, through the outcome recorder (in the
+// background when serving; api.Outcomes). Failing to record it is logged:
+// the forward has happened and its answer must reach the caller.
 func (a *API) recordOutcome(r *http.Request, host, id string, resp *forward.Response, err error) {
 	detail := forward.OutcomeDetail(host, resp, err)
-	if aerr := a.record(r, "forward.result", detail, id); aerr != nil {
+	if aerr := a.outcomes.Record(r.Context(), callerEvent(r, "forward.result", detail, []string{id})); aerr != nil {
 		a.log.ErrorContext(r.Context(), "audit forward result", "request_id", server.RequestIDFrom(r.Context()), "err", aerr)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -11,7 +12,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cardvault/cardvault/internal/api"
+	"github.com/cardvault/cardvault/internal/api/guardian"
 	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
@@ -365,5 +369,42 @@ func TestForwardDefaultDestinations(t *testing.T) {
 				t.Fatalf("%s: %s, want %s", c.name, b, c.class)
 			}
 		})
+	}
+}
+
+// When serving, a forward's outcome is recorded in the background
+// (api.Outcomes): the answer does not wait for it, and it still reaches the
+// audit log, after the forward it belongs to.
+func TestForwardOutcomeRecordedInTheBackground(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t)
+	allow, err := forward.ParseAllowlist("http://" + u.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := forward.NewRelay(allow, forward.Options{})
+	t.Cleanup(relay.Close)
+	var outcomes *api.Outcomes
+	e := vaulttest.New(t, vaulttest.Options{Facades: func(d vaulttest.Deps) []server.Facade {
+		d.Relay = relay
+		outcomes = api.NewOutcomes(d.Audit, slog.New(slog.DiscardHandler), 8)
+		d.Outcomes = outcomes
+		return []server.Facade{guardian.New(d)}
+	}})
+	tok := createToken(t, e, e.AdminKey, panBody)
+	resp, b := e.Do(t, "POST", "/api/pci/tokens/"+tok.ID+"/forward", forwardBody,
+		"x-api-key", e.Key(t, vault.ScopeForward), "x-destination-url", u.URL+"/payments")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("forward answered %d %s", resp.StatusCode, b)
+	}
+	if err := outcomes.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, en := range auditActions(t, e) {
+		actions = append(actions, en.Action)
+	}
+	if strings.Join(actions, ",") != "forward,forward.result" {
+		t.Errorf("audited %v", actions)
 	}
 }

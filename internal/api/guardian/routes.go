@@ -46,6 +46,7 @@ type API struct {
 	sessions *sessions.Service
 	vault    *vault.Service
 	audit    api.Recorder
+	outcomes api.Recorder // forward outcomes (api.Deps.OutcomeRecorder)
 	relay    Relay
 	bins     *bintable.Table
 	// network provisions network tokens; nil answers their routes 501.
@@ -63,7 +64,7 @@ type API struct {
 // inquiries (nil: bintable.Default()); d.NetworkTokens serves the network
 // token routes (nil: they answer 501).
 func New(d api.Deps) *API {
-	a := &API{vault: d.Vault, network: d.NetworkTokens, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, relay: d.Relay, bins: d.BINs, log: d.Logger(),
+	a := &API{vault: d.Vault, network: d.NetworkTokens, limits: d.Limits, sessions: d.Sessions, audit: d.Audit, outcomes: d.OutcomeRecorder(), relay: d.Relay, bins: d.BINs, log: d.Logger(),
 		wait: d.IdempotencyWait, links: d.Links(), webhooks: d.Webhooks}
 	if a.bins == nil {
 		a.bins = bintable.Default()
@@ -147,9 +148,14 @@ func credential(r *http.Request) string {
 // record audits an action by the request's caller; a failure to audit
 // fails the request, so nothing audited goes unrecorded.
 func (a *API) record(r *http.Request, action string, detail map[string]string, targets ...string) error {
+	return a.audit.Record(r.Context(), callerEvent(r, action, detail, targets))
+}
+
+// callerEvent is the audit event of an action by the request's caller.
+func callerEvent(r *http.Request, action string, detail map[string]string, targets []string) audit.Event {
 	p := server.Principal(r)
-	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
-		Targets: targets, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
+	return audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
+		Targets: targets, Detail: detail, RequestID: server.RequestIDFrom(r.Context())}
 }
 
 // wrongMethod answers 405 naming the methods a route allows.

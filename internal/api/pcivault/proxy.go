@@ -158,16 +158,22 @@ func proxyHeaders(in http.Header, lookup forward.Lookup) (http.Header, error) {
 
 // recordProxy audits a proxy call by the request's caller, with detail.
 func (a *API) recordProxy(r *http.Request, action string, detail map[string]string, targets []string) error {
-	p := server.Principal(r)
-	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
-		Targets: targets, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
+	return a.audit.Record(r.Context(), proxyEvent(r, action, detail, targets))
 }
 
-// recordProxyOutcome audits a proxy call's result; failing to is logged,
-// as the call has happened and its answer must reach the caller.
+// proxyEvent is the audit event of a proxy step by the request's caller.
+func proxyEvent(r *http.Request, action string, detail map[string]string, targets []string) audit.Event {
+	p := server.Principal(r)
+	return audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
+		Targets: targets, Detail: detail, RequestID: server.RequestIDFrom(r.Context())}
+}
+
+// recordProxyOutcome audits a proxy call's result through the outcome
+// recorder (in the background when serving; api.Outcomes); failing to is
+// logged, as the call has happened and its answer must reach the caller.
 func (a *API) recordProxyOutcome(r *http.Request, host string, targets []string, resp *forward.Response, err error) {
 	detail := forward.OutcomeDetail(host, resp, err)
-	if aerr := a.recordProxy(r, "pcivault.proxy.result", detail, targets); aerr != nil {
+	if aerr := a.outcomes.Record(r.Context(), proxyEvent(r, "pcivault.proxy.result", detail, targets)); aerr != nil {
 		a.log.ErrorContext(r.Context(), "audit proxy result", "request_id", server.RequestIDFrom(r.Context()), "err", aerr)
 	}
 }

@@ -23,14 +23,16 @@ type API struct {
 	vault  *vault.Service
 	pci    *pv.Service
 	audit  api.Recorder
-	relay  api.Forwarder
-	log    *slog.Logger
+	// outcomes records proxy calls' outcomes (api.Deps.OutcomeRecorder).
+	outcomes api.Recorder
+	relay    api.Forwarder
+	log      *slog.Logger
 }
 
 // New returns the PCI Vault API over d.Vault and d.PCI, auditing to d.Audit
 // and proxying through d.Relay (nil: /proxy answers 503).
 func New(d api.Deps) *API {
-	return &API{vault: d.Vault, limits: d.Limits, pci: d.PCI, audit: d.Audit, relay: d.Relay, log: d.Logger()}
+	return &API{vault: d.Vault, limits: d.Limits, pci: d.PCI, audit: d.Audit, outcomes: d.OutcomeRecorder(), relay: d.Relay, log: d.Logger()}
 }
 
 var _ server.Facade = (*API)(nil)
