@@ -2,10 +2,9 @@ package vault_test
 
 import (
 	"context"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/cardvault/cardvault/internal/cpubench"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vaulttest"
 )
@@ -24,7 +23,7 @@ func BenchmarkRevealCard(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer cpubench.Start(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := c.Vault.RevealCard(ctx, vault.DefaultTenant, v.ID); err != nil {
@@ -51,7 +50,7 @@ func BenchmarkRecordGet(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer cpubench.Start(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := notes.Get(ctx, c.Vault, vault.DefaultTenant, n.ID); err != nil {
@@ -59,23 +58,4 @@ func BenchmarkRecordGet(b *testing.B) {
 			}
 		}
 	})
-}
-
-// reportCPU starts counting the process's CPU time (user and system); the
-// function it returns reports it per operation as cpu-µs/op, a figure that
-// does not depend on how much of the machine the benchmark got.
-func reportCPU(b *testing.B) func() {
-	start := cpuTime()
-	return func() {
-		b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-µs/op")
-	}
-}
-
-// cpuTime is the process's CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -5,10 +5,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/cpubench"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -26,7 +26,7 @@ func BenchmarkGroupCommit(b *testing.B) {
 	b.SetParallelism(32) // 32 × GOMAXPROCS goroutines
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer cpubench.Start(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := strconv.FormatInt(n.Add(1), 10)
@@ -39,23 +39,4 @@ func BenchmarkGroupCommit(b *testing.B) {
 			}
 		}
 	})
-}
-
-// reportCPU starts counting the process's CPU time (user and system); the
-// function it returns reports it per operation as cpu-µs/op, a figure that
-// does not depend on how much of the machine the benchmark got.
-func reportCPU(b *testing.B) func() {
-	start := cpuTime()
-	return func() {
-		b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-µs/op")
-	}
-}
-
-// cpuTime is the process's CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/cpubench"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -100,7 +101,7 @@ func BenchmarkGetRecord(b *testing.B) {
 		{"unprepared", &store{w: db.writer, r: db.reader}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			defer reportCPU(b)()
+			defer cpubench.Start(b)()
 			b.RunParallel(func(pb *testing.PB) {
 				for i := 0; pb.Next(); i++ {
 					if _, err := c.s.GetRecord(ctx, "k", fmt.Sprintf("r%03d", i%100), now); err != nil {

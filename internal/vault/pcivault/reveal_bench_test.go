@@ -3,10 +3,9 @@ package pcivault_test
 import (
 	"context"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/cardvault/cardvault/internal/cpubench"
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -43,7 +42,7 @@ func BenchmarkRevealEntry(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := cpuTime()
+	start := cpubench.Used()
 	for b.Loop() {
 		if _, _, err := p.RevealEntry(ctx, tenant, "u", pvPass, ref.Token, "r"); err != nil {
 			b.Fatal(err)
@@ -52,14 +51,5 @@ func BenchmarkRevealEntry(b *testing.B) {
 	// CPU time of the whole process (the store's goroutines and the
 	// collector included) per reveal: unlike ns/op, it does not depend on
 	// how much of a shared machine the benchmark got.
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime returns the user and system CPU time this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(cpubench.Used()-start)/float64(b.N), "cpu-ns/op")
 }
