@@ -138,7 +138,12 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
-	svc.EnablePendingAudit(nil) // each imported card's event, linked when the vault next starts
+	// Each imported card's event is a pending event, linked when the vault
+	// next starts; the marker of when pending events began comes first.
+	if err := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil).MarkPending(ctx); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	svc.EnablePendingAudit(nil)
 	if _, err := svc.Store().GetTenant(ctx, *tenant); err != nil {
 		return fmt.Errorf("import: tenant %q (create it with cardvault tenants create): %w", *tenant, vault.AsError(err))
 	}

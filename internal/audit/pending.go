@@ -125,7 +125,7 @@ func (l *Log) LinkNow(ctx context.Context) error {
 // the sweep tries again. Call it before the core writes pending events
 // (vault.EnablePendingAudit).
 func (l *Log) StartPending(ctx context.Context) error {
-	if err := l.writeMarker(ctx); err != nil {
+	if err := l.MarkPending(ctx); err != nil {
 		return err
 	}
 	if err := l.LinkNow(ctx); err != nil {
@@ -253,8 +253,11 @@ type marker struct {
 // markerMessage is what the marker's MAC covers.
 func markerMessage(since time.Time) []byte { return []byte(since.UTC().Format(time.RFC3339Nano)) }
 
-// writeMarker stores the marker unless one exists.
-func (l *Log) writeMarker(ctx context.Context) error {
+// MarkPending stores the marker of when pending events began, unless one
+// exists. StartPending calls it; a command that writes pending events
+// without serving (cardvault import) calls it before its first write, so
+// that every pending event is younger than the marker.
+func (l *Log) MarkPending(ctx context.Context) error {
 	since := l.now().UTC().Truncate(time.Microsecond)
 	data, err := json.Marshal(marker{Since: since, MAC: l.keys.MAC(markerDomain, markerMessage(since))})
 	if err != nil {

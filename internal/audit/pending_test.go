@@ -362,3 +362,36 @@ func TestVerifyAllChecksTenantsWithoutAChain(t *testing.T) {
 		t.Fatalf("VerifyAll did not check shop: %+v", res)
 	})
 }
+
+// Someone who can write the database deletes a card's pending event, then
+// the marker of when pending events began, and lets a restart write a new,
+// genuine marker: the cards stored before it would no longer be checked.
+// The chain gives it away: it links pending events older than the marker.
+func TestVerifyFindsAMarkerWrittenAgain(t *testing.T) {
+	for _, b := range tamper.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
+			f := newPendingFixture(t, db.Store)
+			f.card(t)
+			if err := f.log.LinkNow(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			f.card(t)
+			r := f.pending(t)[0]
+			if err := f.st.DeleteRecord(t.Context(), r.Tenant, r.Kind, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n := db.Exec(t, `DELETE FROM meta WHERE key = ?`, "audit_pending_since"); n != 1 {
+				t.Fatalf("deleted %d markers", n)
+			}
+			f.clock.Advance(10 * time.Minute)
+			if err := f.log.StartPending(t.Context()); err != nil { // the restart writes a new marker
+				t.Fatal(err)
+			}
+			_, err := f.log.Verify(t.Context(), vault.DefaultTenant)
+			if !errors.Is(err, audit.ErrTampered) || !strings.Contains(err.Error(), "marker was deleted and written again") {
+				t.Fatalf("verify: %v; want the marker written again found", err)
+			}
+		})
+	}
+}

@@ -67,6 +67,10 @@ func (l *Log) startPendingCheck(ctx context.Context, tenant string) (*pendingChe
 	}
 }
 
+// markerSkew is how far the clocks of the nodes that write pending events
+// and the one that wrote the marker may disagree.
+const markerSkew = time.Minute
+
 // seen takes in one verified entry of the chain.
 func (pc *pendingCheck) seen(e Entry) error {
 	if e.Pending != "" {
@@ -75,6 +79,15 @@ func (pc *pendingCheck) seen(e Entry) error {
 				ErrTampered, e.Pending, e.Seq)
 		}
 		pc.linked[e.Pending], pc.anyLinked = true, true
+		if pc.marked && e.OccurredAt.Before(pc.since.Add(-markerSkew)) {
+			// The marker is written before the first pending event: one
+			// that is younger than an event the chain links was deleted
+			// and written again, which would hide the cards stored before
+			// it whose events were deleted too.
+			return fmt.Errorf("%w: the marker of when pending audit events began (%s) is younger than pending event %s "+
+				"it links (entry %d, %s): the marker was deleted and written again",
+				ErrTampered, pc.since.Format(time.RFC3339), e.Pending, e.Seq, e.OccurredAt.Format(time.RFC3339))
+		}
 	}
 	if pc.marked && !e.At.Before(pc.since) {
 		pc.cover(e.Action, e.Targets)
