@@ -57,6 +57,10 @@ func (w *pvNaming) sum() [32]byte {
 	w.h.Write(w.buf)
 	w.out = w.h.Sum(w.out[:0])
 	out := [32]byte(w.out)
+	// The parts can hold a passphrase: none stays in pooled memory, neither
+	// in the buffer nor in the hash's block (Reset after Sum).
+	clear(w.buf)
+	w.h.Reset()
 	if cap(w.buf) > 64<<10 {
 		w.buf = nil // an outsized entry's parts are not kept
 	}
