@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api"
-	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -257,8 +256,7 @@ func (a *API) recordTo(rec api.Recorder, r *http.Request, spec forwardSpec, acti
 		}
 		a.log.InfoContext(r.Context(), action, attrs...)
 	}
-	return rec.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
-		Targets: spec.IDs, Detail: detail, RequestID: server.RequestIDFrom(r.Context())})
+	return rec.Record(r.Context(), api.CallerEvent(r, action, detail, spec.IDs...))
 }
 
 // millis formats a duration in whole milliseconds, at least 0.

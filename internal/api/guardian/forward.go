@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -166,7 +167,7 @@ func (a *API) render(r *http.Request, id string, body []byte, contentType string
 // the forward has happened and its answer must reach the caller.
 func (a *API) recordOutcome(r *http.Request, host, id string, resp *forward.Response, err error) {
 	detail := forward.OutcomeDetail(host, resp, err)
-	if aerr := a.outcomes.Record(r.Context(), callerEvent(r, "forward.result", detail, []string{id})); aerr != nil {
+	if aerr := a.outcomes.Record(r.Context(), api.CallerEvent(r, "forward.result", detail, id)); aerr != nil {
 		a.log.ErrorContext(r.Context(), "audit forward result", "request_id", server.RequestIDFrom(r.Context()), "err", aerr)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/api"
-	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/bintable"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
@@ -148,14 +147,7 @@ func credential(r *http.Request) string {
 // record audits an action by the request's caller; a failure to audit
 // fails the request, so nothing audited goes unrecorded.
 func (a *API) record(r *http.Request, action string, detail map[string]string, targets ...string) error {
-	return a.audit.Record(r.Context(), callerEvent(r, action, detail, targets))
-}
-
-// callerEvent is the audit event of an action by the request's caller.
-func callerEvent(r *http.Request, action string, detail map[string]string, targets []string) audit.Event {
-	p := server.Principal(r)
-	return audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
-		Targets: targets, Detail: detail, RequestID: server.RequestIDFrom(r.Context())}
+	return a.audit.Record(r.Context(), api.CallerEvent(r, action, detail, targets...))
 }
 
 // wrongMethod answers 405 naming the methods a route allows.

@@ -10,7 +10,6 @@ import (
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/api"
-	"github.com/cardvault/cardvault/internal/audit"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/forms"
@@ -94,7 +93,5 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 // record audits an action by the request's caller; a failure to audit
 // fails the request, so nothing goes unrecorded.
 func (a *API) record(r *http.Request, action string, targets ...string) error {
-	p := server.Principal(r)
-	return a.audit.Record(r.Context(), audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
-		Targets: targets, RequestID: server.RequestIDFrom(r.Context())})
+	return a.audit.Record(r.Context(), api.CallerEvent(r, action, nil, targets...))
 }

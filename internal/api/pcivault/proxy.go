@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cardvault/cardvault/internal/audit"
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -158,14 +158,7 @@ func proxyHeaders(in http.Header, lookup forward.Lookup) (http.Header, error) {
 
 // recordProxy audits a proxy call by the request's caller, with detail.
 func (a *API) recordProxy(r *http.Request, action string, detail map[string]string, targets []string) error {
-	return a.audit.Record(r.Context(), proxyEvent(r, action, detail, targets))
-}
-
-// proxyEvent is the audit event of a proxy step by the request's caller.
-func proxyEvent(r *http.Request, action string, detail map[string]string, targets []string) audit.Event {
-	p := server.Principal(r)
-	return audit.Event{Tenant: p.Tenant, Actor: p.KeyID, Action: action,
-		Targets: targets, Detail: detail, RequestID: server.RequestIDFrom(r.Context())}
+	return a.audit.Record(r.Context(), api.CallerEvent(r, action, detail, targets...))
 }
 
 // recordProxyOutcome audits a proxy call's result through the outcome
@@ -173,7 +166,7 @@ func proxyEvent(r *http.Request, action string, detail map[string]string, target
 // logged, as the call has happened and its answer must reach the caller.
 func (a *API) recordProxyOutcome(r *http.Request, host string, targets []string, resp *forward.Response, err error) {
 	detail := forward.OutcomeDetail(host, resp, err)
-	if aerr := a.outcomes.Record(r.Context(), proxyEvent(r, "pcivault.proxy.result", detail, targets)); aerr != nil {
+	if aerr := a.outcomes.Record(r.Context(), api.CallerEvent(r, "pcivault.proxy.result", detail, targets...)); aerr != nil {
 		a.log.ErrorContext(r.Context(), "audit proxy result", "request_id", server.RequestIDFrom(r.Context()), "err", aerr)
 	}
 }
