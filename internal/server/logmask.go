@@ -54,7 +54,7 @@ func (m maskingHandler) WithGroup(name string) slog.Handler {
 // that is not a plain number, bool, time or string (those maskAttr turns
 // into masked text).
 func needsMasking(r slog.Record) bool {
-	if card.MaskPANs(r.Message) != r.Message {
+	if card.ContainsPAN(r.Message) {
 		return true
 	}
 	needs := false
@@ -67,13 +67,12 @@ func needsMasking(r slog.Record) bool {
 
 // attrNeedsMasking reports whether maskAttr would return a different a.
 func attrNeedsMasking(a slog.Attr) bool {
-	if card.MaskPANs(a.Key) != a.Key {
+	if card.ContainsPAN(a.Key) {
 		return true
 	}
 	switch a.Value.Kind() {
 	case slog.KindString:
-		s := a.Value.String()
-		return card.MaskPANs(s) != s
+		return card.ContainsPAN(a.Value.String())
 	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
 		return false
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"slices"
 )
 
 // Forward outcomes, the values of the outcome label of
@@ -98,7 +99,7 @@ func NewOpsMetrics(reg prometheus.Registerer, hosts []string) *OpsMetrics {
 // WebhookAttempt counts one webhook delivery attempt by outcome; an
 // unknown outcome is ignored.
 func (m *OpsMetrics) WebhookAttempt(outcome string) {
-	if m != nil && (outcome == WebhookDelivered || outcome == WebhookRetry || outcome == WebhookGaveUp) {
+	if m != nil && slices.Contains(webhookOutcomes, outcome) {
 		m.webhooks.WithLabelValues(outcome).Inc()
 	}
 }
