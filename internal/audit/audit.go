@@ -343,12 +343,20 @@ func entryID(tenant string, seq int64) string { return fmt.Sprintf("%s/%020d", t
 // hash is the tenant-keyed MAC of every field of the entry, the previous
 // hash included.
 func (l *Log) hash(ctx context.Context, e Entry) (string, error) {
+	_, mac, err := l.entryMAC(ctx, e)
+	return mac, err
+}
+
+// entryMAC returns the JSON of e with an empty hash and its MAC, which is
+// e's hash; append (through encodeEntry) and Verify (through hash) both
+// compute it here, so that they cannot drift apart.
+func (l *Log) entryMAC(ctx context.Context, e Entry) (unhashed []byte, mac string, err error) {
 	e.Hash = ""
-	b, err := json.Marshal(e)
-	if err != nil {
-		return "", err
+	if unhashed, err = json.Marshal(e); err != nil {
+		return nil, "", err
 	}
-	return l.mac(ctx, e.Tenant, macDomain, string(b))
+	mac, err = l.mac(ctx, e.Tenant, macDomain, string(unhashed))
+	return unhashed, mac, err
 }
 
 // hashTail is how the JSON of an entry without its hash ends.
@@ -360,14 +368,11 @@ const hashTail = `"hash":""}`
 // same text with the hash put between the quotes. A MAC that is not plain
 // hex (a MACFunc of another shape) takes the long way.
 func (l *Log) encodeEntry(ctx context.Context, e *Entry) ([]byte, error) {
-	e.Hash = ""
-	b, err := json.Marshal(e)
+	b, mac, err := l.entryMAC(ctx, *e)
 	if err != nil {
 		return nil, err
 	}
-	if e.Hash, err = l.mac(ctx, e.Tenant, macDomain, string(b)); err != nil {
-		return nil, err
-	}
+	e.Hash = mac
 	if !bytes.HasSuffix(b, []byte(hashTail)) || !isHex(e.Hash) {
 		return json.Marshal(e)
 	}
