@@ -74,19 +74,10 @@ func (l *Log) Link(tenant string) {
 
 // LinkAll asks for the pending events of every tenant to be linked.
 func (l *Log) LinkAll(ctx context.Context) error {
-	for after := ""; ; {
-		page, err := l.store.ListTenants(ctx, vault.Page{After: after, Limit: 500})
-		if err != nil {
-			return err
-		}
-		for _, t := range page {
-			l.Link(t.ID)
-		}
-		if len(page) < 500 {
-			return nil
-		}
-		after = page[len(page)-1].ID
-	}
+	return vault.EachTenant(ctx, l.store, func(t vault.Tenant) error {
+		l.Link(t.ID)
+		return nil
+	})
 }
 
 // LinkNow links every tenant's pending events and returns once they are
@@ -96,25 +87,20 @@ func (l *Log) LinkNow(ctx context.Context) error {
 		return nil
 	}
 	var errs []error
-	for after := ""; ; {
-		page, err := l.store.ListTenants(ctx, vault.Page{After: after, Limit: 500})
-		if err != nil {
-			return err
-		}
-		for _, t := range page {
-			for more := true; more && ctx.Err() == nil; {
-				m, err := l.commit(nil, []string{t.ID})
-				if err != nil {
-					errs = append(errs, fmt.Errorf("tenant %q: %w", t.ID, err))
-				}
-				more = len(m) > 0
+	err := vault.EachTenant(ctx, l.store, func(t vault.Tenant) error {
+		for more := true; more && ctx.Err() == nil; {
+			m, err := l.commit(nil, []string{t.ID})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("tenant %q: %w", t.ID, err))
 			}
+			more = len(m) > 0
 		}
-		if len(page) < 500 {
-			return errors.Join(append(errs, ctx.Err())...)
-		}
-		after = page[len(page)-1].ID
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	return errors.Join(append(errs, ctx.Err())...)
 }
 
 // StartPending records, once for the whole vault, when pending events

@@ -136,18 +136,12 @@ func (l *Log) VerifyAll(ctx context.Context, extra ...string) ([]TenantResult, e
 		return nil, err
 	}
 	if l.pend != nil {
-		for after := ""; ; {
-			page, err := l.store.ListTenants(ctx, vault.Page{After: after, Limit: 500})
-			if err != nil {
-				return nil, err
-			}
-			for _, t := range page {
-				extra = append(extra, t.ID)
-			}
-			if len(page) < 500 {
-				break
-			}
-			after = page[len(page)-1].ID
+		err := vault.EachTenant(ctx, l.store, func(t vault.Tenant) error {
+			extra = append(extra, t.ID)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	tenants = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(tenants), extra...))))

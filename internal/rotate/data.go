@@ -112,7 +112,7 @@ func tenantIDs(ctx context.Context, store vault.Store, only string) ([]string, e
 		return []string{only}, nil
 	}
 	var tenants []string
-	err := eachTenant(ctx, store, func(t vault.Tenant) error {
+	err := vault.EachTenant(ctx, store, func(t vault.Tenant) error {
 		tenants = append(tenants, t.ID)
 		return nil
 	})

@@ -135,7 +135,7 @@ func (m *Master) rewrapSeed(ctx context.Context) error {
 
 // pending lists the wrapped keys not under the current master key.
 func (m *Master) pending(ctx context.Context) (todo []vault.WrappedKey, already int, err error) {
-	err = eachTenant(ctx, m.Store, func(t vault.Tenant) error {
+	err = vault.EachTenant(ctx, m.Store, func(t vault.Tenant) error {
 		for _, purpose := range []string{vault.PurposeData, vault.PurposeIndex} {
 			keys, err := m.Store.ListKeys(ctx, t.ID, purpose)
 			if err != nil {
@@ -181,24 +181,4 @@ func (m *Master) rewrap(ctx context.Context, k vault.WrappedKey) error {
 		return fmt.Errorf("replace %s key v%d of tenant %q: %w", k.Purpose, k.Version, k.Tenant, err)
 	}
 	return nil
-}
-
-// eachTenant calls fn for every tenant, in id order.
-func eachTenant(ctx context.Context, s vault.Store, fn func(vault.Tenant) error) error {
-	after := ""
-	for {
-		page, err := s.ListTenants(ctx, vault.Page{After: after, Limit: 100})
-		if err != nil {
-			return err
-		}
-		for _, t := range page {
-			if err := fn(t); err != nil {
-				return err
-			}
-		}
-		if len(page) < 100 {
-			return nil
-		}
-		after = page[len(page)-1].ID
-	}
 }

@@ -169,21 +169,16 @@ func (s *Service) tagUntaggedTenants(ctx context.Context) error {
 // untaggedTenants lists the tenant rows without a tag, and says whether
 // any row carries a tag that verifies.
 func untaggedTenants(ctx context.Context, st Store, keys *seal.Keyring) (untagged []Tenant, tagged bool, err error) {
-	for p := (Page{Limit: 500}); ; {
-		page, err := st.ListTenants(ctx, p)
-		if err != nil {
-			return nil, false, fmt.Errorf("list tenants to tag: %w", err)
+	err = EachTenant(ctx, st, func(t Tenant) error {
+		if len(t.Integrity) == 0 {
+			untagged = append(untagged, t)
+		} else if keys.VerifyMAC(tenantDomain, tenantMessage(t), t.Integrity) {
+			tagged = true
 		}
-		for _, t := range page {
-			if len(t.Integrity) == 0 {
-				untagged = append(untagged, t)
-			} else if keys.VerifyMAC(tenantDomain, tenantMessage(t), t.Integrity) {
-				tagged = true
-			}
-		}
-		if len(page) < p.Limit {
-			return untagged, tagged, nil
-		}
-		p.After = page[len(page)-1].ID
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("list tenants to tag: %w", err)
 	}
+	return untagged, tagged, nil
 }

@@ -17,25 +17,13 @@ import (
 // reported first: nothing expires unreported. Only the clear columns are
 // read (tenant, id, expiry); no hold is opened.
 func (s *Service) sweepExpiredCodes(ctx context.Context, now time.Time) (int, error) {
-	tp := Page{Limit: 500}
 	total := 0
-	for {
-		tenants, err := s.store.ListTenants(ctx, tp)
-		if err != nil {
-			return total, err
-		}
-		for _, t := range tenants {
-			n, err := s.sweepTenantCodes(ctx, t.ID, now)
-			total += n
-			if err != nil {
-				return total, err
-			}
-		}
-		if len(tenants) < tp.Limit {
-			return total, nil
-		}
-		tp.After = tenants[len(tenants)-1].ID
-	}
+	err := EachTenant(ctx, s.store, func(t Tenant) error {
+		n, err := s.sweepTenantCodes(ctx, t.ID, now)
+		total += n
+		return err
+	})
+	return total, err
 }
 
 // sweepTenantCodes is sweepExpiredCodes for one tenant.
