@@ -45,7 +45,7 @@ func keyStatus(ctx context.Context, svc *vault.Service, stdout io.Writer) error 
 					used := "-" // the index key seals nothing: fingerprints and audit MACs
 					if purpose == vault.PurposeData {
 						used = uses.Describe(k.Version)
-						if used == "nothing" && k.Version != keys[0].Version {
+						if uses.Total(k.Version) == 0 && k.Version != keys[0].Version {
 							used += " (can be retired)"
 						}
 					}

@@ -43,8 +43,6 @@ type RetireResult struct {
 	Retired bool
 	// Uses says what still uses a kept version ("card=3 customer=1").
 	Uses string
-	// Reason says why a version was kept when it is not its uses.
-	Reason string
 }
 
 // ErrRotationUnfinished means a data rotation was interrupted: it must be

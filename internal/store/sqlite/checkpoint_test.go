@@ -27,7 +27,7 @@ func TestWriterSettings(t *testing.T) {
 	if auto != 0 || temp != 2 {
 		t.Errorf("writer: wal_autocheckpoint %d (want 0), temp_store %d (want 2, memory)", auto, temp)
 	}
-	for name, q := range map[string]querier{"writer": db.writer, "checkpointer": db.ckdb} {
+	for name, q := range map[string]querier{"writer": db.writer, "checkpointer": db.ckpt.db} {
 		var mode int
 		if err := q.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&mode); err != nil {
 			t.Fatal(err)

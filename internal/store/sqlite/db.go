@@ -27,7 +27,6 @@ type DB struct {
 	store
 	writer, reader *sql.DB
 	wstmts, rstmts *stmtCache // the pools' prepared statements
-	ckdb           *sql.DB    // the checkpointer's connection
 	ckpt           *checkpointer
 }
 
@@ -106,7 +105,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.uncancelledRows = true
 	return &DB{
 		store:  store{group: &committer{db: writer, stmts: w, ckpt: ckpt}, w: w, r: r},
-		writer: writer, reader: reader, ckdb: ckdb, ckpt: ckpt,
+		writer: writer, reader: reader, ckpt: ckpt,
 		wstmts: w, rstmts: r,
 	}, nil
 }
@@ -145,7 +144,7 @@ func retryBusy(ctx context.Context, fn func() error) error {
 // Close closes both pools. Calls in flight may fail.
 func (db *DB) Close() error {
 	db.ckpt.close()
-	return errors.Join(db.rstmts.close(), db.wstmts.close(), db.ckdb.Close(), db.reader.Close(), db.writer.Close())
+	return errors.Join(db.rstmts.close(), db.wstmts.close(), db.ckpt.db.Close(), db.reader.Close(), db.writer.Close())
 }
 
 // Ping reports whether the database answers a query.

@@ -159,9 +159,7 @@ func (q txStmts) stmt(ctx context.Context, query string) *sql.Stmt {
 		return nil
 	}
 	ts := q.tx.StmtContext(ctx, s)
-	if q.inTx != nil {
-		q.inTx[query] = ts
-	}
+	q.inTx[query] = ts
 	return ts
 }
 
