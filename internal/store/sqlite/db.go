@@ -42,9 +42,19 @@ type querier interface {
 // store implements vault.Store either over the two pools or inside one
 // transaction, where w and r are the same *sql.Tx and begin is nil.
 type store struct {
-	group *committer // where transactions start; nil inside a transaction
-	w     querier    // writes
-	r     querier    // reads
+	group  *committer // where transactions start; nil inside a transaction
+	w      querier    // writes
+	r      querier    // reads
+	points *readPool  // point reads outside a transaction; nil: through r
+}
+
+// row runs a lookup by a unique key for one row: on the point-read pool
+// outside a transaction (pointread.go), else through r.
+func (s *store) row(ctx context.Context, query string, args ...any) scanner {
+	if s.points == nil {
+		return s.r.QueryRowContext(ctx, query, args...)
+	}
+	return s.points.row(ctx, query, args)
 }
 
 // Open opens (creating if needed) the database file at path and applies any
@@ -104,7 +114,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w, r := newStmtCache(writer), newStmtCache(reader)
 	r.uncancelledRows = true
 	return &DB{
-		store:  store{group: &committer{db: writer, stmts: w, ckpt: ckpt}, w: w, r: r},
+		store: store{group: &committer{db: writer, stmts: w, ckpt: ckpt}, w: w, r: r,
+			points: newReadPool(path, n)},
 		writer: writer, reader: reader, ckpt: ckpt,
 		wstmts: w, rstmts: r,
 	}, nil
@@ -144,6 +155,7 @@ func retryBusy(ctx context.Context, fn func() error) error {
 // Close closes both pools. Calls in flight may fail.
 func (db *DB) Close() error {
 	db.ckpt.close()
+	db.points.close()
 	return errors.Join(db.rstmts.close(), db.wstmts.close(), db.ckpt.db.Close(), db.reader.Close(), db.writer.Close())
 }
 
