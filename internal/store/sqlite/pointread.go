@@ -296,12 +296,47 @@ func (c *readConn) queryRow(query string, args []any, dest []any) error {
 	if n := int(sqlite3.Xsqlite3_column_count(c.tls, s)); n != len(dest) {
 		return fmt.Errorf("sqlite: query: %d columns into %d destinations", n, len(dest))
 	}
+	// Every text and blob of the row is copied into one allocation.
+	var size int
 	for i, d := range dest {
-		if err := c.column(s, int32(i), d); err != nil {
+		switch d.(type) {
+		case *string, *sql.NullString, *[]byte:
+			if sqlite3.Xsqlite3_column_type(c.tls, s, int32(i)) != sqlite3.SQLITE_NULL {
+				size += len(c.bytes(s, int32(i)))
+			}
+		}
+	}
+	a := arena(make([]byte, 0, size))
+	for i, d := range dest {
+		if err := c.column(s, int32(i), d, &a); err != nil {
 			return fmt.Errorf("sqlite: query: column %d: %w", i, err)
 		}
 	}
 	return nil
+}
+
+// arena hands out copies carved from one buffer allocated for a row.
+type arena []byte
+
+// bytes returns a copy of b in the arena (nil when b is empty), capped at
+// its length so that appending to it cannot overwrite its neighbour.
+func (a *arena) bytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	n := len(*a)
+	*a = append(*a, b...)
+	return (*a)[n : n+len(b) : n+len(b)]
+}
+
+// string returns a copy of b in the arena as a string. The arena's bytes
+// are never written again once handed out.
+func (a *arena) string(b []byte) string {
+	c := a.bytes(b)
+	if c == nil {
+		return ""
+	}
+	return unsafe.String(&c[0], len(c))
 }
 
 // bind binds args to s's parameters, in order.
@@ -351,25 +386,26 @@ func (c *readConn) bind(s uintptr, args []any) error {
 var errNull = errors.New("NULL into a non-nullable destination")
 
 // column copies column i of s's current row into d. Text and blobs are
-// copied out of SQLite's memory, which the next step or reset reuses.
-func (c *readConn) column(s uintptr, i int32, d any) error {
+// copied out of SQLite's memory, which the next step or reset reuses, into
+// a, which must have room for them.
+func (c *readConn) column(s uintptr, i int32, d any, a *arena) error {
 	null := sqlite3.Xsqlite3_column_type(c.tls, s, i) == sqlite3.SQLITE_NULL
 	switch d := d.(type) {
 	case *string:
 		if null {
 			return errNull
 		}
-		*d = string(c.bytes(s, i))
+		*d = a.string(c.bytes(s, i))
 	case *sql.NullString:
 		d.Valid = !null
 		d.String = ""
 		if !null {
-			d.String = string(c.bytes(s, i))
+			d.String = a.string(c.bytes(s, i))
 		}
 	case *[]byte:
 		*d = nil
 		if !null {
-			*d = append([]byte(nil), c.bytes(s, i)...)
+			*d = a.bytes(c.bytes(s, i))
 		}
 	case *int64:
 		if null {
