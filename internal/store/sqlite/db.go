@@ -178,7 +178,7 @@ func (db *DB) Close() error {
 // Ping reports whether the database answers a query.
 func (s *store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := s.row(ctx, "SELECT 1").Scan(&one); err != nil {
 		return opErr("ping", err)
 	}
 	return nil
