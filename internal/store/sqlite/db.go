@@ -22,8 +22,9 @@ const busyTimeout = 10 * time.Second
 
 // DB is a vault.Store backed by one SQLite file. It is safe for concurrent
 // use. Writes, and every transaction, go through one connection in turn;
-// reads outside a transaction use a pool of read-only connections and see
-// every write that was acknowledged before they started.
+// reads outside a transaction use pools of read-only connections (point
+// reads one of their own, pointread.go) and see every write that was
+// acknowledged before they started.
 type DB struct {
 	store
 	writer, reader *sql.DB
