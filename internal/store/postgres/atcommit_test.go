@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -164,5 +165,31 @@ func TestAtCommitKeyedRecordAnswersAtOnce(t *testing.T) {
 	}
 	if _, err := db.GetCard(ctx, "a", "kept", now); err != nil {
 		t.Errorf("card written after the keyed conflict: %v", err)
+	}
+}
+
+// A transaction takes its connection from the pool with its first
+// statement: one whose writes are all held holds none until its commit,
+// so another transaction can use the pool's only connection meanwhile.
+func TestTxTakesConnectionAtFirstStatement(t *testing.T) {
+	db, _ := countedDB(t) // one connection
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // fails a deadlock instead of hanging
+	defer cancel()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	err := db.Tx(ctx, func(s vault.Store) error {
+		if err := vault.AtCommit(s).CreateCard(ctx, vault.Card{Tenant: "a", ID: "outer", CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		return db.Tx(ctx, func(other vault.Store) error { // not s: a transaction of its own
+			return other.CreateCard(ctx, vault.Card{Tenant: "a", ID: "inner", CreatedAt: now, UpdatedAt: now})
+		})
+	})
+	if err != nil {
+		t.Fatalf("Tx: %v", err)
+	}
+	for _, id := range []string{"outer", "inner"} {
+		if _, err := db.GetCard(ctx, "a", id, now); err != nil {
+			t.Errorf("card %s: %v", id, err)
+		}
 	}
 }

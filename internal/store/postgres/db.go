@@ -145,16 +145,13 @@ func (s *store) Tx(ctx context.Context, fn func(vault.Store) error) error {
 }
 
 // inTx runs fn in a transaction, reusing the current one if there is one.
-// The BEGIN goes out with fn's first statement (txConn).
+// The connection is taken and the BEGIN sent with fn's first statement
+// (txConn).
 func (s *store) inTx(ctx context.Context, fn func(*store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return opErr("begin", err)
-	}
-	tx := newTxConn(conn)
+	tx := newTxConn(s.pool)
 	defer tx.release()
 	done := false
 	defer func() {

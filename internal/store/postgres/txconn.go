@@ -21,10 +21,16 @@ import (
 // Writes whose result nobody waits for (held, below) wait in pending too:
 // a card and its pending audit event go out with the COMMIT, so a
 // tokenize's transaction is one round trip.
+//
+// The connection itself is taken from the pool only when the first
+// statement goes out, so a transaction whose writes are all held keeps a
+// connection for its one round trip, not while its caller seals and
+// encodes what it writes.
 type txConn struct {
-	conn    *pgxpool.Conn
-	pending []stmt // statements to send before the next one
-	begun   bool   // BEGIN has gone out
+	pool    *pgxpool.Pool
+	conn    *pgxpool.Conn // nil until the first statement goes out
+	pending []stmt        // statements to send before the next one
+	begun   bool          // BEGIN has gone out
 	// failed is the error of a held write: the transaction is aborted on
 	// the server, every later statement and the commit return it.
 	failed error
@@ -39,10 +45,23 @@ type stmt struct {
 	op   string
 }
 
-// newTxConn starts a transaction on conn; its BEGIN waits for the first
-// statement.
-func newTxConn(conn *pgxpool.Conn) *txConn {
-	return &txConn{conn: conn, pending: []stmt{{sql: "begin"}}}
+// newTxConn starts a transaction on a connection of pool; the connection
+// and its BEGIN wait for the first statement.
+func newTxConn(pool *pgxpool.Pool) *txConn {
+	return &txConn{pool: pool, pending: []stmt{{sql: "begin"}}}
+}
+
+// acquire takes the transaction's connection from the pool, once.
+func (t *txConn) acquire(ctx context.Context) error {
+	if t.conn != nil {
+		return nil
+	}
+	conn, err := t.pool.Acquire(ctx)
+	if err != nil {
+		return opErr("begin", err)
+	}
+	t.conn = conn
+	return nil
 }
 
 // hold queues a write to go out with the transaction's next statement or
@@ -79,6 +98,9 @@ func (t *txConn) send(ctx context.Context, sql string, args []any) (pgx.BatchRes
 func (t *txConn) sendBatch(ctx context.Context, queue func(*pgx.Batch)) (pgx.BatchResults, error) {
 	if t.failed != nil {
 		return nil, t.failed
+	}
+	if err := t.acquire(ctx); err != nil {
+		return nil, err
 	}
 	b := &pgx.Batch{}
 	for _, p := range t.pending {
@@ -204,6 +226,9 @@ func (t *txConn) commit(ctx context.Context) error {
 		tag, err := t.conn.Exec(ctx, "commit")
 		return commitResult(tag, err)
 	}
+	if err := t.acquire(ctx); err != nil {
+		return err
+	}
 	sent := t.pending
 	t.pending, t.begun = nil, true
 	b := &pgx.Batch{}
@@ -260,7 +285,11 @@ func (t *txConn) rollback(ctx context.Context) error {
 
 // release returns the connection to the pool, which closes it instead
 // when it is broken or still inside a transaction.
-func (t *txConn) release() { t.conn.Release() }
+func (t *txConn) release() {
+	if t.conn != nil {
+		t.conn.Release()
+	}
+}
 
 // batchRows are the rows of a batch's last query; closing them (which
 // reading the last one does) closes the batch, whose error they report.
