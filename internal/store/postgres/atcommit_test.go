@@ -172,7 +172,7 @@ func TestAtCommitKeyedRecordAnswersAtOnce(t *testing.T) {
 // statement: one whose writes are all held holds none until its commit,
 // so another transaction can use the pool's only connection meanwhile.
 func TestTxTakesConnectionAtFirstStatement(t *testing.T) {
-	db, _ := countedDB(t) // one connection
+	db, _ := countedDB(t)                                        // one connection
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // fails a deadlock instead of hanging
 	defer cancel()
 	now := time.Now().UTC().Truncate(time.Microsecond)
