@@ -193,3 +193,35 @@ func TestTxTakesConnectionAtFirstStatement(t *testing.T) {
 		}
 	}
 }
+
+// A held write that goes out with a guarded statement (its SAVEPOINT in
+// the same batch) is kept when that statement conflicts: the savepoint
+// rolls back only the statement, and the commit keeps the held row.
+func TestAtCommitHeldBeforeSavepoint(t *testing.T) {
+	db := openTest(t)
+	ctx, now := t.Context(), time.Now().UTC().Truncate(time.Microsecond)
+	for _, r := range []vault.Record{
+		{Tenant: "a", Kind: "k", ID: "holder", Key: "taken", Version: 1, CreatedAt: now, UpdatedAt: now},
+		{Tenant: "a", Kind: "k", ID: "mine", Version: 1, CreatedAt: now, UpdatedAt: now},
+	} {
+		if err := db.CreateRecord(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := db.Tx(ctx, func(s vault.Store) error {
+		if err := vault.AtCommit(s).CreateCard(ctx, vault.Card{Tenant: "a", ID: "held", CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		_, err := s.UpdateRecord(ctx, vault.Record{Tenant: "a", Kind: "k", ID: "mine", Key: "taken", Version: 1}, now)
+		if !errors.Is(err, vault.ErrConflict) {
+			return errors.Join(errors.New("UpdateRecord to a taken key did not conflict"), err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Tx: %v", err)
+	}
+	if _, err := db.GetCard(ctx, "a", "held", now); err != nil {
+		t.Errorf("the held card sent before the conflicting savepoint: %v", err)
+	}
+}
