@@ -62,8 +62,8 @@ func (s *Service) pendAudit(ctx context.Context, tx Store, tenant string, ev Pen
 type pendingWrite struct {
 	rec   Record
 	value PendingEvent
-	// seen, when set, is told of the record once its transaction committed
-	// (pendingSeen), so that the linker need not open it again.
+	// seen, when set, remembers the record for the linker (pendingSeen),
+	// so that it need not open it again.
 	seen *pendingSeen
 }
 
@@ -105,10 +105,20 @@ func (p pendingWrite) write(ctx context.Context, tx Store) (bool, error) {
 	return true, nil
 }
 
-// committed remembers the event once its transaction has committed.
-func (p pendingWrite) committed() {
+// remember tells the linker's shortcut (pendingSeen) of the event before
+// its transaction runs: the linker may link it in the very group commit
+// that stores it, before the writer's goroutine runs again. Call forget
+// when the transaction fails.
+func (p pendingWrite) remember() {
 	if p.rec.ID != "" && p.seen != nil {
 		p.seen.add(p.rec, p.value)
+	}
+}
+
+// forget drops the event of a transaction that failed.
+func (p pendingWrite) forget() {
+	if p.rec.ID != "" && p.seen != nil {
+		p.seen.drop(p.rec.ID)
 	}
 }
 

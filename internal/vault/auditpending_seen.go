@@ -33,7 +33,9 @@ type seenEvent struct {
 	value PendingEvent
 }
 
-// add remembers rec, which seals value, after its transaction committed.
+// add remembers rec, which seals value. It may be remembered before its
+// transaction commits: what it answers for is the record's bytes, which
+// the linker can only read once they are in the store.
 func (p *pendingSeen) add(rec Record, value PendingEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -47,6 +49,13 @@ func (p *pendingSeen) add(rec Record, value PendingEvent) {
 	p.order[p.next] = rec.ID
 	p.next = (p.next + 1) % maxPendingSeen
 	p.events[rec.ID] = seenEvent{rec: rec, value: value}
+}
+
+// drop forgets the event of id (its transaction failed).
+func (p *pendingSeen) drop(id string) {
+	p.mu.Lock()
+	delete(p.events, id)
+	p.mu.Unlock()
 }
 
 // take returns, and forgets, the event remembered for r's id when r is

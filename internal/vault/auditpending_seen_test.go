@@ -33,4 +33,8 @@ func TestPendingSeenAnswersOnceAndIsBounded(t *testing.T) {
 	if _, ok := p.take(rec(2)); ok {
 		t.Fatal("an event was still remembered after a mismatching read of its id")
 	}
+	p.drop(rec(3).ID) // its transaction failed
+	if _, ok := p.take(rec(3)); ok {
+		t.Fatal("a dropped event was answered")
+	}
 }

@@ -90,6 +90,7 @@ func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (
 		return CardView{}, err
 	}
 	var audited bool
+	ev.remember()
 	err = s.store.Tx(ctx, func(tx Store) error {
 		if err := s.insertCard(ctx, tx, c, in.SecurityCode, now); err != nil {
 			return err
@@ -98,9 +99,9 @@ func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (
 		return err
 	})
 	if err != nil {
+		ev.forget()
 		return CardView{}, domainErr(err)
 	}
-	ev.committed()
 	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardCreate, Target: c.ID, Audited: audited})
 	s.noteCreatedCard(ctx, c)
 	return s.view(c, in.PAN, in.Holder), nil
