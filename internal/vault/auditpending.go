@@ -99,7 +99,8 @@ func (p pendingWrite) write(ctx context.Context, tx Store) (bool, error) {
 	if p.rec.ID == "" {
 		return false, nil
 	}
-	if err := tx.CreateRecord(ctx, p.rec); err != nil {
+	// A new id and no key: the event may wait for the commit (AtCommit).
+	if err := AtCommit(tx).CreateRecord(ctx, p.rec); err != nil {
 		return false, fmt.Errorf("write the pending audit event: %w", err)
 	}
 	return true, nil

@@ -129,9 +129,10 @@ func (s *Service) prepareCard(ctx context.Context, tenant string, in CardInput, 
 
 // insertCard stores a prepared card, and its security code when one is
 // given, inside the caller's transaction. A card tagged ahead (tagCard) is
-// stored with that tag.
+// stored with that tag. The card's id is new, so its row may wait for the
+// commit (AtCommit).
 func (s *Service) insertCard(ctx context.Context, tx Store, c Card, code card.SecurityCode, now time.Time) error {
-	if err := createCard(ctx, tx, c); err != nil {
+	if err := createCard(ctx, AtCommit(tx), c); err != nil {
 		return err
 	}
 	if code.IsZero() {
