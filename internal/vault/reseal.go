@@ -196,6 +196,24 @@ func callProgress(f func() error) error {
 // retired.
 var ErrKeyInUse = errors.New("data key version still in use")
 
+// KeyInUseError is RetireDataKey's refusal of a version that still seals
+// something; it matches ErrKeyInUse and carries the uses it counted, so
+// the caller need not count them again.
+type KeyInUseError struct {
+	Tenant  string
+	Version uint32
+	// Uses are the tenant's uses of every version, as RetireDataKey found them.
+	Uses KeyUses
+}
+
+func (e *KeyInUseError) Error() string {
+	return fmt.Sprintf("%v: tenant %q v%d still seals %s; run cardvault rotate data first",
+		ErrKeyInUse, e.Tenant, e.Version, e.Uses.Describe(e.Version))
+}
+
+// Unwrap makes the error match ErrKeyInUse.
+func (e *KeyInUseError) Unwrap() error { return ErrKeyInUse }
+
 // RetireDataKey deletes a tenant's data key version once nothing uses it:
 // no live card or record is sealed under it (DataKeyUses), it is not the
 // newest version, and the newest was added more than settle ago (every node
@@ -226,7 +244,7 @@ func (s *Service) RetireDataKey(ctx context.Context, tenant string, version uint
 		return err
 	}
 	if n := uses.Total(version); n > 0 {
-		return fmt.Errorf("%w: tenant %q v%d still seals %s; run cardvault rotate data first", ErrKeyInUse, tenant, version, uses.Describe(version))
+		return &KeyInUseError{Tenant: tenant, Version: version, Uses: uses}
 	}
 	if err := s.store.DeleteKey(ctx, keys[i]); err != nil {
 		return domainErr(err)
