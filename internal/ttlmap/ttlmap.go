@@ -8,8 +8,9 @@ import (
 )
 
 // Cache maps keys to values that each stop being served at their own
-// expiry. It holds at most a fixed number of entries: when full, expired
-// entries go first, then an arbitrary one.
+// expiry. It holds at most a fixed number of entries: when full, Put looks
+// at a few (evictScan) and drops the expired ones among them or, when none
+// has expired, one of them.
 //
 // Forgetting moves the cache's generation on, and Put keeps nothing when
 // the generation has moved since the caller read it: a value read before
@@ -53,7 +54,8 @@ func (c *Cache[K, V]) Get(k K, now time.Time) (V, bool) {
 }
 
 // Generation returns the count of forgets so far, to pass to Put by a
-// caller about to read the value it will keep.
+// caller about to read the value it will keep (a cache that is never told
+// to forget stays at generation 0).
 func (c *Cache[K, V]) Generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -73,7 +75,7 @@ func (c *Cache[K, V]) Put(k K, v V, gen uint64, now, expires time.Time) {
 		return
 	}
 	if _, ok := c.entries[k]; !ok && len(c.entries) >= c.max {
-		Evict(c.entries, now, func(e entry[V]) time.Time { return e.expires })
+		makeRoom(c.entries, now)
 	}
 	c.entries[k] = entry[V]{value: v, expires: expires}
 }
@@ -106,21 +108,27 @@ func (c *Cache[K, V]) Len() int {
 	return len(c.entries)
 }
 
-// Evict makes room in m: it deletes every entry whose expiry (as expires
-// reads it) is not after now or, when none has expired, one arbitrary
-// entry. The caller holds whatever lock guards m.
-func Evict[K comparable, V any](m map[K]V, now time.Time, expires func(V) time.Time) {
-	n := len(m)
-	for k, v := range m {
-		if !now.Before(expires(v)) {
+// evictScan bounds how many entries one Put looks at when the cache is
+// full, so that making room costs the same however large the cache is.
+const evictScan = 16
+
+// makeRoom deletes, among at most evictScan entries of m, every one that
+// has expired at now or, when none has, one of them. The caller holds c.mu.
+func makeRoom[K comparable, V any](m map[K]entry[V], now time.Time) {
+	seen, freed := 0, false
+	var live K
+	for k, e := range m {
+		if !now.Before(e.expires) {
 			delete(m, k)
+			freed = true
+		} else if seen == 0 {
+			live = k
+		}
+		if seen++; seen >= evictScan {
+			break
 		}
 	}
-	if len(m) < n {
-		return
-	}
-	for k := range m {
-		delete(m, k)
-		return
+	if !freed {
+		delete(m, live)
 	}
 }

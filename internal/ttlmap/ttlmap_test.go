@@ -2,27 +2,37 @@ package ttlmap
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 )
 
-func TestEvict(t *testing.T) {
+// When full, expired entries make room first and a live one only when
+// none has expired.
+func TestMakeRoom(t *testing.T) {
 	now := time.Unix(1000, 0)
-	at := func(v time.Time) time.Time { return v }
-
-	m := map[string]time.Time{"old": now.Add(-time.Second), "due": now, "live": now.Add(time.Second)}
-	Evict(m, now, at)
-	if len(m) != 1 || m["live"].IsZero() {
+	m := map[string]entry[int]{"old": {expires: now.Add(-time.Second)}, "due": {expires: now}, "live": {expires: now.Add(time.Second)}}
+	makeRoom(m, now)
+	if _, ok := m["live"]; len(m) != 1 || !ok {
 		t.Fatalf("expired entries should go and the live one stay: %v", m)
 	}
 
-	m = map[string]time.Time{"a": now.Add(time.Second), "b": now.Add(2 * time.Second)}
-	Evict(m, now, at)
+	m = map[string]entry[int]{"a": {expires: now.Add(time.Second)}, "b": {expires: now.Add(2 * time.Second)}}
+	makeRoom(m, now)
 	if len(m) != 1 {
 		t.Fatalf("with nothing expired exactly one entry should go: %v", m)
 	}
 
-	Evict(map[string]time.Time{}, now, at) // an empty map is left alone
+	m = map[string]entry[int]{}
+	for i := range 10 * evictScan {
+		m[strconv.Itoa(i)] = entry[int]{expires: now.Add(time.Second)}
+	}
+	makeRoom(m, now)
+	if len(m) != 10*evictScan-1 {
+		t.Fatalf("a full cache of live entries lost %d, want 1", 10*evictScan-len(m))
+	}
+
+	makeRoom(map[string]entry[int]{}, now) // an empty map is left alone
 }
 
 // A value read before a Forget is never put back; one read after is kept

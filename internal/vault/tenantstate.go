@@ -24,7 +24,8 @@ import (
 //     time since this node last read the row).
 //   - Concurrent misses for one tenant make one store read.
 //   - At most maxTenantStates tenants are kept; when full, expired entries
-//     go first, then an arbitrary one.
+//     go first, then an arbitrary one (among the few a new entry looks at,
+//     ttlmap.Cache).
 
 // DefaultTenantCacheTTL is how long a tenant's checked state is reused when
 // Options.TenantCacheTTL is zero.

@@ -10,7 +10,7 @@
 // hash always goes to the store, so a caller spraying random secrets cannot
 // fill the cache or push real keys out of it. The cache holds at most a
 // fixed number of keys; when full, expired entries go first, then an
-// arbitrary one. Concurrent lookups of one uncached hash share one store
+// arbitrary one (among the few a new entry looks at, ttlmap.Cache). Concurrent lookups of one uncached hash share one store
 // read (a lookup that starts after a revocation or change through this
 // Store never shares a read that began before it).
 package keycache
