@@ -169,6 +169,12 @@ func (rt *RecordType[T]) Get(ctx context.Context, s *Service, tenant, id string)
 	if err != nil {
 		return Stored[T]{}, err
 	}
+	return rt.decodeOf(ctx, s, tenant, r)
+}
+
+// decodeOf opens a record read for tenant: another tenant's record is
+// ErrNotFound, exactly like a missing one.
+func (rt *RecordType[T]) decodeOf(ctx context.Context, s *Service, tenant string, r Record) (Stored[T], error) {
 	if r.Tenant != tenant {
 		return Stored[T]{}, fmt.Errorf("%s record of another tenant: %w", rt.kind, ErrNotFound)
 	}
