@@ -148,8 +148,15 @@ func routed(mux *http.ServeMux, facades []Facade) http.Handler {
 		if probe.matched {
 			return
 		}
-		setRoute(r.Context(), "")
 		status := probe.status
+		if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
+			setRoute(r.Context(), "")
+		} else {
+			// A redirect is rare: it keeps the pattern the mux names for it
+			// (the route the cleaned path matches), as it always had.
+			_, pattern := mux.Handler(r)
+			setRoute(r.Context(), pattern)
+		}
 		msg := "no such route"
 		if status == http.StatusMethodNotAllowed {
 			if allow := probe.Header().Get("Allow"); allow != "" {
