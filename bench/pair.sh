@@ -12,14 +12,14 @@
 #   ENV_A="GOGC=100 GOMEMLIMIT=off" bench/pair.sh /tmp/cv-new /tmp/cv-new   one build, two settings
 #
 # Settings: SCENARIOS (healthz tokenize reveal forward capture pcivault),
-# ROUNDS (3), DURATION (8s), CONNECTIONS (32 per build), LOG_LEVEL (error),
+# ROUNDS (3), DURATION (8s), THREADS (1) and CONNECTIONS (32) of each wrk, LOG_LEVEL (error),
 # ENV_A / ENV_B (extra environment of each vault).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 2 ] || { sed -n 2,16p "$0" >&2; exit 2; }
 SCENARIOS=${SCENARIOS:-healthz tokenize reveal}
-ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-8s} CONNECTIONS=${CONNECTIONS:-32} LOG_LEVEL=${LOG_LEVEL:-error}
+ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-8s} THREADS=${THREADS:-1} CONNECTIONS=${CONNECTIONS:-32} LOG_LEVEL=${LOG_LEVEL:-error}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cardvault-pair.XXXXXX")
 pids=""
 cleanup() {
@@ -73,7 +73,7 @@ row() {
 	*) echo "pair.sh: unknown scenario $sc" >&2; exit 2 ;;
 	esac
 	c0=$(cpu_ticks "$VPID")
-	out=$(WRK_SALT=$((RANDOM % 10000)) wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "${args[@]}")
+	out=$(WRK_SALT=$((RANDOM % 10000)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${args[@]}")
 	c1=$(cpu_ticks "$VPID")
 	awk -v n="$name" -v s="$sc" -v d=$((c1 - c0)) -v t="$(getconf CLK_TCK)" -v rss="$(awk '/VmRSS/ { print $2 }' "/proc/$VPID/status")" '
 		/^Requests\/sec:/ { rps = $2 } / requests in / { reqs = $1 } $1 == "99%" { p99 = $2 }
