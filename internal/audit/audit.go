@@ -113,7 +113,7 @@ type Log struct {
 
 // waiter is an event waiting for its batch to commit.
 type waiter struct {
-	ev   Event
+	prepared
 	done chan error
 }
 
@@ -135,8 +135,11 @@ func New(store vault.Store, mac MACFunc, keys Keys, now func() time.Time) *Log {
 // Record appends an event to its tenant's chain and returns once it is
 // committed (or ctx ends; the event may then still be written).
 func (l *Log) Record(ctx context.Context, ev Event) error {
-	ev = masked(ev)
-	p := &waiter{ev: ev, done: make(chan error, 1)}
+	pe, err := prepare(ev) // outside the batch's transaction (encode.go)
+	if err != nil {
+		return err
+	}
+	p := &waiter{prepared: pe, done: make(chan error, 1)}
 	l.mu.Lock()
 	l.queue = append(l.queue, p)
 	l.startFlush()
@@ -241,7 +244,7 @@ func (l *Log) commit(batch []*waiter, tenants []string) ([]string, error) {
 					}
 				}
 				for ; i < len(batch) && batch[i].ev.Tenant == t; i++ {
-					if err := l.append(ctx, b, Entry{Event: batch[i].ev}); err != nil {
+					if err := l.append(ctx, b, batch[i].prepared, Entry{}); err != nil {
 						return err
 					}
 				}
@@ -272,14 +275,14 @@ type chainHead struct {
 	h   head
 }
 
-// append links one entry (an event, and for a pending one its id and
-// time) after its tenant's head, kept in the batch for the rest of it; the
-// entry is written with the batch's others, by saveHeads. It
+// append links one entry (a prepared event, and in e for a pending one its
+// id and time) after its tenant's head, kept in the batch for the rest of
+// it; the entry is written with the batch's others, by saveHeads. It
 // refuses to extend a head whose MAC fails, and to start a chain again for
 // a tenant the registry says had one.
-func (l *Log) append(ctx context.Context, b *txBatch, e Entry) error {
+func (l *Log) append(ctx context.Context, b *txBatch, p prepared, e Entry) error {
 	now := l.now().UTC().Truncate(time.Microsecond)
-	tenant := e.Tenant
+	tenant := p.ev.Tenant
 	ch, ok := b.heads[tenant]
 	if !ok {
 		rec, h, err := l.loadHeadForAppend(ctx, b, tenant)
@@ -290,7 +293,7 @@ func (l *Log) append(ctx context.Context, b *txBatch, e Entry) error {
 		b.heads[tenant] = ch
 	}
 	e.Seq, e.At, e.PrevHash = ch.h.Seq+1, now, ch.h.Hash
-	data, err := l.encodeEntry(ctx, &e)
+	data, err := l.encodePrepared(ctx, p, &e)
 	if err != nil {
 		return err
 	}
