@@ -64,7 +64,7 @@ func TestPreparedEncodingIsTheWholeEncoding(t *testing.T) {
 			Entry{Seq: 7, At: at, PrevHash: "a\"b\\<c>&\u2028é\x01", Pending: "<&>"}},
 		"card number masked": {Event{Tenant: "t", Action: "forward", Detail: map[string]string{"m": "4111111111111111"}},
 			Entry{Seq: 2, At: at.Truncate(time.Second), PrevHash: "00"}},
-		"zero at": {Event{Tenant: "t", Action: "a"}, Entry{Seq: 0}},
+		"zero at":      {Event{Tenant: "t", Action: "a"}, Entry{Seq: 0}},
 		"invalid utf8": {Event{Tenant: "t\xff", Actor: "\xfe", Action: "a"}, Entry{Seq: 3, At: at, PrevHash: "\xff"}},
 	} {
 		t.Run(name, func(t *testing.T) { checkEncoding(t, c.ev, c.e) })
