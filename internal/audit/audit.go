@@ -104,10 +104,10 @@ type Log struct {
 	staleAfter time.Duration
 	onErr      func(error)
 
-	mu       sync.Mutex
-	queue    []*waiter
-	links    map[string]bool // tenants whose pending events to link next
-	bad      map[string]bool // pending records that failed to open
+	mu    sync.Mutex
+	queue []*waiter
+	links map[string]bool // tenants whose pending events to link next
+	bad   map[string]bool // pending records that failed to open
 	// flushing: a flush is under way (one transaction at a time), or, when
 	// inOrder (pipeline.go), one is waiting to take the queue.
 	flushing bool
