@@ -68,7 +68,8 @@ func (s *Service) pendAudit(ctx context.Context, tx Store, tenant string, ev Pen
 	if err != nil {
 		return false, err
 	}
-	if err := tx.CreateRecord(ctx, rec); err != nil {
+	// A new id and no key: the event may wait for the commit (AtCommit).
+	if err := AtCommit(tx).CreateRecord(ctx, rec); err != nil {
 		return false, fmt.Errorf("write the pending audit event: %w", err)
 	}
 	return true, nil

@@ -119,9 +119,10 @@ func (s *Service) prepareCard(ctx context.Context, tenant string, in CardInput, 
 }
 
 // insertCard stores a prepared card, and its security code when one is
-// given, inside the caller's transaction.
+// given, inside the caller's transaction. The card's id is new, so its row
+// may wait for the commit (AtCommit).
 func (s *Service) insertCard(ctx context.Context, tx Store, c Card, code card.SecurityCode, now time.Time) error {
-	if err := tx.CreateCard(ctx, c); err != nil {
+	if err := AtCommit(tx).CreateCard(ctx, c); err != nil {
 		return err
 	}
 	if code.IsZero() {

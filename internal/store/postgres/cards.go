@@ -37,15 +37,22 @@ func scanCard(sc scanner) (vault.Card, error) {
 }
 
 // CreateCard stores a card; ErrConflict if its id exists.
+// In the AtCommit view it is held (vault.CommitHolder).
 func (s *store) CreateCard(ctx context.Context, c vault.Card) error {
-	tag, err := s.q.Exec(ctx, `INSERT INTO cards (`+cardColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-		ON CONFLICT DO NOTHING`,
-		c.Tenant, c.ID, c.Fingerprint, c.BIN, c.Last4, c.Scheme, c.ExpMonth, c.ExpYear,
+	args := []any{c.Tenant, c.ID, c.Fingerprint, c.BIN, c.Last4, c.Scheme, c.ExpMonth, c.ExpYear,
 		c.Reference, blob(c.Metadata), blob(c.SealedPAN), blob(c.SealedHolder), blob(c.SealedExtra),
-		ts(c.CreatedAt), ts(c.UpdatedAt), nullTS(c.ExpiresAt), blob(c.Integrity))
+		ts(c.CreatedAt), ts(c.UpdatedAt), nullTS(c.ExpiresAt), blob(c.Integrity)}
+	if s.hold {
+		s.tx.hold("create card", insertCardSQL, args)
+		return nil
+	}
+	tag, err := s.q.Exec(ctx, insertCardSQL+` ON CONFLICT DO NOTHING`, args...)
 	return inserted("create card", tag.RowsAffected(), err)
 }
+
+// insertCardSQL inserts one card; a taken id is a unique violation.
+const insertCardSQL = `INSERT INTO cards (` + cardColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
 
 // GetCard returns a live card of the tenant or ErrNotFound.
 func (s *store) GetCard(ctx context.Context, tenant, id string, now time.Time) (vault.Card, error) {

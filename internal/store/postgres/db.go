@@ -27,7 +27,10 @@ type DB struct {
 // default_query_exec_mode.
 func (db *DB) BehindPooler() bool { return db.pooled }
 
-var _ vault.Store = (*DB)(nil)
+var (
+	_ vault.Store        = (*DB)(nil)
+	_ vault.CommitHolder = (*DB)(nil)
+)
 
 // querier is what *pgxpool.Pool and pgx.Tx have in common.
 type querier interface {
@@ -42,6 +45,20 @@ type store struct {
 	pool *pgxpool.Pool // where transactions start; nil inside a transaction
 	tx   *txConn       // the transaction; nil outside one
 	q    querier
+	hold bool // the AtCommit view: new rows wait for the next statement or the COMMIT
+}
+
+// AtCommit is vault.CommitHolder: inside a transaction, a view of it whose
+// CreateCard and CreateRecord (without a Key) are held by the transaction's
+// connection and sent with its next statement or its COMMIT, so that a
+// transaction that only inserts (a tokenize: the card and its pending
+// audit event) costs one round trip. Outside a transaction every write
+// commits on its own and AtCommit returns s.
+func (s *store) AtCommit() vault.Store {
+	if s.tx == nil {
+		return s
+	}
+	return &store{tx: s.tx, q: s.q, hold: true}
 }
 
 // Open connects to the database at url (a postgres:// URL or key=value
@@ -128,16 +145,13 @@ func (s *store) Tx(ctx context.Context, fn func(vault.Store) error) error {
 }
 
 // inTx runs fn in a transaction, reusing the current one if there is one.
-// The BEGIN goes out with fn's first statement (txConn).
+// The connection is taken and the BEGIN sent with fn's first statement
+// (txConn).
 func (s *store) inTx(ctx context.Context, fn func(*store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return opErr("begin", err)
-	}
-	tx := newTxConn(conn)
+	tx := newTxConn(s.pool)
 	defer tx.release()
 	done := false
 	defer func() {
@@ -150,6 +164,9 @@ func (s *store) inTx(ctx context.Context, fn func(*store) error) error {
 	}
 	done = true
 	if err := tx.commit(ctx); err != nil {
+		if err == tx.failed { // a held write's error, named already
+			return err
+		}
 		return opErr("commit", err)
 	}
 	return nil

@@ -16,7 +16,11 @@
 // A transaction's BEGIN (and a savepoint's SAVEPOINT and RELEASE) is not
 // sent alone but pipelined with the next statement, so a transaction of
 // one write costs two round trips, the second its COMMIT (txConn);
-// CreateRecords sends many INSERTs in one.
+// CreateRecords sends many INSERTs in one. In a transaction's AtCommit view
+// (vault.CommitHolder) new rows are held and go out with the next
+// statement or the COMMIT: a tokenize (a card and its pending audit event)
+// is one round trip, and a held row that fails aborts the transaction on
+// the server before its COMMIT runs, so nothing of it is written.
 //
 // Times are timestamptz and come back in UTC at microsecond precision; a
 // zero ExpiresAt or RevokedAt is NULL. Empty byte slices come back as nil.

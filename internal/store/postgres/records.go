@@ -40,7 +40,14 @@ func scanRecord(sc scanner) (vault.Record, error) {
 // Key is set and (tenant, kind, key) exists. A Version below 1 is stored as
 // 1. A row that had expired by r.CreatedAt does not count: it is deleted and
 // the insert retried, so a lookup key can be reused once it expires.
+//
+// In the AtCommit view a record without a Key is held (vault.CommitHolder);
+// an expired holder of its id is then not replaced.
 func (s *store) CreateRecord(ctx context.Context, r vault.Record) error {
+	if s.hold && r.Key == "" {
+		s.tx.hold("create record", insertRecordHeldSQL, insertRecordArgs(r))
+		return nil
+	}
 	n, err := s.insertRecord(ctx, r)
 	if err == nil && n == 0 && !r.CreatedAt.IsZero() {
 		tag, derr := s.q.Exec(ctx, `DELETE FROM records WHERE expires_at <= $1

@@ -70,8 +70,11 @@ func sendAll(ctx context.Context, tx *txConn, records []vault.Record) error {
 }
 
 // insertRecordSQL inserts one record unless one of its unique keys is taken.
-const insertRecordSQL = `INSERT INTO records (` + recordColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`
+const insertRecordSQL = insertRecordHeldSQL + ` ON CONFLICT DO NOTHING`
+
+// insertRecordHeldSQL inserts one record; a taken key is a unique violation.
+const insertRecordHeldSQL = `INSERT INTO records (` + recordColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
 // insertRecordArgs are insertRecordSQL's arguments for r.
 func insertRecordArgs(r vault.Record) []any {

@@ -17,16 +17,72 @@ import (
 // instead of three, and a transaction that runs no statement sends
 // neither BEGIN nor COMMIT. Nothing is acknowledged earlier than before:
 // the COMMIT still waits for its WAL flush.
+//
+// Writes whose result nobody waits for (held, below) wait in pending too:
+// a card and its pending audit event go out with the COMMIT, so a
+// tokenize's transaction is one round trip.
+//
+// The connection itself is taken from the pool only when the first
+// statement goes out, so a transaction whose writes are all held keeps a
+// connection for its one round trip, not while its caller seals and
+// encodes what it writes.
 type txConn struct {
-	conn    *pgxpool.Conn
-	pending []string // argument-less statements to send before the next one
-	begun   bool     // BEGIN has gone out
+	pool    *pgxpool.Pool
+	conn    *pgxpool.Conn // nil until the first statement goes out
+	pending []stmt        // statements to send before the next one
+	begun   bool          // BEGIN has gone out
+	// failed is the error of a held write: the transaction is aborted on
+	// the server, every later statement and the commit return it.
+	failed error
 }
 
-// newTxConn starts a transaction on conn; its BEGIN waits for the first
-// statement.
-func newTxConn(conn *pgxpool.Conn) *txConn {
-	return &txConn{conn: conn, pending: []string{"begin"}}
+// stmt is a statement waiting in pending. op names a held write (whose
+// error is reported as that operation's); it is empty for BEGIN,
+// SAVEPOINT and RELEASE.
+type stmt struct {
+	sql  string
+	args []any
+	op   string
+}
+
+// newTxConn starts a transaction on a connection of pool; the connection
+// and its BEGIN wait for the first statement.
+func newTxConn(pool *pgxpool.Pool) *txConn {
+	return &txConn{pool: pool, pending: []stmt{{sql: "begin"}}}
+}
+
+// acquire takes the transaction's connection from the pool, once.
+func (t *txConn) acquire(ctx context.Context) error {
+	if t.conn != nil {
+		return nil
+	}
+	conn, err := t.pool.Acquire(ctx)
+	if err != nil {
+		return opErr("begin", err)
+	}
+	t.conn = conn
+	return nil
+}
+
+// hold queues a write to go out with the transaction's next statement or
+// its COMMIT instead of on its own. Its SQL must raise an error when the
+// row cannot be written (a plain INSERT: a taken key is a unique
+// violation), never skip it silently, because nothing reads its row count:
+// the error aborts the transaction on the server, which then ignores the
+// rest of the batch (the COMMIT included) up to its Sync, and the next
+// statement or the commit returns it (named op) after rolling back.
+func (t *txConn) hold(op, sql string, args []any) {
+	t.pending = append(t.pending, stmt{sql: sql, args: args, op: op})
+}
+
+// holding reports whether a held write waits in pending.
+func (t *txConn) holding() bool {
+	for _, p := range t.pending {
+		if p.op != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // send sends the pending statements and sql in one batch; the caller
@@ -40,26 +96,47 @@ func (t *txConn) send(ctx context.Context, sql string, args []any) (pgx.BatchRes
 // statements and closes the batch. The pending statements' results are
 // read here: when one fails, the batch is closed and its error returned.
 func (t *txConn) sendBatch(ctx context.Context, queue func(*pgx.Batch)) (pgx.BatchResults, error) {
+	if t.failed != nil {
+		return nil, t.failed
+	}
+	if err := t.acquire(ctx); err != nil {
+		return nil, err
+	}
 	b := &pgx.Batch{}
 	for _, p := range t.pending {
-		b.Queue(p)
+		b.Queue(p.sql, p.args...)
 	}
-	n := len(t.pending)
-	t.pending, t.begun = t.pending[:0], true
+	sent := t.pending
+	t.pending, t.begun = nil, true
 	queue(b)
 	br := t.conn.SendBatch(ctx, b)
-	for range n {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return nil, err
-		}
+	if err := t.readPending(br, sent); err != nil {
+		return nil, err
 	}
 	return br, nil
 }
 
+// readPending reads the results of the pending statements sent at the
+// head of br. On an error it closes br and returns the error, named after
+// the held write that failed; a failed held write also marks the
+// transaction failed.
+func (t *txConn) readPending(br pgx.BatchResults, sent []stmt) error {
+	for _, p := range sent {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			if p.op == "" {
+				return err
+			}
+			t.failed = opErr(p.op, err)
+			return t.failed
+		}
+	}
+	return nil
+}
+
 // Exec runs a statement in the transaction.
 func (t *txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if len(t.pending) == 0 {
+	if len(t.pending) == 0 && t.failed == nil {
 		return t.conn.Exec(ctx, sql, args...)
 	}
 	br, err := t.send(ctx, sql, args)
@@ -75,7 +152,7 @@ func (t *txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 
 // Query runs a query in the transaction; the caller closes the rows.
 func (t *txConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if len(t.pending) == 0 {
+	if len(t.pending) == 0 && t.failed == nil {
 		return t.conn.Query(ctx, sql, args...)
 	}
 	br, err := t.send(ctx, sql, args)
@@ -93,7 +170,7 @@ func (t *txConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 // QueryRow runs a query for at most one row in the transaction; its Scan
 // must be called.
 func (t *txConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if len(t.pending) == 0 {
+	if len(t.pending) == 0 && t.failed == nil {
 		return t.conn.QueryRow(ctx, sql, args...)
 	}
 	br, err := t.send(ctx, sql, args)
@@ -111,7 +188,7 @@ func (t *txConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 // failure costs one more, the ROLLBACK TO SAVEPOINT.
 func (t *txConn) savepoint(ctx context.Context, fn func(q querier) error) error {
 	mark := len(t.pending)
-	t.pending = append(t.pending, "savepoint sp")
+	t.pending = append(t.pending, stmt{sql: "savepoint sp"})
 	if err := fn(t); err != nil {
 		if len(t.pending) > mark { // fn sent nothing: nor does the savepoint
 			t.pending = t.pending[:mark]
@@ -120,28 +197,74 @@ func (t *txConn) savepoint(ctx context.Context, fn func(q querier) error) error 
 		if _, rerr := t.Exec(ctx, "rollback to savepoint sp"); rerr != nil {
 			return errors.Join(err, rerr)
 		}
-		t.pending = append(t.pending, "release savepoint sp")
+		t.pending = append(t.pending, stmt{sql: "release savepoint sp"})
 		return err
 	}
 	if len(t.pending) > mark {
 		t.pending = t.pending[:mark]
 		return nil
 	}
-	t.pending = append(t.pending, "release savepoint sp")
+	t.pending = append(t.pending, stmt{sql: "release savepoint sp"})
 	return nil
 }
 
 // commit commits the transaction, if it ever began. A COMMIT of a
 // transaction that had failed is pgx.ErrTxCommitRollback, as with pgx.Tx.
+//
+// Held writes go out with the COMMIT in one round trip. When one of them
+// fails, the server has ignored the COMMIT: the transaction is rolled back
+// and the held write's error returned, so nothing of it is written.
 func (t *txConn) commit(ctx context.Context) error {
-	if !t.begun {
-		return nil
+	if t.failed != nil {
+		return t.fail(ctx)
 	}
-	t.begun = false // whatever happens, there is no transaction to roll back after this
-	tag, err := t.conn.Exec(ctx, "commit")
+	if !t.holding() {
+		if !t.begun {
+			return nil
+		}
+		t.begun = false // whatever happens, there is no transaction to roll back after this
+		tag, err := t.conn.Exec(ctx, "commit")
+		return commitResult(tag, err)
+	}
+	if err := t.acquire(ctx); err != nil {
+		return err
+	}
+	sent := t.pending
+	t.pending, t.begun = nil, true
+	b := &pgx.Batch{}
+	for _, p := range sent {
+		b.Queue(p.sql, p.args...)
+	}
+	b.Queue("commit")
+	br := t.conn.SendBatch(ctx, b)
+	if err := t.readPending(br, sent); err != nil {
+		if t.failed == nil { // BEGIN failed, or the connection: the outcome is unknown
+			t.begun = false // the pool destroys the connection
+			return err
+		}
+		return t.fail(ctx) // the server ignored the COMMIT
+	}
+	t.begun = false
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return commitResult(tag, err)
+}
+
+// fail rolls back a transaction whose held write failed and returns that
+// write's error.
+func (t *txConn) fail(ctx context.Context) error {
+	_ = t.rollback(context.WithoutCancel(ctx)) // if it fails, the pool destroys the connection
+	return t.failed
+}
+
+// commitResult is a COMMIT's outcome. An error is an unknown outcome: the
+// pool destroys a connection released while still in a transaction or
+// broken. A COMMIT of a transaction that had failed is
+// pgx.ErrTxCommitRollback, as with pgx.Tx.
+func commitResult(tag pgconn.CommandTag, err error) error {
 	if err != nil {
-		// Unknown outcome: the pool destroys a connection released while
-		// still in a transaction or broken.
 		return err
 	}
 	if tag.String() == "ROLLBACK" {
@@ -162,7 +285,11 @@ func (t *txConn) rollback(ctx context.Context) error {
 
 // release returns the connection to the pool, which closes it instead
 // when it is broken or still inside a transaction.
-func (t *txConn) release() { t.conn.Release() }
+func (t *txConn) release() {
+	if t.conn != nil {
+		t.conn.Release()
+	}
+}
 
 // batchRows are the rows of a batch's last query; closing them (which
 // reading the last one does) closes the batch, whose error they report.
