@@ -357,7 +357,7 @@ func (l *Log) append(ctx context.Context, b *txBatch, p prepared, e Entry) error
 // version check so that concurrent writers on other nodes cannot fork a
 // chain, and saves the registry when a tenant joined it.
 func (l *Log) saveHeads(ctx context.Context, b *txBatch) error {
-	if err := createEntries(ctx, b.tx, b.entries); err != nil {
+	if err := vault.CreateRecords(ctx, b.tx, b.entries); err != nil {
 		return err
 	}
 	for _, tenant := range slices.Sorted(maps.Keys(b.heads)) {
@@ -373,25 +373,6 @@ func (l *Log) saveHeads(ctx context.Context, b *txBatch) error {
 	}
 	if b.reg != nil && b.reg.dirty {
 		return l.saveRegistry(ctx, b.tx, b.reg, l.now().UTC().Truncate(time.Microsecond))
-	}
-	return nil
-}
-
-// createEntries writes a batch's entries. Where the store can hold new
-// rows until the transaction's next statement (vault.CommitHolder, the
-// PostgreSQL store), they go out with the head's update, in its round
-// trip; an entry another node wrote first then fails that update or the
-// COMMIT with ErrConflict, and the batch is retried as before. Elsewhere
-// they are written together (vault.CreateRecords).
-func createEntries(ctx context.Context, tx vault.Store, entries []vault.Record) error {
-	if _, ok := tx.(vault.CommitHolder); !ok {
-		return vault.CreateRecords(ctx, tx, entries)
-	}
-	held := vault.AtCommit(tx)
-	for _, e := range entries {
-		if err := held.CreateRecord(ctx, e); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -36,16 +36,23 @@ func cpuTime(b *testing.B) time.Duration {
 // BenchmarkRecordCPU records events from 32 goroutines per core into a
 // SQLite store, as reveals and forwards do, and reports the process's CPU
 // time per event (cpu-µs/op), the figure a loaded machine moves least:
-// batches committed one at a time, and pipelined (InOrder, as served).
+// batches committed one at a time, and pipelined (InOrder, as served);
+// and into PostgreSQL (CARDVAULT_TEST_DATABASE_URL; the client's CPU only).
 func BenchmarkRecordCPU(b *testing.B) {
-	for _, mode := range []string{"one-at-a-time", "in-order"} {
+	for _, mode := range []string{"one-at-a-time", "in-order", "postgres"} {
 		b.Run(mode, func(b *testing.B) {
 			ctx := context.Background()
-			s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "a.db"))
-			if err != nil {
-				b.Fatal(err)
+			var s vault.Store
+			if mode == "postgres" {
+				s = openPostgres(b)
+			} else {
+				st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "a.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer st.Close()
+				s = st
 			}
-			defer s.Close()
 			cs := &countingStore{Store: s}
 			l := audit.New(cs, testMAC("k1"), testKeys(b, 1), nil)
 			if mode == "in-order" {

@@ -2,11 +2,8 @@ package audit_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -14,11 +11,8 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/audit"
-	"github.com/cardvault/cardvault/internal/store/postgres"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
 	"github.com/cardvault/cardvault/internal/vault"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // ackStore is the store as the log sees it, noting which events are
@@ -76,8 +70,7 @@ func containsQuoted(data, s string) bool {
 // many callers each: every event is acknowledged only once the transaction
 // that wrote it has returned, and the chain holds every event, in one
 // verifiable sequence. On PostgreSQL (when CARDVAULT_TEST_DATABASE_URL is
-// set) the two logs' transactions run concurrently and conflict, and the
-// entries are held for the head's update (vault.CommitHolder).
+// set) the two logs' transactions run concurrently and conflict.
 func TestPipelinedBatchesAckOnlyDurableEventsAndKeepTheChain(t *testing.T) {
 	for _, mode := range []string{"in order", "mixed", "one at a time", "postgres"} {
 		t.Run(mode, func(t *testing.T) {
@@ -135,36 +128,6 @@ func TestPipelinedBatchesAckOnlyDurableEventsAndKeepTheChain(t *testing.T) {
 			}
 		})
 	}
-}
-
-// openPostgres returns a store in a fresh schema of the database at
-// CARDVAULT_TEST_DATABASE_URL, or skips the test when it is not set.
-func openPostgres(t *testing.T) vault.Store {
-	t.Helper()
-	url := os.Getenv("CARDVAULT_TEST_DATABASE_URL")
-	if url == "" {
-		if os.Getenv("CARDVAULT_TEST_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("PostgreSQL is required but CARDVAULT_TEST_DATABASE_URL is not set")
-		}
-		t.Skip("CARDVAULT_TEST_DATABASE_URL is not set")
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "audit_" + hex.EncodeToString(b)
-	st, err := postgres.OpenSchema(t.Context(), url, schema)
-	if err != nil {
-		t.Fatalf("PostgreSQL at CARDVAULT_TEST_DATABASE_URL: %v", err)
-	}
-	t.Cleanup(func() {
-		st.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if conn, err := pgx.Connect(ctx, url); err == nil {
-			conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
-			conn.Close(ctx)
-		}
-	})
-	return st
 }
 
 // With batches pipelined, one bad event still fails alone, and the batches
