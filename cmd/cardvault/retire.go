@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/cardvault/cardvault/internal/rotate"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -48,19 +45,4 @@ func retireData(ctx context.Context, r *rotate.Retire,
 		fmt.Fprintln(stdout, "rotate retire: no older data key versions")
 	}
 	return nil
-}
-
-// describeCounts renders counts as "card=3 customer=1", in name order,
-// leaving out zeros; "none" when all are zero.
-func describeCounts(counts map[string]int) string {
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(counts)) {
-		if counts[k] > 0 {
-			parts = append(parts, fmt.Sprintf("%s=%d", k, counts[k]))
-		}
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, " ")
 }

@@ -116,7 +116,7 @@ func rotateData(ctx context.Context, svc *vault.Service, tenant string, settle t
 			err = aerr
 		}
 		fmt.Fprintf(stdout, "rotate data: tenant %s now on data key v%d, %d cards and records re-sealed (%s)%s\n", r.Tenant, r.Version,
-			r.Resealed, describeCounts(r.ByKind), map[bool]string{true: " (resumed)"}[r.Resumed])
+			r.Resealed, r.ByKind, map[bool]string{true: " (resumed)"}[r.Resumed])
 	}
 	if err != nil {
 		return fmt.Errorf("rotate data: %w (every card and record stays readable; run it again to continue)", err)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/forward"
+	"github.com/cardvault/cardvault/internal/objectid"
 )
 
 // MaxFileSize caps the connector file.
@@ -35,9 +36,6 @@ const (
 // syntax is the placeholder syntax of connector templates: Gr4vy's
 // (CARD_NUMBER_1, …) or Guardian's (account_number, …), one card.
 var syntax = forward.Either(forward.Gr4vy, forward.Guardian)
-
-// idPattern is what a connector id may look like.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // envPattern finds ${NAME} references in header values.
 var envPattern = regexp.MustCompile(`\$\{([^}]*)\}`)
@@ -143,8 +141,8 @@ func build(s spec, getenv func(string) string) (*Connector, error) {
 	c := &Connector{ID: s.ID, method: strings.ToUpper(s.Method), contentType: s.ContentType, header: http.Header{}}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if !idPattern.MatchString(s.ID) {
-		bad("id must be 1-64 letters, digits, '_' or '-'")
+	if !objectid.Valid(s.ID) {
+		bad("id must be " + objectid.Rule)
 	}
 	if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		bad("url must be an absolute http or https URL without user info")

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +16,28 @@ import (
 
 // maxShown bounds how many matching entries the audit page shows (the newest).
 const maxShown = 200
+
+// newest scans the tenant's audit chain and returns the rows row makes of
+// its entries (skipping those it refuses): the newest maxShown, newest
+// first, and how many it made in all.
+func newest[R any](ctx context.Context, log AuditLog, tenant string, row func(audit.Entry) (R, bool)) ([]R, int, error) {
+	var rows []R
+	n := 0
+	err := log.Each(ctx, tenant, func(e audit.Entry) error {
+		r, ok := row(e)
+		if !ok {
+			return nil
+		}
+		n++
+		rows = append(rows, r)
+		if len(rows) > maxShown {
+			rows = rows[1:]
+		}
+		return nil
+	})
+	slices.Reverse(rows)
+	return rows, n, err
+}
 
 // auditFilter is what the audit page filters on; empty fields match all.
 type auditFilter struct {
@@ -99,22 +122,16 @@ func (c *Console) showAudit(w http.ResponseWriter, r *http.Request, v *verifyRes
 		c.render(w, r, http.StatusBadRequest, "audit", view{Title: "Audit log", Nav: "audit", Error: err.Error(), Data: d})
 		return
 	}
-	err = c.d.Audit.Each(r.Context(), ss.principal.Tenant, func(e audit.Entry) error {
+	d.Rows, d.Matched, err = newest(r.Context(), c.d.Audit, ss.principal.Tenant, func(e audit.Entry) (auditRow, bool) {
 		if !f.match(e) {
-			return nil
+			return auditRow{}, false
 		}
-		d.Matched++
-		d.Rows = append(d.Rows, rowOf(e))
-		if len(d.Rows) > maxShown {
-			d.Rows = d.Rows[1:]
-		}
-		return nil
+		return rowOf(e), true
 	})
 	if err != nil {
 		c.refuse(w, r, http.StatusServiceUnavailable, "The audit log could not be read; the store did not answer.")
 		return
 	}
-	slices.Reverse(d.Rows)
 	c.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Nav: "audit", Data: d})
 }
 

@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/audit"
@@ -79,23 +78,12 @@ func (c *Console) forwardsPage() http.Handler {
 				d.Builtin++
 			}
 		}
-		err := c.d.Audit.Each(r.Context(), ss.principal.Tenant, func(e audit.Entry) error {
-			row, ok := forwardOf(e)
-			if !ok {
-				return nil
-			}
-			d.Total++
-			d.Rows = append(d.Rows, row)
-			if len(d.Rows) > maxShown {
-				d.Rows = d.Rows[1:]
-			}
-			return nil
-		})
+		var err error
+		d.Rows, d.Total, err = newest(r.Context(), c.d.Audit, ss.principal.Tenant, forwardOf)
 		if err != nil {
 			c.refuse(w, r, http.StatusServiceUnavailable, "The audit log could not be read; the store did not answer.")
 			return
 		}
-		slices.Reverse(d.Rows)
 		c.render(w, r, http.StatusOK, "forwards", view{Title: "Recent forwards", Nav: "forwards", Data: d})
 	})
 }

@@ -48,7 +48,7 @@ type DataResult struct {
 	Version  uint32
 	Resealed int
 	// ByKind counts what was re-sealed: vault.UseCard or a record kind.
-	ByKind  map[string]int
+	ByKind  vault.Counts
 	Resumed bool
 }
 
@@ -121,7 +121,7 @@ func tenantIDs(ctx context.Context, store vault.Store, only string) ([]string, e
 
 func (d *Data) tenant(ctx context.Context, l *lock, tenant string) (DataResult, error) {
 	store := d.Service.Store()
-	res := DataResult{Tenant: tenant, ByKind: map[string]int{}}
+	res := DataResult{Tenant: tenant, ByKind: vault.Counts{}}
 	raw, err := store.GetMeta(ctx, stateKey(tenant))
 	if err != nil && !errors.Is(err, vault.ErrNotFound) {
 		return res, err

@@ -12,7 +12,6 @@ import (
 // RetireService is what retiring data key versions needs of the vault core.
 type RetireService interface {
 	Store() vault.Store
-	DataKeyUses(ctx context.Context, tenant string, progress func() error) (vault.KeyUses, error)
 	RetireDataKey(ctx context.Context, tenant string, version uint32, settle time.Duration, progress func() error) error
 }
 
@@ -80,29 +79,22 @@ func (r *Retire) Run(ctx context.Context) ([]RetireResult, error) {
 			return out, err
 		}
 		for i, k := range keys {
-			if i == 0 || (r.Version != 0 && k.Version != r.Version) {
-				continue
+			if (r.Version == 0 && i == 0) || (r.Version != 0 && k.Version != r.Version) {
+				continue // the newest is kept unless asked for (RetireDataKey refuses it)
 			}
 			res := RetireResult{Tenant: t, Version: k.Version}
+			var inUse *vault.KeyInUseError
 			err := r.Service.RetireDataKey(ctx, t, k.Version, r.Settle, renew)
 			switch {
 			case err == nil:
 				res.Retired = true
-			case errors.Is(err, vault.ErrKeyInUse) && r.Version == 0:
-				uses, uerr := r.Service.DataKeyUses(ctx, t, renew)
-				if uerr != nil {
-					return out, uerr
-				}
-				res.Uses = uses.Describe(k.Version)
+			case errors.As(err, &inUse) && r.Version == 0:
+				res.Uses = inUse.Uses.Describe(k.Version)
 			default:
-				return append(out, res), fmt.Errorf("tenant %q data key v%d: %w", t, k.Version, err)
+				return out, fmt.Errorf("tenant %q data key v%d: %w", t, k.Version, err)
 			}
 			out = append(out, res)
 			l.st.Done++
-		}
-		if r.Version != 0 && len(keys) > 0 && keys[0].Version == r.Version {
-			return out, fmt.Errorf("tenant %q data key v%d: %w", t, r.Version,
-				&vault.Error{Code: vault.CodeConflict, Public: "it is the newest version: new writes use it; rotate first"})
 		}
 	}
 	if r.Version != 0 && len(out) == 0 {

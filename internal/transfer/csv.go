@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cardvault/cardvault/internal/card"
+	"github.com/cardvault/cardvault/internal/objectid"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -62,12 +63,9 @@ func Dialects() []Dialect {
 	return []Dialect{DialectCardvault, DialectGuardian, DialectGr4vy, DialectHyperswitch, DialectPCIVault}
 }
 
-// objectID is what a Hyperswitch customer or payment-method id, or a PCI
-// Vault user, may be; pciToken what a PCI Vault token is.
-var (
-	objectID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	pciToken = regexp.MustCompile(`^[0-9a-f]{64}$`)
-)
+// pciToken is what a PCI Vault token is (a Hyperswitch customer or
+// payment-method id, or a PCI Vault user, is an objectid).
+var pciToken = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // idRule returns what an id of the dialect must look like.
 func (d Dialect) idRule() (func(string) bool, string, error) {
@@ -76,8 +74,8 @@ func (d Dialect) idRule() (func(string) bool, string, error) {
 		return func(s string) bool { _, err := uuid.Parse(s); return err == nil && len(s) == 36 },
 			"id is not a UUID (" + string(d) + " ids are UUIDs like 0192b9b0-6c4e-7f3a-9d1e-2b8c4a5f6e70)", nil
 	case DialectHyperswitch:
-		return func(s string) bool { return objectID.MatchString(s) && !card.ContainsPAN(s) },
-			"id is not a payment method id (1-64 letters, digits, '_' or '-')", nil
+		return func(s string) bool { return objectid.Valid(s) && !card.ContainsPAN(s) },
+			"id is not a payment method id (" + objectid.Rule + ")", nil
 	case DialectPCIVault:
 		return func(s string) bool { return pciToken.MatchString(strings.ToLower(s)) },
 			"id is not a PCI Vault token (64 hexadecimal digits)", nil
@@ -205,13 +203,13 @@ func (l layout) parse(rec []string) (CardRow, vault.CardInput, error) {
 		r.ID = strings.ToLower(id)
 	}
 	if l.dialect == DialectHyperswitch {
-		if c := l.get(rec, FieldCustomer); !objectID.MatchString(c) || card.ContainsPAN(c) {
-			return r, vault.CardInput{}, errReason("customer_id is not a customer id (1-64 letters, digits, '_' or '-')")
+		if c := l.get(rec, FieldCustomer); !objectid.Valid(c) || card.ContainsPAN(c) {
+			return r, vault.CardInput{}, errReason("customer_id is not a customer id (" + objectid.Rule + ")")
 		}
 	}
 	if l.dialect == DialectPCIVault {
-		if u := l.get(rec, FieldUser); !objectID.MatchString(u) || card.ContainsPAN(u) {
-			return r, vault.CardInput{}, errReason("user is not a PCI Vault user (1-64 letters, digits, '_' or '-')")
+		if u := l.get(rec, FieldUser); !objectid.Valid(u) || card.ContainsPAN(u) {
+			return r, vault.CardInput{}, errReason("user is not a PCI Vault user (" + objectid.Rule + ")")
 		}
 	}
 	pan, err := card.ParsePAN(l.get(rec, FieldNumber))

@@ -48,9 +48,31 @@ func (s *Service) EnablePendingAudit(requestID func(context.Context) string) {
 // transaction of the write it reports) when pending audit is enabled, and
 // reports whether it did.
 func (s *Service) pendAudit(ctx context.Context, tx Store, tenant string, ev PendingEvent) (bool, error) {
+	p, err := s.preparePending(ctx, tenant, ev)
+	if err != nil {
+		return false, err
+	}
+	return p.write(ctx, tx)
+}
+
+// pendingWrite is a pending audit event sealed and encoded ahead of the
+// transaction that writes it: on SQLite every statement of a transaction
+// runs in the group committer's serial section, which should do nothing
+// else. The zero value writes nothing (pending audit is off).
+type pendingWrite struct {
+	rec   Record
+	value PendingEvent
+	// seen, when set, remembers the record for the linker (pendingSeen),
+	// so that it need not open it again.
+	seen *pendingSeen
+}
+
+// preparePending seals ev as a pending audit event of tenant, ready to be
+// written in a transaction; the zero pendingWrite when pending audit is off.
+func (s *Service) preparePending(ctx context.Context, tenant string, ev PendingEvent) (pendingWrite, error) {
 	rid := s.notices.pendingRequestID.Load()
 	if rid == nil {
-		return false, nil
+		return pendingWrite{}, nil
 	}
 	if p, ok := PrincipalFrom(ctx); ok && ev.Actor == "" {
 		ev.Actor = p.KeyID
@@ -66,19 +88,51 @@ func (s *Service) pendAudit(ctx context.Context, tx Store, tenant string, ev Pen
 		Version: 1, CreatedAt: ev.At, UpdatedAt: ev.At}
 	rec, err := pendingEvents.encode(ctx, s, &r)
 	if err != nil {
-		return false, err
+		return pendingWrite{}, err
+	}
+	return pendingWrite{rec: rec, value: ev, seen: &s.notices.pendingSeen}, nil
+}
+
+// write stores the prepared event through tx and reports whether there
+// was one.
+func (p pendingWrite) write(ctx context.Context, tx Store) (bool, error) {
+	if p.rec.ID == "" {
+		return false, nil
 	}
 	// A new id and no key: the event may wait for the commit (AtCommit).
-	if err := AtCommit(tx).CreateRecord(ctx, rec); err != nil {
+	if err := AtCommit(tx).CreateRecord(ctx, p.rec); err != nil {
 		return false, fmt.Errorf("write the pending audit event: %w", err)
 	}
 	return true, nil
 }
 
+// remember tells the linker's shortcut (pendingSeen) of the event before
+// its transaction runs: the linker may link it in the very group commit
+// that stores it, before the writer's goroutine runs again. Call forget
+// when the transaction fails.
+func (p pendingWrite) remember() {
+	if p.rec.ID != "" && p.seen != nil {
+		p.seen.add(p.rec, p.value)
+	}
+}
+
+// forget drops the event of a transaction that failed.
+func (p pendingWrite) forget() {
+	if p.rec.ID != "" && p.seen != nil {
+		p.seen.drop(p.rec.ID)
+	}
+}
+
 // OpenPendingEvent opens a raw pending audit record read from the store
 // (by the audit log, inside its own transaction). A record that fails to
-// open was written or altered by someone without the tenant's keys.
+// open was written or altered by someone without the tenant's keys. A
+// record this node wrote a moment ago and that reads back byte for byte as
+// written is answered from memory (pendingSeen): opening it would give the
+// same event.
 func (s *Service) OpenPendingEvent(ctx context.Context, r Record) (PendingEvent, error) {
+	if ev, ok := s.notices.pendingSeen.take(r); ok {
+		return ev, nil
+	}
 	st, err := pendingEvents.decode(ctx, s, r)
 	if err != nil {
 		return PendingEvent{}, err

@@ -71,7 +71,9 @@ type RevealedCard struct {
 // CreateCard validates and stores a card, sealing its number, holder and
 // extra fields, and holds its security code apart when one is given. With
 // pending audit enabled, the card's card.create audit event is written in
-// the same transaction.
+// the same transaction. Everything but the inserts is done before the
+// transaction: on SQLite a transaction's statements run one after another
+// in the group committer, which every concurrent write waits for.
 func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (CardView, error) {
 	now := s.Now()
 	if err := validateCard(in, now); err != nil {
@@ -81,16 +83,23 @@ func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (
 	if err != nil {
 		return CardView{}, err
 	}
+	s.tagCard(&c)
+	// The card's audit event, durable with the card (auditpending.go).
+	ev, err := s.preparePending(ctx, tenant, PendingEvent{Action: ActionCardCreate, Targets: []string{c.ID}, At: now})
+	if err != nil {
+		return CardView{}, err
+	}
 	var audited bool
+	ev.remember()
 	err = s.store.Tx(ctx, func(tx Store) error {
 		if err := s.insertCard(ctx, tx, c, in.SecurityCode, now); err != nil {
 			return err
 		}
-		// The card's audit event, durable with the card (auditpending.go).
-		audited, err = s.pendAudit(ctx, tx, tenant, PendingEvent{Action: ActionCardCreate, Targets: []string{c.ID}, At: now})
+		audited, err = ev.write(ctx, tx)
 		return err
 	})
 	if err != nil {
+		ev.forget()
 		return CardView{}, domainErr(err)
 	}
 	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardCreate, Target: c.ID, Audited: audited})
@@ -119,10 +128,11 @@ func (s *Service) prepareCard(ctx context.Context, tenant string, in CardInput, 
 }
 
 // insertCard stores a prepared card, and its security code when one is
-// given, inside the caller's transaction. The card's id is new, so its row
-// may wait for the commit (AtCommit).
+// given, inside the caller's transaction. A card tagged ahead (tagCard) is
+// stored with that tag. The card's id is new, so its row may wait for the
+// commit (AtCommit).
 func (s *Service) insertCard(ctx context.Context, tx Store, c Card, code card.SecurityCode, now time.Time) error {
-	if err := AtCommit(tx).CreateCard(ctx, c); err != nil {
+	if err := createCard(ctx, AtCommit(tx), c); err != nil {
 		return err
 	}
 	if code.IsZero() {

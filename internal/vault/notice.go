@@ -52,6 +52,8 @@ type Notice struct {
 type noticeHook struct {
 	fn               atomic.Pointer[func(context.Context, Notice) error]
 	pendingRequestID atomic.Pointer[func(context.Context) string]
+	// pendingSeen holds the pending events written here until linked.
+	pendingSeen pendingSeen
 }
 
 // OnNotice sets fn to receive the core's notices (card creation and

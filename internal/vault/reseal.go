@@ -100,12 +100,15 @@ func (s *Service) ResealRecords(ctx context.Context, tenant, kind, after string,
 // KeyUses counts, per data key version, what a tenant's live cards and
 // records still seal under it: version → use (UseCard or a record kind) →
 // count. A card with fields under two versions counts under both.
-type KeyUses map[uint32]map[string]int
+type KeyUses map[uint32]Counts
+
+// Counts counts items by use (UseCard or a record kind).
+type Counts map[string]int
 
 // add counts one use.
 func (u KeyUses) add(v uint32, use string) {
 	if u[v] == nil {
-		u[v] = map[string]int{}
+		u[v] = Counts{}
 	}
 	u[v][use]++
 }
@@ -121,13 +124,19 @@ func (u KeyUses) Total(v uint32) int {
 
 // Describe renders version v's uses as "card=3 customer=1", in name
 // order, or "nothing".
-func (u KeyUses) Describe(v uint32) string {
-	if len(u[v]) == 0 {
-		return "nothing"
-	}
+func (u KeyUses) Describe(v uint32) string { return u[v].String() }
+
+// String renders the counts as "card=3 customer=1", in name order and
+// leaving out zeros, or "nothing" when all are zero.
+func (c Counts) String() string {
 	var parts []string
-	for _, use := range slices.Sorted(maps.Keys(u[v])) {
-		parts = append(parts, fmt.Sprintf("%s=%d", use, u[v][use]))
+	for _, use := range slices.Sorted(maps.Keys(c)) {
+		if c[use] > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", use, c[use]))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
 	}
 	return strings.Join(parts, " ")
 }
@@ -196,6 +205,24 @@ func callProgress(f func() error) error {
 // retired.
 var ErrKeyInUse = errors.New("data key version still in use")
 
+// KeyInUseError is RetireDataKey's refusal of a version that still seals
+// something; it matches ErrKeyInUse and carries the uses it counted, so
+// the caller need not count them again.
+type KeyInUseError struct {
+	Tenant  string
+	Version uint32
+	// Uses are the tenant's uses of every version, as RetireDataKey found them.
+	Uses KeyUses
+}
+
+func (e *KeyInUseError) Error() string {
+	return fmt.Sprintf("%v: tenant %q v%d still seals %s; run cardvault rotate data first",
+		ErrKeyInUse, e.Tenant, e.Version, e.Uses.Describe(e.Version))
+}
+
+// Unwrap makes the error match ErrKeyInUse.
+func (e *KeyInUseError) Unwrap() error { return ErrKeyInUse }
+
 // RetireDataKey deletes a tenant's data key version once nothing uses it:
 // no live card or record is sealed under it (DataKeyUses), it is not the
 // newest version, and the newest was added more than settle ago (every node
@@ -226,7 +253,7 @@ func (s *Service) RetireDataKey(ctx context.Context, tenant string, version uint
 		return err
 	}
 	if n := uses.Total(version); n > 0 {
-		return fmt.Errorf("%w: tenant %q v%d still seals %s; run cardvault rotate data first", ErrKeyInUse, tenant, version, uses.Describe(version))
+		return &KeyInUseError{Tenant: tenant, Version: version, Uses: uses}
 	}
 	if err := s.store.DeleteKey(ctx, keys[i]); err != nil {
 		return domainErr(err)

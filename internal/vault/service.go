@@ -80,7 +80,7 @@ func New(store Store, keyring *seal.Keyring, o Options) *Service {
 	if ttl == 0 {
 		ttl = DefaultTenantCacheTTL
 	}
-	s.tenantStates = newTenantStates(ttl) // a negative ttl keeps nothing
+	s.tenantStates = newTenantStates(ttl, s.now) // a negative ttl keeps nothing
 
 	s.store = withIntegrity(store, keyring, s.log) // integrity.go: tags on API keys and cards
 	s.base = s.store
@@ -106,7 +106,7 @@ func (s *Service) Tx(ctx context.Context, fn func(tx *Service) error) error {
 	var forget []string
 	defer func() {
 		for _, id := range forget {
-			s.tenantStates.forget(id)
+			s.tenantStates.Forget(id)
 		}
 	}()
 	return s.store.Tx(ctx, func(st Store) error {

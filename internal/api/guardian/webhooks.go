@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
 
@@ -14,13 +14,6 @@ import (
 // API-key operations (200 on create, the secret only there, a data/links
 // list, 204 on delete) over cardvault's webhooks; docs/compat/guardian.md
 // records the choice.
-
-// webhookRequest is the body of POST /api/admin/webhooks.
-type webhookRequest struct {
-	URL         string   `json:"url"`
-	Events      []string `json:"events"`
-	Description string   `json:"description"`
-}
 
 // webhookResponse is an endpoint; Secret only on create.
 type webhookResponse struct {
@@ -37,20 +30,17 @@ func webhookView(e webhooks.Endpoint) webhookResponse {
 		Secret: e.Secret}
 }
 
-var errNoWebhooks = &vault.Error{Code: vault.CodeNotFound, Public: "this vault sends no webhooks"}
-
 // createWebhook registers an endpoint and shows its signing secret once:
 // POST /api/admin/webhooks.
 func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
-	req, err := server.Decode[webhookRequest](r, true)
+	req, err := server.Decode[api.WebhookRequest](r, true)
 	if err != nil {
 		return err
 	}
-	ep, err := a.webhooks.Create(r.Context(), server.Principal(r).Tenant,
-		webhooks.NewEndpoint{URL: req.URL, Events: req.Events, Description: req.Description})
+	ep, err := a.webhooks.Create(r.Context(), server.Principal(r).Tenant, req.Endpoint())
 	if err != nil {
 		return err
 	}
@@ -65,7 +55,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 // listWebhooks pages through the tenant's endpoints: GET /api/admin/webhooks.
 func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
 	p, err := page(r, false)
 	if err != nil {
@@ -89,7 +79,7 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 // getWebhook shows one endpoint: GET /api/admin/webhooks/{id}.
 func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
 	ep, err := a.webhooks.Get(r.Context(), server.Principal(r).Tenant, r.PathValue("id"))
 	if err != nil {
@@ -102,7 +92,7 @@ func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
 // deleteWebhook removes an endpoint: DELETE /api/admin/webhooks/{id}.
 func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
 	id := r.PathValue("id")
 	if err := a.webhooks.Delete(r.Context(), server.Principal(r).Tenant, id); err != nil {

@@ -17,6 +17,7 @@ import (
 	"net/http"
 
 	"github.com/cardvault/cardvault/internal/api"
+	"github.com/cardvault/cardvault/internal/objectid"
 	"github.com/cardvault/cardvault/internal/server"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/customers"
@@ -110,7 +111,7 @@ func profileOf(r *http.Request) (string, error) {
 		return DefaultProfile, nil
 	}
 	if !customers.ValidProfile(p) {
-		return "", badFormat(ProfileHeader, "a profile id is 1-64 letters, digits, '_' or '-'")
+		return "", badFormat(ProfileHeader, "a profile id is "+objectid.Rule)
 	}
 	return p, nil
 }

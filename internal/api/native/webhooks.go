@@ -4,17 +4,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/webhooks"
 )
-
-// webhookRequest is the body of POST /webhooks.
-type webhookRequest struct {
-	URL         string   `json:"url"`
-	Events      []string `json:"events"`
-	Description string   `json:"description"`
-}
 
 // webhookResponse shows an endpoint; Secret only on create.
 type webhookResponse struct {
@@ -40,8 +33,6 @@ type deliveryResponse struct {
 	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
 }
 
-var errNoWebhooks = &vault.Error{Code: vault.CodeNotFound, Public: "this vault sends no webhooks"}
-
 func webhookView(e webhooks.Endpoint) webhookResponse {
 	return webhookResponse{ID: e.ID, URL: e.URL, Events: e.EventNames(), Description: e.Description, Secret: e.Secret,
 		CreatedAt: e.CreatedAt}
@@ -51,14 +42,13 @@ func webhookView(e webhooks.Endpoint) webhookResponse {
 // POST /webhooks.
 func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
-	req, err := server.Decode[webhookRequest](r, true)
+	req, err := server.Decode[api.WebhookRequest](r, true)
 	if err != nil {
 		return err
 	}
-	ep, err := a.webhooks.Create(r.Context(), server.Principal(r).Tenant,
-		webhooks.NewEndpoint{URL: req.URL, Events: req.Events, Description: req.Description})
+	ep, err := a.webhooks.Create(r.Context(), server.Principal(r).Tenant, req.Endpoint())
 	if err != nil {
 		return err
 	}
@@ -73,7 +63,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 // listWebhooks pages through the tenant's endpoints: GET /webhooks.
 func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
 	p, err := page(r)
 	if err != nil {
@@ -94,7 +84,7 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 // getWebhook shows one endpoint: GET /webhooks/{id}.
 func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
 	ep, err := a.webhooks.Get(r.Context(), server.Principal(r).Tenant, r.PathValue("id"))
 	if err != nil {
@@ -107,7 +97,7 @@ func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
 // deleteWebhook removes an endpoint: DELETE /webhooks/{id}.
 func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
 	if err := a.webhooks.Delete(r.Context(), server.Principal(r).Tenant, r.PathValue("id")); err != nil {
 		return err
@@ -123,7 +113,7 @@ func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 // GET /webhooks/{id}/deliveries.
 func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
 	p, err := page(r)
 	if err != nil {
@@ -152,7 +142,7 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 // POST /webhooks/{id}/ping.
 func (a *API) pingWebhook(w http.ResponseWriter, r *http.Request) error {
 	if a.webhooks == nil {
-		return errNoWebhooks
+		return api.ErrNoWebhooks
 	}
 	id, err := a.webhooks.Ping(r.Context(), server.Principal(r).Tenant, r.PathValue("id"))
 	if err != nil {

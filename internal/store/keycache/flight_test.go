@@ -47,7 +47,7 @@ func TestConcurrentMissesShareOneRead(t *testing.T) {
 	const callers = 16
 	var missed sync.WaitGroup
 	missed.Add(callers)
-	s.cache.missed = missed.Done
+	s.cache.OnMiss = missed.Done
 	var done sync.WaitGroup
 	for range callers {
 		done.Go(func() {

@@ -10,20 +10,15 @@
 // hash always goes to the store, so a caller spraying random secrets cannot
 // fill the cache or push real keys out of it. The cache holds at most a
 // fixed number of keys; when full, expired entries go first, then an
-// arbitrary one. Concurrent lookups of one uncached hash share one store
+// arbitrary one (among the few a new entry looks at, ttlmap.Cache). Concurrent lookups of one uncached hash share one store
 // read (a lookup that starts after a revocation or change through this
 // Store never shares a read that began before it).
 package keycache
 
 import (
 	"context"
-	"errors"
 	"slices"
-	"strconv"
-	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/cardvault/cardvault/internal/ttlmap"
 	"github.com/cardvault/cardvault/internal/vault"
@@ -56,38 +51,22 @@ func New(next vault.Store, ttl time.Duration, maxKeys int) vault.Store {
 	if maxKeys <= 0 {
 		maxKeys = DefaultMaxKeys
 	}
-	return &Store{Store: next, cache: &cache{ttl: ttl, max: maxKeys, now: time.Now, keys: map[string]entry{}}}
+	return newStore(next, ttl, maxKeys, time.Now)
+}
+
+// newStore is New on the clock now, with ttl and maxKeys above zero.
+func newStore(next vault.Store, ttl time.Duration, maxKeys int, now func() time.Time) *Store {
+	return &Store{Store: next, cache: ttlmap.NewLoader[vault.APIKey](ttl, maxKeys, now)}
 }
 
 // APIKeyByHash returns the key from the cache when it was read from the
 // store less than TTL ago, else from the store (caching it if found).
 // Concurrent misses for one hash make one store read, which they share.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, error) {
-	if k, ok := s.cache.get(hash); ok {
-		return k, nil
-	}
-	if s.cache.missed != nil {
-		s.cache.missed()
-	}
-	gen := s.cache.generation()
-	// The flight's key holds gen: a lookup that starts after a revocation
-	// or change never joins a read that began before it.
-	v, err, _ := s.cache.flight.Do(strconv.FormatUint(gen, 10)+"/"+string(hash), func() (any, error) {
-		if k, ok := s.cache.get(hash); ok { // a flight just before this one cached it
-			return k, nil
-		}
-		readAt := s.cache.now() // the key is as old as the read's start
+	k, err := s.cache.Load(ctx, string(hash), func(ctx context.Context) (vault.APIKey, bool, error) {
 		k, err := s.Store.APIKeyByHash(ctx, hash)
-		if err == nil {
-			s.cache.put(hash, k, gen, readAt)
-		}
-		return k, err
+		return k, true, err
 	})
-	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		// The request that read for everyone gave up; this one has not.
-		return s.Store.APIKeyByHash(ctx, hash)
-	}
-	k, _ := v.(vault.APIKey)
 	return clone(k), err
 }
 
@@ -95,14 +74,14 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, er
 // so its old scopes are not served on.
 func (s *Store) UpdateAPIKey(ctx context.Context, k vault.APIKey, old []byte) error {
 	err := s.Store.UpdateAPIKey(ctx, k, old)
-	s.cache.drop(k.Tenant, k.ID)
+	drop(s.cache, k.Tenant, k.ID)
 	return err
 }
 
 // RevokeAPIKey revokes the key in the store and drops it from the cache.
 func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time, integrity, old []byte) error {
 	err := s.Store.RevokeAPIKey(ctx, tenant, id, at, integrity, old)
-	s.cache.drop(tenant, id)
+	drop(s.cache, tenant, id)
 	return err
 }
 
@@ -113,7 +92,7 @@ func (s *Store) Tx(ctx context.Context, fn func(vault.Store) error) error {
 	var changed []vault.APIKey // only Tenant and ID are set
 	defer func() {
 		for _, k := range changed {
-			s.cache.drop(k.Tenant, k.ID)
+			drop(s.cache, k.Tenant, k.ID)
 		}
 	}()
 	return s.Store.Tx(ctx, func(tx vault.Store) error {
@@ -147,7 +126,7 @@ func (t *txStore) RevokeAPIKey(ctx context.Context, tenant, id string, at time.T
 // forget drops a key from the cache now and again when Tx returns.
 func (t *txStore) forget(tenant, id string) {
 	*t.changed = append(*t.changed, vault.APIKey{Tenant: tenant, ID: id})
-	t.cache.drop(tenant, id)
+	drop(t.cache, tenant, id)
 }
 
 // Tx runs fn in the same transaction.
@@ -157,72 +136,12 @@ func (t *txStore) Tx(ctx context.Context, fn func(vault.Store) error) error {
 	})
 }
 
-// entry is one cached key and when it stops being served.
-type entry struct {
-	key     vault.APIKey
-	expires time.Time
-}
-
 // cache maps secret hashes to keys, bounded in size and age.
-type cache struct {
-	ttl time.Duration
-	max int
-	now func() time.Time
+type cache = ttlmap.Loader[vault.APIKey]
 
-	mu   sync.Mutex
-	keys map[string]entry
-	// gen counts revocations and changes: a lookup that began before one
-	// does not store what it read, which may predate it.
-	gen uint64
-
-	flight singleflight.Group
-	// missed, when set (by tests), is called on every miss before the read.
-	missed func()
-}
-
-// get returns a copy of the live entry for hash.
-func (c *cache) get(hash []byte) (vault.APIKey, bool) {
-	c.mu.Lock()
-	e, ok := c.keys[string(hash)]
-	c.mu.Unlock()
-	if !ok || !c.now().Before(e.expires) {
-		return vault.APIKey{}, false
-	}
-	return clone(e.key), true
-}
-
-// generation returns the count of revocations and changes, to pass to put.
-func (c *cache) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.gen
-}
-
-// put stores k, read by a lookup that began at now, until now+TTL, unless
-// a revocation or change happened since gen was read; it makes room when
-// full.
-func (c *cache) put(hash []byte, k vault.APIKey, gen uint64, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != gen {
-		return
-	}
-	if _, ok := c.keys[string(hash)]; !ok && len(c.keys) >= c.max {
-		ttlmap.Evict(c.keys, now, func(e entry) time.Time { return e.expires })
-	}
-	c.keys[string(hash)] = entry{key: clone(k), expires: now.Add(c.ttl)}
-}
-
-// drop removes every entry of the tenant's key id.
-func (c *cache) drop(tenant, id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	for h, e := range c.keys {
-		if e.key.ID == id && e.key.Tenant == tenant {
-			delete(c.keys, h)
-		}
-	}
+// drop removes every entry of the tenant's key id from c.
+func drop(c *cache, tenant, id string) {
+	c.ForgetIf(func(k vault.APIKey) bool { return k.ID == id && k.Tenant == tenant })
 }
 
 // clone copies k's slices, so callers cannot change a cached entry.

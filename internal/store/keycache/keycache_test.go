@@ -53,9 +53,10 @@ func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
 func node(tb testing.TB, shared vault.Store, ttl time.Duration, maxKeys int, clk *clock) (*Store, *counting) {
 	tb.Helper()
 	c := &counting{Store: shared}
-	s := New(c, ttl, maxKeys).(*Store)
-	s.cache.now = clk.now
-	return s, c
+	if maxKeys <= 0 {
+		maxKeys = DefaultMaxKeys
+	}
+	return newStore(c, ttl, maxKeys, clk.now), c
 }
 
 // newKey stores a live key named id and returns it.
@@ -182,7 +183,7 @@ func TestUnknownKeysAreNotCached(t *testing.T) {
 			t.Fatalf("unknown hash: %v, want ErrNotFound", err)
 		}
 	}
-	if n := len(s.cache.keys); n != 0 {
+	if n := s.cache.Len(); n != 0 {
 		t.Fatalf("%d unknown hashes cached", n)
 	}
 	if n := c.lookups.Load(); n != 50 {
@@ -203,14 +204,14 @@ func TestCacheHoldsAtMostMaxKeys(t *testing.T) {
 	for i := range 10 {
 		k := newKey(t, s, fmt.Sprintf("key_%d", i))
 		lookup(t, s, k.Hash)
-		if n := len(s.cache.keys); n > 3 {
+		if n := s.cache.Len(); n > 3 {
 			t.Fatalf("cache holds %d keys, bound 3", n)
 		}
 	}
 	clk.advance(time.Hour) // all expired: the next insert sweeps them
 	k := newKey(t, s, "key_last")
 	lookup(t, s, k.Hash)
-	if n := len(s.cache.keys); n != 1 {
+	if n := s.cache.Len(); n != 1 {
 		t.Fatalf("after expiry and one insert the cache holds %d keys, want 1", n)
 	}
 }

@@ -45,7 +45,7 @@ func (s *store) CreateAPIKey(ctx context.Context, k vault.APIKey) error {
 
 // APIKeyByHash returns the key with that secret hash, revoked or not, or ErrNotFound.
 func (s *store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, error) {
-	k, err := scanAPIKey(s.r.QueryRowContext(ctx,
+	k, err := scanAPIKey(s.row(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash))
 	if err != nil {
 		return vault.APIKey{}, opErr("api key by hash", err)
@@ -55,7 +55,7 @@ func (s *store) APIKeyByHash(ctx context.Context, hash []byte) (vault.APIKey, er
 
 // GetAPIKey returns one of a tenant's keys or ErrNotFound.
 func (s *store) GetAPIKey(ctx context.Context, tenant, id string) (vault.APIKey, error) {
-	k, err := scanAPIKey(s.r.QueryRowContext(ctx,
+	k, err := scanAPIKey(s.row(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant = ? AND id = ?`, tenant, id))
 	if err != nil {
 		return vault.APIKey{}, opErr("get api key", err)

@@ -55,7 +55,7 @@ func (s *store) CreateCard(ctx context.Context, c vault.Card) error {
 
 // GetCard returns a live card of the tenant or ErrNotFound.
 func (s *store) GetCard(ctx context.Context, tenant, id string, now time.Time) (vault.Card, error) {
-	c, err := scanCard(s.r.QueryRowContext(ctx, `SELECT `+cardColumns+` FROM cards
+	c, err := scanCard(s.row(ctx, `SELECT `+cardColumns+` FROM cards
 		WHERE tenant = ? AND id = ? AND `+liveCard, tenant, id, micros(now)))
 	if err != nil {
 		return vault.Card{}, opErr("get card", err)

@@ -16,7 +16,7 @@ func (s *store) InsertMeta(ctx context.Context, key string, value []byte) error 
 // GetMeta returns a vault-wide value or ErrNotFound.
 func (s *store) GetMeta(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
-	if err := s.r.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v); err != nil {
+	if err := s.row(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v); err != nil {
 		return nil, opErr("get meta", err)
 	}
 	return unblob(v), nil

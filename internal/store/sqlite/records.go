@@ -70,7 +70,7 @@ func (s *store) insertRecord(ctx context.Context, r vault.Record) error {
 
 // GetRecord returns a live record by kind and id, whatever its tenant, or ErrNotFound.
 func (s *store) GetRecord(ctx context.Context, kind, id string, now time.Time) (vault.Record, error) {
-	r, err := scanRecord(s.r.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM records
+	r, err := scanRecord(s.row(ctx, `SELECT `+recordColumns+` FROM records
 		WHERE kind = ? AND id = ? AND `+liveRecord, kind, id, micros(now)))
 	if err != nil {
 		return vault.Record{}, opErr("get record", err)
@@ -81,7 +81,7 @@ func (s *store) GetRecord(ctx context.Context, kind, id string, now time.Time) (
 // RecordByKey returns a tenant's live record by its unique key or
 // ErrNotFound; the empty key matches nothing.
 func (s *store) RecordByKey(ctx context.Context, tenant, kind, key string, now time.Time) (vault.Record, error) {
-	r, err := scanRecord(s.r.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM records
+	r, err := scanRecord(s.row(ctx, `SELECT `+recordColumns+` FROM records
 		WHERE tenant = ? AND kind = ? AND key = ? AND `+liveRecord, tenant, kind, key, micros(now)))
 	if err != nil {
 		return vault.Record{}, opErr("record by key", err)
@@ -110,7 +110,7 @@ func (s *store) UpdateRecord(ctx context.Context, r vault.Record, now time.Time)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Nothing matched: tell a missing record from a stale version.
 		var one int
-		err = s.r.QueryRowContext(ctx, `SELECT 1 FROM records
+		err = s.row(ctx, `SELECT 1 FROM records
 			WHERE kind = ? AND id = ? AND tenant = ? AND `+liveRecord,
 			r.Kind, r.ID, r.Tenant, micros(now)).Scan(&one)
 		if err == nil {

@@ -2,12 +2,15 @@ package sqlite
 
 import (
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/store/storetest"
 	"github.com/cardvault/cardvault/internal/vault"
+
+	"modernc.org/sqlite"
 )
 
 // openTest opens a store on a new file in a temporary directory.
@@ -135,5 +138,13 @@ func TestPragmas(t *testing.T) {
 	}
 	if _, err := db.reader.ExecContext(ctx, `DELETE FROM cards`); err == nil {
 		t.Error("reader pool accepted a write")
+	}
+}
+
+// On Linux, commits are synced with fdatasync once a store is open.
+func TestOpenSyncsWithFdatasync(t *testing.T) {
+	openTest(t, filepath.Join(t.TempDir(), "vault.db"))
+	if runtime.GOOS == "linux" && !sqlite.FdatasyncEnabled() {
+		t.Fatal("fdatasync is off after Open")
 	}
 }

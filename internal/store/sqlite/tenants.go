@@ -23,7 +23,7 @@ func (s *store) CreateTenant(ctx context.Context, t vault.Tenant) error {
 
 // GetTenant returns a tenant or ErrNotFound.
 func (s *store) GetTenant(ctx context.Context, id string) (vault.Tenant, error) {
-	t, err := scanTenant(s.r.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = ?`, id))
+	t, err := scanTenant(s.row(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = ?`, id))
 	if err != nil {
 		return vault.Tenant{}, opErr("get tenant", err)
 	}

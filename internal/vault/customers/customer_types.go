@@ -2,12 +2,12 @@ package customers
 
 import (
 	"encoding/json"
-	"regexp"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/cardvault/cardvault/internal/card"
+	"github.com/cardvault/cardvault/internal/objectid"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -29,13 +29,9 @@ const (
 // Hyperswitch's global ids (12345_cus_…): "<cell>_<kind>_<32 hex digits>".
 const idCell = "vault"
 
-// profilePattern is what a profile id may look like; "/" never occurs, so
-// "profile/reference" keys split one way only.
-var profilePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-// ValidProfile reports whether id can name a profile: 1 to 64 letters,
-// digits, '_' or '-'.
-func ValidProfile(id string) bool { return profilePattern.MatchString(id) }
+// ValidProfile reports whether id can name a profile: an objectid, so "/"
+// never occurs and "profile/reference" keys split one way only.
+func ValidProfile(id string) bool { return objectid.Valid(id) }
 
 // ValidCustomerReference reports whether ref can be a customer's merchant
 // reference: 1 to MaxCustomerReferenceLen characters of valid UTF-8, as

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cardvault/cardvault/internal/card"
+	"github.com/cardvault/cardvault/internal/objectid"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -24,10 +25,10 @@ func (s *Service) ImportCardPaymentMethod(ctx context.Context, tenant, profile, 
 	switch {
 	case !ValidProfile(profile):
 		return 0, vault.Invalid("profile", "profile id must be 1-%d letters, digits, '_' or '-'", MaxProfileLen)
-	case !objectID.MatchString(id) || card.ContainsPAN(id):
-		return 0, vault.Invalid("id", "payment method id must be 1-64 letters, digits, '_' or '-'")
-	case !objectID.MatchString(customerID) || card.ContainsPAN(customerID):
-		return 0, vault.Invalid("customer_id", "customer id must be 1-64 letters, digits, '_' or '-'")
+	case !objectid.Valid(id) || card.ContainsPAN(id):
+		return 0, vault.Invalid("id", "payment method id must be "+objectid.Rule)
+	case !objectid.Valid(customerID) || card.ContainsPAN(customerID):
+		return 0, vault.Invalid("customer_id", "customer id must be "+objectid.Rule)
 	}
 	if err := vault.ValidateCard(in, time.Time{}); err != nil { // a card past its expiry date is kept
 		return 0, err

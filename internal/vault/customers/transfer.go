@@ -3,9 +3,9 @@ package customers
 import (
 	"context"
 	"encoding/json"
-	"regexp"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/objectid"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -44,10 +44,6 @@ type PaymentMethodLine struct {
 	ConnectorTokens []ConnectorToken `json:"connector_tokens,omitempty"`
 	CreatedAt       time.Time        `json:"created_at"`
 }
-
-// objectID is what an imported customer or payment-method id may look like:
-// this vault's own ids and Hyperswitch's (cus_…, pm_…, 12345_cus_…).
-var objectID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // EachObject calls fn with every live customer of the tenant, then every
 // live payment method, as export lines, one page at a time.
@@ -91,13 +87,13 @@ func (s *Service) ImportObject(ctx context.Context, tenant, typ string, raw json
 }
 
 func (s *Service) importCustomer(ctx context.Context, tenant string, l CustomerLine) (vault.ImportOutcome, error) {
-	if !objectID.MatchString(l.ID) {
-		return 0, vault.Invalid("id", "customer id must be 1-64 letters, digits, '_' or '-'")
+	if !objectid.Valid(l.ID) {
+		return 0, vault.Invalid("id", "customer id must be "+objectid.Rule)
 	}
 	if err := validateCustomer(l.Profile, l.Reference, &l.Personal, &l.Public); err != nil {
 		return 0, err
 	}
-	if l.DefaultPaymentMethod != "" && !objectID.MatchString(l.DefaultPaymentMethod) {
+	if l.DefaultPaymentMethod != "" && !objectid.Valid(l.DefaultPaymentMethod) {
 		return 0, vault.Invalid("default_payment_method", "not a payment method id")
 	}
 	refKey := ""
@@ -115,8 +111,8 @@ func (s *Service) importCustomer(ctx context.Context, tenant string, l CustomerL
 }
 
 func (s *Service) importPaymentMethod(ctx context.Context, tenant string, l PaymentMethodLine) (vault.ImportOutcome, error) {
-	if !objectID.MatchString(l.ID) {
-		return 0, vault.Invalid("id", "payment method id must be 1-64 letters, digits, '_' or '-'")
+	if !objectid.Valid(l.ID) {
+		return 0, vault.Invalid("id", "payment method id must be "+objectid.Rule)
 	}
 	if len(l.ConnectorTokens) > MaxConnectorTokens {
 		return 0, vault.Invalid("connector_tokens", "at most %d connector tokens", MaxConnectorTokens)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/objectid"
 	"github.com/cardvault/cardvault/internal/vault"
 
 	"github.com/cardvault/cardvault/internal/seal"
@@ -39,10 +40,6 @@ type pvLockdown struct {
 	Token     string `json:"token"`
 	Reference string `json:"reference"`
 }
-
-// pvCaptureIDPattern is what a capture endpoint id may look like: it
-// appears in a URL path.
-var pvCaptureIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // pvCardLike matches what could be a card number: 12 or more digits, with
 // single spaces or dashes between them. Capture ids, user names and
@@ -101,7 +98,7 @@ func (p *Service) CreateCapture(ctx context.Context, tenant string, in CaptureIn
 	id := in.UniqueID
 	if id == "" {
 		id = seal.RandomID(22)
-	} else if !pvCaptureIDPattern.MatchString(id) || pvReservedCaptureIDs[id] || pvCardLike.MatchString(id) {
+	} else if !objectid.Valid(id) || pvReservedCaptureIDs[id] || pvCardLike.MatchString(id) {
 		return Capture{}, vault.Invalid("unique_id", "unique_id must be 1 to 64 letters, digits, '-' or '_', not a reserved word, and not look like a card number")
 	}
 	if in.TTL < 0 || in.TTL > MaxCaptureTTL {
@@ -188,7 +185,7 @@ func (p *Service) ListCaptures(ctx context.Context, tenant, user string, pg vaul
 // DeleteCapture removes one of a tenant's capture endpoints, expired or not,
 // which frees its id at once.
 func (p *Service) DeleteCapture(ctx context.Context, tenant, id string) error {
-	if !pvCaptureIDPattern.MatchString(id) {
+	if !objectid.Valid(id) {
 		return errPVNoCapture
 	}
 	err := captureRecords.Delete(ctx, p.s, tenant, id)
@@ -206,7 +203,7 @@ var (
 // capture loads a live endpoint and checks its secret in constant time.
 func (p *Service) capture(ctx context.Context, id, secret string) (vault.Stored[pvCaptureData], pvCaptureData, error) {
 	var none vault.Stored[pvCaptureData]
-	if !pvCaptureIDPattern.MatchString(id) {
+	if !objectid.Valid(id) {
 		return none, pvCaptureData{}, errPVNoCapture
 	}
 	// The endpoint's id and secret are the credential: no tenant is known yet.

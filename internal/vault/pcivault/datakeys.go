@@ -1,10 +1,10 @@
 package pcivault
 
 import (
-	"sync"
 	"time"
 
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/ttlmap"
 )
 
 // pvDataKeys keeps the data keys of entries opened while their user key is
@@ -25,23 +25,15 @@ import (
 //
 // Every entry expires with the unlock window of the key that opened it (the
 // unlock cache's TTL from the unlock), never later. At most size keys are
-// kept; when full, stale entries go first, then arbitrary ones. size < 0
-// keeps nothing.
+// kept; when full, stale entries go first, then arbitrary ones
+// (ttlmap.Cache). size < 0 keeps nothing.
 type pvDataKeys struct {
-	size  int
 	names *pvNamer
-
-	mu   sync.Mutex
-	keys map[[32]byte]pvDataKey
-}
-
-type pvDataKey struct {
-	sealer *seal.Sealer
-	until  time.Time
+	keys  *ttlmap.Cache[[32]byte, *seal.Sealer]
 }
 
 func newPVDataKeys(size int) *pvDataKeys {
-	return &pvDataKeys{size: size, names: newPVNamer(), keys: map[[32]byte]pvDataKey{}}
+	return &pvDataKeys{names: newPVNamer(), keys: ttlmap.New[[32]byte, *seal.Sealer](size)}
 }
 
 // name names the cache entry of one sealed data key opened under the
@@ -56,61 +48,18 @@ func (c *pvDataKeys) name(slot [32]byte, endpoint bool, info, sealed []byte) [32
 
 // get returns the data key named name if it is there and fresh at now.
 func (c *pvDataKeys) get(name [32]byte, now time.Time) *seal.Sealer {
-	if c.size <= 0 {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.keys[name]
-	if !ok {
-		return nil
-	}
-	if !now.Before(e.until) {
-		delete(c.keys, name)
-		return nil
-	}
-	return e.sealer
+	s, _ := c.keys.Get(name, now)
+	return s
 }
-
-// pvEvictScan bounds how many entries one put looks at when the cache is
-// full: stale ones among them go, and one fresh one when none was stale.
-const pvEvictScan = 16
 
 // put keeps s under name until until (the end of the unlock window);
 // nothing is kept when that is not after now.
 func (c *pvDataKeys) put(name [32]byte, s *seal.Sealer, until, now time.Time) {
-	if c.size <= 0 || !now.Before(until) {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.keys[name]; !ok && len(c.keys) >= c.size {
-		seen, freed := 0, false
-		var fresh [32]byte
-		for n, e := range c.keys {
-			if !now.Before(e.until) {
-				delete(c.keys, n)
-				freed = true
-			} else if seen == 0 {
-				fresh = n
-			}
-			if seen++; seen >= pvEvictScan {
-				break
-			}
-		}
-		if !freed {
-			delete(c.keys, fresh)
-		}
-	}
-	c.keys[name] = pvDataKey{sealer: s, until: until}
+	c.keys.Put(name, s, c.keys.Generation(), now, until) // nothing is ever forgotten
 }
 
 // len reports how many data keys are cached, stale ones included.
-func (c *pvDataKeys) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.keys)
-}
+func (c *pvDataKeys) len() int { return c.keys.Len() }
 
 // openDataKey opens one data key of an entry under the unlocked key k,
 // from the data key cache when it was opened in k's unlock window.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cardvault/cardvault/internal/objectid"
 	"github.com/cardvault/cardvault/internal/seal"
 	"github.com/cardvault/cardvault/internal/vault"
 )
@@ -78,7 +79,7 @@ func (p *Service) CreateRetrieve(ctx context.Context, tenant string, in Retrieve
 	id := in.UniqueID
 	if id == "" {
 		id = seal.RandomID(22)
-	} else if !pvCaptureIDPattern.MatchString(id) || pvCardLike.MatchString(id) {
+	} else if !objectid.Valid(id) || pvCardLike.MatchString(id) {
 		return Retrieval{}, vault.Invalid("unique_id", "unique_id must be 1 to 64 letters, digits, '-' or '_', and not look like a card number")
 	}
 	ttl := in.TTL
@@ -133,7 +134,7 @@ func pvRetrieveAAD(tenant, id string) seal.AAD {
 // secret is unauthorized and changes nothing. The Retrieval names the
 // tenant, user, token and reference, for the audit.
 func (p *Service) Retrieve(ctx context.Context, id, secret string) (Retrieval, []byte, error) {
-	if !pvCaptureIDPattern.MatchString(id) {
+	if !objectid.Valid(id) {
 		return Retrieval{}, nil, errPVNoRetrieve
 	}
 	// The id and secret are the credential: no tenant is known yet.
@@ -170,7 +171,7 @@ func (p *Service) Retrieve(ctx context.Context, id, secret string) (Retrieval, [
 // DeleteRetrieve removes one of a tenant's retrieve endpoints before it is
 // read.
 func (p *Service) DeleteRetrieve(ctx context.Context, tenant, id string) error {
-	if !pvCaptureIDPattern.MatchString(id) {
+	if !objectid.Valid(id) {
 		return errPVNoRetrieve
 	}
 	if err := retrieveRecords.Delete(ctx, p.s, tenant, id); errors.Is(err, vault.ErrNotFound) {

@@ -5,8 +5,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"sync"
 	"time"
+
+	"github.com/cardvault/cardvault/internal/ttlmap"
 )
 
 // DefaultUserRecheck is how long a reveal may trust a user key record read
@@ -39,11 +40,7 @@ const DefaultUserRecheck = 5 * time.Second
 // created again elsewhere under the same name is never hidden either.
 type pvUnlockedUsers struct {
 	recheck time.Duration
-	size    int
-
-	mu    sync.Mutex
-	epoch uint64
-	users map[pvUserName]pvUnlockedUser
+	users   *ttlmap.Cache[pvUserName, pvUnlockedUser]
 }
 
 // pvUserName is a user key's lookup name within a tenant.
@@ -55,98 +52,45 @@ type pvUnlockedUser struct {
 	// wrapped is the SHA-256 of the record's wrapped private key, as the
 	// unlock cache's slot names it.
 	wrapped [32]byte
-	until   time.Time
 }
 
 func newPVUnlockedUsers(recheck time.Duration, size int) *pvUnlockedUsers {
-	return &pvUnlockedUsers{recheck: recheck, size: size, users: map[pvUserName]pvUnlockedUser{}}
+	if recheck <= 0 {
+		size = 0 // keep nothing
+	}
+	return &pvUnlockedUsers{recheck: recheck, users: ttlmap.New[pvUserName, pvUnlockedUser](size)}
 }
-
-// enabled reports whether anything is kept.
-func (c *pvUnlockedUsers) enabled() bool { return c.recheck > 0 && c.size > 0 }
 
 // mark returns the current epoch, to be passed to put by an unlock that
 // reads the user record after this call.
-func (c *pvUnlockedUsers) mark() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.epoch
-}
+func (c *pvUnlockedUsers) mark() uint64 { return c.users.Generation() }
 
 // get returns the entry of (tenant, user) if it is fresh at now.
 func (c *pvUnlockedUsers) get(n pvUserName, now time.Time) (pvUnlockedUser, bool) {
-	if !c.enabled() {
-		return pvUnlockedUser{}, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.users[n]
-	if !ok {
-		return pvUnlockedUser{}, false
-	}
-	if !now.Before(e.until) {
-		delete(c.users, n)
-		return pvUnlockedUser{}, false
-	}
-	return e, true
+	return c.users.Get(n, now)
 }
 
 // put keeps the record and key of an unlock of (tenant, user) that read
 // the record after mark returned epoch; nothing is kept when a drop came
 // in between, or when the unlock has no window.
 func (c *pvUnlockedUsers) put(n pvUserName, epoch uint64, u pvUser, o pvOpened, now time.Time) {
-	if !c.enabled() || o.until.IsZero() {
+	if c.recheck <= 0 || o.until.IsZero() {
 		return
 	}
 	until := now.Add(c.recheck)
 	if o.until.Before(until) {
 		until = o.until
 	}
-	if !now.Before(until) {
-		return
-	}
-	e := pvUnlockedUser{user: u, opened: o, wrapped: sha256.Sum256(u.data.WrappedPrivate), until: until}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.epoch != epoch {
-		return
-	}
-	if _, ok := c.users[n]; !ok && len(c.users) >= c.size {
-		seen, freed := 0, false
-		var fresh pvUserName
-		for k, v := range c.users {
-			if !now.Before(v.until) {
-				delete(c.users, k)
-				freed = true
-			} else if seen == 0 {
-				fresh = k
-			}
-			if seen++; seen >= pvEvictScan {
-				break
-			}
-		}
-		if !freed {
-			delete(c.users, fresh)
-		}
-	}
-	c.users[n] = e
+	e := pvUnlockedUser{user: u, opened: o, wrapped: sha256.Sum256(u.data.WrappedPrivate)}
+	c.users.Put(n, e, epoch, now, until)
 }
 
 // drop forgets (tenant, user) and moves the epoch on, so that an unlock
 // that read the record before cannot keep it.
-func (c *pvUnlockedUsers) drop(n pvUserName) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.epoch++
-	delete(c.users, n)
-}
+func (c *pvUnlockedUsers) drop(n pvUserName) { c.users.Forget(n) }
 
 // len reports how many users are kept, stale ones included.
-func (c *pvUnlockedUsers) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.users)
-}
+func (c *pvUnlockedUsers) len() int { return c.users.Len() }
 
 // unlockForRead is unlock for reads: within an unlock window of this
 // node it takes the user record and unlocked key kept by the last unlock

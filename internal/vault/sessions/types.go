@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/cardvault/cardvault/internal/objectid"
 	"github.com/cardvault/cardvault/internal/vault"
 )
 
@@ -156,14 +157,5 @@ func validSessionID(s string) bool {
 		u, err := uuid.Parse(s)
 		return err == nil && u.Version() == 4 && u.Variant() == uuid.RFC4122
 	}
-	if len(s) != legacySessionIDLen {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return len(s) == legacySessionIDLen && objectid.Valid(s)
 }

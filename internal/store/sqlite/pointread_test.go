@@ -1,0 +1,185 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cardvault/cardvault/internal/vault"
+)
+
+// A point read converts each column as database/sql did: NULL into the
+// nullable types and blobs, an error into a string or an integer; an
+// empty blob reads as nil; text and blobs are copies that outlive the read.
+func TestPointReadColumns(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t, filepath.Join(t.TempDir(), "p.db"))
+	var (
+		s     string
+		b, nb []byte
+		eb    = []byte("x")
+		i     int64
+		n     int
+		ns    sql.NullString
+		ni    sql.NullInt64
+	)
+	err := db.points.row(ctx, `SELECT 'héllo', x'0001ff', NULL, x'', 42, 7, NULL, NULL`, nil).
+		Scan(&s, &b, &nb, &eb, &i, &n, &ns, &ni)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s != "héllo" || string(b) != "\x00\x01\xff" || nb != nil || eb != nil || i != 42 || n != 7 || ns.Valid || ni.Valid {
+		t.Fatalf("got %q %x %v %v %d %d %v %v", s, b, nb, eb, i, n, ns, ni)
+	}
+	// Copies: a second read on the same connection does not change the first's values.
+	var s2 string
+	var b2 []byte
+	if err := db.points.row(ctx, `SELECT 'other', x'aaaaaa'`, nil).Scan(&s2, &b2); err != nil {
+		t.Fatal(err)
+	}
+	if s != "héllo" || string(b) != "\x00\x01\xff" {
+		t.Fatalf("earlier values changed: %q %x", s, b)
+	}
+	for _, dest := range []any{&s, &i, &n} {
+		if err := db.points.row(ctx, `SELECT NULL`, nil).Scan(dest); err == nil {
+			t.Errorf("NULL into %T: no error", dest)
+		}
+	}
+	if err := db.points.row(ctx, `SELECT 1, 2`, nil).Scan(&i); err == nil {
+		t.Error("two columns into one destination: no error")
+	}
+	if err := db.points.row(ctx, `SELECT ?`, nil).Scan(&i); err == nil {
+		t.Error("a parameter without an argument: no error")
+	}
+}
+
+// Arguments bind by type: text, blobs (nil as NULL), integers.
+func TestPointReadArguments(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t, filepath.Join(t.TempDir(), "p.db"))
+	var (
+		typ   string
+		text  string
+		isNil int
+	)
+	for _, c := range []struct {
+		arg  any
+		want string
+	}{
+		{"abc", "text"}, {"", "text"}, {[]byte{1, 2}, "blob"}, {[]byte(nil), "null"}, {int64(-5), "integer"}, {3, "integer"}, {nil, "null"},
+	} {
+		if err := db.points.row(ctx, `SELECT typeof(?1), CAST(?1 AS TEXT) IS NULL`, []any{c.arg}).Scan(&typ, &isNil); err != nil {
+			t.Fatalf("%#v: %v", c.arg, err)
+		}
+		if typ != c.want {
+			t.Errorf("%#v bound as %s, want %s", c.arg, typ, c.want)
+		}
+	}
+	long := strings.Repeat("a", 100_000) // beyond the scratch buffer's first size
+	if err := db.points.row(ctx, `SELECT length(?)`, []any{long}).Scan(&text); err != nil || text != "100000" {
+		t.Fatalf("long argument: %q, %v", text, err)
+	}
+	if err := db.points.row(ctx, `SELECT ?`, []any{1.5}).Scan(&text); err == nil {
+		t.Error("a float argument: no error")
+	}
+}
+
+// No row is sql.ErrNoRows, which the store reports as vault.ErrNotFound.
+func TestPointReadNoRow(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t, filepath.Join(t.TempDir(), "p.db"))
+	var i int
+	if err := db.points.row(ctx, `SELECT 1 WHERE 0`, nil).Scan(&i); !errors.Is(err, sql.ErrNoRows) {
+		t.Fatalf("no row: %v", err)
+	}
+	if _, err := db.GetCard(ctx, "t", "none", time.Now()); !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("missing card: %v", err)
+	}
+}
+
+// A context that has ended fails the read before it runs.
+func TestPointReadEndedContext(t *testing.T) {
+	db := openTest(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := db.GetMeta(ctx, "x"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read with an ended context: %v", err)
+	}
+}
+
+// Queries beyond a connection's statement bound still run, prepared for
+// that call alone.
+func TestPointReadBeyondStatementBound(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t, filepath.Join(t.TempDir(), "p.db"))
+	for i := range maxStatements + 10 {
+		var n int
+		if err := db.points.row(ctx, fmt.Sprintf("SELECT %d", i), nil).Scan(&n); err != nil || n != i {
+			t.Fatalf("SELECT %d: %d, %v", i, n, err)
+		}
+	}
+	c, err := db.points.get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.points.put(c)
+	if len(c.stmts) > maxStatements {
+		t.Errorf("a connection keeps %d statements, bound %d", len(c.stmts), maxStatements)
+	}
+}
+
+// Every read, from many goroutines at once while a writer commits, sees
+// the writes acknowledged before it started.
+func TestPointReadSeesAcknowledgedWrites(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t, filepath.Join(t.TempDir(), "p.db"))
+	const writers, each = 4, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				key := "k" + strconv.Itoa(w) + "_" + strconv.Itoa(i)
+				if err := db.InsertMeta(ctx, key, []byte(key)); err != nil {
+					errs <- err
+					return
+				}
+				v, err := db.GetMeta(ctx, key)
+				if err != nil || string(v) != key {
+					errs <- fmt.Errorf("read of %s after its write: %q, %v", key, v, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// After Close, a read fails instead of reaching a closed connection.
+func TestPointReadAfterClose(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetMeta(ctx, "x"); !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("before Close: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetMeta(ctx, "x"); err == nil || errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("after Close: %v", err)
+	}
+}
