@@ -31,6 +31,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(stderr, c.LogLevel)
 	log.Info("configuration", "settings", c.Dump())
+	gc := tuneGC(getenv, c.KDFRunsOrDefault())
+	log.Info("garbage collector", "gogc", gcSetting(gc.Percent, "GOGC"), "gomemlimit", gcSetting(gc.Limit, "GOMEMLIMIT"))
 	v, err := start(ctx, c, log, getenv)
 	if err != nil {
 		return err

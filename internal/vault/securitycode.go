@@ -74,6 +74,38 @@ func (s *Service) SecurityCode(ctx context.Context, tenant, cardID string) (card
 	return card.ParseSecurityCode(h.Value.Code, card.Unknown)
 }
 
+// RevealCardWithSecurityCode returns a tenant's card with its number in the
+// clear and the security code held for it, read together (one store read
+// where the store can: CardRecordReader). The code is zero when none is held
+// (never held, dropped or expired). It is for a forward that injects both:
+// callers check the cards:reveal scope, audit, and never return the code.
+// An unknown card is not_found, as RevealCard.
+func (s *Service) RevealCardWithSecurityCode(ctx context.Context, tenant, id string) (RevealedCard, card.SecurityCode, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return RevealedCard{}, card.SecurityCode{}, &Error{Code: CodeNotFound, Public: "card not found"}
+	}
+	c, r, held, err := CardWithRecord(ctx, s.store, tenant, id, securityCodes.Kind(), s.Now())
+	if err != nil {
+		return RevealedCard{}, card.SecurityCode{}, notFound(err, "card not found")
+	}
+	out, err := s.open(ctx, c)
+	if err != nil || !held {
+		return out, card.SecurityCode{}, err
+	}
+	h, err := securityCodes.decodeOf(ctx, s, tenant, r)
+	if errors.Is(err, ErrNotFound) {
+		return out, card.SecurityCode{}, nil
+	}
+	if err != nil {
+		return RevealedCard{}, card.SecurityCode{}, err
+	}
+	code, err := card.ParseSecurityCode(h.Value.Code, card.Unknown)
+	if err != nil {
+		return RevealedCard{}, card.SecurityCode{}, err
+	}
+	return out, code, nil
+}
+
 // DropSecurityCode deletes a held security code; not_found if none is held.
 func (s *Service) DropSecurityCode(ctx context.Context, tenant, cardID string) error {
 	return notFound(securityCodes.Delete(ctx, s, tenant, cardID), "no security code is held for this card")

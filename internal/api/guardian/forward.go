@@ -8,7 +8,6 @@ import (
 	"github.com/cardvault/cardvault/internal/api"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
 )
 
 // Guardian's forward headers. Every other request header is passed on
@@ -144,21 +143,32 @@ func (a *API) render(r *http.Request, id string, body []byte, contentType string
 	if err != nil {
 		return nil, err
 	}
-	tenant := server.Principal(r).Tenant
-	c, err := a.vault.RevealCard(r.Context(), tenant, id)
+	fc, err := a.forwardCard(r, id, len(needs.SecurityCode) > 0)
 	if err != nil {
-		return nil, tokenNotFound(err)
-	}
-	fc := forward.Card{PAN: c.PAN, Holder: c.Holder, Expiry: c.Expiry}
-	if len(needs.SecurityCode) > 0 {
-		if fc.SecurityCode, err = a.vault.SecurityCode(r.Context(), tenant, id); err != nil {
-			if vault.CodeOf(err) == vault.CodeNotFound {
-				return nil, badRequest("security_code", "the template uses {{ security_code }} but no security code is held for this token")
-			}
-			return nil, err
-		}
+		return nil, err
 	}
 	return tpl.Render(contentType, forward.Values(forward.Guardian, []forward.Card{fc}))
+}
+
+// forwardCard reads the token's card, and its held security code when
+// withCode (card and code in one store read).
+func (a *API) forwardCard(r *http.Request, id string, withCode bool) (forward.Card, error) {
+	tenant := server.Principal(r).Tenant
+	if !withCode {
+		c, err := a.vault.RevealCard(r.Context(), tenant, id)
+		if err != nil {
+			return forward.Card{}, tokenNotFound(err)
+		}
+		return forward.Card{PAN: c.PAN, Holder: c.Holder, Expiry: c.Expiry}, nil
+	}
+	c, code, err := a.vault.RevealCardWithSecurityCode(r.Context(), tenant, id)
+	if err != nil {
+		return forward.Card{}, tokenNotFound(err)
+	}
+	if code.IsZero() {
+		return forward.Card{}, badRequest("security_code", "the template uses {{ security_code }} but no security code is held for this token")
+	}
+	return forward.Card{PAN: c.PAN, Holder: c.Holder, Expiry: c.Expiry, SecurityCode: code}, nil
 }
 
 // recordOutcome audits a forward's result: the provider's status or the

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) vault.Store) {
 		{"CardsPaginationStable", testCardsPaginationStable},
 		{"CardsPageLimits", testCardsPageLimits},
 		{"CardsExpiry", testCardsExpiry},
+		{"CardWithRecord", testCardWithRecord},
 		{"RecordsCRUD", testRecordsCRUD},
 		{"RecordsConflicts", testRecordsConflicts},
 		{"RecordsUpdate", testRecordsUpdate},
