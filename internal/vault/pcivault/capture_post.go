@@ -44,6 +44,9 @@ func (p *Service) Capture(ctx context.Context, id, secret string, in Posted) (Ca
 	if err != nil {
 		return Capture{}, EntryRef{}, err
 	}
+	if captureChecked != nil {
+		captureChecked()
+	}
 	view := pvCaptureView(rec, d)
 	if p.atLimit(d.Captures) {
 		return Capture{}, EntryRef{}, ErrCaptureLimit
@@ -84,23 +87,28 @@ func (p *Service) Capture(ctx context.Context, id, secret string, in Posted) (Ca
 		ref, err := p.merge(ctx, rec, d, members, query, data, key, sealer)
 		return view, ref, err
 	}
-	u, err := userRecords.Get(ctx, p.s, rec.Tenant, d.UserID)
-	if err != nil {
-		return Capture{}, EntryRef{}, vault.NotFound(err, "the key of this capture endpoint no longer exists")
-	}
 	if err := pvNotCardLike("reference", reference); err != nil {
 		return Capture{}, EntryRef{}, err
 	}
 	if reference == "" {
 		reference = rec.ID
 	}
-	e := pvNewEntry{user: pvUser{rec: u, data: u.Value}, reference: reference, data: data, numbered: numbered,
+	// The user key is not read: the entry needs only its name and id, which
+	// the endpoint holds, and deleting a user key deletes its endpoints in
+	// the same transaction, so the endpoint that countCapture finds in the
+	// writing transaction proves the user key is there too.
+	u := pvUser{rec: vault.Stored[pvUserData]{Tenant: rec.Tenant, ID: d.UserID}, data: pvUserData{Name: d.User}}
+	e := pvNewEntry{user: u, reference: reference, data: data, numbered: numbered,
 		replace: true, by: rec.ID,
 		key:  func(string) (pvEntryKey, *seal.Sealer, error) { return key, sealer, nil },
 		inTx: func(tx *vault.Service) error { return p.countCapture(ctx, tx, rec, d) }}
 	ref, err := p.writeEntry(ctx, rec.Tenant, e, num)
 	return view, ref, err
 }
+
+// captureChecked, when set (by tests only), runs in Capture right after
+// the endpoint's secret is checked, before anything is written.
+var captureChecked func()
 
 // pvWithoutNumbers returns members without their number fields (any case),
 // and whether there were any: a merge whose number is the entry's own

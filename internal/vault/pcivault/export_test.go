@@ -37,3 +37,11 @@ func UnlockedUsers(p *Service) int { return p.users.len() }
 
 // WaitRenewals waits for p's unlock window renewals in flight.
 func WaitRenewals(p *Service) { p.renewals.wg.Wait() }
+
+// OnCaptureChecked makes every Capture call f right after the endpoint's
+// secret is checked, until the test ends. Tests that use it must not run
+// in parallel with other captures.
+func OnCaptureChecked(t interface{ Cleanup(func()) }, f func()) {
+	captureChecked = f
+	t.Cleanup(func() { captureChecked = nil })
+}
