@@ -158,6 +158,25 @@ type DirectDecoder interface {
 // 1, and the stored copy is returned. ErrConflict if the id, or the value's
 // key within the tenant, is taken.
 func (rt *RecordType[T]) Put(ctx context.Context, s *Service, r Stored[T]) (Stored[T], error) {
+	sr, err := rt.Seal(ctx, s, r)
+	if err != nil {
+		return Stored[T]{}, err
+	}
+	return rt.PutSealed(ctx, s, sr)
+}
+
+// Sealed is a new record of kind T encoded and sealed by Seal, for
+// PutSealed to create.
+type Sealed[T any] struct {
+	r   Stored[T]
+	rec Record
+}
+
+// Seal encodes and seals r as Put would create it (a zero CreatedAt or
+// UpdatedAt becomes now, Version 1), so that a transaction body only
+// writes it (PutSealed): sealing need not run in a store's serial commit
+// section. The sealing key is the tenant's current data key when Seal runs.
+func (rt *RecordType[T]) Seal(ctx context.Context, s *Service, r Stored[T]) (Sealed[T], error) {
 	now := s.Now()
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = now
@@ -168,12 +187,21 @@ func (rt *RecordType[T]) Put(ctx context.Context, s *Service, r Stored[T]) (Stor
 	r.Version = 1
 	rec, err := rt.encode(ctx, s, &r)
 	if err != nil {
+		return Sealed[T]{}, err
+	}
+	return Sealed[T]{r: r, rec: rec}, nil
+}
+
+// PutSealed creates the record Seal made, as Put does, and returns the
+// stored copy; it can be called again (a retried transaction).
+func (rt *RecordType[T]) PutSealed(ctx context.Context, s *Service, sr Sealed[T]) (Stored[T], error) {
+	if sr.rec.Kind != rt.kind {
+		return Stored[T]{}, fmt.Errorf("a sealed %q record is not a %q", sr.rec.Kind, rt.kind)
+	}
+	if err := s.store.CreateRecord(ctx, sr.rec); err != nil {
 		return Stored[T]{}, err
 	}
-	if err := s.store.CreateRecord(ctx, rec); err != nil {
-		return Stored[T]{}, err
-	}
-	return r, nil
+	return sr.r, nil
 }
 
 // Get returns a live record of the tenant. A missing record, and another

@@ -190,6 +190,12 @@ func (p *Service) writeEntry(ctx context.Context, tenant string, e pvNewEntry, n
 	d := pvEntryData{User: e.user.name(), UserID: e.user.rec.ID, Token: token, Reference: e.reference,
 		Numbered: e.numbered, Size: len(e.data), Keys: []pvEntryKey{k},
 		Layers: []pvLayer{{Key: 0, Sealed: sealed, By: e.by, At: now}}}
+	// The record is encoded and sealed here, not in the transaction body,
+	// which runs in the store's serial commit section.
+	rec, err := entryRecords.Seal(ctx, p.s, vault.Stored[pvEntryData]{Tenant: tenant, ID: id, CreatedAt: now, Value: d})
+	if err != nil {
+		return EntryRef{}, err
+	}
 	err = pvRetry(func() error {
 		return p.s.Tx(ctx, func(tx *vault.Service) error {
 			if e.inTx != nil {
@@ -213,7 +219,7 @@ func (p *Service) writeEntry(ctx context.Context, tenant string, e pvNewEntry, n
 					return err
 				}
 			}
-			_, err = entryRecords.Put(ctx, tx, vault.Stored[pvEntryData]{Tenant: tenant, ID: id, CreatedAt: now, Value: d})
+			_, err = entryRecords.PutSealed(ctx, tx, rec)
 			return err
 		})
 	})
