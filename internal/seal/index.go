@@ -73,11 +73,11 @@ func (ik IndexKey) mac(prefix []byte, value string) string {
 	s := ik.macs.get()
 	s.buf = append(append(s.buf, prefix...), value...)
 	s.h.Write(s.buf)
-	var sum [sha256.Size]byte
-	s.h.Sum(sum[:0])
-	ik.macs.put(s)
+	n := len(s.buf)
+	s.buf = s.h.Sum(s.buf) // the sum goes after the message, in the scratch buffer
 	var out [2 * sha256.Size]byte
-	hex.Encode(out[:], sum[:])
+	hex.Encode(out[:], s.buf[n:])
+	ik.macs.put(s)
 	return string(out[:])
 }
 

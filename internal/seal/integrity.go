@@ -73,14 +73,12 @@ func (k *Keyring) VerifyMAC(domain string, msg, tag []byte) bool {
 	}
 	d, ok := k.integ.keys(binary.BigEndian.Uint32(tag))
 	if ok {
-		var sum [sha256.Size]byte
-		return hmac.Equal(tag[4:], d.integritySum(sum[:0], domain, msg))
+		return d.integrityEqual(tag[4:], domain, msg)
 	}
 	// A version this keyring does not name: a tag made before master keys
 	// had derived IDs (version 1) under a key it still holds.
 	for _, d := range k.integ.all() {
-		var sum [sha256.Size]byte
-		if hmac.Equal(tag[4:], d.integritySum(sum[:0], domain, msg)) {
+		if d.integrityEqual(tag[4:], domain, msg) {
 			return true
 		}
 	}
@@ -97,6 +95,20 @@ func (d derivedKeys) integritySum(dst []byte, domain string, msg []byte) []byte 
 	dst = s.h.Sum(dst)
 	d.macs.put(s)
 	return dst
+}
+
+// integrityEqual reports, in constant time, whether sum is integritySum of
+// domain and msg; the sum is computed in the pooled state's scratch buffer.
+func (d derivedKeys) integrityEqual(sum []byte, domain string, msg []byte) bool {
+	s := d.macs.get()
+	s.buf = appendLP(s.buf, domain)
+	s.h.Write(s.buf)
+	s.h.Write(msg)
+	n := len(s.buf)
+	s.buf = s.h.Sum(s.buf)
+	ok := hmac.Equal(sum, s.buf[n:])
+	d.macs.put(s)
+	return ok
 }
 
 // CheckpointSign signs msg with the Ed25519 key derived from the current
