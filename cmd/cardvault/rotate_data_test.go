@@ -62,7 +62,10 @@ func TestRotateDataWhileServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	status := stdout.String()
-	if !regexpMatch(`default\s+data\s+2\s+\S+ \(current\)\s+\S+\s+card=4 `, status) ||
+	// The last card's pending card.create event may not be linked into the
+	// audit chain yet (the linker runs in the background): it is sealed
+	// under v2 too while it waits.
+	if !regexpMatch(`default\s+data\s+2\s+\S+ \(current\)\s+\S+\s+(audit_pending=1 )?card=4 `, status) ||
 		!regexpMatch(`default\s+data\s+1\s+\S+ \(current\)\s+\S+\s+nothing \(can be retired\)\n`, status) {
 		t.Fatalf("keys status after rotation (want v2: 4 cards, v1: nothing):\n%s", status)
 	}

@@ -31,6 +31,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(stderr, c.LogLevel)
 	log.Info("configuration", "settings", c.Dump())
+	gc := tuneGC(getenv, c.KDFRunsOrDefault())
+	log.Info("garbage collector", "gogc", gcSetting(gc.Percent, "GOGC"), "gomemlimit", gcSetting(gc.Limit, "GOMEMLIMIT"))
 	v, err := start(ctx, c, log, getenv)
 	if err != nil {
 		return err
@@ -76,6 +78,12 @@ func start(ctx context.Context, c config.Config, log *slog.Logger, getenv func(s
 	auditLog := audit.New(svc.Store(), svc.MAC, svc.Keyring(), nil).WithPending(svc, 0, func(err error) {
 		log.Error("pending audit events not linked", "err", err)
 	})
+	if c.DatabaseURL == "" {
+		// The embedded store's group committer runs transactions in the
+		// order they are asked for: audit batches may queue behind one
+		// another (openStore picks it when no database URL is set).
+		auditLog.InOrder()
+	}
 	// Cards are stored with their audit event as a pending record, which the
 	// log links into the chain; first those a crash left (audit/pending.go).
 	if err := auditLog.StartPending(ctx); err != nil {

@@ -104,16 +104,19 @@ type Log struct {
 	staleAfter time.Duration
 	onErr      func(error)
 
-	mu       sync.Mutex
-	queue    []*waiter
-	links    map[string]bool // tenants whose pending events to link next
-	bad      map[string]bool // pending records that failed to open
+	mu    sync.Mutex
+	queue []*waiter
+	links map[string]bool // tenants whose pending events to link next
+	bad   map[string]bool // pending records that failed to open
+	// flushing: a flush is under way (one transaction at a time), or, when
+	// inOrder (pipeline.go), one is waiting to take the queue.
 	flushing bool
+	inOrder  bool
 }
 
 // waiter is an event waiting for its batch to commit.
 type waiter struct {
-	ev   Event
+	prepared
 	done chan error
 }
 
@@ -135,8 +138,11 @@ func New(store vault.Store, mac MACFunc, keys Keys, now func() time.Time) *Log {
 // Record appends an event to its tenant's chain and returns once it is
 // committed (or ctx ends; the event may then still be written).
 func (l *Log) Record(ctx context.Context, ev Event) error {
-	ev = masked(ev)
-	p := &waiter{ev: ev, done: make(chan error, 1)}
+	pe, err := prepare(ev) // outside the batch's transaction (encode.go)
+	if err != nil {
+		return err
+	}
+	p := &waiter{prepared: pe, done: make(chan error, 1)}
 	l.mu.Lock()
 	l.queue = append(l.queue, p)
 	l.startFlush()
@@ -149,78 +155,121 @@ func (l *Log) Record(ctx context.Context, ev Event) error {
 	}
 }
 
-// startFlush starts the flushing goroutine unless it runs; l.mu is held.
+// startFlush starts a flush unless one is waiting to take the queue; l.mu
+// is held.
 func (l *Log) startFlush() {
 	if !l.flushing {
 		l.flushing = true
-		go l.flush()
+		if l.inOrder {
+			go l.flushNext()
+		} else {
+			go l.flush()
+		}
 	}
 }
 
+// takeLocked takes the next batch off the queue and the tenants whose
+// pending events to link with it; l.mu is held.
+func (l *Log) takeLocked() ([]*waiter, []string) {
+	n := min(len(l.queue), maxBatch)
+	batch := l.queue[:n:n]
+	l.queue = l.queue[n:]
+	tenants := slices.Sorted(maps.Keys(l.links))
+	clear(l.links)
+	return batch, tenants
+}
+
 // flush commits queued events, and links the pending events of the tenants
-// signalled, in batches until there is nothing left.
+// signalled, in batches, one transaction at a time, until there is nothing
+// left.
 func (l *Log) flush() {
 	for {
 		l.mu.Lock()
-		n := min(len(l.queue), maxBatch)
-		batch := l.queue[:n:n]
-		l.queue = l.queue[n:]
-		tenants := slices.Sorted(maps.Keys(l.links))
-		clear(l.links)
-		if n == 0 && len(tenants) == 0 {
+		batch, tenants := l.takeLocked()
+		if len(batch) == 0 && len(tenants) == 0 {
 			l.flushing = false
 			l.mu.Unlock()
 			return
 		}
 		l.mu.Unlock()
 		more, err := l.commit(batch, tenants)
-		if err != nil && len(batch)+len(tenants) > 1 {
-			// One bad event (an unknown tenant, say) must not fail the others.
-			more = nil
-			for _, t := range tenants {
-				m, err := l.commit(nil, []string{t})
-				l.reportLink(t, err)
-				more = append(more, m...)
-			}
-			for i, p := range batch {
-				_, err := l.commit(batch[i:i+1], nil)
-				p.done <- err
-			}
-		} else {
-			if len(tenants) > 0 {
-				l.reportLink(tenants[0], err)
-			}
-			for _, p := range batch {
-				p.done <- err
-			}
+		l.settle(batch, tenants, more, err)
+	}
+}
+
+// settle tells a batch's events the outcome of its commit. When a batch of
+// more than one event or tenant failed, each is committed again on its
+// own, so that one bad event (an unknown tenant, say) does not fail the
+// others. Tenants with more pending events are linked next.
+func (l *Log) settle(batch []*waiter, tenants []string, more []string, err error) {
+	if err != nil && len(batch)+len(tenants) > 1 {
+		more = nil
+		for _, t := range tenants {
+			m, err := l.commit(nil, []string{t})
+			l.reportLink(t, err)
+			more = append(more, m...)
 		}
-		if len(more) > 0 {
-			l.mu.Lock()
-			for _, t := range more {
-				l.links[t] = true
-			}
-			l.mu.Unlock()
+		for i, p := range batch {
+			_, err := l.commit(batch[i:i+1], nil)
+			p.done <- err
 		}
+	} else {
+		if len(tenants) > 0 {
+			l.reportLink(tenants[0], err)
+		}
+		for _, p := range batch {
+			p.done <- err
+		}
+	}
+	if len(more) > 0 {
+		l.mu.Lock()
+		for _, t := range more {
+			l.links[t] = true
+		}
+		l.startFlush()
+		l.mu.Unlock()
 	}
 }
 
 // commit writes a batch of events and links the pending events of tenants
-// in one transaction, retrying (after a random pause that grows) when
-// another node moved a chain's head or linked a pending event meanwhile.
-// Chains are extended, and heads locked, in tenant order, so two nodes
-// committing batches for the same tenants cannot deadlock each other. A
-// tenant's pending events go before its directly recorded ones (they were
-// made earlier). It returns the tenants that have more pending events.
+// in one transaction (commitTaking).
 func (l *Log) commit(batch []*waiter, tenants []string) ([]string, error) {
+	return l.commitTaking(func() ([]*waiter, []string) { return batch, tenants })
+}
+
+// commitTaking writes a batch of events and links the pending events of
+// tenants in one transaction, retrying (after a random pause that grows)
+// when another node moved a chain's head or linked a pending event
+// meanwhile. take names the batch and tenants; it is called once, by the
+// transaction's function when it first runs (so that a transaction queued
+// behind another takes what arrived until it starts), or after the
+// transaction when the function never ran. Chains are extended, and heads
+// locked, in tenant order, so two nodes committing batches for the same
+// tenants cannot deadlock each other. A tenant's pending events go before
+// its directly recorded ones (they were made earlier). It returns the
+// tenants that have more pending events.
+func (l *Log) commitTaking(take func() ([]*waiter, []string)) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	batch = slices.Clone(batch)
-	slices.SortStableFunc(batch, func(a, b *waiter) int { return strings.Compare(a.ev.Tenant, b.ev.Tenant) })
-	order := slices.Clone(tenants)
-	for _, p := range batch {
-		order = append(order, p.ev.Tenant)
+	var batch []*waiter
+	var tenants, order []string
+	taken := false
+	takeOnce := func() {
+		if taken {
+			return
+		}
+		taken = true
+		var b []*waiter
+		b, tenants = take()
+		batch = slices.Clone(b)
+		slices.SortStableFunc(batch, func(a, b *waiter) int { return strings.Compare(a.ev.Tenant, b.ev.Tenant) })
+		order = slices.Clone(tenants)
+		for _, p := range batch {
+			order = append(order, p.ev.Tenant)
+		}
+		order = slices.Compact(slices.Sorted(slices.Values(order)))
 	}
-	order = slices.Compact(slices.Sorted(slices.Values(order)))
+	defer takeOnce()
 	var more []string
 	for attempt := 0; attempt < 20; attempt++ {
 		if attempt > 0 {
@@ -228,6 +277,7 @@ func (l *Log) commit(batch []*waiter, tenants []string) ([]string, error) {
 		}
 		more = more[:0]
 		err := l.store.Tx(ctx, func(tx vault.Store) error {
+			takeOnce()
 			b := &txBatch{tx: tx, heads: map[string]*chainHead{}}
 			i := 0
 			for _, t := range order {
@@ -241,7 +291,7 @@ func (l *Log) commit(batch []*waiter, tenants []string) ([]string, error) {
 					}
 				}
 				for ; i < len(batch) && batch[i].ev.Tenant == t; i++ {
-					if err := l.append(ctx, b, Entry{Event: batch[i].ev}); err != nil {
+					if err := l.append(ctx, b, batch[i].prepared, Entry{}); err != nil {
 						return err
 					}
 				}
@@ -272,14 +322,14 @@ type chainHead struct {
 	h   head
 }
 
-// append links one entry (an event, and for a pending one its id and
-// time) after its tenant's head, kept in the batch for the rest of it; the
-// entry is written with the batch's others, by saveHeads. It
+// append links one entry (a prepared event, and in e for a pending one its
+// id and time) after its tenant's head, kept in the batch for the rest of
+// it; the entry is written with the batch's others, by saveHeads. It
 // refuses to extend a head whose MAC fails, and to start a chain again for
 // a tenant the registry says had one.
-func (l *Log) append(ctx context.Context, b *txBatch, e Entry) error {
+func (l *Log) append(ctx context.Context, b *txBatch, p prepared, e Entry) error {
 	now := l.now().UTC().Truncate(time.Microsecond)
-	tenant := e.Tenant
+	tenant := p.ev.Tenant
 	ch, ok := b.heads[tenant]
 	if !ok {
 		rec, h, err := l.loadHeadForAppend(ctx, b, tenant)
@@ -290,7 +340,7 @@ func (l *Log) append(ctx context.Context, b *txBatch, e Entry) error {
 		b.heads[tenant] = ch
 	}
 	e.Seq, e.At, e.PrevHash = ch.h.Seq+1, now, ch.h.Hash
-	data, err := l.encodeEntry(ctx, &e)
+	data, err := l.encodePrepared(ctx, p, &e)
 	if err != nil {
 		return err
 	}

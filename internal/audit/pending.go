@@ -173,9 +173,12 @@ func (l *Log) linkPending(ctx context.Context, b *txBatch, tenant string) (bool,
 					ErrTampered, r.ID, tenant, err))
 				continue
 			}
-			ev := masked(Event{Tenant: tenant, Actor: pe.Actor, Action: pe.Action, Targets: pe.Targets,
+			ev, err := prepare(Event{Tenant: tenant, Actor: pe.Actor, Action: pe.Action, Targets: pe.Targets,
 				Detail: pe.Detail, RequestID: pe.RequestID})
-			if err := l.append(ctx, b, Entry{Event: ev, Pending: r.ID, OccurredAt: pe.At.UTC()}); err != nil {
+			if err != nil {
+				return false, err
+			}
+			if err := l.append(ctx, b, ev, Entry{Pending: r.ID, OccurredAt: pe.At.UTC()}); err != nil {
 				return false, err
 			}
 			if linked = append(linked, r.ID); len(linked) == maxBatch {

@@ -1,7 +1,6 @@
 package card
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -50,8 +49,8 @@ const (
 // detector knows (see FindPANs).
 func ContainsPAN(s string) bool {
 	found := false
-	scanRuns(s, func(r run) bool {
-		found = r.holdsPAN()
+	scanRuns(s, func(_ Span, holdsPAN bool) bool {
+		found = holdsPAN
 		return !found
 	})
 	return found
@@ -65,9 +64,9 @@ func ContainsPAN(s string) bool {
 // digit to its last.
 func FindPANs(s string) []Span {
 	var spans []Span
-	scanRuns(s, func(r run) bool {
-		if r.holdsPAN() {
-			spans = append(spans, Span{r.start, r.end})
+	scanRuns(s, func(sp Span, holdsPAN bool) bool {
+		if holdsPAN {
+			spans = append(spans, sp)
 		}
 		return true
 	})
@@ -108,14 +107,15 @@ func (r run) holdsPAN() bool {
 	if len(r.digits) < minDetectLen {
 		return false
 	}
-	bounds := append(slices.Clip(r.groupStart), len(r.digits))
-	for i := 0; i < len(bounds)-1; i++ {
-		for j := i + 1; j < len(bounds); j++ {
-			n := bounds[j] - bounds[i]
+	// Group k spans r.digits[r.bound(k):r.bound(k+1)].
+	for i := 0; i < len(r.groupStart); i++ {
+		for j := i + 1; j <= len(r.groupStart); j++ {
+			from, to := r.groupStart[i], r.bound(j)
+			n := to - from
 			if n > maxDetectLen {
 				break
 			}
-			if n >= minDetectLen && luhnValid(string(r.digits[bounds[i]:bounds[j]])) {
+			if n >= minDetectLen && luhnValid(string(r.digits[from:to])) {
 				return true
 			}
 		}
@@ -130,18 +130,33 @@ const (
 	unitLetter
 )
 
-// scanRuns calls yield for each run of digits in s, in order, until yield
-// returns false.
-func scanRuns(s string, yield func(run) bool) {
-	var cur run
+// bound is where group k of r starts in r.digits; for k past the last
+// group, the end of r.digits.
+func (r run) bound(k int) int {
+	if k < len(r.groupStart) {
+		return r.groupStart[k]
+	}
+	return len(r.digits)
+}
+
+// scanRuns calls yield with the span of each run of digits in s, in order,
+// and whether the run holds a PAN, until yield returns false. A run's
+// digits are collected in buffers on the stack, reused from run to run
+// (every log line and audit detail passes here, most with a few short runs:
+// ids, addresses, times), so a scan allocates only for a run longer than
+// they are.
+func scanRuns(s string, yield func(span Span, holdsPAN bool) bool) {
+	var digitBuf [64]byte
+	var groupBuf [16]int
+	cur := run{digits: digitBuf[:0], groupStart: groupBuf[:0]}
 	inRun := false // a digit has been seen since the last letter
 	adjacent := false
 	flush := func() bool {
 		ok := true
 		if inRun {
-			ok = yield(cur)
+			ok = yield(Span{cur.start, cur.end}, cur.holdsPAN())
 		}
-		cur = run{}
+		cur = run{digits: cur.digits[:0], groupStart: cur.groupStart[:0]}
 		inRun, adjacent = false, false
 		return ok
 	}

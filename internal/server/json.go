@@ -31,7 +31,7 @@ func Decode[T any](r *http.Request, strict bool) (T, error) {
 // ReadBody reads the whole request body, turning an over-limit body into a
 // too_large error and a form or non-JSON content type into invalid.
 func ReadBody(r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !(len(mt) > 5 && mt[len(mt)-5:] == "+json") && mt != "text/plain") {
 			return nil, vault.Invalid("content-type", "request body must be JSON (Content-Type: application/json)")
@@ -105,9 +105,14 @@ func jsonKind(k string) string {
 
 // Encode writes v as JSON with the status code.
 func Encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
+	jsonHeader(w.Header())
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// jsonHeader sets the header fields of every JSON answer.
+func jsonHeader(h http.Header) {
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
 }

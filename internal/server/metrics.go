@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +14,21 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// series keeps each label set's counter and histogram, so that a
+	// request finds them with one map read instead of hashing its labels
+	// into both vectors (and formatting its status code) every time. It is
+	// as bounded as the labels: route patterns, known methods, status codes.
+	series sync.Map // seriesKey → *series
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 // newMetrics registers the HTTP series on reg.
@@ -34,9 +50,16 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 
 // observe records one finished request.
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	method = knownMethod(method)
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+	k := seriesKey{route: route, method: knownMethod(method), status: status}
+	s, ok := m.series.Load(k)
+	if !ok {
+		s, _ = m.series.LoadOrStore(k, &series{
+			requests: m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(status)),
+			latency:  m.latency.WithLabelValues(k.route, k.method),
+		})
+	}
+	s.(*series).requests.Inc()
+	s.(*series).latency.Observe(d.Seconds())
 }
 
 // knownMethod bounds the method label to the standard methods.

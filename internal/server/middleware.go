@@ -18,12 +18,13 @@ import (
 // RequestIDHeader carries the request id in both directions.
 const RequestIDHeader = "X-Request-Id"
 
-type requestIDKey struct{}
-
-// RequestIDFrom returns the id requestID gave this request.
+// RequestIDFrom returns the id the server gave this request ("" outside
+// one).
 func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if slot, ok := ctx.Value(requestSlotKey{}).(*requestSlot); ok {
+		return slot.id
+	}
+	return ""
 }
 
 // safeRequestID is what a caller-supplied request id may look like.
@@ -40,20 +41,20 @@ func digitCount(s string) int {
 	return n
 }
 
-// requestID gives every request an id: the caller's when it is safe to log
-// (short, plain, and with fewer than 12 digits so it can never carry a card
-// number whatever the separators), else a fresh one. It is echoed in the response.
-func requestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(RequestIDHeader)
-		if !safeRequestID.MatchString(id) || digitCount(id) >= 12 {
-			var b [12]byte
-			_, _ = rand.Read(b[:])
-			id = "req_" + hex.EncodeToString(b[:])
-		}
-		w.Header().Set(RequestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
-	})
+// requestIDFor is the id of r: the caller's when it is safe to log (short,
+// plain, and with fewer than 12 digits so it can never carry a card number
+// whatever the separators), else a fresh one.
+func requestIDFor(r *http.Request) string {
+	id := r.Header.Get(RequestIDHeader)
+	if safeRequestID.MatchString(id) && digitCount(id) < 12 {
+		return id
+	}
+	var b [4 + 24]byte
+	copy(b[:], "req_")
+	var random [12]byte
+	_, _ = rand.Read(random[:])
+	hex.Encode(b[4:], random[:])
+	return string(b[:])
 }
 
 // limitBody caps the request body; reading past the cap fails, and Decode
@@ -123,11 +124,14 @@ func (w *loggedWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *loggedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// requestSlot is what the access log learns from below it: the caller,
-// filled by SetPrincipal (handlers authenticate in the facades), and the
-// route pattern, filled by routed (so the request is matched once there,
-// not again for the log).
+// requestSlot is the state of one request that the server's middleware
+// shares through its context: the request id, the caller, filled by
+// SetPrincipal (handlers authenticate in the facades), and the route
+// pattern, filled by routed (so the request is matched once there, not
+// again for the log). One value in one context per request, set by
+// accessLog.
 type requestSlot struct {
+	id     string
 	p      vault.Principal
 	route  string
 	routed bool
@@ -176,15 +180,19 @@ func logPath(path, pattern string, status int) string {
 	return strings.Join(segs, "/")
 }
 
-// accessLog writes one JSON line per request: never a body, never a query
-// string (PCI Vault puts passphrases and card numbers there), and the path
-// with every run of card-number-like digits masked.
+// accessLog gives every request its id (echoed in the response, see
+// requestIDFor) and writes one JSON line per request: never a body, never
+// a query string (PCI Vault puts passphrases and card numbers there), and
+// the path with every run of card-number-like digits masked. It also
+// records the request's metrics.
 func accessLog(next http.Handler, log *slog.Logger, m *metrics, mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		slot := &requestSlot{}
+		slot := &requestSlot{id: requestIDFor(r)}
+		w.Header().Set(RequestIDHeader, slot.id)
 		lw := &loggedWriter{ResponseWriter: w}
-		next.ServeHTTP(lw, r.WithContext(context.WithValue(r.Context(), requestSlotKey{}, slot)))
+		r = r.WithContext(context.WithValue(r.Context(), requestSlotKey{}, slot))
+		next.ServeHTTP(lw, r)
 		if lw.status == 0 {
 			lw.status = http.StatusOK
 		}
@@ -201,7 +209,7 @@ func accessLog(next http.Handler, log *slog.Logger, m *metrics, mux *http.ServeM
 			return
 		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", RequestIDFrom(r.Context())),
+			slog.String("request_id", slot.id),
 			slog.String("method", knownMethod(r.Method)),
 			slog.String("route", pattern),
 			slog.String("path", logPath(r.URL.Path, pattern, lw.status)),

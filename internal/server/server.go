@@ -57,7 +57,26 @@ type Mux struct {
 // Handle registers h for pattern, as http.ServeMux.Handle does.
 func (m *Mux) Handle(pattern string, h http.Handler) {
 	m.patterns = append(m.patterns, pattern)
-	m.ServeMux.Handle(pattern, h)
+	m.ServeMux.Handle(pattern, matched(pattern, h))
+}
+
+// HandleFunc registers f for pattern, as Handle does.
+func (m *Mux) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(f))
+}
+
+// matched is h as registered for pattern: reached through routed, it
+// records the pattern for the access log and the metrics, and serves the
+// request on the real writer, not routed's probe.
+func matched(pattern string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := w.(*routeProbe); ok {
+			p.matched = true
+			setRoute(r.Context(), pattern)
+			w = p.w
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Server is the vault's HTTP handler.
@@ -95,7 +114,7 @@ func New(c Config) *Server {
 	h = recoverPanics(h, c.Logger, c.Facades)
 	h = LimitByAddr(c.AddrLimit, c.ClientAddr, RefuseInShape(c.Facades), h)
 	h = accessLog(h, c.Logger, m, mux.ServeMux)
-	return &Server{Handler: closeWhileDraining(requestID(h), draining), mux: mux, draining: draining}
+	return &Server{Handler: closeWhileDraining(h, draining), mux: mux, draining: draining}
 }
 
 // closeWhileDraining asks clients to close their connection after each
@@ -112,26 +131,41 @@ func closeWhileDraining(next http.Handler, draining *atomic.Bool) http.Handler {
 
 // routed serves through mux, but answers unknown routes (404) and wrong
 // methods (405) with a JSON body in the shape of the facade owning the path.
+// The mux matches each request once: it serves on a probe, which a
+// registered handler trades for the real writer (matched), and which
+// otherwise captures what the mux's own 404, 405 or redirect handler wrote.
 func routed(mux *http.ServeMux, facades []Facade) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := mux.Handler(r)
-		setRoute(r.Context(), pattern)
-		if pattern != "" {
-			mux.ServeHTTP(w, r)
+		probe := &routeProbe{w: w}
+		if r.RequestURI == "*" {
+			// ServeMux answers "*" itself with a bare 400; such a request
+			// has always had the routing error of an unknown path.
+			h, _ := mux.Handler(r)
+			h.ServeHTTP(probe, r)
+		} else {
+			mux.ServeHTTP(probe, r)
+		}
+		if probe.matched {
 			return
 		}
-		probe := &statusRecorder{header: http.Header{}}
-		h.ServeHTTP(probe, r)
 		status := probe.status
+		if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
+			setRoute(r.Context(), "")
+		} else {
+			// A redirect is rare: it keeps the pattern the mux names for it
+			// (the route the cleaned path matches), as it always had.
+			_, pattern := mux.Handler(r)
+			setRoute(r.Context(), pattern)
+		}
 		msg := "no such route"
 		if status == http.StatusMethodNotAllowed {
-			if allow := probe.header.Get("Allow"); allow != "" {
+			if allow := probe.Header().Get("Allow"); allow != "" {
 				w.Header().Set("Allow", allow)
 			}
 			msg = "method " + r.Method + " is not allowed on this route"
 		} else if status != http.StatusNotFound {
 			// A redirect the mux made to clean a path: pass it on as it is.
-			for k, v := range probe.header {
+			for k, v := range probe.Header() {
 				w.Header()[k] = v
 			}
 			w.WriteHeader(status)
@@ -151,20 +185,29 @@ func writerFor(facades []Facade, path string) func(http.ResponseWriter, *http.Re
 	return WriteNativeError
 }
 
-// statusRecorder captures what the mux's own 404/405 handlers would write.
-type statusRecorder struct {
-	header http.Header
-	status int
+// routeProbe is the writer routed serves the mux on: a registered handler
+// takes w from it (matched); the mux's own 404, 405 and redirect handlers
+// write into it, and routed then answers in the owning facade's shape.
+type routeProbe struct {
+	w       http.ResponseWriter
+	matched bool
+	header  http.Header
+	status  int
 }
 
-func (s *statusRecorder) Header() http.Header { return s.header }
-func (s *statusRecorder) Write(b []byte) (int, error) {
+func (s *routeProbe) Header() http.Header {
+	if s.header == nil {
+		s.header = http.Header{}
+	}
+	return s.header
+}
+func (s *routeProbe) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
 	return len(b), nil
 }
-func (s *statusRecorder) WriteHeader(code int) {
+func (s *routeProbe) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
 	}

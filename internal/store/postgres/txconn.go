@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,6 +35,9 @@ type txConn struct {
 	// failed is the error of a held write: the transaction is aborted on
 	// the server, every later statement and the commit return it.
 	failed error
+	// sends counts the batches sent, so that savepoint can tell whether
+	// its fn sent anything (pending's length cannot: held writes grow it).
+	sends int
 }
 
 // stmt is a statement waiting in pending. op names a held write (whose
@@ -108,6 +112,7 @@ func (t *txConn) sendBatch(ctx context.Context, queue func(*pgx.Batch)) (pgx.Bat
 	}
 	sent := t.pending
 	t.pending, t.begun = nil, true
+	t.sends++
 	queue(b)
 	br := t.conn.SendBatch(ctx, b)
 	if err := t.readPending(br, sent); err != nil {
@@ -124,7 +129,10 @@ func (t *txConn) readPending(br pgx.BatchResults, sent []stmt) error {
 	for _, p := range sent {
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
-			if p.op == "" {
+			if pgErr := (*pgconn.PgError)(nil); p.op == "" || !errors.As(err, &pgErr) {
+				// Not the server refusing the write (a broken connection,
+				// say): the outcome is unknown, and the error is returned
+				// as it is; the pool destroys the connection.
 				return err
 			}
 			t.failed = opErr(p.op, err)
@@ -187,25 +195,24 @@ func (t *txConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 // statement that succeeds costs one round trip, like any other. Only a
 // failure costs one more, the ROLLBACK TO SAVEPOINT.
 func (t *txConn) savepoint(ctx context.Context, fn func(q querier) error) error {
-	mark := len(t.pending)
+	mark, sends := len(t.pending), t.sends
 	t.pending = append(t.pending, stmt{sql: "savepoint sp"})
-	if err := fn(t); err != nil {
-		if len(t.pending) > mark { // fn sent nothing: nor does the savepoint
-			t.pending = t.pending[:mark]
+	err := fn(t)
+	if t.sends == sends { // fn sent nothing: nor does the savepoint
+		if err != nil {
+			t.pending = t.pending[:mark] // nor anything fn held
 			return err
 		}
+		t.pending = slices.Delete(t.pending, mark, mark+1) // keep what fn held
+		return nil
+	}
+	if err != nil {
 		if _, rerr := t.Exec(ctx, "rollback to savepoint sp"); rerr != nil {
 			return errors.Join(err, rerr)
 		}
-		t.pending = append(t.pending, stmt{sql: "release savepoint sp"})
-		return err
-	}
-	if len(t.pending) > mark {
-		t.pending = t.pending[:mark]
-		return nil
 	}
 	t.pending = append(t.pending, stmt{sql: "release savepoint sp"})
-	return nil
+	return err
 }
 
 // commit commits the transaction, if it ever began. A COMMIT of a

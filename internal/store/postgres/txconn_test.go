@@ -281,3 +281,40 @@ func TestCreateRecordsConflict(t *testing.T) {
 		t.Errorf("RecordByKey(reused) = %q, %v; want %s", r.ID, err, batch[0].ID)
 	}
 }
+
+// A write held inside a savepoint whose fn sent nothing is kept when fn
+// succeeds and dropped when it fails; only the SAVEPOINT itself is
+// dropped. (Before, a successful fn's held write was truncated away with
+// the SAVEPOINT, and Tx returned nil with the row not written.)
+func TestSavepointKeepsWhatItsFnHeld(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	if _, err := db.pool.Exec(ctx, `CREATE TABLE sp_probe (id text PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, fail := range []bool{false, true} {
+		id := map[bool]string{false: "kept", true: "dropped"}[fail]
+		tx := newTxConn(db.pool)
+		err := tx.savepoint(ctx, func(querier) error {
+			tx.hold("probe", `INSERT INTO sp_probe (id) VALUES ($1)`, []any{id})
+			if fail {
+				return errBoom
+			}
+			return nil
+		})
+		if fail != errors.Is(err, errBoom) {
+			t.Fatalf("savepoint(fail=%v) = %v", fail, err)
+		}
+		if err := tx.commit(ctx); err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+		tx.release()
+		var n int
+		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM sp_probe WHERE id = $1`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 1, true: 0}[fail]; n != want {
+			t.Errorf("fn failed=%v: %d rows of its held write, want %d", fail, n, want)
+		}
+	}
+}

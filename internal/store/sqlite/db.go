@@ -61,10 +61,13 @@ func (s *store) row(ctx context.Context, query string, args ...any) scanner {
 
 // Open opens (creating if needed) the database file at path and applies any
 // pending migrations. Several processes may open the same file at once; the
-// migrations run exactly once.
+// migrations run exactly once. It switches SQLite's commits in this process
+// to fdatasync (syncData).
 func Open(ctx context.Context, path string) (*DB, error) {
-	if path == "" || strings.ContainsRune(path, '?') {
-		return nil, errors.New("sqlite: open: path must be a file name without '?'")
+	// A "file:" name would be a URI to the driver but a plain file name to
+	// the point-read pool: two different databases.
+	if path == "" || strings.ContainsRune(path, '?') || strings.HasPrefix(path, "file:") {
+		return nil, errors.New("sqlite: open: path must be a file name without '?' and not a file: URI")
 	}
 	if err := prepareFiles(path); err != nil {
 		return nil, err

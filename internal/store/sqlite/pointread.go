@@ -84,7 +84,7 @@ func (p *readPool) get(ctx context.Context) (*readConn, error) {
 func (p *readPool) put(c *readConn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed || c.bad {
 		c.close()
 		<-p.slots
 		return
@@ -138,6 +138,17 @@ func (r *pointRow) Scan(dest ...any) error {
 	return c.queryRow(r.query, r.args, dest)
 }
 
+// broken reports whether a statement's result code rc leaves the
+// connection unfit for another read: anything but a busy or locked
+// database (I/O errors, corruption, out of memory) retires it.
+func broken(rc int32) bool {
+	switch rc & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return false
+	}
+	return true
+}
+
 // readConn is one SQLite connection and its prepared statements. It is not
 // safe for concurrent use.
 type readConn struct {
@@ -147,12 +158,17 @@ type readConn struct {
 	buf   uintptr            // scratch C memory: SQL text, text and blob arguments
 	nbuf  int
 	out   uintptr // C memory for one pointer, an out-parameter
+	// bad is set by a failure after which the connection is closed
+	// instead of going back to the pool.
+	bad bool
 }
 
 // openReadConn opens path read-write (the WAL index is shared memory that
 // readers write to) and query_only, without the connection mutex.
-func openReadConn(path string) (c *readConn, err error) {
-	c = &readConn{tls: libc.NewTLS(), stmts: make(map[string]uintptr)}
+func openReadConn(path string) (_ *readConn, err error) {
+	// c is not a named result: `return nil, err` must leave it for the
+	// deferred close.
+	c := &readConn{tls: libc.NewTLS(), stmts: make(map[string]uintptr)}
 	defer func() {
 		if err != nil {
 			c.close()
@@ -259,6 +275,7 @@ func (c *readConn) stmt(query string) (s uintptr, temporary bool, err error) {
 		flags = sqlite3.SQLITE_PREPARE_PERSISTENT
 	}
 	if rc := sqlite3.Xsqlite3_prepare_v3(c.tls, c.db, c.buf, int32(len(query)), flags, c.out, 0); rc != sqlite3.SQLITE_OK {
+		c.bad = c.bad || broken(rc)
 		return 0, false, c.err("prepare", rc)
 	}
 	s = *(*uintptr)(cmem(c.out))
@@ -281,7 +298,10 @@ func (c *readConn) queryRow(query string, args []any, dest []any) error {
 	if temporary {
 		defer sqlite3.Xsqlite3_finalize(c.tls, s)
 	}
-	// Resetting ends the read transaction the first step began.
+	// Resetting ends the read transaction the first step began; clearing
+	// the bindings drops the arguments (key hashes, ids) from SQLite's
+	// memory until the statement's next use.
+	defer sqlite3.Xsqlite3_clear_bindings(c.tls, s)
 	defer sqlite3.Xsqlite3_reset(c.tls, s)
 	if err := c.bind(s, args); err != nil {
 		return err
@@ -291,6 +311,7 @@ func (c *readConn) queryRow(query string, args []any, dest []any) error {
 	case sqlite3.SQLITE_DONE:
 		return sql.ErrNoRows
 	default:
+		c.bad = c.bad || broken(rc)
 		return c.err("query", rc)
 	}
 	if n := int(sqlite3.Xsqlite3_column_count(c.tls, s)); n != len(dest) {

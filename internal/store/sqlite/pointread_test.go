@@ -235,3 +235,37 @@ func TestPointReadCardWithRecord(t *testing.T) {
 		t.Fatalf("blobs alias: %q %q", r.Data, c.SealedPAN)
 	}
 }
+
+// A connection that cannot be opened is an error, not a panic, and gives
+// its slot back; a failed statement retires its connection instead of
+// pooling it; a file: URI is refused (the pool would open another file).
+func TestPointReadFailuresGiveSlotsBack(t *testing.T) {
+	ctx := t.Context()
+	p := newReadPool(filepath.Join(t.TempDir(), "missing", "p.db"), 1)
+	defer p.close()
+	for range 3 { // more failures than slots
+		var i int
+		if err := p.row(ctx, `SELECT 1`, nil).Scan(&i); err == nil {
+			t.Fatal("a read on a file that cannot be opened succeeded")
+		}
+	}
+	if n := len(p.slots); n != 0 {
+		t.Fatalf("%d slots still taken after failed opens", n)
+	}
+
+	db := openTest(t, filepath.Join(t.TempDir(), "p.db"))
+	var i int
+	if err := db.points.row(ctx, `SELECT no_such_column`, nil).Scan(&i); err == nil {
+		t.Fatal("a bad statement succeeded")
+	}
+	if n, idle := len(db.points.slots), len(db.points.idle); n != idle || n != 0 {
+		t.Fatalf("after a failed statement: %d slots taken, %d idle; want its connection closed", n, idle)
+	}
+	if err := db.points.row(ctx, `SELECT 7`, nil).Scan(&i); err != nil || i != 7 {
+		t.Fatalf("read after a retired connection: %d, %v", i, err)
+	}
+
+	if _, err := Open(ctx, "file:"+filepath.Join(t.TempDir(), "u.db")); err == nil {
+		t.Fatal("Open accepted a file: URI")
+	}
+}
