@@ -1,7 +1,6 @@
 package seal
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -17,11 +16,18 @@ type IndexKey struct {
 	// k is behind a pointer so that even an IndexKey nested in an
 	// unexported field of another struct prints as an address, not bytes.
 	k *[KeySize]byte
+	// macs are keyed HMAC states for k (macpool.go), made with it and
+	// dropped with it.
+	macs *macPool
 }
 
 // NewIndexKey returns a fresh random index key.
 func NewIndexKey() IndexKey {
-	return IndexKey{k: (*[KeySize]byte)(randomBytes(KeySize))}
+	return newIndexKey((*[KeySize]byte)(randomBytes(KeySize)))
+}
+
+func newIndexKey(k *[KeySize]byte) IndexKey {
+	return IndexKey{k: k, macs: newMACPool(k[:])}
 }
 
 // IndexKeyFromBytes returns the index key whose Bytes are b. It fails unless
@@ -34,7 +40,7 @@ func IndexKeyFromBytes(b []byte) (IndexKey, error) {
 	if k == [KeySize]byte{} {
 		return IndexKey{}, errors.New("seal: index key is all zeros")
 	}
-	return IndexKey{k: &k}, nil
+	return newIndexKey(&k), nil
 }
 
 // Bytes returns a copy of the key, for wrapping under the master key.
@@ -47,22 +53,32 @@ func (ik IndexKey) Bytes() []byte {
 // strings give equal fingerprints under one key, and different keys give
 // unrelated ones. Callers pass the normalized PAN, digits only.
 func (ik IndexKey) Fingerprint(normalizedPAN string) string {
-	return ik.mac([]byte("pan:" + normalizedPAN))
+	return ik.mac(panPrefix, normalizedPAN)
 }
+
+var panPrefix = []byte("pan:")
 
 // Sum returns a hex HMAC-SHA256 of value under ik, separated by domain: the
 // same value in different domains, or under different keys, gives unrelated
 // results, and no Sum ever equals a Fingerprint.
 func (ik IndexKey) Sum(domain, value string) string {
-	msg := appendLP([]byte("sum/v1:"), domain)
-	return ik.mac(append(msg, value...))
+	var pre [64]byte
+	return ik.mac(appendLP(append(pre[:0], "sum/v1:"...), domain), value)
 }
 
-func (ik IndexKey) mac(msg []byte) string {
+// mac returns hex(HMAC-SHA256(ik, prefix || value)), with a pooled keyed
+// state rather than a fresh HMAC per call.
+func (ik IndexKey) mac(prefix []byte, value string) string {
 	ik.mustBeSet()
-	m := hmac.New(sha256.New, ik.k[:])
-	m.Write(msg)
-	return hex.EncodeToString(m.Sum(nil))
+	s := ik.macs.get()
+	s.buf = append(append(s.buf, prefix...), value...)
+	s.h.Write(s.buf)
+	n := len(s.buf)
+	s.buf = s.h.Sum(s.buf) // the sum goes after the message, in the scratch buffer
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], s.buf[n:])
+	ik.macs.put(s)
+	return string(out[:])
 }
 
 func (ik IndexKey) mustBeSet() {

@@ -19,6 +19,9 @@ const (
 type derivedKeys struct {
 	integrity  []byte
 	checkpoint ed25519.PrivateKey
+	// macs are keyed HMAC states for integrity (macpool.go), made with
+	// these keys and dropped with them.
+	macs *macPool
 }
 
 // deriveKeys derives the integrity MAC key and the checkpoint signing key
@@ -33,7 +36,7 @@ func deriveKeys(master []byte) (derivedKeys, error) {
 	if err != nil {
 		return derivedKeys{}, err
 	}
-	return derivedKeys{integrity: mac, checkpoint: ed25519.NewKeyFromSeed(seed)}, nil
+	return derivedKeys{integrity: mac, checkpoint: ed25519.NewKeyFromSeed(seed), macs: newMACPool(mac)}, nil
 }
 
 // IntegrityMessage encodes parts, each length-prefixed, so that a sequence
@@ -57,7 +60,7 @@ const macTagLen = 4 + sha256.Size
 func (k *Keyring) MAC(domain string, msg []byte) []byte {
 	v, d := k.integ.currentKeys()
 	tag := binary.BigEndian.AppendUint32(make([]byte, 0, macTagLen), v)
-	return append(tag, integritySum(d.integrity, domain, msg)...)
+	return d.integritySum(tag, domain, msg)
 }
 
 // VerifyMAC reports, in constant time, whether tag is the MAC of msg for
@@ -70,24 +73,42 @@ func (k *Keyring) VerifyMAC(domain string, msg, tag []byte) bool {
 	}
 	d, ok := k.integ.keys(binary.BigEndian.Uint32(tag))
 	if ok {
-		return hmac.Equal(tag[4:], integritySum(d.integrity, domain, msg))
+		return d.integrityEqual(tag[4:], domain, msg)
 	}
 	// A version this keyring does not name: a tag made before master keys
 	// had derived IDs (version 1) under a key it still holds.
 	for _, d := range k.integ.all() {
-		if hmac.Equal(tag[4:], integritySum(d.integrity, domain, msg)) {
+		if d.integrityEqual(tag[4:], domain, msg) {
 			return true
 		}
 	}
 	return false
 }
 
-// integritySum is HMAC-SHA256 of the length-prefixed domain and msg.
-func integritySum(key []byte, domain string, msg []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write(appendLP(nil, domain))
-	m.Write(msg)
-	return m.Sum(nil)
+// integritySum appends to dst HMAC-SHA256 under d.integrity of the
+// length-prefixed domain and msg, with a pooled keyed state.
+func (d derivedKeys) integritySum(dst []byte, domain string, msg []byte) []byte {
+	s := d.macs.get()
+	s.buf = appendLP(s.buf, domain)
+	s.h.Write(s.buf)
+	s.h.Write(msg)
+	dst = s.h.Sum(dst)
+	d.macs.put(s)
+	return dst
+}
+
+// integrityEqual reports, in constant time, whether sum is integritySum of
+// domain and msg; the sum is computed in the pooled state's scratch buffer.
+func (d derivedKeys) integrityEqual(sum []byte, domain string, msg []byte) bool {
+	s := d.macs.get()
+	s.buf = appendLP(s.buf, domain)
+	s.h.Write(s.buf)
+	s.h.Write(msg)
+	n := len(s.buf)
+	s.buf = s.h.Sum(s.buf)
+	ok := hmac.Equal(sum, s.buf[n:])
+	d.macs.put(s)
+	return ok
 }
 
 // CheckpointSign signs msg with the Ed25519 key derived from the current

@@ -9,7 +9,6 @@ import (
 	"github.com/cardvault/cardvault/internal/connector"
 	"github.com/cardvault/cardvault/internal/forward"
 	"github.com/cardvault/cardvault/internal/server"
-	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/customers"
 )
 
@@ -27,12 +26,10 @@ const (
 // will.
 func (a *API) tokenize(r *http.Request, c caller, pm customers.PaymentMethod, psp pspRequest) (customers.PaymentMethod, error) {
 	ctx := r.Context()
-	rc, err := a.vault.RevealCard(ctx, c.Tenant, pm.Card.ID)
+	// The card and its held code in one store read; the code is zero when
+	// none is held, and the connector's template then says why.
+	rc, cvc, err := a.vault.RevealCardWithSecurityCode(ctx, c.Tenant, pm.Card.ID)
 	if err != nil {
-		return customers.PaymentMethod{}, err
-	}
-	cvc, err := a.vault.SecurityCode(ctx, c.Tenant, pm.Card.ID)
-	if err != nil && vault.CodeOf(err) != vault.CodeNotFound {
 		return customers.PaymentMethod{}, err
 	}
 	err = a.audit.Record(ctx, audit.Event{Tenant: c.Tenant, Actor: c.KeyID, Action: "connector.tokenize",

@@ -150,6 +150,9 @@ func TestConnectorRoundTrip(t *testing.T) {
 	for _, en := range entries {
 		if en.Action == "connector.tokenize" && en.Targets[0] == id && en.Detail["connector"] == "loop" {
 			audited++
+			if en.Detail["security_code"] != "true" {
+				t.Errorf("the tokenization's audit event does not say a security code went: %v", en.Detail)
+			}
 		}
 	}
 	if audited != 2 {
@@ -215,6 +218,20 @@ func TestTokenizationWithoutSecurityCodeSaysWhy(t *testing.T) {
 	}
 	if form, _ := p.last(); form != nil {
 		t.Errorf("the provider was called: %v", form)
+	}
+	// The card was read and the attempt audited, saying no code was held.
+	entries, err := e.Audit.List(context.Background(), vault.DefaultTenant, vault.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audited []map[string]string
+	for _, en := range entries {
+		if en.Action == "connector.tokenize" && en.Targets[0] == pm["id"] {
+			audited = append(audited, en.Detail)
+		}
+	}
+	if len(audited) != 1 || audited[0]["security_code"] != "false" {
+		t.Errorf("audited %v, want one tokenization without a security code", audited)
 	}
 }
 

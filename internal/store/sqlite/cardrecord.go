@@ -14,6 +14,8 @@ var _ vault.CardRecordReader = (*store)(nil)
 // statement (one read transaction, one WAL read lock): the card by its
 // primary key, the record by (kind, id) through the left join, so a card
 // without a live record still comes back, with NULL record columns.
+// Outside a transaction it runs on the point-read pool (pointread.go), like
+// GetCard and GetRecord: one prepared statement, its row copied once.
 const cardWithRecordQuery = `SELECT c.tenant, c.id, c.fingerprint, c.bin, c.last4, c.scheme, c.exp_month, c.exp_year,
 	c.reference, c.metadata, c.sealed_pan, c.sealed_holder, c.sealed_extra,
 	c.created_at, c.updated_at, c.expires_at, c.integrity,
@@ -24,10 +26,11 @@ const cardWithRecordQuery = `SELECT c.tenant, c.id, c.fingerprint, c.bin, c.last
 
 // CardWithRecord returns the tenant's live card id, or ErrNotFound, and the
 // live record of kind whose id is the card's id in the card's tenant, when
-// there is one (vault.CardRecordReader).
+// there is one (vault.CardRecordReader). Inside a transaction it reads
+// through the transaction, and sees its writes.
 func (s *store) CardWithRecord(ctx context.Context, tenant, id, kind string, now time.Time) (vault.Card, vault.Record, bool, error) {
 	at := micros(now)
-	c, r, found, err := scanCardWithRecord(s.r.QueryRowContext(ctx, cardWithRecordQuery, kind, at, tenant, id, at), kind)
+	c, r, found, err := scanCardWithRecord(s.row(ctx, cardWithRecordQuery, kind, at, tenant, id, at), kind)
 	if err != nil {
 		return vault.Card{}, vault.Record{}, false, opErr("card with record", err)
 	}

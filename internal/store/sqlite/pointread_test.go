@@ -184,6 +184,58 @@ func TestPointReadAfterClose(t *testing.T) {
 	}
 }
 
+// CardWithRecord outside a transaction runs on the point-read pool: a card
+// that holds no record comes back alone, its record's columns NULL (found
+// false, a zero record), and one that holds one comes back with it; the
+// statement is then prepared on the pool's connection.
+func TestPointReadCardWithRecord(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t, filepath.Join(t.TempDir(), "p.db"))
+	now := time.UnixMicro(time.Now().UnixMicro())
+	card := vault.Card{Tenant: "t", ID: "card_1", Fingerprint: "fp", BIN: "411111", Last4: "1111", Scheme: "visa",
+		ExpMonth: 12, ExpYear: 2030, SealedPAN: []byte("pan"), SealedHolder: []byte("holder"), Integrity: []byte("tag"),
+		CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateCard(ctx, card); err != nil {
+		t.Fatal(err)
+	}
+
+	c, r, found, err := db.CardWithRecord(ctx, "t", card.ID, "hold", now)
+	if err != nil || found || c.ID != card.ID || string(c.SealedPAN) != "pan" || string(c.Integrity) != "tag" {
+		t.Fatalf("card without record: %+v, found %v, %v", c, found, err)
+	}
+	if r.Tenant != "" || r.ID != "" || r.Data != nil || r.Version != 0 || !r.CreatedAt.IsZero() || !r.ExpiresAt.IsZero() {
+		t.Fatalf("card without record: record %+v", r)
+	}
+	conn, err := db.points.get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepared := conn.stmts[cardWithRecordQuery] != 0
+	db.points.put(conn)
+	if !prepared {
+		t.Error("CardWithRecord did not run on the point-read pool")
+	}
+
+	hold := vault.Record{Tenant: "t", Kind: "hold", ID: card.ID, Key: "k", Parent: card.ID, Data: []byte("code"),
+		Version: 3, CreatedAt: now, UpdatedAt: now.Add(time.Second), ExpiresAt: now.Add(time.Hour)}
+	if err := db.CreateRecord(ctx, hold); err != nil {
+		t.Fatal(err)
+	}
+	c, r, found, err = db.CardWithRecord(ctx, "t", card.ID, "hold", now)
+	if err != nil || !found || c.ID != card.ID || string(c.SealedHolder) != "holder" {
+		t.Fatalf("card with record: %+v, found %v, %v", c, found, err)
+	}
+	if r.Tenant != "t" || r.Kind != "hold" || r.ID != card.ID || r.Key != "k" || r.Parent != card.ID || string(r.Data) != "code" ||
+		r.Version != 3 || !r.CreatedAt.Equal(hold.CreatedAt) || !r.UpdatedAt.Equal(hold.UpdatedAt) || !r.ExpiresAt.Equal(hold.ExpiresAt) {
+		t.Fatalf("card with record: record %+v", r)
+	}
+	// The row's blobs share one allocation: growing one leaves the others be.
+	_ = append(c.Integrity, "xxxxxxxx"...)
+	if string(r.Data) != "code" || string(c.SealedPAN) != "pan" {
+		t.Fatalf("blobs alias: %q %q", r.Data, c.SealedPAN)
+	}
+}
+
 // A connection that cannot be opened is an error, not a panic, and gives
 // its slot back; a failed statement retires its connection instead of
 // pooling it; a file: URI is refused (the pool would open another file).
