@@ -38,30 +38,16 @@ func (s *store) CardWithRecord(ctx context.Context, tenant, id, kind string, now
 // card's tenant, kind and the card's id.
 func scanCardWithRecord(sc scanner, kind string) (vault.Card, vault.Record, bool, error) {
 	var (
-		c                  vault.Card
-		created, updated   time.Time
-		expires            *time.Time
 		r                  vault.Record
 		rKey, rParent      *string
 		rVersion           *int64
 		rCreated, rUpdated *time.Time
 		rExpires           *time.Time
 	)
-	err := sc.Scan(&c.Tenant, &c.ID, &c.Fingerprint, &c.BIN, &c.Last4, &c.Scheme,
-		&c.ExpMonth, &c.ExpYear, &c.Reference, &c.Metadata,
-		&c.SealedPAN, &c.SealedHolder, &c.SealedExtra, &created, &updated, &expires, &c.Integrity,
-		&rKey, &rParent, &r.Data, &rVersion, &rCreated, &rUpdated, &rExpires)
+	c, err := scanCardAnd(sc, &rKey, &rParent, &r.Data, &rVersion, &rCreated, &rUpdated, &rExpires)
 	if err != nil {
 		return vault.Card{}, vault.Record{}, false, err
 	}
-	c.Metadata = unblob(c.Metadata)
-	c.SealedPAN = unblob(c.SealedPAN)
-	c.SealedHolder = unblob(c.SealedHolder)
-	c.SealedExtra = unblob(c.SealedExtra)
-	c.Integrity = unblob(c.Integrity)
-	c.CreatedAt = fromTS(created)
-	c.UpdatedAt = fromTS(updated)
-	c.ExpiresAt = fromNullTS(expires)
 	if rParent == nil || rVersion == nil || rCreated == nil || rUpdated == nil {
 		return c, vault.Record{}, false, nil // NOT NULL in every row: NULL means the join found none
 	}

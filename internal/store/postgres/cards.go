@@ -13,15 +13,19 @@ const cardColumns = `tenant, id, fingerprint, bin, last4, scheme, exp_month, exp
 	created_at, updated_at, expires_at, integrity`
 
 // scanCard reads one row of cardColumns.
-func scanCard(sc scanner) (vault.Card, error) {
+func scanCard(sc scanner) (vault.Card, error) { return scanCardAnd(sc) }
+
+// scanCardAnd reads a row that starts with cardColumns, and into more the
+// columns that follow them (a joined row's).
+func scanCardAnd(sc scanner, more ...any) (vault.Card, error) {
 	var (
 		c                vault.Card
 		created, updated time.Time
 		expires          *time.Time
 	)
-	err := sc.Scan(&c.Tenant, &c.ID, &c.Fingerprint, &c.BIN, &c.Last4, &c.Scheme,
+	err := sc.Scan(append([]any{&c.Tenant, &c.ID, &c.Fingerprint, &c.BIN, &c.Last4, &c.Scheme,
 		&c.ExpMonth, &c.ExpYear, &c.Reference, &c.Metadata,
-		&c.SealedPAN, &c.SealedHolder, &c.SealedExtra, &created, &updated, &expires, &c.Integrity)
+		&c.SealedPAN, &c.SealedHolder, &c.SealedExtra, &created, &updated, &expires, &c.Integrity}, more...)...)
 	if err != nil {
 		return vault.Card{}, err
 	}

@@ -43,30 +43,16 @@ func (s *store) CardWithRecord(ctx context.Context, tenant, id, kind string, now
 // card's tenant, kind and the card's id.
 func scanCardWithRecord(sc scanner, kind string) (vault.Card, vault.Record, bool, error) {
 	var (
-		c                  vault.Card
-		created, updated   int64
-		expires            sql.NullInt64
 		r                  vault.Record
 		rKey, rParent      sql.NullString
 		rVersion           sql.NullInt64
 		rCreated, rUpdated sql.NullInt64
 		rExpires           sql.NullInt64
 	)
-	err := sc.Scan(&c.Tenant, &c.ID, &c.Fingerprint, &c.BIN, &c.Last4, &c.Scheme,
-		&c.ExpMonth, &c.ExpYear, &c.Reference, &c.Metadata,
-		&c.SealedPAN, &c.SealedHolder, &c.SealedExtra, &created, &updated, &expires, &c.Integrity,
-		&rKey, &rParent, &r.Data, &rVersion, &rCreated, &rUpdated, &rExpires)
+	c, err := scanCardAnd(sc, &rKey, &rParent, &r.Data, &rVersion, &rCreated, &rUpdated, &rExpires)
 	if err != nil {
 		return vault.Card{}, vault.Record{}, false, err
 	}
-	c.Metadata = unblob(c.Metadata)
-	c.SealedPAN = unblob(c.SealedPAN)
-	c.SealedHolder = unblob(c.SealedHolder)
-	c.SealedExtra = unblob(c.SealedExtra)
-	c.Integrity = unblob(c.Integrity)
-	c.CreatedAt = fromMicros(created)
-	c.UpdatedAt = fromMicros(updated)
-	c.ExpiresAt = fromNullMicros(expires)
 	if !rVersion.Valid { // NOT NULL in every row: NULL means the join found none
 		return c, vault.Record{}, false, nil
 	}
