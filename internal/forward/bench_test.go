@@ -141,19 +141,27 @@ func benchUpstream(b *testing.B) (url string, closed *atomic.Int64) {
 	return up.URL + "/payments", closed
 }
 
-// BenchmarkRelayDo measures one Relay.Do of a rendered body to a loopback
-// provider over a kept-alive connection: the relay's own cost and
-// allocations.
-func BenchmarkRelayDo(b *testing.B) {
-	url, _ := benchUpstream(b)
+// benchRelay returns a relay allowed to reach a loopback provider (closed
+// when the benchmark ends), a request of benchBody to it, and the count of
+// provider connections closed.
+func benchRelay(b *testing.B) (*forward.Relay, forward.Request, *atomic.Int64) {
+	url, closed := benchUpstream(b)
 	allow, err := forward.ParseAllowlist("http://" + strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/payments"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	relay := forward.NewRelay(allow, forward.Options{})
-	defer relay.Close()
+	b.Cleanup(relay.Close)
 	req := forward.Request{URL: url, Own: http.Header{"Content-Type": {"application/json"}, "Idempotency-Key": {"bench"}},
 		Body: []byte(benchBody)}
+	return relay, req, closed
+}
+
+// BenchmarkRelayDo measures one Relay.Do of a rendered body to a loopback
+// provider over a kept-alive connection: the relay's own cost and
+// allocations.
+func BenchmarkRelayDo(b *testing.B) {
+	relay, req, _ := benchRelay(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := relay.Do(b.Context(), req); err != nil {
@@ -168,15 +176,7 @@ func BenchmarkRelayDo(b *testing.B) {
 // connection the load needs, more when it closes connections it cannot keep
 // idle (and must dial again for the next burst: connection churn).
 func BenchmarkRelayDoParallel(b *testing.B) {
-	url, closed := benchUpstream(b)
-	allow, err := forward.ParseAllowlist("http://" + strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/payments"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	relay := forward.NewRelay(allow, forward.Options{})
-	defer relay.Close()
-	req := forward.Request{URL: url, Own: http.Header{"Content-Type": {"application/json"}, "Idempotency-Key": {"bench"}},
-		Body: []byte(benchBody)}
+	relay, req, closed := benchRelay(b)
 	b.SetParallelism(64 / runtime.GOMAXPROCS(0))
 	b.ReportAllocs()
 	start := closed.Load()
