@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // IndexKey is a tenant's 256-bit blind-index key. Its HMACs let the vault
@@ -71,6 +72,9 @@ func (ik IndexKey) Sum(domain, value string) string {
 func (ik IndexKey) mac(prefix []byte, value string) string {
 	ik.mustBeSet()
 	s := ik.macs.get()
+	// Grown once, before the message is written, so that no reallocation
+	// drops a copy of it uncleared.
+	s.buf = slices.Grow(s.buf, len(prefix)+len(value)+sha256.Size)
 	s.buf = append(append(s.buf, prefix...), value...)
 	s.h.Write(s.buf)
 	n := len(s.buf)

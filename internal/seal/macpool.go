@@ -1,6 +1,7 @@
 package seal
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"hash"
@@ -30,9 +31,10 @@ type macState struct {
 // (a long audit entry) is dropped rather than held.
 const maxPooledBuf = 4 << 10
 
-// newMACPool returns a pool of HMAC-SHA256 states under key. key is not
-// copied: it must stay unchanged while the pool is in use.
+// newMACPool returns a pool of HMAC-SHA256 states under a copy of key, so
+// that a later change to the caller's slice cannot key new states otherwise.
 func newMACPool(key []byte) *macPool {
+	key = bytes.Clone(key)
 	mp := &macPool{}
 	mp.p.New = func() any {
 		h := hmac.New(sha256.New, key)
