@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,5 +42,24 @@ func TestPrintPagesReadsEveryPage(t *testing.T) {
 	}
 	if len(afters) != 3 || afters[0] != "" || afters[1] != ids[listPageSize-1] || afters[2] != ids[2*listPageSize-1] {
 		t.Fatalf("pages asked after %q", afters)
+	}
+}
+
+// TestParseOwnFlagsDashArgument checks that an argument after "--" is
+// positional even when it begins with a dash, as a JWT key's thumbprint
+// can, and that the store flags before it still go to the store.
+func TestParseOwnFlagsDashArgument(t *testing.T) {
+	fs := flag.NewFlagSet("keys delete-jwt", flag.ContinueOnError)
+	tenant := fs.String("tenant", "", "")
+	store, err := parseOwnFlags(fs, []string{"--db", "v.db", "--tenant", "acme", "--", "-5uuJmgGq"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(store, " ") != "--db v.db" || *tenant != "acme" || fs.NArg() != 1 || fs.Arg(0) != "-5uuJmgGq" {
+		t.Fatalf("store args %q, tenant %q, positional %q", store, *tenant, fs.Args())
+	}
+	fs = flag.NewFlagSet("keys delete-jwt", flag.ContinueOnError)
+	if _, err := parseOwnFlags(fs, []string{"kid-1", "-x"}); err != nil || fs.NArg() != 1 || fs.Arg(0) != "kid-1" {
+		t.Fatalf("a plain positional: %v, %q", err, fs.Args())
 	}
 }

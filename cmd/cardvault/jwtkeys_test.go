@@ -90,7 +90,7 @@ func TestJWTKeyCommands(t *testing.T) {
 	if got := get(); got != http.StatusOK {
 		t.Fatalf("GET /payment-methods with a token of the created key: %d", got)
 	}
-	if err := run(ctx, []string{"keys", "delete-jwt", kid[1]}, env, io.Discard, io.Discard); err != nil {
+	if err := run(ctx, []string{"keys", "delete-jwt", "--", kid[1]}, env, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if got := get(); got != http.StatusUnauthorized {

@@ -126,10 +126,18 @@ func rotateData(ctx context.Context, svc *vault.Service, tenant string, settle t
 
 // splitArgs separates a subcommand's own flags (those fs defines, and
 // positional arguments) from the serve flags that say where the store is.
+// Everything after "--" is positional, so an argument that begins with a
+// dash (a JWT key's thumbprint can) is passed as "-- ARG"; ownArgs puts
+// its positional arguments after a "--" of its own, so that fs.Parse
+// never reads one of them as a flag.
 func splitArgs(fs *flag.FlagSet, args []string) (storeArgs, ownArgs []string) {
 	var positional []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
 		n := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
 		switch {
 		case strings.HasPrefix(a, "-") && fs.Lookup(n) == nil:
@@ -148,7 +156,10 @@ func splitArgs(fs *flag.FlagSet, args []string) (storeArgs, ownArgs []string) {
 			positional = append(positional, a)
 		}
 	}
-	return storeArgs, append(ownArgs, positional...)
+	if len(positional) == 0 {
+		return storeArgs, ownArgs
+	}
+	return storeArgs, append(append(ownArgs, "--"), positional...)
 }
 
 func isBoolFlag(fs *flag.FlagSet, name string) bool {
