@@ -278,7 +278,7 @@ func (l *Log) commitTaking(take func() ([]*waiter, []string)) ([]string, error) 
 		more = more[:0]
 		err := l.store.Tx(ctx, func(tx vault.Store) error {
 			takeOnce()
-			b := &txBatch{tx: tx, heads: map[string]*chainHead{}}
+			b := &txBatch{tx: tx, held: vault.AtCommit(tx), heads: map[string]*chainHead{}}
 			i := 0
 			for _, t := range order {
 				if slices.Contains(tenants, t) {
@@ -308,7 +308,11 @@ func (l *Log) commitTaking(take func() ([]*waiter, []string)) ([]string, error) 
 // txBatch is what one batch's transaction keeps between appends: the heads
 // it moved and, once needed, the registry.
 type txBatch struct {
-	tx      vault.Store
+	tx vault.Store
+	// held is tx's AtCommit view (vault.CommitHolder; tx itself on a store
+	// without one): the batch's entries, head moves and pending deletions
+	// go out with its COMMIT, each checked by the server (heldwrites.go).
+	held    vault.Store
 	heads   map[string]*chainHead
 	entries []vault.Record // written together by saveHeads
 	reg     *registry      // nil until a new or unanchored chain needs it
@@ -351,13 +355,14 @@ func (l *Log) append(ctx context.Context, b *txBatch, p prepared, e Entry) error
 	return nil
 }
 
-// saveHeads writes the batch's entries (in one round trip where the store
-// can: vault.CreateRecords; an entry another node wrote first is
-// ErrConflict, and the batch is retried), moves every touched head, with a
-// version check so that concurrent writers on other nodes cannot fork a
-// chain, and saves the registry when a tenant joined it.
+// saveHeads writes the batch's entries (held for the COMMIT, heldwrites.go,
+// or in one round trip where the store batches; an entry another node
+// wrote first is ErrConflict, and the batch is retried), moves every
+// touched head, with a version check so that concurrent writers on other
+// nodes cannot fork a chain, and saves the registry when a tenant joined
+// it.
 func (l *Log) saveHeads(ctx context.Context, b *txBatch) error {
-	if err := vault.CreateRecords(ctx, b.tx, b.entries); err != nil {
+	if err := vault.CreateRecords(ctx, b.held, b.entries); err != nil {
 		return err
 	}
 	for _, tenant := range slices.Sorted(maps.Keys(b.heads)) {
@@ -367,7 +372,7 @@ func (l *Log) saveHeads(ctx context.Context, b *txBatch) error {
 		if hr.Data, err = json.Marshal(l.sealHead(tenant, ch.h)); err != nil {
 			return err
 		}
-		if err := saveHead(ctx, b.tx, hr); err != nil {
+		if err := saveHead(ctx, b.held, hr); err != nil {
 			return err
 		}
 	}

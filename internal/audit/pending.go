@@ -192,13 +192,14 @@ func (l *Log) linkPending(ctx context.Context, b *txBatch, tenant string) (bool,
 }
 
 // deleteLinked deletes the pending records a batch linked, in one
-// statement where the store can. One already gone was linked by another
-// node meanwhile: the batch is retried.
+// statement where the store can (held for the COMMIT on PostgreSQL, which
+// then fails the batch itself when one is gone: heldwrites.go). One
+// already gone was linked by another node meanwhile: the batch is retried.
 func (l *Log) deleteLinked(ctx context.Context, b *txBatch, tenant string, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	n, err := vault.DeleteRecordIDs(ctx, b.tx, tenant, vault.KindAuditPending, ids)
+	n, err := vault.DeleteRecordIDs(ctx, b.held, tenant, vault.KindAuditPending, ids)
 	if err != nil {
 		return err
 	}

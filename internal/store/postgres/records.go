@@ -97,7 +97,15 @@ func (s *store) RecordByKey(ctx context.Context, tenant, kind, key string, now t
 // UpdatedAt to now, bumps the version and returns the stored result.
 // ErrNotFound if absent; ErrConflict if the version moved on or the new key
 // is held by another live record (an expired holder is deleted).
+//
+// In the AtCommit view an update of a record without a Key is held and
+// checked on the server (held.go): it returns the record as it will be
+// stored, and the transaction fails with ErrConflict when the record is
+// not there at that version.
 func (s *store) UpdateRecord(ctx context.Context, r vault.Record, now time.Time) (vault.Record, error) {
+	if s.hold && r.Key == "" {
+		return s.holdUpdate(r, now), nil
+	}
 	out, err := s.updateRecord(ctx, r, now)
 	if isUnique(err) {
 		tag, derr := s.q.Exec(ctx, `DELETE FROM records

@@ -20,9 +20,18 @@ var errBatchConflict = errors.New("postgres: a record of the batch is taken")
 // INSERT goes out in one pipelined round trip instead of one round trip
 // each. Otherwise what the batch wrote is rolled back (a savepoint) and the
 // records are created one by one, which gives CreateRecord's answers
-// exactly, expired holders included.
+// exactly, expired holders included. In the AtCommit view each record is
+// created as CreateRecord there would (one without a Key is held).
 func (s *store) CreateRecords(ctx context.Context, records []vault.Record) error {
 	if len(records) == 0 {
+		return nil
+	}
+	if s.hold {
+		for _, r := range records {
+			if err := s.CreateRecord(ctx, r); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	return s.inTx(ctx, func(ts *store) error {

@@ -47,6 +47,9 @@ type stmt struct {
 	sql  string
 	args []any
 	op   string
+	// checked: a held write whose count the server checks (held.go); its
+	// check failing is ErrConflict.
+	checked bool
 }
 
 // newTxConn starts a transaction on a connection of pool; the connection
@@ -77,6 +80,13 @@ func (t *txConn) acquire(ctx context.Context) error {
 // statement or the commit returns it (named op) after rolling back.
 func (t *txConn) hold(op, sql string, args []any) {
 	t.pending = append(t.pending, stmt{sql: sql, args: args, op: op})
+}
+
+// holdChecked is hold for a write whose SQL raises staleCheck when it
+// matched other than the rows expected (held.go); that error is reported
+// as op's ErrConflict.
+func (t *txConn) holdChecked(op, sql string, args []any) {
+	t.pending = append(t.pending, stmt{sql: sql, args: args, op: op, checked: true})
 }
 
 // holding reports whether a held write waits in pending.
@@ -136,6 +146,9 @@ func (t *txConn) readPending(br pgx.BatchResults, sent []stmt) error {
 				return err
 			}
 			t.failed = opErr(p.op, err)
+			if p.checked && isStaleCheck(err) {
+				t.failed = conflict(p.op)
+			}
 			return t.failed
 		}
 	}
