@@ -12,6 +12,13 @@ type CommitHolder interface {
 	// error (ErrConflict): the transaction is rolled back and none of its
 	// writes is kept. Use it only for rows whose conflict the transaction
 	// does not handle, such as rows with new random ids.
+	//
+	// A holder may hold two checked writes too, whose count the server
+	// checks instead of answering it (the audit log's batch): UpdateRecord
+	// of a record without a Key returns the record as it will be stored,
+	// and DeleteRecordIDs reports every distinct id deleted; when the
+	// record is not there at that version, or an id is already gone, the
+	// transaction fails with ErrConflict as above.
 	AtCommit() Store
 }
 
