@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -47,4 +48,31 @@ func (rt *RecordType[T]) GetLocked(ctx context.Context, s *Service, tenant, id s
 		return Stored[T]{}, err
 	}
 	return rt.decodeOf(ctx, s, tenant, r)
+}
+
+// Check reports that the tenant's live record id is there and opens under
+// its binding, as a read by Get would (a row forged, moved or re-keyed in
+// the store is an error, not a record), without decoding its value, and
+// returns its clear lookup key, which the binding covers. It is for a
+// transaction that needs only to know that the record still exists and
+// whose it is; with lock it reads as GetLocked does. Another tenant's
+// record is ErrNotFound.
+func (rt *RecordType[T]) Check(ctx context.Context, s *Service, tenant, id string, lock bool) (string, error) {
+	var r Record
+	var err error
+	if lock {
+		r, err = LockRecord(ctx, s.store, rt.kind, id, s.Now())
+	} else {
+		r, err = s.store.GetRecord(ctx, rt.kind, id, s.Now())
+	}
+	if err != nil {
+		return "", err
+	}
+	if r.Tenant != tenant {
+		return "", fmt.Errorf("%s record of another tenant: %w", rt.kind, ErrNotFound)
+	}
+	if _, err := rt.open(ctx, s, r); err != nil {
+		return "", err
+	}
+	return r.Key, nil
 }

@@ -149,22 +149,19 @@ func (p *Service) loadUser(ctx context.Context, q *vault.Service, tenant, user s
 
 // liveUser checks, inside tx, that the user key u was loaded as is still
 // stored under its name: unknown user (not_found) when its record is gone
-// or names another user. The record is opened as every read opens it, so a
-// row forged or moved in the store fails. With lock it is read with a
-// shared lock (GetLocked) that keeps DeleteUserKey waiting until tx ends.
+// or names another user. The record is opened as every read opens it (a
+// row forged or moved in the store fails), but not decoded: only its
+// existence and its name, the bound lookup key, are needed. With lock it is
+// read with a shared lock that keeps DeleteUserKey waiting until tx ends.
 func (p *Service) liveUser(ctx context.Context, tx *vault.Service, tenant string, u pvUser, lock bool) error {
-	get := userRecords.Get
-	if lock {
-		get = userRecords.GetLocked
-	}
-	rec, err := get(ctx, tx, tenant, u.rec.ID)
+	name, err := userRecords.Check(ctx, tx, tenant, u.rec.ID, lock)
 	if errors.Is(err, vault.ErrNotFound) {
 		return errPVUnknownUser
 	}
 	if err != nil {
 		return err
 	}
-	if rec.Value.Name != u.name() {
+	if name != u.name() {
 		return errPVUnknownUser
 	}
 	return nil
