@@ -93,15 +93,17 @@ func (p *Service) Capture(ctx context.Context, id, secret string, in Posted) (Ca
 	if reference == "" {
 		reference = rec.ID
 	}
-	// The user key's record is not opened for its public key: the entry
-	// needs only the user's name and record id, which the endpoint holds.
-	// The transaction still holds the endpoint and reads the user record
-	// (captureHeld).
+	// The user key's record is not decoded: the entry needs only the
+	// user's name and record id, which the endpoint holds; captureUser
+	// checks that the record is there.
 	u := pvUser{rec: vault.Stored[pvUserData]{Tenant: rec.Tenant, ID: d.UserID}, data: pvUserData{Name: d.User}}
+	if err := p.captureUser(ctx, rec, u); err != nil {
+		return Capture{}, EntryRef{}, err
+	}
 	e := pvNewEntry{user: u, reference: reference, data: data, numbered: numbered,
 		replace: true, by: rec.ID,
 		key:  func(string) (pvEntryKey, *seal.Sealer, error) { return key, sealer, nil },
-		inTx: func(tx *vault.Service) error { return p.captureHeld(ctx, tx, rec, d, u) }}
+		inTx: func(tx *vault.Service) error { return p.captureHeld(ctx, tx, rec, d) }}
 	ref, err := p.writeEntry(ctx, rec.Tenant, e, num)
 	return view, ref, err
 }
@@ -111,25 +113,30 @@ func (p *Service) Capture(ctx context.Context, id, secret string, in Posted) (Ca
 var captureChecked func()
 
 // captureHeld, in the transaction that stores a capture, checks that the
-// endpoint is still there and holds it until the commit (countCapture),
-// then that its user key is still there: a writer to the store who deletes
-// only the user key's record does not get entries stored for a user who no
-// longer exists. Either gone is not_found, as for an endpoint that was
-// never there.
-func (p *Service) captureHeld(ctx context.Context, tx *vault.Service, ep vault.Stored[pvCaptureData], d pvCaptureData, u pvUser) error {
+// endpoint is still there and holds it until the commit (countCapture).
+func (p *Service) captureHeld(ctx context.Context, tx *vault.Service, ep vault.Stored[pvCaptureData], d pvCaptureData) error {
 	if err := p.countCapture(ctx, tx, ep, d); err != nil {
 		return err
 	}
 	if captureLocked != nil {
 		captureLocked()
 	}
-	if err := p.liveUser(ctx, tx, ep.Tenant, u, false); err != nil {
-		if vault.CodeOf(err) == vault.CodeNotFound {
-			return errPVNoCapture
-		}
-		return err
-	}
 	return nil
+}
+
+// captureUser checks that the user key of endpoint ep is still there (not
+// found: as for an endpoint that was never there), so that a writer to the
+// store who deletes only the user key's record does not get entries stored
+// for a user who no longer exists. It runs before the writing transaction,
+// not in it: on SQLite that transaction's body runs in the serial commit
+// section, and DeleteUserKey, which deletes the endpoints first, is kept
+// from overtaking the post by the endpoint that transaction holds.
+func (p *Service) captureUser(ctx context.Context, ep vault.Stored[pvCaptureData], u pvUser) error {
+	err := p.liveUser(ctx, p.s, ep.Tenant, u, false)
+	if vault.CodeOf(err) == vault.CodeNotFound {
+		return errPVNoCapture
+	}
+	return err
 }
 
 // captureLocked, when set (by tests only), runs in the transaction that
