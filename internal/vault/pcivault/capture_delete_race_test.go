@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,12 @@ type pvRaceStore struct {
 // set, on PostgreSQL, whose connections carry an application name of their
 // own so that waitLocked sees only this test's transactions.
 func pvRaceStores(t *testing.T, fn func(t *testing.T, rs pvRaceStore)) {
+	pvRaceStoresWith(t, pcivault.Options{}, fn)
+}
+
+// pvRaceStoresWith is pvRaceStores with the PCI Vault options o (KDF aside).
+func pvRaceStoresWith(t *testing.T, o pcivault.Options, fn func(t *testing.T, rs pvRaceStore)) {
+	o.KDF = seal.TestKDFParams
 	ctx := context.Background()
 	run := func(t *testing.T, st vault.Store, wait func(*testing.T, <-chan struct{}) bool) {
 		keyring, err := seal.NewKeyring(1, map[uint32][]byte{1: seal.GenerateKey()})
@@ -49,7 +56,7 @@ func pvRaceStores(t *testing.T, fn func(t *testing.T, rs pvRaceStore)) {
 		if err := svc.Init(ctx); err != nil {
 			t.Fatal(err)
 		}
-		fn(t, pvRaceStore{p: pcivault.New(svc, pcivault.Options{KDF: seal.TestKDFParams}), svc: svc, waitLocked: wait})
+		fn(t, pvRaceStore{p: pcivault.New(svc, o), svc: svc, waitLocked: wait})
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "v.db"))
@@ -139,7 +146,8 @@ func pvEntryCount(t *testing.T, p *pcivault.Service) int {
 // PostgreSQL it is caught waiting; without the capture's lock it would run
 // through and be acknowledged before the capture's entry lands), and a
 // user key's deletion then sweeps the captured entry: no entry outlives its
-// user key.
+// user key. With a bound on captures the count's update holds the endpoint
+// instead of the shared lock.
 func TestPCIVaultDeleteWaitsForCaptureInFlight(t *testing.T) {
 	ctx := context.Background()
 	tenant := vault.DefaultTenant
@@ -152,48 +160,58 @@ func TestPCIVaultDeleteWaitsForCaptureInFlight(t *testing.T) {
 		{"user key", func(p *pcivault.Service) (int, error) { return p.DeleteUserKey(ctx, tenant, "u", false) }, 0, 1},
 		{"endpoint", func(p *pcivault.Service) (int, error) { return 0, p.DeleteCapture(ctx, tenant, "ep") }, 1, 0},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			pvRaceStores(t, func(t *testing.T, rs pvRaceStore) {
-				c := pvRaceSetup(t, rs.p)
-				done := make(chan struct{})
-				var deleted int
-				var derr error
-				waited := false
-				once := false
-				pcivault.OnCaptureLocked(t, func() {
-					if once {
-						return
-					}
-					once = true
-					go func() {
-						defer close(done)
-						deleted, derr = tc.delete(rs.p)
-					}()
-					if rs.waitLocked != nil {
-						waited = rs.waitLocked(t, done)
-					}
-				})
-				_, _, err := rs.p.Capture(ctx, c.ID, c.Secret, pcivault.Posted{Reference: "r", Data: []byte(`{"card_number":"4111111111111111"}`)})
-				if err != nil {
-					t.Fatalf("capture: %v", err)
-				}
-				<-done
-				if derr != nil {
-					t.Fatalf("delete: %v", derr)
-				}
-				if rs.waitLocked != nil && !waited {
-					t.Fatal("the delete was acknowledged while the capture that had read the endpoint had not committed")
-				}
-				if deleted != tc.deleted {
-					t.Errorf("the delete swept %d entries, want %d", deleted, tc.deleted)
-				}
-				if n := pvEntryCount(t, rs.p); n != tc.entries {
-					t.Fatalf("%d entries left, want %d", n, tc.entries)
-				}
+	for _, bound := range []int{0, 100} {
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s/max_captures_%d", tc.name, bound), func(t *testing.T) {
+				pvRaceDeleteWhileCapturing(t, pcivault.Options{MaxCaptures: bound}, tc.delete, tc.entries, tc.deleted)
 			})
-		})
+		}
 	}
+}
+
+// pvRaceDeleteWhileCapturing runs del once a capture's transaction holds
+// its endpoint, and checks that the delete waited and how many entries it
+// swept and left.
+func pvRaceDeleteWhileCapturing(t *testing.T, o pcivault.Options, del func(p *pcivault.Service) (int, error), entries, swept int) {
+	ctx := context.Background()
+	pvRaceStoresWith(t, o, func(t *testing.T, rs pvRaceStore) {
+		c := pvRaceSetup(t, rs.p)
+		done := make(chan struct{})
+		var deleted int
+		var derr error
+		waited := false
+		once := false
+		pcivault.OnCaptureLocked(t, func() {
+			if once {
+				return
+			}
+			once = true
+			go func() {
+				defer close(done)
+				deleted, derr = del(rs.p)
+			}()
+			if rs.waitLocked != nil {
+				waited = rs.waitLocked(t, done)
+			}
+		})
+		_, _, err := rs.p.Capture(ctx, c.ID, c.Secret, pcivault.Posted{Reference: "r", Data: []byte(`{"card_number":"4111111111111111"}`)})
+		if err != nil {
+			t.Fatalf("capture: %v", err)
+		}
+		<-done
+		if derr != nil {
+			t.Fatalf("delete: %v", derr)
+		}
+		if rs.waitLocked != nil && !waited {
+			t.Fatal("the delete was acknowledged while the capture that had read the endpoint had not committed")
+		}
+		if deleted != swept {
+			t.Errorf("the delete swept %d entries, want %d", deleted, swept)
+		}
+		if n := pvEntryCount(t, rs.p); n != entries {
+			t.Fatalf("%d entries left, want %d", n, entries)
+		}
+	})
 }
 
 // A capture whose endpoint's user key is being deleted by a transaction
