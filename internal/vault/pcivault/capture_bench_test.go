@@ -2,13 +2,18 @@ package pcivault_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/cardvault/cardvault/internal/cpubench"
 	"github.com/cardvault/cardvault/internal/seal"
+	"github.com/cardvault/cardvault/internal/store/postgres"
 	"github.com/cardvault/cardvault/internal/store/sqlite"
 	"github.com/cardvault/cardvault/internal/vault"
 	"github.com/cardvault/cardvault/internal/vault/pcivault"
@@ -18,12 +23,41 @@ import (
 // 64 goroutines, a new reference each post, as the capture scenario of
 // bench/wrk.sh does (CPU per post without HTTP).
 func BenchmarkCapture(b *testing.B) {
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "v.db"))
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "v.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	benchCapture(b, s)
+}
+
+// BenchmarkCapturePostgres is BenchmarkCapture on PostgreSQL (a fresh
+// schema of CARDVAULT_TEST_DATABASE_URL); the database's own CPU is not
+// counted.
+func BenchmarkCapturePostgres(b *testing.B) {
+	url := os.Getenv("CARDVAULT_TEST_DATABASE_URL")
+	if url == "" {
+		b.Skip("CARDVAULT_TEST_DATABASE_URL is not set")
+	}
+	ctx := context.Background()
+	schema := "b_pvcapture_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	s, err := postgres.OpenSchema(ctx, url, schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		s.Close()
+		if conn, err := pgx.Connect(ctx, url); err == nil {
+			conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+			conn.Close(ctx)
+		}
+	}()
+	benchCapture(b, s)
+}
+
+// benchCapture posts to one capture endpoint on store s from 64 goroutines.
+func benchCapture(b *testing.B, s vault.Store) {
+	ctx := context.Background()
 	keyring, err := seal.NewKeyring(1, map[uint32][]byte{1: seal.GenerateKey()})
 	if err != nil {
 		b.Fatal(err)
