@@ -316,6 +316,53 @@ func TestPCIVaultDeleteUserKeyWaitsForStoreInFlight(t *testing.T) {
 	})
 }
 
+// Creating a capture endpoint holds its user key while it writes the
+// endpoint: a DeleteUserKey that starts meanwhile waits, then deletes the
+// new endpoint too, so no endpoint outlives its user key.
+func TestPCIVaultDeleteUserKeyWaitsForEndpointCreation(t *testing.T) {
+	ctx := context.Background()
+	tenant := vault.DefaultTenant
+	pvRaceStores(t, func(t *testing.T, rs pvRaceStore) {
+		if _, _, err := rs.p.CreateUserKey(ctx, tenant, "u", pvPass); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		var derr error
+		waited := false
+		once := false
+		pcivault.OnUserHeld(t, func() {
+			if once {
+				return
+			}
+			once = true
+			go func() {
+				defer close(done)
+				_, derr = rs.p.DeleteUserKey(ctx, tenant, "u", false)
+			}()
+			if rs.waitLocked != nil {
+				waited = rs.waitLocked(t, done)
+			}
+		})
+		if _, err := rs.p.CreateCapture(ctx, tenant, pcivault.CaptureInput{User: "u", Passphrase: pvPass, UniqueID: "ep"}); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		if derr != nil {
+			t.Fatal(derr)
+		}
+		if rs.waitLocked != nil && !waited {
+			t.Error("the user key's deletion was acknowledged while an endpoint of it was being created")
+		}
+		eps, _, err := rs.p.ListCaptures(ctx, tenant, "", vault.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(eps) != 0 {
+			t.Fatalf("%d endpoints outlive their user key", len(eps))
+		}
+	})
+}
+
 // A writer to the store who deletes only a user key's record (not its
 // endpoints) gets no more entries stored for that user through its
 // endpoints: the capture answers not_found, as for a deleted endpoint.

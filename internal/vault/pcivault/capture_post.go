@@ -129,7 +129,7 @@ func (p *Service) captureHeld(ctx context.Context, tx *vault.Service, ep vault.S
 // store who deletes only the user key's record does not get entries stored
 // for a user who no longer exists. It runs before the writing transaction,
 // not in it: on SQLite that transaction's body runs in the serial commit
-// section, and DeleteUserKey, which deletes the endpoints first, is kept
+// section, and DeleteUserKey, which deletes the endpoints before the entries, is kept
 // from overtaking the post by the endpoint that transaction holds.
 func (p *Service) captureUser(ctx context.Context, ep vault.Stored[pvCaptureData], u pvUser) error {
 	err := p.liveUser(ctx, p.s, ep.Tenant, u, false)

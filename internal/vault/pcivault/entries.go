@@ -244,8 +244,9 @@ func (p *Service) writeEntry(ctx context.Context, tenant string, e pvNewEntry, n
 	return EntryRef{User: d.User, Token: token, Reference: e.reference}, nil
 }
 
-// userHeld, when set (by tests only), runs in writeEntry's transaction
-// right after the user key (or the capture endpoint) is checked and held.
+// userHeld, when set (by tests only), runs in the transaction that writes
+// an entry or a capture endpoint right after the user key (or the capture
+// endpoint) is checked and held.
 var userHeld func()
 
 // resolveEntry finds a tenant's entry by token and reference. With an empty

@@ -55,16 +55,16 @@ func OnCaptureLocked(t interface{ Cleanup(func()) }, f func()) {
 }
 
 // OnUserKeyDeleted makes DeleteUserKey's transaction call f after it has
-// deleted the endpoints and the user key's record, before it sweeps the
+// deleted the user key's record and its endpoints, before it sweeps the
 // entries, until the test ends.
 func OnUserKeyDeleted(t interface{ Cleanup(func()) }, f func()) {
 	userKeyDeleted = f
 	t.Cleanup(func() { userKeyDeleted = nil })
 }
 
-// OnUserHeld makes the transaction that writes an entry call f right after
-// it has checked and held the user key (or the capture endpoint), until the
-// test ends.
+// OnUserHeld makes the transaction that writes an entry or a capture
+// endpoint call f right after it has checked and held the user key (or the
+// capture endpoint), until the test ends.
 func OnUserHeld(t interface{ Cleanup(func()) }, f func()) {
 	userHeld = f
 	t.Cleanup(func() { userHeld = nil })

@@ -276,12 +276,15 @@ func (p *Service) ChangePassphrase(ctx context.Context, tenant, user, oldPass, n
 // case the data goes too, all in one transaction. It reports how many
 // entries went.
 //
-// The endpoints and the user key's record are deleted before the entries
-// are swept: a capture or store that holds one of them (countCapture,
-// liveUser) makes those deletes wait until it has committed, and the sweep,
-// a later statement, then sees its entry; one that comes after them finds
-// its endpoint or user gone and writes nothing. So no entry outlives its
-// user key, on PostgreSQL too, where transactions run side by side.
+// The user key's record is deleted first, then its endpoints, then the
+// entries are swept, each a later statement than the one before: a store
+// or an endpoint's creation that holds the user key (liveUser), or a
+// capture that holds its endpoint (countCapture), makes the delete of what
+// it holds wait until it has committed, and the statements after it then
+// see the entry or endpoint it wrote; one that comes after those deletes
+// finds its user or endpoint gone and writes nothing. So no entry or
+// endpoint outlives its user key, on PostgreSQL too, where transactions run
+// side by side at READ COMMITTED.
 func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe bool) (int, error) {
 	deleted := 0
 	err := p.s.Tx(ctx, func(tx *vault.Service) error {
@@ -290,13 +293,13 @@ func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe b
 		if err != nil {
 			return err
 		}
+		if err := userRecords.Delete(ctx, tx, tenant, u.rec.ID); err != nil {
+			return err
+		}
 		if _, err := captureRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
 			return err
 		}
 		if _, err := retrieveRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
-			return err
-		}
-		if err := userRecords.Delete(ctx, tx, tenant, u.rec.ID); err != nil {
 			return err
 		}
 		if userKeyDeleted != nil {
@@ -327,7 +330,7 @@ func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe b
 }
 
 // userKeyDeleted, when set (by tests only), runs in DeleteUserKey's
-// transaction after the endpoints and the user key's record are deleted,
+// transaction after the user key's record and its endpoints are deleted,
 // before the entries are swept.
 var userKeyDeleted func()
 
