@@ -168,7 +168,7 @@ func (c *committer) commit(group []*job) (missed []string) {
 			j.err = err
 			continue
 		}
-		if err := runSavepoint(q, g, j); err != nil { // the transaction itself broke
+		if err := runJob(q, g, j, len(group) == 1); err != nil { // the transaction itself broke
 			finished = true
 			_ = tx.Rollback()
 			for _, o := range group {
@@ -200,15 +200,19 @@ func (c *committer) commit(group []*job) (missed []string) {
 	return missed
 }
 
-// runSavepoint runs one job inside a savepoint, rolling back to it when the
-// job fails or panics. It returns an error only when the group's transaction
-// can no longer be trusted: a savepoint command failed, or a statement
-// failed in a way that may have rolled the whole transaction back (after
-// which SQLite would run further statements outside it).
-func runSavepoint(tx querier, g *groupState, j *job) error {
+// runJob runs one job inside a savepoint, rolling back to it when the job
+// fails or panics. A job alone in its group needs none: when it fails, the
+// group has nothing to commit and its transaction is rolled back whole
+// (commit). It returns an error only when the group's transaction can no
+// longer be trusted: a savepoint command failed, or a statement failed in a
+// way that may have rolled the whole transaction back (after which SQLite
+// would run further statements outside it).
+func runJob(tx querier, g *groupState, j *job, alone bool) error {
 	ctx := context.Background()
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
-		return err
+	if !alone {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+			return err
+		}
 	}
 	q := guarded{q: tx, g: g}
 	func() {
@@ -217,6 +221,9 @@ func runSavepoint(tx querier, g *groupState, j *job) error {
 	}()
 	if g.broken != nil {
 		return g.broken
+	}
+	if alone {
+		return nil
 	}
 	if j.err != nil || j.panic != nil {
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO job"); err != nil {
