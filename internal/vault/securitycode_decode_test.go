@@ -53,3 +53,25 @@ func FuzzHeldCodeDecodeDirect(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkHeldCodeDecode(b *testing.B) {
+	raw, _ := json.Marshal(heldCode{CardID: "6f1c1d5e-6a44-4c1e-9a53-2f0e4c1b7d11", Code: "123"})
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var h heldCode
+			if !h.DecodeDirect(raw) {
+				b.Fatal("direct path refused")
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var h heldCode
+			if err := json.Unmarshal(raw, &h); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
