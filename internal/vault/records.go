@@ -120,19 +120,9 @@ func (rt *RecordType[T]) encode(ctx context.Context, s *Service, r *Stored[T]) (
 func (rt *RecordType[T]) decode(ctx context.Context, s *Service, r Record) (Stored[T], error) {
 	out := Stored[T]{Tenant: r.Tenant, ID: r.ID, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		ExpiresAt: r.ExpiresAt}
-	if r.Kind != rt.kind {
-		return out, fmt.Errorf("record %s is a %q, not a %q", r.ID, r.Kind, rt.kind)
-	}
-	env, err := parseEnvelope(r.Data)
+	raw, err := rt.open(ctx, s, r)
 	if err != nil {
-		return out, fmt.Errorf("decode %s record %s: %w", rt.kind, r.ID, err)
-	}
-	if env.Schema != rt.schema {
-		return out, fmt.Errorf("%s record %s has schema %d, want %d", rt.kind, r.ID, env.Schema, rt.schema)
-	}
-	raw, err := s.Open(ctx, r.Tenant, r.ID, rt.aadField(r.Key, r.Parent, r.ExpiresAt), env.Sealed)
-	if err != nil {
-		return out, fmt.Errorf("open %s record %s: %w", rt.kind, r.ID, err)
+		return out, err
 	}
 	if d, ok := any(&out.Value).(DirectDecoder); ok && d.DecodeDirect(raw) {
 		return out, nil
@@ -141,6 +131,26 @@ func (rt *RecordType[T]) decode(ctx context.Context, s *Service, r Record) (Stor
 		return out, fmt.Errorf("decode %s record %s: %w", rt.kind, r.ID, err)
 	}
 	return out, nil
+}
+
+// open checks a store record's kind and schema and opens its value under
+// the record's binding, without decoding it.
+func (rt *RecordType[T]) open(ctx context.Context, s *Service, r Record) ([]byte, error) {
+	if r.Kind != rt.kind {
+		return nil, fmt.Errorf("record %s is a %q, not a %q", r.ID, r.Kind, rt.kind)
+	}
+	env, err := parseEnvelope(r.Data)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s record %s: %w", rt.kind, r.ID, err)
+	}
+	if env.Schema != rt.schema {
+		return nil, fmt.Errorf("%s record %s has schema %d, want %d", rt.kind, r.ID, env.Schema, rt.schema)
+	}
+	raw, err := s.Open(ctx, r.Tenant, r.ID, rt.aadField(r.Key, r.Parent, r.ExpiresAt), env.Sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open %s record %s: %w", rt.kind, r.ID, err)
+	}
+	return raw, nil
 }
 
 // DirectDecoder is a record value (implemented on its pointer) that parses
