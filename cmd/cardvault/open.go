@@ -165,6 +165,9 @@ func keyFileInDataDir(dir, db string, log *slog.Logger) (string, error) {
 	return b64, nil
 }
 
+// storeMetrics is a store with metrics of its own for /metrics.
+type storeMetrics interface{ Collector() prometheus.Collector }
+
 // openVault opens the store and the vault service on it, checking the master key.
 // With a registry, store calls are timed into it.
 func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prometheus.Registerer) (*vault.Service, storeCloser, error) {
@@ -187,6 +190,9 @@ func openVault(ctx context.Context, c config.Config, log *slog.Logger, reg prome
 	if reg != nil {
 		vs = metered.New(store, reg)
 		reg.MustRegister(rotate.NewCollector(ctx, store))
+		if m, ok := plain.(storeMetrics); ok { // the SQLite store's group commits
+			reg.MustRegister(m.Collector())
+		}
 	}
 	vs = keycache.New(vs, c.APIKeyCacheTTL, keycache.DefaultMaxKeys)
 	tenantTTL := c.TenantCacheTTL

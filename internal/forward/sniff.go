@@ -66,7 +66,11 @@ func (t *Template) standIn(s string) []byte {
 }
 
 func (t *Template) sniffJSON() bool {
-	var b []byte
+	n := 0
+	for _, seg := range t.segs {
+		n += len(seg.lit) + len(jsonStandIn)
+	}
+	b := make([]byte, 0, n) // one allocation: the stand-in body is never longer
 	for _, seg := range t.segs {
 		switch {
 		case seg.ph == nil:

@@ -1,6 +1,7 @@
 package forward
 
 import (
+	"bytes"
 	"slices"
 )
 
@@ -67,7 +68,10 @@ const (
 // against a Syntax (Check) or by the Lookup (Render).
 func Parse(src []byte) (*Template, error) {
 	src = slices.Clone(src)
-	p := parser{src: src}
+	// Every placeholder starts with "{{": their count bounds the
+	// placeholders and the segments, so both are allocated once.
+	n := bytes.Count(src, []byte("{{"))
+	p := parser{src: src, segs: make([]segment, 0, 2*n+1), phs: make([]placeholder, 0, n)}
 	return p.parse()
 }
 
@@ -80,6 +84,9 @@ func (t *Template) HasPlaceholders() bool { return len(t.names) > 0 }
 type parser struct {
 	src  []byte
 	segs []segment
+	// phs holds the placeholders the segments point to; its capacity is
+	// never exceeded (see Parse), so the pointers stay valid.
+	phs  []placeholder
 	seen map[string]bool
 	// names in order of first use
 	names []string
@@ -200,7 +207,12 @@ func (p *parser) placeholderAt(i int) (ph *placeholder, end int, ok bool, err er
 	if len(name) > MaxNameLen {
 		return bad("name is longer than 64 characters")
 	}
-	ph = &placeholder{name: name, offset: i}
+	if len(p.phs) < cap(p.phs) {
+		p.phs = append(p.phs, placeholder{name: name, offset: i})
+		ph = &p.phs[len(p.phs)-1]
+	} else {
+		ph = &placeholder{name: name, offset: i}
+	}
 	j = skipSpace(p.src, j)
 	if j < len(p.src) && p.src[j] == '|' {
 		j = skipSpace(p.src, j+1)

@@ -14,9 +14,30 @@ type AAD struct {
 // and Field, each prefixed by its length. Two AADs encode the same only if
 // all three strings are equal, so ("a","bc") and ("ab","c") never collide.
 func (a AAD) Bytes() []byte {
-	b := make([]byte, 0, len("cardvault/aad/v1")+1+3*2+len(a.Tenant)+len(a.Record)+len(a.Field))
-	b = append(b, "cardvault/aad/v1\x00"...)
-	b = appendLP(b, a.Tenant)
-	b = appendLP(b, a.Record)
-	return appendLP(b, a.Field)
+	return a.appendTo(make([]byte, 0, a.encodedLen()))
+}
+
+// aadLabel starts every AAD's encoding.
+const aadLabel = "cardvault/aad/v1\x00"
+
+// appendTo appends a's encoding (Bytes) to dst.
+func (a AAD) appendTo(dst []byte) []byte {
+	dst = append(dst, aadLabel...)
+	dst = appendLP(dst, a.Tenant)
+	dst = appendLP(dst, a.Record)
+	return appendLP(dst, a.Field)
+}
+
+// encodedLen is the length of a's encoding.
+func (a AAD) encodedLen() int {
+	return len(aadLabel) + lpLen(a.Tenant) + lpLen(a.Record) + lpLen(a.Field)
+}
+
+// lpLen is the length appendLP appends for s.
+func lpLen(s string) int {
+	n := len(s)
+	for v := uint64(len(s)); v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n + 1
 }

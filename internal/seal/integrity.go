@@ -42,7 +42,11 @@ func deriveKeys(master []byte) (derivedKeys, error) {
 // IntegrityMessage encodes parts, each length-prefixed, so that a sequence
 // of values has exactly one encoding: ("ab","c") and ("a","bc") differ.
 func IntegrityMessage(parts ...string) []byte {
-	var b []byte
+	n := 0
+	for _, p := range parts {
+		n += lpLen(p)
+	}
+	b := make([]byte, 0, n)
 	for _, p := range parts {
 		b = appendLP(b, p)
 	}

@@ -49,7 +49,7 @@ func (s *Sealer) Seal(plaintext []byte, aad AAD) ([]byte, error) {
 	if !ok {
 		return nil, errNoCurrentKey
 	}
-	return sealBlob(a, s.current, aad.Bytes(), plaintext), nil
+	return sealField(a, s.current, aad, plaintext), nil
 }
 
 // Open decrypts a ciphertext made by Seal under the data key version it
@@ -65,7 +65,7 @@ func (s *Sealer) Open(blob []byte, aad AAD) ([]byte, error) {
 	if !ok {
 		return nil, unknownVersion(v)
 	}
-	return openBlob(a, blob, aad.Bytes())
+	return openField(a, blob, aad)
 }
 
 // KeyVersion returns the data key version a ciphertext names, without

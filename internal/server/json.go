@@ -22,6 +22,17 @@ func Decode[T any](r *http.Request, strict bool) (T, error) {
 	if err != nil {
 		return v, err
 	}
+	if !strict {
+		// A body json.Unmarshal decodes (one JSON value, space around it)
+		// DecodeBytes decodes the same; Unmarshal reads it in place where a
+		// Decoder first copies it into a buffer of its own. Any body it
+		// refuses goes to DecodeBytes, whose error is the answer.
+		if json.Unmarshal(raw, &v) == nil {
+			return v, nil
+		}
+		var zero T
+		v = zero
+	}
 	if err := DecodeBytes(raw, &v, strict); err != nil {
 		return v, err
 	}

@@ -70,6 +70,18 @@ type pendingWrite struct {
 // preparePending seals ev as a pending audit event of tenant, ready to be
 // written in a transaction; the zero pendingWrite when pending audit is off.
 func (s *Service) preparePending(ctx context.Context, tenant string, ev PendingEvent) (pendingWrite, error) {
+	if s.notices.pendingRequestID.Load() == nil {
+		return pendingWrite{}, nil
+	}
+	tk, err := s.keysFor(ctx, tenant)
+	if err != nil {
+		return pendingWrite{}, err
+	}
+	return s.preparePendingWith(ctx, tk, tenant, ev)
+}
+
+// preparePendingWith is preparePending under tk, the tenant's keys.
+func (s *Service) preparePendingWith(ctx context.Context, tk *tenantKeys, tenant string, ev PendingEvent) (pendingWrite, error) {
 	rid := s.notices.pendingRequestID.Load()
 	if rid == nil {
 		return pendingWrite{}, nil
@@ -86,7 +98,7 @@ func (s *Service) preparePending(ctx context.Context, tenant string, ev PendingE
 	}
 	r := Stored[PendingEvent]{Tenant: tenant, ID: uuid.Must(uuid.NewV7()).String(), Value: ev,
 		Version: 1, CreatedAt: ev.At, UpdatedAt: ev.At}
-	rec, err := pendingEvents.encode(ctx, s, &r)
+	rec, err := pendingEvents.encodeWith(tk, &r)
 	if err != nil {
 		return pendingWrite{}, err
 	}

@@ -76,16 +76,23 @@ type RevealedCard struct {
 // in the group committer, which every concurrent write waits for.
 func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (CardView, error) {
 	now := s.Now()
-	if err := validateCard(in, now); err != nil {
+	j := encodeCardJSON(in)
+	if err := checkCard(in, now, j); err != nil {
 		return CardView{}, err
 	}
-	c, err := s.prepareCard(ctx, tenant, in, now)
+	// One look-up of the tenant's keys for the card's fingerprint, its
+	// three seals and its pending event's.
+	tk, err := s.keysFor(ctx, tenant)
+	if err != nil {
+		return CardView{}, err
+	}
+	c, err := s.prepareCard(tk, tenant, in, j, now)
 	if err != nil {
 		return CardView{}, err
 	}
 	s.tagCard(&c)
 	// The card's audit event, durable with the card (auditpending.go).
-	ev, err := s.preparePending(ctx, tenant, PendingEvent{Action: ActionCardCreate, Targets: []string{c.ID}, At: now})
+	ev, err := s.preparePendingWith(ctx, tk, tenant, PendingEvent{Action: ActionCardCreate, Targets: []string{c.ID}, At: now})
 	if err != nil {
 		return CardView{}, err
 	}
@@ -104,24 +111,18 @@ func (s *Service) CreateCard(ctx context.Context, tenant string, in CardInput) (
 	}
 	s.notify(ctx, Notice{Tenant: tenant, Action: ActionCardCreate, Target: c.ID, Audited: audited})
 	s.noteCreatedCard(ctx, c)
-	return s.view(c, in.PAN, in.Holder), nil
+	return s.createdView(c, in), nil
 }
 
-// prepareCard builds and seals a new card for in without storing it, so
-// that it can be written inside a caller's transaction. in must already be
-// valid (validateCard).
-func (s *Service) prepareCard(ctx context.Context, tenant string, in CardInput, now time.Time) (Card, error) {
+// prepareCard builds and seals a new card for in under tk, the tenant's
+// keys, without storing it, so that it can be written inside a caller's
+// transaction. in must already be valid (checkCard with j, its JSON).
+func (s *Service) prepareCard(tk *tenantKeys, tenant string, in CardInput, j cardJSON, now time.Time) (Card, error) {
 	c := Card{Tenant: tenant, ID: uuid.Must(uuid.NewV7()).String(), BIN: in.PAN.BIN(), Last4: in.PAN.Last4(),
 		Scheme: string(in.PAN.Scheme()), ExpMonth: in.Expiry.Month, ExpYear: in.Expiry.Year, Reference: in.Reference,
-		CreatedAt: now, UpdatedAt: now, ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Microsecond)}
-	var err error
-	if c.Metadata, err = json.Marshal(nonNil(in.Metadata)); err != nil {
-		return Card{}, err
-	}
-	if c.Fingerprint, err = s.Fingerprint(ctx, tenant, in.PAN.Digits()); err != nil {
-		return Card{}, err
-	}
-	if err := s.sealCard(ctx, &c, in.PAN, in.Holder, in.Extra); err != nil {
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Microsecond),
+		Metadata: j.metadata, Fingerprint: tk.index.Fingerprint(in.PAN.Digits())}
+	if err := sealCardWith(tk, &c, in.PAN, in.Holder, j.extra); err != nil {
 		return Card{}, err
 	}
 	return c, nil
@@ -143,6 +144,12 @@ func (s *Service) insertCard(ctx context.Context, tx Store, c Card, code card.Se
 
 // validateCard checks the parts of a card that the card package cannot.
 func validateCard(in CardInput, now time.Time) error {
+	return checkCard(in, now, encodeCardJSON(in))
+}
+
+// checkCard is validateCard with in's metadata and extra already encoded
+// (j), as they are stored.
+func checkCard(in CardInput, now time.Time, j cardJSON) error {
 	switch {
 	case in.PAN.IsZero():
 		return Invalid("card_number", "card number is required")
@@ -156,12 +163,12 @@ func validateCard(in CardInput, now time.Time) error {
 	if card.ContainsPAN(in.Reference) {
 		return Invalid("reference", "%s", panInClearMessage)
 	}
-	if b, _ := json.Marshal(in.Metadata); len(b) > MaxMetadataSize {
+	if len(j.metadata) > MaxMetadataSize {
 		return Invalid("metadata", "metadata must be at most %d bytes", MaxMetadataSize)
-	} else if card.ContainsPAN(string(b)) {
+	} else if len(in.Metadata) > 0 && card.ContainsPAN(string(j.metadata)) {
 		return Invalid("metadata", "%s", panInClearMessage)
 	}
-	if b, _ := json.Marshal(in.Extra); len(b) > MaxExtraSize {
+	if len(j.extra) > MaxExtraSize {
 		return Invalid("extra", "extra fields must be at most %d bytes", MaxExtraSize)
 	}
 	return nil
@@ -174,19 +181,11 @@ const panInClearMessage = "looks like a card number; card numbers are only accep
 
 // sealCard fills the sealed columns of c.
 func (s *Service) sealCard(ctx context.Context, c *Card, pan card.PAN, holder string, extra map[string]string) error {
-	var err error
-	if c.SealedPAN, err = s.Seal(ctx, c.Tenant, c.ID, fieldPAN, []byte(pan.Digits())); err != nil {
-		return err
-	}
-	if c.SealedHolder, err = s.Seal(ctx, c.Tenant, c.ID, fieldHolder, []byte(holder)); err != nil {
-		return err
-	}
-	rawExtra, err := json.Marshal(nonNil(extra))
+	tk, err := s.keysFor(ctx, c.Tenant)
 	if err != nil {
 		return err
 	}
-	c.SealedExtra, err = s.Seal(ctx, c.Tenant, c.ID, fieldExtra, rawExtra)
-	return err
+	return sealCardWith(tk, c, pan, holder, mapJSON(extra))
 }
 
 // GetCard returns a tenant's card, masked.
@@ -242,9 +241,14 @@ func (s *Service) open(ctx context.Context, c Card) (RevealedCard, error) {
 func (s *Service) view(c Card, pan card.PAN, holder string) CardView {
 	var md map[string]string
 	_ = json.Unmarshal(c.Metadata, &md)
+	return s.viewWith(c, pan, holder, nonNil(md))
+}
+
+// viewWith builds the masked view of a card whose metadata is md.
+func (s *Service) viewWith(c Card, pan card.PAN, holder string, md map[string]string) CardView {
 	return CardView{ID: c.ID, Tenant: c.Tenant, Masked: pan.Masked(), BIN: c.BIN, Last4: c.Last4, Length: pan.Len(),
 		Scheme: card.Scheme(c.Scheme), Expiry: card.Expiry{Month: c.ExpMonth, Year: c.ExpYear}, Holder: holder,
-		Reference: c.Reference, Metadata: nonNil(md), Fingerprint: c.Fingerprint,
+		Reference: c.Reference, Metadata: md, Fingerprint: c.Fingerprint,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ExpiresAt: c.ExpiresAt}
 }
 

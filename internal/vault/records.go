@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/cardvault/cardvault/internal/seal"
 )
 
 // RecordType is one kind of record whose value is a Go type T. It is the
@@ -37,6 +39,8 @@ type RecordType[T any] struct {
 	schema int
 	key    func(*T) string
 	parent func(*T) string
+	// plainAAD is aadField of a record without key, parent or expiry.
+	plainAAD string
 }
 
 // NewRecordType declares a kind of record. schema is the version of T's
@@ -51,7 +55,9 @@ func NewRecordType[T any](kind string, schema int, key, parent func(*T) string) 
 	if parent == nil {
 		parent = func(*T) string { return "" }
 	}
-	return &RecordType[T]{kind: kind, schema: schema, key: key, parent: parent}
+	rt := &RecordType[T]{kind: kind, schema: schema, key: key, parent: parent}
+	rt.plainAAD = rt.aadField("", "", time.Time{})
+	return rt
 }
 
 // Kind returns the kind the type was declared with.
@@ -82,6 +88,9 @@ type envelope struct {
 // field, each string prefixed by its length so that no two tuples encode the
 // same. The expiry is bound to the microsecond, the precision both stores keep.
 func (rt *RecordType[T]) aadField(key, parent string, expires time.Time) string {
+	if key == "" && parent == "" && expires.IsZero() && rt.plainAAD != "" {
+		return rt.plainAAD
+	}
 	b := []byte("record/")
 	b = strconv.AppendInt(b, int64(rt.schema), 10)
 	b = append(b, "/exp:"...)
@@ -99,20 +108,25 @@ func (rt *RecordType[T]) aadField(key, parent string, expires time.Time) string 
 
 // encode turns r into a store record, sealing its value.
 func (rt *RecordType[T]) encode(ctx context.Context, s *Service, r *Stored[T]) (Record, error) {
+	tk, err := s.keysFor(ctx, r.Tenant)
+	if err != nil {
+		return Record{}, err
+	}
+	return rt.encodeWith(tk, r)
+}
+
+// encodeWith is encode under tk, the keys of r's tenant.
+func (rt *RecordType[T]) encodeWith(tk *tenantKeys, r *Stored[T]) (Record, error) {
 	raw, err := json.Marshal(r.Value)
 	if err != nil {
 		return Record{}, fmt.Errorf("encode %s record: %w", rt.kind, err)
 	}
 	key, parent := rt.key(&r.Value), rt.parent(&r.Value)
-	sealed, err := s.Seal(ctx, r.Tenant, r.ID, rt.aadField(key, parent, r.ExpiresAt), raw)
+	sealed, err := tk.sealer.Seal(raw, seal.AAD{Tenant: r.Tenant, Record: r.ID, Field: rt.aadField(key, parent, r.ExpiresAt)})
 	if err != nil {
 		return Record{}, err
 	}
-	data, err := json.Marshal(envelope{Schema: rt.schema, Sealed: sealed})
-	if err != nil {
-		return Record{}, err
-	}
-	return Record{Tenant: r.Tenant, Kind: rt.kind, ID: r.ID, Key: key, Parent: parent, Data: data,
+	return Record{Tenant: r.Tenant, Kind: rt.kind, ID: r.ID, Key: key, Parent: parent, Data: appendEnvelope(nil, rt.schema, sealed),
 		Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ExpiresAt: r.ExpiresAt}, nil
 }
 
@@ -120,19 +134,9 @@ func (rt *RecordType[T]) encode(ctx context.Context, s *Service, r *Stored[T]) (
 func (rt *RecordType[T]) decode(ctx context.Context, s *Service, r Record) (Stored[T], error) {
 	out := Stored[T]{Tenant: r.Tenant, ID: r.ID, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		ExpiresAt: r.ExpiresAt}
-	if r.Kind != rt.kind {
-		return out, fmt.Errorf("record %s is a %q, not a %q", r.ID, r.Kind, rt.kind)
-	}
-	env, err := parseEnvelope(r.Data)
+	raw, err := rt.open(ctx, s, r)
 	if err != nil {
-		return out, fmt.Errorf("decode %s record %s: %w", rt.kind, r.ID, err)
-	}
-	if env.Schema != rt.schema {
-		return out, fmt.Errorf("%s record %s has schema %d, want %d", rt.kind, r.ID, env.Schema, rt.schema)
-	}
-	raw, err := s.Open(ctx, r.Tenant, r.ID, rt.aadField(r.Key, r.Parent, r.ExpiresAt), env.Sealed)
-	if err != nil {
-		return out, fmt.Errorf("open %s record %s: %w", rt.kind, r.ID, err)
+		return out, err
 	}
 	if d, ok := any(&out.Value).(DirectDecoder); ok && d.DecodeDirect(raw) {
 		return out, nil
@@ -141,6 +145,26 @@ func (rt *RecordType[T]) decode(ctx context.Context, s *Service, r Record) (Stor
 		return out, fmt.Errorf("decode %s record %s: %w", rt.kind, r.ID, err)
 	}
 	return out, nil
+}
+
+// open checks a store record's kind and schema and opens its value under
+// the record's binding, without decoding it.
+func (rt *RecordType[T]) open(ctx context.Context, s *Service, r Record) ([]byte, error) {
+	if r.Kind != rt.kind {
+		return nil, fmt.Errorf("record %s is a %q, not a %q", r.ID, r.Kind, rt.kind)
+	}
+	env, err := parseEnvelope(r.Data)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s record %s: %w", rt.kind, r.ID, err)
+	}
+	if env.Schema != rt.schema {
+		return nil, fmt.Errorf("%s record %s has schema %d, want %d", rt.kind, r.ID, env.Schema, rt.schema)
+	}
+	raw, err := s.Open(ctx, r.Tenant, r.ID, rt.aadField(r.Key, r.Parent, r.ExpiresAt), env.Sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open %s record %s: %w", rt.kind, r.ID, err)
+	}
+	return raw, nil
 }
 
 // DirectDecoder is a record value (implemented on its pointer) that parses

@@ -106,10 +106,34 @@ func parseString(raw json.RawMessage, field string) (s string, present bool, err
 	if isNull(raw) {
 		return "", false, nil
 	}
+	if s, ok := plainString(raw); ok {
+		return s, true, nil
+	}
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", true, badRequest(field, "%s must be a string", field)
 	}
 	return s, true, nil
+}
+
+// plainString decodes a JSON string without escapes (a card number, a
+// name): the bytes between its quotes, when they hold no quote, backslash
+// or control character and are valid UTF-8, are the string encoding/json
+// would decode (FuzzPlainString). ok is false for anything else, which
+// encoding/json then decodes, or refuses.
+func plainString(raw []byte) (s string, ok bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(in) {
+		return "", false
+	}
+	return string(in), true
 }
 
 // parseLifetime reads a lifetime in seconds from either spelling: EAP's

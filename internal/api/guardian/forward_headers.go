@@ -2,6 +2,7 @@ package guardian
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -33,20 +34,24 @@ var providerCredentialHeaders = []string{"Authorization", "Api-Key"}
 // on. own (x-own-header-name/-value) replaces any header of its name; the
 // relay still refuses a forward carrying the caller's vault key anywhere.
 func outboundHeaders(in, own http.Header) (header, provider http.Header) {
-	header = in.Clone()
+	// One pass over in, keys compared as they are (as Header.Del compares
+	// a canonical name); the value slices are shared with in, which the
+	// relay copies (forward.Request.Header) and nothing else writes.
 	used := credentialHeader(in)
-	for _, name := range append(append([]string{used}, guardianHeaders...), proxyHeaders...) {
-		header.Del(name)
-	}
-	provider = http.Header{}
-	for _, name := range providerCredentialHeaders {
-		if vs := header.Values(name); len(vs) > 0 {
+	header, provider = make(http.Header, len(in)), make(http.Header, len(own)+1)
+	for name, vs := range in {
+		switch {
+		case name == used || slices.Contains(guardianHeaders, name) || slices.Contains(proxyHeaders, name):
+			continue
+		case len(vs) > 0 && slices.Contains(providerCredentialHeaders, name):
 			provider[name] = vs
-			header.Del(name)
+			continue
+		}
+		if _, replaced := own[name]; !replaced {
+			header[name] = vs
 		}
 	}
 	for name, vs := range own {
-		header.Del(name)
 		provider[name] = vs
 	}
 	return header, provider

@@ -179,3 +179,35 @@ func FuzzParseBinding(f *testing.F) {
 		}
 	})
 }
+
+// Wherever plainString answers, encoding/json decodes the same bytes to the
+// same string; and it answers for the card numbers and names tokenize gets.
+func FuzzPlainString(f *testing.F) {
+	for _, s := range []string{`"4111111111111111"`, `"John Doe"`, `"Zoë"`, `""`, `"a\"b"`, `"\u0041"`, "\"a\x01\"",
+		"\"\xff\"", `"a"b"`, ` "a"`, `"`, `1`, `null`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, ok := plainString(raw)
+		if !ok {
+			return
+		}
+		var want string
+		if err := json.Unmarshal(raw, &want); err != nil || got != want {
+			t.Fatalf("plainString(%q) = %q; encoding/json: %q, %v", raw, got, want, err)
+		}
+	})
+}
+
+func TestPlainStringAnswersCommonValues(t *testing.T) {
+	for raw, want := range map[string]string{`"4111111111111111"`: "4111111111111111", `"John Doe"`: "John Doe", `"Zoë"`: "Zoë", `""`: ""} {
+		if got, ok := plainString([]byte(raw)); !ok || got != want {
+			t.Errorf("plainString(%s) = %q, %v", raw, got, ok)
+		}
+	}
+	for _, raw := range []string{`"a\"b"`, `"\u0041"`, "\"\xff\"", "\"a\tb\"", ` "a"`, `"a`, `1`} {
+		if _, ok := plainString([]byte(raw)); ok {
+			t.Errorf("plainString(%q) answered; encoding/json must", raw)
+		}
+	}
+}

@@ -41,6 +41,29 @@ func BenchmarkGroupCommit(b *testing.B) {
 	})
 }
 
+// BenchmarkGroupCommitAlone runs the same transactions one at a time, as
+// at low load: every group commit holds one.
+func BenchmarkGroupCommitAlone(b *testing.B) {
+	ctx := b.Context()
+	db := openTest(b, filepath.Join(b.TempDir(), "g.db"))
+	data := make([]byte, 400)
+	now := time.Now()
+	b.ReportAllocs()
+	defer cpubench.Start(b)()
+	i := 0
+	for b.Loop() {
+		i++
+		id := strconv.Itoa(i)
+		err := db.Tx(ctx, func(tx vault.Store) error {
+			return tx.CreateRecord(ctx, vault.Record{Tenant: "t", Kind: "entry", ID: id, Data: data, Version: 1,
+				CreatedAt: now, UpdatedAt: now})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // readFixture stores n cards, n records and one API key for the read
 // benchmarks.
 func readFixture(b *testing.B, n int) (*DB, []byte) {

@@ -120,7 +120,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w, r := newStmtCache(writer), newStmtCache(reader)
 	r.uncancelledRows = true
 	return &DB{
-		store: store{group: &committer{db: writer, stmts: w, ckpt: ckpt}, w: w, r: r,
+		store: store{group: &committer{db: writer, stmts: w, ckpt: ckpt, stats: newCommitStats()}, w: w, r: r,
 			points: newReadPool(path, n)},
 		writer: writer, reader: reader, ckpt: ckpt,
 		wstmts: w, rstmts: r,

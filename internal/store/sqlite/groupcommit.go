@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // maxGroup bounds how many transactions share one commit.
@@ -22,6 +23,7 @@ type committer struct {
 	db    *sql.DB
 	stmts *stmtCache    // db's prepared statements
 	ckpt  *checkpointer // told of every group commit; nil: none
+	stats *commitStats  // for /metrics
 
 	// unprepared counts the statements run in a group without a prepared
 	// handle (each query's first use), for tests.
@@ -48,6 +50,8 @@ type job struct {
 	err   error
 	panic any
 	done  chan struct{}
+	// queued is when the call queued, started when its group began.
+	queued, started time.Time
 }
 
 // errGoexit reports a function that ended its goroutine (runtime.Goexit,
@@ -58,7 +62,7 @@ var errGoexit = errors.New("sqlite: transaction function exited its goroutine")
 // ends while fn is still queued gets ctx's error and fn never runs; once fn
 // has started, run waits for the group's outcome.
 func (c *committer) run(ctx context.Context, fn func(*store) error) error {
-	j := &job{ctx: ctx, fn: fn, done: make(chan struct{})}
+	j := &job{ctx: ctx, fn: fn, done: make(chan struct{}), queued: time.Now()}
 	c.mu.Lock()
 	c.queue = append(c.queue, j)
 	if !c.running {
@@ -68,6 +72,7 @@ func (c *committer) run(ctx context.Context, fn func(*store) error) error {
 	c.mu.Unlock()
 	select {
 	case <-j.done:
+		c.stats.queueWait.Observe(j.started.Sub(j.queued).Seconds())
 	case <-ctx.Done():
 		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
 			return ctx.Err()
@@ -134,6 +139,10 @@ func (c *committer) loop() {
 // It returns the queries that ran unprepared, to be prepared for next time.
 func (c *committer) commit(group []*job) (missed []string) {
 	ctx := context.Background() // the group outlives any one caller's context
+	start := time.Now()
+	for _, j := range group {
+		j.started = start
+	}
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		for _, j := range group {
@@ -159,7 +168,7 @@ func (c *committer) commit(group []*job) (missed []string) {
 			j.err = err
 			continue
 		}
-		if err := runSavepoint(q, g, j); err != nil { // the transaction itself broke
+		if err := runJob(q, g, j, len(group) == 1); err != nil { // the transaction itself broke
 			finished = true
 			_ = tx.Rollback()
 			for _, o := range group {
@@ -178,7 +187,10 @@ func (c *committer) commit(group []*job) (missed []string) {
 		_ = tx.Rollback()
 		return missed
 	}
-	if err := tx.Commit(); err != nil {
+	stmts := time.Now()
+	err = tx.Commit()
+	c.stats.group(len(group), stmts.Sub(start), time.Since(stmts))
+	if err != nil {
 		for _, j := range group {
 			if j.err == nil && j.panic == nil {
 				j.err = opErr("commit", err)
@@ -188,15 +200,19 @@ func (c *committer) commit(group []*job) (missed []string) {
 	return missed
 }
 
-// runSavepoint runs one job inside a savepoint, rolling back to it when the
-// job fails or panics. It returns an error only when the group's transaction
-// can no longer be trusted: a savepoint command failed, or a statement
-// failed in a way that may have rolled the whole transaction back (after
-// which SQLite would run further statements outside it).
-func runSavepoint(tx querier, g *groupState, j *job) error {
+// runJob runs one job inside a savepoint, rolling back to it when the job
+// fails or panics. A job alone in its group needs none: when it fails, the
+// group has nothing to commit and its transaction is rolled back whole
+// (commit). It returns an error only when the group's transaction can no
+// longer be trusted: a savepoint command failed, or a statement failed in a
+// way that may have rolled the whole transaction back (after which SQLite
+// would run further statements outside it).
+func runJob(tx querier, g *groupState, j *job, alone bool) error {
 	ctx := context.Background()
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
-		return err
+	if !alone {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+			return err
+		}
 	}
 	q := guarded{q: tx, g: g}
 	func() {
@@ -205,6 +221,9 @@ func runSavepoint(tx querier, g *groupState, j *job) error {
 	}()
 	if g.broken != nil {
 		return g.broken
+	}
+	if alone {
+		return nil
 	}
 	if j.err != nil || j.panic != nil {
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO job"); err != nil {

@@ -156,3 +156,49 @@ func TestGroupCommitNoAutocommitAfterWholeRollback(t *testing.T) {
 		t.Fatalf("the next Tx failed: %v", err)
 	}
 }
+
+// One call at a time, each alone in its group (run without a savepoint):
+// a call that fails or panics after writing leaves nothing behind, and the
+// next call's writes are not caught in its rollback.
+func TestGroupCommitLoneCallsRollBackAlone(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "g.db"))
+	for i, mode := range []string{"ok", "refused", "ok", "panic", "unique", "ok"} {
+		key := fmt.Sprintf("k-%d", i)
+		err := func() (err error) {
+			defer func() {
+				if recover() != nil {
+					err = errors.New("panicked")
+				}
+			}()
+			return db.Tx(ctx, func(tx vault.Store) error {
+				if err := tx.InsertMeta(ctx, key, []byte("v")); err != nil {
+					return err
+				}
+				switch mode {
+				case "refused":
+					return errors.New("refused")
+				case "panic":
+					panic("boom")
+				case "unique": // a statement that fails and leaves the transaction usable
+					if err := tx.InsertMeta(ctx, "k-0", []byte("again")); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}()
+		if (err == nil) != (mode == "ok") {
+			t.Fatalf("call %d (%s): %v", i, mode, err)
+		}
+	}
+	for i, mode := range []string{"ok", "refused", "ok", "panic", "unique", "ok"} {
+		_, err := db.GetMeta(ctx, fmt.Sprintf("k-%d", i))
+		if visible := err == nil; visible != (mode == "ok") {
+			t.Errorf("call %d (%s): its write visible %v", i, mode, visible)
+		}
+	}
+	if v, err := db.GetMeta(ctx, "k-0"); err != nil || string(v) != "v" {
+		t.Errorf("k-0 = %q, %v", v, err)
+	}
+}

@@ -25,11 +25,16 @@ func loadMigrations() ([]migration.Migration, error) {
 // second process migrating the same file at once waits (busy timeout) and
 // then finds nothing left to do. It refuses a database that has migrations
 // this binary does not know.
-func migrate(ctx context.Context, db *sql.DB) (err error) {
+func migrate(ctx context.Context, db *sql.DB) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
+	return apply(ctx, db, ms)
+}
+
+// apply brings db up to the last of ms, which are in version order.
+func apply(ctx context.Context, db *sql.DB, ms []migration.Migration) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: begin: %w", err)

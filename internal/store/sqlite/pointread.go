@@ -195,6 +195,19 @@ func openReadConn(path string) (_ *readConn, err error) {
 	if rc := sqlite3.Xsqlite3_busy_timeout(c.tls, c.db, int32(busyTimeout.Milliseconds())); rc != sqlite3.SQLITE_OK {
 		return nil, c.err("open reader", rc)
 	}
+	// The query planner's stability guarantee: a plan never depends on the
+	// values bound to it, so clearing the bindings after a read (below) does
+	// not expire the statement. Without it, a statement whose planner looked
+	// at a bound value (the card and record join's expiry terms against the
+	// partial expiry indexes) was re-compiled on every read: 27 % of a
+	// forward's CPU (bench/README.md, "Round six (issue 17): forward"). A
+	// lookup by a unique key has one plan whatever the values.
+	va := libc.NewVaList(int32(1), uintptr(0))
+	rc = sqlite3.Xsqlite3_db_config(c.tls, c.db, sqlite3.SQLITE_DBCONFIG_ENABLE_QPSG, va)
+	libc.Xfree(c.tls, va)
+	if rc != sqlite3.SQLITE_OK {
+		return nil, c.err("open reader", rc)
+	}
 	for _, pragma := range []string{"PRAGMA query_only=1"} {
 		q, err := libc.CString(pragma)
 		if err != nil {

@@ -15,6 +15,11 @@ const recordColumns = `tenant, kind, id, key, parent, data, version, created_at,
 // liveRecord is the condition, with one parameter (now), that hides expired records.
 const liveRecord = `(expires_at IS NULL OR expires_at > ?)`
 
+// hasParent is the condition of the partial index over parents
+// (migrations/0006): a query by a set parent states it, word for word, so
+// that SQLite knows the index holds every row it could match.
+const hasParent = `parent <> ''`
+
 // scanRecord reads one row of recordColumns.
 func scanRecord(sc scanner) (vault.Record, error) {
 	var (
@@ -149,7 +154,7 @@ func (s *store) ListRecords(ctx context.Context, q vault.RecordQuery, now time.T
 	query := `SELECT ` + recordColumns + ` FROM records WHERE tenant = ? AND kind = ? AND id > ? AND ` + liveRecord
 	args := []any{q.Tenant, q.Kind, q.After, micros(now)}
 	if q.Parent != "" {
-		query += ` AND parent = ?`
+		query += ` AND parent = ? AND ` + hasParent
 		args = append(args, q.Parent)
 	}
 	query += ` ORDER BY id LIMIT ?`
@@ -169,8 +174,11 @@ func (s *store) ListRecords(ctx context.Context, q vault.RecordQuery, now time.T
 // whose Parent equals parent (the empty parent matches records without one)
 // and reports how many went.
 func (s *store) DeleteRecords(ctx context.Context, tenant, kind, parent string) (int, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM records WHERE tenant = ? AND kind = ? AND parent = ?`,
-		tenant, kind, parent)
+	query := `DELETE FROM records WHERE tenant = ? AND kind = ? AND parent = ?`
+	if parent != "" {
+		query += ` AND ` + hasParent
+	}
+	res, err := s.w.ExecContext(ctx, query, tenant, kind, parent)
 	if err != nil {
 		return 0, opErr("delete records", err)
 	}

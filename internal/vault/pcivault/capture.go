@@ -138,7 +138,20 @@ func (p *Service) newCapture(ctx context.Context, tenant string, u pvUser, id st
 	if ttl > 0 {
 		rec.ExpiresAt = now.Add(ttl)
 	}
-	rec, err = captureRecords.Put(ctx, p.s, rec)
+	// The user key is held while the endpoint is written, so a concurrent
+	// DeleteUserKey either waits and then deletes the new endpoint too, or
+	// has committed and the user key is not found.
+	err = p.s.Tx(ctx, func(tx *vault.Service) error {
+		if err := p.liveUser(ctx, tx, tenant, u, true); err != nil {
+			return err
+		}
+		if userHeld != nil {
+			userHeld()
+		}
+		var err error
+		rec, err = captureRecords.Put(ctx, tx, rec)
+		return err
+	})
 	if errors.Is(err, vault.ErrConflict) {
 		return Capture{}, &vault.Error{Code: vault.CodeConflict, Field: "unique_id", Public: "this unique_id is already in use", Err: err}
 	}

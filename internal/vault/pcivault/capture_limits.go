@@ -28,10 +28,22 @@ func (p *Service) atLimit(n int) bool { return p.maxCaptures > 0 && n >= p.maxCa
 // counts one: ErrCaptureLimit once the endpoint has taken that many. The
 // count is in the store, so it holds across nodes. Without a bound nothing
 // is written to the endpoint, so captures to one endpoint do not serialise
-// on its record.
+// on its record: it is read with a shared lock instead (GetLocked), which
+// two posts hold at once.
+//
+// Either way the endpoint's row is held until the transaction commits (the
+// count's update locks it), so a delete of the endpoint, or of its user key
+// (DeleteUserKey deletes the endpoints before it sweeps the entries), that
+// has not committed when the post reads it waits for the post and then
+// sweeps its entry; one that committed first leaves nothing to read, and
+// the post is refused.
 func (p *Service) countCapture(ctx context.Context, tx *vault.Service, ep vault.Stored[pvCaptureData], d pvCaptureData) error {
-	cur, cd, err := p.liveCapture(ctx, tx, ep, d)
-	if err != nil || p.maxCaptures == 0 {
+	if p.maxCaptures == 0 {
+		_, _, err := p.liveCapture(ctx, tx, ep, d, true)
+		return err
+	}
+	cur, cd, err := p.liveCapture(ctx, tx, ep, d, false)
+	if err != nil {
 		return err
 	}
 	if p.atLimit(cd.Captures) {
@@ -44,9 +56,15 @@ func (p *Service) countCapture(ctx context.Context, tx *vault.Service, ep vault.
 // liveCapture re-reads, inside tx, the endpoint that ep and d were loaded
 // from: not_found when it is gone or its id now names another endpoint.
 // Writes decided on the returned record update it with its version, so
-// decisions about one endpoint are serialised across nodes.
-func (p *Service) liveCapture(ctx context.Context, tx *vault.Service, ep vault.Stored[pvCaptureData], d pvCaptureData) (vault.Stored[pvCaptureData], pvCaptureData, error) {
-	cur, err := captureRecords.Get(ctx, tx, ep.Tenant, ep.ID)
+// decisions about one endpoint are serialised across nodes. With lock the
+// record is read with a shared lock (GetLocked), for a transaction that
+// does not update it.
+func (p *Service) liveCapture(ctx context.Context, tx *vault.Service, ep vault.Stored[pvCaptureData], d pvCaptureData, lock bool) (vault.Stored[pvCaptureData], pvCaptureData, error) {
+	get := captureRecords.Get
+	if lock {
+		get = captureRecords.GetLocked
+	}
+	cur, err := get(ctx, tx, ep.Tenant, ep.ID)
 	if errors.Is(err, vault.ErrNotFound) {
 		return cur, pvCaptureData{}, errPVNoCapture
 	}

@@ -93,15 +93,17 @@ func (p *Service) Capture(ctx context.Context, id, secret string, in Posted) (Ca
 	if reference == "" {
 		reference = rec.ID
 	}
-	// The user key is not read: the entry needs only its name and id, which
-	// the endpoint holds, and deleting a user key deletes its endpoints in
-	// the same transaction, so the endpoint that countCapture finds in the
-	// writing transaction proves the user key is there too.
+	// The user key's record is not decoded: the entry needs only the
+	// user's name and record id, which the endpoint holds; captureUser
+	// checks that the record is there.
 	u := pvUser{rec: vault.Stored[pvUserData]{Tenant: rec.Tenant, ID: d.UserID}, data: pvUserData{Name: d.User}}
+	if err := p.captureUser(ctx, rec, u); err != nil {
+		return Capture{}, EntryRef{}, err
+	}
 	e := pvNewEntry{user: u, reference: reference, data: data, numbered: numbered,
 		replace: true, by: rec.ID,
 		key:  func(string) (pvEntryKey, *seal.Sealer, error) { return key, sealer, nil },
-		inTx: func(tx *vault.Service) error { return p.countCapture(ctx, tx, rec, d) }}
+		inTx: func(tx *vault.Service) error { return p.captureHeld(ctx, tx, rec, d) }}
 	ref, err := p.writeEntry(ctx, rec.Tenant, e, num)
 	return view, ref, err
 }
@@ -109,6 +111,38 @@ func (p *Service) Capture(ctx context.Context, id, secret string, in Posted) (Ca
 // captureChecked, when set (by tests only), runs in Capture right after
 // the endpoint's secret is checked, before anything is written.
 var captureChecked func()
+
+// captureHeld, in the transaction that stores a capture, checks that the
+// endpoint is still there and holds it until the commit (countCapture).
+func (p *Service) captureHeld(ctx context.Context, tx *vault.Service, ep vault.Stored[pvCaptureData], d pvCaptureData) error {
+	if err := p.countCapture(ctx, tx, ep, d); err != nil {
+		return err
+	}
+	if captureLocked != nil {
+		captureLocked()
+	}
+	return nil
+}
+
+// captureUser checks that the user key of endpoint ep is still there (not
+// found: as for an endpoint that was never there), so that a writer to the
+// store who deletes only the user key's record does not get entries stored
+// for a user who no longer exists. It runs before the writing transaction,
+// not in it: on SQLite that transaction's body runs in the serial commit
+// section, and DeleteUserKey, which deletes the endpoints before the entries, is kept
+// from overtaking the post by the endpoint that transaction holds.
+func (p *Service) captureUser(ctx context.Context, ep vault.Stored[pvCaptureData], u pvUser) error {
+	err := p.liveUser(ctx, p.s, ep.Tenant, u, false)
+	if vault.CodeOf(err) == vault.CodeNotFound {
+		return errPVNoCapture
+	}
+	return err
+}
+
+// captureLocked, when set (by tests only), runs in the transaction that
+// stores a capture right after it has read (and, on PostgreSQL, locked)
+// the endpoint.
+var captureLocked func()
 
 // pvWithoutNumbers returns members without their number fields (any case),
 // and whether there were any: a merge whose number is the entry's own
@@ -158,7 +192,7 @@ func (p *Service) merge(ctx context.Context, ep vault.Stored[pvCaptureData], d p
 	err = pvRetry(func() error {
 		refused = nil
 		return p.s.Tx(ctx, func(tx *vault.Service) error {
-			cur, cd, err := p.liveCapture(ctx, tx, ep, d)
+			cur, cd, err := p.liveCapture(ctx, tx, ep, d, false)
 			if err != nil {
 				return err
 			}

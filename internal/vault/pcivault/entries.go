@@ -155,7 +155,10 @@ type pvNewEntry struct {
 	replace bool
 	by      string
 	// inTx, when set, runs first in the transaction that writes the entry
-	// (every retry): its failure writes nothing.
+	// (every retry): its failure writes nothing. It must prove that the
+	// user key is still there and keep it from being deleted until the
+	// commit (a capture holds its endpoint, which DeleteUserKey deletes
+	// first). When nil the user key's record is read with a shared lock.
 	inTx func(tx *vault.Service) error
 	// key returns the data key (and its sealed form) for the entry id.
 	key func(id string) (pvEntryKey, *seal.Sealer, error)
@@ -198,16 +201,28 @@ func (p *Service) writeEntry(ctx context.Context, tenant string, e pvNewEntry, n
 	}
 	err = pvRetry(func() error {
 		return p.s.Tx(ctx, func(tx *vault.Service) error {
-			if e.inTx != nil {
-				if err := e.inTx(tx); err != nil {
-					return err
-				}
+			held := e.inTx
+			if held == nil {
+				held = func(tx *vault.Service) error { return p.liveUser(ctx, tx, tenant, e.user, true) }
+			}
+			if err := held(tx); err != nil {
+				return err
+			}
+			if userHeld != nil {
+				userHeld()
 			}
 			old, err := entryRecords.ByKey(ctx, tx, tenant, pvEntryKeyOf(token, e.reference))
 			switch {
 			case errors.Is(err, vault.ErrNotFound):
 			case err != nil:
 				return err
+			case old.Value.UserID != e.user.rec.ID:
+				// Tokens are derived per user name, so only an entry left
+				// by a user key of the same name, deleted and made again,
+				// or one written into the store, gets here: it is not this
+				// user's to replace.
+				return &vault.Error{Code: vault.CodeConflict, Public: "data with this token and reference is stored under another key",
+					Err: fmt.Errorf("entry %s belongs to user record %s, not %s", old.ID, old.Value.UserID, e.user.rec.ID)}
 			case !e.replace:
 				return vault.Errorf(vault.CodeConflict, "data with this token and reference is already stored; a capture endpoint cannot replace it")
 			default:
@@ -228,6 +243,11 @@ func (p *Service) writeEntry(ctx context.Context, tenant string, e pvNewEntry, n
 	}
 	return EntryRef{User: d.User, Token: token, Reference: e.reference}, nil
 }
+
+// userHeld, when set (by tests only), runs in the transaction that writes
+// an entry or a capture endpoint right after the user key (or the capture
+// endpoint) is checked and held.
+var userHeld func()
 
 // resolveEntry finds a tenant's entry by token and reference. With an empty
 // reference it takes the entry stored without one, else the token's only

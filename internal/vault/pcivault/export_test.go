@@ -45,3 +45,27 @@ func OnCaptureChecked(t interface{ Cleanup(func()) }, f func()) {
 	captureChecked = f
 	t.Cleanup(func() { captureChecked = nil })
 }
+
+// OnCaptureLocked makes the transaction that stores a capture call f right
+// after it has read (on PostgreSQL: locked) the endpoint, until the test
+// ends. Tests that use it must not run in parallel with other captures.
+func OnCaptureLocked(t interface{ Cleanup(func()) }, f func()) {
+	captureLocked = f
+	t.Cleanup(func() { captureLocked = nil })
+}
+
+// OnUserKeyDeleted makes DeleteUserKey's transaction call f after it has
+// deleted the user key's record and its endpoints, before it sweeps the
+// entries, until the test ends.
+func OnUserKeyDeleted(t interface{ Cleanup(func()) }, f func()) {
+	userKeyDeleted = f
+	t.Cleanup(func() { userKeyDeleted = nil })
+}
+
+// OnUserHeld makes the transaction that writes an entry or a capture
+// endpoint call f right after it has checked and held the user key (or the
+// capture endpoint), until the test ends.
+func OnUserHeld(t interface{ Cleanup(func()) }, f func()) {
+	userHeld = f
+	t.Cleanup(func() { userHeld = nil })
+}

@@ -147,6 +147,26 @@ func (p *Service) loadUser(ctx context.Context, q *vault.Service, tenant, user s
 	return pvUser{rec: rec, data: rec.Value}, nil
 }
 
+// liveUser checks, inside tx, that the user key u was loaded as is still
+// stored under its name: unknown user (not_found) when its record is gone
+// or names another user. The record is opened as every read opens it (a
+// row forged or moved in the store fails), but not decoded: only its
+// existence and its name, the bound lookup key, are needed. With lock it is
+// read with a shared lock that keeps DeleteUserKey waiting until tx ends.
+func (p *Service) liveUser(ctx context.Context, tx *vault.Service, tenant string, u pvUser, lock bool) error {
+	name, err := userRecords.Check(ctx, tx, tenant, u.rec.ID, lock)
+	if errors.Is(err, vault.ErrNotFound) {
+		return errPVUnknownUser
+	}
+	if err != nil {
+		return err
+	}
+	if name != u.name() {
+		return errPVUnknownUser
+	}
+	return nil
+}
+
 // pvOpened is an unlocked user key and its place in the unlock cache: the
 // slot that names it and the end of its unlock window (zero when the cache
 // is off), which bound the data keys cached under it.
@@ -255,6 +275,16 @@ func (p *Service) ChangePassphrase(ctx context.Context, tenant, user, oldPass, n
 // stored under the key it refuses (conflict) unless safe is false, in which
 // case the data goes too, all in one transaction. It reports how many
 // entries went.
+//
+// The user key's record is deleted first, then its endpoints, then the
+// entries are swept, each a later statement than the one before: a store
+// or an endpoint's creation that holds the user key (liveUser), or a
+// capture that holds its endpoint (countCapture), makes the delete of what
+// it holds wait until it has committed, and the statements after it then
+// see the entry or endpoint it wrote; one that comes after those deletes
+// finds its user or endpoint gone and writes nothing. So no entry or
+// endpoint outlives its user key, on PostgreSQL too, where transactions run
+// side by side at READ COMMITTED.
 func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe bool) (int, error) {
 	deleted := 0
 	err := p.s.Tx(ctx, func(tx *vault.Service) error {
@@ -263,13 +293,25 @@ func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe b
 		if err != nil {
 			return err
 		}
+		if err := userRecords.Delete(ctx, tx, tenant, u.rec.ID); err != nil {
+			return err
+		}
+		if _, err := captureRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
+			return err
+		}
+		if _, err := retrieveRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
+			return err
+		}
+		if userKeyDeleted != nil {
+			userKeyDeleted()
+		}
 		for {
 			recs, err := p.userEntries(ctx, tx, tenant, u.rec.ID, vault.Page{Limit: 500})
 			if err != nil {
 				return err
 			}
 			if len(recs) == 0 {
-				break
+				return nil
 			}
 			if safe {
 				return vault.Errorf(vault.CodeConflict, "data is stored under this key; delete it first or pass safe=false")
@@ -281,18 +323,16 @@ func (p *Service) DeleteUserKey(ctx context.Context, tenant, user string, safe b
 				deleted++
 			}
 		}
-		if _, err := captureRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
-			return err
-		}
-		if _, err := retrieveRecords.DeleteByParent(ctx, tx, tenant, u.rec.ID); err != nil {
-			return err
-		}
-		return userRecords.Delete(ctx, tx, tenant, u.rec.ID)
 	})
 	// Whatever the outcome (an unknown one included), reads look again.
 	p.users.drop(pvUserName{tenant, user})
 	return deleted, vault.DomainError(err)
 }
+
+// userKeyDeleted, when set (by tests only), runs in DeleteUserKey's
+// transaction after the user key's record and its endpoints are deleted,
+// before the entries are swept.
+var userKeyDeleted func()
 
 // userEntries returns a page of a user's entries: the ids that start with
 // the user record's id, in id order. pg.After, when set, must lie in that
